@@ -1,0 +1,108 @@
+# tlsrptd: plain Makefile, dependencies found with pkg-config.
+#
+#   make              build the programs and the library they share
+#   make check        install missing packages (as root), build, run every test
+#   make sanitize     the whole suite under ASan and UBSan, in build-san/
+#   make run          build and start the daemon on its embedded defaults
+#   make install      PREFIX=/usr/local DESTDIR= honoured
+#
+# Project flags are kept apart from the user's: CFLAGS and LDFLAGS from the
+# command line or the environment are added, never replaced. A packager who
+# wants a build without -Werror says `make DEVELOPER_FLAGS=`.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/tlsrptd
+DESTDIR ?=
+O ?= build
+
+PKGS = zlib jansson libmicrohttpd sqlite3 gmime-3.0 gnutls
+PKG_CONFIG ?= pkg-config
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+DEVELOPER_FLAGS ?= -Werror
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral $(DEVELOPER_FLAGS)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+             -Iinclude $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread
+
+# Every src/*.c is a module of the shared library, except the programs'
+# main files; every tests/unit/t-*.c is a unit test.
+PROGRAMS = $(basename $(notdir $(wildcard src/tlsrpt*.c)))
+MODULES = $(filter-out $(PROGRAMS),$(basename $(notdir $(wildcard src/*.c))))
+UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/t-*.c)))
+
+LIB = $(O)/libtlsrpt.a
+LIB_OBJS = $(MODULES:%=$(O)/%.o) $(O)/schema_sql.o
+PROG_BINS = $(PROGRAMS:%=$(O)/%)
+TEST_BINS = $(UNIT_TESTS:%=$(O)/tests/%) $(O)/tests/report-dump
+HEADERS = $(wildcard include/*.h)
+
+all: $(PROG_BINS)
+
+$(O)/%.o: src/%.c $(HEADERS) | $(O)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The schema migrations are compiled in: the programs apply them.
+$(O)/schema_sql.c: scripts/embed-schema.sh $(wildcard schema/*/*.sql) | $(O)
+	./scripts/embed-schema.sh schema > $@
+
+$(O)/schema_sql.o: $(O)/schema_sql.c include/schema.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(O)/%: src/%.c $(LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HEADERS) | $(O)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(O) $(O)/tests:
+	mkdir -p $@
+
+deps:
+	@./scripts/deps.sh
+
+# The suite: unit tests, the fixture driver and the end-to-end tests of the
+# real programs; it closes with "N passed, N failed".
+check: deps
+	$(MAKE) all tests
+	O=$(O) ./tests/run.sh
+
+tests: $(TEST_BINS)
+
+sanitize: deps
+	$(MAKE) O=build-san CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all tests
+	O=build-san ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./tests/run.sh
+
+run: deps all
+	mkdir -p var/maildir/new var/maildir/cur var/maildir/tmp
+	$(O)/tlsrptd --foreground --config contrib/tlsrptd.conf.default
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/schema
+	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/tlsrptd $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 schema/*.sql $(DESTDIR)$(SHAREDIR)/schema/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps check tests sanitize run install clean

@@ -1,0 +1,39 @@
+/*
+ * bounds: every limit that untrusted input can run into, with its default,
+ * in one place. The daemon's config can change the ones marked (config);
+ * the others are fixed by the report format.
+ */
+#ifndef TLSRPT_BOUNDS_H
+#define TLSRPT_BOUNDS_H
+
+#include <stddef.h>
+
+/* A payload as received: an HTTP body, a file, a mail part (config). */
+#define BOUND_PAYLOAD_MAX	((size_t)10 * 1024 * 1024)
+/* A report after inflating (config). */
+#define BOUND_INFLATED_MAX	((size_t)64 * 1024 * 1024)
+/* Inflated size over compressed size, checked as the output grows (config). */
+#define BOUND_INFLATE_RATIO	1000
+/* A message handed to the mail module, headers and all (config). */
+#define BOUND_MESSAGE_MAX	((size_t)32 * 1024 * 1024)
+
+/*
+ * JSON nesting. A report needs 5 levels (report, policies array, policy
+ * entry, policy object, policy-string array) plus one for the tlsa record
+ * list some senders put inside a policy-string element; 8 leaves room and
+ * stops a deeply nested document before the JSON library recurses into it.
+ */
+#define BOUND_JSON_DEPTH	8
+/* Entries of one report: policies, and failure details per policy. */
+#define BOUND_POLICIES		10000
+#define BOUND_FAILURES		100000
+/* A string field of a report (names, policy lines, reason codes). */
+#define BOUND_STRING		4096
+
+/* Counts beyond 2^53 cannot be exact in every JSON reader (RFC 7159 6). */
+#define BOUND_COUNT_MAX		9007199254740992LL
+
+/* SQLite: how long to wait for another writer before answering "busy". */
+#define BOUND_BUSY_TIMEOUT_MS	5000
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * config: the settings of tlsrptd and its tools, with their defaults in
+ * one place, read from a file of simple `key = value` lines (tlsrptd.conf,
+ * man page tlsrptd.conf(5)). '#' starts a comment; blank lines are
+ * ignored; every key is known (an unknown key is an error naming the file
+ * and line, so that a typo never silently keeps a default).
+ */
+#ifndef TLSRPT_CONFIG_H
+#define TLSRPT_CONFIG_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "pipeline.h"
+
+#define CONFIG_LINE_MAX 4096	/* a line of the config file */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+struct config {
+	char *database;		/* SQLite path or postgresql:// URI */
+	char *listen;		/* public listener, ADDR:PORT ("" = none) */
+	char *tls_cert;		/* PEM; none means plain HTTP */
+	char *tls_key;
+	char *api_listen;	/* read API listener ("" = none) */
+	char *api_token;	/* bearer token for the API, or NULL */
+	char *maildir;		/* maildir to watch, or NULL */
+	char *ingest_path;	/* the POST path, default /v1/tlsrpt */
+	char *trusted_proxies;	/* addresses whose X-Forwarded-For counts */
+	char *log_level;	/* error, warning, info, debug */
+	unsigned max_connections;	/* public listener, in total */
+	unsigned max_connections_per_client;
+	unsigned connection_timeout;	/* seconds */
+	unsigned maildir_rescan;	/* seconds between full rescans */
+	struct pipeline_config pipeline;	/* limits, DKIM rule */
+	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
+};
+
+/* Fill cfg with the built-in defaults. */
+void config_init(struct config *cfg);
+
+/* Free what the config holds. */
+void config_release(struct config *cfg);
+
+/*
+ * Read path into cfg (over what it holds). ERR_IO when the file cannot be
+ * read, ERR_INPUT with "path:line: what is wrong" otherwise.
+ */
+int config_load(struct config *cfg, const char *path, struct error *err);
+
+/* Parse the text of a config (name is used in messages). */
+int config_parse(struct config *cfg, const char *text, size_t len,
+		 const char *name, struct error *err);
+
+/* Set one key (as from a file line); the same errors. */
+int config_set(struct config *cfg, const char *key, const char *value,
+	       struct error *err);
+
+#endif

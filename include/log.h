@@ -1,0 +1,29 @@
+/*
+ * log: one line per event, to stderr (foreground, tools) or syslog.
+ *
+ * Messages are single lines; control characters from outside input are
+ * replaced so that a hostile subject or report-id cannot forge log lines.
+ */
+#ifndef TLSRPT_LOG_H
+#define TLSRPT_LOG_H
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* Send lines to syslog (ident, facility mail) instead of stderr. */
+void log_to_syslog(const char *ident);
+
+/* Lines above this level are dropped (default LOG_LVL_INFO). */
+void log_set_level(enum log_level level);
+
+/* Silence everything (the tools when they print their own results). */
+void log_set_quiet(int quiet);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

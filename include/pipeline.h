@@ -1,0 +1,96 @@
+/*
+ * pipeline: the one path every report takes, whichever way it arrived.
+ *
+ * Raw bytes and where they came from go in; each report found ends in one
+ * of four outcomes, handed to the caller's callback:
+ *   accepted      new, stored, durable
+ *   duplicate     a report of the same identity was stored before
+ *   rejected      bad input; the payload is kept in quarantine with why
+ *   not-a-report  a message with no report in it (nothing stored)
+ * and a fifth that is not an answer but a "try again later":
+ *   deferred      the store could not commit (busy, full, read-only);
+ *                 nothing was acknowledged and the sender should retry
+ *
+ * HTTP, the maildir watcher and the import tool differ only in where the
+ * bytes come from and how they answer the outcome.
+ */
+#ifndef TLSRPT_PIPELINE_H
+#define TLSRPT_PIPELINE_H
+
+#include <stddef.h>
+
+#include "decode.h"
+#include "error.h"
+#include "report.h"
+#include "store.h"
+
+enum outcome {
+	OUTCOME_ACCEPTED,
+	OUTCOME_DUPLICATE,
+	OUTCOME_REJECTED,
+	OUTCOME_NOT_A_REPORT,
+	OUTCOME_DEFERRED,
+};
+
+/* What the bytes are known to be. */
+enum input_kind {
+	INPUT_SNIFF,	/* a report or a message: tell from the bytes */
+	INPUT_REPORT,	/* a report (gzip or JSON): an HTTP body */
+	INPUT_MESSAGE,	/* a mail message: a maildir file */
+};
+
+struct pipeline_config {
+	struct decode_limits limits;
+	size_t payload_max;	/* a report payload as received */
+	size_t message_max;	/* a whole message */
+	/* When set, a mailed report is accepted only with dkim=pass for its
+	 * submitter in an Authentication-Results header of this authserv-id. */
+	const char *dkim_authserv_id;
+};
+
+struct pipeline {
+	struct store *store;
+	struct pipeline_config cfg;
+};
+
+/* One report's (or message's) outcome, valid during the callback only. */
+struct result {
+	enum outcome outcome;
+	const struct origin *origin;
+	const struct report *report;	/* accepted, duplicate: the report */
+	const char *reason;		/* rejected, deferred, not-a-report */
+	enum error_kind error;		/* rejected, deferred: the kind */
+};
+
+typedef void (*pipeline_cb)(const struct result *res, void *arg);
+
+/* The defaults of bounds.h. */
+void pipeline_config_default(struct pipeline_config *cfg);
+
+/* Set up a pipeline writing into store (kept, not owned). */
+void pipeline_init(struct pipeline *pl, struct store *st,
+		   const struct pipeline_config *cfg);
+
+/*
+ * Take len bytes from origin o through the pipeline, calling cb once per
+ * report found (a message may hold several) or once for the message when
+ * it holds none. Returns the number of results, or -1 when cb was never
+ * called (no memory).
+ */
+int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
+		    enum input_kind kind, const struct origin *o,
+		    pipeline_cb cb, void *arg);
+
+/*
+ * Reject an input the caller could not even read whole (over a size
+ * limit): the first len bytes are kept in quarantine with reason. cb is
+ * called once, with rejected, or deferred when the store failed.
+ */
+void pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
+		     const struct origin *o, enum error_kind kind,
+		     const char *reason, pipeline_cb cb, void *arg);
+
+/* "accepted", "duplicate", "rejected", "not-a-report", "deferred". */
+const char *outcome_name(enum outcome oc);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * report: the JSON report of RFC 8460 section 4, parsed and normalised.
+ *
+ * report_parse() takes the JSON text of one report and either fills a
+ * struct report or fails with ERR_INPUT and a message that names the JSON
+ * path and the problem ("policies[1].summary.total-failure-session-count:
+ * expected a non-negative integer"). It tolerates what real senders send
+ * (DESIGN section 3): absent or empty failure-details, policy-string and
+ * mx-host; a null contact-info; a missing policy-domain; failure entries
+ * without addresses; datetimes with no offset; mx-host as a bare string;
+ * a tlsa policy-string element that is itself a JSON array; both spellings
+ * of the additional-information key; unknown keys and result types.
+ *
+ * Normalised on the way in: times to Unix seconds UTC; domain and host
+ * names to lower case without a trailing dot; IP addresses to their
+ * canonical text form; sts policy lines parsed into mode, mx patterns and
+ * max_age. A report owns all its strings; report_release() frees them.
+ */
+#ifndef TLSRPT_REPORT_H
+#define TLSRPT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "policy.h"
+
+struct report_failure {
+	const char *result_type;	/* lower case, as sent otherwise */
+	const char *sending_mta_ip;	/* canonical, or NULL */
+	const char *receiving_ip;	/* canonical, or NULL */
+	const char *receiving_mx_hostname;	/* normalised, or NULL */
+	const char *receiving_mx_helo;	/* or NULL */
+	const char *additional_info;	/* either spelling, or NULL */
+	const char *failure_reason_code;	/* free text, or NULL */
+	int64_t failed_sessions;
+};
+
+struct report_policy {
+	const char *type;		/* "sts", "tlsa", "no-policy-found", ... */
+	const char *domain;		/* normalised; "" when absent */
+	const char **strings;		/* policy-string lines, tlsa lists
+					   flattened */
+	size_t nstrings;
+	const char **mx_hosts;		/* normalised, "mx:" prefix dropped */
+	size_t nmx_hosts;
+	struct sts_policy sts;		/* parsed from strings for "sts" */
+	int64_t successful;
+	int64_t failed;
+	struct report_failure *failures;
+	size_t nfailures;
+};
+
+struct report {
+	const char *org_name;		/* "" when absent */
+	const char *report_id;		/* "" when absent */
+	const char *contact_info;	/* NULL when absent or null */
+	int64_t start, end;		/* Unix seconds, UTC, start < end */
+	struct report_policy *policies;
+	size_t npolicies;
+	struct arena *arena;		/* private: the strings */
+};
+
+/*
+ * Parse len bytes of JSON into r. On failure r is left empty (nothing to
+ * release) and err says why, kind ERR_INPUT (or ERR_NOMEM).
+ */
+int report_parse(const char *json, size_t len, struct report *r,
+		 struct error *err);
+
+/* Free what report_parse() allocated. Safe on an empty report. */
+void report_release(struct report *r);
+
+/*
+ * The policy domain of a report for the summary's purposes: the domain of
+ * its first policy that has one, or "".
+ */
+const char *report_domain(const struct report *r);
+
+/* Canonical text form of an IP address (bracketed or not), or NULL. */
+int ip_canonical(const char *in, char *out, size_t outlen);
+
+#endif

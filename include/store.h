@@ -1,0 +1,67 @@
+/*
+ * store: where reports live. One interface, two backends: a path selects
+ * SQLite (the embedded default, one file in WAL mode), a postgresql:// URI
+ * selects PostgreSQL. The rest of the code never sees which.
+ *
+ * Invariants:
+ * - Every payload handed to the store is kept raw (compressed) with its
+ *   origin, whatever its outcome, so a rejected report can be parsed again
+ *   after a fix.
+ * - A report's identity is (organization-name, report-id, start, end): a
+ *   second copy is recorded as a duplicate receipt and not stored again.
+ * - Each call is one transaction, durable when the call returns 0: only
+ *   then may a caller answer "accepted" to a sender.
+ * - Failures that may pass (busy, locked, disk full, read-only) are
+ *   ERR_BUSY, so that the daemon answers 503 and an MTA pipe exits 75.
+ */
+#ifndef TLSRPT_STORE_H
+#define TLSRPT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "report.h"
+
+/* Where a payload came from; any field but source may be NULL. */
+struct origin {
+	const char *source;	/* "https", "mail", "file", "stdin" */
+	const char *peer;	/* https: client address */
+	const char *user_agent;	/* https: User-Agent */
+	const char *message_id;	/* mail: Message-ID */
+	const char *path;	/* file path or message path */
+	const char *part;	/* mail: the report attachment's name */
+};
+
+struct store;
+
+/*
+ * Open the store named by spec (a file path, or a postgresql:// URI),
+ * creating it when it does not exist and applying the schema migrations.
+ * Returns NULL with err set: ERR_BUSY when it is locked, ERR_IO when it
+ * cannot be opened or is from a newer version.
+ */
+struct store *store_open(const char *spec, struct error *err);
+
+/* Close the store; NULL is allowed. */
+void store_close(struct store *st);
+
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
+
+/*
+ * Store the payload raw (rawlen bytes as received) and the report parsed
+ * from it, in one durable transaction. *duplicate is set to 1 when a report
+ * of the same identity was already stored (then only the receipt is
+ * recorded) and to 0 otherwise.
+ */
+int store_put_report(struct store *st, const void *raw, size_t rawlen,
+		     const struct origin *o, const struct report *r,
+		     int *duplicate, struct error *err);
+
+/* Keep a rejected payload in the quarantine with the reason. */
+int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
+		       const struct origin *o, const char *reason,
+		       struct error *err);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * config: see include/config.h. Keys are a table (name, type, where), as
+ * in redis's config.c, so adding a setting is one line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "files.h"
+#include "banned.h"
+
+enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	unsigned long long max;		/* K_SIZE, K_UINT, K_SECONDS */
+};
+
+#define S(name, field) { name, K_STRING, offsetof(struct config, field), 0 }
+#define N(name, type, field, max) \
+	{ name, type, offsetof(struct config, field), max }
+
+static const struct key keys[] = {
+	S("database", database),
+	S("listen", listen),
+	S("tls-cert", tls_cert),
+	S("tls-key", tls_key),
+	S("api-listen", api_listen),
+	S("api-token", api_token),
+	S("maildir", maildir),
+	S("ingest-path", ingest_path),
+	S("trusted-proxies", trusted_proxies),
+	S("log-level", log_level),
+	S("dkim-authserv-id", dkim_authserv_id),
+	N("max-body", K_SIZE, pipeline.payload_max, 1ULL << 30),
+	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30),
+	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32),
+	N("max-inflate-ratio", K_UINT, pipeline.limits.ratio, 100000),
+	N("max-connections", K_UINT, max_connections, 100000),
+	N("max-connections-per-client", K_UINT, max_connections_per_client,
+	    100000),
+	N("connection-timeout", K_SECONDS, connection_timeout, 86400),
+	N("maildir-rescan", K_SECONDS, maildir_rescan, 86400),
+};
+
+static int
+set_str(char **field, const char *v, struct error *err)
+{
+	char *dup = strdup(v);
+
+	if (dup == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	free(*field);
+	*field = dup;
+	return 0;
+}
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	pipeline_config_default(&cfg->pipeline);
+	set_str(&cfg->database, "tlsrpt.db", NULL);
+	set_str(&cfg->listen, "127.0.0.1:8443", NULL);
+	set_str(&cfg->api_listen, "127.0.0.1:8080", NULL);
+	set_str(&cfg->ingest_path, "/v1/tlsrpt", NULL);
+	set_str(&cfg->log_level, "info", NULL);
+	cfg->max_connections = 256;
+	cfg->max_connections_per_client = 16;
+	cfg->connection_timeout = 30;
+	cfg->maildir_rescan = 60;
+}
+
+void
+config_release(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].type == K_STRING)
+			free(*(char **)((char *)cfg + keys[i].offset));
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* "10M", "64 MiB", "512k", "1048576": bytes. "30s", "5m", "1h": secs. */
+static int
+parse_number(const char *v, enum key_type type, unsigned long long max,
+	     unsigned long long *out)
+{
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (type == K_SIZE) {
+		switch (tolower((unsigned char)*end)) {
+		case 'k': mul = 1ULL << 10; end++; break;
+		case 'm': mul = 1ULL << 20; end++; break;
+		case 'g': mul = 1ULL << 30; end++; break;
+		default: break;
+		}
+		if (mul > 1 && (*end == 'i' || *end == 'I'))
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+	} else if (type == K_SECONDS) {
+		switch (*end) {
+		case 's': end++; break;
+		case 'm': mul = 60; end++; break;
+		case 'h': mul = 3600; end++; break;
+		default: break;
+		}
+	}
+	if (*end != '\0' || n > max / mul)
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *key, const char *value,
+	   struct error *err)
+{
+	unsigned long long n;
+	const struct key *k;
+	void *field;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, key) == 0)
+			break;
+	if (i == sizeof(keys) / sizeof(keys[0]))
+		return error_set(err, ERR_INPUT, "unknown setting \"%s\"", key);
+	k = &keys[i];
+	field = (char *)cfg + k->offset;
+	if (k->type == K_STRING) {
+		if (set_str(field, value, err) < 0)
+			return -1;
+		if (strcmp(key, "dkim-authserv-id") == 0)
+			cfg->pipeline.dkim_authserv_id = value[0] ?
+			    cfg->dkim_authserv_id : NULL;
+		return 0;
+	}
+	if (parse_number(value, k->type, k->max, &n) < 0)
+		return error_set(err, ERR_INPUT, "%s: \"%s\" is not a %s of at "
+		    "most %llu", key, value, k->type == K_SIZE ? "size" :
+		    k->type == K_SECONDS ? "duration" : "number", k->max);
+	if (k->type == K_SIZE)
+		*(size_t *)field = (size_t)n;
+	else
+		*(unsigned *)field = (unsigned)n;
+	return 0;
+}
+
+int
+config_parse(struct config *cfg, const char *text, size_t len,
+	     const char *name, struct error *err)
+{
+	char line[CONFIG_LINE_MAX], *key, *val, *eq, *end;
+	const char *p = text, *stop = text + len, *nl;
+	size_t n;
+	int lineno = 0;
+
+	while (p < stop) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(stop - p));
+		n = (size_t)((nl ? nl : stop) - p);
+		if (n >= sizeof(line))
+			return error_set(err, ERR_INPUT, "%s:%d: line longer "
+			    "than %d bytes", name, lineno, CONFIG_LINE_MAX);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : stop;
+
+		if (memchr(line, '\0', n) != NULL)
+			return error_set(err, ERR_INPUT, "%s:%d: NUL byte",
+			    name, lineno);
+		key = line;
+		while (isspace((unsigned char)*key))
+			key++;
+		if (*key == '#' || *key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+			return error_set(err, ERR_INPUT, "%s:%d: expected "
+			    "\"key = value\"", name, lineno);
+		val = eq + 1;
+		for (end = eq; end > key && isspace((unsigned char)end[-1]);
+		    end--)
+			;
+		*end = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+		for (end = val + strlen(val); end > val &&
+		    isspace((unsigned char)end[-1]); end--)
+			;
+		*end = '\0';
+		/* A value may be quoted to keep spaces or '#'. */
+		if (end - val >= 2 && val[0] == '"' && end[-1] == '"') {
+			end[-1] = '\0';
+			val++;
+		}
+		if (config_set(cfg, key, val, err) < 0)
+			return error_prefix(err, "%s:%d", name, lineno);
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct error *err)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, CONFIG_FILE_MAX);
+	if (files_read_path(path, &b, NULL, err) < 0) {
+		buf_release(&b);
+		if (err->kind == ERR_TOO_BIG)
+			return error_prefix(err, "%s", path);
+		return -1;
+	}
+	rc = config_parse(cfg, b.data ? b.data : "", b.len, path, err);
+	buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,179 @@
+/* decode: see include/decode.h. */
+#include <stdint.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "bounds.h"
+#include "decode.h"
+#include "banned.h"
+
+/* Inflate output grows by this much at a time. */
+#define INFLATE_CHUNK (64 * 1024)
+
+void
+decode_limits_default(struct decode_limits *lim)
+{
+	lim->inflated_max = BOUND_INFLATED_MAX;
+	lim->ratio = BOUND_INFLATE_RATIO;
+}
+
+static size_t
+skip_bom(const unsigned char *p, size_t n)
+{
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		return 3;
+	return 0;
+}
+
+enum payload_format
+decode_sniff(const void *in, size_t n)
+{
+	const unsigned char *p = in;
+	size_t i;
+
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return PAYLOAD_GZIP;
+	for (i = skip_bom(p, n); i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+			continue;
+		return p[i] == '{' || p[i] == '[' ? PAYLOAD_JSON
+		    : PAYLOAD_OTHER;
+	}
+	return PAYLOAD_OTHER;
+}
+
+const char *
+decode_format_name(enum payload_format f)
+{
+	switch (f) {
+	case PAYLOAD_GZIP:	return "gzip";
+	case PAYLOAD_JSON:	return "json";
+	case PAYLOAD_OTHER:	return "other";
+	}
+	return "other";
+}
+
+static int
+inflate_gzip(const unsigned char *in, size_t inlen,
+	     const struct decode_limits *lim, struct buf *out,
+	     struct error *err)
+{
+	z_stream zs;
+	size_t limit, room;
+	int rc, ret = -1;
+
+	/* The smaller of the two limits applies; the ratio is to the whole
+	 * compressed input, so it is known before inflating starts. */
+	limit = lim->inflated_max;
+	if (lim->ratio > 0 && inlen <= limit / lim->ratio &&
+	    inlen * lim->ratio < limit)
+		limit = inlen * lim->ratio;
+	out->cap = limit;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return error_set(err, ERR_NOMEM, "gzip: cannot start inflate");
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
+
+	for (;;) {
+		room = out->cap - out->len;
+		if (room == 0) {
+			/* Full: any further output breaks the limit. */
+			unsigned char probe;
+
+			zs.next_out = &probe;
+			zs.avail_out = 1;
+			rc = inflate(&zs, Z_NO_FLUSH);
+			if (zs.avail_out == 0) {
+				error_set(err, ERR_TOO_BIG,
+				    "gzip: inflated report over the limit of "
+				    "%zu bytes (%zu compressed, at most %u:1 "
+				    "and %zu bytes)", limit, inlen, lim->ratio,
+				    lim->inflated_max);
+				goto done;
+			}
+		} else {
+			if (room > INFLATE_CHUNK)
+				room = INFLATE_CHUNK;
+			if (buf_grow(out, room, err) < 0)
+				goto done;
+			zs.next_out = (unsigned char *)out->data + out->len;
+			zs.avail_out = (uInt)room;
+			rc = inflate(&zs, Z_NO_FLUSH);
+			out->len += room - zs.avail_out;
+			out->data[out->len] = '\0';
+		}
+		if (rc == Z_STREAM_END) {
+			/* Another member follows: go on; anything else
+			 * after the member is padding and ignored. */
+			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f &&
+			    zs.next_in[1] == 0x8b) {
+				if (inflateReset(&zs) != Z_OK)
+					break;
+				continue;
+			}
+			ret = 0;
+			goto done;
+		}
+		if (rc == Z_OK)
+			continue;
+		if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+			error_set(err, ERR_INPUT,
+			    "gzip: truncated after %zu inflated bytes",
+			    out->len);
+			goto done;
+		}
+		if (rc == Z_MEM_ERROR) {
+			error_set(err, ERR_NOMEM, "gzip: out of memory");
+			goto done;
+		}
+		break;
+	}
+	error_set(err, ERR_INPUT, "gzip: corrupt data: %s",
+	    zs.msg ? zs.msg : "inflate failed");
+done:
+	inflateEnd(&zs);
+	return ret;
+}
+
+int
+decode_payload(const void *in, size_t inlen, const struct decode_limits *lim,
+	       struct buf *out, const char **json, size_t *jsonlen,
+	       struct error *err)
+{
+	struct decode_limits def;
+	size_t bom;
+
+	if (lim == NULL) {
+		decode_limits_default(&def);
+		lim = &def;
+	}
+	switch (decode_sniff(in, inlen)) {
+	case PAYLOAD_GZIP:
+		if (inflate_gzip(in, inlen, lim, out, err) < 0)
+			return -1;
+		*json = out->data ? out->data : "";
+		*jsonlen = out->len;
+		bom = skip_bom((const unsigned char *)*json, *jsonlen);
+		*json += bom;
+		*jsonlen -= bom;
+		return 0;
+	case PAYLOAD_JSON:
+		if (inlen > lim->inflated_max)
+			return error_set(err, ERR_TOO_BIG,
+			    "report over the limit of %zu bytes",
+			    lim->inflated_max);
+		bom = skip_bom(in, inlen);
+		*json = (const char *)in + bom;
+		*jsonlen = inlen - bom;
+		return 0;
+	case PAYLOAD_OTHER:
+		break;
+	}
+	if (inlen == 0)
+		return error_set(err, ERR_INPUT, "empty payload");
+	return error_set(err, ERR_INPUT,
+	    "not a report: neither gzip nor JSON (first byte 0x%02x)",
+	    ((const unsigned char *)in)[0]);
+}

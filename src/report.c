@@ -1,0 +1,627 @@
+/* report: see include/report.h. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounds.h"
+#include "report.h"
+#include "rfc3339.h"
+#include "banned.h"
+
+/*
+ * All the strings and arrays of one report live in an arena of blocks that
+ * is freed at once: a report is built, stored and dropped as a whole.
+ */
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct arena {
+	struct arena_block *head;
+};
+
+#define ARENA_BLOCK (16 * 1024)
+
+static void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b = a->head;
+	size_t size;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (b == NULL || b->size - b->used < n) {
+		size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+static char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+/* The parser's state: the arena to fill and the path being read. */
+struct parser {
+	struct arena *arena;
+	struct error *err;
+	char path[128];
+};
+
+static int
+fail(struct parser *ps, const char *sub, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct parser *ps, const char *sub, const char *fmt, ...)
+{
+	char msg[ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ps->path[0] && sub)
+		return error_set(ps->err, ERR_INPUT, "%s.%s: %s", ps->path,
+		    sub, msg);
+	return error_set(ps->err, ERR_INPUT, "%s: %s",
+	    ps->path[0] ? ps->path : sub ? sub : "report", msg);
+}
+
+static int
+nomem(struct parser *ps)
+{
+	return error_set(ps->err, ERR_NOMEM, "out of memory parsing %s",
+	    ps->path[0] ? ps->path : "the report");
+}
+
+/*
+ * Nesting depth, found without recursion before the JSON library sees the
+ * text: a hostile report of a million '[' must not reach a recursive
+ * parser. Strings are skipped with their escapes.
+ */
+static int
+depth_ok(const char *s, size_t n, int max)
+{
+	int depth = 0, in_str = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				return 0;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+/* A string member: absent or null gives NULL (and 0); others fail. */
+static int
+get_string(struct parser *ps, json_t *obj, const char *key, int lower,
+	   const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+	char *s;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return fail(ps, key, "expected a string");
+	n = json_string_length(v);
+	if (n > BOUND_STRING)
+		return fail(ps, key, "longer than %d bytes", BOUND_STRING);
+	s = arena_strndup(ps->arena, json_string_value(v), n);
+	if (s == NULL)
+		return nomem(ps);
+	if (lower)
+		domain_normalise(s);
+	*out = s;
+	return 0;
+}
+
+/* A session count: a JSON integer in 0 .. 2^53. */
+static int
+get_count(struct parser *ps, json_t *obj, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t n;
+
+	if (v == NULL)
+		return fail(ps, key, "missing (expected a non-negative "
+		    "integer)");
+	if (!json_is_integer(v))
+		return fail(ps, key, "expected a non-negative integer, got %s",
+		    json_is_real(v) ? "a fraction" : json_is_string(v) ?
+		    "a string" : json_is_null(v) ? "null" : "another type");
+	n = json_integer_value(v);
+	if (n < 0)
+		return fail(ps, key, "expected a non-negative integer, got "
+		    "%lld", (long long)n);
+	if (n > BOUND_COUNT_MAX)
+		return fail(ps, key, "expected a non-negative integer, got "
+		    "%lld (beyond 2^53)", (long long)n);
+	*out = n;
+	return 0;
+}
+
+int
+ip_canonical(const char *in, char *out, size_t outlen)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char tmp[64];
+	size_t n = strlen(in);
+
+	if (n >= sizeof(tmp))
+		return -1;
+	if (n >= 2 && in[0] == '[' && in[n - 1] == ']') {
+		memcpy(tmp, in + 1, n - 2);
+		tmp[n - 2] = '\0';
+	} else {
+		memcpy(tmp, in, n + 1);
+	}
+	if (inet_pton(AF_INET, tmp, addr) == 1)
+		return inet_ntop(AF_INET, addr, out, (socklen_t)outlen) ? 0 : -1;
+	if (inet_pton(AF_INET6, tmp, addr) == 1)
+		return inet_ntop(AF_INET6, addr, out, (socklen_t)outlen) ? 0 :
+		    -1;
+	return -1;
+}
+
+/* An IP address member: canonical when it parses, as sent otherwise; an
+ * empty string is the same as absent (seen from real senders). */
+static int
+get_ip(struct parser *ps, json_t *obj, const char *key, const char **out)
+{
+	char canon[INET6_ADDRSTRLEN];
+
+	if (get_string(ps, obj, key, 0, out) < 0)
+		return -1;
+	if (*out == NULL)
+		return 0;
+	if ((*out)[0] == '\0') {
+		*out = NULL;
+		return 0;
+	}
+	if (ip_canonical(*out, canon, sizeof(canon)) == 0 &&
+	    strcmp(canon, *out) != 0) {
+		*out = arena_strndup(ps->arena, canon, strlen(canon));
+		if (*out == NULL)
+			return nomem(ps);
+	}
+	return 0;
+}
+
+static int
+set_path(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+set_path(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ps->path, sizeof(ps->path), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int
+parse_failure(struct parser *ps, json_t *f, struct report_failure *out)
+{
+	const char *alt;
+
+	if (!json_is_object(f))
+		return fail(ps, NULL, "expected an object");
+	if (get_string(ps, f, "result-type", 1, &out->result_type) < 0)
+		return -1;
+	if (out->result_type == NULL || out->result_type[0] == '\0')
+		return fail(ps, "result-type", "missing");
+	if (get_ip(ps, f, "sending-mta-ip", &out->sending_mta_ip) < 0 ||
+	    get_ip(ps, f, "receiving-ip", &out->receiving_ip) < 0 ||
+	    get_string(ps, f, "receiving-mx-hostname", 1,
+	    &out->receiving_mx_hostname) < 0 ||
+	    get_string(ps, f, "receiving-mx-helo", 0,
+	    &out->receiving_mx_helo) < 0 ||
+	    get_string(ps, f, "failure-reason-code", 0,
+	    &out->failure_reason_code) < 0 ||
+	    get_string(ps, f, "additional-information", 0,
+	    &out->additional_info) < 0 ||
+	    get_string(ps, f, "additional-info-uri", 0, &alt) < 0 ||
+	    get_count(ps, f, "failed-session-count", &out->failed_sessions) < 0)
+		return -1;
+	if (out->additional_info == NULL)
+		out->additional_info = alt;
+	if (out->receiving_mx_hostname && !out->receiving_mx_hostname[0])
+		out->receiving_mx_hostname = NULL;
+	return 0;
+}
+
+/* Append s to a growing string array in the arena (arrays are rebuilt on
+ * growth; old copies stay in the arena until the report is freed, which
+ * costs little for the short lists a report holds). */
+static int
+push_string(struct parser *ps, const char ***arr, size_t *n, size_t *alloc,
+	    const char *s)
+{
+	const char **grown;
+
+	if (*n == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 8;
+		grown = arena_alloc(ps->arena, *alloc * sizeof(*grown));
+		if (grown == NULL)
+			return nomem(ps);
+		if (*n)
+			memcpy(grown, *arr, *n * sizeof(*grown));
+		*arr = grown;
+	}
+	(*arr)[(*n)++] = s;
+	return 0;
+}
+
+/*
+ * policy-string: an array of strings. Some senders put the tlsa records as
+ * one element holding a JSON array of strings; those are flattened.
+ */
+static int
+parse_policy_strings(struct parser *ps, json_t *pol, struct report_policy *p)
+{
+	json_t *arr = json_object_get(pol, "policy-string"), *v, *inner, *e;
+	size_t i, j, alloc = 0, n;
+	const char *s;
+
+	if (arr == NULL || json_is_null(arr))
+		return 0;
+	if (json_is_string(arr)) {
+		s = arena_strndup(ps->arena, json_string_value(arr),
+		    json_string_length(arr));
+		return s ? push_string(ps, &p->strings, &p->nstrings, &alloc, s)
+		    : nomem(ps);
+	}
+	if (!json_is_array(arr))
+		return fail(ps, "policy-string", "expected an array of "
+		    "strings");
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v))
+			return fail(ps, "policy-string", "element %zu: "
+			    "expected a string", i);
+		n = json_string_length(v);
+		if (n > BOUND_STRING)
+			return fail(ps, "policy-string", "element %zu: longer "
+			    "than %d bytes", i, BOUND_STRING);
+		s = json_string_value(v);
+		if (s[0] == '[' && (inner = json_loadb(s, n, 0, NULL)) != NULL) {
+			if (json_is_array(inner)) {
+				json_array_foreach(inner, j, e) {
+					const char *es;
+
+					if (!json_is_string(e))
+						continue;
+					es = arena_strndup(ps->arena,
+					    json_string_value(e),
+					    json_string_length(e));
+					if (es == NULL || push_string(ps,
+					    &p->strings, &p->nstrings, &alloc,
+					    es) < 0) {
+						json_decref(inner);
+						return nomem(ps);
+					}
+				}
+				json_decref(inner);
+				continue;
+			}
+			json_decref(inner);
+		}
+		s = arena_strndup(ps->arena, s, n);
+		if (s == NULL || push_string(ps, &p->strings, &p->nstrings,
+		    &alloc, s) < 0)
+			return nomem(ps);
+	}
+	return 0;
+}
+
+/* mx-host: an array of names, or one bare name. A Stalwart-like sender
+ * writes "mx: name", copied from the policy line; the prefix is dropped. */
+static int
+add_mx_host(struct parser *ps, struct report_policy *p, size_t *alloc,
+	    const char *s, size_t n)
+{
+	char *h;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	if (n >= 3 && strncasecmp(s, "mx:", 3) == 0) {
+		s += 3;
+		n -= 3;
+		while (n > 0 && isspace((unsigned char)*s)) {
+			s++;
+			n--;
+		}
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0)
+		return 0;
+	if (n > BOUND_STRING)
+		return fail(ps, "mx-host", "longer than %d bytes", BOUND_STRING);
+	h = arena_strndup(ps->arena, s, n);
+	if (h == NULL)
+		return nomem(ps);
+	return push_string(ps, &p->mx_hosts, &p->nmx_hosts, alloc,
+	    domain_normalise(h));
+}
+
+static int
+parse_mx_hosts(struct parser *ps, json_t *pol, struct report_policy *p)
+{
+	json_t *v = json_object_get(pol, "mx-host"), *e;
+	size_t i, alloc = 0;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		return add_mx_host(ps, p, &alloc, json_string_value(v),
+		    json_string_length(v));
+	if (!json_is_array(v))
+		return fail(ps, "mx-host", "expected an array of names or a "
+		    "name");
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			return fail(ps, "mx-host", "element %zu: expected a "
+			    "string", i);
+		if (add_mx_host(ps, p, &alloc, json_string_value(e),
+		    json_string_length(e)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_policy(struct parser *ps, size_t idx, json_t *entry,
+	     struct report_policy *p)
+{
+	json_t *pol, *sum, *fd, *f;
+	size_t i;
+
+	sts_policy_init(&p->sts);
+	set_path(ps, "policies[%zu]", idx);
+	if (!json_is_object(entry))
+		return fail(ps, NULL, "expected an object");
+
+	pol = json_object_get(entry, "policy");
+	if (pol == NULL)
+		return fail(ps, "policy", "missing");
+	set_path(ps, "policies[%zu].policy", idx);
+	if (!json_is_object(pol))
+		return fail(ps, NULL, "expected an object");
+	if (get_string(ps, pol, "policy-type", 1, &p->type) < 0 ||
+	    get_string(ps, pol, "policy-domain", 1, &p->domain) < 0)
+		return -1;
+	if (p->type == NULL || p->type[0] == '\0')
+		return fail(ps, "policy-type", "missing");
+	if (p->domain == NULL)
+		p->domain = "";
+	if (parse_policy_strings(ps, pol, p) < 0 ||
+	    parse_mx_hosts(ps, pol, p) < 0)
+		return -1;
+	if (strcmp(p->type, "sts") == 0)
+		for (i = 0; i < p->nstrings; i++)
+			if (sts_policy_add_line(&p->sts, p->strings[i],
+			    ps->err) < 0)
+				return -1;
+
+	sum = json_object_get(entry, "summary");
+	set_path(ps, "policies[%zu]", idx);
+	if (sum == NULL)
+		return fail(ps, "summary", "missing");
+	set_path(ps, "policies[%zu].summary", idx);
+	if (!json_is_object(sum))
+		return fail(ps, NULL, "expected an object");
+	if (get_count(ps, sum, "total-successful-session-count",
+	    &p->successful) < 0 ||
+	    get_count(ps, sum, "total-failure-session-count", &p->failed) < 0)
+		return -1;
+
+	set_path(ps, "policies[%zu]", idx);
+	fd = json_object_get(entry, "failure-details");
+	if (fd == NULL || json_is_null(fd))
+		return 0;
+	if (!json_is_array(fd))
+		return fail(ps, "failure-details", "expected an array");
+	if (json_array_size(fd) > BOUND_FAILURES)
+		return fail(ps, "failure-details", "more than %d entries",
+		    BOUND_FAILURES);
+	p->nfailures = json_array_size(fd);
+	if (p->nfailures == 0)
+		return 0;
+	p->failures = arena_alloc(ps->arena,
+	    p->nfailures * sizeof(*p->failures));
+	if (p->failures == NULL)
+		return nomem(ps);
+	memset(p->failures, 0, p->nfailures * sizeof(*p->failures));
+	json_array_foreach(fd, i, f) {
+		set_path(ps, "policies[%zu].failure-details[%zu]", idx, i);
+		if (parse_failure(ps, f, &p->failures[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_time(struct parser *ps, json_t *range, const char *key, int64_t *t)
+{
+	const char *s;
+
+	if (get_string(ps, range, key, 0, &s) < 0)
+		return -1;
+	if (s == NULL)
+		return fail(ps, key, "missing");
+	if (rfc3339_parse(s, t) < 0)
+		return fail(ps, key, "not a date-time: \"%.64s\"", s);
+	return 0;
+}
+
+static int
+parse_root(struct parser *ps, json_t *root, struct report *r)
+{
+	json_t *range, *pols, *entry;
+	size_t i;
+
+	if (!json_is_object(root))
+		return error_set(ps->err, ERR_INPUT, "report: expected a JSON "
+		    "object, got %s", json_is_array(root) ? "an array" :
+		    "a scalar");
+	if (get_string(ps, root, "organization-name", 0, &r->org_name) < 0 ||
+	    get_string(ps, root, "report-id", 0, &r->report_id) < 0 ||
+	    get_string(ps, root, "contact-info", 0, &r->contact_info) < 0)
+		return -1;
+	if (r->org_name == NULL)
+		r->org_name = "";
+	if (r->report_id == NULL)
+		r->report_id = "";
+
+	range = json_object_get(root, "date-range");
+	if (range == NULL)
+		return fail(ps, "date-range", "missing");
+	set_path(ps, "date-range");
+	if (!json_is_object(range))
+		return fail(ps, NULL, "expected an object");
+	if (parse_time(ps, range, "start-datetime", &r->start) < 0 ||
+	    parse_time(ps, range, "end-datetime", &r->end) < 0)
+		return -1;
+	if (r->end <= r->start)
+		return fail(ps, NULL, "end-datetime is not after "
+		    "start-datetime");
+	ps->path[0] = '\0';
+
+	pols = json_object_get(root, "policies");
+	if (pols == NULL)
+		return fail(ps, "policies", "missing");
+	if (!json_is_array(pols))
+		return fail(ps, "policies", "expected an array");
+	if (json_array_size(pols) > BOUND_POLICIES)
+		return fail(ps, "policies", "more than %d entries",
+		    BOUND_POLICIES);
+	r->npolicies = json_array_size(pols);
+	if (r->npolicies == 0)
+		return 0;
+	r->policies = calloc(r->npolicies, sizeof(*r->policies));
+	if (r->policies == NULL)
+		return nomem(ps);
+	json_array_foreach(pols, i, entry)
+		if (parse_policy(ps, i, entry, &r->policies[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+report_parse(const char *json, size_t len, struct report *r,
+	     struct error *err)
+{
+	struct parser ps = { .err = err };
+	json_error_t jerr;
+	json_t *root;
+
+	memset(r, 0, sizeof(*r));
+	if (!depth_ok(json, len, BOUND_JSON_DEPTH))
+		return error_set(err, ERR_INPUT, "report: nesting deeper than "
+		    "%d levels (a report needs at most 6)", BOUND_JSON_DEPTH);
+	root = json_loadb(json, len, 0, &jerr);
+	if (root == NULL) {
+		if (json_error_code(&jerr) == json_error_invalid_utf8)
+			return error_set(err, ERR_INPUT, "report: invalid "
+			    "UTF-8 at byte %d", jerr.position);
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		return error_set(err, ERR_INPUT, "report: not JSON: %s at "
+		    "line %d column %d", jerr.text, jerr.line, jerr.column);
+	}
+	r->arena = calloc(1, sizeof(*r->arena));
+	ps.arena = r->arena;
+	if (r->arena == NULL) {
+		json_decref(root);
+		return error_set(err, ERR_NOMEM, "out of memory");
+	}
+	if (parse_root(&ps, root, r) < 0) {
+		json_decref(root);
+		report_release(r);
+		return -1;
+	}
+	json_decref(root);
+	return 0;
+}
+
+void
+report_release(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npolicies; i++)
+		sts_policy_release(&r->policies[i].sts);
+	free(r->policies);
+	arena_free(r->arena);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+report_domain(const struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npolicies; i++)
+		if (r->policies[i].domain[0])
+			return r->policies[i].domain;
+	return "";
+}

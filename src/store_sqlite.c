@@ -1,0 +1,489 @@
+/*
+ * store_sqlite: the SQLite backend of the store (include/store.h).
+ *
+ * One file in WAL mode with synchronous=FULL, so a commit is on disk when
+ * sqlite3_step() of COMMIT returns: an acknowledged report survives a crash
+ * or a power cut. Writes take the write lock up front (BEGIN IMMEDIATE) and
+ * wait up to BOUND_BUSY_TIMEOUT_MS for another writer. Every statement is
+ * prepared once and reused.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "schema.h"
+#include "store_backend.h"
+#include "banned.h"
+
+enum {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
+	ST_POLICY, ST_FAILURE, ST_COUNT
+};
+
+static const char *const sql_text[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
+	    "user_agent, message_id, path, part, encoding, size, data, "
+	    "outcome, reason, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
+	    "start_time, end_time, contact_info, received_at) "
+	    "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+	[ST_FIND] = "SELECT id FROM report WHERE organization_name = ? AND "
+	    "report_id = ? AND start_time = ? AND end_time = ?",
+	[ST_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
+	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
+	    "max_age, mx_host, successful, failed) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FAILURE] = "INSERT INTO failure (policy, result_type, "
+	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
+	    "receiving_mx_helo, additional_info, failure_reason_code, "
+	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
+};
+
+struct sqlite_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* Map an SQLite failure to an error kind: what may pass is ERR_BUSY. */
+static int
+db_fail(struct sqlite_store *s, int rc, const char *what, struct error *err)
+{
+	enum error_kind kind;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		kind = ERR_BUSY;
+		break;
+	case SQLITE_NOMEM:
+		kind = ERR_NOMEM;
+		break;
+	default:
+		kind = ERR_INTERNAL;
+		break;
+	}
+	return error_set(err, kind, "%s: %s: %s", s->path, what,
+	    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static int
+exec(struct sqlite_store *s, const char *sql, struct error *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(s, rc, sql, err);
+}
+
+static int
+user_version(struct sqlite_store *s, int *v, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(s, rc, "reading the schema version", err);
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, rc, "reading the schema version", err);
+	return 0;
+}
+
+/*
+ * Apply the migrations above the database's version, each in its own
+ * write transaction that re-reads the version, so that two programs
+ * starting at once on a new file apply each migration once.
+ */
+static int
+migrate(struct sqlite_store *s, struct error *err)
+{
+	const struct schema_migration *m;
+	char pragma[64];
+	int have, known = 0, rc;
+
+	for (m = schema_migrations; m->sql; m++)
+		if (strcmp(m->backend, "sqlite") == 0 && m->version > known)
+			known = m->version;
+	if (user_version(s, &have, err) < 0)
+		return -1;
+	if (have > known)
+		return error_set(err, ERR_IO, "%s: schema version %d is newer "
+		    "than this tlsrptd knows (%d); upgrade tlsrptd", s->path,
+		    have, known);
+	for (m = schema_migrations; m->sql; m++) {
+		if (strcmp(m->backend, "sqlite") != 0 || m->version <= have)
+			continue;
+		if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+			return -1;
+		if (user_version(s, &have, err) < 0)
+			goto fail;
+		if (m->version <= have) {
+			exec(s, "ROLLBACK", NULL);
+			continue;
+		}
+		rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(s, rc, m->name, err);
+			goto fail;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    m->version);
+		if (exec(s, pragma, err) < 0 || exec(s, "COMMIT", err) < 0)
+			goto fail;
+		have = m->version;
+	}
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static void sqlite_close(void *be);
+
+static void *
+sqlite_open(const char *spec, struct error *err)
+{
+	struct sqlite_store *s;
+	int rc, i;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(spec)) == NULL) {
+		free(s);
+		error_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		error_set(err, ERR_IO, "%s: cannot open the database: %s",
+		    spec, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, BOUND_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
+	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    migrate(s, err) < 0)
+		goto fail;
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, sql_text[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(s, rc, "preparing statements", err);
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	sqlite_close(s);
+	return NULL;
+}
+
+static void
+sqlite_close(void *be)
+{
+	struct sqlite_store *s = be;
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Run a prepared INSERT (or a one-row SELECT); SQLITE_DONE / ROW is ok. */
+static int
+run(struct sqlite_store *s, int which, struct error *err)
+{
+	sqlite3_stmt *st = s->st[which];
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return rc;
+	sqlite3_reset(st);
+	return db_fail(s, rc, "writing", err);
+}
+
+static int
+insert_payload(struct sqlite_store *s, const struct store_payload *p,
+	       const char *outcome, const char *reason, sqlite3_int64 report,
+	       struct error *err)
+{
+	sqlite3_stmt *st = s->st[ST_PAYLOAD];
+	const struct origin *o = p->origin;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, p->received_at);
+	bind_text(st, 2, o->source);
+	bind_text(st, 3, o->peer);
+	bind_text(st, 4, o->user_agent);
+	bind_text(st, 5, o->message_id);
+	bind_text(st, 6, o->path);
+	bind_text(st, 7, o->part);
+	bind_text(st, 8, p->encoding);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)p->size);
+	sqlite3_bind_blob64(st, 10, p->len ? p->data : "", p->len,
+	    SQLITE_STATIC);
+	bind_text(st, 11, outcome);
+	bind_text(st, 12, reason);
+	if (report > 0)
+		sqlite3_bind_int64(st, 13, report);
+	else
+		sqlite3_bind_null(st, 13);
+	rc = run(s, ST_PAYLOAD, err);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A JSON array of strings, compact; the caller frees it. */
+static char *
+json_strings(const char *const *v, size_t n)
+{
+	json_t *arr = json_array();
+	char *out;
+	size_t i;
+
+	if (arr == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	out = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return out;
+}
+
+/*
+ * The policy as a set: its lines sorted, repeated lines once, joined by
+ * newlines. Two reporters saw the same policy when these are equal,
+ * whatever order they quoted the lines in.
+ */
+static int
+policy_set(const struct report_policy *p, struct buf *out, struct error *err)
+{
+	const char **sorted;
+	size_t i;
+	int rc = 0;
+
+	if (p->nstrings == 0)
+		return buf_puts(out, "", err);
+	sorted = malloc(p->nstrings * sizeof(*sorted));
+	if (sorted == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	memcpy(sorted, p->strings, p->nstrings * sizeof(*sorted));
+	qsort(sorted, p->nstrings, sizeof(*sorted), cmp_str);
+	for (i = 0; i < p->nstrings && rc == 0; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		rc = buf_printf(out, err, "%s%s", out->len ? "\n" : "",
+		    sorted[i]);
+	}
+	free(sorted);
+	return rc;
+}
+
+static int
+insert_policy(struct sqlite_store *s, sqlite3_int64 report, size_t idx,
+	      const struct report_policy *p, struct error *err)
+{
+	sqlite3_stmt *st = s->st[ST_POLICY], *fs = s->st[ST_FAILURE];
+	char *strings = NULL, *patterns = NULL, *hosts = NULL;
+	sqlite3_int64 policy;
+	struct buf set;
+	size_t i;
+	int rc = -1;
+
+	buf_init(&set, (size_t)-2);
+	strings = json_strings(p->strings, p->nstrings);
+	patterns = json_strings((const char *const *)p->sts.mx, p->sts.nmx);
+	hosts = json_strings(p->mx_hosts, p->nmx_hosts);
+	if (strings == NULL || patterns == NULL || hosts == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (policy_set(p, &set, err) < 0)
+		goto done;
+	sqlite3_bind_int64(st, 1, report);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	bind_text(st, 3, p->type);
+	bind_text(st, 4, p->domain);
+	bind_text(st, 5, strings);
+	bind_text(st, 6, set.data ? set.data : "");
+	bind_text(st, 7, p->sts.mode[0] ? p->sts.mode : NULL);
+	bind_text(st, 8, patterns);
+	if (p->sts.max_age >= 0)
+		sqlite3_bind_int64(st, 9, p->sts.max_age);
+	else
+		sqlite3_bind_null(st, 9);
+	bind_text(st, 10, hosts);
+	sqlite3_bind_int64(st, 11, p->successful);
+	sqlite3_bind_int64(st, 12, p->failed);
+	if (run(s, ST_POLICY, err) < 0)
+		goto done;
+	sqlite3_reset(st);
+	policy = sqlite3_last_insert_rowid(s->db);
+
+	for (i = 0; i < p->nfailures; i++) {
+		const struct report_failure *f = &p->failures[i];
+
+		sqlite3_bind_int64(fs, 1, policy);
+		bind_text(fs, 2, f->result_type);
+		bind_text(fs, 3, f->sending_mta_ip);
+		bind_text(fs, 4, f->receiving_ip);
+		bind_text(fs, 5, f->receiving_mx_hostname);
+		bind_text(fs, 6, f->receiving_mx_helo);
+		bind_text(fs, 7, f->additional_info);
+		bind_text(fs, 8, f->failure_reason_code);
+		sqlite3_bind_int64(fs, 9, f->failed_sessions);
+		if (run(s, ST_FAILURE, err) < 0)
+			goto done;
+		sqlite3_reset(fs);
+	}
+	rc = 0;
+done:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(strings);
+	free(patterns);
+	free(hosts);
+	buf_release(&set);
+	return rc;
+}
+
+static int
+begin(struct sqlite_store *s, struct error *err)
+{
+	int rc = run(s, ST_BEGIN, err);
+
+	sqlite3_reset(s->st[ST_BEGIN]);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Commit; a failed COMMIT leaves nothing acknowledged. */
+static int
+commit(struct sqlite_store *s, struct error *err)
+{
+	int rc = run(s, ST_COMMIT, err);
+
+	sqlite3_reset(s->st[ST_COMMIT]);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+rollback(struct sqlite_store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	sqlite3_step(s->st[ST_ROLLBACK]);
+	sqlite3_reset(s->st[ST_ROLLBACK]);
+}
+
+static int
+sqlite_put_report(void *be, const struct store_payload *p,
+		  const struct report *r, int *duplicate, struct error *err)
+{
+	struct sqlite_store *s = be;
+	sqlite3_stmt *st = s->st[ST_REPORT], *find = s->st[ST_FIND];
+	sqlite3_int64 report;
+	size_t i;
+
+	*duplicate = 0;
+	if (begin(s, err) < 0)
+		return -1;
+	bind_text(st, 1, r->org_name);
+	bind_text(st, 2, r->report_id);
+	sqlite3_bind_int64(st, 3, r->start);
+	sqlite3_bind_int64(st, 4, r->end);
+	bind_text(st, 5, r->contact_info);
+	sqlite3_bind_int64(st, 6, p->received_at);
+	if (run(s, ST_REPORT, err) < 0)
+		goto fail;
+	sqlite3_reset(st);
+	if (sqlite3_changes(s->db) == 0) {
+		*duplicate = 1;
+		bind_text(find, 1, r->org_name);
+		bind_text(find, 2, r->report_id);
+		sqlite3_bind_int64(find, 3, r->start);
+		sqlite3_bind_int64(find, 4, r->end);
+		if (run(s, ST_FIND, err) != SQLITE_ROW) {
+			sqlite3_reset(find);
+			if (err && err->kind == ERR_NONE)
+				error_set(err, ERR_INTERNAL, "%s: duplicate "
+				    "report not found", s->path);
+			goto fail;
+		}
+		report = sqlite3_column_int64(find, 0);
+		sqlite3_reset(find);
+		if (insert_payload(s, p, "duplicate", NULL, report, err) < 0)
+			goto fail;
+		return commit(s, err) < 0 ? (rollback(s), -1) : 0;
+	}
+	report = sqlite3_last_insert_rowid(s->db);
+	for (i = 0; i < r->npolicies; i++)
+		if (insert_policy(s, report, i, &r->policies[i], err) < 0)
+			goto fail;
+	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
+	    commit(s, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	rollback(s);
+	*duplicate = 0;
+	return -1;
+}
+
+static int
+sqlite_put_rejected(void *be, const struct store_payload *p,
+		    const char *reason, struct error *err)
+{
+	struct sqlite_store *s = be;
+
+	if (begin(s, err) < 0)
+		return -1;
+	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	    commit(s, err) < 0) {
+		rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.put_report = sqlite_put_report,
+	.put_rejected = sqlite_put_rejected,
+};
