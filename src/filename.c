@@ -87,7 +87,7 @@ report_filename_parse(const char *name, struct report_filename *f)
 		return -1;
 	memset(f, 0, sizeof(*f));
 	n = strlen(name);
-	if (n > 5 + 8 && strcasecmp(name + n - 8, ".json.gz") == 0) {
+	if (n > 8 && strcasecmp(name + n - 8, ".json.gz") == 0) {
 		memcpy(f->extension, "json.gz", sizeof("json.gz"));
 		end = name + n - 8;
 	} else if (n > 5 && strcasecmp(name + n - 5, ".json") == 0) {

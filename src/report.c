@@ -583,6 +583,14 @@ report_parse(const char *json, size_t len, struct report *r,
 		if (json_error_code(&jerr) == json_error_invalid_utf8)
 			return error_set(err, ERR_INPUT, "report: invalid "
 			    "UTF-8 at byte %d", jerr.position);
+		if (json_error_code(&jerr) == json_error_numeric_overflow)
+			return error_set(err, ERR_INPUT, "report: a number "
+			    "beyond 2^53 at line %d column %d (no count can be "
+			    "that large)", jerr.line, jerr.column);
+		if (json_error_code(&jerr) == json_error_null_character)
+			return error_set(err, ERR_INPUT, "report: a NUL "
+			    "character (\\u0000) in a string at line %d "
+			    "column %d", jerr.line, jerr.column);
 		if (json_error_code(&jerr) == json_error_out_of_memory)
 			return error_set(err, ERR_NOMEM, "out of memory");
 		return error_set(err, ERR_INPUT, "report: not JSON: %s at "
