@@ -120,6 +120,31 @@ dup_trimmed(char **dst, const char *s, struct error *err)
 	return 0;
 }
 
+/*
+ * Fold runs of white space into one space: an unfolded header keeps the
+ * blanks around each fold (RFC 5322 2.2.3), which only clutter a log line.
+ */
+static void
+squeeze_blanks(char *s)
+{
+	char *o = s, *start = s;
+	int blank = 0;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			blank = 1;
+			continue;
+		}
+		if (blank && o > start)
+			*o++ = ' ';
+		blank = 0;
+		*o++ = *s;
+	}
+	*o = '\0';
+}
+
 static const char *
 first_address(GMimeMessage *msg)
 {
@@ -159,6 +184,7 @@ fill_headers(struct mail_message *m, GMimeMessage *msg, struct error *err)
 	    err) == -1 ||
 	    dup_trimmed(&m->from, first_address(msg), err) == -1)
 		return -1;
+	squeeze_blanks(m->subject);
 	if ((dt = g_mime_message_get_date(msg)) != NULL)
 		m->date_t = g_date_time_to_unix(dt);
 	return 0;

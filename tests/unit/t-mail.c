@@ -267,10 +267,9 @@ test_folded(void)
 	is_str(m.message_id, "folded.1@example.net", "folded: Message-ID");
 	is_str(m.from, "noreply-tlsrpt@example.net", "folded: From");
 	is_int(m.date_t, 1709377806, "folded: Date");
-	ok(m.subject != NULL && strncmp(m.subject, "Report Domain: "
-	    "example.com", 26) == 0 && strstr(m.subject, "Submitter: "
-	    "example.net") != NULL && strchr(m.subject, '\n') == NULL,
-	    "folded: subject unfolded: \"%s\"", m.subject ? m.subject : "");
+	is_str(m.subject, "Report Domain: example.com Submitter: example.net "
+	    "Report-ID: <2024.03.01T00.00.00Z+example.com@example.net>",
+	    "folded: subject unfolded, blanks around the folds squeezed");
 	mail_release(&m);
 }
 
@@ -304,7 +303,8 @@ test_shapes(void)
 	is_int(rc, 0, "qp-json: parses (%s)", err.msg);
 	is_int(m.nparts, 1, "qp-json: one report part");
 	if (m.nparts == 1) {
-		ok(same_bytes(&m.parts[0], tlsa_json, tlsa_json_len),
+		/* The line end before a boundary belongs to the boundary. */
+		ok(same_bytes(&m.parts[0], tlsa_json, tlsa_json_len - 1),
 		    "qp-json: quoted-printable decoded to the JSON exactly");
 		is_str(m.parts[0].content_type, "application/tlsrpt+json",
 		    "qp-json: media type");
@@ -347,6 +347,7 @@ test_limits(void)
 {
 	struct mail_message m;
 	struct error err;
+	char limit[64];
 	int rc;
 
 	rc = parse_file(FIXTURES "google-multipart.eml", sts_gz_len, &m,
@@ -360,7 +361,9 @@ test_limits(void)
 	is_int(err.kind, ERR_TOO_BIG, "limit: ERR_TOO_BIG");
 	ok(strstr(err.msg, NAME_STS) != NULL, "limit: names the part: %s",
 	    err.msg);
-	ok(strstr(err.msg, "522") != NULL, "limit: names the limit");
+	snprintf(limit, sizeof(limit), "%zu bytes", sts_gz_len - 1);
+	ok(strstr(err.msg, limit) != NULL, "limit: names the limit (%s)",
+	    limit);
 	ok(m.nparts == 0 && m.priv == NULL && m.subject == NULL,
 	    "limit: nothing left to free after a failure");
 
@@ -478,9 +481,9 @@ test_dkim_inline(void)
 	    "example.com"), 0, "ar: a top-level signer never covers");
 	is_int(dkim_inline("mx.example.com; none", "example.net"), 0,
 	    "ar: no result");
-	is_int(dkim_inline("mx.example.com; arc=pass; dkim=pass (a \"quoted ) "
-	    "paren\" in a comment) header.d=example.net", "example.net"), 1,
-	    "ar: nested quotes in a comment");
+	is_int(dkim_inline("mx.example.com; arc=pass; dkim=pass (a (nested) "
+	    "comment) header.b=\"x(y;z\" header.d=example.net", "example.net"),
+	    1, "ar: nested comment, '(' and ';' in a quoted string");
 	is_int(dkim_inline("mx.example.com; dkim=pass (unclosed comment "
 	    "header.d=example.net", "example.net"), 0,
 	    "ar: an unclosed comment swallows the rest");

@@ -1,0 +1,52 @@
+/*
+ * ingest: the daemon's one door to the pipeline, shared by the HTTP
+ * listener and the maildir watcher.
+ *
+ * The store handle is not thread-safe, so every pipeline call and every
+ * read of the store goes through here under one mutex. Each result is
+ * counted in the metrics and logged on one line (source, outcome,
+ * reporter, domain, report-id, reason) before the caller's callback sees
+ * it: the log says what every sender was answered.
+ */
+#ifndef TLSRPT_INGEST_H
+#define TLSRPT_INGEST_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "pipeline.h"
+#include "store.h"
+
+struct ingest {
+	pthread_mutex_t lock;
+	struct pipeline pl;
+};
+
+/* Set up around an open store (kept, not owned). */
+void ingest_init(struct ingest *in, struct store *st,
+		 const struct pipeline_config *cfg);
+
+/* Free the mutex; the store is the caller's to close. */
+void ingest_release(struct ingest *in);
+
+/* Change the limits (config reload); takes effect for the next input. */
+void ingest_set_config(struct ingest *in, const struct pipeline_config *cfg);
+
+/* The limits now in force (a copy). */
+void ingest_get_config(struct ingest *in, struct pipeline_config *out);
+
+/* pipeline_submit() under the lock, with logging and metrics. */
+int ingest_submit(struct ingest *in, const void *bytes, size_t len,
+		  enum input_kind kind, const struct origin *o,
+		  pipeline_cb cb, void *arg);
+
+/* pipeline_reject() under the lock, with logging and metrics. */
+void ingest_reject(struct ingest *in, const void *bytes, size_t len,
+		   const struct origin *o, enum error_kind kind,
+		   const char *reason, pipeline_cb cb, void *arg);
+
+/* Hold the store for a read (the API); always pair with ingest_unlock. */
+struct store *ingest_lock(struct ingest *in);
+void ingest_unlock(struct ingest *in);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * metrics: the daemon's counters, served by the API listener as Prometheus
+ * text (names prefixed tlsrpt_). One registry per process, safe to update
+ * from any thread; updates take a mutex for a few instructions.
+ *
+ * Label values are fixed sets (sources, outcomes, status codes), never
+ * taken from outside input, so a client cannot grow the registry.
+ */
+#ifndef TLSRPT_METRICS_H
+#define TLSRPT_METRICS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+#include "pipeline.h"
+
+/* Where a report came from, as a metric label. */
+enum metrics_source {
+	MSRC_HTTPS,
+	MSRC_HTTP,
+	MSRC_MAIL,
+	MSRC_COUNT,
+};
+
+/* Where a maildir message went. */
+enum metrics_move {
+	MMOVE_CUR,	/* stored or duplicate: cur/, seen */
+	MMOVE_FAILED,	/* rejected or not a report: .Failed */
+	MMOVE_KEPT,	/* deferred: left in new/ for the next scan */
+	MMOVE_COUNT,
+};
+
+/* Note the start time (call once, before the listeners start). */
+void metrics_init(void);
+
+/* The label of an origin's source string ("https", "http", "mail"). */
+enum metrics_source metrics_source_of(const char *source);
+
+/* One report (or message) outcome from a source. */
+void metrics_count_outcome(enum metrics_source src, enum outcome oc);
+
+/* Bytes received from a source (HTTP bodies, maildir messages). */
+void metrics_count_bytes(enum metrics_source src, size_t n);
+
+/* How long one pipeline call (decode, parse, commit) took. */
+void metrics_observe_ingest(double seconds);
+
+/* One HTTP answer of the public listener, by status code. */
+void metrics_count_status(unsigned code);
+
+/* One maildir message moved (or kept). */
+void metrics_count_move(enum metrics_move m);
+
+/* One certificate reload, successful or not. */
+void metrics_count_reload(int ok);
+
+/* Append the whole registry in Prometheus text format 0.0.4 to out. */
+int metrics_render(struct buf *out, struct error *err);
+
+#endif

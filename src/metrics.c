@@ -1,0 +1,204 @@
+/* metrics: see include/metrics.h. */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "version.h"
+#include "banned.h"
+
+/* Latency buckets in seconds: a commit with fsync is milliseconds. */
+static const double buckets[] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10,
+};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+/* Status codes the public listener answers with; others count as 0. */
+static const unsigned codes[] = {
+	200, 201, 400, 401, 404, 405, 411, 413, 415, 500, 503,
+};
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
+#define NOUTCOMES (OUTCOME_DEFERRED + 1)
+
+static const char *const source_names[MSRC_COUNT] = {
+	"https", "http", "mail",
+};
+static const char *const move_names[MMOVE_COUNT] = {
+	"cur", "failed", "kept",
+};
+
+static struct {
+	pthread_mutex_t lock;
+	time_t started;
+	unsigned long long outcomes[MSRC_COUNT][NOUTCOMES];
+	unsigned long long bytes[MSRC_COUNT];
+	unsigned long long ingest_buckets[NBUCKETS];
+	unsigned long long ingest_count;
+	double ingest_sum;
+	unsigned long long status[NCODES + 1];
+	unsigned long long moves[MMOVE_COUNT];
+	unsigned long long reloads[2];
+} m = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void
+metrics_init(void)
+{
+	pthread_mutex_lock(&m.lock);
+	m.started = time(NULL);
+	pthread_mutex_unlock(&m.lock);
+}
+
+enum metrics_source
+metrics_source_of(const char *source)
+{
+	if (source != NULL && strcmp(source, "http") == 0)
+		return MSRC_HTTP;
+	if (source != NULL && strcmp(source, "mail") == 0)
+		return MSRC_MAIL;
+	return MSRC_HTTPS;
+}
+
+void
+metrics_count_outcome(enum metrics_source src, enum outcome oc)
+{
+	pthread_mutex_lock(&m.lock);
+	m.outcomes[src][oc]++;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_count_bytes(enum metrics_source src, size_t n)
+{
+	pthread_mutex_lock(&m.lock);
+	m.bytes[src] += n;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_observe_ingest(double seconds)
+{
+	size_t i;
+
+	pthread_mutex_lock(&m.lock);
+	for (i = 0; i < NBUCKETS; i++)
+		if (seconds <= buckets[i])
+			m.ingest_buckets[i]++;
+	m.ingest_count++;
+	m.ingest_sum += seconds;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_count_status(unsigned code)
+{
+	size_t i;
+
+	for (i = 0; i < NCODES; i++)
+		if (codes[i] == code)
+			break;
+	pthread_mutex_lock(&m.lock);
+	m.status[i]++;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_count_move(enum metrics_move mv)
+{
+	pthread_mutex_lock(&m.lock);
+	m.moves[mv]++;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_count_reload(int ok)
+{
+	pthread_mutex_lock(&m.lock);
+	m.reloads[ok ? 1 : 0]++;
+	pthread_mutex_unlock(&m.lock);
+}
+
+static int
+render_locked(struct buf *o, struct error *err)
+{
+	size_t s, c, i;
+
+	if (buf_printf(o, err,
+	    "# HELP tlsrpt_build_info The version of tlsrptd.\n"
+	    "# TYPE tlsrpt_build_info gauge\n"
+	    "tlsrpt_build_info{version=\"%s\"} 1\n"
+	    "# HELP tlsrpt_start_time_seconds When tlsrptd started.\n"
+	    "# TYPE tlsrpt_start_time_seconds gauge\n"
+	    "tlsrpt_start_time_seconds %lld\n"
+	    "# HELP tlsrpt_reports_total Reports (or messages without one) "
+	    "by source and outcome.\n"
+	    "# TYPE tlsrpt_reports_total counter\n", TLSRPT_VERSION,
+	    (long long)m.started) < 0)
+		return -1;
+	for (s = 0; s < MSRC_COUNT; s++)
+		for (c = 0; c < NOUTCOMES; c++)
+			if (buf_printf(o, err, "tlsrpt_reports_total{source="
+			    "\"%s\",outcome=\"%s\"} %llu\n", source_names[s],
+			    outcome_name((enum outcome)c),
+			    m.outcomes[s][c]) < 0)
+				return -1;
+	if (buf_puts(o, "# HELP tlsrpt_received_bytes_total Bytes received "
+	    "(HTTP bodies, maildir messages) by source.\n"
+	    "# TYPE tlsrpt_received_bytes_total counter\n", err) < 0)
+		return -1;
+	for (s = 0; s < MSRC_COUNT; s++)
+		if (buf_printf(o, err, "tlsrpt_received_bytes_total{source="
+		    "\"%s\"} %llu\n", source_names[s], m.bytes[s]) < 0)
+			return -1;
+	if (buf_puts(o, "# HELP tlsrpt_ingest_duration_seconds Time to "
+	    "decode, parse and commit one input.\n"
+	    "# TYPE tlsrpt_ingest_duration_seconds histogram\n", err) < 0)
+		return -1;
+	for (i = 0; i < NBUCKETS; i++)
+		if (buf_printf(o, err, "tlsrpt_ingest_duration_seconds_bucket"
+		    "{le=\"%g\"} %llu\n", buckets[i], m.ingest_buckets[i]) < 0)
+			return -1;
+	if (buf_printf(o, err, "tlsrpt_ingest_duration_seconds_bucket"
+	    "{le=\"+Inf\"} %llu\n"
+	    "tlsrpt_ingest_duration_seconds_sum %.6f\n"
+	    "tlsrpt_ingest_duration_seconds_count %llu\n"
+	    "# HELP tlsrpt_http_responses_total Answers of the ingest "
+	    "listener by status code.\n"
+	    "# TYPE tlsrpt_http_responses_total counter\n",
+	    m.ingest_count, m.ingest_sum, m.ingest_count) < 0)
+		return -1;
+	for (i = 0; i < NCODES; i++)
+		if (buf_printf(o, err, "tlsrpt_http_responses_total{code="
+		    "\"%u\"} %llu\n", codes[i], m.status[i]) < 0)
+			return -1;
+	if (buf_printf(o, err, "tlsrpt_http_responses_total{code=\"other\"} "
+	    "%llu\n"
+	    "# HELP tlsrpt_maildir_messages_total Maildir messages by where "
+	    "they went.\n"
+	    "# TYPE tlsrpt_maildir_messages_total counter\n",
+	    m.status[NCODES]) < 0)
+		return -1;
+	for (i = 0; i < MMOVE_COUNT; i++)
+		if (buf_printf(o, err, "tlsrpt_maildir_messages_total{to="
+		    "\"%s\"} %llu\n", move_names[i], m.moves[i]) < 0)
+			return -1;
+	return buf_printf(o, err,
+	    "# HELP tlsrpt_tls_reloads_total Certificate reloads (SIGHUP).\n"
+	    "# TYPE tlsrpt_tls_reloads_total counter\n"
+	    "tlsrpt_tls_reloads_total{result=\"ok\"} %llu\n"
+	    "tlsrpt_tls_reloads_total{result=\"failed\"} %llu\n",
+	    m.reloads[1], m.reloads[0]);
+}
+
+int
+metrics_render(struct buf *out, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&m.lock);
+	if (m.started == 0)
+		m.started = time(NULL);
+	rc = render_locked(out, err);
+	pthread_mutex_unlock(&m.lock);
+	return rc;
+}

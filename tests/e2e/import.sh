@@ -1,0 +1,111 @@
+#!/bin/sh
+# tlsrpt-import driven as a user and an MTA would: real files, folders,
+# standard input, exit codes, the real samples, a decompression bomb.
+. tests/lib.sh
+
+imp="$BIN/tlsrpt-import"
+acc=fixtures/reports/accept
+rej=fixtures/reports/reject
+
+# Usage errors: one line naming the option, exit 64.
+out=$("$imp" --bogus x 2>&1); rc=$?
+check_eq "unknown option: exit 64" "$rc" 64
+check_eq "unknown option: one line naming it" "$out" \
+    "tlsrpt-import: unknown option --bogus; see tlsrpt-import --help"
+"$imp" 2>/dev/null; check_eq "no input: exit 64" "$?" 64
+"$imp" --help | grep -q '^usage: tlsrpt-import'; check_eq "--help" "$?" 0
+"$imp" --version | grep -q '^tlsrpt-import [0-9]'; check_eq "--version" "$?" 0
+
+# An input that cannot be opened: 66, and the others are still imported.
+out=$("$imp" --db "$T/a.db" "$T/missing.json" "$acc/plain-rfc.json" 2>"$T/err")
+rc=$?
+check_eq "missing input: exit 66" "$rc" 66
+check_eq "missing input: the rest is imported" "$(echo "$out" | cut -f1)" accepted
+check "missing input: stderr names it" grep -q "missing.json: No such file" "$T/err"
+
+# Standard input, as an MTA pipe gives it: a report, then a message.
+out=$("$imp" --db "$T/a.db" - < "$acc/gzip.json.gz"); rc=$?
+check_eq "stdin gzip report: accepted, exit 0" "$(echo "$out" | cut -f1,2) $rc" "accepted	- 0"
+out=$("$imp" --db "$T/a.db" - < "$acc/gzip.json.gz"); rc=$?
+check_eq "stdin again: duplicate, exit 0" "$(echo "$out" | cut -f1) $rc" "duplicate 0"
+out=$("$imp" --db "$T/a.db" - < "$rej/count-negative.json"); rc=$?
+check_eq "stdin rejected: exit 65" "$(echo "$out" | cut -f1) $rc" "rejected 65"
+printf 'From: a@example.org\nSubject: hello\n\nJust text.\n' > "$T/plain.eml"
+out=$("$imp" --db "$T/a.db" - < "$T/plain.eml"); rc=$?
+check_eq "stdin message without a report: not-a-report, exit 0" \
+    "$(echo "$out" | cut -f1) $rc" "not-a-report 0"
+
+# --json: one object per line with the outcome and the identity.
+out=$("$imp" --db "$T/a.db" --json "$acc/ipv6-non-canonical.json" "$rej/no-policies.json")
+rc=$?
+check_eq "--json: exit 65 with one rejection" "$rc" 65
+check_eq "--json: accepted line" "$(echo "$out" | head -1 | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["outcome"], o["organization_name"], o["policy_domain"], o["start"])')" \
+    "accepted Example Mail Ltd. example.com 2026-03-01T00:00:00Z"
+check_eq "--json: rejected line names the path" "$(echo "$out" | tail -1 | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["outcome"], o["reason"])')" \
+    "rejected policies: missing"
+
+# The store busy (another writer holds the lock): exit 75, nothing lost.
+python3 - "$T/a.db" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[1] + ".locked", "w").close()
+time.sleep(8)
+PY
+locker=$!
+i=0; while [ ! -e "$T/a.db.locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+out=$("$imp" --db "$T/a.db" "$acc/utf8-names.json" 2>&1); rc=$?
+check_eq "store locked: exit 75 (the MTA defers)" "$rc" 75
+check "store locked: the line says deferred and why" sh -c "echo '$out' | grep -q 'deferred.*locked'"
+wait $locker
+out=$("$imp" --db "$T/a.db" "$acc/utf8-names.json"); rc=$?
+check_eq "after the lock: the same report is accepted" "$(echo "$out" | cut -f1) $rc" "accepted 0"
+
+# A read-only store: 75 as well (root ignores file modes: not testable).
+if [ "$(id -u)" -ne 0 ]; then
+	cp "$T/a.db" "$T/ro.db"; chmod 0444 "$T/ro.db"
+	"$imp" --db "$T/ro.db" "$acc/tlsa-nested-array-and-sts.json" >/dev/null 2>&1
+	check_eq "read-only store: exit 75" "$?" 75
+fi
+
+# A decompression bomb: 2 GiB of zeros in 32 gzip members of 64 MiB each.
+python3 - "$T/bomb.json.gz" <<'PY'
+import gzip, io, sys
+o = io.BytesIO()
+with gzip.GzipFile(fileobj=o, mode="wb", compresslevel=9, mtime=0) as f:
+    chunk = b"\0" * (1 << 20)
+    for _ in range(64):
+        f.write(chunk)
+member = o.getvalue()
+open(sys.argv[1], "wb").write(member * 32)
+PY
+python3 - "$imp" "$T/b.db" "$T/bomb.json.gz" > "$T/bomb.out" <<'PY'
+import resource, subprocess, sys, time
+t = time.monotonic()
+p = subprocess.run([sys.argv[1], "--db", sys.argv[2], sys.argv[3]], capture_output=True, text=True)
+dt = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print(p.returncode, "%.2f" % dt, rss, p.stdout.strip().replace("\t", " "))
+PY
+read rc secs mib line < "$T/bomb.out"
+echo "# bomb: exit $rc in $secs s, peak $mib MiB: $line"
+check_eq "2 GiB bomb: rejected, exit 65" "$rc $(echo "$line" | cut -d' ' -f1)" "65 rejected"
+check "2 GiB bomb: peak memory under 256 MiB ($mib MiB)" [ "$mib" -lt 256 ]
+check "2 GiB bomb: the reason names the limit" sh -c "grep -q 'over the limit of 67108864 bytes' '$T/bomb.out'"
+check_eq "2 GiB bomb: kept in quarantine" \
+    "$(sql "$T/b.db" "select count(*) from quarantine")" 1
+
+# Every real sample report is accepted or a duplicate, exit 0.
+if [ -n "$SAMPLES" ]; then
+	out=$("$imp" --db "$T/s.db" "$SAMPLES/reports"); rc=$?
+	check_eq "samples: exit 0" "$rc" 0
+	check_eq "samples: every one accepted or a duplicate" \
+	    "$(echo "$out" | cut -f1 | grep -cv -e '^accepted$' -e '^duplicate$')" 0
+	check_eq "samples: one line per file" "$(echo "$out" | wc -l)" \
+	    "$(ls "$SAMPLES/reports" | wc -l)"
+	out=$("$imp" --db "$T/s.db" "$SAMPLES/mail"); rc=$?
+	check_eq "sample mails: exit 0, each report a duplicate of its file" \
+	    "$rc $(echo "$out" | cut -f1 | sort -u)" "0 duplicate"
+else
+	pass "samples: skipped, ../shared/samples is not there"
+fi

@@ -1,0 +1,47 @@
+/* Unit tests: config. */
+#include "config.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	static const char good[] =
+	    "# tlsrptd\n"
+	    "database = /var/lib/tlsrptd/tlsrpt.db\n"
+	    "  listen=[::]:443  \n"
+	    "\n"
+	    "max-body = 2M\n"
+	    "max-inflated = 64 MiB\n"
+	    "connection-timeout = 2m\n"
+	    "api-token = \"two words # not a comment\"\n"
+	    "dkim-authserv-id = mx.example.com\n";
+	struct config cfg;
+	struct error err;
+
+	config_init(&cfg);
+	is_str(cfg.database, "tlsrpt.db", "default database");
+	is_int(cfg.pipeline.payload_max, 10 * 1024 * 1024, "default body");
+	ok(config_parse(&cfg, good, sizeof(good) - 1, "t.conf", &err) == 0,
+	    "a good config parses");
+	is_str(cfg.database, "/var/lib/tlsrptd/tlsrpt.db", "database");
+	is_str(cfg.listen, "[::]:443", "trimmed value");
+	is_int(cfg.pipeline.payload_max, 2 * 1024 * 1024, "size suffix");
+	is_int(cfg.pipeline.limits.inflated_max, 64 * 1024 * 1024, "MiB");
+	is_int(cfg.connection_timeout, 120, "minutes");
+	is_str(cfg.api_token, "two words # not a comment", "quoted value");
+	is_str(cfg.pipeline.dkim_authserv_id, "mx.example.com", "dkim id");
+
+	ok(config_parse(&cfg, "x\n", 2, "t.conf", &err) < 0, "no '='");
+	is_str(err.msg, "t.conf:1: expected \"key = value\"", "says where");
+	ok(config_parse(&cfg, "\nlisten = a\nmax-bdy = 1\n", 26, "t.conf",
+	    &err) < 0, "unknown key");
+	is_str(err.msg, "t.conf:3: unknown setting \"max-bdy\"", "names it");
+	ok(config_parse(&cfg, "max-body = lots\n", 16, "t.conf", &err) < 0,
+	    "bad size: %s", err.msg);
+	ok(config_parse(&cfg, "max-body = 2G\n", 14, "t.conf", &err) < 0,
+	    "size over its maximum: %s", err.msg);
+	ok(config_parse(&cfg, "max-connections = -1\n", 21, "t.conf", &err) <
+	    0, "negative: %s", err.msg);
+	config_release(&cfg);
+	return tap_done();
+}

@@ -1,0 +1,91 @@
+/* Unit tests: decode (sniffing, capped inflate). */
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "decode.h"
+#include "tap.h"
+
+/* gzip of n bytes of c, as one member. */
+static unsigned char *
+gzip_of(char c, size_t n, size_t *outlen)
+{
+	unsigned char *in = malloc(n), *out;
+	size_t cap = n / 100 + 1024;
+	z_stream zs = { 0 };
+
+	memset(in, c, n);
+	out = malloc(cap);
+	deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
+	    Z_DEFAULT_STRATEGY);
+	zs.next_in = in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	*outlen = cap - zs.avail_out;
+	deflateEnd(&zs);
+	free(in);
+	return out;
+}
+
+int
+main(void)
+{
+	struct decode_limits lim;
+	struct buf out;
+	struct error err;
+	const char *json;
+	size_t jlen, glen;
+	unsigned char *g;
+
+	ok(decode_sniff("\x1f\x8b\x08", 3) == PAYLOAD_GZIP, "gzip magic");
+	ok(decode_sniff(" \r\n\t{", 5) == PAYLOAD_JSON, "JSON after blanks");
+	ok(decode_sniff("\xef\xbb\xbf{", 4) == PAYLOAD_JSON, "JSON after a BOM");
+	ok(decode_sniff("[1]", 3) == PAYLOAD_JSON, "a JSON array is JSON");
+	ok(decode_sniff("From: x", 7) == PAYLOAD_OTHER, "a message is other");
+	ok(decode_sniff("", 0) == PAYLOAD_OTHER, "nothing is other");
+	ok(decode_sniff("\x1f", 1) == PAYLOAD_OTHER, "half a magic");
+
+	decode_limits_default(&lim);
+	buf_init(&out, 0);
+	ok(decode_payload("{\"a\":1}", 7, &lim, &out, &json, &jlen, &err) == 0
+	    && jlen == 7 && out.data == NULL, "JSON passes through uncopied");
+
+	/* 1 MiB of spaces inflates fine under both limits. */
+	g = gzip_of(' ', 1 << 20, &glen);
+	ok(decode_payload(g, glen, &lim, &out, &json, &jlen, &err) == 0 &&
+	    jlen == 1 << 20, "1 MiB inflates (%zu compressed)", glen);
+	buf_release(&out);
+
+	/* The same under a 1000:1 ratio on ~1 KiB input is over the ratio. */
+	lim.ratio = 100;
+	ok(decode_payload(g, glen, &lim, &out, &json, &jlen, &err) < 0 &&
+	    err.kind == ERR_TOO_BIG, "ratio limit: %s", err.msg);
+	buf_release(&out);
+	decode_limits_default(&lim);
+	lim.inflated_max = 1000;
+	ok(decode_payload(g, glen, &lim, &out, &json, &jlen, &err) < 0 &&
+	    err.kind == ERR_TOO_BIG && out.len <= 1000, "size limit: %s",
+	    err.msg);
+	buf_release(&out);
+	decode_limits_default(&lim);
+	lim.inflated_max = 1 << 20;
+	ok(decode_payload(g, glen, &lim, &out, &json, &jlen, &err) == 0,
+	    "exactly at the size limit is allowed");
+	buf_release(&out);
+	decode_limits_default(&lim);
+	free(g);
+	g = gzip_of(' ', 1000, &glen);
+	ok(decode_payload(g, glen - 5, &lim, &out, &json, &jlen, &err) < 0 &&
+	    err.kind == ERR_INPUT, "truncated: %s", err.msg);
+	buf_release(&out);
+	free(g);
+
+	ok(decode_payload("\x1f\x8bxxxxxxxxxxxx", 14, &lim, &out, &json, &jlen,
+	    &err) < 0 && err.kind == ERR_INPUT, "garbage after the magic: %s",
+	    err.msg);
+	buf_release(&out);
+	ok(decode_payload("hello", 5, &lim, &out, &json, &jlen, &err) < 0 &&
+	    err.kind == ERR_INPUT, "neither: %s", err.msg);
+	return tap_done();
+}
