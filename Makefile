@@ -45,27 +45,36 @@ PROG_BINS = $(PROGRAMS:%=$(O)/%)
 TEST_BINS = $(UNIT_TESTS:%=$(O)/tests/%) $(O)/tests/report-dump
 HEADERS = $(wildcard include/*.h)
 
+# Quiet by default, as git's Makefile: `make V=1` shows the commands.
+ifneq ($(V),1)
+Q = @
+QUIET_CC = @echo '   ' CC $@;
+QUIET_LINK = @echo '   ' LINK $@;
+QUIET_AR = @echo '   ' AR $@;
+QUIET_GEN = @echo '   ' GEN $@;
+endif
+
 all: $(PROG_BINS)
 
 $(O)/%.o: src/%.c $(HEADERS) | $(O)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The schema migrations are compiled in: the programs apply them.
 $(O)/schema_sql.c: scripts/embed-schema.sh $(wildcard schema/*/*.sql) | $(O)
-	./scripts/embed-schema.sh schema > $@
+	$(QUIET_GEN)./scripts/embed-schema.sh schema > $@
 
 $(O)/schema_sql.o: $(O)/schema_sql.c include/schema.h
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJS)
+	$(Q)rm -f $@
+	$(QUIET_AR)$(AR) rcs $@ $(LIB_OBJS)
 
 $(O)/%: src/%.c $(LIB) $(HEADERS)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HEADERS) | $(O)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
 $(O) $(O)/tests:
 	mkdir -p $@
