@@ -31,4 +31,13 @@ struct store_ops {
 
 extern const struct store_ops store_sqlite_ops;
 
+/*
+ * For the read modules (store_read.c): the backend's private handle of an
+ * open store, and, for the SQLite backend, its connection. The caller
+ * holds whatever lock serialises the store's use.
+ */
+struct sqlite3;
+void *store_backend_handle(struct store *st);
+struct sqlite3 *store_sqlite_db(void *be);
+
 #endif

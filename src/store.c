@@ -64,6 +64,12 @@ store_backend(const struct store *st)
 	return st->ops->name;
 }
 
+void *
+store_backend_handle(struct store *st)
+{
+	return st->be;
+}
+
 /*
  * Payloads that arrived gzipped are kept as they came; others are
  * compressed with zlib, unless that would not make them smaller.

@@ -37,8 +37,8 @@ static const char *const sql_text[ST_COUNT] = {
 	    "report_id = ? AND start_time = ? AND end_time = ?",
 	[ST_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
 	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
-	    "max_age, mx_host, successful, failed) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "max_age, mx_host, successful, failed, organization_name, "
+	    "start_time, end_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_FAILURE] = "INSERT INTO failure (policy, result_type, "
 	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
@@ -209,6 +209,12 @@ sqlite_close(void *be)
 	free(s);
 }
 
+struct sqlite3 *
+store_sqlite_db(void *be)
+{
+	return ((struct sqlite_store *)be)->db;
+}
+
 static void
 bind_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -315,9 +321,10 @@ policy_set(const struct report_policy *p, struct buf *out, struct error *err)
 }
 
 static int
-insert_policy(struct sqlite_store *s, sqlite3_int64 report, size_t idx,
-	      const struct report_policy *p, struct error *err)
+insert_policy(struct sqlite_store *s, sqlite3_int64 report,
+	      const struct report *r, size_t idx, struct error *err)
 {
+	const struct report_policy *p = &r->policies[idx];
 	sqlite3_stmt *st = s->st[ST_POLICY], *fs = s->st[ST_FAILURE];
 	char *strings = NULL, *patterns = NULL, *hosts = NULL;
 	sqlite3_int64 policy;
@@ -350,6 +357,9 @@ insert_policy(struct sqlite_store *s, sqlite3_int64 report, size_t idx,
 	bind_text(st, 10, hosts);
 	sqlite3_bind_int64(st, 11, p->successful);
 	sqlite3_bind_int64(st, 12, p->failed);
+	bind_text(st, 13, r->org_name);
+	sqlite3_bind_int64(st, 14, r->start);
+	sqlite3_bind_int64(st, 15, r->end);
 	if (run(s, ST_POLICY, err) < 0)
 		goto done;
 	sqlite3_reset(st);
@@ -452,7 +462,7 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	}
 	report = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < r->npolicies; i++)
-		if (insert_policy(s, report, i, &r->policies[i], err) < 0)
+		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    commit(s, err) < 0)

@@ -1,0 +1,63 @@
+/*
+ * analyse: the readiness verdict of DESIGN section 7, from the evidence of
+ * one policy domain, as a JSON object (the `--format json` element of the
+ * domain; text, CSV and the API are views of it).
+ *
+ * Counting rules:
+ * - A report's sessions for a domain are the largest of its per-type sums:
+ *   several sts policies of one report add up (the policy changed in the
+ *   day), but tlsa and sts listings of the same sessions never do.
+ * - Rates use sts policies only. The sessions of an sts policy that enforce
+ *   would refuse are its failures of a blocking type (or of an unknown
+ *   type, or failures no detail explains), at most its failure count, as
+ *   details may overlap.
+ * - A report belongs to the window when its end-datetime falls inside it.
+ */
+#ifndef TLSRPT_ANALYSE_H
+#define TLSRPT_ANALYSE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "evidence.h"
+#include "store.h"
+
+struct analyse_options {
+	int64_t now;			/* end of the window, Unix seconds */
+	int days;			/* W, default 14 */
+	int recent_days;		/* R, the last 7 days of W */
+	int stale_days;			/* a report must end within 3 days */
+	double max_failure_rate;	/* default 0.001 */
+	int min_days;			/* default 7 */
+	int min_reporters;		/* default 2 */
+	int64_t min_sessions;		/* default 100 */
+};
+
+/* The defaults of DESIGN section 7, with now the clock. */
+void analyse_options_default(struct analyse_options *opt);
+
+/* Is this result type one that enforce turns into refused delivery? */
+int analyse_type_blocking(const char *result_type);
+
+/*
+ * The verdict for one domain's evidence (loaded for the window of opt) as
+ * a new JSON object; NULL when memory runs out.
+ */
+json_t *analyse_domain(const struct evidence *ev,
+		       const struct analyse_options *opt);
+
+/*
+ * The whole summary document {"now", "window_days", "domains": [...]} for
+ * the given domains, or every domain in the store when n is 0. NULL with
+ * err set when the store cannot be read.
+ */
+json_t *analyse_summary(struct store *st, const char *const *domains,
+			size_t n, const struct analyse_options *opt,
+			struct error *err);
+
+/* The exit code of DESIGN section 2 for a summary document: 0 all ready,
+ * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */
+int analyse_exit_code(const json_t *summary);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * api: the routes of the daemon's read API (DESIGN section 5), apart from
+ * the HTTP plumbing so that they can be tested without a socket.
+ *
+ *   GET /healthz                          "ok" (never needs the token)
+ *   GET /metrics                          Prometheus text (metrics.h)
+ *   GET /api/v1/domains                   {"domains": [...]}
+ *   GET /api/v1/domains/{domain}/summary  the per-domain counts
+ *
+ * With a token configured, every route but /healthz needs the header
+ * "Authorization: Bearer TOKEN" (401 otherwise). Other methods are 405,
+ * other paths 404.
+ */
+#ifndef TLSRPT_API_H
+#define TLSRPT_API_H
+
+#include "buf.h"
+#include "ingest.h"
+
+#define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
+#define API_DOMAIN_MAX	253	/* a domain name in a path (RFC 1035) */
+
+struct api_answer {
+	unsigned status;
+	const char *content_type;	/* static string */
+	const char *allow;		/* 405: the Allow header, or NULL */
+	const char *www_authenticate;	/* 401: the header, or NULL */
+	int retry_after;		/* 503: seconds, or 0 */
+	struct buf body;		/* the caller releases it */
+};
+
+/*
+ * Answer one request. method and url as received (url without the query
+ * string, already %-decoded); authorization the header or NULL; token the
+ * configured one or NULL. out->body is initialised here.
+ */
+void api_route(struct ingest *in, const char *token, const char *method,
+	       const char *url, const char *authorization,
+	       struct api_answer *out);
+
+#endif

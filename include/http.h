@@ -1,0 +1,73 @@
+/*
+ * http: the daemon's two libmicrohttpd listeners (DESIGN section 5).
+ *
+ * The public listener takes reports: POST to the ingest path, the body
+ * buffered in a struct buf capped at max-body, then one pipeline call
+ * (through ingest.h) and one answer:
+ *   201 stored  200 duplicate  400 malformed (kept in quarantine)
+ *   411 no length  413 over a size limit  415 a type that cannot be a
+ *   report  405 another method (Allow: POST)  404 another path
+ *   503 + Retry-After when the store cannot commit
+ * The body is plain text, or JSON when the client accepts
+ * application/json. 201 and 200 come only after the store committed.
+ * Over TLS when a struct tls is given (certificate asked for at each
+ * handshake, so a reload swaps it without touching open connections),
+ * plain HTTP otherwise; X-Forwarded-For is believed only from
+ * trusted-proxies.
+ *
+ * The API listener serves api.h's routes, plain HTTP, meant for loopback.
+ *
+ * Each connection has its own thread; connections are limited in total,
+ * per client address and in idle time, and each has a fixed memory pool,
+ * so slow or huge clients cost bounded memory.
+ */
+#ifndef TLSRPT_HTTP_H
+#define TLSRPT_HTTP_H
+
+#include "config.h"
+#include "error.h"
+#include "ingest.h"
+#include "tls.h"
+
+#define HTTP_CONNECTION_MEMORY	((size_t)64 * 1024)	/* per connection */
+#define HTTP_API_CONNECTIONS	32	/* API connections in total */
+#define HTTP_RETRY_AFTER	60	/* seconds, with 503 */
+#define HTTP_HEADER_VALUE_MAX	256	/* a User-Agent kept in the store */
+#define HTTP_PROXIES_MAX	64	/* entries of trusted-proxies */
+
+struct http_server;
+
+/*
+ * Start the listeners cfg names (listen, api-listen; "" for none) with
+ * its limits, ingest path, token and trusted proxies. tls (kept, not
+ * owned) NULL means plain HTTP on the public listener. ERR_IO when an
+ * address cannot be bound, ERR_INPUT when it cannot be parsed.
+ */
+struct http_server *http_start(const struct config *cfg, struct tls *tls,
+			       struct ingest *in, struct error *err);
+
+/*
+ * Take the settings that may change without a restart (ingest path, API
+ * token, trusted proxies) from cfg. -1 (nothing changed) when the
+ * trusted proxies cannot be parsed.
+ */
+int http_reconfigure(struct http_server *srv, const struct config *cfg,
+		     struct error *err);
+
+/*
+ * Stop taking connections on the public listener (the port is closed),
+ * let the requests in flight finish for at most max_wait seconds, then
+ * close it. The API listener keeps answering until http_stop().
+ */
+void http_drain(struct http_server *srv, unsigned max_wait);
+
+/* Stop both listeners and free the server. NULL is allowed. */
+void http_stop(struct http_server *srv);
+
+/*
+ * Parse "ADDR:PORT", "[V6ADDR]:PORT" or "*:PORT" (every address, IPv6 and
+ * IPv4) and return a listening socket bound to it. Exposed for tests.
+ */
+int http_listen_socket(const char *spec, struct error *err);
+
+#endif

@@ -1,0 +1,210 @@
+/* api: see include/api.h. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "metrics.h"
+#include "store_read.h"
+#include "banned.h"
+
+#define DOMAINS_PREFIX "/api/v1/domains/"
+#define SUMMARY_SUFFIX "/summary"
+
+static void
+answer_text(struct api_answer *out, unsigned status, const char *text)
+{
+	out->status = status;
+	out->content_type = "text/plain; charset=utf-8";
+	buf_release(&out->body);
+	buf_puts(&out->body, text, NULL);
+}
+
+/* {"error": msg} with a status. */
+static void
+answer_error(struct api_answer *out, unsigned status, const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	out->status = status;
+	out->content_type = "application/json";
+	buf_release(&out->body);
+	buf_puts(&out->body, s ? s : "{}", NULL);
+	buf_puts(&out->body, "\n", NULL);
+	free(s);
+	json_decref(o);
+}
+
+/* Takes the reference to j. */
+static void
+answer_json(struct api_answer *out, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	struct error err;
+
+	json_decref(j);
+	if (s == NULL) {
+		answer_error(out, 503, "out of memory");
+		out->retry_after = 5;
+		return;
+	}
+	out->status = 200;
+	out->content_type = "application/json";
+	if (buf_puts(&out->body, s, &err) < 0 ||
+	    buf_puts(&out->body, "\n", &err) < 0)
+		answer_error(out, 503, err.msg);
+	free(s);
+}
+
+static void
+answer_store_error(struct api_answer *out, const struct error *err)
+{
+	if (err->kind == ERR_BUSY || err->kind == ERR_NOMEM) {
+		answer_error(out, 503, err->msg);
+		out->retry_after = 5;
+	} else {
+		answer_error(out, 500, err->msg);
+	}
+}
+
+/* Compare without telling by the time taken how much matched. */
+static int
+token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return d == 0;
+}
+
+static int
+authorized(const char *token, const char *authz)
+{
+	if (token == NULL || token[0] == '\0')
+		return 1;
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
+		return 0;
+	authz += 7;
+	while (*authz == ' ')
+		authz++;
+	return token_equal(authz, token);
+}
+
+/*
+ * The domain of /api/v1/domains/{domain}/summary, lower case without a
+ * trailing dot, into out; -1 when it is not a plausible domain name.
+ */
+static int
+path_domain(const char *url, char out[API_DOMAIN_MAX + 1])
+{
+	const char *d = url + strlen(DOMAINS_PREFIX), *end;
+	size_t n, i;
+
+	end = strstr(d, SUMMARY_SUFFIX);
+	if (end == NULL || strcmp(end, SUMMARY_SUFFIX) != 0)
+		return -1;
+	n = (size_t)(end - d);
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > API_DOMAIN_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (!isalnum(c) && c != '.' && c != '-' && c != '_')
+			return -1;
+		out[i] = (char)tolower(c);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+route_domains(struct ingest *in, struct api_answer *out)
+{
+	struct error err;
+	json_t *arr;
+	int rc;
+
+	error_clear(&err);
+	rc = store_read_domains(ingest_lock(in), &arr, &err);
+	ingest_unlock(in);
+	if (rc < 0) {
+		answer_store_error(out, &err);
+		return;
+	}
+	answer_json(out, json_pack("{s:o}", "domains", arr));
+}
+
+static void
+route_summary(struct ingest *in, const char *url, struct api_answer *out)
+{
+	char domain[API_DOMAIN_MAX + 1];
+	struct error err;
+	json_t *obj;
+	int rc;
+
+	if (path_domain(url, domain) < 0) {
+		answer_error(out, 404, "not found: use "
+		    "/api/v1/domains/{domain}/summary");
+		return;
+	}
+	error_clear(&err);
+	rc = store_read_domain_counts(ingest_lock(in), domain, &obj, &err);
+	ingest_unlock(in);
+	if (rc < 0) {
+		answer_store_error(out, &err);
+		return;
+	}
+	if (obj == NULL) {
+		answer_error(out, 404, "no reports for this domain");
+		return;
+	}
+	answer_json(out, obj);
+}
+
+void
+api_route(struct ingest *in, const char *token, const char *method,
+	  const char *url, const char *authorization, struct api_answer *out)
+{
+	struct error err;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->body, API_BODY_MAX);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		out->allow = "GET, HEAD";
+		answer_error(out, 405, "method not allowed: use GET");
+		return;
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		answer_text(out, 200, "ok\n");
+		return;
+	}
+	if (!authorized(token, authorization)) {
+		out->www_authenticate = "Bearer realm=\"tlsrptd\"";
+		answer_error(out, 401, "a bearer token is needed");
+		return;
+	}
+	if (strcmp(url, "/metrics") == 0) {
+		out->status = 200;
+		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		if (metrics_render(&out->body, &err) < 0)
+			answer_error(out, 503, err.msg);
+		return;
+	}
+	if (strcmp(url, "/api/v1/domains") == 0 ||
+	    strcmp(url, "/api/v1/domains/") == 0) {
+		route_domains(in, out);
+		return;
+	}
+	if (strncmp(url, DOMAINS_PREFIX, strlen(DOMAINS_PREFIX)) == 0) {
+		route_summary(in, url, out);
+		return;
+	}
+	answer_error(out, 404, "not found");
+}

@@ -1,0 +1,219 @@
+/* summary_format: see include/summary_format.h. */
+#include <string.h>
+
+#include "summary_format.h"
+#include "banned.h"
+
+#define GET(o, k)	json_object_get((o), (k))
+#define STR(o, k)	json_string_value(json_object_get((o), (k)))
+#define INT(o, k)	((long long)json_integer_value(json_object_get((o), (k))))
+
+static const char *
+verdict_color(const char *v)
+{
+	if (strcmp(v, "ready") == 0)
+		return "\033[1;32m";
+	if (strcmp(v, "not-ready") == 0)
+		return "\033[1;31m";
+	return "\033[1;33m";
+}
+
+static void
+upper(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '-' ? ' ' : (*s >= 'a' && *s <= 'z') ? *s - 32 : *s,
+		    f);
+}
+
+/* "a, b, c" from a JSON array of strings. */
+static void
+list(FILE *f, const json_t *a, const char *none)
+{
+	const json_t *v;
+	size_t i;
+
+	if (json_array_size(a) == 0)
+		fputs(none, f);
+	json_array_foreach(a, i, v)
+		fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
+}
+
+static void
+day_of(FILE *f, const char *t)
+{
+	fprintf(f, "%.10s", t ? t : "?");
+}
+
+static void
+rate(FILE *f, const json_t *r)
+{
+	if (json_is_number(r))
+		fprintf(f, "%.2f%%", json_number_value(r) * 100);
+	else
+		fputs("n/a", f);
+}
+
+static void
+domain_text(FILE *f, const json_t *d, int color)
+{
+	const char *verdict = STR(d, "verdict");
+	const json_t *r, *v, *win = GET(d, "window"), *sts = GET(d, "sts");
+	const json_t *pol = GET(d, "policy");
+	size_t i;
+
+	fprintf(f, "%s: ", STR(d, "domain"));
+	if (color)
+		fputs(verdict_color(verdict), f);
+	upper(f, verdict);
+	if (color)
+		fputs("\033[0m", f);
+	fputc('\n', f);
+	json_array_foreach(GET(d, "reasons"), i, r)
+		fprintf(f, "  %-9s %s: %s\n", STR(r, "kind"), STR(r, "code"),
+		    STR(r, "message"));
+	if (json_array_size(GET(d, "reasons")) == 0)
+		fputs("  no reason against enforcing\n", f);
+
+	fputs("\n  Evidence from ", f);
+	day_of(f, STR(win, "start"));
+	fputs(" to ", f);
+	day_of(f, STR(win, "end"));
+	fprintf(f, " (%lld days):\n", INT(win, "days"));
+	fprintf(f, "    reports      %lld on %lld days, from %zu reporter%s: ",
+	    INT(d, "reports"), INT(d, "days_with_reports"),
+	    json_array_size(GET(d, "reporters")),
+	    json_array_size(GET(d, "reporters")) == 1 ? "" : "s");
+	list(f, GET(d, "reporters"), "none");
+	fprintf(f, "\n    sessions     %lld (%lld successful, %lld failed, ",
+	    INT(GET(d, "sessions"), "total"),
+	    INT(GET(d, "sessions"), "successful"),
+	    INT(GET(d, "sessions"), "failed"));
+	rate(f, GET(GET(d, "sessions"), "failure_rate"));
+	fputs(")\n", f);
+	fprintf(f, "    recent %lld d  %lld sts sessions, %lld would be refused "
+	    "under enforce (", INT(GET(d, "recent"), "days"),
+	    INT(GET(sts, "recent"), "sessions"),
+	    INT(GET(sts, "recent"), "refused_if_enforced"));
+	rate(f, GET(GET(sts, "recent"), "refused_rate"));
+	fputs(")\n    policy       mode ", f);
+	list(f, GET(pol, "modes_seen"), "unknown");
+	fputs("; mx ", f);
+	list(f, GET(pol, "mx_patterns"), "unknown");
+	fprintf(f, "; %zu version%s seen\n",
+	    json_array_size(GET(pol, "versions_seen")),
+	    json_array_size(GET(pol, "versions_seen")) == 1 ? "" : "s");
+	if (json_array_size(GET(d, "failures")) > 0)
+		fputs("    failures\n", f);
+	json_array_foreach(GET(d, "failures"), i, v) {
+		fprintf(f, "      %s at %s: %lld sessions (%lld recent) from ",
+		    STR(v, "result_type"), STR(v, "receiving_mx_hostname") ?
+		    STR(v, "receiving_mx_hostname") : "(no MX named)",
+		    INT(v, "sessions"), INT(v, "recent_sessions"));
+		list(f, GET(v, "reporters"), "?");
+		fputs(", ", f);
+		day_of(f, STR(v, "first_seen"));
+		fputs(" to ", f);
+		day_of(f, STR(v, "last_seen"));
+		fputc('\n', f);
+	}
+
+	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
+	    f);
+	json_array_foreach(GET(d, "daily"), i, v)
+		fprintf(f, "    %s  %12lld  %6lld  %19lld%s\n", STR(v, "date"),
+		    INT(v, "sts_sessions"), INT(v, "sts_failed"),
+		    INT(v, "refused_if_enforced"),
+		    INT(v, "reports") ? "" : "  (no report)");
+
+	fputs("\n  Next steps\n", f);
+	json_array_foreach(GET(d, "next_steps"), i, v)
+		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
+}
+
+void
+summary_print_text(FILE *f, const json_t *summary, int color)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(GET(summary, "domains"), i, d) {
+		if (i)
+			fputc('\n', f);
+		domain_text(f, d, color);
+	}
+	if (json_array_size(GET(summary, "domains")) == 0)
+		fputs("No policy domain in the store: import reports first "
+		    "(tlsrpt-import) or wait for tlsrptd to receive some.\n", f);
+}
+
+static void
+csv_field(FILE *f, const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void
+csv_number(FILE *f, const json_t *v)
+{
+	if (json_is_integer(v))
+		fprintf(f, "%lld,", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		fprintf(f, "%.6f,", json_real_value(v));
+	else
+		fputc(',', f);
+}
+
+void
+summary_print_csv(FILE *f, const json_t *summary)
+{
+	const json_t *d, *r, *v;
+	char buf[2048];
+	size_t i, j, len;
+
+	fputs("domain,verdict,reasons,reports,days_with_reports,reporters,"
+	    "sessions,successful,failed,failure_rate,recent_sts_sessions,"
+	    "recent_refused_if_enforced,recent_refused_rate,next_step\n", f);
+	json_array_foreach(GET(summary, "domains"), i, d) {
+		csv_field(f, STR(d, "domain"), 0);
+		csv_field(f, STR(d, "verdict"), 0);
+		buf[0] = '\0';
+		json_array_foreach(GET(d, "reasons"), j, r) {
+			len = strlen(buf);
+			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			    j ? " " : "", STR(r, "code"));
+		}
+		csv_field(f, buf, 0);
+		fprintf(f, "%lld,%lld,", INT(d, "reports"),
+		    INT(d, "days_with_reports"));
+		buf[0] = '\0';
+		json_array_foreach(GET(d, "reporters"), j, v) {
+			len = strlen(buf);
+			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			    j ? "; " : "", json_string_value(v));
+		}
+		csv_field(f, buf, 0);
+		csv_number(f, GET(GET(d, "sessions"), "total"));
+		csv_number(f, GET(GET(d, "sessions"), "successful"));
+		csv_number(f, GET(GET(d, "sessions"), "failed"));
+		csv_number(f, GET(GET(d, "sessions"), "failure_rate"));
+		csv_number(f, GET(GET(GET(d, "sts"), "recent"), "sessions"));
+		csv_number(f, GET(GET(GET(d, "sts"), "recent"),
+		    "refused_if_enforced"));
+		csv_number(f, GET(GET(GET(d, "sts"), "recent"),
+		    "refused_rate"));
+		v = json_array_get(GET(d, "next_steps"), 0);
+		csv_field(f, v ? json_string_value(v) : "", 1);
+	}
+}

@@ -1,0 +1,236 @@
+/*
+ * tlsrpt-summary: is it safe to switch MTA-STS to mode: enforce? The
+ * per-domain verdict of DESIGN section 7 with its evidence and next step,
+ * as text, JSON or CSV. Exit: 0 all ready, 1 any not-ready, 2 otherwise
+ * (insufficient data), 64 usage, 66 no such database.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyse.h"
+#include "config.h"
+#include "rfc3339.h"
+#include "summary_format.h"
+#include "version.h"
+#include "banned.h"
+
+#define EX_USAGE	64
+#define EX_NOINPUT	66
+#define EX_TEMPFAIL	75
+#define EX_SOFTWARE	70
+#define MAX_DOMAINS	1024
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlsrpt-summary [--db PATH] [--config FILE] [--domain D]...\n"
+	    "                      [--days N] [--now TIME] [--format text|json|csv]\n"
+	    "                      [--max-failure-rate R] [--min-days N]\n"
+	    "                      [--min-reporters N] [--min-sessions N]\n"
+	    "\n"
+	    "Is it safe to switch MTA-STS to mode: enforce? One verdict per\n"
+	    "policy domain (every domain in the store without --domain):\n"
+	    "ready, not-ready or insufficient-data, with the evidence and the\n"
+	    "next step.\n"
+	    "\n"
+	    "  --db PATH               the store (default tlsrpt.db)\n"
+	    "  --domain D              only this domain (repeatable)\n"
+	    "  --days N                window of N days (default 14)\n"
+	    "  --now TIME              end of the window: RFC 3339 or Unix\n"
+	    "                          seconds (default now), to reproduce a verdict\n"
+	    "  --format F              text (default), json or csv\n"
+	    "  --max-failure-rate R    refused share of sts sessions allowed\n"
+	    "                          in the last 7 days (default 0.001)\n"
+	    "  --min-days N            days with reports needed (default 7)\n"
+	    "  --min-reporters N       reporting organizations needed (default 2)\n"
+	    "  --min-sessions N        sts sessions needed in the last 7 days\n"
+	    "                          (default 100)\n"
+	    "\n"
+	    "Exit: 0 all ready, 1 any not-ready, 2 otherwise (insufficient\n"
+	    "data), 64 usage, 66 no such database.\n");
+}
+
+static int
+bad_value(const char *opt, const char *v, const char *want)
+{
+	fprintf(stderr, "tlsrpt-summary: %s: \"%s\" is not %s\n", opt, v, want);
+	return EX_USAGE;
+}
+
+static int
+parse_long(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *out >= lo &&
+	    *out <= hi ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_MAXRATE = 256, O_MINDAYS, O_MINREP, O_MINSESS };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "days", required_argument, NULL, 'n' },
+		{ "now", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "max-failure-rate", required_argument, NULL, O_MAXRATE },
+		{ "min-days", required_argument, NULL, O_MINDAYS },
+		{ "min-reporters", required_argument, NULL, O_MINREP },
+		{ "min-sessions", required_argument, NULL, O_MINSESS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *config_path = NULL, *format = "text";
+	const char *domains[MAX_DOMAINS];
+	struct analyse_options opt;
+	struct config cfg;
+	struct error err;
+	struct store *st;
+	struct stat sb;
+	size_t ndomains = 0;
+	long long n;
+	json_t *doc;
+	char *end;
+	int ch, rc;
+
+	analyse_options_default(&opt);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'D':
+			if (ndomains == MAX_DOMAINS)
+				return bad_value("--domain", optarg,
+				    "allowed: too many domains");
+			domains[ndomains++] = optarg;
+			break;
+		case 'n':
+			if (parse_long(optarg, 1, 3660, &n) < 0)
+				return bad_value("--days", optarg,
+				    "a number of days from 1 to 3660");
+			opt.days = (int)n;
+			break;
+		case 't':
+			if (parse_long(optarg, 0, 253402300799LL, &n) == 0)
+				opt.now = n;
+			else if (rfc3339_parse(optarg, &opt.now) < 0)
+				return bad_value("--now", optarg,
+				    "an RFC 3339 time or Unix seconds");
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "csv"))
+				return bad_value("--format", optarg,
+				    "text, json or csv");
+			format = optarg;
+			break;
+		case O_MAXRATE:
+			errno = 0;
+			opt.max_failure_rate = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(opt.max_failure_rate >= 0 &&
+			    opt.max_failure_rate <= 1))
+				return bad_value("--max-failure-rate", optarg,
+				    "a rate from 0 to 1");
+			break;
+		case O_MINDAYS:
+			if (parse_long(optarg, 0, 3660, &n) < 0)
+				return bad_value("--min-days", optarg,
+				    "a number of days");
+			opt.min_days = (int)n;
+			break;
+		case O_MINREP:
+			if (parse_long(optarg, 0, 100000, &n) < 0)
+				return bad_value("--min-reporters", optarg,
+				    "a number");
+			opt.min_reporters = (int)n;
+			break;
+		case O_MINSESS:
+			if (parse_long(optarg, 0, 1LL << 53, &n) < 0)
+				return bad_value("--min-sessions", optarg,
+				    "a number");
+			opt.min_sessions = n;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tlsrpt-summary %s\n", TLSRPT_VERSION);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, "tlsrpt-summary: %s needs a "
+				    "value; see tlsrpt-summary --help\n",
+				    argv[optind - 1]);
+			else
+				fprintf(stderr, "tlsrpt-summary: unknown option "
+				    "%s; see tlsrpt-summary --help\n",
+				    argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlsrpt-summary: unexpected argument \"%s\"; "
+		    "domains are given with --domain\n", argv[optind]);
+		return EX_USAGE;
+	}
+
+	config_init(&cfg);
+	if (config_path && config_load(&cfg, config_path, &err) < 0) {
+		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+		config_release(&cfg);
+		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
+	}
+	if (db == NULL)
+		db = cfg.database;
+	/* A summary never creates a store: a wrong path is an error. */
+	if (strncmp(db, "postgres", 8) != 0 && stat(db, &sb) < 0) {
+		fprintf(stderr, "tlsrpt-summary: %s: no such database (import "
+		    "reports with tlsrpt-import, or give --db)\n", db);
+		config_release(&cfg);
+		return EX_NOINPUT;
+	}
+	st = store_open(db, &err);
+	if (st == NULL) {
+		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+		config_release(&cfg);
+		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+	}
+	doc = analyse_summary(st, domains, ndomains, &opt, &err);
+	store_close(st);
+	config_release(&cfg);
+	if (doc == NULL) {
+		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+	} else if (strcmp(format, "csv") == 0) {
+		summary_print_csv(stdout, doc);
+	} else {
+		summary_print_text(stdout, doc, isatty(STDOUT_FILENO) &&
+		    getenv("NO_COLOR") == NULL);
+	}
+	rc = analyse_exit_code(doc);
+	json_decref(doc);
+	return rc;
+}
