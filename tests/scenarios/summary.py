@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Readiness scenarios: for each reason code of DESIGN section 7, a domain
+that triggers it and one that just misses it, plus the counting rules
+(tlsa and sts double listing, several sts policies, a re-sent report,
+datetimes without a time zone). The reports are written as files, imported
+with the real tlsrpt-import, and judged by the real tlsrpt-summary.
+
+usage: summary.py BUILD_DIR SCRATCH_DIR       prints ok / not ok lines
+"""
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+NOW = "2026-03-15T00:00:00Z"          # W: Mar 1..14, R: Mar 8..14
+DB = os.path.join(WORK, "scenarios.db")
+REPORTS = os.path.join(WORK, "reports")
+os.makedirs(REPORTS, exist_ok=True)
+results = []
+
+
+def check(name, cond, detail=""):
+    print(("ok - " if cond else "not ok - ") + name)
+    if not cond and detail:
+        print("#   " + str(detail).replace("\n", "\n#   "))
+
+
+def sts(domain, succ, failed=0, failures=(), mode="testing", lines=None):
+    lines = lines or ["version: STSv1", "mode: " + mode,
+                      "mx: mx1." + domain, "mx: *.mail." + domain,
+                      "max_age: 604800"]
+    return {"policy": {"policy-type": "sts", "policy-string": lines,
+                       "policy-domain": domain},
+            "summary": {"total-successful-session-count": succ,
+                        "total-failure-session-count": failed},
+            "failure-details": [
+                {"result-type": t, "receiving-mx-hostname": mx,
+                 "sending-mta-ip": "192.0.2.1", "failed-session-count": n}
+                for (t, mx, n) in failures]}
+
+
+def tlsa(domain, succ, failed=0, failures=()):
+    return {"policy": {"policy-type": "tlsa", "policy-string": [
+        "3 1 1 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF"],
+        "policy-domain": domain},
+        "summary": {"total-successful-session-count": succ,
+                    "total-failure-session-count": failed},
+        "failure-details": [{"result-type": t, "receiving-mx-hostname": mx,
+                             "failed-session-count": n}
+                            for (t, mx, n) in failures]}
+
+
+def nopolicy(domain, succ):
+    return {"policy": {"policy-type": "no-policy-found",
+                       "policy-domain": domain},
+            "summary": {"total-successful-session-count": succ,
+                        "total-failure-session-count": 0}}
+
+
+n_files = 0
+
+
+def report(org, day, policies, rid=None, tz=True, name=None):
+    """One daily report from org for March `day` (1..14)."""
+    global n_files
+    start = dt.datetime(2026, 3, day)
+    end = start + dt.timedelta(hours=23, minutes=59, seconds=59)
+    fmt = "%Y-%m-%dT%H:%M:%S" + ("Z" if tz else "")
+    doms = sorted({p["policy"].get("policy-domain", "") for p in policies})
+    r = {"organization-name": org,
+         "date-range": {"start-datetime": start.strftime(fmt),
+                        "end-datetime": end.strftime(fmt)},
+         "contact-info": "tlsrpt@" + org.split()[0].lower() + ".example",
+         "report-id": rid or "%s_%s_%d" % (start.strftime(fmt), doms[0], n_files),
+         "policies": policies}
+    n_files += 1
+    path = os.path.join(REPORTS, name or "r%05d.json" % n_files)
+    with open(path, "w") as f:
+        json.dump(r, f)
+    return path
+
+
+A, B = "Alpha Mail Inc.", "Beta Mail Corporation"
+
+
+def healthy(domain, days=range(1, 15), reporters=(A, B), succ=100,
+            extra=None, mode="testing"):
+    """Daily reports from each reporter; extra(day, org) adds to/overrides
+    the policies of a day's report."""
+    for d in days:
+        for org in reporters:
+            pols = [sts(domain, succ, mode=mode)]
+            if extra:
+                pols = extra(d, org, pols) or pols
+            report(org, d, pols)
+
+
+def fail_on(days, failures, org=A):
+    def extra(d, o, pols):
+        if d in days and o == org:
+            dom = pols[0]["policy"]["policy-domain"]
+            n = sum(c for _, _, c in failures)
+            return [sts(dom, 100, n, [(t, mx.replace("D", dom), c)
+                                      for t, mx, c in failures])]
+    return extra
+
+
+# --- one domain per case ---------------------------------------------------
+healthy("ready.example")
+# tls-failures: 2 refused in 1401 sts sessions (0.14%) vs 1 (0.07%)
+healthy("tls-failures-hit.example",
+        extra=fail_on([10], [("certificate-expired", "mx1.D", 2)]))
+healthy("tls-failures-miss.example",
+        extra=fail_on([10], [("certificate-expired", "mx1.D", 1)]))
+# mx-not-in-policy: an MX outside the patterns; *. is one label only
+healthy("mx-hit.example",
+        extra=fail_on([9], [("validation-failure", "mx.other.example", 1)]))
+healthy("mx-deep.example",
+        extra=fail_on([9], [("validation-failure", "a.b.mail.D", 1)]))
+healthy("mx-miss.example",
+        extra=fail_on([9], [("validation-failure", "a.mail.D", 1)]))
+# no-policy-published
+for d in range(1, 15):
+    for org in (A, B):
+        report(org, d, [nopolicy("nopolicy-hit.example", 100)])
+healthy("nopolicy-miss.example",
+        extra=lambda d, o, p: p + [nopolicy("nopolicy-miss.example", 5)])
+# too-few-days: 6 days vs 7 days (all within R so sessions suffice)
+healthy("days-hit.example", days=range(9, 15))
+healthy("days-miss.example", days=range(8, 15))
+# too-few-reporters
+healthy("reporters-hit.example", reporters=(A,))
+healthy("reporters-miss.example")
+# too-few-sessions: 99 vs 100 sts sessions in R (one report a day, R only
+# sees days 8..14: 7 reports)
+def sessions_case(domain, total):
+    for d in range(1, 15):
+        for org in (A, B):
+            n = 0
+            if d >= 8 and org == A:
+                n = total // 7 + (1 if d - 8 < total % 7 else 0)
+            report(org, d, [sts(domain, n)])
+sessions_case("sessions-hit.example", 99)
+sessions_case("sessions-miss.example", 100)
+# stale-reports: newest report ends Mar 11 23:59:59 vs Mar 12 23:59:59
+healthy("stale-hit.example", days=range(1, 12))
+healthy("stale-miss.example", days=range(1, 13))
+# policy-fetch-errors: in R vs only before R
+healthy("fetch-hit.example",
+        extra=fail_on([12], [("sts-policy-fetch-error", "mx1.D", 3)]))
+healthy("fetch-miss.example",
+        extra=fail_on([3], [("sts-policy-fetch-error", "mx1.D", 3)]))
+# policy-inconsistent: another policy vs the same lines in another order
+def other_policy(lines_for_b):
+    def extra(d, o, pols):
+        if o == B:
+            dom = pols[0]["policy"]["policy-domain"]
+            return [sts(dom, 100, lines=lines_for_b(dom))]
+    return extra
+healthy("inconsistent-hit.example", extra=other_policy(
+    lambda D: ["version: STSv1", "mode: testing", "mx: mx1." + D,
+               "max_age: 604800"]))
+healthy("inconsistent-miss.example", extra=other_policy(
+    lambda D: ["max_age: 604800", "mx: *.mail." + D, "mx: mx1." + D,
+               "mode: testing", "version: STSv1"]))
+# past-failures: refusals only before R vs none
+healthy("past-hit.example",
+        extra=fail_on([2], [("starttls-not-supported", "mx1.D", 5)]))
+healthy("past-miss.example")
+# dane-failures
+healthy("dane-hit.example", extra=lambda d, o, p: p + [
+    tlsa("dane-hit.example", 99, 1, [("tlsa-invalid", "mx1.dane-hit.example", 1)])])
+healthy("dane-miss.example", extra=lambda d, o, p: p + [
+    tlsa("dane-miss.example", 100)])
+# already-enforced
+healthy("enforced-hit.example", mode="enforce")
+healthy("enforced-miss.example")
+
+# --- counting rules ----------------------------------------------------------
+# tlsa and sts listings of the same 100 sessions: 100, not 200
+healthy("double.example", extra=lambda d, o, p: [
+    tlsa("double.example", 100)] + p)
+# two sts policies in one report (the policy changed): 60 + 40 add up
+healthy("several.example", extra=lambda d, o, p: [
+    sts("several.example", 60),
+    sts("several.example", 40, lines=["version: STSv1", "mode: testing",
+                                      "mx: mx1.several.example",
+                                      "max_age: 86400"])])
+# datetimes without a time zone are UTC: the same as ready.example
+for d in range(1, 15):
+    for org in (A, B):
+        report(org, d, [sts("notz.example", 100)], tz=False)
+# a re-sent report: the same file content twice under two names
+resent = report(A, 10, [sts("ready.example", 100)], rid="resent-1",
+                name="resent-a.json")
+with open(resent) as f:
+    body = f.read()
+with open(os.path.join(REPORTS, "resent-b.json"), "w") as f:
+    f.write(body)
+
+# --- import and judge --------------------------------------------------------
+imp = subprocess.run([os.path.join(BIN, "tlsrpt-import"), "--db", DB, REPORTS],
+                     capture_output=True, text=True)
+outcomes = [l.split("\t")[0] for l in imp.stdout.splitlines()]
+check("scenario reports imported (exit %d)" % imp.returncode,
+      imp.returncode == 0 and outcomes.count("duplicate") == 1 and
+      outcomes.count("accepted") == n_files,
+      imp.stderr + " ".join(sorted(set(outcomes))))
+
+
+def summary(*args):
+    p = subprocess.run([os.path.join(BIN, "tlsrpt-summary"), "--db", DB,
+                        "--now", NOW] + list(args),
+                       capture_output=True, text=True)
+    return p
+
+
+p = summary("--format", "json")
+doc = json.loads(p.stdout)
+by = {d["domain"]: d for d in doc["domains"]}
+check("one summary object with every domain", doc["window_days"] == 14 and
+      doc["now"] == NOW and len(by) == 29, p.stderr)
+
+
+def codes(domain):
+    return {r["code"] for r in by[domain]["reasons"]}
+
+
+def case(code, hit, miss, verdict_hit=None):
+    check("%s: %s triggers it" % (code, hit), code in codes(hit),
+          json.dumps(by[hit]["reasons"], indent=1))
+    check("%s: %s just misses it" % (code, miss), code not in codes(miss),
+          json.dumps(by[miss]["reasons"], indent=1))
+    if verdict_hit:
+        check("%s: %s is %s" % (code, hit, verdict_hit),
+              by[hit]["verdict"] == verdict_hit, by[hit]["verdict"])
+
+
+check("ready.example is ready with no reason",
+      by["ready.example"]["verdict"] == "ready" and
+      not by["ready.example"]["reasons"], by["ready.example"]["reasons"])
+case("tls-failures", "tls-failures-hit.example", "tls-failures-miss.example",
+     "not-ready")
+r = [r for r in by["tls-failures-hit.example"]["reasons"]
+     if r["code"] == "tls-failures"][0]
+check("tls-failures names the MX and type",
+      r["failures"] == [{"result_type": "certificate-expired",
+                         "receiving_mx_hostname": "mx1.tls-failures-hit.example",
+                         "sessions": 2}] and
+      abs(r["failure_rate"] - 2 / 1402) < 1e-9, r)
+check("tls-failures: the next step says what to fix where",
+      "Renew the expired certificate on mx1.tls-failures-hit.example." in
+      by["tls-failures-hit.example"]["next_steps"],
+      by["tls-failures-hit.example"]["next_steps"])
+check("tls-failures-miss.example is ready",
+      by["tls-failures-miss.example"]["verdict"] == "ready")
+case("mx-not-in-policy", "mx-hit.example", "mx-miss.example", "not-ready")
+check("mx-not-in-policy: *. stands for one label only (a.b.mail.D)",
+      "mx-not-in-policy" in codes("mx-deep.example"), by["mx-deep.example"])
+case("no-policy-published", "nopolicy-hit.example", "nopolicy-miss.example",
+     "not-ready")
+case("too-few-days", "days-hit.example", "days-miss.example",
+     "insufficient-data")
+case("too-few-reporters", "reporters-hit.example", "reporters-miss.example",
+     "insufficient-data")
+case("too-few-sessions", "sessions-hit.example", "sessions-miss.example",
+     "insufficient-data")
+check("too-few-sessions counts 99 and 100",
+      by["sessions-hit.example"]["sts"]["recent"]["sessions"] == 99 and
+      by["sessions-miss.example"]["sts"]["recent"]["sessions"] == 100)
+case("stale-reports", "stale-hit.example", "stale-miss.example",
+     "insufficient-data")
+case("policy-fetch-errors", "fetch-hit.example", "fetch-miss.example")
+check("policy-fetch-errors is a warning: fetch-hit.example stays ready",
+      by["fetch-hit.example"]["verdict"] == "ready")
+case("policy-inconsistent", "inconsistent-hit.example",
+     "inconsistent-miss.example")
+check("policy lines in another order are the same version",
+      len(by["inconsistent-miss.example"]["policy"]["versions_seen"]) == 1)
+case("past-failures", "past-hit.example", "past-miss.example")
+check("past-failures alone leaves the domain ready",
+      by["past-hit.example"]["verdict"] == "ready")
+case("dane-failures", "dane-hit.example", "dane-miss.example")
+case("already-enforced", "enforced-hit.example", "enforced-miss.example")
+
+d = by["double.example"]
+check("tlsa and sts listings are not added: 2800 sessions, not 5600",
+      d["sessions"]["total"] == 2800 and d["sts"]["window"]["sessions"] == 2800,
+      d["sessions"])
+d = by["several.example"]
+check("several sts policies of one report add up: 2800 sessions",
+      d["sessions"]["total"] == 2800 and
+      len(d["policy"]["versions_seen"]) == 2, d["sessions"])
+d = by["notz.example"]
+check("reports with no time zone count as UTC",
+      d["verdict"] == "ready" and d["days_with_reports"] == 14 and
+      d["sessions"] == by["double.example"]["sessions"], d)
+d = by["ready.example"]
+check("a re-sent report is counted once (29 reports, 2900 sessions)",
+      d["reports"] == 29 and d["sessions"]["total"] == 2900, d["reports"])
+check("the window and its fields", d["window"] == {
+    "start": "2026-03-01T00:00:00Z", "end": NOW, "days": 14} and
+    d["days_with_reports"] == 14 and
+    d["reporters"] == [A, B] and d["policy"]["modes_seen"] == ["testing"] and
+    len(d["daily"]) == 14, d["window"])
+f = by["tls-failures-hit.example"]["failures"][0]
+check("a failure row: type, MX, sessions, reporters, first and last seen",
+      f["result_type"] == "certificate-expired" and f["sessions"] == 2 and
+      f["reporters"] == [A] and f["first_seen"] == "2026-03-10T00:00:00Z" and
+      f["last_seen"] == "2026-03-10T23:59:59Z", f)
+
+# --- options, exit codes, formats ---------------------------------------------
+check("--max-failure-rate 0.01 lets 0.14% pass",
+      json.loads(summary("--format", "json", "--domain",
+                         "tls-failures-hit.example",
+                         "--max-failure-rate", "0.01").stdout)
+      ["domains"][0]["verdict"] == "ready")
+check("--min-days 6 lets 6 days pass",
+      "too-few-days" not in {r["code"] for r in json.loads(summary(
+          "--format", "json", "--domain", "days-hit.example", "--min-days",
+          "6").stdout)["domains"][0]["reasons"]})
+check("--min-reporters 1 lets one reporter pass",
+      json.loads(summary("--format", "json", "--domain",
+                         "reporters-hit.example", "--min-reporters",
+                         "1").stdout)["domains"][0]["verdict"] == "ready")
+check("--min-sessions 99 lets 99 sessions pass",
+      json.loads(summary("--format", "json", "--domain",
+                         "sessions-hit.example", "--min-sessions",
+                         "99").stdout)["domains"][0]["verdict"] == "ready")
+check("exit 0 when all ready", summary("--domain", "ready.example",
+                                      "--domain", "notz.example").returncode == 0)
+check("exit 1 when any not-ready", summary(
+    "--domain", "ready.example", "--domain", "mx-hit.example",
+    "--domain", "days-hit.example").returncode == 1)
+check("exit 2 when insufficient", summary(
+    "--domain", "ready.example", "--domain", "days-hit.example").returncode == 2)
+check("--domain in any case with a trailing dot",
+      json.loads(summary("--format", "json", "--domain",
+                         "Ready.Example.").stdout)["domains"][0]["reports"] == 29)
+t = summary("--domain", "tls-failures-hit.example")
+check("text: the verdict first",
+      t.stdout.splitlines()[0] == "tls-failures-hit.example: NOT READY", t.stdout)
+check("text: evidence, per-day lines and next steps",
+      "2026-03-10" in t.stdout and "Next steps" in t.stdout and
+      "1. Renew the expired certificate" in t.stdout and "\033[" not in t.stdout,
+      t.stdout)
+c = summary("--format", "csv")
+rows = c.stdout.splitlines()
+check("csv: a header and one row per domain",
+      rows[0].startswith("domain,verdict,") and len(rows) == len(by) + 1)
+check("--now makes the verdict reproducible",
+      summary("--format", "json").stdout == p.stdout)
+u = subprocess.run([os.path.join(BIN, "tlsrpt-summary"), "--days", "x"],
+                   capture_output=True, text=True)
+check("a bad value: exit 64 naming the option",
+      u.returncode == 64 and u.stderr.startswith("tlsrpt-summary: --days:"),
+      u.stderr)
+u = subprocess.run([os.path.join(BIN, "tlsrpt-summary"), "--db",
+                    os.path.join(WORK, "nope.db")], capture_output=True, text=True)
+check("no such database: exit 66", u.returncode == 66 and
+      not os.path.exists(os.path.join(WORK, "nope.db")), u.stderr)
