@@ -6,7 +6,7 @@ set -eu
 
 pkgs="make gcc pkg-config zlib1g-dev libjansson-dev libmicrohttpd-dev
 libsqlite3-dev libgmime-3.0-dev libgnutls28-dev gnutls-bin curl sqlite3
-python3 clang"
+python3"
 
 missing=""
 for p in $pkgs; do

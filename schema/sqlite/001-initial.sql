@@ -42,10 +42,15 @@ CREATE TABLE report (
 );
 CREATE INDEX report_end ON report (end_time);
 
+-- A policy row repeats its report's reporter and range, so that one
+-- domain's window is read through one index, however large the store.
 CREATE TABLE policy (
 	id		INTEGER PRIMARY KEY,
 	report		INTEGER NOT NULL REFERENCES report(id),
 	idx		INTEGER NOT NULL,	-- position in the report
+	organization_name TEXT NOT NULL,	-- the report's
+	start_time	INTEGER NOT NULL,	-- the report's
+	end_time	INTEGER NOT NULL,	-- the report's
 	policy_type	TEXT NOT NULL,
 	policy_domain	TEXT NOT NULL,		-- '' when the report had none
 	policy_string	TEXT NOT NULL,		-- JSON array of the lines
@@ -58,7 +63,7 @@ CREATE TABLE policy (
 	failed		INTEGER NOT NULL
 );
 CREATE INDEX policy_report ON policy (report);
-CREATE INDEX policy_domain ON policy (policy_domain, report);
+CREATE INDEX policy_domain ON policy (policy_domain, end_time);
 
 CREATE TABLE failure (
 	id			INTEGER PRIMARY KEY,
