@@ -91,7 +91,7 @@ check: deps
 tests: $(TEST_BINS)
 
 sanitize: deps
-	$(MAKE) O=build-san CC=clang \
+	$(MAKE) O=build-san \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all tests
 	O=build-san ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
