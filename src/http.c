@@ -54,6 +54,8 @@ struct request {
 	size_t seen;		/* body bytes received, kept or not */
 	int answered;		/* a response is queued already */
 	int gzip_encoded;	/* Content-Encoding: gzip */
+	unsigned failed;	/* 413 or 503 to answer at the end; the rest
+				   of the body is discarded */
 };
 
 /* What the pipeline said about the one report of a body. */
@@ -424,9 +426,9 @@ request_origin(struct http_server *srv, struct MHD_Connection *c,
 	o->user_agent = v != NULL ? ua : NULL;
 }
 
-/* Keep a record of a body refused for its size, and answer 413. */
-static enum MHD_Result
-refuse_too_big(struct http_server *srv, struct MHD_Connection *c,
+/* Keep a record of a body refused for its size. */
+static void
+record_too_big(struct http_server *srv, struct MHD_Connection *c,
 	       const char *reason)
 {
 	char peer[INET6_ADDRSTRLEN], ua[HTTP_HEADER_VALUE_MAX];
@@ -435,9 +437,8 @@ refuse_too_big(struct http_server *srv, struct MHD_Connection *c,
 
 	memset(&v, 0, sizeof(v));
 	request_origin(srv, c, &o, peer, sizeof(peer), ua, sizeof(ua));
+	/* Kept or not (the store busy), the answer is the same 413. */
 	ingest_reject(srv->in, "", 0, &o, ERR_TOO_BIG, reason, verdict_cb, &v);
-	/* Kept or not (the store busy), the answer is the same. */
-	return answer(srv, c, 413, "rejected", reason, NULL);
 }
 
 /* The whole body is in: through the pipeline, and answer. */
@@ -572,7 +573,8 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 		if (errno == 0 && end != cl && n > cfg.payload_max) {
 			snprintf(reason, sizeof(reason), "body of %llu bytes "
 			    "over the limit of %zu bytes", n, cfg.payload_max);
-			return refuse_too_big(srv, c, reason);
+			record_too_big(srv, c, reason);
+			return answer(srv, c, 413, "rejected", reason, NULL);
 		}
 	}
 	buf_init(&rq->body, cfg.payload_max);
@@ -602,25 +604,42 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		return begin(srv, c, url, method, rq);
 	}
 	if (*data_size > 0) {
-		rq->seen += *data_size;
-		if (!rq->answered &&
-		    buf_append(&rq->body, data, *data_size, &err) < 0) {
-			*data_size = 0;
-			rq->answered = 1;
-			buf_release(&rq->body);
-			if (err.kind != ERR_TOO_BIG)
-				return answer(srv, c, 503, "deferred",
-				    "out of memory; try again later", NULL);
+		size_t n = *data_size;
+
+		*data_size = 0;
+		rq->seen += n;
+		if (rq->answered)
+			return MHD_YES;
+		if (rq->failed) {
+			/*
+			 * libmicrohttpd answers only before or after a body:
+			 * the rest is read and dropped, up to a point.
+			 */
+			return rq->seen > rq->body.cap * HTTP_DISCARD_FACTOR ?
+			    MHD_NO : MHD_YES;
+		}
+		if (buf_append(&rq->body, data, n, &err) == 0)
+			return MHD_YES;
+		buf_release(&rq->body);
+		rq->failed = err.kind == ERR_TOO_BIG ? 413 : 503;
+		if (rq->failed == 413) {
 			snprintf(reason, sizeof(reason), "body over the limit "
 			    "of %zu bytes", rq->body.cap);
-			return refuse_too_big(srv, c, reason);
+			record_too_big(srv, c, reason);
 		}
-		*data_size = 0;
 		return MHD_YES;
 	}
 	if (rq->answered)
 		return MHD_YES;
 	rq->answered = 1;
+	if (rq->failed == 413) {
+		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
+		    "limit of %zu bytes", rq->seen, rq->body.cap);
+		return answer(srv, c, 413, "rejected", reason, NULL);
+	}
+	if (rq->failed)
+		return answer(srv, c, 503, "deferred", "out of memory; try "
+		    "again later", NULL);
 	return finish(srv, c, rq);
 }
 
@@ -794,16 +813,17 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 
 	if (tls)
 		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, h,
-		    srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+		    srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		    MHD_OPTION_CONNECTION_LIMIT, limit,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve,
 		    MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, h, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
@@ -811,7 +831,6 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED,
 	    h == on_ingest ? on_completed : NULL, srv,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 }
 

@@ -99,6 +99,27 @@ check_headers(const struct mail_message *m, const struct report *r,
 		    m->report_domain, dom);
 }
 
+/* A rejected mail part: the reason names the part, so that a person can
+ * find it in the message. */
+static void
+reject_part(struct pipeline *pl, const void *bytes, size_t len,
+	    const struct origin *o, const struct mail_message *m,
+	    enum error_kind kind, const char *why, pipeline_cb cb, void *arg)
+{
+	char reason[ERROR_MSG_MAX];
+	int n;
+
+	if (m == NULL) {
+		pipeline_reject(pl, bytes, len, o, kind, why, cb, arg);
+		return;
+	}
+	n = snprintf(reason, sizeof(reason), "part \"%s\": %s",
+	    o->part ? o->part : "(no file name)", why);
+	if (n < 0 || (size_t)n >= sizeof(reason))
+		memcpy(reason + sizeof(reason) - 4, "...", 4);
+	pipeline_reject(pl, bytes, len, o, kind, reason, cb, arg);
+}
+
 /* One report payload: decode, parse, store, answer. */
 static void
 ingest_payload(struct pipeline *pl, const void *bytes, size_t len,
@@ -119,7 +140,7 @@ ingest_payload(struct pipeline *pl, const void *bytes, size_t len,
 
 		snprintf(reason, sizeof(reason), "payload of %zu bytes over "
 		    "the limit of %zu bytes", len, pl->cfg.payload_max);
-		pipeline_reject(pl, bytes, 0, o, ERR_TOO_BIG, reason, cb, arg);
+		reject_part(pl, bytes, 0, o, m, ERR_TOO_BIG, reason, cb, arg);
 		return;
 	}
 	if (decode_payload(bytes, len, &pl->cfg.limits, &inflated, &json,
@@ -131,7 +152,7 @@ ingest_payload(struct pipeline *pl, const void *bytes, size_t len,
 			    err.kind);
 			return;
 		}
-		pipeline_reject(pl, bytes, len, o, err.kind, err.msg, cb, arg);
+		reject_part(pl, bytes, len, o, m, err.kind, err.msg, cb, arg);
 		return;
 	}
 	buf_release(&inflated);
@@ -148,7 +169,7 @@ ingest_payload(struct pipeline *pl, const void *bytes, size_t len,
 			    "header of %s", dom ? dom : "(none named)",
 			    pl->cfg.dkim_authserv_id);
 			report_release(&r);
-			pipeline_reject(pl, bytes, len, o, ERR_INPUT, reason,
+			reject_part(pl, bytes, len, o, m, ERR_INPUT, reason,
 			    cb, arg);
 			return;
 		}
@@ -202,6 +223,9 @@ ingest_message(struct pipeline *pl, const void *bytes, size_t len,
 	}
 	for (i = 0; i < m.nparts; i++) {
 		po = *o;
+		/* A message file read by the import tool is mail. */
+		if (strcmp(po.source, "file") == 0)
+			po.source = "mail";
 		if (po.message_id == NULL)
 			po.message_id = m.message_id;
 		po.part = m.parts[i].filename;

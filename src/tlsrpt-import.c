@@ -118,11 +118,11 @@ print_text(const struct run *rn, const struct result *res)
 	printf("%s\t", outcome_name(res->outcome));
 	put_clean(res->origin->path ? res->origin->path : rn->input);
 	putchar('\t');
-	if (res->origin->part) {
-		put_clean(res->origin->part);
-		fputs(": ", stdout);
-	}
 	if (r != NULL && res->outcome != OUTCOME_DEFERRED) {
+		if (res->origin->part) {
+			put_clean(res->origin->part);
+			fputs(": ", stdout);
+		}
 		rfc3339_format(r->start, start);
 		rfc3339_format(r->end, end);
 		put_clean(r->org_name[0] ? r->org_name : "(no organization)");

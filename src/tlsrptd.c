@@ -1,0 +1,535 @@
+/*
+ * tlsrptd: the daemon (DESIGN section 2). Takes reports over HTTPS and
+ * from a maildir, serves the read API, reloads on SIGHUP, drains on
+ * SIGTERM. This file only parses options, puts the modules together and
+ * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
+ *
+ * Exit: 0 after SIGTERM or a good -n; 64 usage; 78 a bad config; 66 the
+ * store cannot be opened; 75 the store is locked; 71 a listener or the
+ * certificate cannot be set up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "mail.h"
+#include "maildir.h"
+#include "metrics.h"
+#include "tls.h"
+#include "version.h"
+#include "banned.h"
+
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_NOINPUT	66
+#define EX_OSERR	71
+#define EX_TEMPFAIL	75
+#define EX_CONFIG	78
+
+/* The embedded defaults of `make run`, when no --config is given. */
+#define RUN_DATABASE	"var/tlsrpt.db"
+#define RUN_TLS_CERT	"var/tls/cert.pem"
+#define RUN_TLS_KEY	"var/tls/key.pem"
+#define RUN_MAILDIR	"var/maildir"
+#define RUN_SAMPLE	"fixtures/mail/report-sts.json.gz"
+
+#define OVERRIDES_MAX	8
+
+/* A setting given on the command line: it wins over the file, always. */
+struct override {
+	const char *key;
+	const char *value;
+};
+
+struct daemon_state {
+	const char *config_path;	/* NULL: embedded defaults */
+	struct override ov[OVERRIDES_MAX];
+	size_t nov;
+	int foreground;
+	int check_only;
+	int self_signed;	/* make a certificate when there is none */
+	int ready_fd;		/* to the waiting parent, or -1 */
+	struct config cfg;
+	struct tls *tls;
+	struct store *store;
+	struct ingest in;
+	int ingest_ready;
+	struct http_server *http;
+	struct maildir_watch *watch;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlsrptd [--config FILE] [--db PATH] [--listen ADDR:PORT]\n"
+	    "               [--tls-cert FILE --tls-key FILE] "
+	    "[--api-listen ADDR:PORT]\n"
+	    "               [--maildir DIR] [--foreground] [-n]\n"
+	    "\n"
+	    "Take SMTP TLS reports (RFC 8460) over HTTPS and from a maildir.\n"
+	    "\n"
+	    "  --config FILE        settings (tlsrptd.conf(5)); without it the\n"
+	    "                       embedded defaults: " RUN_DATABASE ", HTTPS\n"
+	    "                       on 127.0.0.1:8443 with a self-signed\n"
+	    "                       certificate made in var/tls/, the API on\n"
+	    "                       127.0.0.1:8080, the maildir " RUN_MAILDIR
+	    "\n"
+	    "  --db PATH            the SQLite store\n"
+	    "  --listen ADDR:PORT   where senders post (\"\" for none)\n"
+	    "  --tls-cert FILE      PEM certificate chain (with --tls-key);\n"
+	    "  --tls-key FILE       without them plain HTTP\n"
+	    "  --api-listen ADDR:PORT  the read API and metrics\n"
+	    "  --maildir DIR        a maildir to watch for report emails\n"
+	    "  --foreground, -f     stay in the foreground, log to stderr\n"
+	    "  -n                   check the configuration and exit\n"
+	    "  --help               this text\n"
+	    "  --version            the version\n"
+	    "\n"
+	    "SIGHUP reloads the certificate and the settings that allow it;\n"
+	    "SIGTERM stops taking connections, finishes what is in flight and\n"
+	    "exits 0. Exit: 64 usage, 78 bad configuration, 66 the store\n"
+	    "cannot be opened, 75 it is locked, 71 a listener or certificate\n"
+	    "cannot be set up.\n");
+}
+
+/* Tell a waiting parent how the start went, once. */
+static void
+report_ready(struct daemon_state *ds, int code)
+{
+	unsigned char c = (unsigned char)code;
+
+	if (ds->ready_fd < 0)
+		return;
+	while (write(ds->ready_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(ds->ready_fd);
+	ds->ready_fd = -1;
+}
+
+/* A start-up failure: said on stderr (and in the log), then exit. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+die(struct daemon_state *ds, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tlsrptd: %s\n", msg);
+	if (!ds->foreground)
+		log_err("%s", msg);
+	report_ready(ds, code);
+	exit(code);
+}
+
+static int
+level_of(const char *name, enum log_level *out)
+{
+	static const char *const names[] = {
+		"error", "warning", "info", "debug",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name != NULL && strcmp(name, names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * Build a config: the built-in defaults, the embedded ones of `make run`
+ * when there is no file, the file, then the command line.
+ */
+static int
+load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
+{
+	enum log_level lvl;
+	size_t i;
+
+	config_init(cfg);
+	if (ds->config_path == NULL) {
+		if (config_set(cfg, "database", RUN_DATABASE, err) < 0 ||
+		    config_set(cfg, "maildir", RUN_MAILDIR, err) < 0)
+			return -1;
+	} else if (config_load(cfg, ds->config_path, err) < 0) {
+		return -1;
+	}
+	for (i = 0; i < ds->nov; i++)
+		if (config_set(cfg, ds->ov[i].key, ds->ov[i].value, err) < 0)
+			return error_prefix(err, "--%s", ds->ov[i].key);
+	if (ds->self_signed && (cfg->tls_cert == NULL ||
+	    cfg->tls_cert[0] == '\0')) {
+		if (config_set(cfg, "tls-cert", RUN_TLS_CERT, err) < 0 ||
+		    config_set(cfg, "tls-key", RUN_TLS_KEY, err) < 0)
+			return -1;
+	}
+	if ((cfg->tls_cert && cfg->tls_cert[0]) !=
+	    (cfg->tls_key && cfg->tls_key[0]))
+		return error_set(err, ERR_INPUT, "%s: tls-cert and tls-key go "
+		    "together", ds->config_path ? ds->config_path :
+		    "command line");
+	if (level_of(cfg->log_level, &lvl) < 0)
+		return error_set(err, ERR_INPUT, "%s: log-level \"%s\": use "
+		    "error, warning, info or debug", ds->config_path ?
+		    ds->config_path : "command line", cfg->log_level);
+	if (cfg->database == NULL || cfg->database[0] == '\0')
+		return error_set(err, ERR_INPUT, "no database given");
+	return 0;
+}
+
+static int
+has_tls(const struct config *cfg)
+{
+	return cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
+}
+
+static int
+has(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* SIGHUP: the certificate, and the settings that can change in flight. */
+static void
+reload(struct daemon_state *ds)
+{
+	struct config next;
+	struct error err;
+	enum log_level lvl;
+	int ok = 1;
+
+	error_clear(&err);
+	if (load_config(ds, &next, &err) < 0) {
+		log_err("reload: %s; keeping the running configuration",
+		    err.msg);
+		config_release(&next);
+		metrics_count_reload(0);
+		return;
+	}
+	if (!same(next.listen, ds->cfg.listen) ||
+	    !same(next.api_listen, ds->cfg.api_listen) ||
+	    !same(next.database, ds->cfg.database) ||
+	    !same(next.maildir, ds->cfg.maildir) ||
+	    has_tls(&next) != (ds->tls != NULL) ||
+	    next.max_connections != ds->cfg.max_connections ||
+	    next.max_connections_per_client !=
+	    ds->cfg.max_connections_per_client ||
+	    next.connection_timeout != ds->cfg.connection_timeout ||
+	    next.maildir_rescan != ds->cfg.maildir_rescan)
+		log_warn("reload: listeners, database, maildir and connection "
+		    "limits change only with a restart");
+	if (ds->tls != NULL && has_tls(&next)) {
+		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
+		    &err) < 0) {
+			log_err("reload: %s; keeping the certificate in use",
+			    err.msg);
+			ok = 0;
+		} else {
+			log_info("reload: certificate %s loaded",
+			    next.tls_cert);
+		}
+	}
+	if (http_reconfigure(ds->http, &next, &err) < 0) {
+		log_err("reload: %s", err.msg);
+		ok = 0;
+	}
+	/* After this no pipeline call uses the old config's strings. */
+	ingest_set_config(&ds->in, &next.pipeline);
+	if (level_of(next.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	config_release(&ds->cfg);
+	ds->cfg = next;
+	metrics_count_reload(ok);
+	log_info("reloaded%s", ok ? "" : " with errors");
+}
+
+/*
+ * Fork into the background; the parent waits until the child says how
+ * its start went, so that `tlsrptd` still fails visibly on a taken port.
+ */
+static void
+daemonise(struct daemon_state *ds)
+{
+	unsigned char code = EX_OSERR;
+	int fds[2], null;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		die(ds, EX_OSERR, "pipe: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		die(ds, EX_OSERR, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(fds[1]);
+		while (read(fds[0], &code, 1) < 0 && errno == EINTR)
+			;
+		_exit(code);
+	}
+	close(fds[0]);
+	ds->ready_fd = fds[1];
+	setsid();
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+}
+
+static void
+print_start(struct daemon_state *ds, int made_cert)
+{
+	const struct config *c = &ds->cfg;
+	const char *scheme = ds->tls ? "https" : "http";
+	char url[512];
+	int n;
+
+	if (has(c->listen)) {
+		n = snprintf(url, sizeof(url), "%s://%s%s", scheme,
+		    strncmp(c->listen, "*:", 2) == 0 ? "localhost" : c->listen,
+		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "");
+		if (n < 0 || (size_t)n >= sizeof(url))
+			url[0] = '\0';
+		log_info("taking reports at %s%s", url, c->ingest_path);
+		if (ds->tls)
+			log_info("certificate %s%s", c->tls_cert,
+			    made_cert ? " (self-signed, made now)" : "");
+	}
+	if (has(c->api_listen))
+		log_info("API and metrics at http://%s (/healthz, /metrics, "
+		    "/api/v1/domains)", c->api_listen);
+	log_info("database %s", c->database);
+	if (has(c->maildir))
+		log_info("watching the maildir %s", c->maildir);
+	if (!ds->foreground || !has(c->listen))
+		return;
+	printf("tlsrptd %s: senders post to %s%s\n", TLSRPT_VERSION, url,
+	    c->ingest_path);
+	printf("Try it:\n  curl %s%s%s-H 'Content-Type: application/tlsrpt+gzip' "
+	    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
+	    ds->tls ? c->tls_cert : "", ds->tls ? " " : "",
+	    access(RUN_SAMPLE, R_OK) == 0 ? RUN_SAMPLE : "REPORT.json.gz",
+	    url, c->ingest_path);
+	fflush(stdout);
+}
+
+static void
+start(struct daemon_state *ds)
+{
+	struct error err;
+	int made = 0;
+
+	error_clear(&err);
+	if (ds->self_signed && has_tls(&ds->cfg) &&
+	    tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key, &made,
+	    &err) < 0)
+		die(ds, EX_OSERR, "%s", err.msg);
+	if (has_tls(&ds->cfg) &&
+	    (ds->tls = tls_load(ds->cfg.tls_cert, ds->cfg.tls_key,
+	    &err)) == NULL)
+		die(ds, err.kind == ERR_IO ? EX_OSERR : EX_CONFIG, "%s",
+		    err.msg);
+	if (!ds->foreground) {
+		log_to_syslog("tlsrptd");
+		daemonise(ds);
+	}
+	mail_init();
+	metrics_init();
+	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s",
+		    err.msg);
+	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
+	ds->ingest_ready = 1;
+	if (has(ds->cfg.maildir)) {
+		if (maildir_prepare(ds->cfg.maildir, &err) < 0)
+			die(ds, EX_OSERR, "maildir: %s", err.msg);
+		ds->watch = maildir_start(ds->cfg.maildir,
+		    ds->cfg.maildir_rescan, &ds->in, &err);
+		if (ds->watch == NULL)
+			die(ds, EX_OSERR, "maildir: %s", err.msg);
+	}
+	if ((ds->http = http_start(&ds->cfg, ds->tls, &ds->in, &err)) == NULL)
+		die(ds, err.kind == ERR_INPUT ? EX_CONFIG : EX_OSERR, "%s",
+		    err.msg);
+	print_start(ds, made);
+	report_ready(ds, EX_OK);
+}
+
+static void
+stop(struct daemon_state *ds)
+{
+	unsigned wait = ds->cfg.connection_timeout;
+
+	log_info("stopping: finishing the requests in flight");
+	http_drain(ds->http, wait < 5 ? 5 : wait);
+	maildir_stop(ds->watch);
+	http_stop(ds->http);
+	if (ds->ingest_ready)
+		ingest_release(&ds->in);
+	store_close(ds->store);
+	tls_free(ds->tls);
+	log_info("stopped");
+	config_release(&ds->cfg);
+}
+
+static void
+add_override(struct daemon_state *ds, const char *key, const char *value)
+{
+	if (ds->nov < OVERRIDES_MAX) {
+		ds->ov[ds->nov].key = key;
+		ds->ov[ds->nov].value = value;
+		ds->nov++;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "api-listen", required_argument, NULL, 'a' },
+		{ "maildir", required_argument, NULL, 'm' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon_state ds;
+	struct error err;
+	enum log_level lvl;
+	sigset_t set;
+	int ch, sig, tls_given = 0;
+
+	memset(&ds, 0, sizeof(ds));
+	ds.ready_fd = -1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			ds.config_path = optarg;
+			break;
+		case 'd':
+			add_override(&ds, "database", optarg);
+			break;
+		case 'l':
+			add_override(&ds, "listen", optarg);
+			break;
+		case 'C':
+			add_override(&ds, "tls-cert", optarg);
+			tls_given = 1;
+			break;
+		case 'K':
+			add_override(&ds, "tls-key", optarg);
+			tls_given = 1;
+			break;
+		case 'a':
+			add_override(&ds, "api-listen", optarg);
+			break;
+		case 'm':
+			add_override(&ds, "maildir", optarg);
+			break;
+		case 'f':
+			ds.foreground = 1;
+			break;
+		case 'n':
+			ds.check_only = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("tlsrptd %s\n", TLSRPT_VERSION);
+			return EX_OK;
+		case ':':
+			fprintf(stderr, "tlsrptd: option %s needs a value; see "
+			    "tlsrptd --help\n", argv[optind - 1]);
+			return EX_USAGE;
+		default:
+			fprintf(stderr, "tlsrptd: unknown option %s; see "
+			    "tlsrptd --help\n", argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlsrptd: unexpected argument %s; see tlsrptd "
+		    "--help\n", argv[optind]);
+		return EX_USAGE;
+	}
+	ds.foreground = ds.foreground || ds.check_only;
+	/* Without a config file, HTTPS with a certificate of our own. */
+	ds.self_signed = ds.config_path == NULL && !tls_given;
+
+	error_clear(&err);
+	if (load_config(&ds, &ds.cfg, &err) < 0) {
+		config_release(&ds.cfg);
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_CONFIG;
+	}
+	if (ds.check_only) {
+		if (has_tls(&ds.cfg) && !ds.self_signed) {
+			struct tls *t = tls_load(ds.cfg.tls_cert,
+			    ds.cfg.tls_key, &err);
+
+			if (t == NULL) {
+				fprintf(stderr, "tlsrptd: %s\n", err.msg);
+				config_release(&ds.cfg);
+				return EX_CONFIG;
+			}
+			tls_free(t);
+		}
+		printf("tlsrptd: configuration %s ok\n", ds.config_path ?
+		    ds.config_path : "(embedded defaults)");
+		config_release(&ds.cfg);
+		return EX_OK;
+	}
+	if (level_of(ds.cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+
+	/* Every thread started from here on leaves these to sigwait. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	start(&ds);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: reloading");
+			reload(&ds);
+			continue;
+		}
+		log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	stop(&ds);
+	return EX_OK;
+}
