@@ -76,7 +76,17 @@ $(O)/%: src/%.c $(LIB) $(HEADERS)
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HEADERS) | $(O)/tests
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
-$(O) $(O)/tests:
+$(O)/bench/%: tests/bench/%.c tests/bench/corpus.h $(LIB) $(HEADERS) | $(O)/bench
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+# Benchmarks print figures beside the floor the libraries allow; they
+# assert nothing. BENCH_DIR keeps the generated stores between runs.
+BENCH_DIR ?= $(O)/bench
+BENCHES = $(basename $(notdir $(wildcard tests/bench/bench-*.c)))
+bench: deps all $(BENCHES:%=$(O)/bench/%)
+	$(O)/bench/bench-summary $(BENCH_DIR)/summary-1M.db
+
+$(O) $(O)/tests $(O)/bench:
 	mkdir -p $@
 
 deps:
@@ -114,4 +124,4 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check tests sanitize run install clean
+.PHONY: all deps check tests sanitize run install clean bench
