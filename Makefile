@@ -84,6 +84,7 @@ $(O)/bench/%: tests/bench/%.c tests/bench/corpus.h $(LIB) $(HEADERS) | $(O)/benc
 BENCH_DIR ?= $(O)/bench
 BENCHES = $(basename $(notdir $(wildcard tests/bench/bench-*.c)))
 bench: deps all $(BENCHES:%=$(O)/bench/%)
+	$(O)/bench/bench-import $(O) $(BENCH_DIR)/corpus
 	$(O)/bench/bench-summary $(BENCH_DIR)/summary-1M.db
 
 $(O) $(O)/tests $(O)/bench:
@@ -108,8 +109,7 @@ sanitize: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./tests/run.sh
 
 run: deps all
-	mkdir -p var/maildir/new var/maildir/cur var/maildir/tmp
-	$(O)/tlsrptd --foreground --config contrib/tlsrptd.conf.default
+	$(O)/tlsrptd --foreground
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -125,3 +125,37 @@ clean:
 	rm -rf build build-san
 
 .PHONY: all deps check tests sanitize run install clean bench
+
+# Fuzzing (tests/fuzz/): one libFuzzer target per parser. `make fuzz` builds
+# them with clang in build-fuzz/ (the library with fuzzer-no-link, ASan and
+# UBSan) and runs each for FUZZ_SECONDS from a copy of its seed corpus;
+# any crash, leak or timeout fails it. `make tests` builds the same entry
+# points with a plain main (tests/fuzz/standalone.c) as $(O)/tests/fuzz-*,
+# which make check runs over the seeds and fixtures/fuzz/regressions/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=all
+TEST_BINS += $(FUZZ_TARGETS:%=$(O)/tests/%)
+tests: $(FUZZ_TARGETS:%=$(O)/tests/%)
+clean: clean-fuzz
+
+$(O)/tests/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/standalone.c tests/fuzz/fuzz.h $(LIB) $(HEADERS) | $(O)/tests
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/standalone.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB) $(HEADERS)
+	@mkdir -p $(O)/fuzz
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+
+fuzz: deps
+	$(MAKE) O=build-fuzz CC=clang \
+	  CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
+clean-fuzz:
+	rm -rf build-fuzz
+
+.PHONY: fuzz fuzz-build clean-fuzz

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "buf.h"
 #include "rfc3339.h"
@@ -85,3 +86,67 @@ corpus_report(struct corpus *c, struct buf *out, const char *domain,
 }
 
 #endif
+
+#include <zlib.h>
+
+/* gzip of len bytes into out (appended). */
+static inline int
+corpus_gzip(const void *in, size_t len, struct buf *out)
+{
+	z_stream zs;
+	size_t cap = compressBound((uLong)len) + 64;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK || buf_grow(out, cap, NULL) < 0)
+		return -1;
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (unsigned char *)out->data + out->len;
+	zs.avail_out = (uInt)cap;
+	rc = deflate(&zs, Z_FINISH);
+	out->len += cap - zs.avail_out;
+	deflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* A report email the way Google sends one: multipart/report, the gzip
+ * report base64 in an application/tlsrpt+gzip part. */
+static inline int
+corpus_mail(const void *gz, size_t len, const char *domain, const char *org,
+	    uint64_t id, struct buf *out)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+	    "tuvwxyz0123456789+/";
+	const unsigned char *p = gz;
+	size_t i, col = 0;
+
+	buf_printf(out, NULL, "From: noreply-tlsrpt@reports.example\r\n"
+	    "To: tlsrpt@%s\r\nSubject: Report Domain: %s Submitter: %s "
+	    "Report-ID: <%llu@reports.example>\r\nTLS-Report-Domain: %s\r\n"
+	    "TLS-Report-Submitter: %s\r\nMessage-ID: <%llu@reports.example>\r\n"
+	    "Date: Sun, 15 Feb 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=tlsrpt; "
+	    "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+	    "This is an aggregate TLS report from %s\r\n\r\n--b1\r\n"
+	    "Content-Type: application/tlsrpt+gzip; name=\"%s!%s!1!2!%llu"
+	    ".json.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+	    domain, domain, org, (unsigned long long)id, domain, org,
+	    (unsigned long long)id, org, org, domain,
+	    (unsigned long long)id);
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < len ?
+		    (unsigned)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
+		char q[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63],
+		    i + 1 < len ? b64[v >> 6 & 63] : '=',
+		    i + 2 < len ? b64[v & 63] : '=' };
+
+		buf_append(out, q, 4, NULL);
+		if ((col += 4) >= 76) {
+			buf_puts(out, "\r\n", NULL);
+			col = 0;
+		}
+	}
+	return buf_puts(out, "\r\n--b1--\r\n", NULL);
+}

@@ -1,0 +1,229 @@
+/*
+ * bench-import: reports per second through tlsrpt-import, for report files
+ * and for a maildir of report emails, each beside its floor measured in the
+ * same run: inflating and parsing the same files with zlib and jansson
+ * alone, and parsing the same messages with GMime alone.
+ *
+ * usage: bench-import BUILD_DIR WORK_DIR [REPORTS]
+ */
+#include <gmime/gmime.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corpus.h"
+#include "decode.h"
+#include "files.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(p, 1, n, f) != n) {
+		perror(path);
+		return -1;
+	}
+	return fclose(f);
+}
+
+/* Mostly small success-only reports, Microsoft's pairs, a tail of large
+ * ones with hundreds of failure details. */
+static int
+make_corpus(const char *work, long n)
+{
+	struct buf json, gz, mail;
+	char path[4096], dom[64];
+	struct corpus c;
+	long i;
+
+	snprintf(path, sizeof(path), "mkdir -p %s/files %s/maildir/new "
+	    "%s/maildir/cur %s/maildir/tmp", work, work, work, work);
+	if (system(path) != 0)
+		return -1;
+	corpus_seed(&c, 7);
+	buf_init(&json, 1 << 24);
+	buf_init(&gz, 1 << 24);
+	buf_init(&mail, 1 << 25);
+	for (i = 0; i < n; i++) {
+		int org = (int)(corpus_next(&c) % 5);
+		uint64_t r = corpus_next(&c) % 100;
+		int fails = r == 0 ? 300 : r < 5 ? 3 : 0;
+
+		json.len = gz.len = mail.len = 0;
+		snprintf(dom, sizeof(dom), "d%04ld.example", i % 1000);
+		corpus_report(&c, &json, dom, org, 20400 + i / 1000 % 100 +
+		    i / 100000 * 100, fails);
+		corpus_gzip(json.data, json.len, &gz);
+		snprintf(path, sizeof(path), "%s/files/%s!%s!%ld.json.gz", work,
+		    corpus_orgs[org], dom, i);
+		if (write_file(path, gz.data, gz.len) < 0)
+			return -1;
+		corpus_mail(gz.data, gz.len, dom, corpus_orgs[org],
+		    (uint64_t)i, &mail);
+		snprintf(path, sizeof(path), "%s/maildir/new/%ld.M1P1.bench",
+		    work, i);
+		if (write_file(path, mail.data, mail.len) < 0)
+			return -1;
+	}
+	buf_release(&json);
+	buf_release(&gz);
+	buf_release(&mail);
+	return 0;
+}
+
+/* Floor 1: read, inflate, parse with jansson; nothing else. */
+static double
+floor_files(const struct file_list *l)
+{
+	struct decode_limits lim;
+	struct buf in, out;
+	const char *j;
+	size_t jl, i;
+	double t0 = now_s();
+
+	decode_limits_default(&lim);
+	for (i = 0; i < l->n; i++) {
+		json_t *root;
+
+		buf_init(&in, 1 << 24);
+		buf_init(&out, 1 << 26);
+		files_read_path(l->paths[i], &in, NULL, NULL);
+		decode_payload(in.data, in.len, &lim, &out, &j, &jl, NULL);
+		root = json_loadb(j, jl, 0, NULL);
+		json_decref(root);
+		buf_release(&in);
+		buf_release(&out);
+	}
+	return now_s() - t0;
+}
+
+/* Floor 2: read and parse each message with GMime, take the report part's
+ * decoded bytes. */
+static double
+floor_mail(const struct file_list *l)
+{
+	double t0 = now_s();
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		GMimeStream *s = g_mime_stream_file_open(l->paths[i], "r", NULL);
+		GMimeParser *p = g_mime_parser_new_with_stream(s);
+		GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+		GMimePartIter *it = g_mime_part_iter_new((GMimeObject *)m);
+
+		do {
+			GMimeObject *o = g_mime_part_iter_get_current(it);
+
+			if (GMIME_IS_PART(o) && g_mime_content_type_is_type(
+			    g_mime_object_get_content_type(o), "application",
+			    "tlsrpt+gzip")) {
+				GMimeStream *mem = g_mime_stream_mem_new();
+
+				g_mime_data_wrapper_write_to_stream(
+				    g_mime_part_get_content((GMimePart *)o), mem);
+				g_object_unref(mem);
+			}
+		} while (g_mime_part_iter_next(it));
+		g_mime_part_iter_free(it);
+		g_object_unref(m);
+		g_object_unref(p);
+		g_object_unref(s);
+	}
+	return now_s() - t0;
+}
+
+/* Run tlsrpt-import on one folder into a fresh store; seconds. */
+static double
+run_import(const char *bin, const char *db, const char *input, long *peak)
+{
+	char cmd[8192];
+	struct rusage ru;
+	double t0;
+	int st;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", db, db, db);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s/tlsrpt-import", bin);
+	t0 = now_s();
+	pid = fork();
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
+		execl(cmd, "tlsrpt-import", "--db", db, input, (char *)NULL);
+		_exit(127);
+	}
+	wait4(pid, &st, 0, &ru);
+	*peak = ru.ru_maxrss / 1024;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "bench-import: tlsrpt-import exited %d\n",
+		    WEXITSTATUS(st));
+	return now_s() - t0;
+}
+
+int
+main(int argc, char **argv)
+{
+	long n = argc > 3 ? atol(argv[3]) : 20000, peak1, peak2;
+	char path[4096], db[4096];
+	struct file_list files, mails;
+	double ff, fm, ti, tm;
+	struct stat sb;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench-import BUILD_DIR WORK_DIR "
+		    "[REPORTS]\n");
+		return 64;
+	}
+	snprintf(path, sizeof(path), "%s/files", argv[2]);
+	if (stat(path, &sb) < 0) {
+		fprintf(stderr, "bench-import: making %ld reports in %s\n", n,
+		    argv[2]);
+		if (make_corpus(argv[2], n) < 0)
+			return 1;
+	}
+	g_mime_init();
+	files_list(path, &files, NULL);
+	snprintf(path, sizeof(path), "%s/maildir/new", argv[2]);
+	files_list(path, &mails, NULL);
+	n = (long)files.n;
+
+	ff = floor_files(&files);
+	fm = floor_mail(&mails);
+	snprintf(db, sizeof(db), "%s/import.db", argv[2]);
+	snprintf(path, sizeof(path), "%s/files", argv[2]);
+	ti = run_import(argv[1], db, path, &peak1);
+	snprintf(path, sizeof(path), "%s/maildir", argv[2]);
+	tm = run_import(argv[1], db, path, &peak2);
+
+	printf("import bench: %ld reports (%s)\n", n, argv[2]);
+	printf("  %-40s %12s %12s %8s\n", "", "tlsrpt-import", "floor",
+	    "ratio");
+	printf("  %-40s %10.0f/s %10.0f/s %7.1fx\n",
+	    "files: durable import vs inflate+parse", n / ti, n / ff, ti / ff);
+	printf("  %-40s %10.0f/s %10.0f/s %7.1fx\n",
+	    "maildir: durable import vs GMime parse", (double)mails.n / tm,
+	    (double)mails.n / fm, tm / fm);
+	printf("  peak memory of tlsrpt-import: files %ld MiB, maildir %ld "
+	    "MiB\n", peak1, peak2);
+	files_list_release(&files);
+	files_list_release(&mails);
+	return 0;
+}
