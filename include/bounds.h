@@ -24,6 +24,12 @@
  * stops a deeply nested document before the JSON library recurses into it.
  */
 #define BOUND_JSON_DEPTH	8
+/*
+ * JSON values in one report, counted before parsing: a parsed tree costs
+ * tens of bytes per value, so this bounds the memory of the JSON library
+ * (a report with 100,000 failure details has about 700,000).
+ */
+#define BOUND_JSON_VALUES	1000000
 /* Entries of one report: policies, and failure details per policy. */
 #define BOUND_POLICIES		10000
 #define BOUND_FAILURES		100000

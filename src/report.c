@@ -113,15 +113,17 @@ nomem(struct parser *ps)
 }
 
 /*
- * Nesting depth, found without recursion before the JSON library sees the
- * text: a hostile report of a million '[' must not reach a recursive
- * parser. Strings are skipped with their escapes.
+ * Nesting depth and the number of values, found without recursion before
+ * the JSON library sees the text: a hostile report of a million '[' must
+ * not reach a recursive parser, and ten million small numbers must not
+ * become a tree of half a gigabyte. Strings are skipped with their
+ * escapes. Returns 0, or -1 with the problem in err.
  */
 static int
-depth_ok(const char *s, size_t n, int max)
+shape_ok(const char *s, size_t n, struct error *err)
 {
+	size_t i, values = 1;
 	int depth = 0, in_str = 0;
-	size_t i;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -134,13 +136,19 @@ depth_ok(const char *s, size_t n, int max)
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
-			if (++depth > max)
-				return 0;
+			if (++depth > BOUND_JSON_DEPTH)
+				return error_set(err, ERR_INPUT, "report: "
+				    "nesting deeper than %d levels (a report "
+				    "needs at most 6)", BOUND_JSON_DEPTH);
+			values++;
 		} else if (c == '}' || c == ']') {
 			depth--;
+		} else if (c == ',' && ++values > BOUND_JSON_VALUES) {
+			return error_set(err, ERR_TOO_BIG, "report: more than "
+			    "%d JSON values", BOUND_JSON_VALUES);
 		}
 	}
-	return 1;
+	return 0;
 }
 
 /* A string member: absent or null gives NULL (and 0); others fail. */
@@ -575,9 +583,8 @@ report_parse(const char *json, size_t len, struct report *r,
 	json_t *root;
 
 	memset(r, 0, sizeof(*r));
-	if (!depth_ok(json, len, BOUND_JSON_DEPTH))
-		return error_set(err, ERR_INPUT, "report: nesting deeper than "
-		    "%d levels (a report needs at most 6)", BOUND_JSON_DEPTH);
+	if (shape_ok(json, len, err) < 0)
+		return -1;
 	root = json_loadb(json, len, 0, &jerr);
 	if (root == NULL) {
 		if (json_error_code(&jerr) == json_error_invalid_utf8)

@@ -95,6 +95,13 @@ check "2 GiB bomb: the reason names the limit" sh -c "grep -q 'over the limit of
 check_eq "2 GiB bomb: kept in quarantine" \
     "$(sql "$T/b.db" "select count(*) from quarantine")" 1
 
+# A report of 1.2 million tiny values: refused before the JSON library
+# builds a tree of it (bounded memory).
+python3 -c 'import sys; sys.stdout.write("{\"organization-name\":\"X\",\"report-id\":\"w\",\"date-range\":{\"start-datetime\":\"2026-03-01T00:00:00Z\",\"end-datetime\":\"2026-03-01T23:59:59Z\"},\"policies\":[],\"x\":[" + ",".join(["7"] * 1200000) + "]}")' > "$T/wide.json"
+out=$("$imp" --db "$T/b.db" "$T/wide.json"); rc=$?
+check_eq "1.2 million values: rejected, exit 65" "$(echo "$out" | cut -f1,3) $rc" \
+    "rejected	report: more than 1000000 JSON values 65"
+
 # Every real sample report is accepted or a duplicate, exit 0.
 if [ -n "$SAMPLES" ]; then
 	out=$("$imp" --db "$T/s.db" "$SAMPLES/reports"); rc=$?
