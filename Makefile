@@ -18,7 +18,8 @@ SHAREDIR ?= $(PREFIX)/share/tlsrptd
 DESTDIR ?=
 O ?= build
 
-PKGS = zlib jansson libmicrohttpd sqlite3 gmime-3.0 gnutls
+PKGS = zlib jansson libmicrohttpd sqlite3 gmime-3.0 gnutls gnutls-dane libunbound \
+       libcurl
 PKG_CONFIG ?= pkg-config
 
 CC ?= cc
@@ -31,7 +32,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Iinclude $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS)
-LIBS = $(PKG_LIBS) -lpthread
+LIBS = $(PKG_LIBS) -lpthread -lm
 
 # Every src/*.c is a module of the shared library, except the programs'
 # main files; every tests/unit/t-*.c is a unit test.
@@ -114,7 +115,8 @@ run: deps all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/schema
-	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(O)/tlsrpt-check \
+	  $(DESTDIR)$(BINDIR)/
 	install -m 755 $(O)/tlsrptd $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/

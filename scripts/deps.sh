@@ -6,7 +6,16 @@ set -eu
 
 pkgs="make gcc pkg-config zlib1g-dev libjansson-dev libmicrohttpd-dev
 libsqlite3-dev libgmime-3.0-dev libgnutls28-dev gnutls-bin curl sqlite3
-python3"
+python3 clang libclang-rt-14-dev
+libunbound-dev libevent-dev libcurl4-gnutls-dev dns-root-data nsd ldnsutils
+util-linux iproute2"
+
+# Extras for tests that need a large program (a browser for the page
+# screenshots): installed when DEPS_EXTRAS=1 (CI sets it); without them
+# those tests say "# skipped".
+if [ "${DEPS_EXTRAS:-0}" = 1 ]; then
+	pkgs="$pkgs chromium"
+fi
 
 missing=""
 for p in $pkgs; do

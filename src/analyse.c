@@ -126,6 +126,8 @@ struct state {
 	struct day *days;
 	int64_t *day_seen;		/* by day: reports ending that day */
 	struct strset reporters, modes, patterns, recent_modes;
+	int64_t *rep_reports, *rep_last;	/* by reporter index */
+	size_t rep_alloc;
 	struct fagg *f;
 	size_t nf;
 	struct vagg *v;
@@ -302,6 +304,29 @@ add_report(struct state *s, size_t a, size_t b)
 		s->newest = p0->end;
 	if (strset_add(&s->reporters, p0->reporter) < 0)
 		return -1;
+	for (i = 0; i < s->reporters.n; i++)
+		if (strcmp(s->reporters.v[i], p0->reporter) == 0)
+			break;
+	if (i >= s->rep_alloc) {
+		size_t na = s->rep_alloc ? s->rep_alloc * 2 : 8;
+		int64_t *g1 = realloc(s->rep_reports, na * sizeof(*g1));
+		int64_t *g2;
+
+		if (g1 == NULL)
+			return -1;
+		s->rep_reports = g1;
+		if ((g2 = realloc(s->rep_last, na * sizeof(*g2))) == NULL)
+			return -1;
+		s->rep_last = g2;
+		memset(s->rep_reports + s->rep_alloc, 0,
+		    (na - s->rep_alloc) * sizeof(*g1));
+		memset(s->rep_last + s->rep_alloc, 0,
+		    (na - s->rep_alloc) * sizeof(*g2));
+		s->rep_alloc = na;
+	}
+	s->rep_reports[i]++;
+	if (p0->end > s->rep_last[i])
+		s->rep_last[i] = p0->end;
 
 	/* The largest per-type sum is the report's sessions. */
 	for (i = a; i < b; i++) {
@@ -647,7 +672,7 @@ build(struct state *s)
 	const struct analyse_options *o = s->opt;
 	json_t *d, *reasons = json_array(), *steps = json_array();
 	json_t *failures = json_array(), *versions = json_array();
-	json_t *daily = json_array();
+	json_t *daily = json_array(), *repd = json_array();
 	const char *verdict;
 	int64_t days = 0;
 	size_t i;
@@ -684,6 +709,10 @@ build(struct state *s)
 		    time_json(f->first), "last_seen", time_json(f->last),
 		    "blocking", f->blocking));
 	}
+	for (i = 0; i < s->reporters.n; i++)
+		json_array_append_new(repd, json_pack("{s:s, s:I, s:o}", "name",
+		    s->reporters.v[i], "reports", (json_int_t)s->rep_reports[i],
+		    "last_seen", time_json(s->rep_last[i])));
 	for (i = 0; i < s->nv; i++) {
 		struct vagg *v = &s->v[i];
 		json_t *lines = json_array();
@@ -703,7 +732,7 @@ build(struct state *s)
 
 	d = json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:i}, s:{s:o, s:o, s:i}, "
 	    "s:{s:I, s:I, s:I, s:o}, s:{s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, "
-	    "s:o}}, s:I, s:I, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}",
+	    "s:o}}, s:I, s:I, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}",
 	    "domain", s->ev->domain,
 	    "verdict", verdict,
 	    "reasons", reasons,
@@ -731,6 +760,7 @@ build(struct state *s)
 	    "reports", (json_int_t)s->reports,
 	    "days_with_reports", (json_int_t)days,
 	    "reporters", strset_json(&s->reporters),
+	    "reporter_details", repd,
 	    "policy",
 	      "modes_seen", strset_json(&s->modes),
 	      "mx_patterns", strset_json(&s->patterns),
@@ -777,6 +807,8 @@ done:
 		strset_free(&s.v[i].reporters);
 	free(s.f);
 	free(s.v);
+	free(s.rep_reports);
+	free(s.rep_last);
 	free(s.days);
 	free(s.day_seen);
 	strset_free(&s.reporters);

@@ -14,6 +14,7 @@
 
 #include "analyse.h"
 #include "config.h"
+#include "page.h"
 #include "rfc3339.h"
 #include "summary_format.h"
 #include "version.h"
@@ -21,6 +22,7 @@
 
 #define EX_USAGE	64
 #define EX_NOINPUT	66
+#define EX_CANTCREAT	73
 #define EX_TEMPFAIL	75
 #define EX_SOFTWARE	70
 #define MAX_DOMAINS	1024
@@ -30,7 +32,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tlsrpt-summary [--db PATH] [--config FILE] [--domain D]...\n"
-	    "                      [--days N] [--now TIME] [--format text|json|csv]\n"
+	    "                      [--days N] [--now TIME]\n"
+	    "                      [--format text|json|csv|html] [--output FILE]\n"
 	    "                      [--max-failure-rate R] [--min-days N]\n"
 	    "                      [--min-reporters N] [--min-sessions N]\n"
 	    "\n"
@@ -44,7 +47,9 @@ usage(FILE *f)
 	    "  --days N                window of N days (default 14)\n"
 	    "  --now TIME              end of the window: RFC 3339 or Unix\n"
 	    "                          seconds (default now), to reproduce a verdict\n"
-	    "  --format F              text (default), json or csv\n"
+	    "  --format F              text (default), json, csv, or html: one\n"
+	    "                          self-contained action plan page\n"
+	    "  --output FILE           write there instead of standard output\n"
 	    "  --max-failure-rate R    refused share of sts sessions allowed\n"
 	    "                          in the last 7 days (default 0.001)\n"
 	    "  --min-days N            days with reports needed (default 7)\n"
@@ -85,6 +90,7 @@ main(int argc, char **argv)
 		{ "days", required_argument, NULL, 'n' },
 		{ "now", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "max-failure-rate", required_argument, NULL, O_MAXRATE },
 		{ "min-days", required_argument, NULL, O_MINDAYS },
 		{ "min-reporters", required_argument, NULL, O_MINREP },
@@ -94,6 +100,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *config_path = NULL, *format = "text";
+	const char *output = NULL;
+	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
 	struct analyse_options opt;
 	struct config cfg;
@@ -137,10 +145,13 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
-			    strcmp(optarg, "csv"))
+			    strcmp(optarg, "csv") && strcmp(optarg, "html"))
 				return bad_value("--format", optarg,
-				    "text, json or csv");
+				    "text, json, csv or html");
 			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case O_MAXRATE:
 			errno = 0;
@@ -221,16 +232,39 @@ main(int argc, char **argv)
 		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
-	if (strcmp(format, "json") == 0) {
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		putchar('\n');
-	} else if (strcmp(format, "csv") == 0) {
-		summary_print_csv(stdout, doc);
-	} else {
-		summary_print_text(stdout, doc, isatty(STDOUT_FILENO) &&
-		    getenv("NO_COLOR") == NULL);
-	}
 	rc = analyse_exit_code(doc);
+	if (output != NULL && (out = fopen(output, "w")) == NULL) {
+		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output,
+		    strerror(errno));
+		json_decref(doc);
+		return EX_CANTCREAT;
+	}
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', out);
+	} else if (strcmp(format, "csv") == 0) {
+		summary_print_csv(out, doc);
+	} else if (strcmp(format, "html") == 0) {
+		struct buf page;
+
+		buf_init(&page, PAGE_MAX);
+		if (page_render(&page, doc, &err) < 0) {
+			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+			rc = EX_SOFTWARE;
+		} else {
+			fwrite(page.data, 1, page.len, out);
+		}
+		buf_release(&page);
+	} else {
+		summary_print_text(out, doc, output == NULL &&
+		    isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+	}
 	json_decref(doc);
+	if (fflush(out) != 0 || ferror(out) || (out != stdout &&
+	    fclose(out) != 0)) {
+		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output ? output :
+		    "standard output", strerror(errno));
+		return EX_CANTCREAT;
+	}
 	return rc;
 }

@@ -1,0 +1,21 @@
+/*
+ * page: the action plan page of DESIGN section 10, one self-contained HTML
+ * file per summary (inline CSS and SVG, no script, no external request:
+ * its Content-Security-Policy forbids any), readable offline, in print and
+ * on a phone. It is drawn from the summary document of analyse.h, so the
+ * page, the JSON and the text never disagree.
+ */
+#ifndef TLSRPT_PAGE_H
+#define TLSRPT_PAGE_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define PAGE_MAX ((size_t)32 * 1024 * 1024)	/* one page, all domains */
+
+/* Append the page for every domain of summary to out. */
+int page_render(struct buf *out, const json_t *summary, struct error *err);
+
+#endif

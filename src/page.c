@@ -1,0 +1,588 @@
+/* page: see include/page.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "svg.h"
+#include "version.h"
+#include "banned.h"
+
+#define GET(o, k)	json_object_get((o), (k))
+#define STR(o, k)	json_string_value(json_object_get((o), (k)))
+#define INT(o, k)	((long long)json_integer_value(json_object_get((o), (k))))
+
+/* Okabe-Ito colours: told apart by colour-blind readers too. */
+#define C_SESSIONS	"#0072b2"
+#define C_FAILED	"#e69f00"
+#define C_REFUSED	"#d55e00"
+
+/* Senders whose silence is worth a note: they send most reports. */
+static const char *const major_reporters[] = { "Google Inc.",
+    "Microsoft Corporation", NULL };
+
+static const char css[] =
+    "body{font:16px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;"
+    "color:#1a1a1a;background:#fff;margin:0}"
+    "main{max-width:60rem;margin:0 auto;padding:1rem 1.25rem 3rem}"
+    "h1{font-size:1.8rem;margin:.2rem 0}h2{font-size:1.25rem;margin:2rem 0 "
+    ".5rem;border-bottom:2px solid #ddd;padding-bottom:.2rem}"
+    ".kicker{color:#555;font-size:.9rem;margin:0}"
+    ".verdict{font-size:1.1rem;padding:.75rem 1rem;border-left:.5rem solid;"
+    "background:#f6f6f6}"
+    ".badge{font-weight:700;text-transform:uppercase;letter-spacing:.03em;"
+    "margin-right:.5rem}"
+    ".v-ready{border-color:#009e73}.v-ready .badge{color:#006e50}"
+    ".v-not-ready{border-color:#d55e00}.v-not-ready .badge{color:#a33f00}"
+    ".v-insufficient-data{border-color:#e69f00}"
+    ".v-insufficient-data .badge{color:#7a5500}"
+    "ol.check{list-style:none;padding:0}ol.check li{padding:.5rem .75rem;"
+    "margin:.4rem 0;border:1px solid #ddd;border-left:.4rem solid}"
+    ".met{border-left-color:#009e73!important}.not-met{border-left-color:"
+    "#d55e00!important}.unknown{border-left-color:#999!important}"
+    ".mark{font-weight:700;display:inline-block;min-width:6.5rem}"
+    ".met .mark{color:#006e50}.not-met .mark{color:#a33f00}"
+    ".unknown .mark{color:#555}.why{display:block;color:#444;"
+    "font-size:.92rem}"
+    "table{border-collapse:collapse;width:100%;font-size:.92rem;"
+    "margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;"
+    "border-bottom:1px solid #e3e3e3;vertical-align:top}"
+    "th{background:#f3f3f3}td.n,th.n{text-align:right;"
+    "font-variant-numeric:tabular-nums}"
+    ".chart{width:100%;height:auto;max-height:16rem}"
+    ".chart .tick{font-size:11px;fill:#444}.chart .axis,.chart .legend"
+    "{font-size:12px;fill:#222}"
+    ".steps li{margin:.35rem 0}code{background:#f3f3f3;padding:0 .2rem}"
+    ".scroll{overflow-x:auto}footer{margin-top:3rem;color:#666;"
+    "font-size:.85rem}"
+    "@media print{main{max-width:none}h2{break-after:avoid}"
+    "section{break-inside:avoid}.verdict{border:1px solid #000}}"
+    "@media (max-width:36rem){body{font-size:15px}h1{font-size:1.4rem}}";
+
+struct pg {
+	struct buf *out;
+	struct error *err;
+	int rc;
+};
+
+static void
+put(struct pg *p, const char *s)
+{
+	p->rc |= buf_puts(p->out, s, p->err);
+}
+
+static void
+esc(struct pg *p, const char *s)
+{
+	p->rc |= svg_escape(p->out, s ? s : "", p->err);
+}
+
+static void
+putf(struct pg *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct pg *p, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		p->rc |= error_set(p->err, ERR_INTERNAL, "page line too long");
+	else
+		put(p, line);
+}
+
+static int
+has_reason(const json_t *d, const char *code)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(GET(d, "reasons"), i, r)
+		if (strcmp(STR(r, "code"), code) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+verdict_words(const char *v)
+{
+	return strcmp(v, "ready") == 0 ? "Ready to enforce" :
+	    strcmp(v, "not-ready") == 0 ? "Not ready" : "Not enough data yet";
+}
+
+/* One sentence: why this verdict. */
+static void
+why(struct pg *p, const json_t *d)
+{
+	const char *v = STR(d, "verdict"), *want;
+	const json_t *r;
+	size_t i;
+
+	want = strcmp(v, "not-ready") == 0 ? "blocking" :
+	    strcmp(v, "insufficient-data") == 0 ? "insufficient" : NULL;
+	if (want != NULL)
+		json_array_foreach(GET(d, "reasons"), i, r)
+			if (strcmp(STR(r, "kind"), want) == 0) {
+				const char *m = STR(r, "message");
+
+				/* Sentence case for the page. */
+				if (m[0] >= 'a' && m[0] <= 'z') {
+					char first[2] = { (char)(m[0] - 32), 0 };
+
+					esc(p, first);
+					esc(p, m + 1);
+				} else {
+					esc(p, m);
+				}
+				put(p, ".");
+				return;
+			}
+	putf(p, "In the last %lld days, %lld sts sessions were reported and "
+	    "none failed in a way enforce would refuse; the evidence is "
+	    "sufficient.", INT(GET(d, "recent"), "days"),
+	    INT(GET(GET(d, "sts"), "recent"), "sessions"));
+}
+
+enum mark { MET, NOT_MET, UNKNOWN };
+
+static void
+check_item(struct pg *p, enum mark m, const char *what, const char *because)
+{
+	static const char *cls[] = { "met", "not-met", "unknown" };
+	static const char *word[] = { "&#10003; Met", "&#10007; Not met",
+	    "? Unknown" };
+
+	putf(p, "<li class=\"%s\"><span class=\"mark\">%s</span> <strong>",
+	    cls[m], word[m]);
+	esc(p, what);
+	put(p, "</strong><span class=\"why\">");
+	esc(p, because);
+	put(p, "</span></li>\n");
+}
+
+static void
+checklist(struct pg *p, const json_t *d)
+{
+	const json_t *rec = GET(GET(d, "sts"), "recent"), *f;
+	int live = GET(d, "live") != NULL;
+	long long sts = INT(rec, "sessions");
+	long long refused = INT(rec, "refused_if_enforced");
+	int unknown_types = 0;
+	char buf[512];
+	size_t i;
+
+	json_array_foreach(GET(d, "failures"), i, f) {
+		const char *t = STR(f, "result_type");
+
+		if (INT(f, "recent_sessions") > 0 && json_is_true(GET(f,
+		    "blocking")) && strcmp(t, "starttls-not-supported") &&
+		    strcmp(t, "certificate-host-mismatch") &&
+		    strcmp(t, "certificate-expired") &&
+		    strcmp(t, "certificate-not-trusted") &&
+		    strcmp(t, "validation-failure"))
+			unknown_types++;
+	}
+	put(p, "<section aria-labelledby=\"check\"><h2 id=\"check\">"
+	    "Pre-enforcement checklist</h2>\n<ol class=\"check\">\n");
+
+	if (has_reason(d, "mx-not-in-policy") ||
+	    has_reason(d, "mx-missing-from-policy"))
+		check_item(p, NOT_MET, "Every MX is listed in the policy",
+		    "Mail went to an MX that no mx line of the policy "
+		    "matches; see the next steps.");
+	else if (live)
+		check_item(p, MET, "Every MX is listed in the policy",
+		    "The live check found every MX record matched by the "
+		    "policy, and no reporter saw an MX outside it.");
+	else
+		check_item(p, UNKNOWN, "Every MX is listed in the policy",
+		    "No reporter saw an MX outside the policy, but reports "
+		    "only name MX hosts that failed; run with --live to "
+		    "check the MX records.");
+
+	if (has_reason(d, "tls-failures") || has_reason(d, "mx-no-starttls") ||
+	    has_reason(d, "mx-cert-invalid")) {
+		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		    "last %lld days would be refused under enforce.", refused,
+		    sts, INT(GET(d, "recent"), "days"));
+		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
+		    "every MX", buf);
+	} else if (sts > 0 || live) {
+		snprintf(buf, sizeof(buf), "%lld sts sessions in the last %lld "
+		    "days%s; %lld would be refused under enforce.", sts,
+		    INT(GET(d, "recent"), "days"), live ? " and the live "
+		    "STARTTLS probe" : "", refused);
+		check_item(p, MET, "STARTTLS with a valid certificate on "
+		    "every MX", buf);
+	} else {
+		check_item(p, UNKNOWN, "STARTTLS with a valid certificate on "
+		    "every MX", "No sts session was reported in the last "
+		    "days.");
+	}
+
+	if (has_reason(d, "policy-fetch-errors") ||
+	    has_reason(d, "policy-unreachable") ||
+	    has_reason(d, "policy-invalid") ||
+	    has_reason(d, "sts-record-invalid") ||
+	    has_reason(d, "no-policy-published"))
+		check_item(p, NOT_MET, "Policy served from the right host and "
+		    "path", "Senders could not fetch or validate the policy "
+		    "at https://mta-sts.<domain>/.well-known/mta-sts.txt.");
+	else if (sts > 0 || live)
+		check_item(p, MET, "Policy served from the right host and "
+		    "path", live ? "The live fetch of the policy succeeded and "
+		    "senders applied it." : "Senders fetched and applied the "
+		    "policy, with no fetch error reported.");
+	else
+		check_item(p, UNKNOWN, "Policy served from the right host and "
+		    "path", "No sender reported applying the policy yet.");
+
+	if (has_reason(d, "too-few-days") || has_reason(d, "too-few-reporters")
+	    || has_reason(d, "too-few-sessions") ||
+	    has_reason(d, "stale-reports")) {
+		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		    "%zu reporter%s: not enough yet (see the next steps).",
+		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
+		    json_array_size(GET(d, "reporters")),
+		    json_array_size(GET(d, "reporters")) == 1 ? "" : "s");
+		check_item(p, NOT_MET, "Long enough in testing, reports "
+		    "reviewed", buf);
+	} else {
+		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		    "%zu reporters, reviewed on this page.",
+		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
+		    json_array_size(GET(d, "reporters")));
+		check_item(p, MET, "Long enough in testing, reports reviewed",
+		    buf);
+	}
+
+	if (refused > 0 || unknown_types > 0)
+		check_item(p, NOT_MET, "Failure patterns understood",
+		    unknown_types ? "Some failures are of a type this page "
+		    "cannot explain; find out what they mean." : "Failures "
+		    "that enforce would refuse still happen; each is listed "
+		    "below with its MX.");
+	else
+		check_item(p, MET, "Failure patterns understood",
+		    json_array_size(GET(d, "failures")) ? "The failures "
+		    "listed below would not be refused under enforce, or "
+		    "stopped before the last days." : "No failure reported.");
+	put(p, "</ol></section>\n");
+}
+
+static void
+charts(struct pg *p, const json_t *d, int idx)
+{
+	const json_t *daily = GET(d, "daily"), *e;
+	size_t n = json_array_size(daily), i;
+	double *sess = calloc(n + 1, sizeof(double));
+	double *failed = calloc(n + 1, sizeof(double));
+	double *refused = calloc(n + 1, sizeof(double));
+	char **labels = calloc(n + 1, sizeof(char *));
+	char id[32], desc[512];
+	long long ts = 0, tf = 0, tr = 0;
+
+	if (sess == NULL || failed == NULL || refused == NULL ||
+	    labels == NULL) {
+		p->rc |= error_set(p->err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	json_array_foreach(daily, i, e) {
+		sess[i] = (double)INT(e, "sts_sessions");
+		failed[i] = (double)INT(e, "sts_failed");
+		refused[i] = (double)INT(e, "refused_if_enforced");
+		ts += INT(e, "sts_sessions");
+		tf += INT(e, "sts_failed");
+		tr += INT(e, "refused_if_enforced");
+		labels[i] = strdup(STR(e, "date") ? STR(e, "date") + 5 : "");
+		if (labels[i] == NULL) {
+			p->rc |= error_set(p->err, ERR_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	put(p, "<section aria-labelledby=\"chart\"><h2 id=\"chart\">Sessions "
+	    "and failures per day</h2>\n");
+	{
+		struct svg_series s1[] = { { "sts sessions", sess, C_SESSIONS,
+		    0 } };
+		struct svg_series s2[] = { { "failed", failed, C_FAILED, 0 },
+		    { "refused if enforced", refused, C_REFUSED, 1 } };
+		struct svg_chart c = { .xlabels = (const char *const *)labels,
+		    .n = n, .width = 720, .height = 220 };
+
+		snprintf(id, sizeof(id), "c%d-s", idx);
+		snprintf(desc, sizeof(desc), "Bar chart of sts sessions per day "
+		    "over %zu days: %lld in all.", n, ts);
+		c.id = id;
+		c.title = "sts sessions per day";
+		c.desc = desc;
+		c.series = s1;
+		c.nseries = 1;
+		c.ylabel = "sessions";
+		p->rc |= svg_bar_chart(p->out, &c, p->err);
+
+		snprintf(id, sizeof(id), "c%d-f", idx);
+		snprintf(desc, sizeof(desc), "Bar chart of failed sts sessions "
+		    "per day, and of those that enforce would refuse (hatched): "
+		    "%lld failed and %lld refused in all.", tf, tr);
+		c.id = id;
+		c.title = "Failed sessions per day";
+		c.desc = desc;
+		c.series = s2;
+		c.nseries = 2;
+		c.ylabel = "failed sessions";
+		p->rc |= svg_bar_chart(p->out, &c, p->err);
+	}
+	put(p, "</section>\n");
+done:
+	for (i = 0; labels && i < n; i++)
+		free(labels[i]);
+	free(labels);
+	free(sess);
+	free(failed);
+	free(refused);
+}
+
+static void
+list_names(struct pg *p, const json_t *a)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v) {
+		if (i)
+			put(p, ", ");
+		esc(p, json_string_value(v));
+	}
+}
+
+static void
+failures(struct pg *p, const json_t *d)
+{
+	const json_t *f;
+	size_t i;
+
+	put(p, "<section aria-labelledby=\"fail\"><h2 id=\"fail\">Failures by "
+	    "MX and result type</h2>\n");
+	if (json_array_size(GET(d, "failures")) == 0) {
+		put(p, "<p>No failure was reported in the window.</p></section>"
+		    "\n");
+		return;
+	}
+	put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">"
+	    "Receiving MX</th><th scope=\"col\">Result type</th><th "
+	    "scope=\"col\" class=\"n\">Sessions</th><th scope=\"col\" "
+	    "class=\"n\">Last 7 days</th><th scope=\"col\">Refused under "
+	    "enforce</th><th scope=\"col\">Reporters</th><th scope=\"col\">"
+	    "First seen</th><th scope=\"col\">Last seen</th></tr></thead>"
+	    "<tbody>\n");
+	json_array_foreach(GET(d, "failures"), i, f) {
+		put(p, "<tr><td>");
+		esc(p, STR(f, "receiving_mx_hostname") ?
+		    STR(f, "receiving_mx_hostname") : "(not named)");
+		put(p, "</td><td>");
+		esc(p, STR(f, "result_type"));
+		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+		    "<td>%s</td><td>", INT(f, "sessions"),
+		    INT(f, "recent_sessions"), json_is_true(GET(f, "blocking")) ?
+		    "yes" : "no");
+		list_names(p, GET(f, "reporters"));
+		putf(p, "</td><td>%.10s</td><td>%.10s</td></tr>\n",
+		    STR(f, "first_seen"), STR(f, "last_seen"));
+	}
+	put(p, "</tbody></table></div></section>\n");
+}
+
+static void
+reporters(struct pg *p, const json_t *d)
+{
+	const json_t *r;
+	size_t i, j;
+	int silent = 0;
+
+	put(p, "<section aria-labelledby=\"rep\"><h2 id=\"rep\">Reporters"
+	    "</h2>\n<table><thead><tr><th scope=\"col\">Organization</th>"
+	    "<th scope=\"col\" class=\"n\">Reports</th><th scope=\"col\">"
+	    "Last report ended</th></tr></thead><tbody>\n");
+	json_array_foreach(GET(d, "reporter_details"), i, r) {
+		put(p, "<tr><td>");
+		esc(p, STR(r, "name"));
+		putf(p, "</td><td class=\"n\">%lld</td><td>", INT(r, "reports"));
+		esc(p, STR(r, "last_seen"));
+		put(p, "</td></tr>\n");
+	}
+	if (json_array_size(GET(d, "reporter_details")) == 0)
+		put(p, "<tr><td colspan=\"3\">No report in the window.</td>"
+		    "</tr>\n");
+	put(p, "</tbody></table>\n");
+	for (i = 0; major_reporters[i]; i++) {
+		int seen = 0;
+
+		json_array_foreach(GET(d, "reporters"), j, r)
+			if (strcmp(json_string_value(r), major_reporters[i]) ==
+			    0)
+				seen = 1;
+		if (seen)
+			continue;
+		if (!silent++)
+			put(p, "<p><strong>Major reporters silent in the window:"
+			    "</strong> ");
+		else
+			put(p, ", ");
+		esc(p, major_reporters[i]);
+	}
+	if (silent)
+		put(p, ". If their users send you mail, check that the rua= "
+		    "address of the _smtp._tls TXT record reaches tlsrptd.</p>"
+		    "\n");
+	put(p, "</section>\n");
+}
+
+static void
+versions(struct pg *p, const json_t *d)
+{
+	const json_t *v, *l, *live = GET(d, "live");
+	size_t i, j;
+	const char *key;
+	json_t *val;
+
+	put(p, "<section aria-labelledby=\"pol\"><h2 id=\"pol\">Policy "
+	    "versions seen</h2>\n");
+	if (json_array_size(GET(GET(d, "policy"), "versions_seen")) == 0)
+		put(p, "<p>No reporter quoted an sts policy.</p>\n");
+	json_array_foreach(GET(GET(d, "policy"), "versions_seen"), i, v) {
+		putf(p, "<h3>Version %zu, seen %.10s to %.10s by ", i + 1,
+		    STR(v, "first_seen"), STR(v, "last_seen"));
+		list_names(p, GET(v, "reporters"));
+		put(p, "</h3>\n<pre><code>");
+		json_array_foreach(GET(v, "lines"), j, l) {
+			esc(p, json_string_value(l));
+			put(p, "\n");
+		}
+		put(p, "</code></pre>\n");
+	}
+	if (json_is_object(live)) {
+		put(p, "<h3>Live checks</h3>\n<table><thead><tr><th scope="
+		    "\"col\">Check</th><th scope=\"col\">Result</th></tr></thead>"
+		    "<tbody>\n");
+		json_object_foreach((json_t *)live, key, val) {
+			char *txt = json_dumps(val, JSON_COMPACT |
+			    JSON_ENCODE_ANY);
+
+			put(p, "<tr><th scope=\"row\">");
+			esc(p, key);
+			put(p, "</th><td><code>");
+			esc(p, txt ? txt : "");
+			put(p, "</code></td></tr>\n");
+			free(txt);
+		}
+		put(p, "</tbody></table>\n");
+	}
+	put(p, "</section>\n");
+}
+
+static void
+steps(struct pg *p, const json_t *d)
+{
+	const json_t *s;
+	size_t i;
+
+	put(p, "<section aria-labelledby=\"steps\"><h2 id=\"steps\">Next "
+	    "steps</h2>\n<ol class=\"steps\">\n");
+	json_array_foreach(GET(d, "next_steps"), i, s) {
+		put(p, "<li>");
+		esc(p, json_string_value(s));
+		put(p, "</li>\n");
+	}
+	put(p, "</ol></section>\n");
+}
+
+static void
+refusals(struct pg *p, const json_t *d)
+{
+	const json_t *e;
+	size_t i;
+
+	put(p, "<section aria-labelledby=\"refuse\"><h2 id=\"refuse\">What "
+	    "enforce would refuse today</h2>\n");
+	if (has_reason(d, "already-enforced"))
+		put(p, "<p>Reporters already see <code>mode: enforce</code>: "
+		    "these refusals are happening now.</p>\n");
+	put(p, "<table><thead><tr><th scope=\"col\">Day</th><th scope=\"col\" "
+	    "class=\"n\">sts sessions</th><th scope=\"col\" class=\"n\">"
+	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
+	    "</th></tr></thead><tbody>\n");
+	json_array_foreach(GET(d, "daily"), i, e)
+		putf(p, "<tr><td>%s%s</td><td class=\"n\">%lld</td><td "
+		    "class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n",
+		    STR(e, "date"), INT(e, "reports") ? "" : " (no report)",
+		    INT(e, "sts_sessions"), INT(e, "sts_failed"),
+		    INT(e, "refused_if_enforced"));
+	put(p, "</tbody></table></section>\n");
+}
+
+static void
+domain_page(struct pg *p, const json_t *d, int idx)
+{
+	const char *v = STR(d, "verdict");
+	const json_t *w = GET(d, "window");
+
+	put(p, "<article>\n<header><p class=\"kicker\">MTA-STS action plan, "
+	    "from TLS reports of ");
+	putf(p, "%.10s to %.10s</p>\n<h1>", STR(w, "start"), STR(w, "end"));
+	esc(p, STR(d, "domain"));
+	putf(p, "</h1>\n<p class=\"verdict v-%s\"><span class=\"badge\">%s"
+	    "</span> ", v, verdict_words(v));
+	why(p, d);
+	put(p, "</p></header>\n");
+	checklist(p, d);
+	charts(p, d, idx);
+	failures(p, d);
+	reporters(p, d);
+	versions(p, d);
+	steps(p, d);
+	refusals(p, d);
+	put(p, "</article>\n");
+}
+
+int
+page_render(struct buf *out, const json_t *summary, struct error *err)
+{
+	struct pg p = { .out = out, .err = err };
+	const json_t *d, *doms = GET(summary, "domains");
+	size_t i;
+
+	put(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset="
+	    "\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,"
+	    " initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\""
+	    " content=\"default-src 'none'; style-src 'unsafe-inline'; "
+	    "img-src data:\">\n<title>MTA-STS action plan");
+	if (json_array_size(doms) == 1) {
+		put(&p, ": ");
+		esc(&p, STR(json_array_get(doms, 0), "domain"));
+		put(&p, " (");
+		esc(&p, verdict_words(STR(json_array_get(doms, 0),
+		    "verdict")));
+		put(&p, ")");
+	}
+	put(&p, "</title>\n<style>");
+	put(&p, css);
+	put(&p, "</style>\n</head>\n<body>\n<main>\n");
+	json_array_foreach(doms, i, d)
+		domain_page(&p, d, (int)i);
+	if (json_array_size(doms) == 0)
+		put(&p, "<h1>MTA-STS action plan</h1><p>No policy domain in the "
+		    "store: import reports first.</p>\n");
+	putf(&p, "<footer><p>Made by tlsrpt-summary %s at ", TLSRPT_VERSION);
+	esc(&p, STR(summary, "now"));
+	putf(&p, " over a window of %lld days. The verdict follows RFC 8460 "
+	    "reports received; it is evidence, not a guarantee.</p></footer>\n"
+	    "</main>\n</body>\n</html>\n", INT(summary, "window_days"));
+	return p.rc ? -1 : 0;
+}
