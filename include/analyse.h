@@ -60,4 +60,15 @@ json_t *analyse_summary(struct store *st, const char *const *domains,
  * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */
 int analyse_exit_code(const json_t *summary);
 
+/*
+ * --live: join the live checks of one domain (live.h, a live object) to
+ * its verdict object: each finding becomes a reason (its next step joins
+ * next_steps), policy-id-not-rotated compares the policies reporters saw
+ * (policy.versions_seen) with the live policy and TXT id, the verdict is
+ * computed again, and "live" is set to a copy of live. -1 when memory
+ * runs out.
+ */
+int analyse_add_live(json_t *domain, const json_t *live,
+		     const struct analyse_options *opt);
+
 #endif

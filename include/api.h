@@ -5,7 +5,9 @@
  *   GET /healthz                          "ok" (never needs the token)
  *   GET /metrics                          Prometheus text (metrics.h)
  *   GET /api/v1/domains                   {"domains": [...]}
- *   GET /api/v1/domains/{domain}/summary  the per-domain counts
+ *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json
+ *                                         for that domain (?days=N&now=T)
+ *   GET /report/{domain}                  the action plan page (page.h)
  *
  * With a token configured, every route but /healthz needs the header
  * "Authorization: Bearer TOKEN" (401 otherwise). Other methods are 405,
@@ -29,13 +31,20 @@ struct api_answer {
 	struct buf body;		/* the caller releases it */
 };
 
+/* The query arguments the summary routes take; NULL when absent. */
+struct api_query {
+	const char *days;	/* the window in days, default 14 */
+	const char *now;	/* the window's end: RFC 3339 or Unix seconds */
+};
+
 /*
  * Answer one request. method and url as received (url without the query
  * string, already %-decoded); authorization the header or NULL; token the
- * configured one or NULL. out->body is initialised here.
+ * configured one or NULL; q the query arguments (or NULL). out->body is
+ * initialised here.
  */
 void api_route(struct ingest *in, const char *token, const char *method,
 	       const char *url, const char *authorization,
-	       struct api_answer *out);
+	       const struct api_query *q, struct api_answer *out);
 
 #endif

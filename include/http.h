@@ -34,6 +34,9 @@
 #define HTTP_RETRY_AFTER	60	/* seconds, with 503 */
 #define HTTP_HEADER_VALUE_MAX	256	/* a User-Agent kept in the store */
 #define HTTP_PROXIES_MAX	64	/* entries of trusted-proxies */
+/* A body over max-body is read and dropped up to this many times
+ * max-body, to answer 413; past that the connection is closed. */
+#define HTTP_DISCARD_FACTOR	4
 
 struct http_server;
 
@@ -45,6 +48,12 @@ struct http_server;
  */
 struct http_server *http_start(const struct config *cfg, struct tls *tls,
 			       struct ingest *in, struct error *err);
+
+/*
+ * Check what http_start would refuse in cfg without binding anything: the
+ * trusted proxies and the ingest path (ERR_INPUT, naming the setting).
+ */
+int http_check_config(const struct config *cfg, struct error *err);
 
 /*
  * Take the settings that may change without a restart (ingest path, API

@@ -64,4 +64,14 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       const struct origin *o, const char *reason,
 		       struct error *err);
 
+/*
+ * Group the next puts into one transaction, for a bulk import: each put
+ * is then undone alone when it fails, but none is durable, and none may be
+ * acknowledged, before store_batch_commit() returns 0. When the commit
+ * fails, every put of the batch is gone (ERR_BUSY: retry them all).
+ */
+int store_batch_begin(struct store *st, struct error *err);
+int store_batch_commit(struct store *st, struct error *err);
+void store_batch_rollback(struct store *st);
+
 #endif

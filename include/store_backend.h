@@ -27,6 +27,9 @@ struct store_ops {
 			  struct error *err);
 	int (*put_rejected)(void *be, const struct store_payload *p,
 			    const char *reason, struct error *err);
+	int (*batch_begin)(void *be, struct error *err);
+	int (*batch_commit)(void *be, struct error *err);
+	void (*batch_rollback)(void *be);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -481,7 +481,8 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	for (i = 0; i < (size_t)s->ndays; i++)
 		if (s->day_seen[i])
 			days++;
-	qsort(s->f, s->nf, sizeof(*s->f), cmp_fagg);
+	if (s->nf > 1)
+		qsort(s->f, s->nf, sizeof(*s->f), cmp_fagg);
 
 	/* Blocking. */
 	if (s->blocking_r > 0 && rate > o->max_failure_rate) {

@@ -5,13 +5,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyse.h"
 #include "api.h"
 #include "metrics.h"
+#include "page.h"
+#include "rfc3339.h"
 #include "store_read.h"
 #include "banned.h"
 
 #define DOMAINS_PREFIX "/api/v1/domains/"
 #define SUMMARY_SUFFIX "/summary"
+#define REPORT_PREFIX "/report/"
 
 static void
 answer_text(struct api_answer *out, unsigned status, const char *text)
@@ -100,13 +104,13 @@ authorized(const char *token, const char *authz)
  * trailing dot, into out; -1 when it is not a plausible domain name.
  */
 static int
-path_domain(const char *url, char out[API_DOMAIN_MAX + 1])
+path_domain(const char *d, const char *suffix, char out[API_DOMAIN_MAX + 1])
 {
-	const char *d = url + strlen(DOMAINS_PREFIX), *end;
+	const char *end;
 	size_t n, i;
 
-	end = strstr(d, SUMMARY_SUFFIX);
-	if (end == NULL || strcmp(end, SUMMARY_SUFFIX) != 0)
+	end = d + strlen(d) - strlen(suffix);
+	if (end < d || strcmp(end, suffix) != 0)
 		return -1;
 	n = (size_t)(end - d);
 	if (n > 0 && d[n - 1] == '.')
@@ -141,36 +145,129 @@ route_domains(struct ingest *in, struct api_answer *out)
 	answer_json(out, json_pack("{s:o}", "domains", arr));
 }
 
-static void
-route_summary(struct ingest *in, const char *url, struct api_answer *out)
+/* ?days=N&now=T into the analysis options; -1 with a message. */
+static int
+query_options(const struct api_query *q, struct analyse_options *opt,
+	      struct api_answer *out)
+{
+	char *end;
+	long days;
+
+	analyse_options_default(opt);
+	if (q == NULL)
+		return 0;
+	if (q->days != NULL) {
+		days = strtol(q->days, &end, 10);
+		if (end == q->days || *end || days < 1 || days > 3660) {
+			answer_error(out, 400, "days: expected a number of "
+			    "days from 1 to 3660");
+			return -1;
+		}
+		opt->days = (int)days;
+	}
+	if (q->now != NULL) {
+		long long t = strtoll(q->now, &end, 10);
+
+		if (end != q->now && *end == '\0' && t >= 0)
+			opt->now = t;
+		else if (rfc3339_parse(q->now, &opt->now) < 0) {
+			answer_error(out, 400, "now: expected an RFC 3339 time "
+			    "or Unix seconds");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The summary document of one domain (the same as tlsrpt-summary --format
+ * json --domain D), or NULL with the answer set: 404 when no report ever
+ * named the domain.
+ */
+static json_t *
+domain_summary(struct ingest *in, const char *rest, const char *suffix,
+	       const struct api_query *q, struct api_answer *out)
 {
 	char domain[API_DOMAIN_MAX + 1];
+	const char *const doms[] = { domain };
+	struct analyse_options opt;
+	struct store *st;
 	struct error err;
-	json_t *obj;
+	json_t *counts = NULL, *doc = NULL;
 	int rc;
 
-	if (path_domain(url, domain) < 0) {
+	if (path_domain(rest, suffix, domain) < 0) {
 		answer_error(out, 404, "not found: use "
-		    "/api/v1/domains/{domain}/summary");
-		return;
+		    "/api/v1/domains/{domain}/summary or /report/{domain}");
+		return NULL;
 	}
+	if (query_options(q, &opt, out) < 0)
+		return NULL;
 	error_clear(&err);
-	rc = store_read_domain_counts(ingest_lock(in), domain, &obj, &err);
+	st = ingest_lock(in);
+	rc = store_read_domain_counts(st, domain, &counts, &err);
+	if (rc == 0 && counts != NULL)
+		doc = analyse_summary(st, doms, 1, &opt, &err);
 	ingest_unlock(in);
-	if (rc < 0) {
+	if (rc < 0 || (counts != NULL && doc == NULL)) {
+		json_decref(counts);
 		answer_store_error(out, &err);
-		return;
+		return NULL;
 	}
-	if (obj == NULL) {
+	if (counts == NULL) {
 		answer_error(out, 404, "no reports for this domain");
-		return;
+		return NULL;
 	}
-	answer_json(out, obj);
+	json_decref(counts);
+	return doc;
+}
+
+static void
+route_summary(struct ingest *in, const char *url, const struct api_query *q,
+	      struct api_answer *out)
+{
+	json_t *doc = domain_summary(in, url + strlen(DOMAINS_PREFIX),
+	    SUMMARY_SUFFIX, q, out);
+	char *s;
+
+	if (doc == NULL)
+		return;
+	/* Byte for byte what the command line prints. */
+	s = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	out->status = 200;
+	out->content_type = "application/json";
+	if (s == NULL || buf_puts(&out->body, s, NULL) < 0 ||
+	    buf_puts(&out->body, "\n", NULL) < 0) {
+		answer_error(out, 503, "out of memory");
+		out->retry_after = 5;
+	}
+	free(s);
+}
+
+static void
+route_report(struct ingest *in, const char *url, const struct api_query *q,
+	     struct api_answer *out)
+{
+	json_t *doc = domain_summary(in, url + strlen(REPORT_PREFIX), "", q,
+	    out);
+	struct error err;
+
+	if (doc == NULL)
+		return;
+	out->status = 200;
+	out->content_type = "text/html; charset=utf-8";
+	if (page_render(&out->body, doc, &err) < 0) {
+		answer_error(out, 503, err.msg);
+		out->retry_after = 5;
+	}
+	json_decref(doc);
 }
 
 void
 api_route(struct ingest *in, const char *token, const char *method,
-	  const char *url, const char *authorization, struct api_answer *out)
+	  const char *url, const char *authorization, const struct api_query *q,
+	  struct api_answer *out)
 {
 	struct error err;
 
@@ -203,7 +300,11 @@ api_route(struct ingest *in, const char *token, const char *method,
 		return;
 	}
 	if (strncmp(url, DOMAINS_PREFIX, strlen(DOMAINS_PREFIX)) == 0) {
-		route_summary(in, url, out);
+		route_summary(in, url, q, out);
+		return;
+	}
+	if (strncmp(url, REPORT_PREFIX, strlen(REPORT_PREFIX)) == 0) {
+		route_report(in, url, q, out);
 		return;
 	}
 	answer_error(out, 404, "not found");

@@ -188,6 +188,10 @@ live_from_config(struct live *lv, const struct config *cfg,
 		 struct error *err)
 {
 	memset(lv, 0, sizeof(*lv));
+	if (cfg->ingest_path && cfg->ingest_path[0] &&
+	    cfg->ingest_path[0] != '/')
+		return error_set(err, ERR_INPUT, "ingest-path \"%s\": a path "
+		    "starts with /", cfg->ingest_path);
 	if (proxies_parse(cfg->trusted_proxies, lv, err) < 0)
 		return -1;
 	lv->ingest_path = strdup(cfg->ingest_path && cfg->ingest_path[0] ?
@@ -669,6 +673,7 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct http_server *srv = cls;
 	struct api_answer a;
+	struct api_query q;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char retry[16];
@@ -690,8 +695,10 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	if (srv->live.token != NULL)
 		token = strdup(srv->live.token);
 	pthread_mutex_unlock(&srv->lock);
+	q.days = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "days");
+	q.now = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "now");
 	api_route(srv->in, token, method, url, MHD_lookup_connection_value(c,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &a);
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &q, &a);
 	free(token);
 	r = MHD_create_response_from_buffer(a.body.len,
 	    a.body.data ? a.body.data : (void *)(uintptr_t)"",
@@ -881,6 +888,17 @@ http_start(const struct config *cfg, struct tls *tls, struct ingest *in,
 fail:
 	http_stop(srv);
 	return NULL;
+}
+
+int
+http_check_config(const struct config *cfg, struct error *err)
+{
+	struct live lv;
+
+	if (live_from_config(&lv, cfg, err) < 0)
+		return -1;
+	live_release(&lv);
+	return 0;
 }
 
 int

@@ -326,6 +326,7 @@ parse_policy_strings(struct parser *ps, json_t *pol, struct report_policy *p)
 {
 	json_t *arr = json_object_get(pol, "policy-string"), *v, *inner, *e;
 	size_t i, j, alloc = 0, n;
+	json_error_t jerr;
 	const char *s;
 
 	if (arr == NULL || json_is_null(arr))
@@ -348,7 +349,12 @@ parse_policy_strings(struct parser *ps, json_t *pol, struct report_policy *p)
 			return fail(ps, "policy-string", "element %zu: longer "
 			    "than %d bytes", i, BOUND_STRING);
 		s = json_string_value(v);
-		if (s[0] == '[' && (inner = json_loadb(s, n, 0, NULL)) != NULL) {
+		inner = s[0] == '[' ? json_loadb(s, n, 0, &jerr) : NULL;
+		/* Out of memory is not "not a list": it would store it raw. */
+		if (s[0] == '[' && inner == NULL &&
+		    json_error_code(&jerr) == json_error_out_of_memory)
+			return nomem(ps);
+		if (inner != NULL) {
 			if (json_is_array(inner)) {
 				json_array_foreach(inner, j, e) {
 					const char *es;
@@ -562,12 +568,13 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	if (json_array_size(pols) > BOUND_POLICIES)
 		return fail(ps, "policies", "more than %d entries",
 		    BOUND_POLICIES);
-	r->npolicies = json_array_size(pols);
-	if (r->npolicies == 0)
+	if (json_array_size(pols) == 0)
 		return 0;
-	r->policies = calloc(r->npolicies, sizeof(*r->policies));
+	/* Counted only once allocated: report_release() walks them. */
+	r->policies = calloc(json_array_size(pols), sizeof(*r->policies));
 	if (r->policies == NULL)
 		return nomem(ps);
+	r->npolicies = json_array_size(pols);
 	json_array_foreach(pols, i, entry)
 		if (parse_policy(ps, i, entry, &r->policies[i]) < 0)
 			return -1;

@@ -144,3 +144,21 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 	free(tofree);
 	return rc;
 }
+
+int
+store_batch_begin(struct store *st, struct error *err)
+{
+	return st->ops->batch_begin(st->be, err);
+}
+
+int
+store_batch_commit(struct store *st, struct error *err)
+{
+	return st->ops->batch_commit(st->be, err);
+}
+
+void
+store_batch_rollback(struct store *st)
+{
+	st->ops->batch_rollback(st->be);
+}

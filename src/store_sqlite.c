@@ -20,13 +20,17 @@
 
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
-	ST_POLICY, ST_FAILURE, ST_COUNT
+	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+	ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT one",
+	[ST_RELEASE] = "RELEASE one",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
 	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
 	    "outcome, reason, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -47,6 +51,7 @@ static const char *const sql_text[ST_COUNT] = {
 
 struct sqlite_store {
 	sqlite3 *db;
+	int batch;		/* inside store_batch_begin() */
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 };
@@ -284,8 +289,12 @@ json_strings(const char *const *v, size_t n)
 
 	if (arr == NULL)
 		return NULL;
+	/* A string that could not be added is out of memory, not left out. */
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_string(v[i]));
+		if (json_array_append_new(arr, json_string(v[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
 	out = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
 	return out;
@@ -392,12 +401,17 @@ done:
 	return rc;
 }
 
+/*
+ * One report is one transaction, or, inside a batch, one savepoint of the
+ * batch's transaction, so that a report that fails is undone alone.
+ */
 static int
 begin(struct sqlite_store *s, struct error *err)
 {
-	int rc = run(s, ST_BEGIN, err);
+	int which = s->batch ? ST_SAVEPOINT : ST_BEGIN;
+	int rc = run(s, which, err);
 
-	sqlite3_reset(s->st[ST_BEGIN]);
+	sqlite3_reset(s->st[which]);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -405,9 +419,10 @@ begin(struct sqlite_store *s, struct error *err)
 static int
 commit(struct sqlite_store *s, struct error *err)
 {
-	int rc = run(s, ST_COMMIT, err);
+	int which = s->batch ? ST_RELEASE : ST_COMMIT;
+	int rc = run(s, which, err);
 
-	sqlite3_reset(s->st[ST_COMMIT]);
+	sqlite3_reset(s->st[which]);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -416,8 +431,56 @@ rollback(struct sqlite_store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
 		return;
+	if (s->batch) {
+		sqlite3_step(s->st[ST_ROLLBACK_TO]);
+		sqlite3_reset(s->st[ST_ROLLBACK_TO]);
+		sqlite3_step(s->st[ST_RELEASE]);
+		sqlite3_reset(s->st[ST_RELEASE]);
+		return;
+	}
 	sqlite3_step(s->st[ST_ROLLBACK]);
 	sqlite3_reset(s->st[ST_ROLLBACK]);
+}
+
+static int
+sqlite_batch_begin(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	int rc;
+
+	if (s->batch)
+		return error_set(err, ERR_INTERNAL, "a batch is already open");
+	rc = run(s, ST_BEGIN, err);
+	sqlite3_reset(s->st[ST_BEGIN]);
+	if (rc < 0)
+		return -1;
+	s->batch = 1;
+	return 0;
+}
+
+static int
+sqlite_batch_commit(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	int rc;
+
+	s->batch = 0;
+	rc = run(s, ST_COMMIT, err);
+	sqlite3_reset(s->st[ST_COMMIT]);
+	if (rc < 0) {
+		rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sqlite_batch_rollback(void *be)
+{
+	struct sqlite_store *s = be;
+
+	s->batch = 0;
+	rollback(s);
 }
 
 static int
@@ -496,4 +559,7 @@ const struct store_ops store_sqlite_ops = {
 	.close = sqlite_close,
 	.put_report = sqlite_put_report,
 	.put_rejected = sqlite_put_rejected,
+	.batch_begin = sqlite_batch_begin,
+	.batch_commit = sqlite_batch_commit,
+	.batch_rollback = sqlite_batch_rollback,
 };

@@ -51,7 +51,8 @@ read_pem(const char *path, struct buf *b, struct error *err)
 {
 	buf_init(b, TLS_PEM_MAX);
 	if (files_read_path(path, b, NULL, err) < 0)
-		return error_prefix(err, "%s", path);
+		return err->kind == ERR_TOO_BIG ?
+		    error_prefix(err, "%s", path) : -1;
 	if (b->len == 0)
 		return error_set(err, ERR_INPUT, "%s: empty file", path);
 	return 0;

@@ -33,11 +33,28 @@
 #define EX_SOFTWARE	70
 #define EX_TEMPFAIL	75
 
+/*
+ * Reports are stored in batches of BATCH_MAX, one transaction each (one
+ * disk flush per batch instead of per report); their lines are printed
+ * only once the batch is durable, as the contract promises.
+ */
+#define BATCH_MAX 256
+
+struct pending {
+	enum outcome outcome;
+	enum error_kind kind;
+	char *line;		/* the output line, ready */
+	char *input;		/* for a "deferred" line if the commit fails */
+};
+
 struct run {
 	struct pipeline pl;
 	int json;
 	const char *input;	/* the INPUT as named on the command line */
 	int rejected, deferred, unreadable, internal;
+	int batch;		/* a batch transaction is open */
+	struct pending pend[BATCH_MAX];
+	size_t npend;
 };
 
 static void
@@ -65,7 +82,7 @@ usage(FILE *f)
 }
 
 static void
-print_json(const struct run *rn, const struct result *res)
+print_json(FILE *out, const struct run *rn, const struct result *res)
 {
 	const struct report *r = res->report;
 	char start[RFC3339_LEN], end[RFC3339_LEN];
@@ -96,66 +113,168 @@ print_json(const struct run *rn, const struct result *res)
 		json_object_set_new(o, "reason", json_string(res->reason));
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (s != NULL)
-		puts(s);
+		fprintf(out, "%s\n", s);
 	free(s);
 	json_decref(o);
 }
 
 /* Text fields may hold tabs or newlines from outside: keep lines whole. */
 static void
-put_clean(const char *s)
+put_clean(FILE *out, const char *s)
 {
 	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 ? ' ' : *s);
+		fputc((unsigned char)*s < 0x20 ? ' ' : *s, out);
 }
 
 static void
-print_text(const struct run *rn, const struct result *res)
+print_text(FILE *out, const struct run *rn, const struct result *res)
 {
 	const struct report *r = res->report;
 	char start[RFC3339_LEN], end[RFC3339_LEN];
 
-	printf("%s\t", outcome_name(res->outcome));
-	put_clean(res->origin->path ? res->origin->path : rn->input);
-	putchar('\t');
+	fprintf(out, "%s\t", outcome_name(res->outcome));
+	put_clean(out, res->origin->path ? res->origin->path : rn->input);
+	fputc('\t', out);
 	if (r != NULL && res->outcome != OUTCOME_DEFERRED) {
 		if (res->origin->part) {
-			put_clean(res->origin->part);
-			fputs(": ", stdout);
+			put_clean(out, res->origin->part);
+			fputs(": ", out);
 		}
 		rfc3339_format(r->start, start);
 		rfc3339_format(r->end, end);
-		put_clean(r->org_name[0] ? r->org_name : "(no organization)");
-		fputs(" report ", stdout);
-		put_clean(r->report_id[0] ? r->report_id : "(no id)");
-		fputs(" for ", stdout);
-		put_clean(report_domain(r)[0] ? report_domain(r) :
+		put_clean(out, r->org_name[0] ? r->org_name :
+		    "(no organization)");
+		fputs(" report ", out);
+		put_clean(out, r->report_id[0] ? r->report_id : "(no id)");
+		fputs(" for ", out);
+		put_clean(out, report_domain(r)[0] ? report_domain(r) :
 		    "(no policy domain)");
-		printf(", %s to %s", start, end);
+		fprintf(out, ", %s to %s", start, end);
 	} else if (res->reason) {
-		put_clean(res->reason);
+		put_clean(out, res->reason);
 	}
-	putchar('\n');
+	fputc('\n', out);
+}
+
+static void
+count(struct run *rn, enum outcome oc, enum error_kind kind)
+{
+	if (oc == OUTCOME_REJECTED)
+		rn->rejected++;
+	if (oc == OUTCOME_DEFERRED) {
+		if (kind == ERR_BUSY)
+			rn->deferred++;
+		else
+			rn->internal++;
+	}
+}
+
+/*
+ * End the batch: commit, then print its lines; when the commit fails,
+ * nothing of the batch was stored, so every line becomes "deferred".
+ */
+static void
+flush(struct run *rn)
+{
+	struct error err;
+	size_t i;
+	int ok = 1;
+
+	if (rn->batch) {
+		ok = store_batch_commit(rn->pl.store, &err) == 0;
+		rn->batch = 0;
+	}
+	for (i = 0; i < rn->npend; i++) {
+		struct pending *p = &rn->pend[i];
+
+		if (ok || p->outcome == OUTCOME_DEFERRED ||
+		    p->outcome == OUTCOME_NOT_A_REPORT) {
+			count(rn, p->outcome, p->kind);
+			fputs(p->line, stdout);
+		} else if (rn->json) {
+			json_t *o = json_pack("{s:s, s:s, s:s}", "outcome",
+			    "deferred", "input", p->input, "reason", err.msg);
+			char *s = o ? json_dumps(o, JSON_COMPACT |
+			    JSON_ENSURE_ASCII) : NULL;
+
+			count(rn, OUTCOME_DEFERRED, err.kind);
+			if (s)
+				printf("%s\n", s);
+			free(s);
+			json_decref(o);
+		} else {
+			count(rn, OUTCOME_DEFERRED, err.kind);
+			printf("deferred\t");
+			put_clean(stdout, p->input);
+			putchar('\t');
+			put_clean(stdout, err.msg);
+			putchar('\n');
+		}
+		free(p->line);
+		free(p->input);
+	}
+	rn->npend = 0;
+	fflush(stdout);
 }
 
 static void
 on_result(const struct result *res, void *arg)
 {
 	struct run *rn = arg;
+	struct pending *p;
+	size_t len;
+	FILE *f;
 
-	if (res->outcome == OUTCOME_REJECTED)
-		rn->rejected++;
-	if (res->outcome == OUTCOME_DEFERRED) {
-		if (res->error == ERR_BUSY)
-			rn->deferred++;
-		else
-			rn->internal++;
+	if (rn->npend == BATCH_MAX)
+		flush(rn);
+	p = &rn->pend[rn->npend];
+	p->outcome = res->outcome;
+	p->kind = res->error;
+	p->line = NULL;
+	f = open_memstream(&p->line, &len);
+	p->input = strdup(res->origin->path ? res->origin->path : rn->input);
+	if (f == NULL || p->input == NULL) {
+		/* No memory to wait: this one is answered now. */
+		if (f)
+			fclose(f);
+		free(p->line);
+		free(p->input);
+		flush(rn);
+		count(rn, OUTCOME_DEFERRED, ERR_NOMEM);
+		printf("deferred\t%s\tout of memory\n", rn->input);
+		return;
 	}
 	if (rn->json)
-		print_json(rn, res);
+		print_json(f, rn, res);
 	else
-		print_text(rn, res);
-	fflush(stdout);
+		print_text(f, rn, res);
+	fclose(f);
+	rn->npend++;
+}
+
+/*
+ * Open a batch before the pipeline stores anything; close it when full.
+ * When the store is busy (another writer held it for the whole busy
+ * timeout) the input is answered "deferred" without a second wait.
+ */
+static int
+batch_open(struct run *rn, const struct origin *o)
+{
+	struct error err;
+
+	if (rn->npend >= BATCH_MAX - MAIL_PARTS_MAX)
+		flush(rn);
+	if (rn->batch)
+		return 0;
+	if (store_batch_begin(rn->pl.store, &err) < 0) {
+		struct result res = { .outcome = OUTCOME_DEFERRED,
+		    .origin = o, .reason = err.msg, .error = err.kind };
+
+		on_result(&res, rn);
+		return -1;
+	}
+	rn->batch = 1;
+	return 0;
 }
 
 static void
@@ -164,6 +283,8 @@ import_bytes(struct run *rn, struct buf *b, size_t total, int too_big,
 {
 	char reason[ERROR_MSG_MAX];
 
+	if (batch_open(rn, o) < 0)
+		return;
 	if (too_big) {
 		snprintf(reason, sizeof(reason), "input of %s%zu bytes over "
 		    "the limit of %zu bytes", total > b->cap * 2 ?
@@ -325,6 +446,7 @@ main(int argc, char **argv)
 
 	for (i = optind; i < argc; i++)
 		import_input(&rn, argv[i]);
+	flush(&rn);
 
 	store_close(st);
 	config_release(&cfg);

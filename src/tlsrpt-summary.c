@@ -14,6 +14,7 @@
 
 #include "analyse.h"
 #include "config.h"
+#include "live.h"
 #include "page.h"
 #include "rfc3339.h"
 #include "summary_format.h"
@@ -36,6 +37,7 @@ usage(FILE *f)
 	    "                      [--format text|json|csv|html] [--output FILE]\n"
 	    "                      [--max-failure-rate R] [--min-days N]\n"
 	    "                      [--min-reporters N] [--min-sessions N]\n"
+	    "                      [--live [live options]]\n"
 	    "\n"
 	    "Is it safe to switch MTA-STS to mode: enforce? One verdict per\n"
 	    "policy domain (every domain in the store without --domain):\n"
@@ -56,9 +58,46 @@ usage(FILE *f)
 	    "  --min-reporters N       reporting organizations needed (default 2)\n"
 	    "  --min-sessions N        sts sessions needed in the last 7 days\n"
 	    "                          (default 100)\n"
+	    "  --live                  also check what each domain publishes\n"
+	    "                          now (DNS, policy, MX STARTTLS) and join\n"
+	    "                          it to the verdict; live options:\n"
+	    "%s"
 	    "\n"
 	    "Exit: 0 all ready, 1 any not-ready, 2 otherwise (insufficient\n"
-	    "data), 64 usage, 66 no such database.\n");
+	    "data), 64 usage, 66 no such database, 75 no DNS answer.\n",
+	    live_options_help);
+}
+
+/* --live: the live checks of each domain joined to its verdict. */
+static int
+add_live(json_t *doc, const struct live_options *lo,
+	 const struct analyse_options *opt)
+{
+	struct error err;
+	struct live *lv;
+	json_t *d, *live;
+	size_t i;
+
+	if ((lv = live_new(lo, &err)) == NULL) {
+		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+		return err.kind == ERR_INPUT || err.kind == ERR_IO ? EX_USAGE :
+		    EX_SOFTWARE;
+	}
+	json_array_foreach(json_object_get(doc, "domains"), i, d) {
+		live = live_check(lv, json_string_value(json_object_get(d,
+		    "domain")), &err);
+		if (live == NULL || analyse_add_live(d, live, opt) < 0) {
+			fprintf(stderr, "tlsrpt-summary: --live: %s\n",
+			    live ? "out of memory" : err.msg);
+			json_decref(live);
+			live_free(lv);
+			return live == NULL && err.kind == ERR_BUSY ?
+			    EX_TEMPFAIL : EX_SOFTWARE;
+		}
+		json_decref(live);
+	}
+	live_free(lv);
+	return 0;
 }
 
 static int
@@ -82,7 +121,8 @@ parse_long(const char *s, long long lo, long long hi, long long *out)
 int
 main(int argc, char **argv)
 {
-	enum { O_MAXRATE = 256, O_MINDAYS, O_MINREP, O_MINSESS };
+	enum { O_MAXRATE = 256, O_MINDAYS, O_MINREP, O_MINSESS, O_LIVE,
+	    O_LIVEOPT };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
@@ -95,6 +135,15 @@ main(int argc, char **argv)
 		{ "min-days", required_argument, NULL, O_MINDAYS },
 		{ "min-reporters", required_argument, NULL, O_MINREP },
 		{ "min-sessions", required_argument, NULL, O_MINSESS },
+		{ "live", no_argument, NULL, O_LIVE },
+		{ "resolver", required_argument, NULL, O_LIVEOPT },
+		{ "trust-anchor", required_argument, NULL, O_LIVEOPT },
+		{ "ca-file", required_argument, NULL, O_LIVEOPT },
+		{ "connect-to", required_argument, NULL, O_LIVEOPT },
+		{ "dns-timeout", required_argument, NULL, O_LIVEOPT },
+		{ "http-timeout", required_argument, NULL, O_LIVEOPT },
+		{ "smtp-timeout", required_argument, NULL, O_LIVEOPT },
+		{ "no-smtp", no_argument, NULL, O_LIVEOPT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -104,6 +153,8 @@ main(int argc, char **argv)
 	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
 	struct analyse_options opt;
+	struct live_options lopt;
+	int live = 0, idx = 0;
 	struct config cfg;
 	struct error err;
 	struct store *st;
@@ -115,8 +166,9 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	analyse_options_default(&opt);
+	live_options_default(&lopt);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'd':
 			db = optarg;
@@ -180,6 +232,17 @@ main(int argc, char **argv)
 				    "a number");
 			opt.min_sessions = n;
 			break;
+		case O_LIVE:
+			live = 1;
+			break;
+		case O_LIVEOPT:
+			if (live_option_set(&lopt, opts[idx].name, optarg,
+			    &err) != 0) {
+				fprintf(stderr, "tlsrpt-summary: %s\n",
+				    err.msg);
+				return EX_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -238,6 +301,10 @@ main(int argc, char **argv)
 		    strerror(errno));
 		json_decref(doc);
 		return EX_CANTCREAT;
+	}
+	if (live && (rc = add_live(doc, &lopt, &opt)) != 0) {
+		json_decref(doc);
+		return rc;
 	}
 	if (strcmp(format, "json") == 0) {
 		json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -190,6 +190,9 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 		    ds->config_path : "command line", cfg->log_level);
 	if (cfg->database == NULL || cfg->database[0] == '\0')
 		return error_set(err, ERR_INPUT, "no database given");
+	if (http_check_config(cfg, err) < 0)
+		return error_prefix(err, "%s", ds->config_path ?
+		    ds->config_path : "command line");
 	return 0;
 }
 

@@ -1,0 +1,142 @@
+/*
+ * tlsrpt-check: the live checks of DESIGN section 9 alone: what each
+ * domain publishes now (MX, _mta-sts and _smtp._tls records, the policy,
+ * STARTTLS and certificates on every MX). Exit: 0 all fine, 1 any
+ * blocking finding, 2 otherwise any finding, 64 usage, 75 no DNS answer
+ * (no network, the resolver down: try again later).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live.h"
+#include "rfc3339.h"
+#include "version.h"
+#include "banned.h"
+
+#define EX_USAGE	64
+#define EX_SOFTWARE	70
+#define EX_TEMPFAIL	75
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tlsrpt-check [--format text|json] [live options] DOMAIN...\n"
+	    "\n"
+	    "What each domain publishes now for MTA-STS and TLS-RPT: its MX\n"
+	    "records, the _mta-sts and _smtp._tls TXT records, the policy at\n"
+	    "https://mta-sts.DOMAIN/.well-known/mta-sts.txt, every MX against\n"
+	    "the policy, and STARTTLS and the certificate of every MX.\n"
+	    "\n"
+	    "  --format F              text (default) or json\n"
+	    "%s"
+	    "\n"
+	    "Exit: 0 all fine, 1 any blocking finding, 2 otherwise any\n"
+	    "finding, 64 usage, 75 no DNS answer (try again later).\n",
+	    live_options_help);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "resolver", required_argument, NULL, 'L' },
+		{ "trust-anchor", required_argument, NULL, 'L' },
+		{ "ca-file", required_argument, NULL, 'L' },
+		{ "connect-to", required_argument, NULL, 'L' },
+		{ "dns-timeout", required_argument, NULL, 'L' },
+		{ "http-timeout", required_argument, NULL, 'L' },
+		{ "smtp-timeout", required_argument, NULL, 'L' },
+		{ "no-smtp", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct live_options o;
+	struct error err;
+	struct live *lv;
+	const char *format = "text";
+	json_t *doc, *list;
+	char now[RFC3339_LEN];
+	int ch, idx, rc = 0, i;
+
+	live_options_default(&o);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				fprintf(stderr, "tlsrpt-check: --format: \"%s\" "
+				    "is not text or json\n", optarg);
+				return EX_USAGE;
+			}
+			format = optarg;
+			break;
+		case 'L':
+			if (live_option_set(&o, opts[idx].name, optarg,
+			    &err) != 0) {
+				fprintf(stderr, "tlsrpt-check: %s\n", err.msg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tlsrpt-check %s\n", TLSRPT_VERSION);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, "tlsrpt-check: %s needs a value; "
+				    "see tlsrpt-check --help\n",
+				    argv[optind - 1]);
+			else
+				fprintf(stderr, "tlsrpt-check: unknown option "
+				    "%s; see tlsrpt-check --help\n",
+				    argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "tlsrpt-check: no domain given; see "
+		    "tlsrpt-check --help\n");
+		return EX_USAGE;
+	}
+	if ((lv = live_new(&o, &err)) == NULL) {
+		fprintf(stderr, "tlsrpt-check: %s\n", err.msg);
+		return err.kind == ERR_INPUT || err.kind == ERR_IO ? EX_USAGE :
+		    EX_SOFTWARE;
+	}
+	rfc3339_format(o.now, now);
+	list = json_array();
+	doc = json_pack("{s:s, s:o}", "checked_at", now, "domains", list);
+	for (i = optind; doc && i < argc; i++) {
+		json_t *live = live_check(lv, argv[i], &err);
+		int code;
+
+		if (live == NULL) {
+			fprintf(stderr, "tlsrpt-check: %s: %s\n", argv[i],
+			    err.msg);
+			json_decref(doc);
+			live_free(lv);
+			return err.kind == ERR_BUSY ? EX_TEMPFAIL :
+			    err.kind == ERR_INPUT ? EX_USAGE : EX_SOFTWARE;
+		}
+		code = live_exit_code(live);
+		if (code == 1 || (code == 2 && rc == 0))
+			rc = code;
+		if (strcmp(format, "text") == 0)
+			live_print_text(stdout, live);
+		json_array_append_new(list, live);
+	}
+	if (doc && strcmp(format, "json") == 0) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+	}
+	json_decref(doc);
+	live_free(lv);
+	return rc;
+}

@@ -1,0 +1,100 @@
+#!/bin/sh
+# tlsrptd's read API: /healthz, /metrics in Prometheus text, the domains
+# and their counts, the bearer token, methods and paths it refuses.
+. tests/lib.sh
+. tests/daemon-lib.sh
+
+acc=fixtures/reports/accept
+make_cert a
+CA="$T/a.crt"
+cat > "$T/tlsrptd.conf" <<CONF
+database = $T/db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+api-token = "s3cret token"
+CONF
+
+if ! start_daemon --config "$T/tlsrptd.conf"; then
+	fail "daemon starts"
+	cat "$T/daemon.log"
+	exit 1
+fi
+auth='Authorization: Bearer s3cret token'
+
+code=$(api /healthz)
+check_eq "/healthz without the token: 200" "$code" 200
+check_eq "/healthz says ok" "$(cat "$T/api")" ok
+check_eq "/metrics without the token: 401" "$(api /metrics)" 401
+check_eq "/metrics with a wrong token: 401" \
+    "$(api /metrics -H 'Authorization: Bearer nope')" 401
+check_eq "/api/v1/domains without the token: 401" "$(api /api/v1/domains)" 401
+
+code=$(api /api/v1/domains -H "$auth")
+check_eq "/api/v1/domains on an empty store: 200" "$code" 200
+check "no domains yet" grep -q '"domains": \[\]' "$T/api"
+
+post "$acc/plain-rfc.json" -H 'Content-Type: application/tlsrpt+json' >/dev/null
+post "$acc/several-sts-policies.json" -H 'Content-Type: application/tlsrpt+json' >/dev/null
+post "$acc/domain-case-and-trailing-dot.json" -H 'Content-Type: application/tlsrpt+json' >/dev/null
+post "$acc/plain-rfc.json" -H 'Content-Type: application/tlsrpt+json' >/dev/null
+post fixtures/reports/reject/count-negative.json -H 'Content-Type: application/tlsrpt+json' >/dev/null
+
+code=$(api /metrics -H "$auth")
+check_eq "/metrics with the token: 200" "$code" 200
+check "metrics: Prometheus HELP/TYPE lines" grep -q '^# TYPE tlsrpt_reports_total counter$' "$T/api"
+check_eq "metrics: accepted over https" \
+    "$(grep '^tlsrpt_reports_total{source="https",outcome="accepted"}' "$T/api" | cut -d' ' -f2)" 3
+check_eq "metrics: duplicate over https" \
+    "$(grep '^tlsrpt_reports_total{source="https",outcome="duplicate"}' "$T/api" | cut -d' ' -f2)" 1
+check_eq "metrics: rejected over https" \
+    "$(grep '^tlsrpt_reports_total{source="https",outcome="rejected"}' "$T/api" | cut -d' ' -f2)" 1
+check "metrics: bytes received" grep -q '^tlsrpt_received_bytes_total{source="https"} [1-9]' "$T/api"
+check "metrics: latency histogram" grep -q '^tlsrpt_ingest_duration_seconds_count 5$' "$T/api"
+check "metrics: every series is tlsrpt_" sh -c "! grep -v '^#' '$T/api' | grep -v '^tlsrpt_'"
+
+code=$(api /api/v1/domains -H "$auth")
+check_eq "/api/v1/domains: 200" "$code" 200
+domains=$(grep '"domain"' "$T/api" | sed 's/.*: "//; s/".*//' | tr '\n' ' ')
+check "the domains received are listed" test -n "$domains"
+check "example.com listed" grep -q '"domain": "example.com"' "$T/api"
+check "domains are lower case without the dot" sh -c "! grep -q '\"domain\": \".*[A-Z.]\"' '$T/api'"
+
+code=$(api /api/v1/domains/example.com/summary -H "$auth")
+check_eq "summary of example.com: 200" "$code" 200
+check "summary has the counts" grep -q '"reports": ' "$T/api"
+check "summary has the verdict" grep -q '"verdict": ' "$T/api"
+# The same JSON as tlsrpt-summary for that domain, and the same page.
+now=2026-03-15T00:00:00Z
+code=$(api "/api/v1/domains/example.com/summary?now=$now&days=30" -H "$auth")
+"$BIN/tlsrpt-summary" --db "$T/db" --domain example.com --now "$now" \
+    --days 30 --format json > "$T/cli.json"
+check_eq "summary with ?now and ?days: 200" "$code" 200
+check "summary: byte for byte the JSON of tlsrpt-summary" cmp -s "$T/api" "$T/cli.json"
+code=$(api "/report/example.com?now=$now&days=30" -H "$auth")
+"$BIN/tlsrpt-summary" --db "$T/db" --domain example.com --now "$now" \
+    --days 30 --format html > "$T/cli.html"
+check_eq "/report/example.com: 200" "$code" 200
+check "/report: the same page as tlsrpt-summary --format html" cmp -s "$T/api" "$T/cli.html"
+code=$(api "/report/example.com")
+check_eq "/report needs the token too" "$code" 401
+code=$(api "/report/nothing.example" -H "$auth")
+check_eq "/report of an unknown domain: 404" "$code" 404
+code=$(api "/api/v1/domains/example.com/summary?days=0" -H "$auth")
+check_eq "summary with a bad ?days: 400" "$code" 400
+code=$(api "/api/v1/domains/example.com/summary?now=soon" -H "$auth")
+check_eq "summary with a bad ?now: 400" "$code" 400
+code=$(api /api/v1/domains/EXAMPLE.COM./summary -H "$auth")
+check_eq "summary: the domain in any case, with a dot" "$code" 200
+code=$(api /api/v1/domains/nothing.example/summary -H "$auth")
+check_eq "summary of an unknown domain: 404" "$code" 404
+code=$(api '/api/v1/domains/a%20b/summary' -H "$auth")
+check_eq "summary of a bad name: 404" "$code" 404
+code=$(api /nowhere -H "$auth")
+check_eq "another path: 404" "$code" 404
+code=$(curl -s -o /dev/null -D "$T/headers" -w '%{http_code}' -X POST \
+    --data x "http://127.0.0.1:$APIPORT/metrics")
+check_eq "POST on the API: 405" "$code" 405
+check_eq "405 says Allow" "$(header Allow)" "GET, HEAD"
+
+stop_daemon
+check_eq "SIGTERM: exit 0" "$?" 0

@@ -1,0 +1,75 @@
+#!/bin/sh
+# `make run`: tlsrptd with no config file makes a self-signed certificate
+# under ./var/ on first start, keeps the store and a maildir there, and
+# prints a curl command that a sender's 201 answers; plain HTTP behind a
+# proxy, where X-Forwarded-For counts only from trusted-proxies; IPv6.
+. tests/lib.sh
+. tests/daemon-lib.sh
+
+mkdir -p "$T/run/fixtures/mail"
+cp fixtures/mail/report-sts.json.gz "$T/run/fixtures/mail/"
+cd "$T/run" || exit 1
+if ! start_daemon; then
+	fail "daemon starts on the embedded defaults"
+	cat "$T/daemon.log"
+	exit 1
+fi
+pass "daemon starts on the embedded defaults"
+check "self-signed certificate made in var/tls" test -s var/tls/cert.pem -a -s var/tls/key.pem
+check_eq "key readable by its owner only" "$(stat -c %a var/tls/key.pem)" 600
+openssl x509 -noout -text -in var/tls/cert.pem > "$T/x509" 2>&1
+check "certificate for localhost" grep -q 'CN *= *localhost' "$T/x509"
+check "certificate names 127.0.0.1 and ::1" grep -q 'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1' "$T/x509"
+check "store in var/" test -f var/tlsrpt.db
+check "maildir in var/" test -d var/maildir/new -a -d var/maildir/cur -a -d var/maildir/tmp
+check "start prints the URL" grep -q "senders post to https://127.0.0.1:$PORT/v1/tlsrpt" "$T/daemon.out"
+cmd=$(grep '^  curl ' "$T/daemon.out")
+check "start prints a curl command" test -n "$cmd"
+code=$(eval "$cmd -s -o /dev/null -w '%{http_code}'")
+check_eq "the printed curl command: 201" "$code" 201
+fp1=$(fingerprint var/tls/cert.pem)
+stop_daemon
+check_eq "SIGTERM: exit 0" "$?" 0
+start_daemon
+check_eq "second start keeps the certificate" "$(fingerprint var/tls/cert.pem)" "$fp1"
+stop_daemon
+cd "$TOP" || exit 1
+
+# Plain HTTP behind a proxy: the peer is 127.0.0.1, trusted.
+cat > "$T/plain.conf" <<CONF
+database = $T/plain.db
+trusted-proxies = 10.0.0.0/8, 127.0.0.1
+CONF
+start_daemon --config "$T/plain.conf" || { fail "plain daemon starts"; exit 1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+gzip' \
+    -H 'X-Forwarded-For: 198.51.100.7, 10.1.2.3' -A 'test-sender/1.0' \
+    --data-binary @fixtures/reports/accept/gzip.json.gz "http://127.0.0.1:$PORT/v1/tlsrpt")
+check_eq "plain HTTP: 201" "$code" 201
+check_eq "X-Forwarded-For from a trusted proxy: the client behind it" \
+    "$(sql "$T/plain.db" "select source || ' ' || peer || ' ' || user_agent from payload")" \
+    "http 198.51.100.7 test-sender/1.0"
+stop_daemon
+
+# The same with the proxy not trusted: the header is ignored.
+printf 'database = %s/plain2.db\ntrusted-proxies = 192.0.2.1\n' "$T" > "$T/plain2.conf"
+start_daemon --config "$T/plain2.conf" || { fail "plain daemon starts"; exit 1; }
+curl -s -o /dev/null -H 'Content-Type: application/tlsrpt+gzip' \
+    -H 'X-Forwarded-For: 198.51.100.7' \
+    --data-binary @fixtures/reports/accept/gzip.json.gz "http://127.0.0.1:$PORT/v1/tlsrpt"
+check_eq "X-Forwarded-For from anyone else: ignored" \
+    "$(sql "$T/plain2.db" "select peer from payload")" "127.0.0.1"
+stop_daemon
+
+# IPv6 loopback, when the machine has it.
+if [ -s /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001' /proc/net/if_inet6; then
+	p6=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
+	start_daemon --config "$T/plain2.conf" --listen "[::1]:$p6" || { fail "IPv6 daemon starts"; exit 1; }
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+	    --data-binary @fixtures/reports/accept/plain-rfc.json "http://[::1]:$p6/v1/tlsrpt")
+	check_eq "IPv6 listener: 201" "$code" 201
+	check_eq "IPv6 peer stored" \
+	    "$(sql "$T/plain2.db" "select peer from payload order by id desc limit 1")" "::1"
+	stop_daemon
+else
+	pass "IPv6 listener # SKIP no ::1 here"
+fi

@@ -1,0 +1,82 @@
+#!/bin/sh
+# tlsrptd's maildir watcher: messages delivered into new/ as an MTA does
+# (written to tmp/, renamed into new/) are processed and moved to cur/
+# marked seen, or to the Maildir++ folder .Failed; nothing is deleted; a
+# report already received over HTTPS is a duplicate; a message that meets
+# a locked store waits in new/ for the next scan.
+. tests/lib.sh
+. tests/daemon-lib.sh
+
+mail=fixtures/mail
+md="$T/Maildir"
+make_cert a
+CA="$T/a.crt"
+cat > "$T/tlsrptd.conf" <<CONF
+database = $T/db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+maildir = $md
+maildir-rescan = 1s
+CONF
+
+# deliver FILE NAME: as an MTA does, through tmp/.
+deliver() {
+	cp "$1" "$md/tmp/$2"
+	mv "$md/tmp/$2" "$md/new/$2"
+}
+new_empty() { [ -z "$(ls -A "$md/new")" ]; }
+count() { ls -A "$1" | wc -l | tr -d ' '; }
+
+# A message waiting before the daemon starts is taken at start; the
+# maildir and .Failed are made when missing.
+mkdir -p "$md/new" "$md/cur" "$md/tmp"
+deliver "$mail/qp-json.eml" 1700000000.M1P1.test
+if ! start_daemon --config "$T/tlsrptd.conf"; then
+	fail "daemon starts"
+	cat "$T/daemon.log"
+	exit 1
+fi
+check "Maildir++ .Failed made" test -d "$md/.Failed/new" -a -d "$md/.Failed/cur" -a -d "$md/.Failed/tmp"
+check "message waiting at start: taken" wait_for 10 new_empty
+check "moved to cur/ with :2,S" test -f "$md/cur/1700000000.M1P1.test:2,S"
+
+# The same report over HTTPS first, then by mail: a duplicate.
+code=$(post "$mail/report-sts.json.gz" -H 'Content-Type: application/tlsrpt+gzip')
+check_eq "report over HTTPS: 201" "$code" 201
+deliver "$mail/google-multipart.eml" 1700000001.M2P1.test
+deliver "$mail/two-reports.eml" 1700000002.M3P1.test
+deliver "$mail/text-only.eml" 1700000003.M4P1.test
+deliver "$mail/microsoft-html.eml" 1700000004.M5P1.test
+check "new/ empties within seconds" wait_for 10 new_empty
+check "report mail: cur/ with :2,S" test -f "$md/cur/1700000001.M2P1.test:2,S"
+check "two-report mail: cur/" test -f "$md/cur/1700000002.M3P1.test:2,S"
+check "ordinary mail: .Failed" test -f "$md/.Failed/new/1700000003.M4P1.test"
+check "ordinary mail kept whole" cmp -s "$mail/text-only.eml" "$md/.Failed/new/1700000003.M4P1.test"
+check_eq "nothing deleted: 5 messages in cur/ and .Failed" \
+    "$(( $(count "$md/cur") + $(count "$md/.Failed/new") ))" 5
+check_eq "the mailed copy of the HTTPS report is a duplicate" \
+    "$(sql "$T/db" "select outcome from payload where source = 'mail' and path like '%M2P1%'")" duplicate
+check_eq "one stored report for the two copies" \
+    "$(sql "$T/db" "select count(*) from report where report_id = '2024-03-01T00:00:00Z+example.com@example.net'")" 1
+check "log line for the mail" grep -q 'report source=mail path=.*M2P1.test outcome=duplicate' "$T/daemon.log"
+
+# A locked store: the message stays in new/, and is taken once free.
+{ echo "BEGIN IMMEDIATE;"; sleep 7; echo "COMMIT;"; } | sqlite3 "$T/db" &
+locker=$!
+sleep 0.5
+deliver "$mail/sniff-gzip.eml" 1700000005.M6P1.test
+sleep 4
+check "store locked: the message waits in new/" test -f "$md/new/1700000005.M6P1.test"
+wait $locker
+check "store free: taken at the next scan" wait_for 10 test -f "$md/cur/1700000005.M6P1.test:2,S"
+
+# A message whose name already carries maildir info keeps its unique part.
+deliver "$mail/crlf.eml" "1700000006.M7P1.test:2,"
+check "info in the name is replaced" wait_for 10 test -f "$md/cur/1700000006.M7P1.test:2,S"
+
+curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
+check "metrics count the moves" grep -q '^tlsrpt_maildir_messages_total{to="failed"} 1$' "$T/metrics"
+check "metrics count mail reports" grep -q '^tlsrpt_reports_total{source="mail",outcome="duplicate"}' "$T/metrics"
+
+stop_daemon
+check_eq "SIGTERM: exit 0" "$?" 0

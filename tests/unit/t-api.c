@@ -1,0 +1,127 @@
+/*
+ * t-api: the daemon's read API routes (api.h) on a real store, the
+ * metrics text (metrics.h) and the listen address parser (http.h),
+ * without a socket to a client.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "files.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "tap.h"
+#include "banned.h"
+
+static void
+noop(const struct result *res, void *arg)
+{
+	*(enum outcome *)arg = res->outcome;
+}
+
+static unsigned
+get(struct ingest *in, const char *token, const char *method,
+    const char *url, const char *authz, struct buf *body)
+{
+	struct api_answer a;
+	unsigned st;
+
+	api_route(in, token, method, url, authz, NULL, &a);
+	st = a.status;
+	buf_release(body);
+	*body = a.body;
+	return st;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/t-api.XXXXXX", db[64], rm[96];
+	struct origin o = { .source = "https", .peer = "127.0.0.1" };
+	struct error err;
+	struct ingest in;
+	struct store *st;
+	struct buf body, report;
+	enum outcome oc = OUTCOME_DEFERRED;
+	int fd;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(db, sizeof(db), "%s/db", dir);
+	st = store_open(db, &err);
+	ok(st != NULL, "store opens");
+	if (st == NULL)
+		return tap_done();
+	ingest_init(&in, st, NULL);
+	metrics_init();
+	log_set_quiet(1);
+	buf_init(&body, 0);
+
+	is_int(get(&in, NULL, "GET", "/healthz", NULL, &body), 200, "healthz");
+	is_str(body.data, "ok\n", "healthz says ok");
+	is_int(get(&in, "t", "GET", "/healthz", NULL, &body), 200,
+	    "healthz needs no token");
+	is_int(get(&in, "t", "GET", "/metrics", NULL, &body), 401,
+	    "metrics without the token");
+	is_int(get(&in, "t", "GET", "/metrics", "Bearer x", &body), 401,
+	    "metrics with another token");
+	is_int(get(&in, "t", "GET", "/metrics", "Bearer tt", &body), 401,
+	    "metrics with a longer token");
+	is_int(get(&in, "t", "GET", "/metrics", "bearer t", &body), 200,
+	    "metrics with the token (scheme in any case)");
+	is_int(get(&in, NULL, "POST", "/metrics", NULL, &body), 405,
+	    "POST is 405");
+	is_int(get(&in, NULL, "GET", "/x", NULL, &body), 404, "other path");
+	is_int(get(&in, NULL, "GET", "/api/v1/domains", NULL, &body), 200,
+	    "domains on an empty store");
+	ok(body.data && strstr(body.data, "\"domains\": []"), "none yet");
+
+	buf_init(&report, 1 << 20);
+	ok(files_read_path("fixtures/reports/accept/plain-rfc.json", &report,
+	    NULL, &err) == 0, "fixture read");
+	ingest_submit(&in, report.data, report.len, INPUT_REPORT, &o, noop,
+	    &oc);
+	is_int(oc, OUTCOME_ACCEPTED, "a report through the ingest door");
+	buf_release(&report);
+
+	is_int(get(&in, NULL, "GET", "/api/v1/domains", NULL, &body), 200,
+	    "domains");
+	ok(body.data && strstr(body.data, "\"domain\": \"example.com\""),
+	    "example.com listed");
+	is_int(get(&in, NULL, "GET", "/api/v1/domains/Example.COM./summary",
+	    NULL, &body), 200, "summary, any case, trailing dot");
+	ok(body.data && strstr(body.data, "\"domain\": \"example.com\"") &&
+	    strstr(body.data, "\"verdict\": "), "the summary of example.com");
+	is_int(get(&in, NULL, "GET", "/api/v1/domains/none.example/summary",
+	    NULL, &body), 404, "summary of an unknown domain");
+	is_int(get(&in, NULL, "GET", "/api/v1/domains/a'b/summary", NULL,
+	    &body), 404, "summary of a bad name");
+	is_int(get(&in, NULL, "GET", "/api/v1/domains/x.example/other",
+	    NULL, &body), 404, "other route under domains");
+
+	is_int(get(&in, NULL, "GET", "/metrics", NULL, &body), 200, "metrics");
+	ok(body.data && strstr(body.data, "tlsrpt_reports_total{source="
+	    "\"https\",outcome=\"accepted\"} 1\n"), "accepted counted");
+	ok(body.data && strstr(body.data,
+	    "tlsrpt_ingest_duration_seconds_count 1\n"), "latency observed");
+
+	is_int(http_listen_socket("nonsense", &err), -1, "no port");
+	is_int(err.kind, ERR_INPUT, "no port: input error");
+	is_int(http_listen_socket("[::1:80", &err), -1, "bad brackets");
+	fd = http_listen_socket("127.0.0.1:0", &err);
+	ok(fd >= 0, "127.0.0.1:0 listens");
+	if (fd >= 0)
+		close(fd);
+
+	buf_release(&body);
+	ingest_release(&in);
+	store_close(st);
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	if (system(rm) != 0)
+		return 1;
+	return tap_done();
+}
