@@ -81,5 +81,6 @@ void live_fetch_release(struct live_fetch *f);
 
 /* Once per process, before threads: libcurl's global set-up. */
 int live_fetch_global_init(struct error *err);
+void live_fetch_global_cleanup(void);
 
 #endif

@@ -22,6 +22,7 @@ struct live {
 	const struct live_options *o;
 	struct dns *dns;
 	gnutls_certificate_credentials_t cred;
+	int curl;		/* libcurl's global set-up done */
 };
 
 const char live_options_help[] =
@@ -196,8 +197,11 @@ live_new(const struct live_options *o, struct error *err)
 		return NULL;
 	}
 	lv->o = o;
-	if (live_fetch_global_init(err) < 0)
-		goto fail;
+	if (live_fetch_global_init(err) < 0) {
+		free(lv);
+		return NULL;
+	}
+	lv->curl = 1;
 	if ((lv->dns = dns_new(o->resolver, o->trust_anchor, o->dns_timeout,
 	    err)) == NULL)
 		goto fail;
@@ -227,6 +231,8 @@ live_free(struct live *lv)
 	dns_free(lv->dns);
 	if (lv->cred)
 		gnutls_certificate_free_credentials(lv->cred);
+	if (lv->curl)
+		live_fetch_global_cleanup();
 	free(lv);
 }
 
@@ -323,7 +329,8 @@ name_ok(const char *d)
 {
 	size_t n = strlen(d), i;
 
-	if (n == 0 || n > 253 || d[0] == '.' || strstr(d, ".."))
+	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' ||
+	    strstr(d, ".."))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)d[i]) && d[i] != '-' &&

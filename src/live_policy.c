@@ -335,6 +335,12 @@ live_fetch_global_init(struct error *err)
 	return 0;
 }
 
+void
+live_fetch_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {

@@ -338,8 +338,13 @@ tls_probe(struct live_smtp *r, int fd, gnutls_certificate_credentials_t
 			r->cert_faults = SMTP_CERT_OTHER;
 		if (gnutls_certificate_verification_status_print(status,
 		    GNUTLS_CRT_X509, &out, 0) == 0) {
+			size_t vl;
+
 			text_set(r->verify, sizeof(r->verify), "%s", out.data);
 			gnutls_free(out.data);
+			vl = strlen(r->verify);
+			while (vl > 0 && r->verify[vl - 1] == ' ')
+				r->verify[--vl] = '\0';
 		}
 	}
 	chain = gnutls_certificate_get_peers(s, &n);

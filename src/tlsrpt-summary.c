@@ -295,16 +295,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
+	if (live && (rc = add_live(doc, &lopt, &opt)) != 0) {
+		json_decref(doc);
+		return rc;
+	}
 	rc = analyse_exit_code(doc);
 	if (output != NULL && (out = fopen(output, "w")) == NULL) {
 		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output,
 		    strerror(errno));
 		json_decref(doc);
 		return EX_CANTCREAT;
-	}
-	if (live && (rc = add_live(doc, &lopt, &opt)) != 0) {
-		json_decref(doc);
-		return rc;
 	}
 	if (strcmp(format, "json") == 0) {
 		json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);

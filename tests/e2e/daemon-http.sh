@@ -73,12 +73,12 @@ check_eq "quarantine keeps the peer and source" \
 
 # 413: Content-Length over max-body (answered before the body), and a
 # chunked body that passes the cap while streaming; both recorded.
-head -c $((11 * 1024 * 1024)) /dev/zero | tr '\0' ' ' > "$T/big"
+head -c 12000000 /dev/zero | tr '\0' ' ' > "$T/big"
 code=$(post "$T/big" -H 'Content-Type: application/tlsrpt+json')
-check_eq "11 MiB body: 413" "$code" 413
+check_eq "12 MB body: 413" "$code" 413
 code=$(post "$T/big" -H 'Content-Type: application/tlsrpt+json' \
     -H 'Transfer-Encoding: chunked')
-check_eq "11 MiB chunked body: 413" "$code" 413
+check_eq "12 MB chunked body: 413" "$code" 413
 check_eq "413s recorded in quarantine" \
     "$(sql "$T/db" "select count(*) from quarantine where reason like '%over the limit%'")" 2
 code=$(post "$acc/failure-details-empty.json" -H 'Transfer-Encoding: chunked' \

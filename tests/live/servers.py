@@ -44,6 +44,7 @@ def https_handler(spec):
             if mode == "redirect":
                 self.send_response(301)
                 self.send_header("Location", "https://www.example.test/mta-sts.txt")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
             if mode == "big":
