@@ -114,14 +114,15 @@ run: deps all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/schema
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SHAREDIR)/schema/sqlite
 	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(O)/tlsrpt-check \
 	  $(DESTDIR)$(BINDIR)/
 	install -m 755 $(O)/tlsrptd $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 schema/*.sql $(DESTDIR)$(SHAREDIR)/schema/
+	install -m 644 schema/sqlite/*.sql $(DESTDIR)$(SHAREDIR)/schema/sqlite/
 
 clean:
 	rm -rf build build-san
