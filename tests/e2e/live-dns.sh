@@ -1,0 +1,87 @@
+#!/bin/sh
+# tlsrpt-check, DNS side (DESIGN section 9), offline in a private network
+# namespace (tests/live/env.sh): a good domain, the _mta-sts and
+# _smtp._tls records, DNSSEC secure, insecure and bogus, the options, and
+# no network at all.
+. tests/live/env.sh
+live_start
+
+run_live good good.test
+check_eq "good domain: exit 0" "$(cat "$T/good.rc")" 0
+check_eq "good domain: no finding" "$(codes good)" ""
+check_eq "good domain: status ok" "$(jqv good '.domains[0].status')" ok
+check_eq "good domain: MX hosts by preference" \
+    "$(jqv good '.domains[0].checks.mx.hosts[].host')" \
+    "mx1.good.test mx2.good.test"
+check_eq "good domain: signed zone answers are DNSSEC secure" \
+    "$(jqv good '.domains[0].checks.mx.dnssec')" secure
+check_eq "TXT record in two strings joins without a space" \
+    "$(jqv good '.domains[0].checks.sts_record.records[0]')" \
+    "v=STSv1; id=20240101000000"
+check_eq "the live TXT id" "$(jqv good '.domains[0].checks.sts_record.id')" \
+    20240101000000
+check_eq "TLS-RPT rua" "$(jqv good '.domains[0].checks.tlsrpt_record.rua[]')" \
+    "mailto:tlsrpt@good.test"
+check_eq "wildcard *.good.test matches both MX hosts" \
+    "$(jqv good '.domains[0].checks.mx_patterns[0].matches | length')" 2
+check_eq "DANE TLSA 3 1 1 of a secure MX matches" \
+    "$(jqv good '.domains[0].checks.smtp[0].dane.match')" true
+
+run_live plain plain.test
+check_eq "unsigned child zone: DNSSEC insecure, still checked" \
+    "$(jqv plain '.domains[0].checks.mx.dnssec') $(cat "$T/plain.rc")" \
+    "insecure 0"
+
+run_live twosts --no-smtp twosts.test
+check_eq "two v=STSv1 records: sts-record-invalid" "$(codes twosts)" \
+    sts-record-invalid
+check_eq "two v=STSv1 records: evidence counts 2, exit 1" \
+    "$(jqv twosts '.domains[0].findings[0].sts_records') $(cat "$T/twosts.rc")" \
+    "2 1"
+
+run_live badid --no-smtp badid.test
+check_eq "bad id: sts-record-invalid" "$(codes badid)" sts-record-invalid
+check_eq "bad id: the problem named" \
+    "$(jqv badid '.domains[0].findings[0].problem')" \
+    "the id must be 1 to 32 letters and digits only"
+
+run_live notlsrpt --no-smtp notlsrpt.test
+check_eq "no _smtp._tls record: tlsrpt-record-missing, a warning" \
+    "$(codes notlsrpt) $(jqv notlsrpt '.domains[0].findings[0].kind')" \
+    "tlsrpt-record-missing warning"
+check_eq "warnings only: exit 2" "$(cat "$T/notlsrpt.rc")" 2
+
+run_live bogus --no-smtp bogus.test
+check_eq "DNSSEC-bogus MX answer: dnssec-bogus, blocking" \
+    "$(jqv bogus '.domains[0].findings[] | select(.code=="dnssec-bogus") | .kind')" \
+    blocking
+check "DNSSEC-bogus: the reason is in the evidence" \
+    grep -q 'signature verification failed' "$T/bogus.json"
+check_eq "DNSSEC-bogus: the altered MX is not used" \
+    "$(jqv bogus '.domains[0].checks.mx.hosts | length')" 0
+
+# Text output
+"$BIN/tlsrpt-check" $LIVE --no-smtp twosts.test > "$T/text.out" 2>&1
+check "text output names the finding" \
+    grep -q 'blocking sts-record-invalid: 2 "v=STSv1" TXT records' "$T/text.out"
+
+# Options
+"$BIN/tlsrpt-check" --resolver nowhere good.test 2> "$T/opt.err"
+check_eq "bad --resolver: exit 64" "$?" 64
+check "bad --resolver: names the option" grep -q -- '--resolver' "$T/opt.err"
+"$BIN/tlsrpt-check" --connect-to a:b:c good.test 2> "$T/opt.err"
+check_eq "bad --connect-to: exit 64" "$?" 64
+"$BIN/tlsrpt-check" --dns-timeout 0 good.test 2> "$T/opt.err"
+check_eq "bad --dns-timeout: exit 64" "$?" 64
+"$BIN/tlsrpt-check" 2> "$T/opt.err"
+check_eq "no domain: exit 64" "$?" 64
+
+# No network at all (a namespace without even loopback), no --resolver.
+start=$(date +%s)
+unshare --net "$BIN/tlsrpt-check" good.test > "$T/nonet.out" 2> "$T/nonet.err"
+rc=$?
+end=$(date +%s)
+check_eq "no network: exit 75" "$rc" 75
+check "no network: a clear message" grep -q 'DNS: no answer for the MX' \
+    "$T/nonet.err"
+check "no network: fails fast (under 3 s)" [ $((end - start)) -lt 3 ]
