@@ -2,8 +2,10 @@
  * ingest: the daemon's one door to the pipeline, shared by the HTTP
  * listener and the maildir watcher.
  *
- * The store handle is not thread-safe, so every pipeline call and every
- * read of the store goes through here under one mutex. Each result is
+ * Inputs are decoded and parsed in the caller's thread, side by side;
+ * the store groups the writes of callers that wait at the same time into
+ * one transaction (group commit, store.h), and a read of the store holds
+ * it alone (ingest_lock). The mutex guards only the limits. Each result is
  * counted in the metrics and logged on one line (source, outcome,
  * reporter, domain, report-id, reason) before the caller's callback sees
  * it: the log says what every sender was answered.
@@ -35,12 +37,13 @@ void ingest_set_config(struct ingest *in, const struct pipeline_config *cfg);
 /* The limits now in force (a copy). */
 void ingest_get_config(struct ingest *in, struct pipeline_config *out);
 
-/* pipeline_submit() under the lock, with logging and metrics. */
+/* pipeline_submit() with the limits in force, logging and metrics;
+ * -1 (cb never called) when out of memory. */
 int ingest_submit(struct ingest *in, const void *bytes, size_t len,
 		  enum input_kind kind, const struct origin *o,
 		  pipeline_cb cb, void *arg);
 
-/* pipeline_reject() under the lock, with logging and metrics. */
+/* pipeline_reject() with logging and metrics. */
 void ingest_reject(struct ingest *in, const void *bytes, size_t len,
 		   const struct origin *o, enum error_kind kind,
 		   const char *reason, pipeline_cb cb, void *arg);

@@ -62,6 +62,14 @@ struct report {
 };
 
 /*
+ * Once per process, before any parse: JSON allocations that fail abort
+ * the process, as GLib's do. jansson 2.14 corrupts its own buffers when an
+ * allocation fails inside json_loadb (upstream issue 362); a crash loses
+ * nothing acknowledged (the store commits first), corrupted memory might.
+ */
+void report_init(void);
+
+/*
  * Parse len bytes of JSON into r. On failure r is left empty (nothing to
  * release) and err says why, kind ERR_INPUT (or ERR_NOMEM).
  */

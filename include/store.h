@@ -9,8 +9,13 @@
  *   after a fix.
  * - A report's identity is (organization-name, report-id, start, end): a
  *   second copy is recorded as a duplicate receipt and not stored again.
- * - Each call is one transaction, durable when the call returns 0: only
- *   then may a caller answer "accepted" to a sender.
+ * - Each put is durable when the call returns 0: only then may a caller
+ *   answer "accepted" to a sender.
+ * - Puts may come from several threads at once: the calls that wait
+ *   together are written as one transaction, a savepoint each (group
+ *   commit), so that one disk flush makes them all durable; a put that
+ *   fails is undone alone. store_lock() gives a thread the store alone,
+ *   for a read.
  * - Failures that may pass (busy, locked, disk full, read-only) are
  *   ERR_BUSY, so that the daemon answers 503 and an MTA pipe exits 75.
  */
@@ -65,10 +70,18 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       struct error *err);
 
 /*
- * Group the next puts into one transaction, for a bulk import: each put
- * is then undone alone when it fails, but none is durable, and none may be
- * acknowledged, before store_batch_commit() returns 0. When the commit
- * fails, every put of the batch is gone (ERR_BUSY: retry them all).
+ * Hold the store alone (no put is written meanwhile) to read it through
+ * the backend's handle (store_read.h); always pair with store_unlock().
+ */
+void store_lock(struct store *st);
+void store_unlock(struct store *st);
+
+/*
+ * Group the next puts into one transaction, for a bulk import by one
+ * thread: each put is then undone alone when it fails, but none is
+ * durable, and none may be acknowledged, before store_batch_commit()
+ * returns 0. When the commit fails, every put of the batch is gone
+ * (ERR_BUSY: retry them all).
  */
 int store_batch_begin(struct store *st, struct error *err);
 int store_batch_commit(struct store *st, struct error *err);

@@ -11,10 +11,11 @@ libunbound-dev libevent-dev libcurl4-gnutls-dev dns-root-data nsd ldnsutils
 util-linux iproute2 jq"
 
 # Extras for tests that need a large program (a browser for the page
-# screenshots): installed when DEPS_EXTRAS=1 (CI sets it); without them
-# those tests say "# skipped".
+# screenshots) and for `make bench` (wrk, the HTTP load generator):
+# installed when DEPS_EXTRAS=1 (CI sets it); without them those tests say
+# "# skipped".
 if [ "${DEPS_EXTRAS:-0}" = 1 ]; then
-	pkgs="$pkgs chromium"
+	pkgs="$pkgs chromium wrk"
 fi
 
 missing=""

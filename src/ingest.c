@@ -1,5 +1,6 @@
 /* ingest: see include/ingest.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -88,20 +89,51 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The pipeline as configured now, for one call made outside the lock: a
+ * reload may free the config's strings meanwhile, so the one string the
+ * pipeline reads is copied (*tofree is the caller's to free).
+ */
+static int
+pipeline_copy(struct ingest *in, struct pipeline *pl, char **tofree)
+{
+	const char *id;
+
+	*tofree = NULL;
+	pthread_mutex_lock(&in->lock);
+	*pl = in->pl;
+	id = pl->cfg.dkim_authserv_id;
+	if (id != NULL && (*tofree = strdup(id)) == NULL) {
+		pthread_mutex_unlock(&in->lock);
+		return -1;
+	}
+	pl->cfg.dkim_authserv_id = *tofree;
+	pthread_mutex_unlock(&in->lock);
+	return 0;
+}
+
+/*
+ * Decoding and parsing run in the caller's thread, side by side with
+ * other callers; only the store's write is serialised, and grouped with
+ * the writes of the callers waiting at the same time (store.h).
+ */
 int
 ingest_submit(struct ingest *in, const void *bytes, size_t len,
 	      enum input_kind kind, const struct origin *o, pipeline_cb cb,
 	      void *arg)
 {
 	struct relay rl = { cb, arg };
+	struct pipeline pl;
+	char *tofree;
 	double t0;
 	int rc;
 
-	pthread_mutex_lock(&in->lock);
+	if (pipeline_copy(in, &pl, &tofree) < 0)
+		return -1;
 	t0 = now_seconds();
-	rc = pipeline_submit(&in->pl, bytes, len, kind, o, relay_cb, &rl);
+	rc = pipeline_submit(&pl, bytes, len, kind, o, relay_cb, &rl);
 	metrics_observe_ingest(now_seconds() - t0);
-	pthread_mutex_unlock(&in->lock);
+	free(tofree);
 	return rc;
 }
 
@@ -111,21 +143,29 @@ ingest_reject(struct ingest *in, const void *bytes, size_t len,
 	      pipeline_cb cb, void *arg)
 {
 	struct relay rl = { cb, arg };
+	struct pipeline pl;
+	char *tofree;
 
-	pthread_mutex_lock(&in->lock);
-	pipeline_reject(&in->pl, bytes, len, o, kind, reason, relay_cb, &rl);
-	pthread_mutex_unlock(&in->lock);
+	if (pipeline_copy(in, &pl, &tofree) < 0) {
+		struct result res = { .outcome = OUTCOME_DEFERRED, .origin = o,
+		    .reason = "out of memory", .error = ERR_NOMEM };
+
+		relay_cb(&res, &rl);
+		return;
+	}
+	pipeline_reject(&pl, bytes, len, o, kind, reason, relay_cb, &rl);
+	free(tofree);
 }
 
 struct store *
 ingest_lock(struct ingest *in)
 {
-	pthread_mutex_lock(&in->lock);
+	store_lock(in->pl.store);
 	return in->pl.store;
 }
 
 void
 ingest_unlock(struct ingest *in)
 {
-	pthread_mutex_unlock(&in->lock);
+	store_unlock(in->pl.store);
 }

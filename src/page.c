@@ -44,7 +44,9 @@ static const char css[] =
     ".mark{font-weight:700;display:inline-block;min-width:6.5rem}"
     ".met .mark{color:#006e50}.not-met .mark{color:#a33f00}"
     ".unknown .mark{color:#555}.why{display:block;color:#444;"
-    "font-size:.92rem}"
+    "font-size:.92rem}.st-blocking,.st-error{color:#a33f00;font-weight:700}"
+    ".st-warning{color:#7a5500;font-weight:700}.st-ok{color:#006e50}"
+    "td code{word-break:break-all;font-size:.85rem}"
     "table{border-collapse:collapse;width:100%;font-size:.92rem;"
     "margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;"
     "border-bottom:1px solid #e3e3e3;vertical-align:top}"
@@ -97,16 +99,22 @@ putf(struct pg *p, const char *fmt, ...)
 		put(p, line);
 }
 
-static int
-has_reason(const json_t *d, const char *code)
+static const json_t *
+reason_of(const json_t *d, const char *code)
 {
 	const json_t *r;
 	size_t i;
 
 	json_array_foreach(GET(d, "reasons"), i, r)
 		if (strcmp(STR(r, "code"), code) == 0)
-			return 1;
-	return 0;
+			return r;
+	return NULL;
+}
+
+static int
+has_reason(const json_t *d, const char *code)
+{
+	return reason_of(d, code) != NULL;
 }
 
 static const char *
@@ -140,7 +148,8 @@ why(struct pg *p, const json_t *d)
 				} else {
 					esc(p, m);
 				}
-				put(p, ".");
+				if (m[0] && m[strlen(m) - 1] != '.')
+					put(p, ".");
 				return;
 			}
 	putf(p, "In the last %lld days, %lld sts sessions were reported and "
@@ -169,7 +178,7 @@ check_item(struct pg *p, enum mark m, const char *what, const char *because)
 static void
 checklist(struct pg *p, const json_t *d)
 {
-	const json_t *rec = GET(GET(d, "sts"), "recent"), *f;
+	const json_t *rec = GET(GET(d, "sts"), "recent"), *f, *r;
 	int live = GET(d, "live") != NULL;
 	long long sts = INT(rec, "sessions");
 	long long refused = INT(rec, "refused_if_enforced");
@@ -206,8 +215,13 @@ checklist(struct pg *p, const json_t *d)
 		    "only name MX hosts that failed; run with --live to "
 		    "check the MX records.");
 
-	if (has_reason(d, "tls-failures") || has_reason(d, "mx-no-starttls") ||
-	    has_reason(d, "mx-cert-invalid")) {
+	if ((r = reason_of(d, "mx-no-starttls")) != NULL ||
+	    (r = reason_of(d, "mx-cert-invalid")) != NULL) {
+		snprintf(buf, sizeof(buf), "The live probe: %s",
+		    STR(r, "message"));
+		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
+		    "every MX", buf);
+	} else if (has_reason(d, "tls-failures")) {
 		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce.", refused,
 		    sts, INT(GET(d, "recent"), "days"));
@@ -444,13 +458,87 @@ reporters(struct pg *p, const json_t *d)
 	put(p, "</section>\n");
 }
 
+/* One row of the live checks table: the check, its status, the rest of
+ * its evidence in compact JSON. */
+static void
+live_row(struct pg *p, const char *name, const json_t *c)
+{
+	json_t *rest = json_deep_copy(c);
+	const char *status = STR(c, "status");
+	char *txt;
+
+	if (rest != NULL) {
+		json_object_del(rest, "status");
+		json_object_del(rest, "lines");
+	}
+	txt = rest ? json_dumps(rest, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	put(p, "<tr><th scope=\"row\">");
+	esc(p, name);
+	putf(p, "</th><td class=\"st-%s\">", status ? status : "none");
+	esc(p, status ? status : "-");
+	put(p, "</td><td><code>");
+	if (txt != NULL && strlen(txt) > 300)
+		memcpy(txt + 296, "...}", 5);
+	esc(p, txt ? txt : "");
+	put(p, "</code></td></tr>\n");
+	free(txt);
+	json_decref(rest);
+}
+
+/* The live checks (DESIGN section 9): the policy published now, then one
+ * row per check with its status and evidence. */
+static void
+live_checks(struct pg *p, const json_t *live)
+{
+	const json_t *checks = GET(live, "checks"), *lines, *e;
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	lines = GET(GET(checks, "policy"), "lines");
+	put(p, "<h3>Published now (live check of ");
+	esc(p, STR(live, "checked_at"));
+	put(p, ")</h3>\n");
+	if (json_array_size(lines) > 0) {
+		put(p, "<pre><code>");
+		json_array_foreach(lines, i, e) {
+			esc(p, json_string_value(e));
+			put(p, "\n");
+		}
+		put(p, "</code></pre>\n");
+	} else {
+		put(p, "<p>No policy could be fetched.</p>\n");
+	}
+	put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">"
+	    "Check</th><th scope=\"col\">Status</th><th scope=\"col\">"
+	    "Evidence</th></tr></thead><tbody>\n");
+	json_object_foreach((json_t *)checks, key, val) {
+		if (json_is_array(val)) {
+			json_array_foreach(val, i, e) {
+				char name[128];
+
+				const char *what = STR(e, "host") ?
+				    STR(e, "host") : STR(e, "mx") ?
+				    STR(e, "mx") : STR(e, "pattern") ?
+				    STR(e, "pattern") : "";
+
+				snprintf(name, sizeof(name), "%s %s%s%s", key,
+				    what, STR(e, "address") ? " " : "",
+				    STR(e, "address") ? STR(e, "address") : "");
+				live_row(p, name, e);
+			}
+		} else if (json_is_object(val)) {
+			live_row(p, key, val);
+		}
+	}
+	put(p, "</tbody></table></div>\n");
+}
+
 static void
 versions(struct pg *p, const json_t *d)
 {
 	const json_t *v, *l, *live = GET(d, "live");
 	size_t i, j;
-	const char *key;
-	json_t *val;
 
 	put(p, "<section aria-labelledby=\"pol\"><h2 id=\"pol\">Policy "
 	    "versions seen</h2>\n");
@@ -467,23 +555,8 @@ versions(struct pg *p, const json_t *d)
 		}
 		put(p, "</code></pre>\n");
 	}
-	if (json_is_object(live)) {
-		put(p, "<h3>Live checks</h3>\n<table><thead><tr><th scope="
-		    "\"col\">Check</th><th scope=\"col\">Result</th></tr></thead>"
-		    "<tbody>\n");
-		json_object_foreach((json_t *)live, key, val) {
-			char *txt = json_dumps(val, JSON_COMPACT |
-			    JSON_ENCODE_ANY);
-
-			put(p, "<tr><th scope=\"row\">");
-			esc(p, key);
-			put(p, "</th><td><code>");
-			esc(p, txt ? txt : "");
-			put(p, "</code></td></tr>\n");
-			free(txt);
-		}
-		put(p, "</tbody></table>\n");
-	}
+	if (json_is_object(live))
+		live_checks(p, live);
 	put(p, "</section>\n");
 }
 

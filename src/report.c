@@ -581,6 +581,25 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	return 0;
 }
 
+static void *
+json_alloc_or_abort(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL) {
+		fprintf(stderr, "out of memory (%zu bytes) in the JSON parser\n",
+		    n);
+		abort();
+	}
+	return p;
+}
+
+void
+report_init(void)
+{
+	json_set_alloc_funcs(json_alloc_or_abort, free);
+}
+
 int
 report_parse(const char *json, size_t len, struct report *r,
 	     struct error *err)

@@ -1,4 +1,11 @@
-/* store: see include/store.h. The backend-neutral half. */
+/*
+ * store: see include/store.h. The backend-neutral half, and the group
+ * commit: puts from several threads queue here; whichever caller finds the
+ * connection free takes the whole queue and writes it as one transaction,
+ * a savepoint per put, so that one disk flush makes them all durable.
+ * Each caller returns only when its own put was committed (or failed).
+ */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,9 +16,24 @@
 #include "store_backend.h"
 #include "banned.h"
 
+/* One put waiting for the writer; it lives on its caller's stack. */
+struct put {
+	const struct store_payload *p;
+	const struct report *r;	/* NULL: a rejected payload */
+	const char *reason;
+	int rc, duplicate, done;
+	struct error err;
+	struct put *next;
+};
+
 struct store {
 	const struct store_ops *ops;
 	void *be;
+	pthread_mutex_t lock;	/* queue, busy */
+	pthread_cond_t idle;	/* busy went to 0 */
+	int busy;		/* a thread is using the connection */
+	int batch;		/* store_batch_begin() is open */
+	struct put *queue, **tail;
 };
 
 static int
@@ -46,6 +68,9 @@ store_open(const char *spec, struct error *err)
 		free(st);
 		return NULL;
 	}
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->idle, NULL);
+	st->tail = &st->queue;
 	return st;
 }
 
@@ -55,6 +80,8 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	st->ops->close(st->be);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->idle);
 	free(st);
 }
 
@@ -113,18 +140,100 @@ payload_prepare(struct store_payload *p, const struct origin *o,
 	return 0;
 }
 
+static void
+put_one(struct store *st, struct put *pt)
+{
+	if (pt->r != NULL)
+		pt->rc = st->ops->put_report(st->be, pt->p, pt->r,
+		    &pt->duplicate, &pt->err);
+	else
+		pt->rc = st->ops->put_rejected(st->be, pt->p, pt->reason,
+		    &pt->err);
+}
+
+/*
+ * Write a group taken from the queue. One put alone is its own
+ * transaction (or a savepoint of the caller's batch); several share one,
+ * and when its COMMIT fails none of them was stored.
+ */
+static void
+write_group(struct store *st, struct put *group)
+{
+	struct error err;
+	struct put *pt;
+
+	if (st->batch || group->next == NULL) {
+		for (pt = group; pt != NULL; pt = pt->next)
+			put_one(st, pt);
+		return;
+	}
+	error_clear(&err);
+	if (st->ops->batch_begin(st->be, &err) < 0)
+		goto failed;
+	for (pt = group; pt != NULL; pt = pt->next)
+		put_one(st, pt);
+	if (st->ops->batch_commit(st->be, &err) == 0)
+		return;
+failed:
+	for (pt = group; pt != NULL; pt = pt->next) {
+		if (pt->rc == 0)
+			pt->err = err;
+		pt->rc = -1;
+		pt->duplicate = 0;
+	}
+}
+
+/* Queue pt and wait until it is written, writing the queue when the
+ * connection is free. */
+static int
+put_wait(struct store *st, struct put *pt, struct error *err)
+{
+	struct put *group, *next;
+
+	error_clear(&pt->err);
+	pthread_mutex_lock(&st->lock);
+	*st->tail = pt;
+	st->tail = &pt->next;
+	while (!pt->done) {
+		if (st->busy) {
+			pthread_cond_wait(&st->idle, &st->lock);
+			continue;
+		}
+		st->busy = 1;
+		group = st->queue;
+		st->queue = NULL;
+		st->tail = &st->queue;
+		pthread_mutex_unlock(&st->lock);
+		write_group(st, group);
+		pthread_mutex_lock(&st->lock);
+		for (; group != NULL; group = next) {
+			next = group->next;
+			group->done = 1;
+		}
+		st->busy = 0;
+		pthread_cond_broadcast(&st->idle);
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (pt->rc < 0 && err != NULL)
+		*err = pt->err;
+	return pt->rc;
+}
+
 int
 store_put_report(struct store *st, const void *raw, size_t rawlen,
 		 const struct origin *o, const struct report *r,
 		 int *duplicate, struct error *err)
 {
 	struct store_payload p;
+	struct put pt = { .p = &p, .r = r };
 	void *tofree;
 	int rc;
 
+	*duplicate = 0;
 	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
 		return -1;
-	rc = st->ops->put_report(st->be, &p, r, duplicate, err);
+	rc = put_wait(st, &pt, err);
+	*duplicate = pt.duplicate;
 	free(tofree);
 	return rc;
 }
@@ -135,30 +244,55 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		   struct error *err)
 {
 	struct store_payload p;
+	struct put pt = { .p = &p, .reason = reason };
 	void *tofree;
 	int rc;
 
 	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
 		return -1;
-	rc = st->ops->put_rejected(st->be, &p, reason, err);
+	rc = put_wait(st, &pt, err);
 	free(tofree);
 	return rc;
+}
+
+void
+store_lock(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	while (st->busy)
+		pthread_cond_wait(&st->idle, &st->lock);
+	st->busy = 1;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+store_unlock(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->busy = 0;
+	pthread_cond_broadcast(&st->idle);
+	pthread_mutex_unlock(&st->lock);
 }
 
 int
 store_batch_begin(struct store *st, struct error *err)
 {
-	return st->ops->batch_begin(st->be, err);
+	if (st->ops->batch_begin(st->be, err) < 0)
+		return -1;
+	st->batch = 1;
+	return 0;
 }
 
 int
 store_batch_commit(struct store *st, struct error *err)
 {
+	st->batch = 0;
 	return st->ops->batch_commit(st->be, err);
 }
 
 void
 store_batch_rollback(struct store *st)
 {
+	st->batch = 0;
 	st->ops->batch_rollback(st->be);
 }

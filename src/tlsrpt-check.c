@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "live.h"
+#include "report.h"
 #include "rfc3339.h"
 #include "version.h"
 #include "banned.h"
@@ -64,6 +65,7 @@ main(int argc, char **argv)
 	int ch, idx, rc = 0, i;
 
 	live_options_default(&o);
+	report_init();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
 		switch (ch) {

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
+#include "report.h"
 #include "rfc3339.h"
 #include "version.h"
 #include "banned.h"
@@ -435,6 +436,7 @@ main(int argc, char **argv)
 	if (db == NULL)
 		db = config_path ? cfg.database : "tlsrpt.db";
 
+	report_init();
 	mail_init();
 	st = store_open(db, &err);
 	if (st == NULL) {

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "live.h"
 #include "page.h"
+#include "report.h"
 #include "rfc3339.h"
 #include "summary_format.h"
 #include "version.h"
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	char *end;
 	int ch, rc;
 
+	report_init();
 	analyse_options_default(&opt);
 	live_options_default(&lopt);
 	opterr = 0;

@@ -357,6 +357,7 @@ start(struct daemon_state *ds)
 		log_to_syslog("tlsrptd");
 		daemonise(ds);
 	}
+	report_init();
 	mail_init();
 	metrics_init();
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)

@@ -278,7 +278,7 @@ static int
 run_wrk(const char *dir, int port, int close_each, int seconds,
 	struct figures *fg)
 {
-	char cmd[8192], line[512];
+	char cmd[16384], line[512];
 	long dur = 0, p50 = 0, p99 = 0;
 	FILE *p;
 	int found = 0;
@@ -328,7 +328,7 @@ static int
 run_daemon(const char *bin, const char *dir, int close_each, int seconds,
 	   struct figures *fg, long *stored, long *peak)
 {
-	char exe[4096], conf[4096], db[4096], log[4096], cmd[8192];
+	char exe[4096], conf[4096], db[4096], log[4096], cmd[16384];
 	char *argv[] = { exe, "--foreground", "--config", conf, NULL };
 	FILE *f;
 	pid_t pid;
@@ -403,7 +403,8 @@ main(int argc, char **argv)
 {
 	struct figures dn[2], nn[2];
 	long bodies, stored[2], peak[2];
-	char dir[4096], path[4096], self[4096];
+	char path[4096], key[4096], self[4096];
+	const char *dir;
 	struct error err;
 	struct stat sb;
 	double t0;
@@ -428,7 +429,7 @@ main(int argc, char **argv)
 		perror(argv[0]);
 		return 1;
 	}
-	snprintf(dir, sizeof(dir), "%s", argv[2]);
+	dir = argv[2];
 	snprintf(path, sizeof(path), "mkdir -p %s", dir);
 	if (system(path) != 0)
 		return 1;
@@ -445,15 +446,10 @@ main(int argc, char **argv)
 		return 1;
 	/* tlsrptd's own default: a self-signed ECDSA P-256 certificate. */
 	snprintf(path, sizeof(path), "%s/cert.pem", dir);
-	snprintf(self + strlen(self), 0, "%s", "");
-	{
-		char key[4096];
-
-		snprintf(key, sizeof(key), "%s/key.pem", dir);
-		if (tls_make_self_signed(path, key, &made, &err) < 0) {
-			fprintf(stderr, "bench-https: %s\n", err.msg);
-			return 1;
-		}
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	if (tls_make_self_signed(path, key, &made, &err) < 0) {
+		fprintf(stderr, "bench-https: %s\n", err.msg);
+		return 1;
 	}
 
 	t0 = now_s();

@@ -55,6 +55,18 @@ reason() { # NAME DOMAIN CODE FIELD
 }
 
 summary expired
+# The action plan page with the live evidence, kept beside the others.
+mkdir -p "$BIN/test-output"
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format html --live \
+    $LIVE > "$BIN/test-output/page-live.html" 2>/dev/null
+check "--live page: STARTTLS point not met from the live probe" \
+    grep -q 'Not met</span> <strong>STARTTLS' "$BIN/test-output/page-live.html"
+check "--live page: the policy published now" \
+    grep -q '<h3>Published now (live check of' "$BIN/test-output/page-live.html"
+check "--live page: a row per MX probed" \
+    grep -q "<th scope=\"row\">smtp mx.shop.test 127.0.2.8</th><td class=\"st-blocking\">" \
+    "$BIN/test-output/page-live.html"
 check_eq "--live, expired MX certificate: not-ready, exit 1" \
     "$(jqv expired '.domains[0].verdict') $(cat "$T/expired.rc")" "not-ready 1"
 check_eq "--live: mx-cert-invalid names the MX, blocking" \
