@@ -21,6 +21,7 @@
 
 #include "decode.h"
 #include "error.h"
+#include "mail.h"
 #include "report.h"
 #include "store.h"
 
@@ -80,6 +81,48 @@ void pipeline_init(struct pipeline *pl, struct store *st,
 int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 		    enum input_kind kind, const struct origin *o,
 		    pipeline_cb cb, void *arg);
+
+/*
+ * pipeline_submit() in two steps, so that a caller may parse on one thread
+ * while another stores: pipeline_parse() does all that comes before the
+ * store (decode, parse, a message's parts, the DKIM rule) into findings,
+ * and touches no store; pipeline_store() writes them and answers each.
+ * The bytes and the origin's strings must outlive pipeline_store().
+ */
+enum pipeline_step {
+	STEP_STORE,	/* a parsed report to store */
+	STEP_REJECT,	/* a payload to keep in quarantine */
+	STEP_ANSWER,	/* answered as is: deferred or not-a-report */
+};
+
+struct pipeline_item {
+	enum pipeline_step step;
+	struct origin origin;
+	const void *bytes;	/* the payload to keep, in the input */
+	size_t len;
+	struct report report;	/* STEP_STORE */
+	enum outcome outcome;	/* STEP_ANSWER */
+	enum error_kind kind;
+	char reason[ERROR_MSG_MAX];
+};
+
+struct pipeline_parsed {
+	struct mail_message msg;	/* a message's parts, owned */
+	struct pipeline_item items[MAIL_PARTS_MAX];
+	size_t n;
+};
+
+/* Take len bytes apart into pp (always at least one finding). */
+void pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
+		    size_t len, enum input_kind kind, const struct origin *o,
+		    struct pipeline_parsed *pp);
+
+/* Store pp's findings, calling cb once for each; returns how many. */
+int pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
+		   pipeline_cb cb, void *arg);
+
+/* Free what pipeline_parse() allocated. */
+void pipeline_parsed_release(struct pipeline_parsed *pp);
 
 /*
  * Reject an input the caller could not even read whole (over a size

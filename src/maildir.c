@@ -86,10 +86,24 @@ tally_cb(const struct result *res, void *arg)
 	t->n[res->outcome]++;
 }
 
+/* Are a and b one file (two links of it)? errno is kept. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int saved = errno, same;
+
+	same = stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	errno = saved;
+	return same;
+}
+
 /*
  * Move from to to without ever replacing a file: link then unlink, and
  * when to exists already, to-2, to-3, ... A crash between the two leaves
- * the message in both places, which is harmless (it is a duplicate).
+ * the message in both places; when it is taken again, the link found in
+ * to is that same file, and only the one in new/ goes.
  */
 static int
 move_file(const char *from, const char *to, struct error *err)
@@ -99,7 +113,8 @@ move_file(const char *from, const char *to, struct error *err)
 	int i, n;
 
 	for (i = 2; i < 100; i++) {
-		if (link(from, dst) == 0) {
+		if (link(from, dst) == 0 || (errno == EEXIST &&
+		    same_file(from, dst))) {
 			if (unlink(from) < 0)
 				return error_set(err, ERR_IO, "%s: %s", from,
 				    strerror(errno));

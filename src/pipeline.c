@@ -1,5 +1,6 @@
 /* pipeline: see include/pipeline.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -99,141 +100,232 @@ check_headers(const struct mail_message *m, const struct report *r,
 		    m->report_domain, dom);
 }
 
+/* The next finding of pp, for origin o. */
+static struct pipeline_item *
+item_add(struct pipeline_parsed *pp, enum pipeline_step step,
+	 const struct origin *o)
+{
+	struct pipeline_item *it = &pp->items[pp->n++];
+
+	memset(it, 0, sizeof(*it));
+	it->step = step;
+	it->origin = *o;
+	return it;
+}
+
+/* A finding answered without the store: deferred, or not a report. */
+static void
+add_answer(struct pipeline_parsed *pp, const struct origin *o,
+	   enum outcome oc, enum error_kind kind, const char *reason)
+{
+	struct pipeline_item *it = item_add(pp, STEP_ANSWER, o);
+
+	it->outcome = oc;
+	it->kind = kind;
+	snprintf(it->reason, sizeof(it->reason), "%s", reason);
+}
+
+/* A payload to keep in quarantine (len 0: only the record of it). */
+static void
+add_reject(struct pipeline_parsed *pp, const void *bytes, size_t len,
+	   const struct origin *o, enum error_kind kind, const char *reason)
+{
+	struct pipeline_item *it = item_add(pp, STEP_REJECT, o);
+
+	it->bytes = bytes;
+	it->len = len;
+	it->kind = kind;
+	snprintf(it->reason, sizeof(it->reason), "%s", reason);
+}
+
 /* A rejected mail part: the reason names the part, so that a person can
  * find it in the message. */
 static void
-reject_part(struct pipeline *pl, const void *bytes, size_t len,
+reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	    const struct origin *o, const struct mail_message *m,
-	    enum error_kind kind, const char *why, pipeline_cb cb, void *arg)
+	    enum error_kind kind, const char *why)
 {
 	char reason[ERROR_MSG_MAX];
 	int n;
 
 	if (m == NULL) {
-		pipeline_reject(pl, bytes, len, o, kind, why, cb, arg);
+		add_reject(pp, bytes, len, o, kind, why);
 		return;
 	}
 	n = snprintf(reason, sizeof(reason), "part \"%s\": %s",
 	    o->part ? o->part : "(no file name)", why);
 	if (n < 0 || (size_t)n >= sizeof(reason))
 		memcpy(reason + sizeof(reason) - 4, "...", 4);
-	pipeline_reject(pl, bytes, len, o, kind, reason, cb, arg);
+	add_reject(pp, bytes, len, o, kind, reason);
 }
 
-/* One report payload: decode, parse, store, answer. */
+/* One report payload: decode and parse it into a finding. */
 static void
-ingest_payload(struct pipeline *pl, const void *bytes, size_t len,
-	       const struct origin *o, const struct mail_message *m,
-	       pipeline_cb cb, void *arg)
+parse_payload(const struct pipeline_config *cfg, const void *bytes,
+	      size_t len, const struct origin *o, const struct mail_message *m,
+	      struct pipeline_parsed *pp)
 {
+	struct pipeline_item *it;
 	struct report r;
 	struct error err;
 	struct buf inflated;
 	const char *json;
 	size_t jsonlen;
-	int dup;
 
 	error_clear(&err);
-	buf_init(&inflated, pl->cfg.limits.inflated_max);
-	if (len > pl->cfg.payload_max) {
+	buf_init(&inflated, cfg->limits.inflated_max);
+	if (len > cfg->payload_max) {
 		char reason[ERROR_MSG_MAX];
 
 		snprintf(reason, sizeof(reason), "payload of %zu bytes over "
-		    "the limit of %zu bytes", len, pl->cfg.payload_max);
-		reject_part(pl, bytes, 0, o, m, ERR_TOO_BIG, reason, cb, arg);
+		    "the limit of %zu bytes", len, cfg->payload_max);
+		reject_part(pp, bytes, 0, o, m, ERR_TOO_BIG, reason);
 		return;
 	}
-	if (decode_payload(bytes, len, &pl->cfg.limits, &inflated, &json,
+	if (decode_payload(bytes, len, &cfg->limits, &inflated, &json,
 	    &jsonlen, &err) < 0 ||
 	    report_parse(json, jsonlen, &r, &err) < 0) {
 		buf_release(&inflated);
 		if (err.kind == ERR_NOMEM || err.kind == ERR_INTERNAL) {
-			answer(cb, arg, OUTCOME_DEFERRED, o, NULL, err.msg,
-			    err.kind);
+			add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
 			return;
 		}
-		reject_part(pl, bytes, len, o, m, err.kind, err.msg, cb, arg);
+		reject_part(pp, bytes, len, o, m, err.kind, err.msg);
 		return;
 	}
 	buf_release(&inflated);
 
-	if (m != NULL && pl->cfg.dkim_authserv_id != NULL) {
+	if (m != NULL && cfg->dkim_authserv_id != NULL) {
 		const char *dom = submitter_domain(m);
 
-		if (dom == NULL || !mail_dkim_pass(m, pl->cfg.dkim_authserv_id,
+		if (dom == NULL || !mail_dkim_pass(m, cfg->dkim_authserv_id,
 		    dom)) {
 			char reason[ERROR_MSG_MAX];
 
 			snprintf(reason, sizeof(reason), "no dkim=pass for "
 			    "the submitter %s in an Authentication-Results "
 			    "header of %s", dom ? dom : "(none named)",
-			    pl->cfg.dkim_authserv_id);
+			    cfg->dkim_authserv_id);
 			report_release(&r);
-			reject_part(pl, bytes, len, o, m, ERR_INPUT, reason,
-			    cb, arg);
+			reject_part(pp, bytes, len, o, m, ERR_INPUT, reason);
 			return;
 		}
 	}
 	if (m != NULL)
 		check_headers(m, &r, o);
-
-	if (store_put_report(pl->store, bytes, len, o, &r, &dup, &err) < 0)
-		answer(cb, arg, OUTCOME_DEFERRED, o, &r, err.msg, err.kind);
-	else
-		answer(cb, arg, dup ? OUTCOME_DUPLICATE : OUTCOME_ACCEPTED, o,
-		    &r, NULL, ERR_NONE);
-	report_release(&r);
+	it = item_add(pp, STEP_STORE, o);
+	it->bytes = bytes;
+	it->len = len;
+	it->report = r;
 }
 
-static int
-ingest_message(struct pipeline *pl, const void *bytes, size_t len,
-	       const struct origin *o, pipeline_cb cb, void *arg)
+static void
+parse_message(const struct pipeline_config *cfg, const void *bytes,
+	      size_t len, const struct origin *o, struct pipeline_parsed *pp)
 {
-	struct mail_message m;
+	struct mail_message *m = &pp->msg;
 	struct origin po;
 	struct error err;
 	size_t i;
 
 	error_clear(&err);
-	memset(&m, 0, sizeof(m));
-	if (len > pl->cfg.message_max) {
+	if (len > cfg->message_max) {
 		char reason[ERROR_MSG_MAX];
 
 		snprintf(reason, sizeof(reason), "message of %zu bytes over "
-		    "the limit of %zu bytes", len, pl->cfg.message_max);
-		pipeline_reject(pl, bytes, 0, o, ERR_TOO_BIG, reason, cb, arg);
-		return 1;
+		    "the limit of %zu bytes", len, cfg->message_max);
+		add_reject(pp, bytes, 0, o, ERR_TOO_BIG, reason);
+		return;
 	}
-	if (mail_parse(bytes, len, pl->cfg.payload_max, &m, &err) < 0) {
-		mail_release(&m);
+	if (mail_parse(bytes, len, cfg->payload_max, m, &err) < 0) {
 		if (err.kind == ERR_NOMEM) {
-			answer(cb, arg, OUTCOME_DEFERRED, o, NULL, err.msg,
-			    err.kind);
-			return 1;
+			add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
+			return;
 		}
-		pipeline_reject(pl, bytes, err.kind == ERR_TOO_BIG ? 0 : len,
-		    o, err.kind, err.msg, cb, arg);
-		return 1;
+		add_reject(pp, bytes, err.kind == ERR_TOO_BIG ? 0 : len, o,
+		    err.kind, err.msg);
+		return;
 	}
-	if (m.nparts == 0) {
-		answer(cb, arg, OUTCOME_NOT_A_REPORT, o, NULL,
-		    "no report part in the message", ERR_NONE);
-		mail_release(&m);
-		return 1;
+	if (m->nparts == 0) {
+		add_answer(pp, o, OUTCOME_NOT_A_REPORT, ERR_NONE,
+		    "no report part in the message");
+		return;
 	}
-	for (i = 0; i < m.nparts; i++) {
+	for (i = 0; i < m->nparts; i++) {
 		po = *o;
 		/* A message file read by the import tool is mail. */
 		if (strcmp(po.source, "file") == 0)
 			po.source = "mail";
 		if (po.message_id == NULL)
-			po.message_id = m.message_id;
-		po.part = m.parts[i].filename;
-		ingest_payload(pl, m.parts[i].data, m.parts[i].len, &po, &m,
-		    cb, arg);
+			po.message_id = m->message_id;
+		po.part = m->parts[i].filename;
+		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
+		    pp);
 	}
-	mail_release(&m);
-	return (int)i;
+}
+
+void
+pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
+	       size_t len, enum input_kind kind, const struct origin *o,
+	       struct pipeline_parsed *pp)
+{
+	memset(&pp->msg, 0, sizeof(pp->msg));
+	pp->n = 0;
+	if (kind == INPUT_SNIFF)
+		kind = decode_sniff(bytes, len) == PAYLOAD_OTHER &&
+		    mail_sniff(bytes, len) ? INPUT_MESSAGE : INPUT_REPORT;
+	if (kind == INPUT_MESSAGE)
+		parse_message(cfg, bytes, len, o, pp);
+	else
+		parse_payload(cfg, bytes, len, o, NULL, pp);
+}
+
+int
+pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
+	       pipeline_cb cb, void *arg)
+{
+	struct pipeline_item *it;
+	struct error err;
+	size_t i;
+	int dup;
+
+	for (i = 0; i < pp->n; i++) {
+		it = &pp->items[i];
+		switch (it->step) {
+		case STEP_ANSWER:
+			answer(cb, arg, it->outcome, &it->origin, NULL,
+			    it->reason, it->kind);
+			break;
+		case STEP_REJECT:
+			pipeline_reject(pl, it->bytes, it->len, &it->origin,
+			    it->kind, it->reason, cb, arg);
+			break;
+		case STEP_STORE:
+			error_clear(&err);
+			if (store_put_report(pl->store, it->bytes, it->len,
+			    &it->origin, &it->report, &dup, &err) < 0)
+				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
+				    &it->report, err.msg, err.kind);
+			else
+				answer(cb, arg, dup ? OUTCOME_DUPLICATE :
+				    OUTCOME_ACCEPTED, &it->origin, &it->report,
+				    NULL, ERR_NONE);
+			break;
+		}
+	}
+	return (int)pp->n;
+}
+
+void
+pipeline_parsed_release(struct pipeline_parsed *pp)
+{
+	size_t i;
+
+	for (i = 0; i < pp->n; i++)
+		report_release(&pp->items[i].report);
+	mail_release(&pp->msg);
+	memset(&pp->msg, 0, sizeof(pp->msg));
+	pp->n = 0;
 }
 
 int
@@ -241,11 +333,14 @@ pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 		enum input_kind kind, const struct origin *o, pipeline_cb cb,
 		void *arg)
 {
-	if (kind == INPUT_SNIFF)
-		kind = decode_sniff(bytes, len) == PAYLOAD_OTHER &&
-		    mail_sniff(bytes, len) ? INPUT_MESSAGE : INPUT_REPORT;
-	if (kind == INPUT_MESSAGE)
-		return ingest_message(pl, bytes, len, o, cb, arg);
-	ingest_payload(pl, bytes, len, o, NULL, cb, arg);
-	return 1;
+	struct pipeline_parsed *pp = malloc(sizeof(*pp));
+	int n;
+
+	if (pp == NULL)
+		return -1;
+	pipeline_parse(&pl->cfg, bytes, len, kind, o, pp);
+	n = pipeline_store(pl, pp, cb, arg);
+	pipeline_parsed_release(pp);
+	free(pp);
+	return n;
 }

@@ -7,8 +7,8 @@
  * wait up to BOUND_BUSY_TIMEOUT_MS for another writer. Every statement is
  * prepared once and reused.
  */
-#include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,25 +279,55 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A JSON array of strings, compact; the caller frees it. */
+/*
+ * A JSON array of strings, compact, written as json_dumps(JSON_COMPACT)
+ * writes it (the same escapes) without building a tree; the caller frees
+ * it. NULL when out of memory.
+ */
 static char *
 json_strings(const char *const *v, size_t n)
 {
-	json_t *arr = json_array();
-	char *out;
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b;
+	const char *s, *run;
+	char esc[8];
 	size_t i;
+	int rc = 0;
 
-	if (arr == NULL)
-		return NULL;
-	/* A string that could not be added is out of memory, not left out. */
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, json_string(v[i])) < 0) {
-			json_decref(arr);
-			return NULL;
+	buf_init(&b, (size_t)-2);
+	rc |= buf_puts(&b, "[", NULL);
+	for (i = 0; i < n; i++) {
+		rc |= buf_puts(&b, i ? ",\"" : "\"", NULL);
+		for (s = run = v[i]; *s; s++) {
+			unsigned char c = (unsigned char)*s;
+
+			if (c >= 0x20 && c != '"' && c != '\\')
+				continue;
+			rc |= buf_append(&b, run, (size_t)(s - run), NULL);
+			run = s + 1;
+			esc[0] = '\\';
+			esc[1] = c == '"' || c == '\\' ? (char)c :
+			    c == '\b' ? 'b' : c == '\f' ? 'f' :
+			    c == '\n' ? 'n' : c == '\r' ? 'r' :
+			    c == '\t' ? 't' : 'u';
+			if (esc[1] != 'u') {
+				rc |= buf_append(&b, esc, 2, NULL);
+				continue;
+			}
+			memcpy(esc + 2, "00", 2);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			rc |= buf_append(&b, esc, 6, NULL);
 		}
-	out = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	return out;
+		rc |= buf_append(&b, run, (size_t)(s - run), NULL);
+		rc |= buf_puts(&b, "\"", NULL);
+	}
+	rc |= buf_puts(&b, "]", NULL);
+	if (rc != 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
 }
 
 /*
@@ -322,8 +352,10 @@ policy_set(const struct report_policy *p, struct buf *out, struct error *err)
 	for (i = 0; i < p->nstrings && rc == 0; i++) {
 		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
 			continue;
-		rc = buf_printf(out, err, "%s%s", out->len ? "\n" : "",
-		    sorted[i]);
+		if (out->len > 0)
+			rc = buf_puts(out, "\n", err);
+		if (rc == 0)
+			rc = buf_puts(out, sorted[i], err);
 	}
 	free(sorted);
 	return rc;

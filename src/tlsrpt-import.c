@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,54 @@
  */
 #define BATCH_MAX 256
 
+/*
+ * Inputs are read, decoded and parsed by WORKERS threads while the main
+ * thread stores them in their order, so that every core works. At most
+ * WINDOW inputs are read ahead of the one being stored.
+ */
+#define WORKERS	2
+#define WINDOW	16
+
 struct pending {
 	enum outcome outcome;
 	enum error_kind kind;
-	char *line;		/* the output line, ready */
-	char *input;		/* for a "deferred" line if the commit fails */
+	long start, end;	/* the output line, in the batch's lines */
+	char *input;		/* for "deferred" if the commit fails */
+};
+
+/* One input to read: a file, or standard input (path NULL). */
+struct task {
+	const char *input;	/* the INPUT as named on the command line */
+	char *path;		/* owned */
+	enum input_kind kind;
+	const char *source;
+};
+
+/* One input, read and parsed, waiting to be stored. */
+struct job {
+	const char *input;
+	struct origin origin;
+	struct buf bytes;
+	size_t total;		/* bytes the input had, read or not */
+	int too_big;
+	int unreadable;		/* said on stderr; nothing to store */
+	struct pipeline_parsed pp;
+	struct job *next;	/* on the stored list */
+};
+
+/* The inputs, and the window of jobs between the workers and the main
+ * thread: the job of task i is slot[i % WINDOW] once ready. */
+struct work {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	const struct pipeline_config *cfg;
+	struct task *tasks;
+	size_t ntasks, alloc;
+	size_t next_task;	/* the next a worker takes */
+	size_t next_store;	/* the next the main thread stores */
+	struct job *slot[WINDOW];
+	int ready[WINDOW];
+	struct job *stored;	/* stored jobs, for the workers to free */
 };
 
 struct run {
@@ -56,6 +100,9 @@ struct run {
 	int batch;		/* a batch transaction is open */
 	struct pending pend[BATCH_MAX];
 	size_t npend;
+	FILE *lines;		/* the batch's output lines, waiting */
+	char *linebuf;
+	size_t linelen;
 };
 
 static void
@@ -123,8 +170,16 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 static void
 put_clean(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 ? ' ' : *s, out);
+	const char *run;
+
+	for (run = s; *s; s++) {
+		if ((unsigned char)*s >= 0x20)
+			continue;
+		fwrite(run, 1, (size_t)(s - run), out);
+		fputc(' ', out);
+		run = s + 1;
+	}
+	fwrite(run, 1, (size_t)(s - run), out);
 }
 
 static void
@@ -185,13 +240,17 @@ flush(struct run *rn)
 		ok = store_batch_commit(rn->pl.store, &err) == 0;
 		rn->batch = 0;
 	}
+	if (rn->lines != NULL)
+		fclose(rn->lines);
+	rn->lines = NULL;
 	for (i = 0; i < rn->npend; i++) {
 		struct pending *p = &rn->pend[i];
 
 		if (ok || p->outcome == OUTCOME_DEFERRED ||
 		    p->outcome == OUTCOME_NOT_A_REPORT) {
 			count(rn, p->outcome, p->kind);
-			fputs(p->line, stdout);
+			fwrite(rn->linebuf + p->start, 1,
+			    (size_t)(p->end - p->start), stdout);
 		} else if (rn->json) {
 			json_t *o = json_pack("{s:s, s:s, s:s}", "outcome",
 			    "deferred", "input", p->input, "reason", err.msg);
@@ -211,9 +270,10 @@ flush(struct run *rn)
 			put_clean(stdout, err.msg);
 			putchar('\n');
 		}
-		free(p->line);
 		free(p->input);
 	}
+	free(rn->linebuf);
+	rn->linebuf = NULL;
 	rn->npend = 0;
 	fflush(stdout);
 }
@@ -223,33 +283,29 @@ on_result(const struct result *res, void *arg)
 {
 	struct run *rn = arg;
 	struct pending *p;
-	size_t len;
-	FILE *f;
 
 	if (rn->npend == BATCH_MAX)
 		flush(rn);
 	p = &rn->pend[rn->npend];
 	p->outcome = res->outcome;
 	p->kind = res->error;
-	p->line = NULL;
-	f = open_memstream(&p->line, &len);
+	if (rn->lines == NULL)
+		rn->lines = open_memstream(&rn->linebuf, &rn->linelen);
 	p->input = strdup(res->origin->path ? res->origin->path : rn->input);
-	if (f == NULL || p->input == NULL) {
+	if (rn->lines == NULL || p->input == NULL) {
 		/* No memory to wait: this one is answered now. */
-		if (f)
-			fclose(f);
-		free(p->line);
 		free(p->input);
 		flush(rn);
 		count(rn, OUTCOME_DEFERRED, ERR_NOMEM);
 		printf("deferred\t%s\tout of memory\n", rn->input);
 		return;
 	}
+	p->start = ftell(rn->lines);
 	if (rn->json)
-		print_json(f, rn, res);
+		print_json(rn->lines, rn, res);
 	else
-		print_text(f, rn, res);
-	fclose(f);
+		print_text(rn->lines, rn, res);
+	p->end = ftell(rn->lines);
 	rn->npend++;
 }
 
@@ -279,103 +335,236 @@ batch_open(struct run *rn, const struct origin *o)
 }
 
 static void
-import_bytes(struct run *rn, struct buf *b, size_t total, int too_big,
-	     enum input_kind kind, const struct origin *o)
+job_free(struct job *j)
 {
-	char reason[ERROR_MSG_MAX];
-
-	if (batch_open(rn, o) < 0)
-		return;
-	if (too_big) {
-		snprintf(reason, sizeof(reason), "input of %s%zu bytes over "
-		    "the limit of %zu bytes", total > b->cap * 2 ?
-		    "more than " : "", total, b->cap);
-		pipeline_reject(&rn->pl, b->data, 0, o, ERR_TOO_BIG, reason,
-		    on_result, rn);
-		return;
-	}
-	pipeline_submit(&rn->pl, b->data ? b->data : "", b->len, kind, o,
-	    on_result, rn);
+	pipeline_parsed_release(&j->pp);
+	buf_release(&j->bytes);
+	free(j);
 }
 
-static void
-import_file(struct run *rn, const char *path, enum input_kind kind,
-	    const char *source)
+/* Worker: read the input of t and parse it; NULL when out of memory
+ * (said on stderr). */
+static struct job *
+read_task(const struct work *wk, const struct task *t)
 {
-	struct origin o = { .source = source, .path = path };
 	struct error err;
-	struct buf b;
-	size_t total = 0;
+	struct job *j;
 	int rc;
 
-	error_clear(&err);
-	buf_init(&b, rn->pl.cfg.message_max);
-	rc = files_read_path(path, &b, &total, &err);
-	if (rc < 0 && err.kind != ERR_TOO_BIG) {
-		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
-		rn->unreadable++;
-	} else {
-		import_bytes(rn, &b, total, rc < 0, kind, &o);
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		fprintf(stderr, "tlsrpt-import: %s: out of memory\n",
+		    t->path ? t->path : "standard input");
+		return NULL;
 	}
-	buf_release(&b);
+	j->input = t->input;
+	j->origin.source = t->source;
+	j->origin.path = t->path;
+	error_clear(&err);
+	buf_init(&j->bytes, wk->cfg->message_max);
+	rc = t->path == NULL ?
+	    files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err) :
+	    files_read_path(t->path, &j->bytes, &j->total, &err);
+	if (rc < 0 && err.kind != ERR_TOO_BIG) {
+		fprintf(stderr, "tlsrpt-import: %s%s\n", t->path == NULL ?
+		    "standard input: " : "", err.msg);
+		j->unreadable = 1;
+		return j;
+	}
+	j->too_big = rc < 0;
+	if (!j->too_big)
+		pipeline_parse(wk->cfg, j->bytes.data ? j->bytes.data : "",
+		    j->bytes.len, t->kind, &j->origin, &j->pp);
+	return j;
 }
 
+/* Free the jobs the main thread has stored: freeing a parsed message
+ * costs as much as a third of parsing it, better spent off the main
+ * thread. Called with the lock held; returns with it held. */
 static void
-import_folder(struct run *rn, const char *dir, enum input_kind kind,
-	      const char *source)
+free_stored(struct work *wk)
+{
+	struct job *j, *next;
+
+	j = wk->stored;
+	wk->stored = NULL;
+	if (j == NULL)
+		return;
+	pthread_mutex_unlock(&wk->lock);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+	pthread_mutex_lock(&wk->lock);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct work *wk = arg;
+	struct job *j;
+	size_t i;
+
+	pthread_mutex_lock(&wk->lock);
+	while (wk->next_task < wk->ntasks) {
+		free_stored(wk);
+		if (wk->next_task >= wk->next_store + WINDOW) {
+			pthread_cond_wait(&wk->changed, &wk->lock);
+			continue;
+		}
+		i = wk->next_task++;
+		pthread_mutex_unlock(&wk->lock);
+		j = read_task(wk, &wk->tasks[i]);
+		pthread_mutex_lock(&wk->lock);
+		wk->slot[i % WINDOW] = j;
+		wk->ready[i % WINDOW] = 1;
+		pthread_cond_broadcast(&wk->changed);
+	}
+	pthread_mutex_unlock(&wk->lock);
+	return NULL;
+}
+
+static int
+task_add(struct work *wk, const char *input, const char *path,
+	 enum input_kind kind, const char *source)
+{
+	struct task *t;
+
+	if (wk->ntasks == wk->alloc) {
+		size_t n = wk->alloc ? wk->alloc * 2 : 64;
+
+		if ((t = realloc(wk->tasks, n * sizeof(*t))) == NULL)
+			return -1;
+		wk->tasks = t;
+		wk->alloc = n;
+	}
+	t = &wk->tasks[wk->ntasks];
+	t->input = input;
+	t->kind = kind;
+	t->source = source;
+	t->path = NULL;
+	if (path != NULL && (t->path = strdup(path)) == NULL)
+		return -1;
+	wk->ntasks++;
+	return 0;
+}
+
+static int
+add_folder(struct run *rn, struct work *wk, const char *input,
+	   const char *dir, enum input_kind kind, const char *source)
 {
 	struct file_list l;
 	struct error err;
 	size_t i;
+	int rc = 0;
 
 	if (files_list(dir, &l, &err) < 0) {
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		rn->unreadable++;
-		return;
+		return 0;
 	}
-	for (i = 0; i < l.n; i++)
-		import_file(rn, l.paths[i], kind, source);
+	for (i = 0; i < l.n && rc == 0; i++)
+		rc = task_add(wk, input, l.paths[i], kind, source);
 	files_list_release(&l);
+	return rc;
 }
 
-static void
-import_input(struct run *rn, const char *arg)
+/* The files an INPUT names, in the order they are imported. */
+static int
+add_input(struct run *rn, struct work *wk, const char *arg)
 {
-	struct origin o = { .source = "stdin" };
 	char sub[4096];
-	struct error err;
 	struct stat sb;
-	struct buf b;
-	size_t total = 0;
-	int rc;
 
-	rn->input = arg;
-	if (strcmp(arg, "-") == 0) {
-		error_clear(&err);
-		buf_init(&b, rn->pl.cfg.message_max);
-		rc = files_read_fd(STDIN_FILENO, &b, &total, &err);
-		if (rc < 0 && err.kind != ERR_TOO_BIG) {
-			fprintf(stderr, "tlsrpt-import: standard input: %s\n",
-			    err.msg);
-			rn->unreadable++;
-		} else {
-			import_bytes(rn, &b, total, rc < 0, INPUT_SNIFF, &o);
-		}
-		buf_release(&b);
-		return;
-	}
-	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		import_file(rn, arg, INPUT_SNIFF, "file");
-		return;
-	}
+	if (strcmp(arg, "-") == 0)
+		return task_add(wk, arg, NULL, INPUT_SNIFF, "stdin");
+	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return task_add(wk, arg, arg, INPUT_SNIFF, "file");
 	if (files_is_maildir(arg)) {
 		snprintf(sub, sizeof(sub), "%s/new", arg);
-		import_folder(rn, sub, INPUT_MESSAGE, "mail");
+		if (add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail") < 0)
+			return -1;
 		snprintf(sub, sizeof(sub), "%s/cur", arg);
-		import_folder(rn, sub, INPUT_MESSAGE, "mail");
+		return add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail");
+	}
+	return add_folder(rn, wk, arg, arg, INPUT_SNIFF, "file");
+}
+
+/* Main thread: store one parsed input, in the open batch. */
+static void
+store_job(struct run *rn, struct job *j)
+{
+	char reason[ERROR_MSG_MAX];
+
+	rn->input = j->input;
+	if (j->unreadable) {
+		rn->unreadable++;
 		return;
 	}
-	import_folder(rn, arg, INPUT_SNIFF, "file");
+	if (batch_open(rn, &j->origin) < 0)
+		return;
+	if (j->too_big) {
+		snprintf(reason, sizeof(reason), "input of %s%zu bytes over "
+		    "the limit of %zu bytes", j->total > j->bytes.cap * 2 ?
+		    "more than " : "", j->total, j->bytes.cap);
+		pipeline_reject(&rn->pl, j->bytes.data, 0, &j->origin,
+		    ERR_TOO_BIG, reason, on_result, rn);
+		return;
+	}
+	pipeline_store(&rn->pl, &j->pp, on_result, rn);
+}
+
+/* Every input: parsed by the workers, stored here in order. */
+static int
+import_all(struct run *rn, char **inputs, int ninputs)
+{
+	struct work wk = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .changed = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg };
+	pthread_t th[WORKERS];
+	struct job *j;
+	int i, nth = 0, rc = 0;
+	size_t k, ntasks;
+
+	for (i = 0; i < ninputs && rc == 0; i++)
+		rc = add_input(rn, &wk, inputs[i]);
+	for (i = 0; i < WORKERS && rc == 0; i++)
+		if (pthread_create(&th[nth], NULL, worker_main, &wk) == 0)
+			nth++;
+	ntasks = wk.ntasks;
+	if (rc < 0 || nth == 0) {
+		fprintf(stderr, "tlsrpt-import: %s\n", rc < 0 ?
+		    "out of memory" : "cannot start a thread");
+		pthread_mutex_lock(&wk.lock);
+		wk.ntasks = 0;	/* the workers stop */
+		pthread_mutex_unlock(&wk.lock);
+		rc = -1;
+	}
+	for (k = 0; k < wk.ntasks; k++) {
+		pthread_mutex_lock(&wk.lock);
+		while (!wk.ready[k % WINDOW])
+			pthread_cond_wait(&wk.changed, &wk.lock);
+		j = wk.slot[k % WINDOW];
+		wk.slot[k % WINDOW] = NULL;
+		wk.ready[k % WINDOW] = 0;
+		wk.next_store++;
+		pthread_cond_broadcast(&wk.changed);
+		pthread_mutex_unlock(&wk.lock);
+		if (j == NULL) {
+			rn->internal++;
+			continue;
+		}
+		store_job(rn, j);
+		pthread_mutex_lock(&wk.lock);
+		j->next = wk.stored;
+		wk.stored = j;
+		pthread_mutex_unlock(&wk.lock);
+	}
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	free_stored(&wk);
+	for (k = 0; k < ntasks; k++)
+		free(wk.tasks[k].path);
+	free(wk.tasks);
+	return rc;
 }
 
 int
@@ -394,7 +583,7 @@ main(int argc, char **argv)
 	struct error err;
 	struct store *st;
 	struct run rn;
-	int ch, i;
+	int ch;
 
 	memset(&rn, 0, sizeof(rn));
 	opterr = 0;
@@ -446,8 +635,8 @@ main(int argc, char **argv)
 	}
 	pipeline_init(&rn.pl, st, &cfg.pipeline);
 
-	for (i = optind; i < argc; i++)
-		import_input(&rn, argv[i]);
+	if (import_all(&rn, argv + optind, argc - optind) < 0)
+		rn.internal++;
 	flush(&rn);
 
 	store_close(st);

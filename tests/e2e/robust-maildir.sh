@@ -1,0 +1,100 @@
+#!/bin/sh
+# Durability of the maildir door: 300 report mails land in new/ at once;
+# while the watcher works through them it gets SIGKILL (after a random
+# number were moved). After a restart new/ empties, every message is in
+# cur/ or .Failed exactly once, every report is stored once, and the
+# database passes PRAGMA integrity_check. ROBUST_PASSES cycles (2; 20
+# with ROBUST_LONG=1), on the same maildir and store.
+. tests/lib.sh
+. tests/daemon-lib.sh
+
+PY=tests/robust.py
+N=${ROBUST_PASSES:-2}
+[ "${ROBUST_LONG:-0}" = 1 ] && N=20
+M=300
+md="$T/Maildir"
+make_cert a
+CA="$T/a.crt"
+cat > "$T/tlsrptd.conf" <<CONF
+database = $T/db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+maildir = $md
+maildir-rescan = 1s
+CONF
+mkdir -p "$md/new" "$md/cur" "$md/tmp" "$T/stage/new" "$T/stage/tmp"
+
+count() { ls -A "$1" | wc -l | tr -d ' '; }
+new_empty() { [ -z "$(ls -A "$md/new")" ]; }
+# The messages' unique names in cur/ and .Failed/new, once each.
+names_twice() {
+	{ ls -A "$md/cur"; ls -A "$md/.Failed/new" 2>/dev/null; } |
+	    sed 's/:2,.*//; s/-[0-9]*$//' | sort | uniq -d | wc -l |
+	    tr -d ' '
+}
+
+good=0
+i=1
+while [ $i -le "$N" ]; do
+	rm -f "$T/stage/new/"*
+	python3 "$PY" mails --dir "$T/stage" --n $M --prefix "m$i" \
+	    > /dev/null
+	if ! start_daemon --config "$T/tlsrptd.conf"; then
+		fail "pass $i: daemon starts"
+		cat "$T/daemon.log"
+		break
+	fi
+	before=$(count "$md/cur")
+	k=$(( $(od -An -N2 -tu2 /dev/urandom) % 250 + 5 ))
+	# Delivered at once, as after a queue run: a rename each.
+	python3 "$PY" kill-when --dir "$md/cur" --count $((before + k)) \
+	    --pid "$D_PID" > /dev/null &
+	killer=$!
+	sleep 0.2
+	mv "$T/stage/new/"* "$md/new/"
+	wait $killer
+	wait "$D_PID" 2>/dev/null
+	D_PID=
+	left=$(count "$md/new")
+	if ! start_daemon --config "$T/tlsrptd.conf"; then
+		fail "pass $i: daemon restarts after SIGKILL"
+		cat "$T/daemon.log"
+		break
+	fi
+	wait_for 30 new_empty
+	stop_daemon
+	got="new=$(count "$md/new") cur=$(( $(count "$md/cur") - before )) \
+failed=$(count "$md/.Failed/new") twice=$(names_twice) \
+stored=$(sql "$T/db" "select count(*) from report where report_id like 'm$i-%'") \
+distinct=$(sql "$T/db" "select count(distinct report_id) from report where report_id like 'm$i-%'") \
+integrity=$(sql "$T/db" "pragma integrity_check")"
+	want="new=0 cur=$M failed=0 twice=0 stored=$M distinct=$M integrity=ok"
+	if [ "$got" = "$want" ]; then
+		good=$((good + 1))
+		pass "pass $i/$N: SIGKILL with $left of $M messages in new/: each moved and stored once"
+	else
+		fail "pass $i/$N: SIGKILL with $left of $M messages in new/"
+		echo "#   got:  $got"
+		echo "#   want: $want"
+	fi
+	i=$((i + 1))
+done
+check_eq "maildir SIGKILL cycles passed in a row" "$good" "$N"
+
+# The narrowest window: killed between the link into cur/ and the unlink
+# from new/, the message is in both. After a restart it is in cur/ once.
+rm -f "$T/stage/new/"*
+python3 "$PY" mails --dir "$T/stage" --n 1 --prefix window > /dev/null
+f=$(ls "$T/stage/new")
+mv "$T/stage/new/$f" "$md/new/$f"
+ln "$md/new/$f" "$md/cur/$f:2,S"
+before=$(count "$md/cur")
+if start_daemon --config "$T/tlsrptd.conf"; then
+	check "message in new/ and cur/ after a crash: new/ empties" \
+	    wait_for 10 new_empty
+	stop_daemon
+	check_eq "... and it is in cur/ once" "$(count "$md/cur") $(names_twice)" \
+	    "$before 0"
+else
+	fail "daemon restarts"
+fi
