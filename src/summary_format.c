@@ -60,6 +60,7 @@ domain_text(FILE *f, const json_t *d, int color)
 	const char *verdict = STR(d, "verdict");
 	const json_t *r, *v, *win = GET(d, "window"), *sts = GET(d, "sts");
 	const json_t *pol = GET(d, "policy");
+	char label[32];
 	size_t i;
 
 	fprintf(f, "%s: ", STR(d, "domain"));
@@ -91,9 +92,10 @@ domain_text(FILE *f, const json_t *d, int color)
 	    INT(GET(d, "sessions"), "failed"));
 	rate(f, GET(GET(d, "sessions"), "failure_rate"));
 	fputs(")\n", f);
-	fprintf(f, "    recent %lld d  %lld sts sessions, %lld would be refused "
-	    "under enforce (", INT(GET(d, "recent"), "days"),
-	    INT(GET(sts, "recent"), "sessions"),
+	snprintf(label, sizeof(label), "last %lld days",
+	    INT(GET(d, "recent"), "days"));
+	fprintf(f, "    %-12s %lld sts sessions, %lld would be refused under "
+	    "enforce (", label, INT(GET(sts, "recent"), "sessions"),
 	    INT(GET(sts, "recent"), "refused_if_enforced"));
 	rate(f, GET(GET(sts, "recent"), "refused_rate"));
 	fputs(")\n    policy       mode ", f);
@@ -106,10 +108,11 @@ domain_text(FILE *f, const json_t *d, int color)
 	if (json_array_size(GET(d, "failures")) > 0)
 		fputs("    failures\n", f);
 	json_array_foreach(GET(d, "failures"), i, v) {
-		fprintf(f, "      %s at %s: %lld sessions (%lld recent) from ",
+		fprintf(f, "      %s at %s: %lld session%s (%lld recent) from ",
 		    STR(v, "result_type"), STR(v, "receiving_mx_hostname") ?
 		    STR(v, "receiving_mx_hostname") : "(no MX named)",
-		    INT(v, "sessions"), INT(v, "recent_sessions"));
+		    INT(v, "sessions"), INT(v, "sessions") == 1 ? "" : "s",
+		    INT(v, "recent_sessions"));
 		list(f, GET(v, "reporters"), "?");
 		fputs(", ", f);
 		day_of(f, STR(v, "first_seen"));
