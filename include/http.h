@@ -3,7 +3,8 @@
  *
  * The public listener takes reports: POST to the ingest path, the body
  * buffered in a struct buf capped at max-body, then one pipeline call
- * (through ingest.h) and one answer:
+ * (through ingest.h) and one answer, decided without the socket by
+ * http_ingest.h:
  *   201 stored  200 duplicate  400 malformed (kept in quarantine)
  *   411 no length  413 over a size limit  415 a type that cannot be a
  *   report  405 another method (Allow: POST)  404 another path
@@ -26,14 +27,12 @@
 
 #include "config.h"
 #include "error.h"
+#include "http_ingest.h"
 #include "ingest.h"
 #include "tls.h"
 
 #define HTTP_CONNECTION_MEMORY	((size_t)64 * 1024)	/* per connection */
 #define HTTP_API_CONNECTIONS	32	/* API connections in total */
-#define HTTP_RETRY_AFTER	60	/* seconds, with 503 */
-#define HTTP_HEADER_VALUE_MAX	256	/* a User-Agent kept in the store */
-#define HTTP_PROXIES_MAX	64	/* entries of trusted-proxies */
 /* A body over max-body is read and dropped up to this many times
  * max-body, to answer 413; past that the connection is closed. */
 #define HTTP_DISCARD_FACTOR	4

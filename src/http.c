@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,25 +15,15 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "decode.h"
 #include "http.h"
 #include "log.h"
-#include "metrics.h"
 #include "banned.h"
-
-/* An entry of trusted-proxies: an address, or a network "addr/bits". */
-struct proxy {
-	int family;
-	unsigned char addr[16];
-	unsigned bits;
-};
 
 /* What a reload may change, read by request threads under the lock. */
 struct live {
 	char *ingest_path;
 	char *token;
-	struct proxy proxies[HTTP_PROXIES_MAX];
-	size_t nproxies;
+	struct http_proxies proxies;
 };
 
 struct http_server {
@@ -53,127 +42,16 @@ struct request {
 	struct buf body;
 	size_t seen;		/* body bytes received, kept or not */
 	int answered;		/* a response is queued already */
-	int gzip_encoded;	/* Content-Encoding: gzip */
 	unsigned failed;	/* 413 or 503 to answer at the end; the rest
 				   of the body is discarded */
 };
 
-/* What the pipeline said about the one report of a body. */
-struct verdict {
-	enum outcome outcome;
-	enum error_kind error;
-	int called;
-	char reason[ERROR_MSG_MAX];
-	char org[128];
-	char report_id[128];
-	char domain[256];
+/* A request as http_ingest.h takes it, with the storage it points to. */
+struct request_view {
+	struct http_request req;
+	struct http_proxies proxies;
+	char peer[INET6_ADDRSTRLEN];
 };
-
-/* Media types a report may come as; the part before any ';'. */
-static const char *const report_types[] = {
-	"application/tlsrpt+gzip", "application/tlsrpt+json",
-	"application/gzip", "application/x-gzip", "application/json",
-	"application/octet-stream",
-};
-
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	int n = snprintf(dst, len, "%s", src ? src : "");
-
-	if (n < 0)
-		dst[0] = '\0';	/* cut is fine: these are for messages */
-}
-
-/* Parse "a.b.c.d", "v6", "a.b.c.d/n" or "v6/n". */
-static int
-proxy_parse(const char *s, size_t len, struct proxy *p)
-{
-	char text[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long bits;
-
-	if (len == 0 || len >= sizeof(text))
-		return -1;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	memset(p, 0, sizeof(*p));
-	if ((slash = strchr(text, '/')) != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, text, p->addr) == 1) {
-		p->family = AF_INET;
-		p->bits = 32;
-	} else if (inet_pton(AF_INET6, text, p->addr) == 1) {
-		p->family = AF_INET6;
-		p->bits = 128;
-	} else {
-		return -1;
-	}
-	if (slash != NULL) {
-		errno = 0;
-		bits = strtoul(slash + 1, &end, 10);
-		if (errno != 0 || end == slash + 1 || *end != '\0' ||
-		    bits > p->bits)
-			return -1;
-		p->bits = (unsigned)bits;
-	}
-	return 0;
-}
-
-static int
-proxies_parse(const char *list, struct live *lv, struct error *err)
-{
-	const char *p = list ? list : "";
-	size_t n;
-
-	lv->nproxies = 0;
-	for (;;) {
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			return 0;
-		n = strcspn(p, ", \t");
-		if (lv->nproxies == HTTP_PROXIES_MAX)
-			return error_set(err, ERR_INPUT, "trusted-proxies: "
-			    "more than %d entries", HTTP_PROXIES_MAX);
-		if (proxy_parse(p, n, &lv->proxies[lv->nproxies]) < 0)
-			return error_set(err, ERR_INPUT, "trusted-proxies: "
-			    "\"%.*s\" is not an address or address/bits",
-			    (int)(n > 64 ? 64 : n), p);
-		lv->nproxies++;
-		p += n;
-	}
-}
-
-/* Is the text address ip inside one of the proxies? */
-static int
-proxy_trusted(const struct live *lv, const char *ip)
-{
-	unsigned char a[16];
-	size_t i;
-	unsigned full, rest;
-	int family;
-
-	if (inet_pton(AF_INET, ip, a) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, ip, a) == 1)
-		family = AF_INET6;
-	else
-		return 0;
-	for (i = 0; i < lv->nproxies; i++) {
-		const struct proxy *p = &lv->proxies[i];
-
-		if (p->family != family)
-			continue;
-		full = p->bits / 8;
-		rest = p->bits % 8;
-		if (memcmp(a, p->addr, full) != 0)
-			continue;
-		if (rest && ((a[full] ^ p->addr[full]) &
-		    (unsigned char)(0xff << (8 - rest))))
-			continue;
-		return 1;
-	}
-	return 0;
-}
 
 static void
 live_release(struct live *lv)
@@ -192,7 +70,7 @@ live_from_config(struct live *lv, const struct config *cfg,
 	    cfg->ingest_path[0] != '/')
 		return error_set(err, ERR_INPUT, "ingest-path \"%s\": a path "
 		    "starts with /", cfg->ingest_path);
-	if (proxies_parse(cfg->trusted_proxies, lv, err) < 0)
+	if (http_proxies_parse(cfg->trusted_proxies, &lv->proxies, err) < 0)
 		return -1;
 	lv->ingest_path = strdup(cfg->ingest_path && cfg->ingest_path[0] ?
 	    cfg->ingest_path : "/v1/tlsrpt");
@@ -229,358 +107,108 @@ peer_address(struct MHD_Connection *c, char *out, size_t len)
 		memmove(out, out + 7, strlen(out + 7) + 1);
 }
 
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
 /*
- * The sender's address: the peer, or, when the peer is a trusted proxy,
- * the right-most X-Forwarded-For entry that is not a trusted proxy.
+ * Fill rv for a call into http_ingest.h: the headers (libmicrohttpd's,
+ * valid until the request ends), the peer, and a copy of the trusted
+ * proxies, which a reload may change meanwhile. No ingest path, no body.
  */
 static void
-client_address(struct http_server *srv, struct MHD_Connection *c,
-	       char *out, size_t len)
+request_fill(struct http_server *srv, struct MHD_Connection *c,
+	     const char *url, const char *method, struct request_view *rv)
 {
-	char entry[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
-	const char *xff, *end, *start;
-	size_t n;
-	int trusted;
+	struct http_request *req = &rv->req;
 
-	peer_address(c, out, len);
-	xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    "X-Forwarded-For");
-	if (xff == NULL || out[0] == '\0')
-		return;
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->path = url;
+	req->content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	req->content_encoding = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	req->content_length = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	req->transfer_encoding = header(c,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	req->forwarded_for = header(c, "X-Forwarded-For");
+	req->accept = header(c, MHD_HTTP_HEADER_ACCEPT);
+	req->user_agent = header(c, MHD_HTTP_HEADER_USER_AGENT);
+	peer_address(c, rv->peer, sizeof(rv->peer));
+	req->peer = rv->peer[0] ? rv->peer : NULL;
 	pthread_mutex_lock(&srv->lock);
-	trusted = proxy_trusted(&srv->live, out);
+	rv->proxies = srv->live.proxies;
 	pthread_mutex_unlock(&srv->lock);
-	end = xff + strlen(xff);
-	while (trusted && end > xff) {
-		start = end;
-		while (start > xff && start[-1] != ',')
-			start--;
-		n = (size_t)(end - start);
-		end = start > xff ? start - 1 : xff;
-		while (n > 0 && (*start == ' ' || *start == '\t')) {
-			start++;
-			n--;
-		}
-		while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t'))
-			n--;
-		if (n == 0 || n >= sizeof(entry))
-			return;
-		memcpy(entry, start, n);
-		entry[n] = '\0';
-		if (ip_canonical(entry, canon, sizeof(canon)) < 0)
-			return;	/* garbage: keep the proxy's address */
-		copy_str(out, len, canon);
-		pthread_mutex_lock(&srv->lock);
-		trusted = proxy_trusted(&srv->live, canon);
-		pthread_mutex_unlock(&srv->lock);
-	}
+	req->proxies = &rv->proxies;
+	req->tls = srv->tls;
 }
 
-static int
-wants_json(struct MHD_Connection *c)
-{
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_ACCEPT);
-
-	return a != NULL && strstr(a, "application/json") != NULL;
-}
-
+/* Queue a (an answer of the public listener) and release it. */
 static enum MHD_Result
 send_answer(struct http_server *srv, struct MHD_Connection *c,
-	    unsigned status, const char *ctype, const char *body, size_t len,
-	    const char *hname, const char *hvalue)
+	    struct http_answer *a)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	char retry[16];
 	int closing;
 
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	r = MHD_create_response_from_buffer(a->body.len,
+	    a->body.data ? a->body.data : (void *)(uintptr_t)"",
 	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
+	if (r == NULL) {
+		http_answer_release(a);
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (hname != NULL)
-		MHD_add_response_header(r, hname, hvalue);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    a->content_type);
+	if (a->allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
+	if (a->retry_after > 0) {
+		snprintf(retry, sizeof(retry), "%d", a->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
 	pthread_mutex_unlock(&srv->lock);
 	if (closing)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
-	ret = MHD_queue_response(c, status, r);
+	ret = MHD_queue_response(c, a->status, r);
 	MHD_destroy_response(r);
+	http_answer_release(a);
 	return ret;
 }
 
 /*
- * An answer of the public listener: "STATUS WORD: detail" as text, or
- * {"status", "outcome", "detail", ...} as JSON.
- */
-static enum MHD_Result
-answer(struct http_server *srv, struct MHD_Connection *c, unsigned status,
-       const char *outcome, const char *detail, const struct verdict *v)
-{
-	char text[ERROR_MSG_MAX + 128], retry[16];
-	const char *hname = NULL, *hvalue = NULL;
-	enum MHD_Result ret;
-	json_t *o;
-	char *s;
-
-	metrics_count_status(status);
-	if (status == 405) {
-		hname = MHD_HTTP_HEADER_ALLOW;
-		hvalue = "POST";
-	} else if (status == 503) {
-		snprintf(retry, sizeof(retry), "%d", HTTP_RETRY_AFTER);
-		hname = MHD_HTTP_HEADER_RETRY_AFTER;
-		hvalue = retry;
-	}
-	if (wants_json(c)) {
-		o = json_pack("{s:i, s:s, s:s}", "status", (int)status,
-		    "outcome", outcome, "detail", detail);
-		if (o != NULL && v != NULL && v->report_id[0]) {
-			json_object_set_new(o, "organization_name",
-			    json_string(v->org));
-			json_object_set_new(o, "report_id",
-			    json_string(v->report_id));
-			json_object_set_new(o, "policy_domain",
-			    json_string(v->domain));
-		}
-		s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
-		if (s != NULL) {
-			ret = send_answer(srv, c, status, "application/json",
-			    s, strlen(s), hname, hvalue);
-			free(s);
-			return ret;
-		}
-	}
-	if (snprintf(text, sizeof(text), "%u %s: %s\n", status, outcome,
-	    detail) < 0)
-		text[0] = '\0';
-	return send_answer(srv, c, status, "text/plain; charset=utf-8", text,
-	    strlen(text), hname, hvalue);
-}
-
-static void
-verdict_cb(const struct result *res, void *arg)
-{
-	struct verdict *v = arg;
-
-	v->called = 1;
-	v->outcome = res->outcome;
-	v->error = res->error;
-	copy_str(v->reason, sizeof(v->reason), res->reason);
-	if (res->report != NULL) {
-		copy_str(v->org, sizeof(v->org), res->report->org_name);
-		copy_str(v->report_id, sizeof(v->report_id),
-		    res->report->report_id);
-		copy_str(v->domain, sizeof(v->domain),
-		    report_domain(res->report));
-	}
-}
-
-static enum MHD_Result
-answer_verdict(struct http_server *srv, struct MHD_Connection *c,
-	       const struct verdict *v, unsigned too_big_status)
-{
-	char detail[ERROR_MSG_MAX + 512];
-
-	if (!v->called)
-		return answer(srv, c, 503, "deferred", "out of memory; try "
-		    "again later", NULL);
-	switch (v->outcome) {
-	case OUTCOME_ACCEPTED:
-	case OUTCOME_DUPLICATE:
-		if (snprintf(detail, sizeof(detail), "report %s from %s for "
-		    "%s%s", v->report_id[0] ? v->report_id : "(no id)",
-		    v->org[0] ? v->org : "(no organization)",
-		    v->domain[0] ? v->domain : "(no policy domain)",
-		    v->outcome == OUTCOME_DUPLICATE ?
-		    " was received before" : " stored") < 0)
-			detail[0] = '\0';
-		return answer(srv, c, v->outcome == OUTCOME_ACCEPTED ? 201 :
-		    200, outcome_name(v->outcome), detail, v);
-	case OUTCOME_REJECTED:
-	case OUTCOME_NOT_A_REPORT:
-		return answer(srv, c, v->error == ERR_TOO_BIG ?
-		    too_big_status : 400, "rejected", v->reason, v);
-	case OUTCOME_DEFERRED:
-		break;
-	}
-	return answer(srv, c, 503, "deferred", "the store cannot take the "
-	    "report now; try again later", NULL);
-}
-
-/* Fill o for a request; peer and ua are the caller's buffers. */
-static void
-request_origin(struct http_server *srv, struct MHD_Connection *c,
-	       struct origin *o, char *peer, size_t peerlen, char *ua,
-	       size_t ualen)
-{
-	const char *v;
-
-	client_address(srv, c, peer, peerlen);
-	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_USER_AGENT);
-	copy_str(ua, ualen, v);
-	memset(o, 0, sizeof(*o));
-	o->source = srv->tls ? "https" : "http";
-	o->peer = peer[0] ? peer : NULL;
-	o->user_agent = v != NULL ? ua : NULL;
-}
-
-/* Keep a record of a body refused for its size. */
-static void
-record_too_big(struct http_server *srv, struct MHD_Connection *c,
-	       const char *reason)
-{
-	char peer[INET6_ADDRSTRLEN], ua[HTTP_HEADER_VALUE_MAX];
-	struct verdict v;
-	struct origin o;
-
-	memset(&v, 0, sizeof(v));
-	request_origin(srv, c, &o, peer, sizeof(peer), ua, sizeof(ua));
-	/* Kept or not (the store busy), the answer is the same 413. */
-	ingest_reject(srv->in, "", 0, &o, ERR_TOO_BIG, reason, verdict_cb, &v);
-}
-
-/* The whole body is in: through the pipeline, and answer. */
-static enum MHD_Result
-finish(struct http_server *srv, struct MHD_Connection *c,
-       struct request *rq)
-{
-	char peer[INET6_ADDRSTRLEN], ua[HTTP_HEADER_VALUE_MAX];
-	struct pipeline_config cfg;
-	struct verdict v;
-	struct origin o;
-	struct error err;
-	struct buf layer;
-	const char *bytes = rq->body.data ? rq->body.data : "";
-	size_t len = rq->body.len;
-	enum MHD_Result ret;
-
-	memset(&v, 0, sizeof(v));
-	error_clear(&err);
-	request_origin(srv, c, &o, peer, sizeof(peer), ua, sizeof(ua));
-	metrics_count_bytes(metrics_source_of(o.source), rq->seen);
-	ingest_get_config(srv->in, &cfg);
-	buf_init(&layer, cfg.limits.inflated_max);
-	/*
-	 * Content-Encoding is a layer of transport: take it off once, so
-	 * that a gzip report sent gzip-encoded is a gzip report again.
-	 */
-	if (rq->gzip_encoded && decode_sniff(bytes, len) == PAYLOAD_GZIP) {
-		const char *inner;
-		size_t innerlen;
-
-		if (decode_payload(bytes, len, &cfg.limits, &layer, &inner,
-		    &innerlen, &err) < 0) {
-			error_prefix(&err, "Content-Encoding gzip");
-			ingest_reject(srv->in, bytes, err.kind == ERR_TOO_BIG ?
-			    0 : len, &o, err.kind, err.msg, verdict_cb, &v);
-			ret = answer_verdict(srv, c, &v, 413);
-			buf_release(&layer);
-			return ret;
-		}
-		bytes = inner;
-		len = innerlen;
-	}
-	ingest_submit(srv->in, bytes, len, INPUT_REPORT, &o, verdict_cb, &v);
-	buf_release(&layer);
-	return answer_verdict(srv, c, &v, 413);
-}
-
-/* Does the header value hold word, in any case? */
-static int
-has_word(const char *v, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (; *v; v++)
-		if (strncasecmp(v, word, n) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-type_acceptable(const char *ct)
-{
-	size_t n, i;
-
-	if (ct == NULL)
-		return 1;
-	ct += strspn(ct, " \t");
-	n = strcspn(ct, "; \t");
-	if (n == 0)
-		return 1;
-	for (i = 0; i < sizeof(report_types) / sizeof(report_types[0]); i++)
-		if (strlen(report_types[i]) == n &&
-		    strncasecmp(ct, report_types[i], n) == 0)
-			return 1;
-	return 0;
-}
-
-/*
  * The first call of a request: headers only. Everything that can be
- * refused before the body is refused here, so a sender that asked
- * "Expect: 100-continue" never sends the body in vain.
+ * refused before the body is refused here (http_ingest_begin), so a
+ * sender that asked "Expect: 100-continue" never sends the body in vain.
  */
 static enum MHD_Result
 begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
       const char *method, struct request *rq)
 {
-	const char *ct, *ce, *cl, *te;
-	char reason[ERROR_MSG_MAX];
-	unsigned long long n;
 	struct pipeline_config cfg;
-	char *end;
-	int path_ok;
+	struct request_view rv;
+	struct http_answer a;
+	char *path;
+	int rc;
 
+	request_fill(srv, c, url, method, &rv);
 	pthread_mutex_lock(&srv->lock);
-	path_ok = strcmp(url, srv->live.ingest_path) == 0;
+	path = strdup(srv->live.ingest_path);
 	pthread_mutex_unlock(&srv->lock);
+	if (path == NULL)
+		return MHD_NO;
+	rv.req.ingest_path = path;
 	rq->answered = 1;
-	if (!path_ok)
-		return answer(srv, c, 404, "not-found", "no such path; reports "
-		    "are posted to the path given in the domain's TLSRPT "
-		    "record", NULL);
-	if (strcmp(method, "POST") != 0)
-		return answer(srv, c, 405, "method-not-allowed", "reports are "
-		    "sent with POST", NULL);
-	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!type_acceptable(ct))
-		return answer(srv, c, 415, "unsupported-media-type", "a report "
-		    "is application/tlsrpt+gzip or application/tlsrpt+json "
-		    "(RFC 8460 section 5.4)", NULL);
-	ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_ENCODING);
-	if (ce != NULL && (strcasecmp(ce, "gzip") == 0 ||
-	    strcasecmp(ce, "x-gzip") == 0))
-		rq->gzip_encoded = 1;
-	else if (ce != NULL && ce[0] != '\0' &&
-	    strcasecmp(ce, "identity") != 0)
-		return answer(srv, c, 415, "unsupported-media-type", "only "
-		    "Content-Encoding gzip is understood", NULL);
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	if (cl == NULL && (te == NULL || !has_word(te, "chunked")))
-		return answer(srv, c, 411, "length-required", "a "
-		    "Content-Length (or a chunked body) is needed", NULL);
+	rc = http_ingest_begin(srv->in, &rv.req, &a);
+	free(path);
+	if (rc < 0)
+		return send_answer(srv, c, &a);
 	ingest_get_config(srv->in, &cfg);
-	if (cl != NULL) {
-		errno = 0;
-		n = strtoull(cl, &end, 10);
-		if (errno == 0 && end != cl && n > cfg.payload_max) {
-			snprintf(reason, sizeof(reason), "body of %llu bytes "
-			    "over the limit of %zu bytes", n, cfg.payload_max);
-			record_too_big(srv, c, reason);
-			return answer(srv, c, 413, "rejected", reason, NULL);
-		}
-	}
 	buf_init(&rq->body, cfg.payload_max);
 	rq->answered = 0;
 	return MHD_YES;
@@ -594,6 +222,8 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	struct http_server *srv = cls;
 	struct request *rq = *con_cls;
 	char reason[ERROR_MSG_MAX];
+	struct request_view rv;
+	struct http_answer a;
 	struct error err;
 
 	(void)version;
@@ -627,24 +257,30 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		buf_release(&rq->body);
 		rq->failed = err.kind == ERR_TOO_BIG ? 413 : 503;
 		if (rq->failed == 413) {
-			snprintf(reason, sizeof(reason), "body over the limit "
-			    "of %zu bytes", rq->body.cap);
-			record_too_big(srv, c, reason);
+			request_fill(srv, c, url, method, &rv);
+			http_ingest_record_too_big(srv->in, &rv.req,
+			    rq->body.cap);
 		}
 		return MHD_YES;
 	}
 	if (rq->answered)
 		return MHD_YES;
 	rq->answered = 1;
+	request_fill(srv, c, url, method, &rv);
 	if (rq->failed == 413) {
 		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
 		    "limit of %zu bytes", rq->seen, rq->body.cap);
-		return answer(srv, c, 413, "rejected", reason, NULL);
+		http_answer_set(&a, &rv.req, 413, "rejected", reason);
+	} else if (rq->failed) {
+		http_answer_set(&a, &rv.req, 503, "deferred", "out of memory; "
+		    "try again later");
+	} else {
+		/* The whole body is in: through the pipeline. */
+		rv.req.body = rq->body.data;
+		rv.req.body_len = rq->body.len;
+		http_ingest_finish(srv->in, &rv.req, &a);
 	}
-	if (rq->failed)
-		return answer(srv, c, 503, "deferred", "out of memory; try "
-		    "again later", NULL);
-	return finish(srv, c, rq);
+	return send_answer(srv, c, &a);
 }
 
 static void

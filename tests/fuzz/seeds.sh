@@ -8,6 +8,7 @@ fuzz_seeds() {
 	fuzz-mail)	echo fixtures/mail fixtures/mail-bad ;;
 	fuzz-filename)	echo fixtures/fuzz/filename ;;
 	fuzz-config)	echo fixtures/fuzz/config ;;
+	fuzz-http)	echo fixtures/fuzz/http ;;
 	fuzz-pipeline)	echo fixtures/reports fixtures/mail fixtures/mail-bad ;;
 	esac
 	r=fixtures/fuzz/regressions/${1#fuzz-}

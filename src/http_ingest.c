@@ -1,0 +1,491 @@
+/* http_ingest: see include/http_ingest.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "decode.h"
+#include "http_ingest.h"
+#include "metrics.h"
+#include "banned.h"
+
+/* What the pipeline said about the one report of a body. */
+struct verdict {
+	enum outcome outcome;
+	enum error_kind error;
+	int called;
+	char reason[ERROR_MSG_MAX];
+	char org[128];
+	char report_id[128];
+	char domain[256];
+};
+
+/* Where a request came from; the strings are in the struct. */
+struct origin_buf {
+	struct origin o;
+	char peer[INET6_ADDRSTRLEN];
+	char ua[HTTP_HEADER_VALUE_MAX];
+};
+
+/* Media types a report may come as; the part before any ';'. */
+static const char *const report_types[] = {
+	"application/tlsrpt+gzip", "application/tlsrpt+json",
+	"application/gzip", "application/x-gzip", "application/json",
+	"application/octet-stream",
+};
+
+static void
+copy_str(char *dst, size_t len, const char *src)
+{
+	int n = snprintf(dst, len, "%s", src ? src : "");
+
+	if (n < 0)
+		dst[0] = '\0';	/* cut is fine: these are for messages */
+}
+
+/* Parse "a.b.c.d", "v6", "a.b.c.d/n" or "v6/n". */
+static int
+proxy_parse(const char *s, size_t len, struct http_proxy *p)
+{
+	char text[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long bits;
+
+	if (len == 0 || len >= sizeof(text))
+		return -1;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	memset(p, 0, sizeof(*p));
+	if ((slash = strchr(text, '/')) != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, text, p->addr) == 1) {
+		p->family = AF_INET;
+		p->bits = 32;
+	} else if (inet_pton(AF_INET6, text, p->addr) == 1) {
+		p->family = AF_INET6;
+		p->bits = 128;
+	} else {
+		return -1;
+	}
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtoul(slash + 1, &end, 10);
+		if (errno != 0 || end == slash + 1 || *end != '\0' ||
+		    bits > p->bits)
+			return -1;
+		p->bits = (unsigned)bits;
+	}
+	return 0;
+}
+
+int
+http_proxies_parse(const char *list, struct http_proxies *out,
+		   struct error *err)
+{
+	const char *p = list ? list : "";
+	size_t n;
+
+	out->n = 0;
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, ", \t");
+		if (out->n == HTTP_PROXIES_MAX)
+			return error_set(err, ERR_INPUT, "trusted-proxies: "
+			    "more than %d entries", HTTP_PROXIES_MAX);
+		if (proxy_parse(p, n, &out->list[out->n]) < 0)
+			return error_set(err, ERR_INPUT, "trusted-proxies: "
+			    "\"%.*s\" is not an address or address/bits",
+			    (int)(n > 64 ? 64 : n), p);
+		out->n++;
+		p += n;
+	}
+}
+
+/* Is the text address ip inside one of the proxies? */
+static int
+proxy_trusted(const struct http_proxies *ps, const char *ip)
+{
+	unsigned char a[16];
+	size_t i;
+	unsigned full, rest;
+	int family;
+
+	if (ps == NULL)
+		return 0;
+	if (inet_pton(AF_INET, ip, a) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		family = AF_INET6;
+	else
+		return 0;
+	for (i = 0; i < ps->n; i++) {
+		const struct http_proxy *p = &ps->list[i];
+
+		if (p->family != family)
+			continue;
+		full = p->bits / 8;
+		rest = p->bits % 8;
+		if (memcmp(a, p->addr, full) != 0)
+			continue;
+		if (rest && ((a[full] ^ p->addr[full]) &
+		    (unsigned char)(0xff << (8 - rest))))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The sender's address: the peer, or, when the peer is a trusted proxy,
+ * the right-most X-Forwarded-For entry that is not a trusted proxy.
+ */
+static void
+client_address(const struct http_request *req, char *out, size_t len)
+{
+	char entry[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
+	const char *xff = req->forwarded_for, *end, *start;
+	size_t n;
+	int trusted;
+
+	copy_str(out, len, req->peer);
+	if (xff == NULL || out[0] == '\0')
+		return;
+	trusted = proxy_trusted(req->proxies, out);
+	end = xff + strlen(xff);
+	while (trusted && end > xff) {
+		start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		n = (size_t)(end - start);
+		end = start > xff ? start - 1 : xff;
+		while (n > 0 && (*start == ' ' || *start == '\t')) {
+			start++;
+			n--;
+		}
+		while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof(entry))
+			return;
+		memcpy(entry, start, n);
+		entry[n] = '\0';
+		if (ip_canonical(entry, canon, sizeof(canon)) < 0)
+			return;	/* garbage: keep the proxy's address */
+		copy_str(out, len, canon);
+		trusted = proxy_trusted(req->proxies, canon);
+	}
+}
+
+static void
+request_origin(const struct http_request *req, struct origin_buf *ob)
+{
+	client_address(req, ob->peer, sizeof(ob->peer));
+	copy_str(ob->ua, sizeof(ob->ua), req->user_agent);
+	memset(&ob->o, 0, sizeof(ob->o));
+	ob->o.source = req->tls ? "https" : "http";
+	ob->o.peer = ob->peer[0] ? ob->peer : NULL;
+	ob->o.user_agent = req->user_agent != NULL ? ob->ua : NULL;
+}
+
+static int
+wants_json(const struct http_request *req)
+{
+	return req->accept != NULL &&
+	    strstr(req->accept, "application/json") != NULL;
+}
+
+/*
+ * An answer: "STATUS OUTCOME: detail" as text, or {"status", "outcome",
+ * "detail", ...} as JSON, with the report's identity when v has one.
+ */
+static void
+answer(struct http_answer *out, const struct http_request *req,
+       unsigned status, const char *outcome, const char *detail,
+       const struct verdict *v)
+{
+	char text[ERROR_MSG_MAX + 128];
+	json_t *o;
+	char *s;
+
+	metrics_count_status(status);
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->body, HTTP_ANSWER_MAX);
+	out->status = status;
+	if (status == 405)
+		out->allow = "POST";
+	else if (status == 503)
+		out->retry_after = HTTP_RETRY_AFTER;
+	if (wants_json(req)) {
+		o = json_pack("{s:i, s:s, s:s}", "status", (int)status,
+		    "outcome", outcome, "detail", detail);
+		if (o != NULL && v != NULL && v->report_id[0]) {
+			json_object_set_new(o, "organization_name",
+			    json_string(v->org));
+			json_object_set_new(o, "report_id",
+			    json_string(v->report_id));
+			json_object_set_new(o, "policy_domain",
+			    json_string(v->domain));
+		}
+		s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (s != NULL && buf_puts(&out->body, s, NULL) == 0) {
+			free(s);
+			out->content_type = "application/json";
+			return;
+		}
+		free(s);
+		buf_release(&out->body);
+	}
+	if (snprintf(text, sizeof(text), "%u %s: %s\n", status, outcome,
+	    detail) < 0)
+		text[0] = '\0';
+	out->content_type = "text/plain; charset=utf-8";
+	buf_puts(&out->body, text, NULL);	/* empty when out of memory */
+}
+
+void
+http_answer_set(struct http_answer *out, const struct http_request *req,
+		unsigned status, const char *outcome, const char *detail)
+{
+	answer(out, req, status, outcome, detail, NULL);
+}
+
+void
+http_answer_release(struct http_answer *out)
+{
+	buf_release(&out->body);
+}
+
+static void
+verdict_cb(const struct result *res, void *arg)
+{
+	struct verdict *v = arg;
+
+	v->called = 1;
+	v->outcome = res->outcome;
+	v->error = res->error;
+	copy_str(v->reason, sizeof(v->reason), res->reason);
+	if (res->report != NULL) {
+		copy_str(v->org, sizeof(v->org), res->report->org_name);
+		copy_str(v->report_id, sizeof(v->report_id),
+		    res->report->report_id);
+		copy_str(v->domain, sizeof(v->domain),
+		    report_domain(res->report));
+	}
+}
+
+static void
+answer_verdict(struct http_answer *out, const struct http_request *req,
+	       const struct verdict *v)
+{
+	char detail[ERROR_MSG_MAX + 512];
+
+	if (!v->called) {
+		answer(out, req, 503, "deferred", "out of memory; try again "
+		    "later", NULL);
+		return;
+	}
+	switch (v->outcome) {
+	case OUTCOME_ACCEPTED:
+	case OUTCOME_DUPLICATE:
+		if (snprintf(detail, sizeof(detail), "report %s from %s for "
+		    "%s%s", v->report_id[0] ? v->report_id : "(no id)",
+		    v->org[0] ? v->org : "(no organization)",
+		    v->domain[0] ? v->domain : "(no policy domain)",
+		    v->outcome == OUTCOME_DUPLICATE ?
+		    " was received before" : " stored") < 0)
+			detail[0] = '\0';
+		answer(out, req, v->outcome == OUTCOME_ACCEPTED ? 201 : 200,
+		    outcome_name(v->outcome), detail, v);
+		return;
+	case OUTCOME_REJECTED:
+	case OUTCOME_NOT_A_REPORT:
+		answer(out, req, v->error == ERR_TOO_BIG ? 413 : 400,
+		    "rejected", v->reason, v);
+		return;
+	case OUTCOME_DEFERRED:
+		break;
+	}
+	answer(out, req, 503, "deferred", "the store cannot take the report "
+	    "now; try again later", NULL);
+}
+
+/* Keep a record of a body refused for its size. */
+static void
+record_too_big(struct ingest *in, const struct http_request *req,
+	       const char *reason)
+{
+	struct origin_buf ob;
+	struct verdict v;
+
+	memset(&v, 0, sizeof(v));
+	request_origin(req, &ob);
+	/* Kept or not (the store busy), the answer is the same 413. */
+	ingest_reject(in, "", 0, &ob.o, ERR_TOO_BIG, reason, verdict_cb, &v);
+}
+
+void
+http_ingest_record_too_big(struct ingest *in, const struct http_request *req,
+			   size_t cap)
+{
+	char reason[ERROR_MSG_MAX];
+
+	snprintf(reason, sizeof(reason), "body over the limit of %zu bytes",
+	    cap);
+	record_too_big(in, req, reason);
+}
+
+void
+http_ingest_finish(struct ingest *in, const struct http_request *req,
+		   struct http_answer *out)
+{
+	struct pipeline_config cfg;
+	struct origin_buf ob;
+	struct verdict v;
+	struct error err;
+	struct buf layer;
+	const char *bytes = req->body ? req->body : "";
+	size_t len = req->body_len;
+
+	memset(&v, 0, sizeof(v));
+	error_clear(&err);
+	request_origin(req, &ob);
+	metrics_count_bytes(metrics_source_of(ob.o.source), len);
+	ingest_get_config(in, &cfg);
+	buf_init(&layer, cfg.limits.inflated_max);
+	/*
+	 * Content-Encoding is a layer of transport: take it off once, so
+	 * that a gzip report sent gzip-encoded is a gzip report again.
+	 */
+	if (req->content_encoding != NULL &&
+	    (strcasecmp(req->content_encoding, "gzip") == 0 ||
+	    strcasecmp(req->content_encoding, "x-gzip") == 0) &&
+	    decode_sniff(bytes, len) == PAYLOAD_GZIP) {
+		const char *inner;
+		size_t innerlen;
+
+		if (decode_payload(bytes, len, &cfg.limits, &layer, &inner,
+		    &innerlen, &err) < 0) {
+			error_prefix(&err, "Content-Encoding gzip");
+			ingest_reject(in, bytes, err.kind == ERR_TOO_BIG ?
+			    0 : len, &ob.o, err.kind, err.msg, verdict_cb, &v);
+			answer_verdict(out, req, &v);
+			buf_release(&layer);
+			return;
+		}
+		bytes = inner;
+		len = innerlen;
+	}
+	ingest_submit(in, bytes, len, INPUT_REPORT, &ob.o, verdict_cb, &v);
+	buf_release(&layer);
+	answer_verdict(out, req, &v);
+}
+
+/* Does the header value hold word, in any case? */
+static int
+has_word(const char *v, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *v; v++)
+		if (strncasecmp(v, word, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+type_acceptable(const char *ct)
+{
+	size_t n, i;
+
+	if (ct == NULL)
+		return 1;
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, "; \t");
+	if (n == 0)
+		return 1;
+	for (i = 0; i < sizeof(report_types) / sizeof(report_types[0]); i++)
+		if (strlen(report_types[i]) == n &&
+		    strncasecmp(ct, report_types[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+http_ingest_begin(struct ingest *in, const struct http_request *req,
+		  struct http_answer *out)
+{
+	const char *ce = req->content_encoding, *cl = req->content_length;
+	const char *te = req->transfer_encoding;
+	char reason[ERROR_MSG_MAX];
+	struct pipeline_config cfg;
+	unsigned long long n;
+	char *end;
+
+	if (req->path == NULL || req->ingest_path == NULL ||
+	    strcmp(req->path, req->ingest_path) != 0) {
+		answer(out, req, 404, "not-found", "no such path; reports are "
+		    "posted to the path given in the domain's TLSRPT record",
+		    NULL);
+		return -1;
+	}
+	if (req->method == NULL || strcmp(req->method, "POST") != 0) {
+		answer(out, req, 405, "method-not-allowed", "reports are sent "
+		    "with POST", NULL);
+		return -1;
+	}
+	if (!type_acceptable(req->content_type)) {
+		answer(out, req, 415, "unsupported-media-type", "a report is "
+		    "application/tlsrpt+gzip or application/tlsrpt+json "
+		    "(RFC 8460 section 5.4)", NULL);
+		return -1;
+	}
+	if (ce != NULL && ce[0] != '\0' && strcasecmp(ce, "gzip") != 0 &&
+	    strcasecmp(ce, "x-gzip") != 0 && strcasecmp(ce, "identity") != 0) {
+		answer(out, req, 415, "unsupported-media-type", "only "
+		    "Content-Encoding gzip is understood", NULL);
+		return -1;
+	}
+	if (cl == NULL && (te == NULL || !has_word(te, "chunked"))) {
+		answer(out, req, 411, "length-required", "a Content-Length "
+		    "(or a chunked body) is needed", NULL);
+		return -1;
+	}
+	ingest_get_config(in, &cfg);
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno == 0 && end != cl && n > cfg.payload_max) {
+			snprintf(reason, sizeof(reason), "body of %llu bytes "
+			    "over the limit of %zu bytes", n, cfg.payload_max);
+			record_too_big(in, req, reason);
+			answer(out, req, 413, "rejected", reason, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+http_ingest_answer(struct ingest *in, const struct http_request *req,
+		   struct http_answer *out)
+{
+	struct pipeline_config cfg;
+	char reason[ERROR_MSG_MAX];
+
+	if (http_ingest_begin(in, req, out) < 0)
+		return;
+	ingest_get_config(in, &cfg);
+	if (req->body_len > cfg.payload_max) {
+		http_ingest_record_too_big(in, req, cfg.payload_max);
+		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
+		    "limit of %zu bytes", req->body_len, cfg.payload_max);
+		answer(out, req, 413, "rejected", reason, NULL);
+		return;
+	}
+	http_ingest_finish(in, req, out);
+}
