@@ -18,8 +18,8 @@ SHAREDIR ?= $(PREFIX)/share/tlsrptd
 DESTDIR ?=
 O ?= build
 
-PKGS = zlib jansson libmicrohttpd sqlite3 gmime-3.0 gnutls gnutls-dane libunbound \
-       libcurl
+PKGS = zlib jansson libmicrohttpd sqlite3 libpq gmime-3.0 gnutls gnutls-dane \
+       libunbound libcurl
 PKG_CONFIG ?= pkg-config
 
 CC ?= cc
@@ -120,7 +120,7 @@ run: deps all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(SHAREDIR)/schema/sqlite
+	  $(DESTDIR)$(SHAREDIR)/schema/sqlite $(DESTDIR)$(SHAREDIR)/schema/postgresql
 	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(O)/tlsrpt-check \
 	  $(DESTDIR)$(BINDIR)/
 	install -m 755 $(O)/tlsrptd $(DESTDIR)$(SBINDIR)/
@@ -128,6 +128,7 @@ install: all
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 schema/sqlite/*.sql $(DESTDIR)$(SHAREDIR)/schema/sqlite/
+	install -m 644 schema/postgresql/*.sql $(DESTDIR)$(SHAREDIR)/schema/postgresql/
 
 clean:
 	rm -rf build build-san

@@ -3,7 +3,8 @@
  * read for the readiness analysis (analyse.h) in two indexed queries: the
  * policy rows of the domain whose report ends inside the window, and
  * their failure details. Nothing is summed here; analyse.c decides what
- * adds up and what does not.
+ * adds up and what does not. Each backend answers the queries itself
+ * (store_backend.h), with the same rows in the same order.
  */
 #ifndef TLSRPT_EVIDENCE_H
 #define TLSRPT_EVIDENCE_H
@@ -22,6 +23,7 @@ struct evidence_failure {
 
 /* One policy of one report, with the report's reporter and range. */
 struct evidence_policy {
+	int64_t id;		/* the policy's row in the store */
 	int64_t report;		/* the report's row: same report, same id */
 	char *reporter;		/* organization-name */
 	int64_t start, end;	/* the report's range, Unix seconds */
@@ -39,7 +41,8 @@ struct evidence {
 	char *domain;
 	int64_t from, to;	/* reports with from < end <= to */
 	struct evidence_policy *policies;	/* by report, then position */
-	size_t n;
+	size_t n, alloc;
+	size_t next;		/* the backend's walk pairing failures */
 };
 
 /*

@@ -87,4 +87,24 @@ int store_batch_begin(struct store *st, struct error *err);
 int store_batch_commit(struct store *st, struct error *err);
 void store_batch_rollback(struct store *st);
 
+/*
+ * Copy every payload of src (raw, with its origin, outcome and reason)
+ * and the reports they name, with their policies and failure details,
+ * into dst, in src's order, a transaction per STORE_COPY_BATCH rows.
+ * Idempotent: a row copied before is not copied again, and a report
+ * dst already holds is not stored twice. Today from SQLite into
+ * PostgreSQL only (ERR_INPUT otherwise). When it fails, what the
+ * committed batches copied stays, and a new run goes on from there.
+ */
+#define STORE_COPY_BATCH 256
+
+struct store_copy_counts {
+	size_t seen;		/* rows of src read */
+	size_t copied;		/* rows new in dst, committed */
+	size_t pending;		/* copied in the open batch */
+};
+
+int store_copy(struct store *dst, struct store *src,
+	       struct store_copy_counts *counts, struct error *err);
+
 #endif

@@ -1,13 +1,24 @@
 /*
  * store_backend: what a storage backend implements for store.c. Only
- * store.c and the backends include this; the rest of the code sees
- * store.h. The common work (compressing the raw payload, stamping the
- * time) is done once in store.c and handed down as a struct store_payload.
+ * store.c, the read modules (evidence.c, store_read.c) and the backends
+ * include this; the rest of the code sees store.h. The common work
+ * (compressing the raw payload, stamping the time) is done once in store.c
+ * and handed down as a struct store_payload.
+ *
+ * Every backend answers the same questions with the same rows, in the
+ * same order, so that the analysis built on them is identical whichever
+ * backend holds the reports. The caller of every op holds whatever lock
+ * serialises the store's use (store.c's writer, or store_lock()).
  */
 #ifndef TLSRPT_STORE_BACKEND_H
 #define TLSRPT_STORE_BACKEND_H
 
+#include <stdint.h>
+
+#include "evidence.h"
 #include "store.h"
+
+struct buf;
 
 struct store_payload {
 	const struct origin *origin;
@@ -17,6 +28,68 @@ struct store_payload {
 	size_t len;
 	size_t size;		/* bytes as received */
 };
+
+/*
+ * Rows as a store holds them, for store_copy(): one payload with its
+ * outcome, and the report it names with the report's policies and their
+ * failure details, column for column. Strings may be NULL where the
+ * column may be.
+ */
+struct store_row_failure {
+	const char *result_type;
+	const char *sending_mta_ip, *receiving_ip, *receiving_mx_hostname;
+	const char *receiving_mx_helo, *additional_info, *failure_reason_code;
+	int64_t failed_sessions;
+};
+
+struct store_row_policy {
+	int64_t idx;
+	const char *policy_type, *policy_domain, *policy_string, *policy_set;
+	const char *mode, *mx_patterns, *mx_host;
+	int has_max_age;
+	int64_t max_age, successful, failed;
+	struct store_row_failure *failures;
+	size_t nfailures;
+};
+
+struct store_row_report {
+	const char *organization_name, *report_id, *contact_info;
+	int64_t start_time, end_time, received_at;
+	struct store_row_policy *policies;
+	size_t npolicies;
+};
+
+struct store_row {
+	int64_t id;			/* the payload's row in its store */
+	struct store_payload payload;	/* its time and origin as kept */
+	const char *outcome;		/* accepted, duplicate, rejected */
+	const char *reason;
+	const struct store_row_report *report;	/* NULL: none named */
+};
+
+/* Called by a backend's export for each row; nonzero stops the walk. */
+typedef int (*store_row_cb)(const struct store_row *row, void *arg,
+			    struct error *err);
+
+/* One row of store_read_domains(). */
+struct store_domain_row {
+	const char *domain;
+	int64_t reports, first_seen, last_seen;
+};
+
+/* The totals of store_read_domain_counts(). */
+struct store_domain_totals {
+	int64_t reports, days, reporters, first_seen, last_seen;
+};
+
+/* One policy type of store_read_domain_counts(). */
+struct store_type_row {
+	const char *policy_type;
+	int64_t reports, successful, failed;
+};
+
+typedef int (*store_domain_cb)(const struct store_domain_row *row, void *arg);
+typedef int (*store_type_cb)(const struct store_type_row *row, void *arg);
 
 struct store_ops {
 	const char *name;
@@ -30,17 +103,69 @@ struct store_ops {
 	int (*batch_begin)(void *be, struct error *err);
 	int (*batch_commit)(void *be, struct error *err);
 	void (*batch_rollback)(void *be);
+
+	/*
+	 * The read side. evidence: fill ev (domain, from and to set) with
+	 * evidence_add_policy() and evidence_add_failure(): the policies
+	 * of the domain whose report ends in (from, to], by report row then
+	 * position, then their failures by policy row then failure row.
+	 * domains: every policy domain but the empty one, sorted (the
+	 * caller frees). read_domains: one row per domain, sorted.
+	 * read_totals: *found 0 when no report names the domain.
+	 * read_types: one row per policy type of the domain, sorted.
+	 */
+	int (*evidence)(void *be, struct evidence *ev, struct error *err);
+	int (*domains)(void *be, char ***domains, size_t *n,
+		       struct error *err);
+	int (*read_domains)(void *be, store_domain_cb cb, void *arg,
+			    struct error *err);
+	int (*read_totals)(void *be, const char *domain,
+			   struct store_domain_totals *t, int *found,
+			   struct error *err);
+	int (*read_types)(void *be, const char *domain, store_type_cb cb,
+			  void *arg, struct error *err);
+
+	/*
+	 * Copying between stores (store_copy()): export walks every
+	 * payload in row order; copy_put stores one row, or nothing when
+	 * that row was copied before (*copied 0). NULL when the backend
+	 * cannot be a source, or a destination.
+	 */
+	int (*export)(void *be, store_row_cb cb, void *arg,
+		      struct error *err);
+	int (*copy_put)(void *be, const struct store_row *row, int *copied,
+			struct error *err);
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+/* The backend's private handle of an open store, and its ops. */
+void *store_backend_handle(struct store *st);
+const struct store_ops *store_backend_ops(struct store *st);
 
 /*
- * For the read modules (store_read.c): the backend's private handle of an
- * open store, and, for the SQLite backend, its connection. The caller
- * holds whatever lock serialises the store's use.
+ * For the backends' evidence op (evidence.c): append a policy row (id is
+ * its row in the store, patterns the mx_patterns JSON array text, or
+ * NULL), and a failure of the policy of row id. Strings are copied.
  */
-struct sqlite3;
-void *store_backend_handle(struct store *st);
-struct sqlite3 *store_sqlite_db(void *be);
+int evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
+			const char *reporter, int64_t start, int64_t end,
+			const char *type, const char *policy_set,
+			const char *mode, const char *patterns,
+			int64_t successful, int64_t failed,
+			struct error *err);
+int evidence_add_failure(struct evidence *ev, int64_t policy,
+			 const char *result_type, const char *mx,
+			 int64_t sessions, struct error *err);
+
+/*
+ * For the backends: a JSON array of strings, compact, as
+ * json_dumps(JSON_COMPACT) writes it; and a policy's lines as a set
+ * (sorted, repeated lines once, newline-joined). store_sqlite.c.
+ */
+char *store_json_strings(const char *const *v, size_t n);
+int store_policy_set(const struct report_policy *p, struct buf *out,
+		     struct error *err);
 
 #endif

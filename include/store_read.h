@@ -4,8 +4,8 @@
  * readiness verdict; these are plain counts.
  *
  * The store handle is not thread-safe: callers hold the lock that
- * serialises its use (ingest_lock in the daemon). Only the SQLite backend
- * answers; another backend fails with ERR_INTERNAL.
+ * serialises its use (ingest_lock in the daemon). Every backend answers
+ * (store_backend.h); failures that may pass are ERR_BUSY.
  */
 #ifndef TLSRPT_STORE_READ_H
 #define TLSRPT_STORE_READ_H

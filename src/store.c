@@ -52,17 +52,12 @@ store_open(const char *spec, struct error *err)
 		error_set(err, ERR_IO, "no database given");
 		return NULL;
 	}
-	if (is_postgresql(spec)) {
-		error_set(err, ERR_IO, "%s: this build has no PostgreSQL "
-		    "backend; use a SQLite file path", spec);
-		return NULL;
-	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	st->ops = &store_sqlite_ops;
+	st->ops = is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
 	st->be = st->ops->open(spec, err);
 	if (st->be == NULL) {
 		free(st);
@@ -95,6 +90,12 @@ void *
 store_backend_handle(struct store *st)
 {
 	return st->be;
+}
+
+const struct store_ops *
+store_backend_ops(struct store *st)
+{
+	return st->ops;
 }
 
 /*
@@ -154,7 +155,11 @@ put_one(struct store *st, struct put *pt)
 /*
  * Write a group taken from the queue. One put alone is its own
  * transaction (or a savepoint of the caller's batch); several share one,
- * and when its COMMIT fails none of them was stored.
+ * and when its COMMIT fails none of them was stored. A put of the group
+ * that failed on something that may pass is tried once more alone after
+ * the COMMIT: on a shared store (PostgreSQL) two nodes' groups taking the
+ * same reports in another order deadlock, and the put the server chose
+ * to undo then goes through, since it holds nothing another waits for.
  */
 static void
 write_group(struct store *st, struct put *group)
@@ -172,8 +177,15 @@ write_group(struct store *st, struct put *group)
 		goto failed;
 	for (pt = group; pt != NULL; pt = pt->next)
 		put_one(st, pt);
-	if (st->ops->batch_commit(st->be, &err) == 0)
+	if (st->ops->batch_commit(st->be, &err) == 0) {
+		for (pt = group; pt != NULL; pt = pt->next)
+			if (pt->rc < 0 && pt->err.kind == ERR_BUSY) {
+				error_clear(&pt->err);
+				pt->duplicate = 0;
+				put_one(st, pt);
+			}
 		return;
+	}
 failed:
 	for (pt = group; pt != NULL; pt = pt->next) {
 		if (pt->rc == 0)
@@ -295,4 +307,77 @@ store_batch_rollback(struct store *st)
 {
 	st->batch = 0;
 	st->ops->batch_rollback(st->be);
+}
+
+/* One row of the source, into the destination's open batch. */
+struct copy_run {
+	struct store *dst;
+	struct store_copy_counts *counts;
+	size_t inbatch;
+};
+
+static int
+copy_row(const struct store_row *row, void *arg, struct error *err)
+{
+	struct copy_run *cr = arg;
+	int copied = 0;
+
+	if (cr->inbatch == 0 && store_batch_begin(cr->dst, err) < 0)
+		return -1;
+	if (cr->dst->ops->copy_put(cr->dst->be, row, &copied, err) < 0) {
+		store_batch_rollback(cr->dst);
+		cr->inbatch = 0;
+		return -1;
+	}
+	cr->counts->seen++;
+	cr->counts->pending += copied;
+	if (++cr->inbatch < STORE_COPY_BATCH)
+		return 0;
+	cr->inbatch = 0;
+	if (store_batch_commit(cr->dst, err) < 0)
+		return -1;
+	cr->counts->copied += cr->counts->pending;
+	cr->counts->pending = 0;
+	return 0;
+}
+
+int
+store_copy(struct store *dst, struct store *src,
+	   struct store_copy_counts *counts, struct error *err)
+{
+	struct copy_run cr = { .dst = dst, .counts = counts };
+
+	memset(counts, 0, sizeof(*counts));
+	if (src->ops->export == NULL)
+		return error_set(err, ERR_INPUT, "cannot copy from a %s store",
+		    src->ops->name);
+	if (dst->ops->copy_put == NULL)
+		return error_set(err, ERR_INPUT, "cannot copy into a %s store",
+		    dst->ops->name);
+	if (src == dst || (strcmp(src->ops->name, dst->ops->name) == 0))
+		return error_set(err, ERR_INPUT, "copy from one %s store into "
+		    "another is not supported", dst->ops->name);
+	store_lock(src);
+	store_lock(dst);
+	if (src->ops->export(src->be, copy_row, &cr, err) < 0) {
+		if (cr.inbatch > 0)
+			store_batch_rollback(dst);
+		counts->pending = 0;
+		goto fail;
+	}
+	if (cr.inbatch > 0) {
+		if (store_batch_commit(dst, err) < 0) {
+			counts->pending = 0;
+			goto fail;
+		}
+		counts->copied += counts->pending;
+		counts->pending = 0;
+	}
+	store_unlock(dst);
+	store_unlock(src);
+	return 0;
+fail:
+	store_unlock(dst);
+	store_unlock(src);
+	return -1;
 }

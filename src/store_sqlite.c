@@ -15,7 +15,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "schema.h"
-#include "store_backend.h"
+#include "store_sqlite.h"
 #include "banned.h"
 
 enum {
@@ -56,12 +56,9 @@ struct sqlite_store {
 	sqlite3_stmt *st[ST_COUNT];
 };
 
-/* Map an SQLite failure to an error kind: what may pass is ERR_BUSY. */
-static int
-db_fail(struct sqlite_store *s, int rc, const char *what, struct error *err)
+static enum error_kind
+fail_kind(int rc)
 {
-	enum error_kind kind;
-
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -70,17 +67,27 @@ db_fail(struct sqlite_store *s, int rc, const char *what, struct error *err)
 	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PROTOCOL:
-		kind = ERR_BUSY;
-		break;
+		return ERR_BUSY;
 	case SQLITE_NOMEM:
-		kind = ERR_NOMEM;
-		break;
+		return ERR_NOMEM;
 	default:
-		kind = ERR_INTERNAL;
-		break;
+		return ERR_INTERNAL;
 	}
-	return error_set(err, kind, "%s: %s: %s", s->path, what,
+}
+
+/* Map an SQLite failure to an error kind: what may pass is ERR_BUSY. */
+static int
+db_fail(struct sqlite_store *s, int rc, const char *what, struct error *err)
+{
+	return error_set(err, fail_kind(rc), "%s: %s: %s", s->path, what,
 	    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+int
+store_sqlite_fail(sqlite3 *db, int rc, const char *what, struct error *err)
+{
+	return error_set(err, fail_kind(rc), "%s: %s", what,
+	    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
 static int
@@ -214,7 +221,7 @@ sqlite_close(void *be)
 	free(s);
 }
 
-struct sqlite3 *
+sqlite3 *
 store_sqlite_db(void *be)
 {
 	return ((struct sqlite_store *)be)->db;
@@ -284,8 +291,8 @@ cmp_str(const void *a, const void *b)
  * writes it (the same escapes) without building a tree; the caller frees
  * it. NULL when out of memory.
  */
-static char *
-json_strings(const char *const *v, size_t n)
+char *
+store_json_strings(const char *const *v, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
@@ -335,8 +342,9 @@ json_strings(const char *const *v, size_t n)
  * newlines. Two reporters saw the same policy when these are equal,
  * whatever order they quoted the lines in.
  */
-static int
-policy_set(const struct report_policy *p, struct buf *out, struct error *err)
+int
+store_policy_set(const struct report_policy *p, struct buf *out,
+		 struct error *err)
 {
 	const char **sorted;
 	size_t i;
@@ -374,14 +382,15 @@ insert_policy(struct sqlite_store *s, sqlite3_int64 report,
 	int rc = -1;
 
 	buf_init(&set, (size_t)-2);
-	strings = json_strings(p->strings, p->nstrings);
-	patterns = json_strings((const char *const *)p->sts.mx, p->sts.nmx);
-	hosts = json_strings(p->mx_hosts, p->nmx_hosts);
+	strings = store_json_strings(p->strings, p->nstrings);
+	patterns = store_json_strings((const char *const *)p->sts.mx,
+	    p->sts.nmx);
+	hosts = store_json_strings(p->mx_hosts, p->nmx_hosts);
 	if (strings == NULL || patterns == NULL || hosts == NULL) {
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (policy_set(p, &set, err) < 0)
+	if (store_policy_set(p, &set, err) < 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, report);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
@@ -594,4 +603,11 @@ const struct store_ops store_sqlite_ops = {
 	.batch_begin = sqlite_batch_begin,
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,
+	.evidence = store_sqlite_evidence,
+	.domains = store_sqlite_domains,
+	.read_domains = store_sqlite_read_domains,
+	.read_totals = store_sqlite_read_totals,
+	.read_types = store_sqlite_read_types,
+	.export = store_sqlite_export,
+	.copy_put = NULL,
 };

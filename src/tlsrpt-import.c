@@ -109,14 +109,20 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tlsrpt-import [--db PATH] [--config FILE] [--json] INPUT...\n"
+	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json] "
+	    "INPUT...\n"
+	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
 	    "INPUT is a .json or .json.gz report, a .eml message, a maildir\n"
 	    "(every message in new/ and cur/), a plain folder (every file in\n"
 	    "it), or - for one message or report on standard input.\n"
 	    "\n"
-	    "  --db PATH       the SQLite store (default tlsrpt.db)\n"
+	    "  --db PATH|URI   the store: a SQLite file (default tlsrpt.db)\n"
+	    "                  or a postgresql:// URI\n"
+	    "  --copy-from OLD.db  copy a SQLite store, payloads, quarantine\n"
+	    "                  and reports, into the --db store; a second\n"
+	    "                  run copies nothing twice\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
 	    "  --json          one JSON object per line instead of text\n"
 	    "  --help          this text\n"
@@ -127,6 +133,52 @@ usage(FILE *f)
 	    "Exit: 0 all accepted, duplicate or not-a-report; 65 any rejected\n"
 	    "(kept in quarantine); 66 an input cannot be opened; 75 the store\n"
 	    "is busy or unwritable (an MTA retries later); 64 usage.\n");
+}
+
+/*
+ * --copy-from: every row of the SQLite store at path into st, idempotent.
+ * Exit 0 when all was copied (or was there), 66 when the old store
+ * cannot be opened, 75 when the destination failed in a way that may
+ * pass (a new run goes on where this one stopped), 64 otherwise.
+ */
+static int
+copy_from(struct store *st, const char *path)
+{
+	struct store_copy_counts counts;
+	struct error err;
+	struct store *src;
+	struct stat sb;
+	int rc;
+
+	if (strncmp(path, "postgres", 8) == 0 || stat(path, &sb) < 0 ||
+	    !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "tlsrpt-import: %s: not a SQLite store to copy "
+		    "from\n", path);
+		return EX_NOINPUT;
+	}
+	if ((src = store_open(path, &err)) == NULL) {
+		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
+		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+	}
+	rc = store_copy(st, src, &counts, &err);
+	store_close(src);
+	if (rc == 0 || counts.seen > 0)
+		printf("copied\t%s\t%zu of %zu payloads new in the %s "
+		    "store\n", path, counts.copied, counts.seen,
+		    store_backend(st));
+	if (rc == 0)
+		return EX_OK;
+	fprintf(stderr, "tlsrpt-import: copying %s: %s\n", path, err.msg);
+	switch (err.kind) {
+	case ERR_BUSY:
+		return EX_TEMPFAIL;
+	case ERR_INPUT:
+		return EX_USAGE;
+	case ERR_IO:
+		return EX_NOINPUT;
+	default:
+		return EX_SOFTWARE;
+	}
 }
 
 static void
@@ -406,7 +458,12 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&wk->lock);
 	while (wk->next_task < wk->ntasks) {
-		free_stored(wk);
+		/* free_stored() lets the lock go: another worker may have
+		 * taken the last task meanwhile, so look again. */
+		if (wk->stored != NULL) {
+			free_stored(wk);
+			continue;
+		}
 		if (wk->next_task >= wk->next_store + WINDOW) {
 			pthread_cond_wait(&wk->changed, &wk->lock);
 			continue;
@@ -574,11 +631,12 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "copy-from", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *config_path = NULL;
+	const char *db = NULL, *config_path = NULL, *copy = NULL;
 	struct config cfg;
 	struct error err;
 	struct store *st;
@@ -598,6 +656,9 @@ main(int argc, char **argv)
 		case 'j':
 			rn.json = 1;
 			break;
+		case 'C':
+			copy = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -610,7 +671,12 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (copy != NULL && optind < argc) {
+		fprintf(stderr, "tlsrpt-import: --copy-from takes no "
+		    "INPUT; see tlsrpt-import --help\n");
+		return EX_USAGE;
+	}
+	if (copy == NULL && optind >= argc) {
 		fprintf(stderr, "tlsrpt-import: no INPUT given; see "
 		    "tlsrpt-import --help\n");
 		return EX_USAGE;
@@ -632,6 +698,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		config_release(&cfg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+	}
+	if (copy != NULL) {
+		int rc = copy_from(st, copy);
+
+		store_close(st);
+		config_release(&cfg);
+		return rc;
 	}
 	pipeline_init(&rn.pl, st, &cfg.pipeline);
 

@@ -74,7 +74,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tlsrptd [--config FILE] [--db PATH] [--listen ADDR:PORT]\n"
+	    "usage: tlsrptd [--config FILE] [--db PATH|URI] "
+	    "[--listen ADDR:PORT]\n"
 	    "               [--tls-cert FILE --tls-key FILE] "
 	    "[--api-listen ADDR:PORT]\n"
 	    "               [--maildir DIR] [--foreground] [-n]\n"
@@ -87,7 +88,8 @@ usage(FILE *f)
 	    "                       certificate made in var/tls/, the API on\n"
 	    "                       127.0.0.1:8080, the maildir " RUN_MAILDIR
 	    "\n"
-	    "  --db PATH            the SQLite store\n"
+	    "  --db PATH|URI        the store: a SQLite file, or a\n"
+	    "                       postgresql:// URI (several nodes)\n"
 	    "  --listen ADDR:PORT   where senders post (\"\" for none)\n"
 	    "  --tls-cert FILE      PEM certificate chain (with --tls-key);\n"
 	    "  --tls-key FILE       without them plain HTTP\n"

@@ -16,7 +16,7 @@
 #include "corpus.h"
 #include "report.h"
 #include "store.h"
-#include "store_backend.h"
+#include "store_sqlite.h"
 
 #define DAY 86400
 #define END_DAY 20500	/* 2026-02-16: the last day of the corpus */

@@ -6,6 +6,9 @@ datetimes without a time zone). The reports are written as files, imported
 with the real tlsrpt-import, and judged by the real tlsrpt-summary.
 
 usage: summary.py BUILD_DIR SCRATCH_DIR       prints ok / not ok lines
+
+TLSRPT_TEST_DB names another store (a postgresql:// URI of an empty
+database) to run the same scenarios on another backend.
 """
 import datetime as dt
 import json
@@ -15,7 +18,7 @@ import sys
 
 BIN, WORK = sys.argv[1], sys.argv[2]
 NOW = "2026-03-15T00:00:00Z"          # W: Mar 1..14, R: Mar 8..14
-DB = os.path.join(WORK, "scenarios.db")
+DB = os.environ.get("TLSRPT_TEST_DB") or os.path.join(WORK, "scenarios.db")
 REPORTS = os.path.join(WORK, "reports")
 os.makedirs(REPORTS, exist_ok=True)
 results = []

@@ -1,11 +1,21 @@
-/* Unit tests: store (SQLite backend): migrations, identity, quarantine. */
+/*
+ * Unit tests: store. The SQLite backend's files (migrations, WAL, the rows
+ * as written), then the shared suite, through the store's own interface
+ * only, on SQLite and, when TLSRPT_TEST_PG names an empty PostgreSQL
+ * database (tests/e2e/pg-store.sh), on PostgreSQL: identity, duplicates,
+ * quarantine, batches, the group commit of concurrent puts, the reads.
+ */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "evidence.h"
 #include "report.h"
 #include "store.h"
-#include "store_backend.h"
+#include "store_read.h"
 #include "tap.h"
 
 static const char json[] =
@@ -35,6 +45,192 @@ count(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return n;
+}
+
+/* The test report with another report-id. */
+static int
+parse_as(const char *id, struct report *r)
+{
+	char buf[sizeof(json) + 64];
+	const char *at = strstr(json, "\"r1\"");
+	struct error err;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%.*s\"%s\"%s", (int)(at - json),
+	    json, id, at + 4);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	return report_parse(buf, (size_t)n, r, &err);
+}
+
+#define THREADS 8
+#define PER_THREAD 25
+
+struct worker {
+	struct store *st;
+	int n, failed, fresh_shared;
+};
+
+/* Each thread puts its own reports and the one all of them share. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct origin o = { .source = "https", .peer = "192.0.2.1",
+	    .user_agent = "t-store \xff\xfe bytes" };
+	struct error err;
+	struct report r;
+	char id[32];
+	int i, dup;
+
+	for (i = 0; i <= PER_THREAD; i++) {
+		if (i == PER_THREAD)
+			snprintf(id, sizeof(id), "shared");
+		else
+			snprintf(id, sizeof(id), "t%d-%d", w->n, i);
+		if (parse_as(id, &r) < 0) {
+			w->failed++;
+			continue;
+		}
+		if (store_put_report(w->st, json, sizeof(json) - 1, &o, &r,
+		    &dup, &err) < 0)
+			w->failed++;
+		else if (i == PER_THREAD && !dup)
+			w->fresh_shared++;
+		report_release(&r);
+	}
+	return NULL;
+}
+
+static long long
+json_int(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void
+shared_suite(const char *spec, const char *backend)
+{
+	struct origin o = { .source = "file", .path = "r1.json" };
+	struct worker w[THREADS];
+	pthread_t th[THREADS];
+	struct evidence ev;
+	struct error err;
+	struct report r;
+	struct store *st;
+	json_t *counts, *doms, *pol;
+	char **names;
+	size_t n;
+	int dup = -1, i, fresh = 0, failed = 0;
+
+	printf("# shared suite on %s\n", backend);
+	st = store_open(spec, &err);
+	ok(st != NULL, "%s: store opened", backend);
+	if (st == NULL) {
+		printf("#   %s\n", err.msg);
+		return;
+	}
+	is_str(store_backend(st), backend, "%s: the backend", backend);
+	ok(parse_as("r1", &r) == 0, "%s: parse", backend);
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
+	    0 && dup == 0, "%s: first copy stored", backend);
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
+	    0 && dup == 1, "%s: second copy is a duplicate", backend);
+	report_release(&r);
+	ok(store_put_rejected(st, "{}", 2, &o, "policies: missing", &err) == 0,
+	    "%s: rejected payload kept", backend);
+
+	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
+	    counts != NULL, "%s: domain counts", backend);
+	is_int(json_int(counts, "reports"), 1, "%s: one report", backend);
+	is_int(json_int(counts, "reporters"), 1, "%s: one reporter", backend);
+	is_int(json_int(counts, "days"), 1, "%s: one day", backend);
+	pol = json_array_get(json_object_get(counts, "policies"), 0);
+	is_str(json_string_value(json_object_get(pol, "policy_type")), "sts",
+	    "%s: the sts policy", backend);
+	is_int(json_int(pol, "successful") * 10 + json_int(pol, "failed"),
+	    51, "%s: its sessions", backend);
+	json_decref(counts);
+	ok(store_read_domain_counts(st, "nothing.example", &counts, &err) ==
+	    0 && counts == NULL, "%s: no counts for an unknown domain",
+	    backend);
+
+	ok(evidence_load(st, "example.com", 0, 1900000000, &ev, &err) == 0,
+	    "%s: evidence", backend);
+	ok(ev.n == 1 && strcmp(ev.policies[0].policy_set, "mode: testing\n"
+	    "mx: a.example.com\nmx: b.example.com\nversion: STSv1") == 0 &&
+	    ev.policies[0].nmx == 2 && ev.policies[0].mode &&
+	    strcmp(ev.policies[0].mode, "testing") == 0 &&
+	    strcmp(ev.policies[0].reporter, "Example Mail") == 0,
+	    "%s: the policy as a sorted set, its mode and mx", backend);
+	ok(ev.n == 1 && ev.policies[0].nfailures == 1 &&
+	    strcmp(ev.policies[0].failures[0].result_type,
+	    "starttls-not-supported") == 0 &&
+	    strcmp(ev.policies[0].failures[0].mx, "a.example.com") == 0 &&
+	    ev.policies[0].failures[0].sessions == 1,
+	    "%s: its failure", backend);
+	evidence_release(&ev);
+	ok(evidence_load(st, "example.com", 1900000000, 1900000001, &ev,
+	    &err) == 0 && ev.n == 0, "%s: nothing outside the window",
+	    backend);
+	evidence_release(&ev);
+	ok(evidence_domains(st, &names, &n, &err) == 0 && n == 1 &&
+	    strcmp(names[0], "example.com") == 0, "%s: the domains", backend);
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+	ok(store_read_domains(st, &doms, &err) == 0 &&
+	    json_array_size(doms) == 1, "%s: the API's domains", backend);
+	json_decref(doms);
+
+	/* A batch rolled back leaves nothing; one committed keeps all. */
+	ok(parse_as("b1", &r) == 0, "%s: parse b1", backend);
+	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
+	    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0,
+	    "%s: put in a batch", backend);
+	store_batch_rollback(st);
+	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
+	    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0 &&
+	    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
+	    &err) == 0 && dup == 1 && store_batch_commit(st, &err) == 0,
+	    "%s: after a rollback the same report is new; the batch commits",
+	    backend);
+	report_release(&r);
+
+	/* Concurrent puts share transactions; the shared report once. */
+	for (i = 0; i < THREADS; i++) {
+		w[i].st = st;
+		w[i].n = i;
+		w[i].failed = w[i].fresh_shared = 0;
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += w[i].failed;
+		fresh += w[i].fresh_shared;
+	}
+	is_int(failed, 0, "%s: %d threads' puts all stored", backend,
+	    THREADS);
+	is_int(fresh, 1, "%s: the report all threads put is new once",
+	    backend);
+	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
+	    counts != NULL, "%s: counts after the threads", backend);
+	is_int(counts ? json_int(counts, "reports") : -1,
+	    2 + THREADS * PER_THREAD + 1, "%s: every report once", backend);
+	json_decref(counts);
+	store_close(st);
+
+	/* Reopening applies nothing twice and keeps everything. */
+	st = store_open(spec, &err);
+	ok(st != NULL, "%s: reopened", backend);
+	if (st == NULL)
+		return;
+	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
+	    counts != NULL && json_int(counts, "reports") ==
+	    2 + THREADS * PER_THREAD + 1, "%s: all there after reopening",
+	    backend);
+	json_decref(counts);
+	store_close(st);
 }
 
 int
@@ -114,8 +310,20 @@ main(void)
 	ok(st == NULL, "a file that is not a database: %s", err.msg);
 	store_close(st);
 
-	ok(store_open("postgresql://localhost/x", &err) == NULL &&
-	    err.kind == ERR_IO, "no PostgreSQL in this build: %s", err.msg);
+	/* PostgreSQL unreachable is a failure that may pass; a URI that
+	 * cannot be read is not. */
+	st = store_open("postgresql:///x?host=/nonexistent/tlsrpt-test",
+	    &err);
+	ok(st == NULL && err.kind == ERR_BUSY, "PostgreSQL not there: busy: "
+	    "%s", err.msg);
+	st = store_open("postgresql://host/x?nosuchoption=1", &err);
+	ok(st == NULL && err.kind == ERR_IO, "a bad URI: %s", err.msg);
+
+	snprintf(path, sizeof(path), "%s/shared.db", dir);
+	shared_suite(path, "sqlite");
+	if (getenv("TLSRPT_TEST_PG") != NULL)
+		shared_suite(getenv("TLSRPT_TEST_PG"), "postgresql");
+
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	ok(system(path) == 0, "clean up");
 	return tap_done();

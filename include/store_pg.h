@@ -1,0 +1,86 @@
+/*
+ * store_pg: what the two halves of the PostgreSQL backend share: the
+ * writer (store_pg.c: connection, migrations, puts, the copy) and the
+ * reader (store_pg_read.c: the read ops). Only they include this.
+ *
+ * One connection per open store, used by one thread at a time (store.c
+ * serialises it). Every statement is prepared on the connection, again
+ * after a reconnect; parameters go as text, the payload as binary.
+ */
+#ifndef TLSRPT_STORE_PG_H
+#define TLSRPT_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store_backend.h"
+
+enum pg_stmt {
+	PG_BEGIN, PG_COMMIT, PG_ROLLBACK, PG_SAVEPOINT, PG_RELEASE,
+	PG_ROLLBACK_TO, PG_PAYLOAD, PG_REPORT, PG_FIND, PG_POLICY, PG_FAILURE,
+	PG_COPIED, PG_COPY_PAYLOAD,
+	PG_EV_POLICIES, PG_EV_FAILURES, PG_DOMAINS, PG_READ_DOMAINS,
+	PG_READ_TOTALS, PG_READ_TYPES,
+	PG_STMT_COUNT
+};
+
+struct pg_store {
+	PGconn *conn;
+	char *uri;
+	char *label;		/* for messages: no password in it */
+	int migrated;		/* the schema is there to prepare for */
+	int prepared;		/* the statements exist on the connection */
+	int batch;		/* inside store_batch_begin() */
+	unsigned epoch;		/* connections made so far */
+	unsigned batch_epoch;	/* the connection the batch began on */
+};
+
+#define PG_ARGS_MAX 16
+
+/* The parameters of one statement, valid until pg_args_release(). */
+struct pg_args {
+	const char *v[PG_ARGS_MAX];
+	int len[PG_ARGS_MAX], fmt[PG_ARGS_MAX];
+	char *owned[PG_ARGS_MAX];
+	char num[PG_ARGS_MAX][24];
+	int n, nomem;
+};
+
+void pg_args_init(struct pg_args *a);
+/* Text, made valid UTF-8 (a byte that is not becomes '?'); NULL is NULL. */
+void pg_arg_text(struct pg_args *a, const char *v);
+void pg_arg_int(struct pg_args *a, int64_t v);
+void pg_arg_null(struct pg_args *a);
+void pg_arg_bytes(struct pg_args *a, const void *p, size_t len);
+void pg_args_release(struct pg_args *a);
+
+/*
+ * Connect when the connection is gone (a restart of the server), and
+ * prepare the statements; ERR_BUSY while the server cannot be reached.
+ * Never inside a transaction: what it held is gone with the connection.
+ */
+int pg_ensure(struct pg_store *s, struct error *err);
+
+/*
+ * Run a prepared statement; its result (the caller PQclear()s it), or
+ * NULL with err set (ERR_BUSY for what may pass).
+ */
+PGresult *pg_run(struct pg_store *s, enum pg_stmt which,
+		 const struct pg_args *a, struct error *err);
+
+/* A column as a number; 0 when NULL. */
+int64_t pg_int(const PGresult *res, int row, int col);
+/* A column as a string; NULL when NULL. */
+const char *pg_str(const PGresult *res, int row, int col);
+
+int store_pg_evidence(void *be, struct evidence *ev, struct error *err);
+int store_pg_domains(void *be, char ***domains, size_t *n,
+		     struct error *err);
+int store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
+			  struct error *err);
+int store_pg_read_totals(void *be, const char *domain,
+			 struct store_domain_totals *t, int *found,
+			 struct error *err);
+int store_pg_read_types(void *be, const char *domain, store_type_cb cb,
+			void *arg, struct error *err);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * store_sqlite: what the two halves of the SQLite backend share: the
+ * writer (store_sqlite.c: open, migrations, puts) and the reader
+ * (store_sqlite_read.c: the read ops and the export). Only they include
+ * this.
+ */
+#ifndef TLSRPT_STORE_SQLITE_H
+#define TLSRPT_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "store_backend.h"
+
+/* The connection of an open SQLite store. */
+sqlite3 *store_sqlite_db(void *be);
+
+/* Map an SQLite failure to an error kind (what may pass is ERR_BUSY). */
+int store_sqlite_fail(sqlite3 *db, int rc, const char *what,
+		      struct error *err);
+
+int store_sqlite_evidence(void *be, struct evidence *ev, struct error *err);
+int store_sqlite_domains(void *be, char ***domains, size_t *n,
+			 struct error *err);
+int store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
+			      struct error *err);
+int store_sqlite_read_totals(void *be, const char *domain,
+			     struct store_domain_totals *t, int *found,
+			     struct error *err);
+int store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
+			    void *arg, struct error *err);
+int store_sqlite_export(void *be, store_row_cb cb, void *arg,
+			struct error *err);
+
+#endif

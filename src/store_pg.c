@@ -1,0 +1,1040 @@
+/*
+ * store_pg: the PostgreSQL backend of the store (include/store.h), for
+ * several ingest nodes sharing one store.
+ *
+ * - The report's identity is a unique constraint: INSERT ... ON CONFLICT
+ *   DO NOTHING RETURNING id gives no row when another transaction, on
+ *   this node or another, stored the same report first; that is the
+ *   duplicate. A concurrent insert of the same identity waits for the
+ *   first to commit or roll back, so the report is stored once.
+ * - synchronous_commit is on for the session, whatever the server's
+ *   default: a COMMIT that returned is on the server's disk.
+ * - The migrations of schema/postgresql/ are applied under an advisory
+ *   lock, so that nodes starting at once apply each one once.
+ * - When the server goes away (a restart), every call fails ERR_BUSY
+ *   (the daemon answers 503, the import exits 75) and the next
+ *   transaction connects again; a transaction is never carried over to
+ *   a new connection.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "schema.h"
+#include "store_pg.h"
+#include "banned.h"
+
+/* pg_advisory_lock() key of the migrations: "TLSR" in ASCII. */
+#define MIGRATION_LOCK	"1414288210"
+
+/* Seconds to wait for the server when connecting, unless the URI says. */
+#define CONNECT_TIMEOUT	"5"
+
+/* A statement's name on the connection: tlsrpt_N. */
+#define STMT_NAME_MAX 16
+
+static const char *
+stmt_name(char name[STMT_NAME_MAX], int which)
+{
+	int n = snprintf(name, STMT_NAME_MAX, "tlsrpt_%d", which);
+
+	return n < 0 || n >= STMT_NAME_MAX ? "tlsrpt_bad" : name;
+}
+
+static const char *const sql_text[PG_STMT_COUNT] = {
+	[PG_BEGIN] = "BEGIN",
+	[PG_COMMIT] = "COMMIT",
+	[PG_ROLLBACK] = "ROLLBACK",
+	[PG_SAVEPOINT] = "SAVEPOINT one",
+	[PG_RELEASE] = "RELEASE SAVEPOINT one",
+	[PG_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT one",
+	[PG_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
+	    "user_agent, message_id, path, part, encoding, size, data, "
+	    "outcome, reason, report) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+	[PG_REPORT] = "INSERT INTO report (organization_name, report_id, "
+	    "start_time, end_time, contact_info, received_at) "
+	    "VALUES ($1,$2,$3,$4,$5,$6) "
+	    "ON CONFLICT ON CONSTRAINT report_identity DO NOTHING RETURNING id",
+	[PG_FIND] = "SELECT id FROM report WHERE organization_name = $1 AND "
+	    "report_id = $2 AND start_time = $3 AND end_time = $4",
+	[PG_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
+	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
+	    "max_age, mx_host, successful, failed, organization_name, "
+	    "start_time, end_time) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+	    "RETURNING id",
+	[PG_FAILURE] = "INSERT INTO failure (policy, result_type, "
+	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
+	    "receiving_mx_helo, additional_info, failure_reason_code, "
+	    "failed_sessions) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+	[PG_COPIED] = "SELECT 1 FROM payload WHERE copy_key = $1",
+	[PG_COPY_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
+	    "user_agent, message_id, path, part, encoding, size, data, "
+	    "outcome, reason, report, copy_key) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
+	[PG_EV_POLICIES] = "SELECT id, report, organization_name, "
+	    "start_time, end_time, policy_type, policy_set, mode, "
+	    "mx_patterns, successful, failed FROM policy "
+	    "WHERE policy_domain = $1 AND end_time > $2 AND end_time <= $3 "
+	    "ORDER BY report, idx",
+	[PG_EV_FAILURES] = "SELECT f.policy, f.result_type, "
+	    "f.receiving_mx_hostname, f.failed_sessions "
+	    "FROM policy p JOIN failure f ON f.policy = p.id "
+	    "WHERE p.policy_domain = $1 AND p.end_time > $2 AND "
+	    "p.end_time <= $3 ORDER BY f.policy, f.id",
+	[PG_DOMAINS] = "SELECT DISTINCT policy_domain FROM policy "
+	    "WHERE policy_domain <> '' ORDER BY 1",
+	[PG_READ_DOMAINS] = "SELECT p.policy_domain, COUNT(DISTINCT r.id), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM policy p JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain <> '' "
+	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	/* The UTC day of the report's last second, as SQLite's date(). */
+	[PG_READ_TOTALS] = "SELECT COUNT(DISTINCT r.id), "
+	    "COUNT(DISTINCT floor((r.end_time - 1) / 86400.0)), "
+	    "COUNT(DISTINCT r.organization_name), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM policy p JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain = $1",
+	[PG_READ_TYPES] = "SELECT policy_type, COUNT(DISTINCT report), "
+	    "SUM(successful), SUM(failed) FROM policy "
+	    "WHERE policy_domain = $1 GROUP BY policy_type "
+	    "ORDER BY policy_type",
+};
+
+/* Length of the valid UTF-8 sequence at s, or 0 (as PostgreSQL checks:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) ||
+		    (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) ||
+		    (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void
+pg_args_init(struct pg_args *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+arg_slot(struct pg_args *a)
+{
+	if (a->n == PG_ARGS_MAX) {
+		a->nomem = 1;
+		return -1;
+	}
+	a->v[a->n] = NULL;
+	a->len[a->n] = 0;
+	a->fmt[a->n] = 0;
+	a->owned[a->n] = NULL;
+	return a->n++;
+}
+
+/* Text from outside (a User-Agent, a file name) may be any bytes; the
+ * database takes UTF-8 only. */
+void
+pg_arg_text(struct pg_args *a, const char *v)
+{
+	const unsigned char *s;
+	size_t n;
+	char *c;
+	int i;
+
+	if ((i = arg_slot(a)) < 0 || v == NULL)
+		return;
+	for (s = (const unsigned char *)v; *s; s += n)
+		if ((n = utf8_len(s)) == 0)
+			break;
+	if (*s == '\0') {
+		a->v[i] = v;
+		return;
+	}
+	if ((c = strdup(v)) == NULL) {
+		a->nomem = 1;
+		return;
+	}
+	for (s = (unsigned char *)c; *s; s += n)
+		if ((n = utf8_len(s)) == 0) {
+			*(unsigned char *)s = '?';
+			n = 1;
+		}
+	a->owned[i] = c;
+	a->v[i] = c;
+}
+
+void
+pg_arg_int(struct pg_args *a, int64_t v)
+{
+	int i, n;
+
+	if ((i = arg_slot(a)) < 0)
+		return;
+	n = snprintf(a->num[i], sizeof(a->num[i]), "%lld", (long long)v);
+	if (n < 0 || (size_t)n >= sizeof(a->num[i]))
+		a->nomem = 1;
+	a->v[i] = a->num[i];
+}
+
+void
+pg_arg_null(struct pg_args *a)
+{
+	arg_slot(a);
+}
+
+void
+pg_arg_bytes(struct pg_args *a, const void *p, size_t len)
+{
+	int i;
+
+	if ((i = arg_slot(a)) < 0)
+		return;
+	if (len > 0x7fffffff) {
+		a->nomem = 1;
+		return;
+	}
+	a->v[i] = len ? p : "";
+	a->len[i] = (int)len;
+	a->fmt[i] = 1;
+}
+
+void
+pg_args_release(struct pg_args *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->owned[i]);
+	a->n = 0;
+}
+
+/* The server's message on one line; len is at least 4. */
+static const char *
+conn_message(PGconn *c, const PGresult *res, char *buf, size_t len)
+{
+	const char *m = res ? PQresultErrorMessage(res) : "";
+	char *nl;
+	int n;
+
+	if (m == NULL || m[0] == '\0')
+		m = c ? PQerrorMessage(c) : "out of memory";
+	n = snprintf(buf, len, "%s", m && m[0] ? m : "unknown failure");
+	if (n < 0 || (size_t)n >= len)
+		memcpy(buf + len - 4, "...", 4);
+	while ((nl = strchr(buf, '\n')) != NULL)
+		*nl = nl[1] ? ' ' : '\0';
+	return buf;
+}
+
+/*
+ * What may pass is ERR_BUSY: the connection lost, the server starting
+ * or stopping (57), out of resources (53), a deadlock or serialization
+ * failure (40), a lock not available, a read-only server.
+ */
+static int
+pg_fail(struct pg_store *s, const PGresult *res, const char *what,
+	struct error *err)
+{
+	const char *state = res ? PQresultErrorField(res,
+	    PG_DIAG_SQLSTATE) : NULL;
+	enum error_kind kind = ERR_INTERNAL;
+	char msg[ERROR_MSG_MAX];
+
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK ||
+	    res == NULL)
+		kind = ERR_BUSY;
+	else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+	    strncmp(state, "57", 2) == 0 || strncmp(state, "58", 2) == 0 ||
+	    strcmp(state, "55P03") == 0 || strcmp(state, "25006") == 0))
+		kind = ERR_BUSY;
+	return error_set(err, kind, "%s: %s: %s", s->label, what,
+	    conn_message(s->conn, res, msg, sizeof(msg)));
+}
+
+PGresult *
+pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
+       struct error *err)
+{
+	static const struct pg_args none;
+	char name[STMT_NAME_MAX];
+	PGresult *res;
+	ExecStatusType rc;
+
+	if (a == NULL)
+		a = &none;
+	if (a->nomem) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	res = PQexecPrepared(s->conn, stmt_name(name, (int)which), a->n, a->v, a->len, a->fmt, 0);
+	rc = PQresultStatus(res);
+	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
+		return res;
+	pg_fail(s, res, which <= PG_ROLLBACK_TO ? sql_text[which] :
+	    which < PG_EV_POLICIES ? "writing" : "reading", err);
+	PQclear(res);
+	return NULL;
+}
+
+int64_t
+pg_int(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+const char *
+pg_str(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+/* A statement that is not a prepared one: session settings, the
+ * migrations (SQL of this program, never of its input). */
+static int
+exec_plain(struct pg_store *s, const char *sql, const char *what,
+	   struct error *err)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	ExecStatusType rc = PQresultStatus(res);
+
+	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK)) {
+		PQclear(res);
+		return 0;
+	}
+	pg_fail(s, res, what, err);
+	PQclear(res);
+	return -1;
+}
+
+/* Notices (a table that exists already) are not for the log. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static int
+prepare_all(struct pg_store *s, struct error *err)
+{
+	char name[STMT_NAME_MAX];
+	PGresult *res;
+	int i;
+
+	for (i = 0; i < PG_STMT_COUNT; i++) {
+		res = PQprepare(s->conn, stmt_name(name, i), sql_text[i], 0,
+		    NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_fail(s, res, "preparing statements", err);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	s->prepared = 1;
+	return 0;
+}
+
+int
+pg_ensure(struct pg_store *s, struct error *err)
+{
+	static const char *const keys[] = {
+		"connect_timeout", "client_encoding", "dbname", NULL
+	};
+	const char *values[] = { CONNECT_TIMEOUT, "UTF8", s->uri, NULL };
+	char msg[ERROR_MSG_MAX];
+
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
+		if (s->prepared || !s->migrated)
+			return 0;
+		return prepare_all(s, err);
+	}
+	if (s->batch)
+		return error_set(err, ERR_BUSY, "%s: the connection was lost "
+		    "during a transaction", s->label);
+	s->prepared = 0;
+	/* The URI comes after the defaults: what it says wins. */
+	if (s->conn == NULL) {
+		s->conn = PQconnectdbParams(keys, values, 1);
+		if (s->conn == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		PQsetNoticeProcessor(s->conn, quiet, NULL);
+	} else if (PQstatus(s->conn) != CONNECTION_OK) {
+		PQreset(s->conn);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return error_set(err, ERR_BUSY, "%s: cannot connect: %s",
+		    s->label, conn_message(s->conn, NULL, msg, sizeof(msg)));
+	s->epoch++;
+	if (exec_plain(s, "SET synchronous_commit TO on",
+	    "setting synchronous_commit", err) < 0)
+		return -1;
+	return s->migrated ? prepare_all(s, err) : 0;
+}
+
+/*
+ * Apply the migrations above the database's version, each in its own
+ * transaction, holding an advisory lock so that nodes starting at once
+ * apply each migration once.
+ */
+static int
+migrate(struct pg_store *s, struct error *err)
+{
+	const struct schema_migration *m;
+	const char *params[2];
+	char num[16];
+	PGresult *res;
+	int have, known = 0, rc = -1, n;
+
+	for (m = schema_migrations; m->sql; m++)
+		if (strcmp(m->backend, "postgresql") == 0 && m->version > known)
+			known = m->version;
+	if (exec_plain(s, "SELECT pg_advisory_lock(" MIGRATION_LOCK ")",
+	    "waiting for the migration lock", err) < 0)
+		return -1;
+	if (exec_plain(s, "CREATE TABLE IF NOT EXISTS tlsrpt_schema ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())",
+	    "creating tlsrpt_schema", err) < 0)
+		goto done;
+	res = PQexec(s->conn, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM tlsrpt_schema");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		pg_fail(s, res, "reading the schema version", err);
+		PQclear(res);
+		goto done;
+	}
+	have = (int)pg_int(res, 0, 0);
+	PQclear(res);
+	if (have > known) {
+		error_set(err, ERR_IO, "%s: schema version %d is newer than "
+		    "this tlsrptd knows (%d); upgrade tlsrptd", s->label,
+		    have, known);
+		goto done;
+	}
+	for (m = schema_migrations; m->sql; m++) {
+		if (strcmp(m->backend, "postgresql") != 0 ||
+		    m->version <= have)
+			continue;
+		if (exec_plain(s, "BEGIN", "BEGIN", err) < 0)
+			goto done;
+		if (exec_plain(s, m->sql, m->name, err) < 0)
+			goto rollback;
+		n = snprintf(num, sizeof(num), "%d", m->version);
+		if (n < 0 || (size_t)n >= sizeof(num)) {
+			error_set(err, ERR_INTERNAL, "%s: bad version",
+			    m->name);
+			goto rollback;
+		}
+		params[0] = num;
+		params[1] = m->name;
+		res = PQexecParams(s->conn, "INSERT INTO tlsrpt_schema "
+		    "(version, name) VALUES ($1, $2)", 2, NULL, params, NULL,
+		    NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_fail(s, res, m->name, err);
+			PQclear(res);
+			goto rollback;
+		}
+		PQclear(res);
+		if (exec_plain(s, "COMMIT", "COMMIT", err) < 0)
+			goto rollback;
+		have = m->version;
+	}
+	rc = 0;
+	goto done;
+rollback:
+	PQclear(PQexec(s->conn, "ROLLBACK"));
+done:
+	PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK
+	    ")"));
+	return rc;
+}
+
+/* The URI as messages show it: database and host, never a password. */
+static char *
+make_label(const char *uri)
+{
+	PQconninfoOption *opts, *o;
+	const char *db = NULL, *host = NULL;
+	char buf[256];
+	int n;
+
+	opts = PQconninfoParse(uri, NULL);
+	for (o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+		else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+	}
+	n = snprintf(buf, sizeof(buf), "postgresql database %s%s%s",
+	    db ? db : "(default)", host ? " on " : "", host ? host : "");
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	PQconninfoFree(opts);
+	return strdup(buf);
+}
+
+static void pg_close(void *be);
+
+static void *
+pg_open(const char *spec, struct error *err)
+{
+	struct pg_store *s;
+	char *errmsg = NULL;
+	PQconninfoOption *check;
+
+	/* A URI libpq cannot read is a mistake, not a server down. */
+	if ((check = PQconninfoParse(spec, &errmsg)) == NULL) {
+		error_set(err, ERR_IO, "%s: %s", spec, errmsg ? errmsg :
+		    "out of memory");
+		PQfreemem(errmsg);
+		return NULL;
+	}
+	PQconninfoFree(check);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->uri = strdup(spec)) == NULL ||
+	    (s->label = make_label(spec)) == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (pg_ensure(s, err) < 0 || migrate(s, err) < 0)
+		goto fail;
+	s->migrated = 1;
+	if (pg_ensure(s, err) < 0)
+		goto fail;
+	return s;
+fail:
+	pg_close(s);
+	return NULL;
+}
+
+static void
+pg_close(void *be)
+{
+	struct pg_store *s = be;
+
+	if (s == NULL)
+		return;
+	PQfinish(s->conn);
+	free(s->uri);
+	free(s->label);
+	free(s);
+}
+
+/* Run a statement whose result is not needed. */
+static int
+run_done(struct pg_store *s, enum pg_stmt which, struct error *err)
+{
+	PGresult *res = pg_run(s, which, NULL, err);
+
+	PQclear(res);
+	return res == NULL ? -1 : 0;
+}
+
+/*
+ * BEGIN on a connection that works. A connection the server closed
+ * while idle (it restarted) shows only at its next use: that BEGIN
+ * fails, nothing was begun, and one more try on a new connection is
+ * safe.
+ */
+static int
+begin_tx(struct pg_store *s, struct error *err)
+{
+	if (pg_ensure(s, err) < 0)
+		return -1;
+	if (run_done(s, PG_BEGIN, err) == 0)
+		return 0;
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return -1;
+	error_clear(err);
+	if (pg_ensure(s, err) < 0)
+		return -1;
+	return run_done(s, PG_BEGIN, err);
+}
+
+/* COMMIT of a transaction that failed answers ROLLBACK: not durable. */
+static int
+commit_tx(struct pg_store *s, struct error *err)
+{
+	PGresult *res = pg_run(s, PG_COMMIT, NULL, err);
+	int ok;
+
+	if (res == NULL)
+		return -1;
+	ok = strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	PQclear(res);
+	if (!ok)
+		return error_set(err, ERR_BUSY, "%s: the transaction was "
+		    "rolled back", s->label);
+	return 0;
+}
+
+/*
+ * One report is one transaction, or, inside a batch, one savepoint of the
+ * batch's transaction, so that a report that fails is undone alone.
+ */
+static int
+begin(struct pg_store *s, struct error *err)
+{
+	if (s->batch)
+		return run_done(s, PG_SAVEPOINT, err);
+	return begin_tx(s, err);
+}
+
+static int
+commit(struct pg_store *s, struct error *err)
+{
+	if (s->batch)
+		return run_done(s, PG_RELEASE, err);
+	return commit_tx(s, err);
+}
+
+static void
+rollback(struct pg_store *s)
+{
+	PGTransactionStatusType ts;
+
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
+		return;
+	ts = PQtransactionStatus(s->conn);
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return;
+	if (s->batch) {
+		run_done(s, PG_ROLLBACK_TO, NULL);
+		run_done(s, PG_RELEASE, NULL);
+		return;
+	}
+	run_done(s, PG_ROLLBACK, NULL);
+}
+
+static int
+pg_batch_begin(void *be, struct error *err)
+{
+	struct pg_store *s = be;
+
+	if (s->batch)
+		return error_set(err, ERR_INTERNAL, "a batch is already open");
+	if (begin_tx(s, err) < 0)
+		return -1;
+	s->batch = 1;
+	s->batch_epoch = s->epoch;
+	return 0;
+}
+
+static int
+pg_batch_commit(void *be, struct error *err)
+{
+	struct pg_store *s = be;
+
+	s->batch = 0;
+	if (s->epoch != s->batch_epoch || PQstatus(s->conn) != CONNECTION_OK)
+		return error_set(err, ERR_BUSY, "%s: the connection was lost "
+		    "during the transaction", s->label);
+	if (commit_tx(s, err) < 0) {
+		rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+pg_batch_rollback(void *be)
+{
+	struct pg_store *s = be;
+
+	s->batch = 0;
+	rollback(s);
+}
+
+static void
+args_origin(struct pg_args *a, const struct store_payload *p)
+{
+	const struct origin *o = p->origin;
+
+	pg_arg_int(a, p->received_at);
+	pg_arg_text(a, o->source ? o->source : "");
+	pg_arg_text(a, o->peer);
+	pg_arg_text(a, o->user_agent);
+	pg_arg_text(a, o->message_id);
+	pg_arg_text(a, o->path);
+	pg_arg_text(a, o->part);
+	pg_arg_text(a, p->encoding);
+	pg_arg_int(a, (int64_t)p->size);
+	pg_arg_bytes(a, p->data, p->len);
+}
+
+static int
+insert_payload(struct pg_store *s, const struct store_payload *p,
+	       const char *outcome, const char *reason, int64_t report,
+	       struct error *err)
+{
+	struct pg_args a;
+	PGresult *res;
+
+	pg_args_init(&a);
+	args_origin(&a, p);
+	pg_arg_text(&a, outcome);
+	pg_arg_text(&a, reason);
+	if (report > 0)
+		pg_arg_int(&a, report);
+	else
+		pg_arg_null(&a);
+	res = pg_run(s, PG_PAYLOAD, &a, err);
+	pg_args_release(&a);
+	PQclear(res);
+	return res == NULL ? -1 : 0;
+}
+
+/* Run a statement that returns one id (or none: *id 0). */
+static int
+run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
+       int64_t *id, struct error *err)
+{
+	PGresult *res = pg_run(s, which, a, err);
+
+	pg_args_release(a);
+	*id = 0;
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) > 0)
+		*id = pg_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static int
+insert_failures(struct pg_store *s, int64_t policy,
+		const struct report_failure *f, size_t n, struct error *err)
+{
+	struct pg_args a;
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pg_args_init(&a);
+		pg_arg_int(&a, policy);
+		pg_arg_text(&a, f[i].result_type);
+		pg_arg_text(&a, f[i].sending_mta_ip);
+		pg_arg_text(&a, f[i].receiving_ip);
+		pg_arg_text(&a, f[i].receiving_mx_hostname);
+		pg_arg_text(&a, f[i].receiving_mx_helo);
+		pg_arg_text(&a, f[i].additional_info);
+		pg_arg_text(&a, f[i].failure_reason_code);
+		pg_arg_int(&a, f[i].failed_sessions);
+		res = pg_run(s, PG_FAILURE, &a, err);
+		pg_args_release(&a);
+		if (res == NULL)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* The columns as store_sqlite.c writes them, for the same analysis. */
+static int
+insert_policy(struct pg_store *s, int64_t report, const struct report *r,
+	      size_t idx, struct error *err)
+{
+	const struct report_policy *p = &r->policies[idx];
+	char *strings = NULL, *patterns = NULL, *hosts = NULL;
+	struct pg_args a;
+	struct buf set;
+	int64_t policy;
+	int rc = -1;
+
+	buf_init(&set, (size_t)-2);
+	strings = store_json_strings(p->strings, p->nstrings);
+	patterns = store_json_strings((const char *const *)p->sts.mx,
+	    p->sts.nmx);
+	hosts = store_json_strings(p->mx_hosts, p->nmx_hosts);
+	if (strings == NULL || patterns == NULL || hosts == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (store_policy_set(p, &set, err) < 0)
+		goto done;
+	pg_args_init(&a);
+	pg_arg_int(&a, report);
+	pg_arg_int(&a, (int64_t)idx);
+	pg_arg_text(&a, p->type);
+	pg_arg_text(&a, p->domain);
+	pg_arg_text(&a, strings);
+	pg_arg_text(&a, set.data ? set.data : "");
+	pg_arg_text(&a, p->sts.mode[0] ? p->sts.mode : NULL);
+	pg_arg_text(&a, patterns);
+	if (p->sts.max_age >= 0)
+		pg_arg_int(&a, p->sts.max_age);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, hosts);
+	pg_arg_int(&a, p->successful);
+	pg_arg_int(&a, p->failed);
+	pg_arg_text(&a, r->org_name);
+	pg_arg_int(&a, r->start);
+	pg_arg_int(&a, r->end);
+	if (run_id(s, PG_POLICY, &a, &policy, err) < 0 ||
+	    insert_failures(s, policy, p->failures, p->nfailures, err) < 0)
+		goto done;
+	rc = 0;
+done:
+	free(strings);
+	free(patterns);
+	free(hosts);
+	buf_release(&set);
+	return rc;
+}
+
+/* Insert the report's identity; *id 0 when it is there already (then
+ * *found is its row). */
+static int
+insert_report(struct pg_store *s, const char *org, const char *report_id,
+	      int64_t start, int64_t end, const char *contact,
+	      int64_t received_at, int64_t *id, int64_t *found,
+	      struct error *err)
+{
+	struct pg_args a;
+
+	*found = 0;
+	pg_args_init(&a);
+	pg_arg_text(&a, org);
+	pg_arg_text(&a, report_id);
+	pg_arg_int(&a, start);
+	pg_arg_int(&a, end);
+	pg_arg_text(&a, contact);
+	pg_arg_int(&a, received_at);
+	if (run_id(s, PG_REPORT, &a, id, err) < 0)
+		return -1;
+	if (*id > 0)
+		return 0;
+	pg_args_init(&a);
+	pg_arg_text(&a, org);
+	pg_arg_text(&a, report_id);
+	pg_arg_int(&a, start);
+	pg_arg_int(&a, end);
+	if (run_id(s, PG_FIND, &a, found, err) < 0)
+		return -1;
+	if (*found == 0)
+		return error_set(err, ERR_BUSY, "%s: duplicate report not "
+		    "found", s->label);
+	return 0;
+}
+
+static int
+pg_put_report(void *be, const struct store_payload *p,
+	      const struct report *r, int *duplicate, struct error *err)
+{
+	struct pg_store *s = be;
+	int64_t report, found;
+	size_t i;
+
+	*duplicate = 0;
+	if (begin(s, err) < 0)
+		return -1;
+	if (insert_report(s, r->org_name, r->report_id, r->start, r->end,
+	    r->contact_info, p->received_at, &report, &found, err) < 0)
+		goto fail;
+	if (report == 0) {
+		if (insert_payload(s, p, "duplicate", NULL, found, err) < 0 ||
+		    commit(s, err) < 0)
+			goto fail;
+		*duplicate = 1;
+		return 0;
+	}
+	for (i = 0; i < r->npolicies; i++)
+		if (insert_policy(s, report, r, i, err) < 0)
+			goto fail;
+	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
+	    commit(s, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	rollback(s);
+	*duplicate = 0;
+	return -1;
+}
+
+static int
+pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
+		struct error *err)
+{
+	struct pg_store *s = be;
+
+	if (begin(s, err) < 0)
+		return -1;
+	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	    commit(s, err) < 0) {
+		rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* A copied report's policies and failures, column for column. */
+static int
+copy_policies(struct pg_store *s, int64_t report,
+	      const struct store_row_report *r, struct error *err)
+{
+	const struct store_row_policy *p;
+	const struct store_row_failure *f;
+	struct pg_args a;
+	PGresult *res;
+	int64_t policy;
+	size_t i, j;
+
+	for (i = 0; i < r->npolicies; i++) {
+		p = &r->policies[i];
+		pg_args_init(&a);
+		pg_arg_int(&a, report);
+		pg_arg_int(&a, p->idx);
+		pg_arg_text(&a, p->policy_type ? p->policy_type : "");
+		pg_arg_text(&a, p->policy_domain ? p->policy_domain : "");
+		pg_arg_text(&a, p->policy_string ? p->policy_string : "[]");
+		pg_arg_text(&a, p->policy_set ? p->policy_set : "");
+		pg_arg_text(&a, p->mode);
+		pg_arg_text(&a, p->mx_patterns ? p->mx_patterns : "[]");
+		if (p->has_max_age)
+			pg_arg_int(&a, p->max_age);
+		else
+			pg_arg_null(&a);
+		pg_arg_text(&a, p->mx_host ? p->mx_host : "[]");
+		pg_arg_int(&a, p->successful);
+		pg_arg_int(&a, p->failed);
+		pg_arg_text(&a, r->organization_name);
+		pg_arg_int(&a, r->start_time);
+		pg_arg_int(&a, r->end_time);
+		if (run_id(s, PG_POLICY, &a, &policy, err) < 0)
+			return -1;
+		for (j = 0; j < p->nfailures; j++) {
+			f = &p->failures[j];
+			pg_args_init(&a);
+			pg_arg_int(&a, policy);
+			pg_arg_text(&a, f->result_type ? f->result_type : "");
+			pg_arg_text(&a, f->sending_mta_ip);
+			pg_arg_text(&a, f->receiving_ip);
+			pg_arg_text(&a, f->receiving_mx_hostname);
+			pg_arg_text(&a, f->receiving_mx_helo);
+			pg_arg_text(&a, f->additional_info);
+			pg_arg_text(&a, f->failure_reason_code);
+			pg_arg_int(&a, f->failed_sessions);
+			res = pg_run(s, PG_FAILURE, &a, err);
+			pg_args_release(&a);
+			if (res == NULL)
+				return -1;
+			PQclear(res);
+		}
+	}
+	return 0;
+}
+
+/*
+ * One row of another store. Its copy key (the source row's number, time,
+ * size and checksum) says whether it was copied before. The outcome is
+ * this store's: accepted when the report is new here, duplicate when it
+ * was here already.
+ */
+static int
+pg_copy_put(void *be, const struct store_row *row, int *copied,
+	    struct error *err)
+{
+	struct pg_store *s = be;
+	const struct store_row_report *r = row->report;
+	const char *outcome = row->outcome;
+	int64_t report = 0, found = 0, id;
+	struct pg_args a;
+	char key[96];
+	int n;
+
+	*copied = 0;
+	n = snprintf(key, sizeof(key), "%lld:%lld:%zu:%08lx",
+	    (long long)row->id, (long long)row->payload.received_at,
+	    row->payload.size, crc32(0L, row->payload.data,
+	    (uInt)row->payload.len));
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return error_set(err, ERR_INTERNAL, "copy key too long");
+	if (begin(s, err) < 0)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_text(&a, key);
+	if (run_id(s, PG_COPIED, &a, &id, err) < 0)
+		goto fail;
+	if (id != 0)
+		return commit(s, err) < 0 ? (rollback(s), -1) : 0;
+	if (r != NULL) {
+		if (insert_report(s, r->organization_name, r->report_id,
+		    r->start_time, r->end_time, r->contact_info,
+		    r->received_at, &report, &found, err) < 0)
+			goto fail;
+		if (report > 0 && copy_policies(s, report, r, err) < 0)
+			goto fail;
+		if (strcmp(outcome, "rejected") != 0)
+			outcome = report > 0 ? "accepted" : "duplicate";
+		if (report == 0)
+			report = found;
+	}
+	pg_args_init(&a);
+	args_origin(&a, &row->payload);
+	pg_arg_text(&a, outcome);
+	pg_arg_text(&a, row->reason);
+	if (report > 0)
+		pg_arg_int(&a, report);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, key);
+	if (run_id(s, PG_COPY_PAYLOAD, &a, &id, err) < 0 ||
+	    commit(s, err) < 0)
+		goto fail;
+	*copied = id > 0;
+	return 0;
+fail:
+	rollback(s);
+	return -1;
+}
+
+const struct store_ops store_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.put_report = pg_put_report,
+	.put_rejected = pg_put_rejected,
+	.batch_begin = pg_batch_begin,
+	.batch_commit = pg_batch_commit,
+	.batch_rollback = pg_batch_rollback,
+	.evidence = store_pg_evidence,
+	.domains = store_pg_domains,
+	.read_domains = store_pg_read_domains,
+	.read_totals = store_pg_read_totals,
+	.read_types = store_pg_read_types,
+	.export = NULL,
+	.copy_put = pg_copy_put,
+};

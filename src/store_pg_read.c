@@ -1,0 +1,193 @@
+/*
+ * store_pg_read: the read side of the PostgreSQL backend (store_backend.h),
+ * the same queries as store_sqlite_read.c giving the same rows in the
+ * same order (text columns are COLLATE "C", as SQLite orders them).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg.h"
+#include "banned.h"
+
+/*
+ * A read on a connection the server closed while idle (a restart) fails
+ * once; nothing was under way, so it is tried again on a new one.
+ */
+static PGresult *
+read_run(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
+	 struct error *err)
+{
+	PGresult *res = NULL;
+
+	if (pg_ensure(s, err) == 0) {
+		res = pg_run(s, which, a, err);
+		if (res == NULL && !s->batch &&
+		    PQstatus(s->conn) != CONNECTION_OK) {
+			error_clear(err);
+			if (pg_ensure(s, err) == 0)
+				res = pg_run(s, which, a, err);
+		}
+	}
+	pg_args_release(a);
+	return res;
+}
+
+static PGresult *
+read_window(struct pg_store *s, enum pg_stmt which, const struct evidence *ev,
+	    struct error *err)
+{
+	struct pg_args a;
+
+	pg_args_init(&a);
+	pg_arg_text(&a, ev->domain);
+	pg_arg_int(&a, ev->from);
+	pg_arg_int(&a, ev->to);
+	return read_run(s, which, &a, err);
+}
+
+int
+store_pg_evidence(void *be, struct evidence *ev, struct error *err)
+{
+	struct pg_store *s = be;
+	PGresult *res;
+	int i, n, rc = -1;
+
+	if ((res = read_window(s, PG_EV_POLICIES, ev, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		if (evidence_add_policy(ev, pg_int(res, i, 0),
+		    pg_int(res, i, 1), pg_str(res, i, 2), pg_int(res, i, 3),
+		    pg_int(res, i, 4), pg_str(res, i, 5), pg_str(res, i, 6),
+		    pg_str(res, i, 7), pg_str(res, i, 8), pg_int(res, i, 9),
+		    pg_int(res, i, 10), err) < 0)
+			goto done;
+	PQclear(res);
+	if ((res = read_window(s, PG_EV_FAILURES, ev, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		if (evidence_add_failure(ev, pg_int(res, i, 0),
+		    pg_str(res, i, 1), pg_str(res, i, 2), pg_int(res, i, 3),
+		    err) < 0)
+			goto done;
+	rc = 0;
+done:
+	PQclear(res);
+	return rc;
+}
+
+int
+store_pg_domains(void *be, char ***domains, size_t *n, struct error *err)
+{
+	struct pg_store *s = be;
+	struct pg_args a;
+	PGresult *res;
+	char **v;
+	int i, rows;
+
+	pg_args_init(&a);
+	if ((res = read_run(s, PG_DOMAINS, &a, err)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
+	if (v == NULL)
+		goto nomem;
+	for (i = 0; i < rows; i++)
+		if ((v[i] = strdup(PQgetvalue(res, i, 0))) == NULL)
+			goto nomem;
+	PQclear(res);
+	*domains = v;
+	*n = (size_t)rows;
+	return 0;
+nomem:
+	PQclear(res);
+	if (v != NULL)
+		for (i = 0; i < rows; i++)
+			free(v[i]);
+	free(v);
+	return error_set(err, ERR_NOMEM, "out of memory listing domains");
+}
+
+int
+store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
+		      struct error *err)
+{
+	struct pg_store *s = be;
+	struct store_domain_row row;
+	struct pg_args a;
+	PGresult *res;
+	int i, n;
+
+	pg_args_init(&a);
+	if ((res = read_run(s, PG_READ_DOMAINS, &a, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		row.domain = PQgetvalue(res, i, 0);
+		row.reports = pg_int(res, i, 1);
+		row.first_seen = pg_int(res, i, 2);
+		row.last_seen = pg_int(res, i, 3);
+		if (cb(&row, arg) < 0) {
+			PQclear(res);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_pg_read_totals(void *be, const char *domain,
+		     struct store_domain_totals *t, int *found,
+		     struct error *err)
+{
+	struct pg_store *s = be;
+	struct pg_args a;
+	PGresult *res;
+
+	*found = 0;
+	pg_args_init(&a);
+	pg_arg_text(&a, domain);
+	if ((res = read_run(s, PG_READ_TOTALS, &a, err)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		t->reports = pg_int(res, 0, 0);
+		t->days = pg_int(res, 0, 1);
+		t->reporters = pg_int(res, 0, 2);
+		t->first_seen = pg_int(res, 0, 3);
+		t->last_seen = pg_int(res, 0, 4);
+		*found = t->reports > 0;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_pg_read_types(void *be, const char *domain, store_type_cb cb,
+		    void *arg, struct error *err)
+{
+	struct pg_store *s = be;
+	struct store_type_row row;
+	struct pg_args a;
+	PGresult *res;
+	int i, n;
+
+	pg_args_init(&a);
+	pg_arg_text(&a, domain);
+	if ((res = read_run(s, PG_READ_TYPES, &a, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		row.policy_type = PQgetvalue(res, i, 0);
+		row.reports = pg_int(res, i, 1);
+		row.successful = pg_int(res, i, 2);
+		row.failed = pg_int(res, i, 3);
+		if (cb(&row, arg) < 0) {
+			PQclear(res);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,452 @@
+/*
+ * store_sqlite_read: the read side of the SQLite backend (store_backend.h):
+ * the evidence of a domain through the policy table's (policy_domain,
+ * end_time) index, the API's counts, and the export that store_copy()
+ * walks. Statements are prepared per call: reads are few and long.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "banned.h"
+
+static const char sql_policies[] =
+    "SELECT id, report, organization_name, start_time, end_time, "
+    "policy_type, policy_set, mode, mx_patterns, successful, failed "
+    "FROM policy WHERE policy_domain = ?1 AND end_time > ?2 AND "
+    "end_time <= ?3 ORDER BY report, idx";
+
+static const char sql_failures[] =
+    "SELECT f.policy, f.result_type, f.receiving_mx_hostname, "
+    "f.failed_sessions FROM policy p JOIN failure f ON f.policy = p.id "
+    "WHERE p.policy_domain = ?1 AND p.end_time > ?2 AND p.end_time <= ?3 "
+    "ORDER BY f.policy, f.id";
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Prepare sql on the store's connection; -1 with err set. */
+static int
+prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct error *err)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	return 0;
+}
+
+static int
+bind_window(sqlite3_stmt *st, const struct evidence *ev)
+{
+	return sqlite3_bind_text(st, 1, ev->domain, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 2, ev->from) |
+	    sqlite3_bind_int64(st, 3, ev->to);
+}
+
+int
+store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(db, sql_policies, &st, err) < 0)
+		return -1;
+	if ((rc = bind_window(st, ev)) != SQLITE_OK)
+		goto dberr;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (evidence_add_policy(ev, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), col(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+		    col(st, 5), col(st, 6), col(st, 7), col(st, 8),
+		    sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10),
+		    err) < 0)
+			goto fail;
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	if (prepare(db, sql_failures, &st, err) < 0)
+		return -1;
+	if ((rc = bind_window(st, ev)) != SQLITE_OK)
+		goto dberr;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (evidence_add_failure(ev, sqlite3_column_int64(st, 0),
+		    col(st, 1), col(st, 2), sqlite3_column_int64(st, 3),
+		    err) < 0)
+			goto fail;
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	return 0;
+dberr:
+	store_sqlite_fail(db, rc, "reading the store", err);
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+store_sqlite_domains(void *be, char ***domains, size_t *n,
+		     struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	char **v = NULL;
+	int rc;
+
+	if (prepare(db, "SELECT DISTINCT policy_domain FROM policy "
+	    "WHERE policy_domain <> '' ORDER BY 1", &st, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == alloc) {
+			char **g;
+
+			alloc = alloc ? alloc * 2 : 16;
+			g = realloc(v, alloc * sizeof(*v));
+			if (g == NULL)
+				goto nomem;
+			v = g;
+		}
+		if ((v[*n] = strdup(col(st, 0))) == NULL)
+			goto nomem;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlite_fail(db, rc, "reading the store", err);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*domains = v;
+	return 0;
+nomem:
+	error_set(err, ERR_NOMEM, "out of memory listing domains");
+fail:
+	sqlite3_finalize(st);
+	while (*n > 0)
+		free(v[--(*n)]);
+	free(v);
+	return -1;
+}
+
+int
+store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
+			  struct error *err)
+{
+	static const char sql[] =
+	    "SELECT p.policy_domain, COUNT(DISTINCT r.id), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM policy p JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain <> '' "
+	    "GROUP BY p.policy_domain ORDER BY p.policy_domain";
+	sqlite3 *db = store_sqlite_db(be);
+	struct store_domain_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.domain = col(st, 0);
+		row.reports = sqlite3_column_int64(st, 1);
+		row.first_seen = sqlite3_column_int64(st, 2);
+		row.last_seen = sqlite3_column_int64(st, 3);
+		if (cb(&row, arg) < 0) {
+			sqlite3_finalize(st);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	return 0;
+}
+
+int
+store_sqlite_read_totals(void *be, const char *domain,
+			 struct store_domain_totals *t, int *found,
+			 struct error *err)
+{
+	static const char sql[] =
+	    "SELECT COUNT(DISTINCT r.id), "
+	    "COUNT(DISTINCT date(r.end_time - 1, 'unixepoch')), "
+	    "COUNT(DISTINCT r.organization_name), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM policy p JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain = ?";
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	}
+	t->reports = sqlite3_column_int64(st, 0);
+	t->days = sqlite3_column_int64(st, 1);
+	t->reporters = sqlite3_column_int64(st, 2);
+	t->first_seen = sqlite3_column_int64(st, 3);
+	t->last_seen = sqlite3_column_int64(st, 4);
+	*found = t->reports > 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
+			void *arg, struct error *err)
+{
+	static const char sql[] =
+	    "SELECT policy_type, COUNT(DISTINCT report), SUM(successful), "
+	    "SUM(failed) FROM policy WHERE policy_domain = ? "
+	    "GROUP BY policy_type ORDER BY policy_type";
+	sqlite3 *db = store_sqlite_db(be);
+	struct store_type_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.policy_type = col(st, 0);
+		row.reports = sqlite3_column_int64(st, 1);
+		row.successful = sqlite3_column_int64(st, 2);
+		row.failed = sqlite3_column_int64(st, 3);
+		if (cb(&row, arg) < 0) {
+			sqlite3_finalize(st);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	return 0;
+}
+
+/* The export's statements, prepared once for the walk. */
+enum { X_PAYLOAD, X_REPORT, X_POLICY, X_FAILURE, X_COUNT };
+
+static const char *const export_sql[X_COUNT] = {
+	[X_PAYLOAD] = "SELECT id, received_at, source, peer, user_agent, "
+	    "message_id, path, part, encoding, size, data, outcome, reason, "
+	    "report FROM payload ORDER BY id",
+	[X_REPORT] = "SELECT organization_name, report_id, start_time, "
+	    "end_time, contact_info, received_at FROM report WHERE id = ?",
+	[X_POLICY] = "SELECT id, idx, policy_type, policy_domain, "
+	    "policy_string, policy_set, mode, mx_patterns, max_age, mx_host, "
+	    "successful, failed FROM policy WHERE report = ? ORDER BY idx, id",
+	[X_FAILURE] = "SELECT result_type, sending_mta_ip, receiving_ip, "
+	    "receiving_mx_hostname, receiving_mx_helo, additional_info, "
+	    "failure_reason_code, failed_sessions FROM failure "
+	    "WHERE policy = ? ORDER BY id",
+};
+
+/*
+ * The strings of one report's rows are copied, since the policy and
+ * failure statements step on while they are held.
+ */
+struct export_report {
+	struct store_row_report r;
+	char **strings;
+	size_t nstrings, alloc;
+};
+
+static const char *
+keep(struct export_report *x, const char *s, int *nomem)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if (x->nstrings == x->alloc) {
+		size_t a = x->alloc ? x->alloc * 2 : 64;
+		char **g = realloc(x->strings, a * sizeof(*g));
+
+		if (g == NULL) {
+			*nomem = 1;
+			return NULL;
+		}
+		x->strings = g;
+		x->alloc = a;
+	}
+	if ((d = strdup(s)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	x->strings[x->nstrings++] = d;
+	return d;
+}
+
+static void
+export_report_release(struct export_report *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->r.npolicies; i++)
+		free(x->r.policies[i].failures);
+	free(x->r.policies);
+	for (i = 0; i < x->nstrings; i++)
+		free(x->strings[i]);
+	free(x->strings);
+	memset(x, 0, sizeof(*x));
+}
+
+static int
+export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
+		struct export_report *x, struct store_row_policy *p,
+		struct error *err)
+{
+	struct store_row_failure *f;
+	int rc, nomem = 0;
+
+	sqlite3_reset(fs);
+	sqlite3_bind_int64(fs, 1, policy);
+	while ((rc = sqlite3_step(fs)) == SQLITE_ROW) {
+		void *g = realloc(p->failures, (p->nfailures + 1) *
+		    sizeof(*f));
+
+		if (g == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		p->failures = g;
+		f = &p->failures[p->nfailures++];
+		f->result_type = keep(x, col(fs, 0), &nomem);
+		f->sending_mta_ip = keep(x, col(fs, 1), &nomem);
+		f->receiving_ip = keep(x, col(fs, 2), &nomem);
+		f->receiving_mx_hostname = keep(x, col(fs, 3), &nomem);
+		f->receiving_mx_helo = keep(x, col(fs, 4), &nomem);
+		f->additional_info = keep(x, col(fs, 5), &nomem);
+		f->failure_reason_code = keep(x, col(fs, 6), &nomem);
+		f->failed_sessions = sqlite3_column_int64(fs, 7);
+		if (nomem)
+			return error_set(err, ERR_NOMEM, "out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading failures", err);
+	return 0;
+}
+
+/* The report of row id with its policies and failures into x. */
+static int
+export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
+	      struct export_report *x, struct error *err)
+{
+	sqlite3_stmt *rs = xs[X_REPORT], *ps = xs[X_POLICY];
+	struct store_row_policy *p;
+	int rc, nomem = 0;
+
+	sqlite3_reset(rs);
+	sqlite3_bind_int64(rs, 1, id);
+	if ((rc = sqlite3_step(rs)) != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			return error_set(err, ERR_INTERNAL, "report %lld of a "
+			    "payload is missing", (long long)id);
+		return store_sqlite_fail(db, rc, "reading a report", err);
+	}
+	x->r.organization_name = keep(x, col(rs, 0), &nomem);
+	x->r.report_id = keep(x, col(rs, 1), &nomem);
+	x->r.start_time = sqlite3_column_int64(rs, 2);
+	x->r.end_time = sqlite3_column_int64(rs, 3);
+	x->r.contact_info = keep(x, col(rs, 4), &nomem);
+	x->r.received_at = sqlite3_column_int64(rs, 5);
+	sqlite3_reset(rs);
+	if (nomem)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	sqlite3_reset(ps);
+	sqlite3_bind_int64(ps, 1, id);
+	while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
+		void *g = realloc(x->r.policies, (x->r.npolicies + 1) *
+		    sizeof(*p));
+
+		if (g == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		x->r.policies = g;
+		p = &x->r.policies[x->r.npolicies++];
+		memset(p, 0, sizeof(*p));
+		p->idx = sqlite3_column_int64(ps, 1);
+		p->policy_type = keep(x, col(ps, 2), &nomem);
+		p->policy_domain = keep(x, col(ps, 3), &nomem);
+		p->policy_string = keep(x, col(ps, 4), &nomem);
+		p->policy_set = keep(x, col(ps, 5), &nomem);
+		p->mode = keep(x, col(ps, 6), &nomem);
+		p->mx_patterns = keep(x, col(ps, 7), &nomem);
+		p->has_max_age = sqlite3_column_type(ps, 8) != SQLITE_NULL;
+		p->max_age = sqlite3_column_int64(ps, 8);
+		p->mx_host = keep(x, col(ps, 9), &nomem);
+		p->successful = sqlite3_column_int64(ps, 10);
+		p->failed = sqlite3_column_int64(ps, 11);
+		if (nomem)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		if (export_failures(db, xs[X_FAILURE],
+		    sqlite3_column_int64(ps, 0), x, p, err) < 0)
+			return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading policies", err);
+	return 0;
+}
+
+int
+store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *xs[X_COUNT] = { NULL }, *st;
+	struct export_report x;
+	struct store_row row;
+	struct origin o;
+	int i, rc = -1, step;
+
+	memset(&x, 0, sizeof(x));
+	for (i = 0; i < X_COUNT; i++)
+		if (prepare(db, export_sql[i], &xs[i], err) < 0)
+			goto done;
+	st = xs[X_PAYLOAD];
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		memset(&o, 0, sizeof(o));
+		row.id = sqlite3_column_int64(st, 0);
+		row.payload.origin = &o;
+		row.payload.received_at = sqlite3_column_int64(st, 1);
+		o.source = col(st, 2);
+		o.peer = col(st, 3);
+		o.user_agent = col(st, 4);
+		o.message_id = col(st, 5);
+		o.path = col(st, 6);
+		o.part = col(st, 7);
+		row.payload.encoding = col(st, 8);
+		row.payload.size = (size_t)sqlite3_column_int64(st, 9);
+		row.payload.data = sqlite3_column_blob(st, 10);
+		row.payload.len = (size_t)sqlite3_column_bytes(st, 10);
+		if (row.payload.data == NULL)
+			row.payload.data = "";
+		row.outcome = col(st, 11);
+		row.reason = col(st, 12);
+		if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
+			if (export_report(db, xs, sqlite3_column_int64(st, 13),
+			    &x, err) < 0)
+				goto done;
+			row.report = &x.r;
+		}
+		if (cb(&row, arg, err) != 0)
+			goto done;
+		export_report_release(&x);
+	}
+	if (step != SQLITE_DONE) {
+		store_sqlite_fail(db, step, "reading payloads", err);
+		goto done;
+	}
+	rc = 0;
+done:
+	export_report_release(&x);
+	for (i = 0; i < X_COUNT; i++)
+		sqlite3_finalize(xs[i]);
+	return rc;
+}

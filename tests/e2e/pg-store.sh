@@ -1,0 +1,109 @@
+#!/bin/sh
+# The store suite on PostgreSQL, in a throwaway cluster: the shared unit
+# suite (t-store), the fixture import checks, the readiness scenarios,
+# the same summary from both backends byte for byte in every format, and
+# the exit codes while the server is down.
+. tests/lib.sh
+. tests/pg-lib.sh
+pg_start
+
+imp="$BIN/tlsrpt-import"
+sum="$BIN/tlsrpt-summary"
+now=2026-03-15T00:00:00Z
+
+# The shared store suite, through the store's interface.
+uri=$(pg_createdb unit)
+TLSRPT_TEST_PG=$uri "$BIN/tests/t-store" > "$T/unit.out" 2>&1
+rc=$?
+grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
+check_eq "t-store on PostgreSQL exits 0" "$rc" 0
+check "t-store ran the PostgreSQL suite" grep -q '^ok.*postgresql: every report once' "$T/unit.out"
+n=$(psql_q unit "select count(*) from tlsrpt_schema")
+check_eq "migrations recorded once" "$n" 1
+
+# Every tolerated fixture is accepted; again, every one is a duplicate.
+uri=$(pg_createdb accept)
+bad=0
+for f in fixtures/reports/accept/*; do
+	case $f in *.expect) continue ;; esac
+	out=$("$imp" --db "$uri" "$f"); rc=$?
+	if [ "$(echo "$out" | cut -f1)" != accepted ] || [ $rc -ne 0 ]; then
+		bad=$((bad + 1))
+		echo "#   $f: $out (exit $rc)"
+	fi
+done
+check_eq "every accept fixture accepted, exit 0" "$bad" 0
+mkdir "$T/folder"
+for f in fixtures/reports/accept/*; do
+	case $f in *.expect) ;; *) cp "$f" "$T/folder/" ;; esac
+done
+out=$("$imp" --db "$uri" "$T/folder"); rc=$?
+check_eq "the folder again: every report a duplicate (exit $rc)" \
+    "$(echo "$out" | cut -f1 | sort -u)" duplicate
+check_eq "the duplicate is stored once" \
+    "$(psql_q accept "select count(*) from report where report_id = '2026-03-01T00:00:00Z_example.com_plain-rfc' and organization_name = 'Example Mail Ltd.'")" 1
+check_eq "the receipts of the duplicates are kept" \
+    "$(psql_q accept "select count(*) from payload where outcome = 'duplicate'")" \
+    "$(ls fixtures/reports/accept | grep -vc '\.expect$')"
+
+# Every rejection: the message of the .expect, exit 65, the quarantine.
+uri=$(pg_createdb reject)
+bad=0
+for f in fixtures/reports/reject/*; do
+	case $f in *.expect) continue ;; esac
+	out=$("$imp" --db "$uri" "$f"); rc=$?
+	want="rejected	$f	$(sed 's/^error: //' "$f.expect")"
+	q=$(psql_q reject "select count(*) from quarantine where path = '$f'")
+	if [ "$out" != "$want" ] || [ $rc -ne 65 ] || [ "$q" != 1 ]; then
+		bad=$((bad + 1))
+		echo "#   $f: $out (exit $rc, quarantined $q)"
+	fi
+done
+check_eq "every reject fixture rejected, exit 65, kept in quarantine" "$bad" 0
+check_eq "nothing rejected became a report" \
+    "$(psql_q reject "select count(*) from report")" 0
+f=fixtures/reports/reject/count-negative.json
+psql_q reject "select encode(data, 'hex') from payload where path = '$f'" > "$T/raw.hex"
+python3 -c 'import sys,zlib; sys.stdout.buffer.write(zlib.decompress(bytes.fromhex(open(sys.argv[1]).read().strip())))' "$T/raw.hex" > "$T/raw"
+check "the quarantined payload is the file, byte for byte" cmp -s "$T/raw" "$f"
+f=fixtures/reports/reject/gzip-corrupt.json.gz
+psql_q reject "select encode(data, 'hex') from payload where path = '$f'" > "$T/raw.hex"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(open(sys.argv[1]).read().strip()))' "$T/raw.hex" > "$T/raw"
+check "a quarantined gzip payload is kept as sent" cmp -s "$T/raw" "$f"
+
+# Standard input, as an MTA pipe gives it.
+out=$("$imp" --db "$uri" - < fixtures/reports/accept/gzip.json.gz); rc=$?
+check_eq "stdin: accepted, exit 0" "$(echo "$out" | cut -f1) $rc" "accepted 0"
+out=$("$imp" --db "$uri" - < fixtures/reports/accept/gzip.json.gz); rc=$?
+check_eq "stdin again: duplicate, exit 0" "$(echo "$out" | cut -f1) $rc" "duplicate 0"
+
+# The readiness scenarios on PostgreSQL, then the same reports in SQLite:
+# every format of the summary byte for byte the same.
+uri=$(pg_createdb scenarios)
+mkdir -p "$T/scen"
+TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" |
+    sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /'
+"$imp" --db "$T/scen.db" "$T/scen/reports" > /dev/null
+for fmt in json text csv html; do
+	"$sum" --db "$uri" --now "$now" --format "$fmt" > "$T/pg.$fmt"
+	rc1=$?
+	"$sum" --db "$T/scen.db" --now "$now" --format "$fmt" > "$T/sq.$fmt"
+	rc2=$?
+	check "summary --format $fmt: the same on both backends (exit $rc1)" \
+	    sh -c "[ $rc1 = $rc2 ] && [ -s '$T/pg.$fmt' ] && cmp -s '$T/pg.$fmt' '$T/sq.$fmt'"
+done
+"$sum" --db "$uri" --now "$now" --domain ready.example --format json > "$T/pg.one"
+"$sum" --db "$T/scen.db" --now "$now" --domain ready.example --format json > "$T/sq.one"
+check "summary --domain: the same on both backends" cmp -s "$T/pg.one" "$T/sq.one"
+
+# The server down: the import exits 75 (an MTA retries), the summary too.
+pg_stop
+out=$("$imp" --db "$uri" fixtures/reports/accept/utf8-names.json 2>&1); rc=$?
+check_eq "server down: tlsrpt-import exits 75" "$rc" 75
+check "server down: it says it cannot connect" sh -c "echo '$out' | grep -q 'cannot connect'"
+"$sum" --db "$uri" --now "$now" > /dev/null 2>&1
+check_eq "server down: tlsrpt-summary exits 75" "$?" 75
+pg_ctl_start
+out=$("$imp" --db "$(pg_uri accept)" fixtures/reports/accept/utf8-names.json); rc=$?
+check_eq "server back: the same import is answered (duplicate), exit 0" \
+    "$(echo "$out" | cut -f1) $rc" "duplicate 0"
