@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "live.h"
 #include "report.h"
 #include "rfc3339.h"
@@ -67,7 +68,7 @@ main(int argc, char **argv)
 	live_options_default(&o);
 	report_init();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
@@ -91,15 +92,7 @@ main(int argc, char **argv)
 			printf("tlsrpt-check %s\n", TLSRPT_VERSION);
 			return 0;
 		default:
-			if (optopt && optopt < 256)
-				fprintf(stderr, "tlsrpt-check: %s needs a value; "
-				    "see tlsrpt-check --help\n",
-				    argv[optind - 1]);
-			else
-				fprintf(stderr, "tlsrpt-check: unknown option "
-				    "%s; see tlsrpt-check --help\n",
-				    argv[optind - 1]);
-			return EX_USAGE;
+			return cli_option_error("tlsrpt-check", ch, argv);
 		}
 	}
 	if (optind == argc) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "cli.h"
 #include "config.h"
 #include "files.h"
 #include "log.h"
@@ -645,7 +646,7 @@ main(int argc, char **argv)
 
 	memset(&rn, 0, sizeof(rn));
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			db = optarg;
@@ -666,9 +667,7 @@ main(int argc, char **argv)
 			printf("tlsrpt-import %s\n", TLSRPT_VERSION);
 			return EX_OK;
 		default:
-			fprintf(stderr, "tlsrpt-import: unknown option %s; "
-			    "see tlsrpt-import --help\n", argv[optind - 1]);
-			return EX_USAGE;
+			return cli_option_error("tlsrpt-import", ch, argv);
 		}
 	}
 	if (copy != NULL && optind < argc) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analyse.h"
+#include "cli.h"
 #include "config.h"
 #include "live.h"
 #include "page.h"
@@ -171,7 +172,7 @@ main(int argc, char **argv)
 	analyse_options_default(&opt);
 	live_options_default(&lopt);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'd':
 			db = optarg;
@@ -253,15 +254,7 @@ main(int argc, char **argv)
 			printf("tlsrpt-summary %s\n", TLSRPT_VERSION);
 			return 0;
 		default:
-			if (optopt && optopt < 256)
-				fprintf(stderr, "tlsrpt-summary: %s needs a "
-				    "value; see tlsrpt-summary --help\n",
-				    argv[optind - 1]);
-			else
-				fprintf(stderr, "tlsrpt-summary: unknown option "
-				    "%s; see tlsrpt-summary --help\n",
-				    argv[optind - 1]);
-			return EX_USAGE;
+			return cli_option_error("tlsrpt-summary", ch, argv);
 		}
 	}
 	if (optind < argc) {

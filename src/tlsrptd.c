@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "ingest.h"
@@ -471,14 +472,8 @@ main(int argc, char **argv)
 		case 'V':
 			printf("tlsrptd %s\n", TLSRPT_VERSION);
 			return EX_OK;
-		case ':':
-			fprintf(stderr, "tlsrptd: option %s needs a value; see "
-			    "tlsrptd --help\n", argv[optind - 1]);
-			return EX_USAGE;
 		default:
-			fprintf(stderr, "tlsrptd: unknown option %s; see "
-			    "tlsrptd --help\n", argv[optind - 1]);
-			return EX_USAGE;
+			return cli_option_error("tlsrptd", ch, argv);
 		}
 	}
 	if (optind < argc) {

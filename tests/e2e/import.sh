@@ -12,6 +12,9 @@ out=$("$imp" --bogus x 2>&1); rc=$?
 check_eq "unknown option: exit 64" "$rc" 64
 check_eq "unknown option: one line naming it" "$out" \
     "tlsrpt-import: unknown option --bogus; see tlsrpt-import --help"
+out=$("$imp" --db 2>&1); rc=$?
+check_eq "option without its value: one line naming it, exit 64" "$out $rc" \
+    "tlsrpt-import: option --db needs a value; see tlsrpt-import --help 64"
 "$imp" 2>/dev/null; check_eq "no input: exit 64" "$?" 64
 "$imp" --help | grep -q '^usage: tlsrpt-import'; check_eq "--help" "$?" 0
 "$imp" --version | grep -q '^tlsrpt-import [0-9]'; check_eq "--version" "$?" 0

@@ -1,0 +1,19 @@
+/*
+ * cli: what the programs' main files share. DESIGN section 2: an unknown
+ * option or a missing value is one line on stderr naming the option, and
+ * exit 64. The programs call getopt_long with an optstring starting "+:",
+ * so that a missing value comes back as ':' and anything else as '?'.
+ */
+#ifndef TLSRPT_CLI_H
+#define TLSRPT_CLI_H
+
+#define CLI_EX_USAGE 64
+
+/*
+ * After getopt_long returned ch (':' or '?') for argv: print
+ * "PROG: option --x needs a value; see PROG --help" or
+ * "PROG: unknown option --x; see PROG --help". Returns CLI_EX_USAGE.
+ */
+int cli_option_error(const char *prog, int ch, char *const *argv);
+
+#endif
