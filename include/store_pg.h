@@ -17,7 +17,7 @@
 enum pg_stmt {
 	PG_BEGIN, PG_COMMIT, PG_ROLLBACK, PG_SAVEPOINT, PG_RELEASE,
 	PG_ROLLBACK_TO, PG_PAYLOAD, PG_REPORT, PG_FIND, PG_POLICY, PG_FAILURE,
-	PG_COPIED, PG_COPY_PAYLOAD,
+	PG_COPIED, PG_COPY_PAYLOAD, PG_DAILY,
 	PG_EV_POLICIES, PG_EV_FAILURES, PG_DOMAINS, PG_READ_DOMAINS,
 	PG_READ_TOTALS, PG_READ_TYPES,
 	PG_STMT_COUNT
@@ -32,6 +32,11 @@ struct pg_store {
 	int batch;		/* inside store_batch_begin() */
 	unsigned epoch;		/* connections made so far */
 	unsigned batch_epoch;	/* the connection the batch began on */
+	/* The reports new in the open transaction, whose per-day
+	 * aggregates are upserted just before its COMMIT; mark is the
+	 * count before the open put (undone with its savepoint). */
+	int64_t *daily;
+	size_t ndaily, daily_cap, daily_mark;
 };
 
 #define PG_ARGS_MAX 16

@@ -77,6 +77,20 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "outcome, reason, report, copy_key) VALUES "
 	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
 	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
+	/* The per-day aggregates of the transaction's new reports (an
+	 * array), in key order: two transactions adding to the same rows
+	 * take their locks in one order, so wait but never deadlock. */
+	[PG_DAILY] = "INSERT INTO daily (policy_domain, day, "
+	    "organization_name, policy_type, reports, successful, failed) "
+	    "SELECT policy_domain, start_time / 86400, organization_name, "
+	    "policy_type, COUNT(DISTINCT report), SUM(successful), "
+	    "SUM(failed) FROM policy WHERE report = ANY ($1::bigint[]) "
+	    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+	    "ON CONFLICT (policy_domain, day, organization_name, "
+	    "policy_type) DO UPDATE SET "
+	    "reports = daily.reports + EXCLUDED.reports, "
+	    "successful = daily.successful + EXCLUDED.successful, "
+	    "failed = daily.failed + EXCLUDED.failed",
 	[PG_EV_POLICIES] = "SELECT id, report, organization_name, "
 	    "start_time, end_time, policy_type, policy_set, mode, "
 	    "mx_patterns, successful, failed FROM policy "
@@ -547,6 +561,7 @@ pg_close(void *be)
 	if (s == NULL)
 		return;
 	PQfinish(s->conn);
+	free(s->daily);
 	free(s->uri);
 	free(s->label);
 	free(s);
@@ -583,13 +598,70 @@ begin_tx(struct pg_store *s, struct error *err)
 	return run_done(s, PG_BEGIN, err);
 }
 
+/* Remember a report new in the open transaction, for upsert_daily(). */
+static int
+daily_add(struct pg_store *s, int64_t report, struct error *err)
+{
+	if (s->ndaily == s->daily_cap) {
+		size_t cap = s->daily_cap ? s->daily_cap * 2 : 64;
+		int64_t *d = realloc(s->daily, cap * sizeof(*d));
+
+		if (d == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		s->daily = d;
+		s->daily_cap = cap;
+	}
+	s->daily[s->ndaily++] = report;
+	return 0;
+}
+
+/* The per-day aggregates of the transaction's new reports, at its end. */
+static int
+upsert_daily(struct pg_store *s, struct error *err)
+{
+	struct buf b;
+	struct pg_args a;
+	PGresult *res;
+	size_t i;
+	char num[32];
+
+	if (s->ndaily == 0)
+		return 0;
+	buf_init(&b, 1 << 30);
+	if (buf_append(&b, "{", 1, err) < 0)
+		goto fail;
+	for (i = 0; i < s->ndaily; i++) {
+		int n = snprintf(num, sizeof(num), "%s%lld", i ? "," : "",
+		    (long long)s->daily[i]);
+
+		if (buf_append(&b, num, (size_t)n, err) < 0)
+			goto fail;
+	}
+	if (buf_append(&b, "}", 2, err) < 0)	/* and the NUL */
+		goto fail;
+	pg_args_init(&a);
+	pg_arg_text(&a, (const char *)b.data);
+	res = pg_run(s, PG_DAILY, &a, err);
+	pg_args_release(&a);
+	buf_release(&b);
+	s->ndaily = s->daily_mark = 0;
+	PQclear(res);
+	return res == NULL ? -1 : 0;
+fail:
+	buf_release(&b);
+	return -1;
+}
+
 /* COMMIT of a transaction that failed answers ROLLBACK: not durable. */
 static int
 commit_tx(struct pg_store *s, struct error *err)
 {
-	PGresult *res = pg_run(s, PG_COMMIT, NULL, err);
+	PGresult *res;
 	int ok;
 
+	if (upsert_daily(s, err) < 0)
+		return -1;
+	res = pg_run(s, PG_COMMIT, NULL, err);
 	if (res == NULL)
 		return -1;
 	ok = strcmp(PQcmdStatus(res), "COMMIT") == 0;
@@ -607,6 +679,7 @@ commit_tx(struct pg_store *s, struct error *err)
 static int
 begin(struct pg_store *s, struct error *err)
 {
+	s->daily_mark = s->ndaily;
 	if (s->batch)
 		return run_done(s, PG_SAVEPOINT, err);
 	return begin_tx(s, err);
@@ -625,6 +698,9 @@ rollback(struct pg_store *s)
 {
 	PGTransactionStatusType ts;
 
+	/* The put's new reports are undone (the batch's others stay);
+	 * outside a batch, the transaction's all are. */
+	s->ndaily = s->batch ? s->daily_mark : 0;
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
 		return;
 	ts = PQtransactionStatus(s->conn);
@@ -645,6 +721,7 @@ pg_batch_begin(void *be, struct error *err)
 
 	if (s->batch)
 		return error_set(err, ERR_INTERNAL, "a batch is already open");
+	s->ndaily = s->daily_mark = 0;
 	if (begin_tx(s, err) < 0)
 		return -1;
 	s->batch = 1;
@@ -658,9 +735,11 @@ pg_batch_commit(void *be, struct error *err)
 	struct pg_store *s = be;
 
 	s->batch = 0;
-	if (s->epoch != s->batch_epoch || PQstatus(s->conn) != CONNECTION_OK)
+	if (s->epoch != s->batch_epoch || PQstatus(s->conn) != CONNECTION_OK) {
+		s->ndaily = 0;
 		return error_set(err, ERR_BUSY, "%s: the connection was lost "
 		    "during the transaction", s->label);
+	}
 	if (commit_tx(s, err) < 0) {
 		rollback(s);
 		return -1;
@@ -874,7 +953,8 @@ pg_put_report(void *be, const struct store_payload *p,
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
-	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
+	if (daily_add(s, report, err) < 0 ||
+	    insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    commit(s, err) < 0)
 		goto fail;
 	return 0;
@@ -995,7 +1075,8 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 		    r->start_time, r->end_time, r->contact_info,
 		    r->received_at, &report, &found, err) < 0)
 			goto fail;
-		if (report > 0 && copy_policies(s, report, r, err) < 0)
+		if (report > 0 && (copy_policies(s, report, r, err) < 0 ||
+		    daily_add(s, report, err) < 0))
 			goto fail;
 		if (strcmp(outcome, "rejected") != 0)
 			outcome = report > 0 ? "accepted" : "duplicate";

@@ -21,7 +21,7 @@
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
 	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_COUNT
+	ST_DAILY, ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -47,6 +47,19 @@ static const char *const sql_text[ST_COUNT] = {
 	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
 	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
+	/* The per-day aggregates of a new report's policies (migration
+	 * 002), in the report's transaction. "WHERE" keeps the parser
+	 * from reading ON CONFLICT as a join's. */
+	[ST_DAILY] = "INSERT INTO daily (policy_domain, day, "
+	    "organization_name, policy_type, reports, successful, failed) "
+	    "SELECT policy_domain, start_time / 86400, organization_name, "
+	    "policy_type, COUNT(DISTINCT report), SUM(successful), "
+	    "SUM(failed) FROM policy WHERE report = ? GROUP BY 1, 2, 3, 4 "
+	    "ON CONFLICT (policy_domain, day, organization_name, "
+	    "policy_type) DO UPDATE SET "
+	    "reports = reports + excluded.reports, "
+	    "successful = successful + excluded.successful, "
+	    "failed = failed + excluded.failed",
 };
 
 struct sqlite_store {
@@ -568,6 +581,10 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
+	sqlite3_bind_int64(s->st[ST_DAILY], 1, report);
+	if (run(s, ST_DAILY, err) < 0)
+		goto fail;
+	sqlite3_reset(s->st[ST_DAILY]);
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    commit(s, err) < 0)
 		goto fail;

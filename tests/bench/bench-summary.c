@@ -4,8 +4,11 @@
  * the floor: the bare SQLite reads of the same rows.
  *
  * usage: bench-summary STORE [REPORTS DOMAINS]
- * The store is made (deterministically) when it does not exist.
+ * The store is made (deterministically) when it does not exist, or, for a
+ * postgresql:// URI (tests/bench/pg.sh), when it holds no report; then
+ * the floor is the bare libpq reads of the same rows.
  */
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include "corpus.h"
 #include "report.h"
 #include "store.h"
+#include "store_pg.h"
 #include "store_sqlite.h"
 
 #define DAY 86400
@@ -28,6 +32,38 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+is_pg(const char *spec)
+{
+	return strncmp(spec, "postgresql://", 13) == 0 ||
+	    strncmp(spec, "postgres://", 11) == 0;
+}
+
+static PGconn *
+pg_conn(struct store *st)
+{
+	return ((struct pg_store *)store_backend_handle(st))->conn;
+}
+
+/* A PostgreSQL store exists when it holds a report. */
+static int
+pg_has_reports(const char *uri)
+{
+	struct error err;
+	struct store *st = store_open(uri, &err);
+	PGresult *res;
+	int n = 0;
+
+	if (st == NULL)
+		return 0;
+	res = PQexec(pg_conn(st), "SELECT count(*) FROM report");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		n = atoi(PQgetvalue(res, 0, 0)) > 0;
+	PQclear(res);
+	store_close(st);
+	return n;
 }
 
 static int
@@ -48,9 +84,13 @@ make_store(const char *path, long reports, long domains)
 		fprintf(stderr, "bench-summary: %s\n", err.msg);
 		return -1;
 	}
-	/* Loading only: no fsync per report (the benchmark is the reads). */
-	sqlite3_exec(store_sqlite_db(store_backend_handle(st)),
-	    "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	/* Loading only: no fsync per report (the benchmark is the reads);
+	 * on PostgreSQL, a transaction per 1,000 reports as well. */
+	if (is_pg(path))
+		PQclear(PQexec(pg_conn(st), "SET synchronous_commit = off"));
+	else
+		sqlite3_exec(store_sqlite_db(store_backend_handle(st)),
+		    "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 	corpus_seed(&c, 42);
 	buf_init(&b, 1 << 20);
 	for (k = 0; k < per; k++) {
@@ -60,6 +100,12 @@ make_store(const char *path, long reports, long domains)
 			int fails = corpus_next(&c) % 50 == 0 ? 5 : 0;
 
 			snprintf(dom, sizeof(dom), "d%05ld.example", d);
+			if (is_pg(path) && n % 1000 == 0 && ((n > 0 &&
+			    store_batch_commit(st, &err) < 0) ||
+			    store_batch_begin(st, &err) < 0)) {
+				fprintf(stderr, "bench-summary: %s\n", err.msg);
+				return -1;
+			}
 			b.len = 0;
 			corpus_report(&c, &b, dom, org, day, fails);
 			if (report_parse(b.data, b.len, &r, &err) < 0 ||
@@ -76,6 +122,10 @@ make_store(const char *path, long reports, long domains)
 		}
 	}
 	buf_release(&b);
+	if (is_pg(path) && store_batch_commit(st, &err) < 0) {
+		fprintf(stderr, "bench-summary: %s\n", err.msg);
+		return -1;
+	}
 	store_close(st);
 	return 0;
 }
@@ -109,6 +159,31 @@ floor_one(sqlite3 *db, const char *dom, int64_t now)
 	return now_s() - t0;
 }
 
+/* The floor on PostgreSQL: the same queries with libpq alone. */
+static double
+floor_pg(PGconn *conn, const char *dom, int64_t now)
+{
+	static const char *q[] = {
+	    "SELECT id, report, organization_name, start_time, end_time, "
+	    "policy_type, policy_set, mode, mx_patterns, successful, failed "
+	    "FROM policy WHERE policy_domain = $1 AND end_time > $2 AND "
+	    "end_time <= $3",
+	    "SELECT f.policy, f.result_type, f.receiving_mx_hostname, "
+	    "f.failed_sessions FROM policy p JOIN failure f ON f.policy = p.id "
+	    "WHERE p.policy_domain = $1 AND p.end_time > $2 AND "
+	    "p.end_time <= $3" };
+	char from[32], to[32];
+	const char *v[3] = { dom, from, to };
+	double t0 = now_s();
+	int i;
+
+	snprintf(from, sizeof(from), "%lld", (long long)(now - 14 * DAY));
+	snprintf(to, sizeof(to), "%lld", (long long)now);
+	for (i = 0; i < 2; i++)
+		PQclear(PQexecParams(conn, q[i], 3, NULL, v, NULL, NULL, 0));
+	return now_s() - t0;
+}
+
 static int
 cmp_d(const void *a, const void *b)
 {
@@ -135,8 +210,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-summary STORE [REPORTS DOMAINS]\n");
 		return 64;
 	}
-	if ((f = fopen(argv[1], "r")) != NULL) {
-		fclose(f);
+	if (is_pg(argv[1]) ? pg_has_reports(argv[1]) :
+	    (f = fopen(argv[1], "r")) != NULL && fclose(f) == 0) {
+		;
 	} else {
 		fprintf(stderr, "bench-summary: making %s: %ld reports, %ld "
 		    "domains\n", argv[1], reports, domains);
@@ -159,13 +235,15 @@ main(int argc, char **argv)
 		doc = analyse_summary(st, &d, 1, &opt, &err);
 		one[i] = now_s() - t0;
 		json_decref(doc);
-		flo[i] = floor_one(store_sqlite_db(store_backend_handle(st)),
-		    dom, opt.now);
+		flo[i] = is_pg(argv[1]) ? floor_pg(pg_conn(st), dom, opt.now) :
+		    floor_one(store_sqlite_db(store_backend_handle(st)), dom,
+		    opt.now);
 	}
 	t0 = now_s();
 	doc = analyse_summary(st, NULL, 0, &opt, &err);
 	all = now_s() - t0;
-	printf("summary bench: %s (%ld reports, %ld domains)\n", argv[1],
+	printf("summary bench: %s (%s, %ld reports, %ld domains)\n",
+	    is_pg(argv[1]) ? "PostgreSQL" : argv[1], store_backend(st),
 	    reports, domains);
 	qsort(one, 21, sizeof(double), cmp_d);
 	qsort(flo, 21, sizeof(double), cmp_d);

@@ -27,7 +27,7 @@ check_eq "4 imports starting at once on a new database: one accepted" \
     "$(cut -f1 "$T"/race.* | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" \
     "1 accepted 3 duplicate "
 check_eq "... the migrations applied once" \
-    "$(psql_q race "select count(*) from tlsrpt_schema")" 1
+    "$(psql_q race "select count(*) from tlsrpt_schema")" 2
 
 # Two nodes on their own ports, each with a maildir.
 mkdir -p "$T/md/new" "$T/md/cur" "$T/md/tmp" "$T/md1/new" "$T/md1/cur" \
@@ -50,7 +50,7 @@ fi
 P2=$D_PID PORT2=$PORT API2=$APIPORT
 pass "two nodes on one PostgreSQL store"
 check_eq "migrations applied once" \
-    "$(psql_q shared "select count(*) from tlsrpt_schema")" 1
+    "$(psql_q shared "select count(*) from tlsrpt_schema")" 2
 
 t0=$(date +%s)
 python3 tests/e2e/pg-clients.py "$CA" "$N" 8 0 "$PORT1" "$PORT2" > "$T/answers"
@@ -67,6 +67,9 @@ check_eq "every report stored exactly once" \
 check_eq "one accepted and one duplicate receipt per report" \
     "$(psql_q shared "select outcome, count(*) from payload group by 1 order by 1" | tr '\n' ' ')" \
     "accepted|$N duplicate|$N "
+check_eq "per-day aggregates (upserts from both nodes) = GROUP BY of the policies" \
+    "$(psql_q shared "select policy_domain, day, organization_name, policy_type, reports, successful, failed from daily order by 1, 2, 3, 4" | md5sum)" \
+    "$(psql_q shared "select policy_domain, start_time / 86400, organization_name, policy_type, count(distinct report), sum(successful), sum(failed) from policy group by 1, 2, 3, 4 order by 1, 2, 3, 4" | md5sum)"
 check_eq "both nodes took some of the first copies" \
     "$(awk '$3 == 201 { print $2 }' "$T/answers" | sort -u | wc -l | tr -d ' ')" 2
 

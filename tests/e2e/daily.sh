@@ -1,0 +1,95 @@
+#!/bin/sh
+# The per-day aggregates (table daily, migration 002), kept with upserts
+# in each accepted report's transaction: on both backends they equal a
+# GROUP BY over the policy rows after imports (batches of many reports
+# adding to the same rows), after the same reports again (duplicates add
+# nothing), after tlsrpt-import --copy-from (into an empty store, again,
+# and into a store holding the same reports), and, on SQLite, after the
+# migration of a store made before the table existed.
+. tests/lib.sh
+. tests/pg-lib.sh
+
+imp="$BIN/tlsrpt-import"
+now=2026-03-15T00:00:00Z
+Q_DAILY="select policy_domain, day, organization_name, policy_type, reports, successful, failed from daily order by 1, 2, 3, 4"
+Q_GROUP="select policy_domain, start_time / 86400, organization_name, policy_type, count(distinct report), sum(successful), sum(failed) from policy group by 1, 2, 3, 4 order by 1, 2, 3, 4"
+# same_sqlite NAME DB / same_pg NAME DBNAME: daily = the GROUP BY.
+same_sqlite() {
+	sql "$2" "$Q_DAILY" > "$T/daily"
+	sql "$2" "$Q_GROUP" > "$T/group"
+	check "$1" sh -c "[ -s '$T/daily' ] && cmp -s '$T/daily' '$T/group'"
+}
+same_pg() {
+	psql_q "$2" "$Q_DAILY" > "$T/daily"
+	psql_q "$2" "$Q_GROUP" > "$T/group"
+	check "$1" sh -c "[ -s '$T/daily' ] && cmp -s '$T/daily' '$T/group'"
+}
+
+# SQLite: the scenario reports (many reports of one domain, day and
+# reporter), the fixtures, then all of them again.
+db="$T/a.db"
+mkdir -p "$T/scen"
+TLSRPT_TEST_DB=$db python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+"$imp" --db "$db" fixtures/reports/accept fixtures/mail > /dev/null 2>&1
+same_sqlite "sqlite: daily = GROUP BY of the policies after imports" "$db"
+check "sqlite: some rows add up several reports" \
+    test "$(sql "$db" "select count(*) from daily where reports > 1")" -gt 0
+cp "$T/daily" "$T/daily.before"
+"$BIN/tlsrpt-summary" --db "$db" --now "$now" --format json > "$T/sum.before"
+acc=$(sql "$db" "select count(*) from payload where outcome = 'accepted'")
+"$imp" --db "$db" fixtures/reports/accept fixtures/mail > /dev/null 2>&1
+check_eq "sqlite: the same reports again are duplicates only" \
+    "$(sql "$db" "select count(*) from payload where outcome = 'accepted'")" "$acc"
+same_sqlite "sqlite: daily = GROUP BY after the duplicates" "$db"
+check "sqlite: duplicates not counted twice" cmp -s "$T/daily" "$T/daily.before"
+# A store from before migration 002: the migration fills the table.
+cp "$db" "$T/old.db"
+sql "$T/old.db" "drop table daily; pragma user_version = 1" > /dev/null
+"$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.old"
+check_eq "sqlite: migration 002 applied to an older store" \
+    "$(sql "$T/old.db" "pragma user_version")" 2
+same_sqlite "sqlite: ... and fills daily from the reports stored" "$T/old.db"
+check "sqlite: the summary JSON is the same with the table" \
+    cmp -s "$T/sum.old" "$T/sum.before"
+
+pg_start
+# PostgreSQL: the same imports, then again.
+uri=$(pg_createdb imp)
+"$imp" --db "$uri" fixtures/reports/accept fixtures/mail "$T/scen" > /dev/null 2>&1
+same_pg "postgresql: daily = GROUP BY of the policies after imports" imp
+check "postgresql: some rows add up several reports" \
+    test "$(psql_q imp "select count(*) from daily where reports > 1")" -gt 0
+cp "$T/daily" "$T/daily.pg"
+acc=$(psql_q imp "select count(*) from payload where outcome = 'accepted'")
+"$imp" --db "$uri" fixtures/reports/accept fixtures/mail "$T/scen" > /dev/null 2>&1
+check_eq "postgresql: the same reports again are duplicates only" \
+    "$(psql_q imp "select count(*) from payload where outcome = 'accepted'")" "$acc"
+same_pg "postgresql: daily = GROUP BY after the duplicates" imp
+check "postgresql: duplicates not counted twice" cmp -s "$T/daily" "$T/daily.pg"
+# One by one (a transaction each, not a batch).
+one=$(pg_createdb one)
+for f in fixtures/reports/accept/*.json; do
+	"$imp" --db "$one" "$f" > /dev/null 2>&1
+done
+"$imp" --db "$one" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
+same_pg "postgresql: daily = GROUP BY after reports one at a time" one
+
+# The copy fills them too: into an empty store, a second time (nothing
+# new), and into a store that holds the same reports (duplicates).
+cp_=$(pg_createdb copied)
+"$imp" --copy-from "$db" --db "$cp_" > /dev/null
+same_pg "copy-from: daily = GROUP BY in the copy" copied
+check "copy-from: the same aggregates as the SQLite store's" \
+    cmp -s "$T/daily" "$T/daily.before"
+"$imp" --copy-from "$db" --db "$cp_" > /dev/null
+same_pg "copy-from again: nothing counted twice" copied
+check "copy-from again: the same aggregates" cmp -s "$T/daily" "$T/daily.before"
+# imp holds the fixtures and mails of the SQLite store (not its
+# scenario reports, stored there directly): those are duplicates.
+"$imp" --copy-from "$db" --db "$uri" > /dev/null
+same_pg "copy-from into a store holding some of the reports: daily = GROUP BY" imp
+check_eq "... each report once" \
+    "$(psql_q imp "select count(*) from report")" \
+    "$(psql_q imp "select count(distinct (organization_name, report_id, start_time, end_time)) from report")"
+"$BIN/tlsrpt-summary" --db "$cp_" --now "$now" --format json > "$T/sum.pg"
+check "postgresql: the summary JSON as SQLite's" cmp -s "$T/sum.pg" "$T/sum.before"
