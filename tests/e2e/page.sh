@@ -61,7 +61,11 @@ if [ -z "$chrome" ]; then
 fi
 # The trap is Chromium's proxy: it logs the host of every request. The
 # browser's own update and time checks (Google hosts) are not the page's.
-python3 - "$T/trap" <<'PY' &
+# Each page gets a trap of its own, so that a late request of one load is
+# never taken for another's.
+start_trap() { # NAME: a trap logging to $T/NAME.hosts; its port in $port
+	rm -f "$T/$1.port"
+	python3 - "$T/$1" <<'PY' &
 import re, socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
 open(sys.argv[1] + ".port", "w").write(str(s.getsockname()[1]))
@@ -80,27 +84,36 @@ while True:
         with open(sys.argv[1] + ".hosts", "a") as f:
             f.write(host + "\n")
 PY
-trap_pid=$!
-i=0; while [ ! -e "$T/trap.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-port=$(cat "$T/trap.port")
-shoot() {
+	trap_pid=$!
+	i=0
+	while [ ! -s "$T/$1.port" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	port=$(cat "$T/$1.port")
+}
+shoot() { # NAME HTML PNG
+	start_trap "$1"
 	timeout 60 "$chrome" --headless --no-sandbox --disable-gpu \
 	    --disable-quic --no-first-run --disable-background-networking \
 	    --disable-component-update --disable-sync --disable-extensions \
-	    --user-data-dir="$T/chrome" --proxy-server="http://127.0.0.1:$port" \
+	    --user-data-dir="$T/chrome-$1" \
+	    --proxy-server="http://127.0.0.1:$port" \
 	    --proxy-bypass-list='<-loopback>' --window-size=1000,2600 \
-	    --screenshot="$2" "file://$1" > /dev/null 2>&1
+	    --screenshot="$3" "file://$2" > /dev/null 2>&1
+	sleep 0.5
+	kill $trap_pid 2>/dev/null
+	wait $trap_pid 2>/dev/null
 }
 # The trap works: a page that does load something is caught.
 printf '<!DOCTYPE html><img src="http://tlsrpt-test.invalid/x.png">' > "$T/probe.html"
-shoot "$T/probe.html" "$T/probe.png"
+shoot probe "$T/probe.html" "$T/probe.png"
 check "the network trap catches a page that loads something" \
-    grep -q '^tlsrpt-test.invalid$' "$T/trap.hosts"
-rm -f "$T/trap.hosts"
+    grep -q '^tlsrpt-test.invalid$' "$T/probe.hosts"
 for name in not-ready ready; do
-	shoot "$out/page-$name.html" "$out/page-$name.png"
+	shoot "$name" "$out/page-$name.html" "$out/page-$name.png"
 	check "screenshot of the $name page" test "$(stat -c %s "$out/page-$name.png" 2>/dev/null || echo 0)" -gt 20000
+	check "no network request while the $name page loads" test ! -e "$T/$name.hosts"
+	[ -e "$T/$name.hosts" ] && sed 's/^/#   requested: /' "$T/$name.hosts"
 done
-check "no network request while the pages load" test ! -e "$T/trap.hosts"
-kill $trap_pid 2>/dev/null
 echo "# pages and screenshots: $out"
