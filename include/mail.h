@@ -42,6 +42,7 @@ struct mail_message {
 	char *from;		/* the From address, or NULL */
 	struct mail_part parts[MAIL_PARTS_MAX];
 	size_t nparts;
+	size_t nleft;		/* named report parts beyond MAIL_PARTS_MAX */
 	void *priv;		/* private: the parsed GMime message */
 };
 

@@ -476,6 +476,12 @@ take_reports(struct mail_message *m, const struct walk *w, size_t part_max,
 			if (take_part(m, w->leaves[i], &data, err) == -1)
 				return -1;
 		}
+		/* Report parts past the cap are counted, so that the caller
+		 * can say so: never a silent drop. Sniffed parts are not. */
+		if (m->nparts == MAIL_PARTS_MAX && t != TIER_SNIFF)
+			for (; i < w->n; i++)
+				if (in_tier(w->leaves[i], t))
+					m->nleft++;
 	}
 	return 0;
 }

@@ -251,6 +251,10 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
+	if (m->nleft > 0)
+		log_warn("%s: %zu more report parts than the %d taken from one "
+		    "message were left out", o->path ? o->path : o->source,
+		    m->nleft, MAIL_PARTS_MAX);
 	for (i = 0; i < m->nparts; i++) {
 		po = *o;
 		/* A message file read by the import tool is mail. */

@@ -46,6 +46,28 @@ done
 check_eq "malformed mails are in the quarantine" \
     "$(sql "$T/bad.db" "select count(*) from quarantine where source = 'mail'")" 2
 
+# A message with more report parts than are taken from one (16): the rest
+# is named on stderr, never dropped in silence.
+python3 - "$T/many.eml" <<'PY'
+import json, sys
+parts = []
+for i in range(18):
+    r = {"organization-name": "Many Parts", "report-id": "many-%d" % i,
+         "date-range": {"start-datetime": "2026-03-01T00:00:00Z",
+                        "end-datetime": "2026-03-01T23:59:59Z"},
+         "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.com"},
+                       "summary": {"total-successful-session-count": 1,
+                                   "total-failure-session-count": 0}}]}
+    parts.append("--b\nContent-Type: application/tlsrpt+json\n\n" + json.dumps(r) + "\n")
+open(sys.argv[1], "w").write("From: a@example.org\nSubject: many\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=tlsrpt; boundary=b\n\n" + "".join(parts) + "--b--\n")
+PY
+out=$("$imp" --db "$T/many.db" "$T/many.eml" 2>"$T/many.err"); rc=$?
+check_eq "18 report parts: the first 16 accepted, exit 0" \
+    "$(echo "$out" | grep -c '^accepted') $rc" "16 0"
+check "18 report parts: the 2 left out are named on stderr" \
+    grep -q '2 more report parts than the 16 taken from one message were left out' "$T/many.err"
+
 # The DKIM option: only dkim=pass from the configured authserv-id counts.
 printf 'database = %s\ndkim-authserv-id = mx.example.com\n' "$T/dkim.db" > "$T/dkim.conf"
 out=$("$imp" --config "$T/dkim.conf" fixtures/mail/dkim-pass.eml); rc=$?
