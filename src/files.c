@@ -118,7 +118,11 @@ files_list(const char *dir, struct file_list *out, struct error *err)
 		if (n < 0 || (path = malloc((size_t)n + 1)) == NULL)
 			goto nomem;
 		snprintf(path, (size_t)n + 1, "%s/%s", dir, de->d_name);
-		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		/* The entry's type when the file system gives it; a link
+		 * is followed, as stat() does. */
+		if (de->d_type != DT_REG && ((de->d_type != DT_UNKNOWN &&
+		    de->d_type != DT_LNK) || stat(path, &sb) < 0 ||
+		    !S_ISREG(sb.st_mode))) {
 			free(path);
 			continue;
 		}

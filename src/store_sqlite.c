@@ -7,7 +7,9 @@
  * wait up to BOUND_BUSY_TIMEOUT_MS for another writer. Every statement is
  * prepared once and reused.
  */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +49,13 @@ static const char *const sql_text[ST_COUNT] = {
 	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
 	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
-	/* The per-day aggregates of a new report's policies (migration
-	 * 002), in the report's transaction. "WHERE" keeps the parser
-	 * from reading ON CONFLICT as a join's. */
+	/* One per-day aggregate row (migration 002) for each policy domain
+	 * and type of a new report, in the report's transaction. */
 	[ST_DAILY] = "INSERT INTO daily (policy_domain, day, "
 	    "organization_name, policy_type, reports, successful, failed) "
-	    "SELECT policy_domain, start_time / 86400, organization_name, "
-	    "policy_type, COUNT(DISTINCT report), SUM(successful), "
-	    "SUM(failed) FROM policy WHERE report = ? GROUP BY 1, 2, 3, 4 "
-	    "ON CONFLICT (policy_domain, day, organization_name, "
-	    "policy_type) DO UPDATE SET "
-	    "reports = reports + excluded.reports, "
+	    "VALUES (?,?,?,?,1,?,?) ON CONFLICT (policy_domain, day, "
+	    "organization_name, policy_type) DO UPDATE SET "
+	    "reports = reports + 1, "
 	    "successful = successful + excluded.successful, "
 	    "failed = failed + excluded.failed",
 };
@@ -179,12 +177,34 @@ fail:
 
 static void sqlite_close(void *be);
 
+/*
+ * Each report of a batch is a savepoint, and SQLite keeps the pages a
+ * savepoint changes in a sub-journal that goes to a temporary file past
+ * 64 KiB: a write system call per page, a third of an import's time.
+ * Kept in memory instead (it is bounded by the batch), set before SQLite's
+ * first use; should another part of the process have started SQLite
+ * first, each connection keeps its temporary files in memory instead.
+ */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+static int journal_in_memory;
+
+static void
+configure(void)
+{
+	/* Nothing reads SQLite's memory statistics, and keeping them
+	 * takes a mutex on every allocation. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	journal_in_memory = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
+	    -1) == SQLITE_OK;
+}
+
 static void *
 sqlite_open(const char *spec, struct error *err)
 {
 	struct sqlite_store *s;
 	int rc, i;
 
+	pthread_once(&configured, configure);
 	s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->path = strdup(spec)) == NULL) {
 		free(s);
@@ -203,6 +223,8 @@ sqlite_open(const char *spec, struct error *err)
 	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    (!journal_in_memory &&
+	    exec(s, "PRAGMA temp_store = MEMORY", err) < 0) ||
 	    migrate(s, err) < 0)
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++) {
@@ -455,6 +477,69 @@ done:
 	return rc;
 }
 
+static int
+cmp_policy_key(const void *a, const void *b)
+{
+	const struct report_policy *x = *(const struct report_policy *const *)a;
+	const struct report_policy *y = *(const struct report_policy *const *)b;
+	int c = strcmp(x->domain, y->domain);
+
+	return c != 0 ? c : strcmp(x->type, y->type);
+}
+
+/* a + b for counts, held at INT64_MAX rather than wrapping. */
+static int64_t
+add_counts(int64_t a, int64_t b)
+{
+	int64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
+/*
+ * The per-day aggregates of a new report: one upsert per policy domain
+ * and type, the report's policies summed in C (sorted when there are
+ * several) rather than by a GROUP BY over the rows just written.
+ */
+static int
+put_daily(struct sqlite_store *s, const struct report *r, struct error *err)
+{
+	const struct report_policy *one, **v = &one;
+	sqlite3_stmt *st = s->st[ST_DAILY];
+	size_t i, j, n = r->npolicies;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	one = &r->policies[0];
+	if (n > 1) {
+		if ((v = malloc(n * sizeof(*v))) == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			v[i] = &r->policies[i];
+		qsort(v, n, sizeof(*v), cmp_policy_key);
+	}
+	for (i = 0; i < n && rc == 0; i = j) {
+		int64_t ok = 0, failed = 0;
+
+		for (j = i; j < n && cmp_policy_key(&v[i], &v[j]) == 0; j++) {
+			ok = add_counts(ok, v[j]->successful);
+			failed = add_counts(failed, v[j]->failed);
+		}
+		bind_text(st, 1, v[i]->domain);
+		sqlite3_bind_int64(st, 2, r->start / 86400);
+		bind_text(st, 3, r->org_name);
+		bind_text(st, 4, v[i]->type);
+		sqlite3_bind_int64(st, 5, ok);
+		sqlite3_bind_int64(st, 6, failed);
+		rc = run(s, ST_DAILY, err) < 0 ? -1 : 0;
+		sqlite3_reset(st);
+	}
+	if (v != &one)
+		free(v);
+	return rc;
+}
+
 /*
  * One report is one transaction, or, inside a batch, one savepoint of the
  * batch's transaction, so that a report that fails is undone alone.
@@ -581,10 +666,8 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
-	sqlite3_bind_int64(s->st[ST_DAILY], 1, report);
-	if (run(s, ST_DAILY, err) < 0)
+	if (put_daily(s, r, err) < 0)
 		goto fail;
-	sqlite3_reset(s->st[ST_DAILY]);
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    commit(s, err) < 0)
 		goto fail;

@@ -46,10 +46,13 @@
 /*
  * Inputs are read, decoded and parsed by WORKERS threads while the main
  * thread stores them in their order, so that every core works. At most
- * WINDOW inputs are read ahead of the one being stored.
+ * WINDOW inputs are read ahead of the one being stored. When its next
+ * input is not ready, the main thread parses one itself. A thread wakes
+ * another only when that one sleeps: the main thread when the input it
+ * waits for is ready, the workers when half the window is free again.
  */
 #define WORKERS	2
-#define WINDOW	16
+#define WINDOW	64
 
 struct pending {
 	enum outcome outcome;
@@ -82,7 +85,10 @@ struct job {
  * thread: the job of task i is slot[i % WINDOW] once ready. */
 struct work {
 	pthread_mutex_t lock;
-	pthread_cond_t changed;
+	pthread_cond_t room;	/* workers wait for the window to move */
+	pthread_cond_t ready_cv; /* the main thread waits for its input */
+	int idle_workers;	/* waiting on room */
+	int main_waits;		/* waiting on ready_cv */
 	const struct pipeline_config *cfg;
 	struct task *tasks;
 	size_t ntasks, alloc;
@@ -450,32 +456,49 @@ free_stored(struct work *wk)
 	pthread_mutex_lock(&wk->lock);
 }
 
+/*
+ * Read and parse the next input if the window has room for it; 0 when it
+ * has not. Called with the lock held; returns with it held.
+ */
+static int
+work_one(struct work *wk)
+{
+	struct job *j;
+	size_t i;
+
+	if (wk->next_task >= wk->ntasks ||
+	    wk->next_task >= wk->next_store + WINDOW)
+		return 0;
+	i = wk->next_task++;
+	pthread_mutex_unlock(&wk->lock);
+	j = read_task(wk, &wk->tasks[i]);
+	pthread_mutex_lock(&wk->lock);
+	wk->slot[i % WINDOW] = j;
+	wk->ready[i % WINDOW] = 1;
+	if (wk->main_waits && i == wk->next_store)
+		pthread_cond_signal(&wk->ready_cv);
+	return 1;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct work *wk = arg;
-	struct job *j;
-	size_t i;
 
 	pthread_mutex_lock(&wk->lock);
 	while (wk->next_task < wk->ntasks) {
-		/* free_stored() lets the lock go: another worker may have
-		 * taken the last task meanwhile, so look again. */
+		/* free_stored() and work_one() let the lock go: another
+		 * worker may have taken the last task meanwhile, so look
+		 * again. */
 		if (wk->stored != NULL) {
 			free_stored(wk);
 			continue;
 		}
-		if (wk->next_task >= wk->next_store + WINDOW) {
-			pthread_cond_wait(&wk->changed, &wk->lock);
+		if (work_one(wk))
 			continue;
-		}
-		i = wk->next_task++;
-		pthread_mutex_unlock(&wk->lock);
-		j = read_task(wk, &wk->tasks[i]);
-		pthread_mutex_lock(&wk->lock);
-		wk->slot[i % WINDOW] = j;
-		wk->ready[i % WINDOW] = 1;
-		pthread_cond_broadcast(&wk->changed);
+		wk->idle_workers++;
+		pthread_cond_wait(&wk->room, &wk->lock);
+		wk->idle_workers--;
 	}
 	pthread_mutex_unlock(&wk->lock);
 	return NULL;
@@ -576,7 +599,8 @@ static int
 import_all(struct run *rn, char **inputs, int ninputs)
 {
 	struct work wk = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	    .changed = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg };
+	    .room = PTHREAD_COND_INITIALIZER,
+	    .ready_cv = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg };
 	pthread_t th[WORKERS];
 	struct job *j;
 	int i, nth = 0, rc = 0;
@@ -598,13 +622,26 @@ import_all(struct run *rn, char **inputs, int ninputs)
 	}
 	for (k = 0; k < wk.ntasks; k++) {
 		pthread_mutex_lock(&wk.lock);
-		while (!wk.ready[k % WINDOW])
-			pthread_cond_wait(&wk.changed, &wk.lock);
+		while (!wk.ready[k % WINDOW]) {
+			/* Rather than wait for its input, the main thread
+			 * frees what it stored, or parses one itself. */
+			if (wk.stored != NULL) {
+				free_stored(&wk);
+				continue;
+			}
+			if (work_one(&wk))
+				continue;
+			wk.main_waits = 1;
+			pthread_cond_wait(&wk.ready_cv, &wk.lock);
+			wk.main_waits = 0;
+		}
 		j = wk.slot[k % WINDOW];
 		wk.slot[k % WINDOW] = NULL;
 		wk.ready[k % WINDOW] = 0;
 		wk.next_store++;
-		pthread_cond_broadcast(&wk.changed);
+		if (wk.idle_workers > 0 &&
+		    wk.next_task + WINDOW / 2 <= wk.next_store + WINDOW)
+			pthread_cond_broadcast(&wk.room);
 		pthread_mutex_unlock(&wk.lock);
 		if (j == NULL) {
 			rn->internal++;
