@@ -105,6 +105,15 @@ struct store_ops {
 	void (*batch_rollback)(void *be);
 
 	/*
+	 * Make every transaction committed so far durable. NULL when a
+	 * commit is durable by itself. Safe to call from a thread while
+	 * another uses the store: store.c calls it after letting the
+	 * connection go, so that the next group is written meanwhile, and
+	 * answers a put only once its flush has returned 0.
+	 */
+	int (*flush)(void *be, struct error *err);
+
+	/*
 	 * The read side. evidence: fill ev (domain, from and to set) with
 	 * evidence_add_policy() and evidence_add_failure(): the policies
 	 * of the domain whose report ends in (from, to], by report row then

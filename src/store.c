@@ -2,10 +2,13 @@
  * store: see include/store.h. The backend-neutral half, and the group
  * commit: puts from several threads queue here; whichever caller finds the
  * connection free takes the whole queue and writes it as one transaction,
- * a savepoint per put, so that one disk flush makes them all durable.
- * Each caller returns only when its own put was committed (or failed).
+ * a savepoint per put. It then lets the connection go, so that the next
+ * group is written while the disk flush (the backend's flush op) makes
+ * this one durable; one flush covers every group committed before it.
+ * Each caller returns only when its own put is durable (or failed).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,17 +24,27 @@ struct put {
 	const struct store_payload *p;
 	const struct report *r;	/* NULL: a rejected payload */
 	const char *reason;
-	int rc, duplicate, done;
+	int rc, duplicate;
+	int taken;		/* in a writer's group */
+	int done;		/* written and flushed, or failed */
 	struct error err;
+	pthread_cond_t wake;	/* done, or first in the queue when idle */
 	struct put *next;
 };
 
 struct store {
 	const struct store_ops *ops;
 	void *be;
-	pthread_mutex_t lock;	/* queue, busy */
-	pthread_cond_t idle;	/* busy went to 0 */
+	pthread_mutex_t lock;	/* queue, busy, lockers */
+	pthread_cond_t idle;	/* busy went to 0, for store_lock() */
+	int lockers;		/* threads waiting in store_lock() */
 	int busy;		/* a thread is using the connection */
+
+	/* flush_group(): groups are numbered as they commit */
+	uint64_t committed, flushed, flush_failed;
+	int flushing;
+	struct error flush_err;	/* the last failed flush's */
+	pthread_cond_t flush_done;
 	int batch;		/* store_batch_begin() is open */
 	struct put *queue, **tail;
 };
@@ -65,6 +78,7 @@ store_open(const char *spec, struct error *err)
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->idle, NULL);
+	pthread_cond_init(&st->flush_done, NULL);
 	st->tail = &st->queue;
 	return st;
 }
@@ -77,6 +91,7 @@ store_close(struct store *st)
 	st->ops->close(st->be);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->idle);
+	pthread_cond_destroy(&st->flush_done);
 	free(st);
 }
 
@@ -195,37 +210,114 @@ failed:
 	}
 }
 
-/* Queue pt and wait until it is written, writing the queue when the
- * connection is free. */
+/*
+ * The connection is free again (lock held): a store_lock() waiter gets it
+ * first (they are rare, and a queue that never empties must not starve
+ * them); else the first put in the queue becomes the next writer. Each
+ * put has its own condition, so that a group's end wakes only the
+ * threads it concerns, not every thread waiting.
+ */
+static void
+release(struct store *st)
+{
+	st->busy = 0;
+	if (st->lockers > 0)
+		pthread_cond_signal(&st->idle);
+	else if (st->queue != NULL)
+		pthread_cond_signal(&st->queue->wake);
+}
+
+/*
+ * Make a written group durable (lock held; returns with it held). One
+ * flush covers every group committed before it started, so a writer whose
+ * commit came while another flush ran waits for that one, then flushes
+ * what is left, if anything: however many groups the disk flush lags
+ * behind, there is at most one flush at a time. A flush that fails fails
+ * every group it was to cover (a later flush that passes does not prove
+ * the earlier writes reached the disk).
+ */
+static void
+flush_group(struct store *st, struct put *group, uint64_t seq)
+{
+	struct error err;
+	struct put *pt;
+	uint64_t target;
+	int rc;
+
+	while (st->flushed < seq && st->flush_failed < seq) {
+		if (st->flushing) {
+			pthread_cond_wait(&st->flush_done, &st->lock);
+			continue;
+		}
+		st->flushing = 1;
+		target = st->committed;
+		pthread_mutex_unlock(&st->lock);
+		error_clear(&err);
+		rc = st->ops->flush(st->be, &err);
+		pthread_mutex_lock(&st->lock);
+		st->flushing = 0;
+		if (rc == 0) {
+			st->flushed = target;
+		} else {
+			st->flush_failed = target;
+			st->flush_err = err;
+		}
+		pthread_cond_broadcast(&st->flush_done);
+	}
+	if (st->flush_failed < seq)
+		return;
+	for (pt = group; pt != NULL; pt = pt->next) {
+		if (pt->rc == 0)
+			pt->err = st->flush_err;
+		pt->rc = -1;
+		pt->duplicate = 0;
+	}
+}
+
+/*
+ * Queue pt and wait until it is written and durable, writing the queue
+ * when the connection is free. The writer lets the connection go before
+ * its group's disk flush, so that the next group is written while the
+ * disk works.
+ */
 static int
 put_wait(struct store *st, struct put *pt, struct error *err)
 {
 	struct put *group, *next;
+	int batch;
 
 	error_clear(&pt->err);
+	pthread_cond_init(&pt->wake, NULL);
 	pthread_mutex_lock(&st->lock);
 	*st->tail = pt;
 	st->tail = &pt->next;
 	while (!pt->done) {
-		if (st->busy) {
-			pthread_cond_wait(&st->idle, &st->lock);
+		if (st->busy || pt->taken) {
+			pthread_cond_wait(&pt->wake, &st->lock);
 			continue;
 		}
 		st->busy = 1;
+		batch = st->batch;
 		group = st->queue;
 		st->queue = NULL;
 		st->tail = &st->queue;
+		for (next = group; next != NULL; next = next->next)
+			next->taken = 1;
 		pthread_mutex_unlock(&st->lock);
 		write_group(st, group);
 		pthread_mutex_lock(&st->lock);
+		release(st);
+		if (!batch && st->ops->flush != NULL)
+			flush_group(st, group, ++st->committed);
 		for (; group != NULL; group = next) {
 			next = group->next;
 			group->done = 1;
+			if (group != pt)
+				pthread_cond_signal(&group->wake);
 		}
-		st->busy = 0;
-		pthread_cond_broadcast(&st->idle);
 	}
 	pthread_mutex_unlock(&st->lock);
+	pthread_cond_destroy(&pt->wake);
 	if (pt->rc < 0 && err != NULL)
 		*err = pt->err;
 	return pt->rc;
@@ -271,8 +363,10 @@ void
 store_lock(struct store *st)
 {
 	pthread_mutex_lock(&st->lock);
+	st->lockers++;
 	while (st->busy)
 		pthread_cond_wait(&st->idle, &st->lock);
+	st->lockers--;
 	st->busy = 1;
 	pthread_mutex_unlock(&st->lock);
 }
@@ -281,8 +375,7 @@ void
 store_unlock(struct store *st)
 {
 	pthread_mutex_lock(&st->lock);
-	st->busy = 0;
-	pthread_cond_broadcast(&st->idle);
+	release(st);
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -299,7 +392,9 @@ int
 store_batch_commit(struct store *st, struct error *err)
 {
 	st->batch = 0;
-	return st->ops->batch_commit(st->be, err);
+	if (st->ops->batch_commit(st->be, err) < 0)
+		return -1;
+	return st->ops->flush != NULL ? st->ops->flush(st->be, err) : 0;
 }
 
 void

@@ -1,18 +1,26 @@
 /*
  * store_sqlite: the SQLite backend of the store (include/store.h).
  *
- * One file in WAL mode with synchronous=FULL, so a commit is on disk when
- * sqlite3_step() of COMMIT returns: an acknowledged report survives a crash
- * or a power cut. Writes take the write lock up front (BEGIN IMMEDIATE) and
- * wait up to BOUND_BUSY_TIMEOUT_MS for another writer. Every statement is
- * prepared once and reused.
+ * One file in WAL mode. A COMMIT writes the transaction to the write-ahead
+ * log (synchronous=NORMAL) and sqlite_flush() then makes it durable with
+ * fdatasync() of the log, outside the store's lock, so that the next group
+ * of reports is written while the disk flushes this one (store.c). Nothing
+ * is acknowledged before its flush: an acknowledged report survives a
+ * crash or a power cut. Writes take the write lock up front (BEGIN
+ * IMMEDIATE) and wait up to BOUND_BUSY_TIMEOUT_MS for another writer.
+ * Every statement is prepared once and reused.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "buf.h"
@@ -65,6 +73,13 @@ struct sqlite_store {
 	int batch;		/* inside store_batch_begin() */
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
+
+	/* sqlite_flush(): the write-ahead log, opened on first use */
+	pthread_mutex_t flush_lock;
+	char *wal;
+	int walfd;
+	dev_t wal_dev;
+	ino_t wal_ino;
 };
 
 static enum error_kind
@@ -178,6 +193,36 @@ fail:
 static void sqlite_close(void *be);
 
 /*
+ * WAL mode, where a COMMIT is durable once sqlite_flush() has run. Should
+ * the file system refuse WAL mode (no shared memory), a COMMIT is made
+ * durable by itself (synchronous=FULL) and there is nothing to flush.
+ */
+static int
+wal_mode(struct sqlite_store *s, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc, wal;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(s, rc, "setting WAL mode", err);
+	rc = sqlite3_step(st);
+	wal = rc == SQLITE_ROW && sqlite3_stricmp((const char *)
+	    sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, rc, "setting WAL mode", err);
+	if (!wal)
+		return exec(s, "PRAGMA synchronous = FULL", err);
+	s->wal = strdup(sqlite3_filename_wal(sqlite3_db_filename(s->db,
+	    "main")));
+	if (s->wal == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	return exec(s, "PRAGMA synchronous = NORMAL", err);
+}
+
+/*
  * Each report of a batch is a savepoint, and SQLite keeps the pages a
  * savepoint changes in a sub-journal that goes to a temporary file past
  * 64 KiB: a write system call per page, a third of an import's time.
@@ -211,6 +256,8 @@ sqlite_open(const char *spec, struct error *err)
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	s->walfd = -1;
+	pthread_mutex_init(&s->flush_lock, NULL);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -220,8 +267,7 @@ sqlite_open(const char *spec, struct error *err)
 	}
 	sqlite3_busy_timeout(s->db, BOUND_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
-	    exec(s, "PRAGMA synchronous = FULL", err) < 0 ||
+	if (wal_mode(s, err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = ON", err) < 0 ||
 	    (!journal_in_memory &&
 	    exec(s, "PRAGMA temp_store = MEMORY", err) < 0) ||
@@ -252,8 +298,53 @@ sqlite_close(void *be)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	if (s->walfd >= 0)
+		close(s->walfd);
+	pthread_mutex_destroy(&s->flush_lock);
+	free(s->wal);
 	free(s->path);
 	free(s);
+}
+
+/*
+ * fdatasync() of the write-ahead log: every transaction committed so far
+ * is then on disk. The log is opened once, and again should it be a new
+ * file (the last connection to a store removes it on close).
+ */
+static int
+sqlite_flush(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	struct stat sb;
+	int rc = 0;
+
+	if (s->wal == NULL)
+		return 0;
+	pthread_mutex_lock(&s->flush_lock);
+	if (stat(s->wal, &sb) < 0) {
+		rc = error_set(err, ERR_BUSY, "%s: flushing: %s", s->wal,
+		    strerror(errno));
+		goto done;
+	}
+	if (s->walfd < 0 || sb.st_dev != s->wal_dev ||
+	    sb.st_ino != s->wal_ino) {
+		if (s->walfd >= 0)
+			close(s->walfd);
+		s->walfd = open(s->wal, O_RDONLY | O_CLOEXEC);
+		if (s->walfd < 0 || fstat(s->walfd, &sb) < 0) {
+			rc = error_set(err, ERR_BUSY, "%s: flushing: %s",
+			    s->wal, strerror(errno));
+			goto done;
+		}
+		s->wal_dev = sb.st_dev;
+		s->wal_ino = sb.st_ino;
+	}
+	if (fdatasync(s->walfd) < 0)
+		rc = error_set(err, ERR_BUSY, "%s: flushing: %s", s->wal,
+		    strerror(errno));
+done:
+	pthread_mutex_unlock(&s->flush_lock);
+	return rc;
 }
 
 sqlite3 *
@@ -703,6 +794,7 @@ const struct store_ops store_sqlite_ops = {
 	.batch_begin = sqlite_batch_begin,
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,
+	.flush = sqlite_flush,
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,

@@ -319,6 +319,39 @@ main(void)
 	st = store_open("postgresql://host/x?nosuchoption=1", &err);
 	ok(st == NULL && err.kind == ERR_IO, "a bad URI: %s", err.msg);
 
+	/* A put is answered only once the write-ahead log is flushed: a
+	 * log that cannot be flushed fails the put, as a failure that may
+	 * pass; once it can be again, the same store goes on. */
+	{
+		char wal[300], moved[310];
+
+		snprintf(path, sizeof(path), "%s/flush.db", dir);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		snprintf(moved, sizeof(moved), "%s.moved", wal);
+		st = store_open(path, &err);
+		ok(st != NULL && parse_as("f1", &r) == 0 &&
+		    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
+		    &err) == 0, "flush: first put");
+		report_release(&r);
+		ok(rename(wal, moved) == 0, "flush: log moved away");
+		ok(parse_as("f2", &r) == 0 && store_put_report(st, json,
+		    sizeof(json) - 1, &o, &r, &dup, &err) < 0 &&
+		    err.kind == ERR_BUSY && strstr(err.msg, "flushing") != NULL,
+		    "flush: a put whose flush fails fails: %s", err.msg);
+		ok(rename(moved, wal) == 0, "flush: log back");
+		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
+		    &err) == 0 && dup == 1, "flush: the same put again is a "
+		    "duplicate, now durable");
+		report_release(&r);
+		ok(parse_as("f3", &r) == 0 && store_put_report(st, json,
+		    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0,
+		    "flush: and a new one is stored");
+		report_release(&r);
+		store_close(st);
+		is_int(count(path, "SELECT count(*) FROM report"), 3,
+		    "flush: three reports");
+	}
+
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
 	if (getenv("TLSRPT_TEST_PG") != NULL)
