@@ -250,7 +250,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "a new store is created");
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
-	is_int(count(path, "PRAGMA user_version"), 2, "migrations applied");
+	is_int(count(path, "PRAGMA user_version"), 3, "migrations applied");
 
 	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
@@ -286,7 +286,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "reopen");
 	store_close(st);
-	is_int(count(path, "PRAGMA user_version"), 2, "still version 2");
+	is_int(count(path, "PRAGMA user_version"), 3, "still version 3");
 
 	/* A store from a newer tlsrptd is refused, not damaged. */
 	sqlite3_open(path, &db);
