@@ -57,6 +57,13 @@ void mail_init(void);
 int mail_parse(const void *bytes, size_t len, size_t part_max,
 	       struct mail_message *m, struct error *err);
 
+/*
+ * Free the parsed message tree, keeping the strings and parts copied from
+ * it; mail_dkim_pass() answers 0 afterwards. For a caller done with the
+ * headers, so that the tree is freed by the thread that built it.
+ */
+void mail_forget_tree(struct mail_message *m);
+
 /* Free what mail_parse() allocated. Safe on a zeroed message. */
 void mail_release(struct mail_message *m);
 

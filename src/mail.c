@@ -80,6 +80,14 @@ part_release(struct mail_part *p)
 }
 
 void
+mail_forget_tree(struct mail_message *m)
+{
+	if (m->priv != NULL)
+		g_object_unref(m->priv);
+	m->priv = NULL;
+}
+
+void
 mail_release(struct mail_message *m)
 {
 	size_t i;
@@ -94,8 +102,7 @@ mail_release(struct mail_message *m)
 	free(m->from);
 	for (i = 0; i < m->nparts && i < MAIL_PARTS_MAX; i++)
 		part_release(&m->parts[i]);
-	if (m->priv != NULL)
-		g_object_unref(m->priv);
+	mail_forget_tree(m);
 	memset(m, 0, sizeof(*m));
 	m->date_t = -1;
 }

@@ -266,6 +266,9 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
 		    pp);
 	}
+	/* Nothing more is read from the message tree: free it in this
+	 * thread, the one that built it, rather than after the store. */
+	mail_forget_tree(m);
 }
 
 void
