@@ -69,6 +69,12 @@ int http_reconfigure(struct http_server *srv, const struct config *cfg,
  */
 void http_drain(struct http_server *srv, unsigned max_wait);
 
+/*
+ * The connections open on the public listener now (srv is a struct
+ * http_server *): the others of store_set_commit_delay(). Lock-free.
+ */
+unsigned http_open_connections(void *srv);
+
 /* Stop both listeners and free the server. NULL is allowed. */
 void http_stop(struct http_server *srv);
 

@@ -70,6 +70,18 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       struct error *err);
 
 /*
+ * Commit delay, for a daemon that takes reports over many connections at
+ * once: a put that would be written alone first waits up to usec for
+ * others to join its transaction, when others(arg) counts more than one
+ * source of puts (connections open, say) at that moment. One commit then
+ * serves several puts, at the price of at most usec more latency for a
+ * put that meets a busy moment. others is called with the store's lock
+ * held and must not block; usec 0 (the default) turns the delay off.
+ */
+void store_set_commit_delay(struct store *st, unsigned usec,
+			    unsigned (*others)(void *arg), void *arg);
+
+/*
  * Hold the store alone (no put is written meanwhile) to read it through
  * the backend's handle (store_read.h); always pair with store_unlock().
  */

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct http_server {
 	struct live live;
 	unsigned inflight;	/* requests of the public listener */
 	int draining;
+	atomic_uint open;	/* connections of the public listener */
 };
 
 /* One request on the public listener. */
@@ -284,6 +286,26 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+	      enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&srv->open, 1);
+	else
+		atomic_fetch_sub(&srv->open, 1);
+}
+
+unsigned
+http_open_connections(void *srv)
+{
+	return atomic_load(&((struct http_server *)srv)->open);
+}
+
+static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
@@ -463,6 +485,7 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve,
 		    MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, h, srv,
@@ -474,6 +497,8 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED,
 	    h == on_ingest ? on_completed : NULL, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION,
+	    h == on_ingest ? on_connection : NULL, srv,
 	    MHD_OPTION_END);
 }
 

@@ -47,6 +47,11 @@ struct store {
 	pthread_cond_t flush_done;
 	int batch;		/* store_batch_begin() is open */
 	struct put *queue, **tail;
+
+	/* store_set_commit_delay() */
+	unsigned delay_us;
+	unsigned (*others)(void *arg);
+	void *others_arg;
 };
 
 static int
@@ -275,6 +280,27 @@ flush_group(struct store *st, struct put *group, uint64_t seq)
 }
 
 /*
+ * A put about to be written alone while other sources may put soon waits
+ * (lock held; returns with it held) up to the commit delay for company:
+ * the puts that come meanwhile queue behind it and share its commit.
+ */
+static void
+commit_delay(struct store *st, struct put *pt)
+{
+	struct timespec until;
+
+	if (st->delay_us == 0 || st->batch || st->queue != pt ||
+	    pt->next != NULL || st->others(st->others_arg) < 2)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)st->delay_us * 1000;
+	until.tv_sec += until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	while (pthread_cond_timedwait(&pt->wake, &st->lock, &until) == 0)
+		;
+}
+
+/*
  * Queue pt and wait until it is written and durable, writing the queue
  * when the connection is free. The writer lets the connection go before
  * its group's disk flush, so that the next group is written while the
@@ -284,10 +310,14 @@ static int
 put_wait(struct store *st, struct put *pt, struct error *err)
 {
 	struct put *group, *next;
+	pthread_condattr_t attr;
 	int batch;
 
 	error_clear(&pt->err);
-	pthread_cond_init(&pt->wake, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pt->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	pthread_mutex_lock(&st->lock);
 	*st->tail = pt;
 	st->tail = &pt->next;
@@ -298,6 +328,7 @@ put_wait(struct store *st, struct put *pt, struct error *err)
 		}
 		st->busy = 1;
 		batch = st->batch;
+		commit_delay(st, pt);
 		group = st->queue;
 		st->queue = NULL;
 		st->tail = &st->queue;
@@ -357,6 +388,17 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 	rc = put_wait(st, &pt, err);
 	free(tofree);
 	return rc;
+}
+
+void
+store_set_commit_delay(struct store *st, unsigned usec,
+		       unsigned (*others)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&st->lock);
+	st->delay_us = others != NULL ? usec : 0;
+	st->others = others;
+	st->others_arg = arg;
+	pthread_mutex_unlock(&st->lock);
 }
 
 void
