@@ -32,6 +32,14 @@
 #include "tls.h"
 
 #define HTTP_CONNECTION_MEMORY	((size_t)64 * 1024)	/* per connection */
+/*
+ * The stack of a connection's thread. glibc keeps 40 MiB of the stacks of
+ * ended threads for new ones: with the 8 MiB default that is 5 stacks, so
+ * that under load nearly every connection maps, faults in and unmaps a
+ * stack of its own; at 256 KiB, 160 are kept. A request's deepest path
+ * (TLS, inflate, the JSON parse, an SQLite write) needs far less.
+ */
+#define HTTP_THREAD_STACK	((size_t)256 * 1024)
 #define HTTP_API_CONNECTIONS	32	/* API connections in total */
 /* A body over max-body is read and dropped up to this many times
  * max-body, to answer 413; past that the connection is closed. */

@@ -486,6 +486,7 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		    MHD_OPTION_THREAD_STACK_SIZE, HTTP_THREAD_STACK,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve,
 		    MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, h, srv,
@@ -499,6 +500,7 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 	    h == on_ingest ? on_completed : NULL, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION,
 	    h == on_ingest ? on_connection : NULL, srv,
+	    MHD_OPTION_THREAD_STACK_SIZE, HTTP_THREAD_STACK,
 	    MHD_OPTION_END);
 }
 
