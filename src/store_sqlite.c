@@ -225,7 +225,7 @@ wal_mode(struct sqlite_store *s, struct error *err)
 /*
  * Each report of a batch is a savepoint, and SQLite keeps the pages a
  * savepoint changes in a sub-journal that goes to a temporary file past
- * 64 KiB: a write system call per page, a third of an import's time.
+ * 64 KiB: a write system call per page, over a quarter of an import's time.
  * Kept in memory instead (it is bounded by the batch), set before SQLite's
  * first use; should another part of the process have started SQLite
  * first, each connection keeps its temporary files in memory instead.
