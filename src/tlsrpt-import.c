@@ -46,13 +46,15 @@
 /*
  * Inputs are read, decoded and parsed by WORKERS threads while the main
  * thread stores them in their order, so that every core works. At most
- * WINDOW inputs are read ahead of the one being stored. When its next
+ * WINDOW inputs, and READ_AHEAD_MAX bytes of them (give or take the
+ * inputs being read), are read ahead of the one being stored. When its next
  * input is not ready, the main thread parses one itself. A thread wakes
  * another only when that one sleeps: the main thread when the input it
  * waits for is ready, the workers when half the window is free again.
  */
 #define WORKERS	2
 #define WINDOW	64
+#define READ_AHEAD_MAX	((size_t)64 * 1024 * 1024)	/* input bytes */
 
 struct pending {
 	enum outcome outcome;
@@ -77,6 +79,7 @@ struct job {
 	size_t total;		/* bytes the input had, read or not */
 	int too_big;
 	int unreadable;		/* said on stderr; nothing to store */
+	size_t ahead;		/* what it counts in work.ahead */
 	struct pipeline_parsed pp;
 	struct job *next;	/* on the stored list */
 };
@@ -94,6 +97,7 @@ struct work {
 	size_t ntasks, alloc;
 	size_t next_task;	/* the next a worker takes */
 	size_t next_store;	/* the next the main thread stores */
+	size_t ahead;		/* input bytes read and not yet stored */
 	struct job *slot[WINDOW];
 	int ready[WINDOW];
 	struct job *stored;	/* stored jobs, for the workers to free */
@@ -456,6 +460,16 @@ free_stored(struct work *wk)
 	pthread_mutex_lock(&wk->lock);
 }
 
+/* Is there an input to read, within the window (lock held)? The next one
+ * to store is always read, whatever is ahead. */
+static int
+room(const struct work *wk)
+{
+	return wk->next_task < wk->ntasks &&
+	    wk->next_task < wk->next_store + WINDOW &&
+	    (wk->ahead < READ_AHEAD_MAX || wk->next_task == wk->next_store);
+}
+
 /*
  * Read and parse the next input if the window has room for it; 0 when it
  * has not. Called with the lock held; returns with it held.
@@ -466,13 +480,14 @@ work_one(struct work *wk)
 	struct job *j;
 	size_t i;
 
-	if (wk->next_task >= wk->ntasks ||
-	    wk->next_task >= wk->next_store + WINDOW)
+	if (!room(wk))
 		return 0;
 	i = wk->next_task++;
 	pthread_mutex_unlock(&wk->lock);
 	j = read_task(wk, &wk->tasks[i]);
 	pthread_mutex_lock(&wk->lock);
+	if (j != NULL)
+		wk->ahead += j->ahead = j->bytes.len;
 	wk->slot[i % WINDOW] = j;
 	wk->ready[i % WINDOW] = 1;
 	if (wk->main_waits && i == wk->next_store)
@@ -639,8 +654,11 @@ import_all(struct run *rn, char **inputs, int ninputs)
 		wk.slot[k % WINDOW] = NULL;
 		wk.ready[k % WINDOW] = 0;
 		wk.next_store++;
+		if (j != NULL)
+			wk.ahead -= j->ahead;
 		if (wk.idle_workers > 0 &&
-		    wk.next_task + WINDOW / 2 <= wk.next_store + WINDOW)
+		    wk.next_task + WINDOW / 2 <= wk.next_store + WINDOW &&
+		    room(&wk))
 			pthread_cond_broadcast(&wk.room);
 		pthread_mutex_unlock(&wk.lock);
 		if (j == NULL) {
