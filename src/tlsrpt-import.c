@@ -656,9 +656,11 @@ import_all(struct run *rn, char **inputs, int ninputs)
 		wk.next_store++;
 		if (j != NULL)
 			wk.ahead -= j->ahead;
-		if (wk.idle_workers > 0 &&
-		    wk.next_task + WINDOW / 2 <= wk.next_store + WINDOW &&
-		    room(&wk))
+		/* An idle worker wakes to read on, or to leave when the
+		 * main thread has taken the last inputs itself. */
+		if (wk.idle_workers > 0 && (wk.next_task >= wk.ntasks ||
+		    (wk.next_task + WINDOW / 2 <= wk.next_store + WINDOW &&
+		    room(&wk))))
 			pthread_cond_broadcast(&wk.room);
 		pthread_mutex_unlock(&wk.lock);
 		if (j == NULL) {
@@ -671,6 +673,9 @@ import_all(struct run *rn, char **inputs, int ninputs)
 		wk.stored = j;
 		pthread_mutex_unlock(&wk.lock);
 	}
+	pthread_mutex_lock(&wk.lock);
+	pthread_cond_broadcast(&wk.room);	/* every input is taken */
+	pthread_mutex_unlock(&wk.lock);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	free_stored(&wk);
