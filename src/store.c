@@ -269,7 +269,8 @@ flush_group(struct store *st, struct put *group, uint64_t seq)
 		}
 		pthread_cond_broadcast(&st->flush_done);
 	}
-	if (st->flush_failed < seq)
+	/* A flush that passed stays passed, whatever a later one meets. */
+	if (st->flushed >= seq)
 		return;
 	for (pt = group; pt != NULL; pt = pt->next) {
 		if (pt->rc == 0)
