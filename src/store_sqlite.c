@@ -306,6 +306,15 @@ sqlite_close(void *be)
 	free(s);
 }
 
+/* A flush that failed, with errno: the reports are not acknowledged, and
+ * their senders are told to try again. */
+static int
+flush_failed(struct sqlite_store *s, struct error *err)
+{
+	return error_set(err, ERR_BUSY, "%s: cannot flush the write-ahead log "
+	    "to disk: %s", s->wal, strerror(errno));
+}
+
 /*
  * fdatasync() of the write-ahead log: every transaction committed so far
  * is then on disk. The log is opened once, and again should it be a new
@@ -322,8 +331,7 @@ sqlite_flush(void *be, struct error *err)
 		return 0;
 	pthread_mutex_lock(&s->flush_lock);
 	if (stat(s->wal, &sb) < 0) {
-		rc = error_set(err, ERR_BUSY, "%s: flushing: %s", s->wal,
-		    strerror(errno));
+		rc = flush_failed(s, err);
 		goto done;
 	}
 	if (s->walfd < 0 || sb.st_dev != s->wal_dev ||
@@ -332,16 +340,14 @@ sqlite_flush(void *be, struct error *err)
 			close(s->walfd);
 		s->walfd = open(s->wal, O_RDONLY | O_CLOEXEC);
 		if (s->walfd < 0 || fstat(s->walfd, &sb) < 0) {
-			rc = error_set(err, ERR_BUSY, "%s: flushing: %s",
-			    s->wal, strerror(errno));
+			rc = flush_failed(s, err);
 			goto done;
 		}
 		s->wal_dev = sb.st_dev;
 		s->wal_ino = sb.st_ino;
 	}
 	if (fdatasync(s->walfd) < 0)
-		rc = error_set(err, ERR_BUSY, "%s: flushing: %s", s->wal,
-		    strerror(errno));
+		rc = flush_failed(s, err);
 done:
 	pthread_mutex_unlock(&s->flush_lock);
 	return rc;

@@ -486,8 +486,10 @@ work_one(struct work *wk)
 	pthread_mutex_unlock(&wk->lock);
 	j = read_task(wk, &wk->tasks[i]);
 	pthread_mutex_lock(&wk->lock);
-	if (j != NULL)
-		wk->ahead += j->ahead = j->bytes.len;
+	if (j != NULL) {
+		j->ahead = j->bytes.len;
+		wk->ahead += j->ahead;
+	}
 	wk->slot[i % WINDOW] = j;
 	wk->ready[i % WINDOW] = 1;
 	if (wk->main_waits && i == wk->next_store)

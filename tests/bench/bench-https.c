@@ -462,6 +462,7 @@ main(int argc, char **argv)
 	memset(dn, 0, sizeof(dn));
 	memset(nn, 0, sizeof(nn));
 	memset(peak, 0, sizeof(peak));
+	memset(stored, 0, sizeof(stored));
 	for (r = 0; r < ROUNDS; r++) {
 		for (m = 0; m < 2; m++) {
 			struct figures d, n;

@@ -336,7 +336,7 @@ main(void)
 		ok(rename(wal, moved) == 0, "flush: log moved away");
 		ok(parse_as("f2", &r) == 0 && store_put_report(st, json,
 		    sizeof(json) - 1, &o, &r, &dup, &err) < 0 &&
-		    err.kind == ERR_BUSY && strstr(err.msg, "flushing") != NULL,
+		    err.kind == ERR_BUSY && strstr(err.msg, "cannot flush") != NULL,
 		    "flush: a put whose flush fails fails: %s", err.msg);
 		ok(rename(moved, wal) == 0, "flush: log back");
 		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
