@@ -78,10 +78,12 @@ int http_reconfigure(struct http_server *srv, const struct config *cfg,
 void http_drain(struct http_server *srv, unsigned max_wait);
 
 /*
- * The connections open on the public listener now (srv is a struct
- * http_server *): the others of store_set_commit_delay(). Lock-free.
+ * The connections of the public listener that may hand the store a report
+ * soon (srv is a struct http_server *): those open and not idle between
+ * requests, that is new ones and those with a request under way. The
+ * others of store_start_writer(). Lock-free.
  */
-unsigned http_open_connections(void *srv);
+unsigned http_busy_connections(void *srv);
 
 /* Stop both listeners and free the server. NULL is allowed. */
 void http_stop(struct http_server *srv);

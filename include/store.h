@@ -11,11 +11,12 @@
  *   second copy is recorded as a duplicate receipt and not stored again.
  * - Each put is durable when the call returns 0: only then may a caller
  *   answer "accepted" to a sender.
- * - Puts may come from several threads at once: the calls that wait
- *   together are written as one transaction, a savepoint each (group
- *   commit), so that one disk flush makes them all durable; a put that
- *   fails is undone alone. store_lock() gives a thread the store alone,
- *   for a read.
+ * - Puts may come from several threads at once. Each is written by its
+ *   caller in turn, or, once store_start_writer() has run, by the store's
+ *   writer thread: the puts queued together are then one transaction, a
+ *   savepoint each (group commit), so that one disk flush makes them all
+ *   durable; a put that fails is undone alone. store_lock() gives a
+ *   thread the store alone, for a read.
  * - Failures that may pass (busy, locked, disk full, read-only) are
  *   ERR_BUSY, so that the daemon answers 503 and an MTA pipe exits 75.
  */
@@ -70,16 +71,27 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       struct error *err);
 
 /*
- * Commit delay, for a daemon that takes reports over many connections at
- * once: a put that would be written alone first waits up to usec for
- * others to join its transaction, when others(arg) counts more than one
- * source of puts (connections open, say) at that moment. One commit then
- * serves several puts, at the price of at most usec more latency for a
- * put that meets a busy moment. others is called with the store's lock
- * held and must not block; usec 0 (the default) turns the delay off.
+ * For a daemon that takes reports over many connections at once: from now
+ * on puts are queued for the store's own two threads. The writer writes
+ * whatever is queued as one transaction, a savepoint per put, then lets
+ * the flusher make it durable while it writes the next group; one disk
+ * flush covers every group committed before it. While fewer puts are
+ * queued or in flight than others(arg) counts sources of puts (connections
+ * open, say), one more may be about to come: the writer then waits for
+ * it, up to delay_us after the first put of the group, so that one commit
+ * and one flush serve them all, at the price of that much more latency.
+ * others is called with the store's lock held and must not block; NULL
+ * (or delay_us 0) turns the delay off. Puts inside a batch are still
+ * written by their caller.
+ *
+ * store_stop_writer() lets the threads finish the puts queued and stop;
+ * puts made after it are written by their callers again. store_close()
+ * calls it.
  */
-void store_set_commit_delay(struct store *st, unsigned usec,
-			    unsigned (*others)(void *arg), void *arg);
+int store_start_writer(struct store *st, unsigned delay_us,
+		       unsigned (*others)(void *arg), void *arg,
+		       struct error *err);
+void store_stop_writer(struct store *st);
 
 /*
  * Hold the store alone (no put is written meanwhile) to read it through

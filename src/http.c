@@ -36,7 +36,8 @@ struct http_server {
 	struct live live;
 	unsigned inflight;	/* requests of the public listener */
 	int draining;
-	atomic_uint open;	/* connections of the public listener */
+	atomic_uint busy;	/* connections of the public listener
+				   not idle between requests */
 };
 
 /* One request on the public listener. */
@@ -216,6 +217,37 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	return MHD_YES;
 }
 
+/*
+ * A connection of the public listener: idle once a request of it has
+ * ended, until its next one begins. Connections not idle (new ones, whose
+ * first request is still to come, and those with a request under way)
+ * are the ones that may hand the store a report soon.
+ */
+struct conn {
+	int idle;
+};
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+conn_set_idle(struct http_server *srv, struct conn *cn, int idle)
+{
+	if (cn == NULL || cn->idle == idle)
+		return;
+	cn->idle = idle;
+	if (idle)
+		atomic_fetch_sub(&srv->busy, 1);
+	else
+		atomic_fetch_add(&srv->busy, 1);
+}
+
 static enum MHD_Result
 on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	  const char *method, const char *version, const char *data,
@@ -234,6 +266,7 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_NO;
 		buf_init(&rq->body, 0);
 		*con_cls = rq;
+		conn_set_idle(srv, conn_of(c), 0);
 		pthread_mutex_lock(&srv->lock);
 		srv->inflight++;
 		pthread_mutex_unlock(&srv->lock);
@@ -290,19 +323,26 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	      enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *srv = cls;
+	struct conn *cn;
 
 	(void)c;
-	(void)socket_context;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&srv->open, 1);
-	else
-		atomic_fetch_sub(&srv->open, 1);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Without memory for it, the connection counts as busy. */
+		*socket_context = calloc(1, sizeof(struct conn));
+		atomic_fetch_add(&srv->busy, 1);
+		return;
+	}
+	cn = *socket_context;
+	if (cn == NULL || !cn->idle)
+		atomic_fetch_sub(&srv->busy, 1);
+	free(cn);
+	*socket_context = NULL;
 }
 
 unsigned
-http_open_connections(void *srv)
+http_busy_connections(void *srv)
 {
-	return atomic_load(&((struct http_server *)srv)->open);
+	return atomic_load(&((struct http_server *)srv)->busy);
 }
 
 static void
@@ -312,8 +352,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *srv = cls;
 	struct request *rq = *con_cls;
 
-	(void)c;
 	(void)toe;
+	conn_set_idle(srv, conn_of(c), 1);
 	if (rq == NULL)
 		return;
 	buf_release(&rq->body);

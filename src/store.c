@@ -1,13 +1,23 @@
 /*
- * store: see include/store.h. The backend-neutral half, and the group
- * commit: puts from several threads queue here; whichever caller finds the
- * connection free takes the whole queue and writes it as one transaction,
- * a savepoint per put. It then lets the connection go, so that the next
- * group is written while the disk flush (the backend's flush op) makes
- * this one durable; one flush covers every group committed before it.
- * Each caller returns only when its own put is durable (or failed).
+ * store: see include/store.h. The backend-neutral half, and the two ways
+ * a put is written.
+ *
+ * Inline, the default: the caller waits for the connection, writes its own
+ * put as one transaction (or a savepoint of its batch), flushes it and lets
+ * the connection go.
+ *
+ * With the writer threads (store_start_writer()), for a daemon's many
+ * connections: callers queue their puts and sleep on a semaphore each. The
+ * writer takes the whole queue and writes it as one transaction, a
+ * savepoint per put, then hands it to the flusher and takes the next
+ * queue, while the flusher's one disk flush makes durable every group
+ * committed before it started. The flusher then wakes each caller of those
+ * groups; nothing else wakes a caller, and no caller touches the store's
+ * lock after queueing, so that a request costs its thread one sleep.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,41 +29,42 @@
 #include "store_backend.h"
 #include "banned.h"
 
-/* One put waiting for the writer; it lives on its caller's stack. */
+/* One put; it lives on its caller's stack. */
 struct put {
 	const struct store_payload *p;
 	const struct report *r;	/* NULL: a rejected payload */
 	const char *reason;
 	int rc, duplicate;
-	int taken;		/* in a writer's group */
-	int done;		/* written and flushed, or failed */
 	struct error err;
-	pthread_cond_t wake;	/* done, or first in the queue when idle */
+	sem_t done;		/* posted once: written and durable, or failed */
 	struct put *next;
 };
 
 struct store {
 	const struct store_ops *ops;
 	void *be;
-	pthread_mutex_t lock;	/* queue, busy, lockers */
-	pthread_cond_t idle;	/* busy went to 0, for store_lock() */
+	pthread_mutex_t lock;	/* everything below */
+	pthread_cond_t idle;	/* busy went to 0 */
 	int lockers;		/* threads waiting in store_lock() */
 	int busy;		/* a thread is using the connection */
-
-	/* flush_group(): groups are numbered as they commit */
-	uint64_t committed, flushed, flush_failed;
-	int flushing;
-	struct error flush_err;	/* the last failed flush's */
-	pthread_cond_t flush_done;
 	int batch;		/* store_batch_begin() is open */
-	struct put *queue, **tail;
 
-	/* store_set_commit_delay() */
+	/* store_start_writer() */
+	int writing;		/* the writer threads run: puts queue */
+	int stopping;		/* store_stop_writer() was called */
+	int writer_done;	/* the writer has left */
+	pthread_t writer, flusher;
+	pthread_cond_t work;	/* for the writer: a put queued, or idle */
+	pthread_cond_t flushable; /* for the flusher: a group committed */
+	struct put *queue, **tail;	   /* waiting to be written */
+	struct put *written, **wtail;	   /* committed, to be flushed */
 	unsigned delay_us;
+	unsigned queued;		/* puts in the queue */
+	unsigned inflight;		/* puts taken, not yet complete */
+	struct timespec queued_at;	/* when the first of them came */
 	unsigned (*others)(void *arg);
 	void *others_arg;
 };
-
 static int
 is_postgresql(const char *spec)
 {
@@ -64,6 +75,7 @@ is_postgresql(const char *spec)
 struct store *
 store_open(const char *spec, struct error *err)
 {
+	pthread_condattr_t attr;
 	struct store *st;
 
 	if (spec == NULL || spec[0] == '\0') {
@@ -83,8 +95,13 @@ store_open(const char *spec, struct error *err)
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->idle, NULL);
-	pthread_cond_init(&st->flush_done, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->work, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&st->flushable, NULL);
 	st->tail = &st->queue;
+	st->wtail = &st->written;
 	return st;
 }
 
@@ -93,10 +110,12 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_stop_writer(st);
 	st->ops->close(st->be);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->idle);
-	pthread_cond_destroy(&st->flush_done);
+	pthread_cond_destroy(&st->work);
+	pthread_cond_destroy(&st->flushable);
 	free(st);
 }
 
@@ -215,141 +234,251 @@ failed:
 	}
 }
 
-/*
- * The connection is free again (lock held): a store_lock() waiter gets it
- * first (they are rare, and a queue that never empties must not starve
- * them); else the first put in the queue becomes the next writer. Each
- * put has its own condition, so that a group's end wakes only the
- * threads it concerns, not every thread waiting.
- */
+/* The connection is free again (lock held). */
 static void
 release(struct store *st)
 {
 	st->busy = 0;
-	if (st->lockers > 0)
-		pthread_cond_signal(&st->idle);
+	if (st->lockers > 0 || !st->writing)
+		pthread_cond_broadcast(&st->idle);
 	else if (st->queue != NULL)
-		pthread_cond_signal(&st->queue->wake);
+		pthread_cond_signal(&st->work);
 }
 
-/*
- * Make a written group durable (lock held; returns with it held). One
- * flush covers every group committed before it started, so a writer whose
- * commit came while another flush ran waits for that one, then flushes
- * what is left, if anything: however many groups the disk flush lags
- * behind, there is at most one flush at a time. A flush that fails fails
- * every group it was to cover (a later flush that passes does not prove
- * the earlier writes reached the disk).
- */
+/* A put's outcome is final: wake its caller, who may return at once. */
 static void
-flush_group(struct store *st, struct put *group, uint64_t seq)
+complete(struct put *pt)
 {
-	struct error err;
-	struct put *pt;
-	uint64_t target;
-	int rc;
+	sem_post(&pt->done);
+}
 
-	while (st->flushed < seq && st->flush_failed < seq) {
-		if (st->flushing) {
-			pthread_cond_wait(&st->flush_done, &st->lock);
-			continue;
+/* The outcome of a flush for every put of a list it covered. */
+static unsigned
+complete_flushed(struct put *list, int rc, const struct error *err)
+{
+	struct put *pt, *next;
+	unsigned n = 0;
+
+	for (pt = list; pt != NULL; pt = next, n++) {
+		next = pt->next;
+		if (rc < 0) {
+			if (pt->rc == 0)
+				pt->err = *err;
+			pt->rc = -1;
+			pt->duplicate = 0;
 		}
-		st->flushing = 1;
-		target = st->committed;
-		pthread_mutex_unlock(&st->lock);
-		error_clear(&err);
-		rc = st->ops->flush(st->be, &err);
-		pthread_mutex_lock(&st->lock);
-		st->flushing = 0;
-		if (rc == 0) {
-			st->flushed = target;
-		} else {
-			st->flush_failed = target;
-			st->flush_err = err;
-		}
-		pthread_cond_broadcast(&st->flush_done);
+		complete(pt);
 	}
-	/* A flush that passed stays passed, whatever a later one meets. */
-	if (st->flushed >= seq)
-		return;
-	for (pt = group; pt != NULL; pt = pt->next) {
-		if (pt->rc == 0)
-			pt->err = st->flush_err;
-		pt->rc = -1;
-		pt->duplicate = 0;
-	}
+	return n;
 }
 
 /*
- * A put about to be written alone while other sources may put soon waits
- * (lock held; returns with it held) up to the commit delay for company:
- * the puts that come meanwhile queue behind it and share its commit.
- */
-static void
-commit_delay(struct store *st, struct put *pt)
-{
-	struct timespec until;
-
-	if (st->delay_us == 0 || st->batch || st->queue != pt ||
-	    pt->next != NULL || st->others(st->others_arg) < 2)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += (long)st->delay_us * 1000;
-	until.tv_sec += until.tv_nsec / 1000000000;
-	until.tv_nsec %= 1000000000;
-	while (pthread_cond_timedwait(&pt->wake, &st->lock, &until) == 0)
-		;
-}
-
-/*
- * Queue pt and wait until it is written and durable, writing the queue
- * when the connection is free. The writer lets the connection go before
- * its group's disk flush, so that the next group is written while the
- * disk works.
+ * Whether a put not yet queued may still join the queue soon (lock held):
+ * while fewer puts are queued or in flight than there are sources of
+ * puts (connections open), one of the others may be about to put.
  */
 static int
-put_wait(struct store *st, struct put *pt, struct error *err)
+company_may_come(struct store *st)
 {
-	struct put *group, *next;
-	pthread_condattr_t attr;
-	int batch;
+	if (st->others == NULL)
+		return 0;
+	return st->queued + st->inflight < st->others(st->others_arg);
+}
 
-	error_clear(&pt->err);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&pt->wake, &attr);
-	pthread_condattr_destroy(&attr);
+/*
+ * The writer thread: one group per pass, all the puts queued when it
+ * looks. While company may come, it first waits for it, up to the commit
+ * delay after the first put of the group was queued: each commit and
+ * flush costs the same whether it serves one put or fifty.
+ */
+static void *
+writer_main(void *arg)
+{
+	struct store *st = arg;
+	struct timespec until;
+	struct put *group, *pt, *next;
+
 	pthread_mutex_lock(&st->lock);
-	*st->tail = pt;
-	st->tail = &pt->next;
-	while (!pt->done) {
-		if (st->busy || pt->taken) {
-			pthread_cond_wait(&pt->wake, &st->lock);
-			continue;
-		}
+	for (;;) {
+		while (st->queue == NULL ? !st->stopping :
+		    st->busy || st->lockers > 0)
+			pthread_cond_wait(&st->work, &st->lock);
+		if (st->queue == NULL)
+			break;
 		st->busy = 1;
-		batch = st->batch;
-		commit_delay(st, pt);
+		if (st->delay_us > 0 && company_may_come(st)) {
+			until = st->queued_at;
+			until.tv_nsec += (long)st->delay_us * 1000;
+			until.tv_sec += until.tv_nsec / 1000000000;
+			until.tv_nsec %= 1000000000;
+			while (company_may_come(st) &&
+			    pthread_cond_timedwait(&st->work, &st->lock,
+			    &until) == 0)
+				;
+		}
 		group = st->queue;
 		st->queue = NULL;
 		st->tail = &st->queue;
-		for (next = group; next != NULL; next = next->next)
-			next->taken = 1;
+		st->inflight += st->queued;
+		st->queued = 0;
 		pthread_mutex_unlock(&st->lock);
 		write_group(st, group);
 		pthread_mutex_lock(&st->lock);
 		release(st);
-		if (!batch && st->ops->flush != NULL)
-			flush_group(st, group, ++st->committed);
-		for (; group != NULL; group = next) {
-			next = group->next;
-			group->done = 1;
-			if (group != pt)
-				pthread_cond_signal(&group->wake);
+		if (st->ops->flush == NULL) {
+			for (pt = group; pt != NULL; pt = next) {
+				next = pt->next;
+				complete(pt);
+				st->inflight--;
+			}
+			continue;
 		}
+		*st->wtail = group;
+		for (pt = group; pt->next != NULL; pt = pt->next)
+			;
+		st->wtail = &pt->next;
+		pthread_cond_signal(&st->flushable);
+	}
+	st->writer_done = 1;
+	pthread_cond_broadcast(&st->flushable);
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+/*
+ * The flusher thread: one flush makes durable every group committed
+ * before it started, however many; a flush that fails fails every put it
+ * was to cover (a later flush that passes does not prove their writes
+ * reached the disk).
+ */
+static void *
+flusher_main(void *arg)
+{
+	struct store *st = arg;
+	struct put *list;
+	struct error err;
+	unsigned n;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		while (st->written == NULL && !st->writer_done)
+			pthread_cond_wait(&st->flushable, &st->lock);
+		if (st->written == NULL)
+			break;
+		list = st->written;
+		st->written = NULL;
+		st->wtail = &st->written;
+		if (st->queue != NULL)
+			pthread_cond_signal(&st->work);
+		pthread_mutex_unlock(&st->lock);
+		error_clear(&err);
+		rc = st->ops->flush(st->be, &err);
+		n = complete_flushed(list, rc, &err);
+		pthread_mutex_lock(&st->lock);
+		st->inflight -= n;
 	}
 	pthread_mutex_unlock(&st->lock);
-	pthread_cond_destroy(&pt->wake);
+	return NULL;
+}
+
+int
+store_start_writer(struct store *st, unsigned delay_us,
+		   unsigned (*others)(void *arg), void *arg,
+		   struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->writing) {
+		pthread_mutex_unlock(&st->lock);
+		return error_set(err, ERR_INTERNAL, "the store's writer "
+		    "already runs");
+	}
+	st->delay_us = others != NULL ? delay_us : 0;
+	st->others = others;
+	st->others_arg = arg;
+	st->stopping = st->writer_done = 0;
+	rc = pthread_create(&st->writer, NULL, writer_main, st);
+	if (rc == 0 && (rc = pthread_create(&st->flusher, NULL,
+	    flusher_main, st)) != 0) {
+		st->stopping = 1;
+		pthread_cond_signal(&st->work);
+		pthread_mutex_unlock(&st->lock);
+		pthread_join(st->writer, NULL);
+		return error_set(err, ERR_IO, "cannot start the store's "
+		    "writer: %s", strerror(rc));
+	}
+	if (rc != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return error_set(err, ERR_IO, "cannot start the store's "
+		    "writer: %s", strerror(rc));
+	}
+	st->writing = 1;
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+void
+store_stop_writer(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (!st->writing) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	st->writing = 0;
+	st->stopping = 1;
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->writer, NULL);
+	pthread_join(st->flusher, NULL);
+	pthread_mutex_lock(&st->lock);
+	pthread_cond_broadcast(&st->idle);	/* inline puts from now on */
+	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * Write pt and wait until it is durable: queued for the writer threads
+ * when they run (and no batch is open), else written inline.
+ */
+static int
+put_wait(struct store *st, struct put *pt, struct error *err)
+{
+	int flush;
+
+	error_clear(&pt->err);
+	pthread_mutex_lock(&st->lock);
+	while (st->busy && !(st->writing && !st->batch))
+		pthread_cond_wait(&st->idle, &st->lock);
+	if (st->writing && !st->batch) {
+		sem_init(&pt->done, 0, 0);
+		if (st->queue == NULL)
+			clock_gettime(CLOCK_MONOTONIC, &st->queued_at);
+		st->queued++;
+		if ((st->queue == NULL && !st->busy) ||
+		    (st->busy && !company_may_come(st)))
+			pthread_cond_signal(&st->work);
+		*st->tail = pt;
+		st->tail = &pt->next;
+		pthread_mutex_unlock(&st->lock);
+		while (sem_wait(&pt->done) < 0 && errno == EINTR)
+			;
+		sem_destroy(&pt->done);
+		goto out;
+	}
+	st->busy = 1;
+	flush = !st->batch && st->ops->flush != NULL;
+	pthread_mutex_unlock(&st->lock);
+	put_one(st, pt);
+	if (flush && pt->rc == 0 && st->ops->flush(st->be, &pt->err) < 0) {
+		pt->rc = -1;
+		pt->duplicate = 0;
+	}
+	pthread_mutex_lock(&st->lock);
+	release(st);
+	pthread_mutex_unlock(&st->lock);
+out:
 	if (pt->rc < 0 && err != NULL)
 		*err = pt->err;
 	return pt->rc;
@@ -389,17 +518,6 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 	rc = put_wait(st, &pt, err);
 	free(tofree);
 	return rc;
-}
-
-void
-store_set_commit_delay(struct store *st, unsigned usec,
-		       unsigned (*others)(void *arg), void *arg)
-{
-	pthread_mutex_lock(&st->lock);
-	st->delay_us = others != NULL ? usec : 0;
-	st->others = others;
-	st->others_arg = arg;
-	pthread_mutex_unlock(&st->lock);
 }
 
 void

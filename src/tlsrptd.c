@@ -50,13 +50,15 @@
 #define OVERRIDES_MAX	8
 
 /*
- * A report that would be committed alone while other connections are open
- * waits this long for company (store_set_commit_delay()): with one commit
- * and one disk flush per report, a burst of senders each opening their own
- * connection costs the store its most; 2 ms is little beside a sender's
- * TLS handshake.
+ * While other connections are busy (new, or with a request under way)
+ * that have not handed the store a report yet, a report waits up to this
+ * long for them (store_start_writer()): each commit and disk flush costs
+ * the same whether it serves one report or fifty, and a burst of senders
+ * each opening their own connection is when the store is busiest. 10 ms
+ * is little beside a sender's TLS handshake and the seconds it allows for
+ * an answer.
  */
-#define COMMIT_DELAY_US	2000
+#define COMMIT_DELAY_US	10000
 
 /* A setting given on the command line: it wins over the file, always. */
 struct override {
@@ -389,8 +391,9 @@ start(struct daemon_state *ds)
 	if ((ds->http = http_start(&ds->cfg, ds->tls, &ds->in, &err)) == NULL)
 		die(ds, err.kind == ERR_INPUT ? EX_CONFIG : EX_OSERR, "%s",
 		    err.msg);
-	store_set_commit_delay(ds->store, COMMIT_DELAY_US,
-	    http_open_connections, ds->http);
+	if (store_start_writer(ds->store, COMMIT_DELAY_US,
+	    http_busy_connections, ds->http, &err) < 0)
+		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
 }
@@ -404,7 +407,7 @@ stop(struct daemon_state *ds)
 	http_drain(ds->http, wait < 5 ? 5 : wait);
 	maildir_stop(ds->watch);
 	if (ds->store != NULL)
-		store_set_commit_delay(ds->store, 0, NULL, NULL);
+		store_stop_writer(ds->store);
 	http_stop(ds->http);
 	if (ds->ingest_ready)
 		ingest_release(&ds->in);

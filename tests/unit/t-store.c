@@ -102,6 +102,14 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* The sources of puts for the writer's commit delay: the threads. */
+static unsigned
+sources(void *arg)
+{
+	(void)arg;
+	return THREADS;
+}
+
 static long long
 json_int(json_t *o, const char *key)
 {
@@ -121,7 +129,7 @@ shared_suite(const char *spec, const char *backend)
 	json_t *counts, *doms, *pol;
 	char **names;
 	size_t n;
-	int dup = -1, i, fresh = 0, failed = 0;
+	int dup = -1, i, round, fresh = 0, failed = 0;
 
 	printf("# shared suite on %s\n", backend);
 	st = store_open(spec, &err);
@@ -197,26 +205,35 @@ shared_suite(const char *spec, const char *backend)
 	    backend);
 	report_release(&r);
 
-	/* Concurrent puts share transactions; the shared report once. */
-	for (i = 0; i < THREADS; i++) {
-		w[i].st = st;
-		w[i].n = i;
-		w[i].failed = w[i].fresh_shared = 0;
-		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	/* Concurrent puts, each written by its caller in turn, then by the
+	 * writer threads in shared transactions; the shared report once. */
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			ok(store_start_writer(st, 1000, sources, NULL,
+			    &err) == 0, "%s: the writer threads start",
+			    backend);
+		for (i = 0; i < THREADS; i++) {
+			w[i].st = st;
+			w[i].n = round * THREADS + i;
+			w[i].failed = w[i].fresh_shared = 0;
+			pthread_create(&th[i], NULL, worker_main, &w[i]);
+		}
+		for (i = 0; i < THREADS; i++) {
+			pthread_join(th[i], NULL);
+			failed += w[i].failed;
+			fresh += w[i].fresh_shared;
+		}
+		is_int(failed, 0, "%s: %d threads' puts all stored (%s)",
+		    backend, THREADS, round ? "writer threads" : "inline");
 	}
-	for (i = 0; i < THREADS; i++) {
-		pthread_join(th[i], NULL);
-		failed += w[i].failed;
-		fresh += w[i].fresh_shared;
-	}
-	is_int(failed, 0, "%s: %d threads' puts all stored", backend,
-	    THREADS);
 	is_int(fresh, 1, "%s: the report all threads put is new once",
 	    backend);
 	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
 	    counts != NULL, "%s: counts after the threads", backend);
 	is_int(counts ? json_int(counts, "reports") : -1,
-	    2 + THREADS * PER_THREAD + 1, "%s: every report once", backend);
+	    2 + 2 * THREADS * PER_THREAD + 1, "%s: every report once",
+	    backend);
+	store_stop_writer(st);
 	json_decref(counts);
 	store_close(st);
 
@@ -227,7 +244,7 @@ shared_suite(const char *spec, const char *backend)
 		return;
 	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
 	    counts != NULL && json_int(counts, "reports") ==
-	    2 + THREADS * PER_THREAD + 1, "%s: all there after reopening",
+	    2 + 2 * THREADS * PER_THREAD + 1, "%s: all there after reopening",
 	    backend);
 	json_decref(counts);
 	store_close(st);
@@ -242,7 +259,7 @@ main(void)
 	struct report r;
 	struct store *st;
 	sqlite3 *db;
-	int dup = -1;
+	int dup = -1, mode;
 
 	ok(mkdtemp(dir) != NULL, "scratch folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
@@ -321,35 +338,39 @@ main(void)
 
 	/* A put is answered only once the write-ahead log is flushed: a
 	 * log that cannot be flushed fails the put, as a failure that may
-	 * pass; once it can be again, the same store goes on. */
-	{
+	 * pass; once it can be again, the same store goes on. Written by the
+	 * caller, then by the writer threads. */
+	for (mode = 0; mode < 2; mode++) {
+		const char *how = mode ? "writer threads" : "inline";
 		char wal[300], moved[310];
 
-		snprintf(path, sizeof(path), "%s/flush.db", dir);
+		snprintf(path, sizeof(path), "%s/flush%d.db", dir, mode);
 		snprintf(wal, sizeof(wal), "%s-wal", path);
 		snprintf(moved, sizeof(moved), "%s.moved", wal);
 		st = store_open(path, &err);
-		ok(st != NULL && parse_as("f1", &r) == 0 &&
+		ok(st != NULL && (mode == 0 || store_start_writer(st, 0, NULL,
+		    NULL, &err) == 0) && parse_as("f1", &r) == 0 &&
 		    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
-		    &err) == 0, "flush: first put");
+		    &err) == 0, "flush (%s): first put", how);
 		report_release(&r);
-		ok(rename(wal, moved) == 0, "flush: log moved away");
+		ok(rename(wal, moved) == 0, "flush (%s): log moved away", how);
 		ok(parse_as("f2", &r) == 0 && store_put_report(st, json,
 		    sizeof(json) - 1, &o, &r, &dup, &err) < 0 &&
 		    err.kind == ERR_BUSY && strstr(err.msg, "cannot flush") != NULL,
-		    "flush: a put whose flush fails fails: %s", err.msg);
-		ok(rename(moved, wal) == 0, "flush: log back");
+		    "flush (%s): a put whose flush fails fails: %s", how,
+		    err.msg);
+		ok(rename(moved, wal) == 0, "flush (%s): log back", how);
 		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
-		    &err) == 0 && dup == 1, "flush: the same put again is a "
-		    "duplicate, now durable");
+		    &err) == 0 && dup == 1, "flush (%s): the same put again is "
+		    "a duplicate, now durable", how);
 		report_release(&r);
 		ok(parse_as("f3", &r) == 0 && store_put_report(st, json,
 		    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0,
-		    "flush: and a new one is stored");
+		    "flush (%s): and a new one is stored", how);
 		report_release(&r);
 		store_close(st);
 		is_int(count(path, "SELECT count(*) FROM report"), 3,
-		    "flush: three reports");
+		    "flush (%s): three reports", how);
 	}
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
