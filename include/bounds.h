@@ -41,5 +41,12 @@
 
 /* SQLite: how long to wait for another writer before answering "busy". */
 #define BOUND_BUSY_TIMEOUT_MS	5000
+/*
+ * SQLite, the daemon: pages of the write-ahead log the checkpointer thread
+ * copies into the database at a time, and pages past which the writer
+ * copies the rest itself and the log starts again (32 MiB of 4 KiB pages).
+ */
+#define BOUND_WAL_CHECKPOINT	1000
+#define BOUND_WAL_PAGES		8000
 
 #endif

@@ -114,6 +114,13 @@ struct store_ops {
 	int (*flush)(void *be, struct error *err);
 
 	/*
+	 * Move the backend's upkeep (SQLite's checkpoints) to a thread of
+	 * its own, for as long as the backend is open. Called with the
+	 * connection held. NULL when there is none.
+	 */
+	int (*start_checkpointer)(void *be, struct error *err);
+
+	/*
 	 * The read side. evidence: fill ev (domain, from and to set) with
 	 * evidence_add_policy() and evidence_add_failure(): the policies
 	 * of the domain whose report ends in (from, to], by report row then

@@ -147,6 +147,37 @@ request_fill(struct http_server *srv, struct MHD_Connection *c,
 	req->tls = srv->tls;
 }
 
+/*
+ * A connection of the public listener: idle once the answer to its request
+ * is queued, until its next request begins. Connections not idle (new
+ * ones, whose first request is still to come, and those with a request
+ * not yet answered) are the ones that may hand the store a report soon.
+ */
+struct conn {
+	int idle;
+};
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+conn_set_idle(struct http_server *srv, struct conn *cn, int idle)
+{
+	if (cn == NULL || cn->idle == idle)
+		return;
+	cn->idle = idle;
+	if (idle)
+		atomic_fetch_sub(&srv->busy, 1);
+	else
+		atomic_fetch_add(&srv->busy, 1);
+}
+
 /* Queue a (an answer of the public listener) and release it. */
 static enum MHD_Result
 send_answer(struct http_server *srv, struct MHD_Connection *c,
@@ -178,6 +209,7 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 	if (closing)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
+	conn_set_idle(srv, conn_of(c), 1);
 	ret = MHD_queue_response(c, a->status, r);
 	MHD_destroy_response(r);
 	http_answer_release(a);
@@ -215,37 +247,6 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	buf_init(&rq->body, cfg.payload_max);
 	rq->answered = 0;
 	return MHD_YES;
-}
-
-/*
- * A connection of the public listener: idle once a request of it has
- * ended, until its next one begins. Connections not idle (new ones, whose
- * first request is still to come, and those with a request under way)
- * are the ones that may hand the store a report soon.
- */
-struct conn {
-	int idle;
-};
-
-static struct conn *
-conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return ci != NULL ? ci->socket_context : NULL;
-}
-
-static void
-conn_set_idle(struct http_server *srv, struct conn *cn, int idle)
-{
-	if (cn == NULL || cn->idle == idle)
-		return;
-	cn->idle = idle;
-	if (idle)
-		atomic_fetch_sub(&srv->busy, 1);
-	else
-		atomic_fetch_add(&srv->busy, 1);
 }
 
 static enum MHD_Result

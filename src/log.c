@@ -4,6 +4,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "rfc3339.h"
@@ -38,22 +39,34 @@ log_msg(enum log_level level, const char *fmt, ...)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
 	static const char *name[] = { "error", "warning", "info", "debug" };
-	char line[2048], ts[RFC3339_LEN];
+	char line[2048], *msg, *c;
+	size_t head, len;
 	va_list ap;
-	char *c;
+	int n;
 
 	if (quiet || level > max_level)
 		return;
+	/* "time level: " first, then the message after it, in one buffer */
+	rfc3339_format((int64_t)time(NULL), line);
+	head = strlen(line);
+	n = snprintf(line + head, sizeof(line) - head, " %s: ", name[level]);
+	head += (size_t)n;
+	msg = line + head;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(msg, sizeof(line) - head - 1, fmt, ap);
 	va_end(ap);
-	for (c = line; *c; c++)
+	if (n < 0)
+		n = 0;
+	len = (size_t)n < sizeof(line) - head - 1 ? (size_t)n :
+	    sizeof(line) - head - 2;
+	for (c = msg; c < msg + len; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
 	if (use_syslog) {
-		syslog(prio[level], "%s", line);
+		syslog(prio[level], "%s", msg);
 		return;
 	}
-	rfc3339_format((int64_t)time(NULL), ts);
-	fprintf(stderr, "%s %s: %s\n", ts, name[level], line);
+	/* One write per line: lines from several threads never interleave. */
+	msg[len] = '\n';
+	(void)!write(STDERR_FILENO, line, head + len + 1);
 }

@@ -395,6 +395,14 @@ store_start_writer(struct store *st, unsigned delay_us,
 		return error_set(err, ERR_INTERNAL, "the store's writer "
 		    "already runs");
 	}
+	if (st->ops->start_checkpointer != NULL) {
+		while (st->busy)
+			pthread_cond_wait(&st->idle, &st->lock);
+		if (st->ops->start_checkpointer(st->be, err) < 0) {
+			pthread_mutex_unlock(&st->lock);
+			return -1;
+		}
+	}
 	st->delay_us = others != NULL ? delay_us : 0;
 	st->others = others;
 	st->others_arg = arg;

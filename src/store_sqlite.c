@@ -9,6 +9,15 @@
  * crash or a power cut. Writes take the write lock up front (BEGIN
  * IMMEDIATE) and wait up to BOUND_BUSY_TIMEOUT_MS for another writer.
  * Every statement is prepared once and reused.
+ *
+ * Checkpoints (copying the log's pages into the database file, then
+ * flushing it) run on the connection that commits, at SQLite's default
+ * threshold, unless sqlite_start_checkpointer() gave them a thread and a
+ * connection of their own (the daemon): there they no longer hold up the
+ * next group's writes. The log is bounded all the same: past CKPT_INLINE
+ * pages the committing connection waits for the checkpointer and copies
+ * what is left itself, and the next transaction then writes the log from
+ * its start again.
  */
 #include <sys/stat.h>
 
@@ -80,7 +89,20 @@ struct sqlite_store {
 	int walfd;
 	dev_t wal_dev;
 	ino_t wal_ino;
+
+	/* sqlite_start_checkpointer() */
+	sqlite3 *ckdb;		/* the checkpointer's connection */
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_lock;	/* the three below */
+	pthread_cond_t ckpt_cond;
+	int ckpt_wanted, ckpt_running, ckpt_stop;
+	int ckpt_upto;		/* pages of the log the last one copied */
 };
+
+/* Pages in the log past which the checkpointer copies them; past which
+ * the committing connection waits for it and finishes the copy. */
+#define CKPT_PAGES	BOUND_WAL_CHECKPOINT
+#define CKPT_INLINE	BOUND_WAL_PAGES
 
 static enum error_kind
 fail_kind(int rc)
@@ -191,6 +213,7 @@ fail:
 }
 
 static void sqlite_close(void *be);
+static void stop_checkpointer(struct sqlite_store *s);
 
 /*
  * WAL mode, where a COMMIT is durable once sqlite_flush() has run. Should
@@ -258,6 +281,8 @@ sqlite_open(const char *spec, struct error *err)
 	}
 	s->walfd = -1;
 	pthread_mutex_init(&s->flush_lock, NULL);
+	pthread_mutex_init(&s->ckpt_lock, NULL);
+	pthread_cond_init(&s->ckpt_cond, NULL);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -295,15 +320,144 @@ sqlite_close(void *be)
 
 	if (s == NULL)
 		return;
+	stop_checkpointer(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	if (s->walfd >= 0)
 		close(s->walfd);
 	pthread_mutex_destroy(&s->flush_lock);
+	pthread_mutex_destroy(&s->ckpt_lock);
+	pthread_cond_destroy(&s->ckpt_cond);
 	free(s->wal);
 	free(s->path);
 	free(s);
+}
+
+/*
+ * The checkpointer thread: a passive checkpoint (it never waits for the
+ * writer, nor holds it up) each time the log has passed CKPT_PAGES since
+ * the last one. A checkpoint that fails loses nothing, the pages stay in
+ * the log, and the next one copies them.
+ */
+static void *
+checkpointer_main(void *arg)
+{
+	struct sqlite_store *s = arg;
+	int copied;
+
+	pthread_mutex_lock(&s->ckpt_lock);
+	for (;;) {
+		while (!s->ckpt_wanted && !s->ckpt_stop)
+			pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+		if (s->ckpt_stop)
+			break;
+		s->ckpt_wanted = 0;
+		s->ckpt_running = 1;
+		pthread_mutex_unlock(&s->ckpt_lock);
+		if (sqlite3_wal_checkpoint_v2(s->ckdb, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) != SQLITE_OK)
+			copied = 0;
+		pthread_mutex_lock(&s->ckpt_lock);
+		if (copied > s->ckpt_upto)
+			s->ckpt_upto = copied;
+		s->ckpt_running = 0;
+		pthread_cond_broadcast(&s->ckpt_cond);
+	}
+	pthread_mutex_unlock(&s->ckpt_lock);
+	return NULL;
+}
+
+/*
+ * Called by SQLite after each commit on the writing connection, with the
+ * pages now in the log. Past CKPT_INLINE the checkpointer cannot keep up
+ * (or the log never came back to its start): wait for it, then copy the
+ * rest here, so that the next transaction starts the log again.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_store *s = arg;
+
+	if (pages < CKPT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&s->ckpt_lock);
+	if (pages < s->ckpt_upto)	/* the log started again */
+		s->ckpt_upto = 0;
+	if (pages < CKPT_INLINE) {
+		if ((pages - s->ckpt_upto >= CKPT_PAGES ||
+		    pages >= CKPT_INLINE - CKPT_PAGES) &&
+		    !s->ckpt_running && !s->ckpt_wanted) {
+			s->ckpt_wanted = 1;
+			pthread_cond_broadcast(&s->ckpt_cond);
+		}
+		pthread_mutex_unlock(&s->ckpt_lock);
+		return SQLITE_OK;
+	}
+	while (s->ckpt_running)
+		pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+	s->ckpt_wanted = 0;
+	s->ckpt_upto = 0;
+	pthread_mutex_unlock(&s->ckpt_lock);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+	    NULL);
+	return SQLITE_OK;
+}
+
+static int
+sqlite_start_checkpointer(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	int rc;
+
+	if (s->wal == NULL || s->ckdb != NULL)
+		return 0;
+	rc = sqlite3_open_v2(s->path, &s->ckdb, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		error_set(err, ERR_IO, "%s: cannot open the database for "
+		    "checkpoints: %s", s->path, s->ckdb ?
+		    sqlite3_errmsg(s->ckdb) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->ckdb, BOUND_BUSY_TIMEOUT_MS);
+	/* A checkpoint is a no-op on a connection that has not yet read
+	 * the database and so does not know it is in WAL mode. */
+	rc = sqlite3_exec(s->ckdb, "SELECT 1 FROM sqlite_schema LIMIT 1",
+	    NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		error_set(err, ERR_IO, "%s: cannot open the database for "
+		    "checkpoints: %s", s->path, sqlite3_errmsg(s->ckdb));
+		goto fail;
+	}
+	s->ckpt_stop = s->ckpt_wanted = 0;
+	rc = pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s);
+	if (rc != 0) {
+		error_set(err, ERR_IO, "cannot start the checkpointer: %s",
+		    strerror(rc));
+		goto fail;
+	}
+	sqlite3_wal_hook(s->db, wal_hook, s);
+	return 0;
+fail:
+	sqlite3_close(s->ckdb);
+	s->ckdb = NULL;
+	return -1;
+}
+
+static void
+stop_checkpointer(struct sqlite_store *s)
+{
+	if (s->ckdb == NULL)
+		return;
+	sqlite3_wal_autocheckpoint(s->db, CKPT_PAGES);
+	pthread_mutex_lock(&s->ckpt_lock);
+	s->ckpt_stop = 1;
+	pthread_cond_broadcast(&s->ckpt_cond);
+	pthread_mutex_unlock(&s->ckpt_lock);
+	pthread_join(s->ckpt_thread, NULL);
+	sqlite3_close(s->ckdb);
+	s->ckdb = NULL;
 }
 
 /* A flush that failed, with errno: the reports are not acknowledged, and
@@ -801,6 +955,7 @@ const struct store_ops store_sqlite_ops = {
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,
 	.flush = sqlite_flush,
+	.start_checkpointer = sqlite_start_checkpointer,
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,

@@ -5,6 +5,8 @@
  * database (tests/e2e/pg-store.sh), on PostgreSQL: identity, duplicates,
  * quarantine, batches, the group commit of concurrent puts, the reads.
  */
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "evidence.h"
 #include "report.h"
 #include "store.h"
@@ -250,6 +253,102 @@ shared_suite(const char *spec, const char *backend)
 	store_close(st);
 }
 
+/* One checkpoints() thread: CKPT_PUTS puts of CKPT_BLOB random bytes. */
+#define CKPT_THREADS	4
+#define CKPT_PUTS	256
+#define CKPT_BLOB	(96 * 1024)
+
+struct ckpt_worker {
+	struct store *st;
+	const char *wal;
+	int n, failed;
+	off_t wal_max;
+};
+
+static void *
+ckpt_main(void *arg)
+{
+	struct ckpt_worker *w = arg;
+	struct origin o = { .source = "file", .path = "big.json.gz" };
+	unsigned char *blob = malloc(CKPT_BLOB);
+	unsigned seed = (unsigned)w->n + 1;
+	struct error err;
+	struct report r;
+	struct stat sb;
+	char id[32];
+	int i, dup;
+	size_t k;
+
+	for (i = 0; i < CKPT_PUTS && blob != NULL; i++) {
+		/* gzip's magic: kept as it came, so every byte is written */
+		blob[0] = 0x1f;
+		blob[1] = 0x8b;
+		for (k = 2; k < CKPT_BLOB; k++)
+			blob[k] = (unsigned char)(rand_r(&seed) >> 7);
+		snprintf(id, sizeof(id), "ckpt-%d-%d", w->n, i);
+		if (parse_as(id, &r) < 0 || store_put_report(w->st, blob,
+		    CKPT_BLOB, &o, &r, &dup, &err) < 0 || dup)
+			w->failed++;
+		report_release(&r);
+		if (stat(w->wal, &sb) == 0 && sb.st_size > w->wal_max)
+			w->wal_max = sb.st_size;
+	}
+	if (blob == NULL)
+		w->failed = CKPT_PUTS;
+	free(blob);
+	return NULL;
+}
+
+/*
+ * With the writer threads, checkpoints run on a thread of their own: the
+ * log is copied into the database while the store is open, and stays
+ * bounded however much is written (here 96 MiB, three times the bound).
+ */
+static void
+checkpoints(const char *dir)
+{
+	struct ckpt_worker w[CKPT_THREADS];
+	pthread_t th[CKPT_THREADS];
+	char path[256], wal[300];
+	off_t wal_max = 0, bound;
+	struct error err;
+	struct store *st;
+	struct stat sb;
+	int i, failed = 0;
+
+	snprintf(path, sizeof(path), "%s/ckpt.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	st = store_open(path, &err);
+	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0,
+	    "checkpoints: a store with the writer threads");
+	if (st == NULL)
+		return;
+	for (i = 0; i < CKPT_THREADS; i++) {
+		w[i] = (struct ckpt_worker){ .st = st, .wal = wal, .n = i };
+		pthread_create(&th[i], NULL, ckpt_main, &w[i]);
+	}
+	for (i = 0; i < CKPT_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += w[i].failed;
+		if (w[i].wal_max > wal_max)
+			wal_max = w[i].wal_max;
+	}
+	is_int(failed, 0, "checkpoints: %d puts of %d KiB stored",
+	    CKPT_THREADS * CKPT_PUTS, CKPT_BLOB / 1024);
+	/* The bound, plus the group that crossed it: a put per thread. */
+	bound = (off_t)(BOUND_WAL_PAGES + CKPT_THREADS * (CKPT_BLOB / 4096 +
+	    16)) * (4096 + 24);
+	ok(wal_max > 0 && wal_max <= bound, "checkpoints: the log stays under "
+	    "%lld bytes: at most %lld", (long long)bound, (long long)wal_max);
+	ok(stat(path, &sb) == 0 && sb.st_size >= (off_t)CKPT_THREADS *
+	    CKPT_PUTS * CKPT_BLOB / 2, "checkpoints: the database file holds "
+	    "the log's pages while open: %lld bytes", (long long)sb.st_size);
+	store_close(st);
+	is_int(count(path, "SELECT count(*) FROM report"),
+	    CKPT_THREADS * CKPT_PUTS, "checkpoints: every report after "
+	    "closing");
+}
+
 int
 main(void)
 {
@@ -372,6 +471,8 @@ main(void)
 		is_int(count(path, "SELECT count(*) FROM report"), 3,
 		    "flush (%s): three reports", how);
 	}
+
+	checkpoints(dir);
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
