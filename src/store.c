@@ -15,6 +15,8 @@
  * groups; nothing else wakes a caller, and no caller touches the store's
  * lock after queueing, so that a request costs its thread one sleep.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -298,6 +300,7 @@ writer_main(void *arg)
 	struct timespec until;
 	struct put *group, *pt, *next;
 
+	prctl(PR_SET_NAME, "store-writer", 0, 0, 0);	/* top -H, ps -L */
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		while (st->queue == NULL ? !st->stopping :
@@ -360,6 +363,7 @@ flusher_main(void *arg)
 	unsigned n;
 	int rc;
 
+	prctl(PR_SET_NAME, "store-flush", 0, 0, 0);
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		while (st->written == NULL && !st->writer_done)

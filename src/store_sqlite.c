@@ -19,6 +19,7 @@
  * what is left itself, and the next transaction then writes the log from
  * its start again.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -346,6 +347,7 @@ checkpointer_main(void *arg)
 	struct sqlite_store *s = arg;
 	int copied;
 
+	prctl(PR_SET_NAME, "checkpoint", 0, 0, 0);
 	pthread_mutex_lock(&s->ckpt_lock);
 	for (;;) {
 		while (!s->ckpt_wanted && !s->ckpt_stop)
