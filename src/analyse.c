@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "count.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -205,29 +206,29 @@ add_sts(struct state *s, const struct evidence_policy *p, int recent,
 	struct vagg *v;
 	size_t i;
 
-	sessions = p->successful + p->failed;
+	sessions = count_add(p->successful, p->failed);
 	for (i = 0; i < p->nfailures; i++) {
 		const struct evidence_failure *f = &p->failures[i];
 
-		detailed += f->sessions;
+		detailed = count_add(detailed, f->sessions);
 		if (analyse_type_blocking(f->result_type))
-			blocking += f->sessions;
+			blocking = count_add(blocking, f->sessions);
 	}
 	/* Failures no detail explains are of an unknown type. */
 	if (p->failed > detailed)
-		blocking += p->failed - detailed;
+		blocking = count_add(blocking, p->failed - detailed);
 	refused = blocking < p->failed ? blocking : p->failed;
 
-	s->sts_w += sessions;
-	s->sts_failed_w += p->failed;
-	s->blocking_w += refused;
-	d->sessions += sessions;
-	d->failed += p->failed;
-	d->blocking += refused;
+	s->sts_w = count_add(s->sts_w, sessions);
+	s->sts_failed_w = count_add(s->sts_failed_w, p->failed);
+	s->blocking_w = count_add(s->blocking_w, refused);
+	d->sessions = count_add(d->sessions, sessions);
+	d->failed = count_add(d->failed, p->failed);
+	d->blocking = count_add(d->blocking, refused);
 	if (recent) {
-		s->sts_r += sessions;
-		s->sts_failed_r += p->failed;
-		s->blocking_r += refused;
+		s->sts_r = count_add(s->sts_r, sessions);
+		s->sts_failed_r = count_add(s->sts_failed_r, p->failed);
+		s->blocking_r = count_add(s->blocking_r, refused);
 	}
 	if (p->mode && (strset_add(&s->modes, p->mode) < 0 ||
 	    (recent && strset_add(&s->recent_modes, p->mode) < 0)))
@@ -260,25 +261,26 @@ add_failures(struct state *s, const struct evidence_policy *p, int recent)
 		if ((g = fagg_get(s, f->result_type, f->mx)) == NULL ||
 		    strset_add(&g->reporters, p->reporter) < 0)
 			return -1;
-		g->sessions += f->sessions;
+		g->sessions = count_add(g->sessions, f->sessions);
 		if (p->start < g->first)
 			g->first = p->start;
 		if (p->end > g->last)
 			g->last = p->end;
 		if (!recent)
 			continue;
-		g->recent += f->sessions;
+		g->recent = count_add(g->recent, f->sessions);
 		if (in_list(fetch_types, f->result_type))
-			s->fetch_r += f->sessions;
+			s->fetch_r = count_add(s->fetch_r, f->sessions);
 		/* RFC 8461 4.1: the MX must match the policy the reporter
 		 * saw; a policy quoted without mx lines cannot be judged. */
 		if (sts && f->mx && p->nmx > 0 && !mx_in_policy(p, f->mx)) {
-			g->outside += f->sessions;
+			g->outside = count_add(g->outside, f->sessions);
 		}
 	}
 	for (i = 0; i < p->nfailures; i++)
 		if (in_list(dane_types, p->failures[i].result_type))
-			s->dane_w += p->failures[i].sessions;
+			s->dane_w = count_add(s->dane_w,
+			    p->failures[i].sessions);
 	return 0;
 }
 
@@ -344,9 +346,10 @@ add_report(struct state *s, size_t a, size_t b)
 
 			if (strcmp(p->type, s->ev->policies[i].type) != 0)
 				continue;
-			tot += p->successful + p->failed;
-			okc += p->successful;
-			fc += p->failed;
+			tot = count_add(tot, count_add(p->successful,
+			    p->failed));
+			okc = count_add(okc, p->successful);
+			fc = count_add(fc, p->failed);
 		}
 		if (tot > best) {
 			best = tot;
@@ -354,9 +357,9 @@ add_report(struct state *s, size_t a, size_t b)
 			best_failed = fc;
 		}
 	}
-	s->total += best;
-	s->successful += best_ok;
-	s->failed += best_failed;
+	s->total = count_add(s->total, best);
+	s->successful = count_add(s->successful, best_ok);
+	s->failed = count_add(s->failed, best_failed);
 
 	for (i = a; i < b; i++) {
 		const struct evidence_policy *p = &s->ev->policies[i];
@@ -364,7 +367,8 @@ add_report(struct state *s, size_t a, size_t b)
 		if (strcmp(p->type, "sts") == 0 && add_sts(s, p, recent, d) < 0)
 			return -1;
 		if (recent && strcmp(p->type, "no-policy-found") == 0)
-			s->nopolicy_r += p->successful + p->failed;
+			s->nopolicy_r = count_add(s->nopolicy_r,
+			    count_add(p->successful, p->failed));
 		if (add_failures(s, p, recent) < 0)
 			return -1;
 	}

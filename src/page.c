@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -311,9 +312,9 @@ charts(struct pg *p, const json_t *d, int idx)
 		sess[i] = (double)INT(e, "sts_sessions");
 		failed[i] = (double)INT(e, "sts_failed");
 		refused[i] = (double)INT(e, "refused_if_enforced");
-		ts += INT(e, "sts_sessions");
-		tf += INT(e, "sts_failed");
-		tr += INT(e, "refused_if_enforced");
+		ts = count_add(ts, INT(e, "sts_sessions"));
+		tf = count_add(tf, INT(e, "sts_failed"));
+		tr = count_add(tr, INT(e, "refused_if_enforced"));
 		labels[i] = strdup(STR(e, "date") ? STR(e, "date") + 5 : "");
 		if (labels[i] == NULL) {
 			p->rc |= error_set(p->err, ERR_NOMEM, "out of memory");

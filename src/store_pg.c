@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "count.h"
 #include "schema.h"
 #include "store_pg.h"
 #include "banned.h"
@@ -83,14 +84,16 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_DAILY] = "INSERT INTO daily (policy_domain, day, "
 	    "organization_name, policy_type, reports, successful, failed) "
 	    "SELECT policy_domain, start_time / 86400, organization_name, "
-	    "policy_type, COUNT(DISTINCT report), SUM(successful), "
-	    "SUM(failed) FROM policy WHERE report = ANY ($1::bigint[]) "
+	    "policy_type, COUNT(DISTINCT report), "
+	    COUNT_SUM_PG("successful") ", " COUNT_SUM_PG("failed")
+	    " FROM policy WHERE report = ANY ($1::bigint[]) "
 	    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
 	    "ON CONFLICT (policy_domain, day, organization_name, "
 	    "policy_type) DO UPDATE SET "
 	    "reports = daily.reports + EXCLUDED.reports, "
-	    "successful = daily.successful + EXCLUDED.successful, "
-	    "failed = daily.failed + EXCLUDED.failed",
+	    "successful = " COUNT_ADD_SQL("daily.successful",
+	    "EXCLUDED.successful") ", "
+	    "failed = " COUNT_ADD_SQL("daily.failed", "EXCLUDED.failed"),
 	[PG_EV_POLICIES] = "SELECT id, report, organization_name, "
 	    "start_time, end_time, policy_type, policy_set, mode, "
 	    "mx_patterns, successful, failed FROM policy "
@@ -116,8 +119,8 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "FROM policy p JOIN report r ON r.id = p.report "
 	    "WHERE p.policy_domain = $1",
 	[PG_READ_TYPES] = "SELECT policy_type, COUNT(DISTINCT report), "
-	    "SUM(successful), SUM(failed) FROM policy "
-	    "WHERE policy_domain = $1 GROUP BY policy_type "
+	    COUNT_SUM_PG("successful") ", " COUNT_SUM_PG("failed")
+	    " FROM policy WHERE policy_domain = $1 GROUP BY policy_type "
 	    "ORDER BY policy_type",
 };
 

@@ -34,6 +34,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "count.h"
 #include "schema.h"
 #include "store_sqlite.h"
 #include "banned.h"
@@ -74,8 +75,8 @@ static const char *const sql_text[ST_COUNT] = {
 	    "VALUES (?,?,?,?,1,?,?) ON CONFLICT (policy_domain, day, "
 	    "organization_name, policy_type) DO UPDATE SET "
 	    "reports = reports + 1, "
-	    "successful = successful + excluded.successful, "
-	    "failed = failed + excluded.failed",
+	    "successful = " COUNT_ADD_SQL("successful", "excluded.successful")
+	    ", failed = " COUNT_ADD_SQL("failed", "excluded.failed"),
 };
 
 struct sqlite_store {
@@ -740,15 +741,6 @@ cmp_policy_key(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->type, y->type);
 }
 
-/* a + b for counts, held at INT64_MAX rather than wrapping. */
-static int64_t
-add_counts(int64_t a, int64_t b)
-{
-	int64_t sum;
-
-	return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
-}
-
 /*
  * The per-day aggregates of a new report: one upsert per policy domain
  * and type, the report's policies summed in C (sorted when there are
@@ -776,8 +768,8 @@ put_daily(struct sqlite_store *s, const struct report *r, struct error *err)
 		int64_t ok = 0, failed = 0;
 
 		for (j = i; j < n && cmp_policy_key(&v[i], &v[j]) == 0; j++) {
-			ok = add_counts(ok, v[j]->successful);
-			failed = add_counts(failed, v[j]->failed);
+			ok = count_add(ok, v[j]->successful);
+			failed = count_add(failed, v[j]->failed);
 		}
 		bind_text(st, 1, v[i]->domain);
 		sqlite3_bind_int64(st, 2, r->start / 86400);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -205,8 +206,9 @@ store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 			void *arg, struct error *err)
 {
 	static const char sql[] =
-	    "SELECT policy_type, COUNT(DISTINCT report), SUM(successful), "
-	    "SUM(failed) FROM policy WHERE policy_domain = ? "
+	    "SELECT policy_type, COUNT(DISTINCT report), "
+	    COUNT_SUM_SQLITE("successful") ", " COUNT_SUM_SQLITE("failed")
+	    " FROM policy WHERE policy_domain = ? "
 	    "GROUP BY policy_type ORDER BY policy_type";
 	sqlite3 *db = store_sqlite_db(be);
 	struct store_type_row row;
