@@ -388,6 +388,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	if (pages < s->ckpt_upto)	/* the log started again */
 		s->ckpt_upto = 0;
 	if (pages < CKPT_INLINE) {
+		/* Every CKPT_PAGES; near CKPT_INLINE, after every commit,
+		 * so that little is left to copy here. */
 		if ((pages - s->ckpt_upto >= CKPT_PAGES ||
 		    pages >= CKPT_INLINE - CKPT_PAGES) &&
 		    !s->ckpt_running && !s->ckpt_wanted) {
