@@ -3,17 +3,19 @@
 # 1,030 such reports for one domain, day and reporter add up to more than
 # a 64-bit integer holds. Every one is still stored, on both backends, and
 # every sum (the per-day aggregates, the summary in each format) is held
-# at the largest 64-bit integer instead of wrapping to a negative number.
+# at the largest 64-bit integer instead of wrapping to a negative number,
+# and the daemon's API answers 200 with them.
 . tests/lib.sh
+. tests/daemon-lib.sh
 . tests/pg-lib.sh
 
 imp="$BIN/tlsrpt-import"
 sum="$BIN/tlsrpt-summary"
 now=2026-03-15T00:00:00Z
 max=9223372036854775807
-n=1030
+reports=1030
 mkdir -p "$T/big"
-python3 - "$T/big" "$n" <<'EOF'
+python3 - "$T/big" "$reports" <<'EOF'
 import json, sys
 big = 2 ** 53
 for i in range(int(sys.argv[2])):
@@ -72,21 +74,43 @@ assert d['sessions']['total'] == $max, d['sessions']
 
 db="$T/big.db"
 "$imp" --db "$db" "$T/big" > "$T/imp.out" 2>&1
-check_eq "sqlite: all $n reports stored" \
-    "$(grep -c '^accepted' "$T/imp.out")" "$n"
+check_eq "sqlite: all $reports reports stored" \
+    "$(grep -c '^accepted' "$T/imp.out")" "$reports"
 check_eq "sqlite: the per-day aggregate is held at the largest count" \
     "$(sql "$db" "select reports, successful, failed, typeof(successful) from daily")" \
-    "$n|$max|$max|integer"
+    "$reports|$max|$max|integer"
 summaries sqlite "$db"
+
+# The daemon's API: the summary (which reads the per-type sums first).
+make_cert a
+CA="$T/a.crt"
+cat > "$T/tlsrptd.conf" <<CONF
+database = $db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+CONF
+if start_daemon --config "$T/tlsrptd.conf"; then
+	check_eq "api: the summary: 200" \
+	    "$(api "/api/v1/domains/big.example/summary?now=$now")" 200
+	check "api: its sessions are held at the largest count" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))['domains'][0]
+assert d['sessions']['total'] == $max, d['sessions']
+" "$T/api"
+	stop_daemon
+else
+	fail "api: the daemon starts"
+	cat "$T/daemon.log"
+fi
 
 pg_start
 uri=$(pg_createdb big)
 "$imp" --db "$uri" "$T/big" > "$T/imp.pg" 2>&1
-check_eq "postgresql: all $n reports stored" \
-    "$(grep -c '^accepted' "$T/imp.pg")" "$n"
+check_eq "postgresql: all $reports reports stored" \
+    "$(grep -c '^accepted' "$T/imp.pg")" "$reports"
 check_eq "postgresql: the per-day aggregate is held at the largest count" \
     "$(psql_q big "select reports, successful, failed from daily")" \
-    "$n|$max|$max"
+    "$reports|$max|$max"
 summaries postgresql "$uri"
 check "postgresql: the summary's JSON as SQLite's" \
     cmp -s "$T/postgresql.json" "$T/sqlite.json"
