@@ -40,17 +40,21 @@ log_msg(enum log_level level, const char *fmt, ...)
 	    LOG_DEBUG };
 	static const char *name[] = { "error", "warning", "info", "debug" };
 	char line[2048], *msg, *c;
-	size_t head, len;
+	size_t head = 0, len;
 	va_list ap;
 	int n;
 
 	if (quiet || level > max_level)
 		return;
-	/* "time level: " first, then the message after it, in one buffer */
-	rfc3339_format((int64_t)time(NULL), line);
-	head = strlen(line);
-	n = snprintf(line + head, sizeof(line) - head, " %s: ", name[level]);
-	head += (size_t)n;
+	/* On standard error, "time level: " first, then the message after
+	 * it, in one buffer; syslog stamps its own. */
+	if (!use_syslog) {
+		rfc3339_format((int64_t)time(NULL), line);
+		head = strlen(line);
+		n = snprintf(line + head, sizeof(line) - head, " %s: ",
+		    name[level]);
+		head += (size_t)n;
+	}
 	msg = line + head;
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(line) - head - 1, fmt, ap);
