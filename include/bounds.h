@@ -49,4 +49,14 @@
 #define BOUND_WAL_CHECKPOINT	1000
 #define BOUND_WAL_PAGES		8000
 
+/*
+ * The per-day aggregates while the daemon's store writer runs (SQLite):
+ * folded in once BOUND_FOLD_BATCH reports wait, or once the writer has
+ * had nothing to write for BOUND_FOLD_IDLE_MS; at most BOUND_FOLD_REPORTS
+ * reports in one transaction.
+ */
+#define BOUND_FOLD_BATCH	4096
+#define BOUND_FOLD_IDLE_MS	20
+#define BOUND_FOLD_REPORTS	4096
+
 #endif

@@ -114,11 +114,23 @@ struct store_ops {
 	int (*flush)(void *be, struct error *err);
 
 	/*
-	 * Move the backend's upkeep (SQLite's checkpoints) to a thread of
-	 * its own, for as long as the backend is open. Called with the
-	 * connection held. NULL when there is none.
+	 * The store's writer threads start (store_start_writer()): the
+	 * backend may move its upkeep (SQLite's checkpoints) to a thread of
+	 * its own, for as long as it is open, and keep work off the
+	 * answer's path (SQLite's per-day aggregates) for the writer to do
+	 * with fold(). Called with the connection held. NULL when there is
+	 * nothing to move.
 	 */
-	int (*start_checkpointer)(void *be, struct error *err);
+	int (*start_writer)(void *be, struct error *err);
+
+	/*
+	 * The work kept off the answer's path: due counts the reports that
+	 * wait for it; fold does it for up to BOUND_FOLD_REPORTS of them in
+	 * a transaction of its own, made durable by the next flush. Called
+	 * with the connection held. NULL when every put does all its work.
+	 */
+	size_t (*due)(void *be);
+	int (*fold)(void *be, struct error *err);
 
 	/*
 	 * The read side. evidence: fill ev (domain, from and to set) with

@@ -26,7 +26,9 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "bounds.h"
 #include "decode.h"
+#include "log.h"
 #include "store.h"
 #include "store_backend.h"
 #include "banned.h"
@@ -288,10 +290,75 @@ company_may_come(struct store *st)
 }
 
 /*
+ * Do the work the backend keeps off the answer's path (lock held, the
+ * connection free: due and fold read what puts write). A fold that fails loses nothing: the work stays due
+ * and the next fold does it.
+ */
+static void
+fold(struct store *st)
+{
+	struct error err;
+	int rc;
+
+	st->busy = 1;
+	pthread_mutex_unlock(&st->lock);
+	error_clear(&err);
+	rc = st->ops->fold(st->be, &err);
+	pthread_mutex_lock(&st->lock);
+	release(st);
+	if (rc < 0)
+		log_warn("store: per-day aggregates not brought up to date, "
+		    "will try again: %s", err.msg);
+}
+
+static size_t
+fold_due(struct store *st)
+{
+	return st->ops->due != NULL ? st->ops->due(st->be) : 0;
+}
+
+/* Wait for work (lock held); false once the writer is to stop. */
+static int
+wait_for_work(struct store *st)
+{
+	struct timespec until;
+
+	while (st->queue == NULL ? !st->stopping :
+	    st->busy || st->lockers > 0) {
+		if (st->queue != NULL || st->busy || fold_due(st) == 0) {
+			pthread_cond_wait(&st->work, &st->lock);
+			continue;
+		}
+		/* Nothing to write: fold once nothing came for a while. */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += BOUND_FOLD_IDLE_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000;
+		until.tv_nsec %= 1000000000;
+		if (pthread_cond_timedwait(&st->work, &st->lock, &until) ==
+		    ETIMEDOUT && st->queue == NULL && !st->busy &&
+		    st->lockers == 0 && !st->stopping)
+			fold(st);
+	}
+	if (st->queue != NULL)
+		return 1;
+	/* Stopping: leave nothing due. */
+	while (!st->busy && st->lockers == 0 && fold_due(st) > 0) {
+		size_t before = fold_due(st);
+
+		fold(st);
+		if (fold_due(st) >= before)
+			break;
+	}
+	return 0;
+}
+
+/*
  * The writer thread: one group per pass, all the puts queued when it
  * looks. While company may come, it first waits for it, up to the commit
  * delay after the first put of the group was queued: each commit and
- * flush costs the same whether it serves one put or fifty.
+ * flush costs the same whether it serves one put or fifty. Once a group
+ * is handed to the flusher, and when nothing has come for a while, it
+ * does the work the backend keeps off the answer's path.
  */
 static void *
 writer_main(void *arg)
@@ -303,10 +370,7 @@ writer_main(void *arg)
 	prctl(PR_SET_NAME, "store-writer", 0, 0, 0);	/* top -H, ps -L */
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
-		while (st->queue == NULL ? !st->stopping :
-		    st->busy || st->lockers > 0)
-			pthread_cond_wait(&st->work, &st->lock);
-		if (st->queue == NULL)
+		if (!wait_for_work(st))
 			break;
 		st->busy = 1;
 		if (st->delay_us > 0 && company_may_come(st)) {
@@ -341,6 +405,9 @@ writer_main(void *arg)
 			;
 		st->wtail = &pt->next;
 		pthread_cond_signal(&st->flushable);
+		if (!st->busy && st->lockers == 0 &&
+		    fold_due(st) >= BOUND_FOLD_BATCH)
+			fold(st);
 	}
 	st->writer_done = 1;
 	pthread_cond_broadcast(&st->flushable);
@@ -399,10 +466,10 @@ store_start_writer(struct store *st, unsigned delay_us,
 		return error_set(err, ERR_INTERNAL, "the store's writer "
 		    "already runs");
 	}
-	if (st->ops->start_checkpointer != NULL) {
+	if (st->ops->start_writer != NULL) {
 		while (st->busy)
 			pthread_cond_wait(&st->idle, &st->lock);
-		if (st->ops->start_checkpointer(st->be, err) < 0) {
+		if (st->ops->start_writer(st->be, err) < 0) {
 			pthread_mutex_unlock(&st->lock);
 			return -1;
 		}

@@ -12,12 +12,19 @@
  *
  * Checkpoints (copying the log's pages into the database file, then
  * flushing it) run on the connection that commits, at SQLite's default
- * threshold, unless sqlite_start_checkpointer() gave them a thread and a
+ * threshold, unless sqlite_start_writer() gave them a thread and a
  * connection of their own (the daemon): there they no longer hold up the
  * next group's writes. The log is bounded all the same: past CKPT_INLINE
  * pages the committing connection waits for the checkpointer and copies
  * what is left itself, and the next transaction then writes the log from
  * its start again.
+ *
+ * The per-day aggregates (table daily) are folded in from the policy rows
+ * of the reports above daily_upto: in the transaction of each put or
+ * batch, or, once the writer threads run, by the writer between groups
+ * (store.c), BOUND_FOLD_REPORTS at a time, in key order. A report is then
+ * answered before its day's row counts it, and the fold changes each row
+ * and page once for thousands of reports instead of once per report.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -42,7 +49,7 @@
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
 	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_DAILY, ST_COUNT
+	ST_DAILY, ST_FOLD_RANGE, ST_FOLD_ROWS, ST_FOLD_SET, ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -68,15 +75,22 @@ static const char *const sql_text[ST_COUNT] = {
 	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
 	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
-	/* One per-day aggregate row (migration 002) for each policy domain
-	 * and type of a new report, in the report's transaction. */
+	/* The per-day aggregates (migrations 002 and 004), folded in from
+	 * the policy rows of the reports above daily_upto: fold(). */
 	[ST_DAILY] = "INSERT INTO daily (policy_domain, day, "
 	    "organization_name, policy_type, reports, successful, failed) "
-	    "VALUES (?,?,?,?,1,?,?) ON CONFLICT (policy_domain, day, "
+	    "VALUES (?,?,?,?,?,?,?) ON CONFLICT (policy_domain, day, "
 	    "organization_name, policy_type) DO UPDATE SET "
-	    "reports = reports + 1, "
+	    "reports = " COUNT_ADD_SQL("reports", "excluded.reports") ", "
 	    "successful = " COUNT_ADD_SQL("successful", "excluded.successful")
 	    ", failed = " COUNT_ADD_SQL("failed", "excluded.failed"),
+	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
+	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
+	[ST_FOLD_ROWS] = "SELECT policy_domain, start_time / 86400, "
+	    "organization_name, policy_type, report, successful, failed "
+	    "FROM policy WHERE report > ?1 AND report <= ?2 "
+	    "ORDER BY 1, 2, 3, 4, 5",
+	[ST_FOLD_SET] = "UPDATE daily_upto SET report = ?",
 };
 
 struct sqlite_store {
@@ -92,19 +106,29 @@ struct sqlite_store {
 	dev_t wal_dev;
 	ino_t wal_ino;
 
-	/* sqlite_start_checkpointer() */
+	/* start_checkpointer() */
 	sqlite3 *ckdb;		/* the checkpointer's connection */
 	pthread_t ckpt_thread;
 	pthread_mutex_t ckpt_lock;	/* the three below */
 	pthread_cond_t ckpt_cond;
 	int ckpt_wanted, ckpt_running, ckpt_stop;
 	int ckpt_upto;		/* pages of the log the last one copied */
+
+	/* The per-day aggregates: folded in each transaction that stores a
+	 * report, or, once the writer threads run (sqlite_start_writer()),
+	 * by sqlite_fold() off the answer's path. */
+	int defer;		/* the writer threads run */
+	int64_t folded;		/* daily_upto as this connection last saw it */
+	int64_t stored;		/* the last report row this connection stored */
 };
 
 /* Pages in the log past which the checkpointer copies them; past which
  * the committing connection waits for it and finishes the copy. */
 #define CKPT_PAGES	BOUND_WAL_CHECKPOINT
 #define CKPT_INLINE	BOUND_WAL_PAGES
+
+/* Reports folded into the per-day aggregates by one fold, at most. */
+#define FOLD_MAX	BOUND_FOLD_REPORTS
 
 static enum error_kind
 fail_kind(int rc)
@@ -410,9 +434,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 static int
-sqlite_start_checkpointer(void *be, struct error *err)
+start_checkpointer(struct sqlite_store *s, struct error *err)
 {
-	struct sqlite_store *s = be;
 	int rc;
 
 	if (s->wal == NULL || s->ckdb != NULL)
@@ -733,58 +756,131 @@ done:
 	return rc;
 }
 
-static int
-cmp_policy_key(const void *a, const void *b)
-{
-	const struct report_policy *x = *(const struct report_policy *const *)a;
-	const struct report_policy *y = *(const struct report_policy *const *)b;
-	int c = strcmp(x->domain, y->domain);
+/* A per-day aggregate's key and sums, as folded so far. */
+struct fold_key {
+	char *domain, *org, *type;
+	int64_t day, reports, ok, failed, last_report;
+};
 
-	return c != 0 ? c : strcmp(x->type, y->type);
+static int
+same_key(const struct fold_key *k, sqlite3_stmt *rows)
+{
+	return k->domain != NULL &&
+	    strcmp(k->domain, (const char *)sqlite3_column_text(rows, 0)) == 0 &&
+	    k->day == sqlite3_column_int64(rows, 1) &&
+	    strcmp(k->org, (const char *)sqlite3_column_text(rows, 2)) == 0 &&
+	    strcmp(k->type, (const char *)sqlite3_column_text(rows, 3)) == 0;
+}
+
+static void
+key_clear(struct fold_key *k)
+{
+	free(k->domain);
+	free(k->org);
+	free(k->type);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Add the key's sums to its row of daily. */
+static int
+upsert_daily(struct sqlite_store *s, const struct fold_key *k,
+	     struct error *err)
+{
+	sqlite3_stmt *st = s->st[ST_DAILY];
+	int rc;
+
+	bind_text(st, 1, k->domain);
+	sqlite3_bind_int64(st, 2, k->day);
+	bind_text(st, 3, k->org);
+	bind_text(st, 4, k->type);
+	sqlite3_bind_int64(st, 5, k->reports);
+	sqlite3_bind_int64(st, 6, k->ok);
+	sqlite3_bind_int64(st, 7, k->failed);
+	rc = run(s, ST_DAILY, err) < 0 ? -1 : 0;
+	sqlite3_reset(st);
+	return rc;
 }
 
 /*
- * The per-day aggregates of a new report: one upsert per policy domain
- * and type, the report's policies summed in C (sorted when there are
- * several) rather than by a GROUP BY over the rows just written.
+ * Fold the reports stored since the last fold, up to max of them, into
+ * the per-day aggregates, in the open transaction: one upsert per
+ * policy domain, day, reporter and type, in key order, so that the
+ * reports of a batch that share a row or a page of daily change it once.
+ * The sums are made in C, held at INT64_MAX (count.h); a report counts
+ * once per key however many of its policies share it. daily_upto moves
+ * in the same transaction, so a crash folds nothing twice and loses
+ * nothing: the next fold takes up where the last committed one ended.
  */
 static int
-put_daily(struct sqlite_store *s, const struct report *r, struct error *err)
+fold(struct sqlite_store *s, int64_t max, struct error *err)
 {
-	const struct report_policy *one, **v = &one;
-	sqlite3_stmt *st = s->st[ST_DAILY];
-	size_t i, j, n = r->npolicies;
-	int rc = 0;
+	sqlite3_stmt *rows = s->st[ST_FOLD_ROWS];
+	struct fold_key k = { 0 };
+	int64_t from, to;
+	int rc;
 
-	if (n == 0)
+	if (run(s, ST_FOLD_RANGE, err) != SQLITE_ROW)
+		return -1;
+	from = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 0);
+	to = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 1);
+	sqlite3_reset(s->st[ST_FOLD_RANGE]);
+	if (to - from > max)
+		to = from + max;
+	if (to <= from) {
+		s->folded = s->stored = from;
 		return 0;
-	one = &r->policies[0];
-	if (n > 1) {
-		if ((v = malloc(n * sizeof(*v))) == NULL)
-			return error_set(err, ERR_NOMEM, "out of memory");
-		for (i = 0; i < n; i++)
-			v[i] = &r->policies[i];
-		qsort(v, n, sizeof(*v), cmp_policy_key);
 	}
-	for (i = 0; i < n && rc == 0; i = j) {
-		int64_t ok = 0, failed = 0;
+	sqlite3_bind_int64(rows, 1, from);
+	sqlite3_bind_int64(rows, 2, to);
+	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		int64_t report = sqlite3_column_int64(rows, 4);
 
-		for (j = i; j < n && cmp_policy_key(&v[i], &v[j]) == 0; j++) {
-			ok = count_add(ok, v[j]->successful);
-			failed = count_add(failed, v[j]->failed);
+		if (!same_key(&k, rows)) {
+			if (k.domain != NULL && upsert_daily(s, &k, err) < 0)
+				goto fail;
+			key_clear(&k);
+			k.domain = strdup((const char *)
+			    sqlite3_column_text(rows, 0));
+			k.day = sqlite3_column_int64(rows, 1);
+			k.org = strdup((const char *)
+			    sqlite3_column_text(rows, 2));
+			k.type = strdup((const char *)
+			    sqlite3_column_text(rows, 3));
+			if (k.domain == NULL || k.org == NULL ||
+			    k.type == NULL) {
+				error_set(err, ERR_NOMEM, "out of memory");
+				goto fail;
+			}
 		}
-		bind_text(st, 1, v[i]->domain);
-		sqlite3_bind_int64(st, 2, r->start / 86400);
-		bind_text(st, 3, r->org_name);
-		bind_text(st, 4, v[i]->type);
-		sqlite3_bind_int64(st, 5, ok);
-		sqlite3_bind_int64(st, 6, failed);
-		rc = run(s, ST_DAILY, err) < 0 ? -1 : 0;
-		sqlite3_reset(st);
+		if (report != k.last_report)
+			k.reports++;
+		k.last_report = report;
+		k.ok = count_add(k.ok, sqlite3_column_int64(rows, 5));
+		k.failed = count_add(k.failed, sqlite3_column_int64(rows, 6));
 	}
-	if (v != &one)
-		free(v);
-	return rc;
+	if (rc != SQLITE_DONE) {
+		db_fail(s, rc, "reading the policies to fold", err);
+		goto fail;
+	}
+	sqlite3_reset(rows);
+	if (k.domain != NULL && upsert_daily(s, &k, err) < 0)
+		goto fail;
+	key_clear(&k);
+	sqlite3_bind_int64(s->st[ST_FOLD_SET], 1, to);
+	if (run(s, ST_FOLD_SET, err) < 0)
+		return -1;
+	sqlite3_reset(s->st[ST_FOLD_SET]);
+	if (sqlite3_changes(s->db) != 1)
+		return error_set(err, ERR_INTERNAL, "%s: daily_upto has no "
+		    "row; the per-day aggregates cannot be kept", s->path);
+	s->folded = to;
+	if (s->stored < to)
+		s->stored = to;
+	return 0;
+fail:
+	sqlite3_reset(rows);
+	key_clear(&k);
+	return -1;
 }
 
 /*
@@ -851,6 +947,10 @@ sqlite_batch_commit(void *be, struct error *err)
 	int rc;
 
 	s->batch = 0;
+	if (!s->defer && fold(s, INT64_MAX, err) < 0) {
+		rollback(s);
+		return -1;
+	}
 	rc = run(s, ST_COMMIT, err);
 	sqlite3_reset(s->st[ST_COMMIT]);
 	if (rc < 0) {
@@ -867,6 +967,53 @@ sqlite_batch_rollback(void *be)
 
 	s->batch = 0;
 	rollback(s);
+}
+
+/*
+ * The writer threads run: checkpoints move to a thread of their own, and
+ * the per-day aggregates are folded by sqlite_fold() instead of in each
+ * report's transaction. What was left to fold (a crash before it could)
+ * is due at once.
+ */
+static int
+sqlite_start_writer(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	sqlite3_stmt *range = s->st[ST_FOLD_RANGE];
+
+	if (run(s, ST_FOLD_RANGE, err) != SQLITE_ROW)
+		return -1;
+	s->folded = sqlite3_column_int64(range, 0);
+	s->stored = sqlite3_column_int64(range, 1);
+	sqlite3_reset(range);
+	if (start_checkpointer(s, err) < 0)
+		return -1;
+	s->defer = 1;
+	return 0;
+}
+
+static size_t
+sqlite_due(void *be)
+{
+	struct sqlite_store *s = be;
+
+	return s->stored > s->folded ? (size_t)(s->stored - s->folded) : 0;
+}
+
+static int
+sqlite_fold(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+	int rc;
+
+	if (begin(s, err) < 0)
+		return -1;
+	rc = fold(s, FOLD_MAX, err);
+	if (rc == 0)
+		rc = commit(s, err);
+	if (rc < 0)
+		rollback(s);
+	return rc;
 }
 
 static int
@@ -913,11 +1060,12 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
-	if (put_daily(s, r, err) < 0)
-		goto fail;
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
+	    (!s->defer && !s->batch && fold(s, INT64_MAX, err) < 0) ||
 	    commit(s, err) < 0)
 		goto fail;
+	if (s->stored < report)
+		s->stored = report;
 	return 0;
 fail:
 	rollback(s);
@@ -951,7 +1099,9 @@ const struct store_ops store_sqlite_ops = {
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,
 	.flush = sqlite_flush,
-	.start_checkpointer = sqlite_start_checkpointer,
+	.start_writer = sqlite_start_writer,
+	.due = sqlite_due,
+	.fold = sqlite_fold,
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,

@@ -5,8 +5,10 @@
 # adding to the same rows), after the same reports again (duplicates add
 # nothing), after tlsrpt-import --copy-from (into an empty store, again,
 # and into a store holding the same reports), and, on SQLite, after the
-# migration of a store made before the table existed.
+# migration of a store made before the table existed, and in the daemon,
+# which folds them in off the answer's path (migration 004).
 . tests/lib.sh
+. tests/daemon-lib.sh
 . tests/pg-lib.sh
 
 imp="$BIN/tlsrpt-import"
@@ -44,10 +46,10 @@ same_sqlite "sqlite: daily = GROUP BY after the duplicates" "$db"
 check "sqlite: duplicates not counted twice" cmp -s "$T/daily" "$T/daily.before"
 # A store from before migration 002: the migration fills the table.
 cp "$db" "$T/old.db"
-sql "$T/old.db" "drop table daily; pragma user_version = 1" > /dev/null
+sql "$T/old.db" "drop table daily; drop table daily_upto; pragma user_version = 1" > /dev/null
 "$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.old"
-check_eq "sqlite: migrations 002 and 003 applied to an older store" \
-    "$(sql "$T/old.db" "pragma user_version")" 3
+check_eq "sqlite: migrations 002 to 004 applied to an older store" \
+    "$(sql "$T/old.db" "pragma user_version")" 4
 same_sqlite "sqlite: ... and fill daily from the reports stored" "$T/old.db"
 # A store made by migrations 001 and 002 alone: 003 keeps its aggregates
 # in a WITHOUT ROWID table and drops the index nothing reads.
@@ -55,14 +57,45 @@ cat schema/sqlite/001-initial.sql schema/sqlite/002-daily.sql |
     sqlite3 -batch "$T/v2.db" > /dev/null
 sql "$T/v2.db" "pragma user_version = 2" > /dev/null
 "$imp" --db "$T/v2.db" fixtures/reports/accept > /dev/null 2>&1
-check_eq "sqlite: migration 003 applied to a version 2 store" \
-    "$(sql "$T/v2.db" "pragma user_version")" 3
+check_eq "sqlite: migrations 003 and 004 applied to a version 2 store" \
+    "$(sql "$T/v2.db" "pragma user_version")" 4
 check_eq "sqlite: daily is a WITHOUT ROWID table, report_end is gone" \
     "$(sql "$T/v2.db" "select count(*) from sqlite_schema where name = 'report_end'; select count(*) from sqlite_schema where name = 'daily' and sql like '%WITHOUT ROWID%'")" \
     "$(printf '0\n1')"
 same_sqlite "sqlite: daily = GROUP BY in the migrated store" "$T/v2.db"
 check "sqlite: the summary JSON is the same with the table" \
     cmp -s "$T/sum.old" "$T/sum.before"
+
+# The daemon answers before it folds: the aggregates catch up once
+# nothing has come for a moment, and are whole when it stops.
+make_cert a
+CA="$T/a.crt"
+cat > "$T/tlsrptd.conf" <<CONF
+database = $T/d.db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+CONF
+folded() {
+	test "$(sql "$T/d.db" "select (select max(id) from report) - report from daily_upto")" = 0
+}
+if start_daemon --config "$T/tlsrptd.conf"; then
+	answers=
+	for f in fixtures/reports/accept/*.json fixtures/reports/accept/*.json; do
+		answers="$answers $(post "$f" -H 'Content-Type: application/tlsrpt+json')"
+	done
+	check_eq "daemon: every post answered 201 or 200" \
+	    "$(echo $answers | tr ' ' '\n' | grep -cv '^20[01]$')" 0
+	check "daemon: the aggregates catch up while it runs" wait_for 10 folded
+	same_sqlite "daemon: daily = GROUP BY while it runs" "$T/d.db"
+	for f in fixtures/reports/accept/*.json; do
+		post "$f" -H 'Content-Type: application/tlsrpt+json' > /dev/null
+	done
+	check "daemon: stops cleanly" stop_daemon
+	check "daemon: the aggregates are whole when it stops" folded
+	same_sqlite "daemon: daily = GROUP BY after it stops" "$T/d.db"
+else
+	fail "daemon: starts"
+fi
 
 pg_start
 # PostgreSQL: the same imports, then again.

@@ -349,6 +349,160 @@ checkpoints(const char *dir)
 	    "closing");
 }
 
+/*
+ * The per-day aggregates. With the writer threads they are folded in
+ * off the answer's path: in batches while puts come, and once they stop
+ * coming; inline, in each put's transaction. Either way daily ends equal
+ * to the same sums made from the policy rows, and a fold that never
+ * happened (a crash) is made up by the next.
+ */
+#define FOLD_THREADS 4
+#define FOLD_PUTS 1100		/* 4,400 reports: one batch fold at least */
+
+static const char fold_fmt[] =
+    "{\"organization-name\":\"Org %d\",\"date-range\":{"
+    "\"start-datetime\":\"2026-03-0%dT00:00:00Z\",\"end-datetime\":"
+    "\"2026-03-0%dT23:59:59Z\"},\"report-id\":\"%s\",\"policies\":[{"
+    "\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"d%d.example\"},"
+    "\"summary\":{\"total-successful-session-count\":%d,"
+    "\"total-failure-session-count\":%d}}%s]}";
+static const char fold_second[] =
+    ",{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"d%d.example\"},"
+    "\"summary\":{\"total-successful-session-count\":2,"
+    "\"total-failure-session-count\":1}}";
+
+/* Report i of thread n: 3 reporters, 3 days, 7 domains; every 5th has two
+ * policies of one domain (one report for the day's row all the same). */
+static int
+fold_put(struct store *st, int n, int i, int *dup)
+{
+	char id[32], second[256], body[1024];
+	struct origin o = { .source = "https" };
+	struct error err;
+	struct report r;
+	int len, rc;
+
+	snprintf(id, sizeof(id), "fold-%d-%d", n, i);
+	second[0] = '\0';
+	if (i % 5 == 0)
+		snprintf(second, sizeof(second), fold_second, i % 7);
+	len = snprintf(body, sizeof(body), fold_fmt, i % 3, i % 3 + 1,
+	    i % 3 + 1, id, i % 7, i, i % 4, second);
+	if (len < 0 || (size_t)len >= sizeof(body) ||
+	    report_parse(body, (size_t)len, &r, &err) < 0)
+		return -1;
+	rc = store_put_report(st, body, (size_t)len, &o, &r, dup, &err);
+	report_release(&r);
+	return rc;
+}
+
+struct fold_worker {
+	struct store *st;
+	int n, failed, dups;
+};
+
+static void *
+fold_main(void *arg)
+{
+	struct fold_worker *w = arg;
+	int i, dup;
+
+	for (i = 0; i < FOLD_PUTS; i++) {
+		if (fold_put(w->st, w->n, i, &dup) < 0)
+			w->failed++;
+		if (i % 10 == 0 && (fold_put(w->st, w->n, i, &dup) < 0 ||
+		    !dup))
+			w->failed++;	/* the same report again */
+	}
+	return NULL;
+}
+
+/* Rows of daily that differ from the sums of the policy rows. */
+static const char daily_wrong[] =
+    "SELECT count(*) FROM (SELECT * FROM (SELECT policy_domain, "
+    "start_time / 86400, organization_name, policy_type, "
+    "COUNT(DISTINCT report), SUM(successful), SUM(failed) FROM policy "
+    "GROUP BY 1, 2, 3, 4 EXCEPT SELECT * FROM daily) UNION ALL "
+    "SELECT * FROM (SELECT * FROM daily EXCEPT SELECT policy_domain, "
+    "start_time / 86400, organization_name, policy_type, "
+    "COUNT(DISTINCT report), SUM(successful), SUM(failed) FROM policy "
+    "GROUP BY 1, 2, 3, 4))";
+static const char daily_lag[] =
+    "SELECT (SELECT max(id) FROM report) - (SELECT report FROM daily_upto)";
+
+static void
+forget_daily(const char *path)
+{
+	sqlite3 *db;
+
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "UPDATE daily_upto SET report = 0; DELETE FROM daily",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void
+folds(const char *dir)
+{
+	struct fold_worker w[FOLD_THREADS];
+	pthread_t th[FOLD_THREADS];
+	char path[256];
+	struct error err;
+	struct store *st;
+	int i, failed = 0, dup, tries;
+
+	snprintf(path, sizeof(path), "%s/fold.db", dir);
+	st = store_open(path, &err);
+	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0,
+	    "folds: a store with the writer threads");
+	if (st == NULL)
+		return;
+	for (i = 0; i < FOLD_THREADS; i++) {
+		w[i] = (struct fold_worker){ .st = st, .n = i };
+		pthread_create(&th[i], NULL, fold_main, &w[i]);
+	}
+	for (i = 0; i < FOLD_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += w[i].failed;
+	}
+	is_int(failed, 0, "folds: %d reports stored, each tenth twice",
+	    FOLD_THREADS * FOLD_PUTS);
+	/* Nothing more comes: the writer folds what is left, unasked. */
+	for (tries = 0; tries < 1000 && count(path, daily_lag) != 0; tries++)
+		usleep(10000);
+	is_int(count(path, daily_lag), 0, "folds: every report folded while "
+	    "the store is open and idle");
+	is_int(count(path, daily_wrong), 0, "folds: daily is the sums of the "
+	    "policy rows");
+	is_int(count(path, "SELECT sum(reports) FROM daily"),
+	    FOLD_THREADS * FOLD_PUTS, "folds: a report counts once per day's "
+	    "row, however many of its policies share it");
+	store_close(st);
+
+	/* A crash before the fold: the next writer makes it up. */
+	forget_daily(path);
+	st = store_open(path, &err);
+	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0 &&
+	    fold_put(st, 9, 1, &dup) == 0 && dup == 0,
+	    "folds: after a crash, one more report");
+	store_close(st);
+	is_int(count(path, daily_lag), 0, "folds: after a crash, every "
+	    "report folded by closing");
+	is_int(count(path, daily_wrong), 0, "folds: after a crash, daily is "
+	    "the sums of the policy rows again");
+
+	/* Inline, in the put's own transaction, with what was left. */
+	forget_daily(path);
+	st = store_open(path, &err);
+	ok(st != NULL && fold_put(st, 9, 2, &dup) == 0 && dup == 0,
+	    "folds: inline, one more report");
+	is_int(count(path, daily_lag), 0, "folds: inline, every report "
+	    "folded by the put");
+	is_int(count(path, daily_wrong), 0, "folds: inline, daily is the sums "
+	    "of the policy rows");
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -366,7 +520,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "a new store is created");
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
-	is_int(count(path, "PRAGMA user_version"), 3, "migrations applied");
+	is_int(count(path, "PRAGMA user_version"), 4, "migrations applied");
 
 	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
@@ -402,7 +556,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "reopen");
 	store_close(st);
-	is_int(count(path, "PRAGMA user_version"), 3, "still version 3");
+	is_int(count(path, "PRAGMA user_version"), 4, "still version 4");
 
 	/* A store from a newer tlsrptd is refused, not damaged. */
 	sqlite3_open(path, &db);
@@ -473,6 +627,7 @@ main(void)
 	}
 
 	checkpoints(dir);
+	folds(dir);
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
