@@ -66,6 +66,7 @@ struct store {
 	unsigned queued;		/* puts in the queue */
 	unsigned inflight;		/* puts taken, not yet complete */
 	struct timespec queued_at;	/* when the first of them came */
+	struct timespec fold_after;	/* no fold before: the last failed */
 	unsigned (*others)(void *arg);
 	void *others_arg;
 };
@@ -291,8 +292,9 @@ company_may_come(struct store *st)
 
 /*
  * Do the work the backend keeps off the answer's path (lock held, the
- * connection free: due and fold read what puts write). A fold that fails loses nothing: the work stays due
- * and the next fold does it.
+ * connection free: due and fold read what puts write). A fold that fails
+ * loses nothing: the work stays due, and the next fold, a second later at
+ * the soonest (one warning a second at most), does it.
  */
 static void
 fold(struct store *st)
@@ -306,15 +308,31 @@ fold(struct store *st)
 	rc = st->ops->fold(st->be, &err);
 	pthread_mutex_lock(&st->lock);
 	release(st);
-	if (rc < 0)
+	if (rc < 0) {
+		clock_gettime(CLOCK_MONOTONIC, &st->fold_after);
+		st->fold_after.tv_sec += 1;
 		log_warn("store: per-day aggregates not brought up to date, "
 		    "will try again: %s", err.msg);
+	}
 }
 
+/* Reports waiting to be folded, or 0 while a failed fold rests. */
 static size_t
 fold_due(struct store *st)
 {
-	return st->ops->due != NULL ? st->ops->due(st->be) : 0;
+	struct timespec now;
+
+	if (st->ops->due == NULL)
+		return 0;
+	if (st->fold_after.tv_sec != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec < st->fold_after.tv_sec ||
+		    (now.tv_sec == st->fold_after.tv_sec &&
+		    now.tv_nsec < st->fold_after.tv_nsec))
+			return 0;
+		st->fold_after.tv_sec = 0;
+	}
+	return st->ops->due(st->be);
 }
 
 /* Wait for work (lock held); false once the writer is to stop. */
