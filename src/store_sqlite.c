@@ -871,8 +871,10 @@ fold(struct sqlite_store *s, int64_t max, struct error *err)
 		return -1;
 	sqlite3_reset(s->st[ST_FOLD_SET]);
 	if (sqlite3_changes(s->db) != 1)
-		return error_set(err, ERR_INTERNAL, "%s: daily_upto has no "
-		    "row; the per-day aggregates cannot be kept", s->path);
+		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
+		    "no row (was it changed by hand?); to rebuild the per-day "
+		    "aggregates, run in sqlite3: DELETE FROM daily; INSERT "
+		    "INTO daily_upto VALUES (0)", s->path);
 	s->folded = to;
 	if (s->stored < to)
 		s->stored = to;

@@ -96,6 +96,14 @@ if start_daemon --config "$T/tlsrptd.conf"; then
 else
 	fail "daemon: starts"
 fi
+# daily_upto emptied by hand: a put fails and says how to rebuild.
+sql "$T/d.db" "delete from daily_upto" > /dev/null
+"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > "$T/imp.out" 2>&1
+check "sqlite: without daily_upto's row a put fails and says how to rebuild" \
+    grep -q "daily_upto has no row.*DELETE FROM daily; INSERT INTO daily_upto VALUES (0)" "$T/imp.out"
+sql "$T/d.db" "DELETE FROM daily; INSERT INTO daily_upto VALUES (0)" > /dev/null
+"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
+same_sqlite "sqlite: ... and once rebuilt as it says, daily = GROUP BY" "$T/d.db"
 
 pg_start
 # PostgreSQL: the same imports, then again.
