@@ -19,12 +19,15 @@
  * what is left itself, and the next transaction then writes the log from
  * its start again.
  *
- * The per-day aggregates (table daily) are folded in from the policy rows
- * of the reports above daily_upto: in the transaction of each put or
- * batch, or, once the writer threads run, by the writer between groups
- * (store.c), BOUND_FOLD_REPORTS at a time, in key order. A report is then
- * answered before its day's row counts it, and the fold changes each row
- * and page once for thousands of reports instead of once per report.
+ * The per-day aggregates (table daily) and the domain index of the
+ * policies (policy_by_domain) are folded in from the policy rows of the
+ * reports above daily_upto: in the transaction of each put or batch, or,
+ * once the writer threads run, by the writer between groups (store.c),
+ * BOUND_FOLD_REPORTS at a time, in key order. A report is then answered
+ * before the fold, and the fold changes each row and page once for
+ * thousands of reports instead of once per report. Readers find a
+ * domain's policies through the view domain_policies (migration 005):
+ * policy_by_domain, and the policy rows of the reports not folded yet.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -49,7 +52,7 @@
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
 	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_DAILY, ST_FOLD_RANGE, ST_FOLD_ROWS, ST_FOLD_SET, ST_COUNT
+	ST_DAILY, ST_FOLD_RANGE, ST_FOLD_ROWS, ST_FOLD_SET, ST_FOLD_DOMAINS, ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -91,6 +94,9 @@ static const char *const sql_text[ST_COUNT] = {
 	    "FROM policy WHERE report > ?1 AND report <= ?2 "
 	    "ORDER BY 1, 2, 3, 4, 5",
 	[ST_FOLD_SET] = "UPDATE daily_upto SET report = ?",
+	[ST_FOLD_DOMAINS] = "INSERT INTO policy_by_domain (policy_domain, "
+	    "end_time, policy) SELECT policy_domain, end_time, id FROM policy "
+	    "WHERE report > ?1 AND report <= ?2 ORDER BY 1, 2, 3",
 };
 
 struct sqlite_store {
@@ -803,9 +809,10 @@ upsert_daily(struct sqlite_store *s, const struct fold_key *k,
 
 /*
  * Fold the reports stored since the last fold, up to max of them, into
- * the per-day aggregates, in the open transaction: one upsert per
- * policy domain, day, reporter and type, in key order, so that the
- * reports of a batch that share a row or a page of daily change it once.
+ * the per-day aggregates and policy_by_domain, in the open transaction:
+ * one upsert per policy domain, day, reporter and type, and one entry per
+ * policy, in key order, so that the reports of a batch that share a row
+ * or a page change it once.
  * The sums are made in C, held at INT64_MAX (count.h); a report counts
  * once per key however many of its policies share it. daily_upto moves
  * in the same transaction, so a crash folds nothing twice and loses
@@ -821,6 +828,14 @@ fold(struct sqlite_store *s, int64_t max, struct error *err)
 
 	if (run(s, ST_FOLD_RANGE, err) != SQLITE_ROW)
 		return -1;
+	if (sqlite3_column_type(s->st[ST_FOLD_RANGE], 0) == SQLITE_NULL) {
+		sqlite3_reset(s->st[ST_FOLD_RANGE]);
+		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
+		    "no row (was it changed by hand?); to rebuild the per-day "
+		    "aggregates, run in sqlite3: DELETE FROM daily; DELETE "
+		    "FROM policy_by_domain; INSERT INTO daily_upto VALUES (0)",
+		    s->path);
+	}
 	from = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 0);
 	to = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 1);
 	sqlite3_reset(s->st[ST_FOLD_RANGE]);
@@ -866,15 +881,15 @@ fold(struct sqlite_store *s, int64_t max, struct error *err)
 	if (k.domain != NULL && upsert_daily(s, &k, err) < 0)
 		goto fail;
 	key_clear(&k);
+	sqlite3_bind_int64(s->st[ST_FOLD_DOMAINS], 1, from);
+	sqlite3_bind_int64(s->st[ST_FOLD_DOMAINS], 2, to);
+	if (run(s, ST_FOLD_DOMAINS, err) < 0)
+		return -1;
+	sqlite3_reset(s->st[ST_FOLD_DOMAINS]);
 	sqlite3_bind_int64(s->st[ST_FOLD_SET], 1, to);
 	if (run(s, ST_FOLD_SET, err) < 0)
 		return -1;
 	sqlite3_reset(s->st[ST_FOLD_SET]);
-	if (sqlite3_changes(s->db) != 1)
-		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
-		    "no row (was it changed by hand?); to rebuild the per-day "
-		    "aggregates, run in sqlite3: DELETE FROM daily; INSERT "
-		    "INTO daily_upto VALUES (0)", s->path);
 	s->folded = to;
 	if (s->stored < to)
 		s->stored = to;

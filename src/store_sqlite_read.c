@@ -1,7 +1,8 @@
 /*
  * store_sqlite_read: the read side of the SQLite backend (store_backend.h):
- * the evidence of a domain through the policy table's (policy_domain,
- * end_time) index, the API's counts, and the export that store_copy()
+ * the evidence of a domain through the view domain_policies (migration
+ * 005: the folded index policy_by_domain, and the policies of the reports
+ * not folded yet), the API's counts, and the export that store_copy()
  * walks. Statements are prepared per call: reads are few and long.
  */
 #include <stdlib.h>
@@ -12,15 +13,18 @@
 #include "banned.h"
 
 static const char sql_policies[] =
-    "SELECT id, report, organization_name, start_time, end_time, "
-    "policy_type, policy_set, mode, mx_patterns, successful, failed "
-    "FROM policy WHERE policy_domain = ?1 AND end_time > ?2 AND "
-    "end_time <= ?3 ORDER BY report, idx";
+    "SELECT p.id, p.report, p.organization_name, p.start_time, "
+    "p.end_time, p.policy_type, p.policy_set, p.mode, p.mx_patterns, "
+    "p.successful, p.failed "
+    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+    "WHERE d.policy_domain = ?1 AND d.end_time > ?2 AND d.end_time <= ?3 "
+    "ORDER BY p.report, p.idx";
 
 static const char sql_failures[] =
     "SELECT f.policy, f.result_type, f.receiving_mx_hostname, "
-    "f.failed_sessions FROM policy p JOIN failure f ON f.policy = p.id "
-    "WHERE p.policy_domain = ?1 AND p.end_time > ?2 AND p.end_time <= ?3 "
+    "f.failed_sessions FROM domain_policies d "
+    "JOIN failure f ON f.policy = d.policy "
+    "WHERE d.policy_domain = ?1 AND d.end_time > ?2 AND d.end_time <= ?3 "
     "ORDER BY f.policy, f.id";
 
 static const char *
@@ -100,8 +104,11 @@ store_sqlite_domains(void *be, char ***domains, size_t *n,
 	char **v = NULL;
 	int rc;
 
-	if (prepare(db, "SELECT DISTINCT policy_domain FROM policy "
-	    "WHERE policy_domain <> '' ORDER BY 1", &st, err) < 0)
+	if (prepare(db, "SELECT policy_domain FROM policy_by_domain "
+	    "WHERE policy_domain <> '' GROUP BY 1 UNION "
+	    "SELECT policy_domain FROM policy WHERE policy_domain <> '' AND "
+	    "report > (SELECT report FROM daily_upto) ORDER BY 1", &st,
+	    err) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == alloc) {
@@ -139,11 +146,12 @@ store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
 			  struct error *err)
 {
 	static const char sql[] =
-	    "SELECT p.policy_domain, COUNT(DISTINCT r.id), "
+	    "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
 	    "MIN(r.start_time), MAX(r.end_time) "
-	    "FROM policy p JOIN report r ON r.id = p.report "
-	    "WHERE p.policy_domain <> '' "
-	    "GROUP BY p.policy_domain ORDER BY p.policy_domain";
+	    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+	    "JOIN report r ON r.id = p.report "
+	    "WHERE d.policy_domain <> '' "
+	    "GROUP BY d.policy_domain ORDER BY d.policy_domain";
 	sqlite3 *db = store_sqlite_db(be);
 	struct store_domain_row row;
 	sqlite3_stmt *st;
@@ -177,8 +185,9 @@ store_sqlite_read_totals(void *be, const char *domain,
 	    "COUNT(DISTINCT date(r.end_time - 1, 'unixepoch')), "
 	    "COUNT(DISTINCT r.organization_name), "
 	    "MIN(r.start_time), MAX(r.end_time) "
-	    "FROM policy p JOIN report r ON r.id = p.report "
-	    "WHERE p.policy_domain = ?";
+	    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+	    "JOIN report r ON r.id = p.report "
+	    "WHERE d.policy_domain = ?";
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st;
 	int rc;
@@ -206,10 +215,11 @@ store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 			void *arg, struct error *err)
 {
 	static const char sql[] =
-	    "SELECT policy_type, COUNT(DISTINCT report), "
-	    COUNT_SUM_SQLITE("successful") ", " COUNT_SUM_SQLITE("failed")
-	    " FROM policy WHERE policy_domain = ? "
-	    "GROUP BY policy_type ORDER BY policy_type";
+	    "SELECT p.policy_type, COUNT(DISTINCT p.report), "
+	    COUNT_SUM_SQLITE("p.successful") ", " COUNT_SUM_SQLITE("p.failed")
+	    " FROM domain_policies d JOIN policy p ON p.id = d.policy "
+	    "WHERE d.policy_domain = ? "
+	    "GROUP BY p.policy_type ORDER BY p.policy_type";
 	sqlite3 *db = store_sqlite_db(be);
 	struct store_type_row row;
 	sqlite3_stmt *st;

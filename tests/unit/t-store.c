@@ -436,7 +436,8 @@ forget_daily(const char *path)
 	sqlite3 *db;
 
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "UPDATE daily_upto SET report = 0; DELETE FROM daily",
+	sqlite3_exec(db, "UPDATE daily_upto SET report = 0; DELETE FROM daily; "
+	    "DELETE FROM policy_by_domain",
 	    NULL, NULL, NULL);
 	sqlite3_close(db);
 }
@@ -520,7 +521,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "a new store is created");
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
-	is_int(count(path, "PRAGMA user_version"), 4, "migrations applied");
+	is_int(count(path, "PRAGMA user_version"), 5, "migrations applied");
 
 	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
@@ -556,7 +557,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "reopen");
 	store_close(st);
-	is_int(count(path, "PRAGMA user_version"), 4, "still version 4");
+	is_int(count(path, "PRAGMA user_version"), 5, "still version 5");
 
 	/* A store from a newer tlsrptd is refused, not damaged. */
 	sqlite3_open(path, &db);
