@@ -50,8 +50,8 @@
 #define BOUND_WAL_PAGES		8000
 
 /*
- * The per-day aggregates while the daemon's store writer runs (SQLite):
- * folded in once BOUND_FOLD_BATCH reports wait, or once the writer has
+ * The per-day aggregates and the domain index of the policies while the
+ * daemon's store writer runs (SQLite): folded in once BOUND_FOLD_BATCH reports wait, or once the writer has
  * had nothing to write for BOUND_FOLD_IDLE_MS; at most BOUND_FOLD_REPORTS
  * reports in one transaction.
  */

@@ -84,7 +84,8 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
  * (or delay_us 0) turns the delay off. Puts inside a batch are still
  * written by their caller. Between groups, and once nothing has come for
  * BOUND_FOLD_IDLE_MS, the writer does the work the backend keeps off the
- * answer's path (SQLite's per-day aggregates), and it finishes that work
+ * answer's path (SQLite's per-day aggregates and domain index), and it
+ * finishes that work
  * before it stops.
  *
  * store_stop_writer() lets the threads finish the puts queued and stop;

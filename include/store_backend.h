@@ -117,8 +117,8 @@ struct store_ops {
 	 * The store's writer threads start (store_start_writer()): the
 	 * backend may move its upkeep (SQLite's checkpoints) to a thread of
 	 * its own, for as long as it is open, and keep work off the
-	 * answer's path (SQLite's per-day aggregates) for the writer to do
-	 * with fold(). Called with the connection held. NULL when there is
+	 * answer's path (SQLite's per-day aggregates and domain index) for
+	 * the writer to do with fold(). Called with the connection held. NULL when there is
 	 * nothing to move.
 	 */
 	int (*start_writer)(void *be, struct error *err);

@@ -290,6 +290,26 @@ company_may_come(struct store *st)
 	return st->queued + st->inflight < st->others(st->others_arg);
 }
 
+/* The time us microseconds after *from (CLOCK_MONOTONIC). */
+static struct timespec
+after_us(const struct timespec *from, long us)
+{
+	struct timespec t = *from;
+
+	t.tv_sec += us / 1000000;
+	t.tv_nsec += (us % 1000000) * 1000;
+	t.tv_sec += t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	return t;
+}
+
+static int
+before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /*
  * Do the work the backend keeps off the answer's path (lock held, the
  * connection free: due and fold read what puts write). A fold that fails
@@ -299,6 +319,7 @@ company_may_come(struct store *st)
 static void
 fold(struct store *st)
 {
+	struct timespec now;
 	struct error err;
 	int rc;
 
@@ -309,10 +330,11 @@ fold(struct store *st)
 	pthread_mutex_lock(&st->lock);
 	release(st);
 	if (rc < 0) {
-		clock_gettime(CLOCK_MONOTONIC, &st->fold_after);
-		st->fold_after.tv_sec += 1;
-		log_warn("store: per-day aggregates not brought up to date, "
-		    "will try again: %s", err.msg);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		st->fold_after = after_us(&now, 1000000);
+		log_warn("store: folding the reports answered into the per-day "
+		    "aggregates and the domain index failed; trying again in "
+		    "a second: %s", err.msg);
 	}
 }
 
@@ -326,9 +348,7 @@ fold_due(struct store *st)
 		return 0;
 	if (st->fold_after.tv_sec != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec < st->fold_after.tv_sec ||
-		    (now.tv_sec == st->fold_after.tv_sec &&
-		    now.tv_nsec < st->fold_after.tv_nsec))
+		if (before(&now, &st->fold_after))
 			return 0;
 		st->fold_after.tv_sec = 0;
 	}
@@ -339,7 +359,7 @@ fold_due(struct store *st)
 static int
 wait_for_work(struct store *st)
 {
-	struct timespec until;
+	struct timespec now, until;
 
 	while (st->queue == NULL ? !st->stopping :
 	    st->busy || st->lockers > 0) {
@@ -348,10 +368,8 @@ wait_for_work(struct store *st)
 			continue;
 		}
 		/* Nothing to write: fold once nothing came for a while. */
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += BOUND_FOLD_IDLE_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000;
-		until.tv_nsec %= 1000000000;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		until = after_us(&now, BOUND_FOLD_IDLE_MS * 1000L);
 		if (pthread_cond_timedwait(&st->work, &st->lock, &until) ==
 		    ETIMEDOUT && st->queue == NULL && !st->busy &&
 		    st->lockers == 0 && !st->stopping)
@@ -361,10 +379,10 @@ wait_for_work(struct store *st)
 		return 1;
 	/* Stopping: leave nothing due. */
 	while (!st->busy && st->lockers == 0 && fold_due(st) > 0) {
-		size_t before = fold_due(st);
+		size_t due = fold_due(st);
 
 		fold(st);
-		if (fold_due(st) >= before)
+		if (fold_due(st) >= due)
 			break;
 	}
 	return 0;
@@ -392,10 +410,7 @@ writer_main(void *arg)
 			break;
 		st->busy = 1;
 		if (st->delay_us > 0 && company_may_come(st)) {
-			until = st->queued_at;
-			until.tv_nsec += (long)st->delay_us * 1000;
-			until.tv_sec += until.tv_nsec / 1000000000;
-			until.tv_nsec %= 1000000000;
+			until = after_us(&st->queued_at, (long)st->delay_us);
 			while (company_may_come(st) &&
 			    pthread_cond_timedwait(&st->work, &st->lock,
 			    &until) == 0)

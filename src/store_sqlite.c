@@ -120,9 +120,9 @@ struct sqlite_store {
 	int ckpt_wanted, ckpt_running, ckpt_stop;
 	int ckpt_upto;		/* pages of the log the last one copied */
 
-	/* The per-day aggregates: folded in each transaction that stores a
-	 * report, or, once the writer threads run (sqlite_start_writer()),
-	 * by sqlite_fold() off the answer's path. */
+	/* The per-day aggregates and policy_by_domain: folded in each
+	 * transaction that stores a report, or, once the writer threads run
+	 * (sqlite_start_writer()), by sqlite_fold() off the answer's path. */
 	int defer;		/* the writer threads run */
 	int64_t folded;		/* daily_upto as this connection last saw it */
 	int64_t stored;		/* the last report row this connection stored */
@@ -133,7 +133,7 @@ struct sqlite_store {
 #define CKPT_PAGES	BOUND_WAL_CHECKPOINT
 #define CKPT_INLINE	BOUND_WAL_PAGES
 
-/* Reports folded into the per-day aggregates by one fold, at most. */
+/* Reports folded by one fold, at most. */
 #define FOLD_MAX	BOUND_FOLD_REPORTS
 
 static enum error_kind
@@ -832,7 +832,7 @@ fold(struct sqlite_store *s, int64_t max, struct error *err)
 		sqlite3_reset(s->st[ST_FOLD_RANGE]);
 		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
 		    "no row (was it changed by hand?); to rebuild the per-day "
-		    "aggregates, run in sqlite3: DELETE FROM daily; DELETE "
+		    "aggregates and the domain index, run in sqlite3: DELETE FROM daily; DELETE "
 		    "FROM policy_by_domain; INSERT INTO daily_upto VALUES (0)",
 		    s->path);
 	}
@@ -988,9 +988,9 @@ sqlite_batch_rollback(void *be)
 
 /*
  * The writer threads run: checkpoints move to a thread of their own, and
- * the per-day aggregates are folded by sqlite_fold() instead of in each
- * report's transaction. What was left to fold (a crash before it could)
- * is due at once.
+ * the per-day aggregates and the domain index are folded by sqlite_fold()
+ * instead of in each report's transaction. What was left to fold (a crash
+ * before it could) is due at once.
  */
 static int
 sqlite_start_writer(void *be, struct error *err)

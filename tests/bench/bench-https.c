@@ -411,7 +411,7 @@ main(int argc, char **argv)
 	struct error err;
 	struct stat sb;
 	double t0;
-	int seconds, made, m, r;
+	int seconds, made, have_bodies, m, r;
 	FILE *f;
 
 	if (argc == 5 && strcmp(argv[1], "--noop") == 0)
@@ -440,15 +440,15 @@ main(int argc, char **argv)
 		return 1;
 	/* The bodies are made again when there are not as many as asked. */
 	snprintf(path, sizeof(path), "%s/bodies.n", dir);
-	made = 0;
+	have_bodies = 0;
 	if ((f = fopen(path, "r")) != NULL) {
 		long have = 0;
 
-		made = fscanf(f, "%ld", &have) == 1 && have == bodies;
+		have_bodies = fscanf(f, "%ld", &have) == 1 && have == bodies;
 		fclose(f);
 	}
 	snprintf(key, sizeof(key), "%s/bodies-0.bin", dir);
-	if (!made || stat(key, &sb) < 0) {
+	if (!have_bodies || stat(key, &sb) < 0) {
 		fprintf(stderr, "bench-https: making %ld bodies in %s\n",
 		    bodies, dir);
 		if (make_bodies(dir, bodies) < 0 ||
