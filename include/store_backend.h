@@ -105,6 +105,15 @@ struct store_ops {
 	void (*batch_rollback)(void *be);
 
 	/*
+	 * A group of the writer's puts as one transaction, all or nothing:
+	 * unlike a batch's, its puts have no savepoint each (SQLite's cost
+	 * a twentieth of a put), so a put that fails leaves the transaction
+	 * to be undone whole. Ended by batch_commit, or by batch_rollback
+	 * after a put failed. NULL: the writer uses a batch.
+	 */
+	int (*group_begin)(void *be, struct error *err);
+
+	/*
 	 * Make every transaction committed so far durable. NULL when a
 	 * commit is durable by itself. Safe to call from a thread while
 	 * another uses the store: store.c calls it after letting the

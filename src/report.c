@@ -118,12 +118,61 @@ arena_owns(const struct arena *a, const void *p)
 static _Thread_local struct arena *json_arena;
 static int json_arena_ready;	/* report_init() installed the functions */
 
-/* The parser's state: the arena to fill and the path being read. */
+/*
+ * Where in the report the parser is, kept as numbers and written out only
+ * when an error names it: most reports have no error, and formatting the
+ * path at every step cost more than reading the step.
+ */
+enum where {
+	AT_ROOT,		/* "" */
+	AT_RANGE,		/* date-range */
+	AT_POLICY,		/* policies[i] */
+	AT_POLICY_POLICY,	/* policies[i].policy */
+	AT_SUMMARY,		/* policies[i].summary */
+	AT_FAILURE		/* policies[i].failure-details[j] */
+};
+
+/* The parser's state: the arena to fill and where it reads. */
 struct parser {
 	struct arena *arena;
 	struct error *err;
-	char path[128];
+	enum where at;
+	size_t policy, failure;
 };
+
+static void
+set_at(struct parser *ps, enum where at, size_t policy, size_t failure)
+{
+	ps->at = at;
+	ps->policy = policy;
+	ps->failure = failure;
+}
+
+/* The path of where the parser is, "" at the top of the report. */
+static const char *
+path_of(const struct parser *ps, char *buf, size_t n)
+{
+	switch (ps->at) {
+	case AT_ROOT:
+		return "";
+	case AT_RANGE:
+		return "date-range";
+	case AT_POLICY:
+		snprintf(buf, n, "policies[%zu]", ps->policy);
+		break;
+	case AT_POLICY_POLICY:
+		snprintf(buf, n, "policies[%zu].policy", ps->policy);
+		break;
+	case AT_SUMMARY:
+		snprintf(buf, n, "policies[%zu].summary", ps->policy);
+		break;
+	case AT_FAILURE:
+		snprintf(buf, n, "policies[%zu].failure-details[%zu]",
+		    ps->policy, ps->failure);
+		break;
+	}
+	return buf;
+}
 
 static int
 fail(struct parser *ps, const char *sub, const char *fmt, ...)
@@ -132,24 +181,28 @@ fail(struct parser *ps, const char *sub, const char *fmt, ...)
 static int
 fail(struct parser *ps, const char *sub, const char *fmt, ...)
 {
-	char msg[ERROR_MSG_MAX];
+	char msg[ERROR_MSG_MAX], buf[128];
+	const char *path = path_of(ps, buf, sizeof(buf));
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (ps->path[0] && sub)
-		return error_set(ps->err, ERR_INPUT, "%s.%s: %s", ps->path,
-		    sub, msg);
+	if (path[0] && sub)
+		return error_set(ps->err, ERR_INPUT, "%s.%s: %s", path, sub,
+		    msg);
 	return error_set(ps->err, ERR_INPUT, "%s: %s",
-	    ps->path[0] ? ps->path : sub ? sub : "report", msg);
+	    path[0] ? path : sub ? sub : "report", msg);
 }
 
 static int
 nomem(struct parser *ps)
 {
+	char buf[128];
+	const char *path = path_of(ps, buf, sizeof(buf));
+
 	return error_set(ps->err, ERR_NOMEM, "out of memory parsing %s",
-	    ps->path[0] ? ps->path : "the report");
+	    path[0] ? path : "the report");
 }
 
 /*
@@ -292,21 +345,6 @@ get_ip(struct parser *ps, json_t *obj, const char *key, const char **out)
 		if (*out == NULL)
 			return nomem(ps);
 	}
-	return 0;
-}
-
-static int
-set_path(struct parser *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-set_path(struct parser *ps, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ps->path, sizeof(ps->path), fmt, ap);
-	va_end(ap);
 	return 0;
 }
 
@@ -496,14 +534,14 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 	size_t i;
 
 	sts_policy_init(&p->sts);
-	set_path(ps, "policies[%zu]", idx);
+	set_at(ps, AT_POLICY, idx, 0);
 	if (!json_is_object(entry))
 		return fail(ps, NULL, "expected an object");
 
 	pol = json_object_get(entry, "policy");
 	if (pol == NULL)
 		return fail(ps, "policy", "missing");
-	set_path(ps, "policies[%zu].policy", idx);
+	set_at(ps, AT_POLICY_POLICY, idx, 0);
 	if (!json_is_object(pol))
 		return fail(ps, NULL, "expected an object");
 	if (get_string(ps, pol, "policy-type", 1, &p->type) < 0 ||
@@ -523,10 +561,10 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 				return -1;
 
 	sum = json_object_get(entry, "summary");
-	set_path(ps, "policies[%zu]", idx);
+	set_at(ps, AT_POLICY, idx, 0);
 	if (sum == NULL)
 		return fail(ps, "summary", "missing");
-	set_path(ps, "policies[%zu].summary", idx);
+	set_at(ps, AT_SUMMARY, idx, 0);
 	if (!json_is_object(sum))
 		return fail(ps, NULL, "expected an object");
 	if (get_count(ps, sum, "total-successful-session-count",
@@ -534,7 +572,7 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 	    get_count(ps, sum, "total-failure-session-count", &p->failed) < 0)
 		return -1;
 
-	set_path(ps, "policies[%zu]", idx);
+	set_at(ps, AT_POLICY, idx, 0);
 	fd = json_object_get(entry, "failure-details");
 	if (fd == NULL || json_is_null(fd))
 		return 0;
@@ -552,7 +590,7 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 		return nomem(ps);
 	memset(p->failures, 0, p->nfailures * sizeof(*p->failures));
 	json_array_foreach(fd, i, f) {
-		set_path(ps, "policies[%zu].failure-details[%zu]", idx, i);
+		set_at(ps, AT_FAILURE, idx, i);
 		if (parse_failure(ps, f, &p->failures[i]) < 0)
 			return -1;
 	}
@@ -595,7 +633,7 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	range = json_object_get(root, "date-range");
 	if (range == NULL)
 		return fail(ps, "date-range", "missing");
-	set_path(ps, "date-range");
+	set_at(ps, AT_RANGE, 0, 0);
 	if (!json_is_object(range))
 		return fail(ps, NULL, "expected an object");
 	if (parse_time(ps, range, "start-datetime", &r->start) < 0 ||
@@ -604,7 +642,7 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	if (r->end <= r->start)
 		return fail(ps, NULL, "end-datetime is not after "
 		    "start-datetime");
-	ps->path[0] = '\0';
+	set_at(ps, AT_ROOT, 0, 0);
 
 	pols = json_object_get(root, "policies");
 	if (pols == NULL)

@@ -196,14 +196,46 @@ put_one(struct store *st, struct put *pt)
 		    &pt->err);
 }
 
+/* Every put of a group failed with err, unless it failed already. */
+static void
+fail_group(struct put *group, const struct error *err)
+{
+	struct put *pt;
+
+	for (pt = group; pt != NULL; pt = pt->next) {
+		if (pt->rc == 0)
+			pt->err = *err;
+		pt->rc = -1;
+		pt->duplicate = 0;
+	}
+}
+
+/* Each put of a group written again alone, as if the group never was. */
+static void
+write_alone(struct store *st, struct put *group)
+{
+	struct put *pt;
+
+	for (pt = group; pt != NULL; pt = pt->next) {
+		pt->rc = pt->duplicate = 0;
+		error_clear(&pt->err);
+		put_one(st, pt);
+	}
+}
+
 /*
  * Write a group taken from the queue. One put alone is its own
  * transaction (or a savepoint of the caller's batch); several share one,
- * and when its COMMIT fails none of them was stored. A put of the group
- * that failed on something that may pass is tried once more alone after
- * the COMMIT: on a shared store (PostgreSQL) two nodes' groups taking the
- * same reports in another order deadlock, and the put the server chose
- * to undo then goes through, since it holds nothing another waits for.
+ * and when its COMMIT fails none of them was stored.
+ *
+ * Where the backend has all-or-nothing groups (group_begin), the puts
+ * have no savepoint each; when one fails, the group is undone and each
+ * put is written again alone, so that only that one fails. Otherwise
+ * each put has its own savepoint in a batch, and a put that failed on
+ * something that may pass is tried once more alone after the COMMIT: on
+ * a shared store (PostgreSQL) two nodes' groups taking the same reports
+ * in another order deadlock, and the put the server chose to undo then
+ * goes through, since it holds nothing another waits for.
  */
 static void
 write_group(struct store *st, struct put *group)
@@ -217,26 +249,40 @@ write_group(struct store *st, struct put *group)
 		return;
 	}
 	error_clear(&err);
-	if (st->ops->batch_begin(st->be, &err) < 0)
-		goto failed;
-	for (pt = group; pt != NULL; pt = pt->next)
-		put_one(st, pt);
-	if (st->ops->batch_commit(st->be, &err) == 0) {
-		for (pt = group; pt != NULL; pt = pt->next)
-			if (pt->rc < 0 && pt->err.kind == ERR_BUSY) {
-				error_clear(&pt->err);
-				pt->duplicate = 0;
-				put_one(st, pt);
-			}
+	if (st->ops->group_begin != NULL) {
+		if (st->ops->group_begin(st->be, &err) < 0) {
+			fail_group(group, &err);
+			return;
+		}
+		for (pt = group; pt != NULL; pt = pt->next) {
+			put_one(st, pt);
+			if (pt->rc < 0)
+				break;
+		}
+		if (pt != NULL) {
+			st->ops->batch_rollback(st->be);
+			write_alone(st, group);
+		} else if (st->ops->batch_commit(st->be, &err) < 0) {
+			fail_group(group, &err);
+		}
 		return;
 	}
-failed:
-	for (pt = group; pt != NULL; pt = pt->next) {
-		if (pt->rc == 0)
-			pt->err = err;
-		pt->rc = -1;
-		pt->duplicate = 0;
+	if (st->ops->batch_begin(st->be, &err) < 0) {
+		fail_group(group, &err);
+		return;
 	}
+	for (pt = group; pt != NULL; pt = pt->next)
+		put_one(st, pt);
+	if (st->ops->batch_commit(st->be, &err) < 0) {
+		fail_group(group, &err);
+		return;
+	}
+	for (pt = group; pt != NULL; pt = pt->next)
+		if (pt->rc < 0 && pt->err.kind == ERR_BUSY) {
+			error_clear(&pt->err);
+			pt->duplicate = 0;
+			put_one(st, pt);
+		}
 }
 
 /* The connection is free again (lock held). */

@@ -101,7 +101,8 @@ static const char *const sql_text[ST_COUNT] = {
 
 struct sqlite_store {
 	sqlite3 *db;
-	int batch;		/* inside store_batch_begin() */
+	int batch;		/* inside store_batch_begin() or a group */
+	int group;		/* a group: no savepoint per put */
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 
@@ -908,8 +909,11 @@ static int
 begin(struct sqlite_store *s, struct error *err)
 {
 	int which = s->batch ? ST_SAVEPOINT : ST_BEGIN;
-	int rc = run(s, which, err);
+	int rc;
 
+	if (s->group)
+		return 0;
+	rc = run(s, which, err);
 	sqlite3_reset(s->st[which]);
 	return rc < 0 ? -1 : 0;
 }
@@ -919,15 +923,22 @@ static int
 commit(struct sqlite_store *s, struct error *err)
 {
 	int which = s->batch ? ST_RELEASE : ST_COMMIT;
-	int rc = run(s, which, err);
+	int rc;
 
+	if (s->group)
+		return 0;
+	rc = run(s, which, err);
 	sqlite3_reset(s->st[which]);
 	return rc < 0 ? -1 : 0;
 }
 
+/* Undo a put: its savepoint in a batch, else the whole transaction (a
+ * group's too: the writer writes its puts again alone). */
 static void
 rollback(struct sqlite_store *s)
 {
+	if (s->group)
+		s->batch = s->group = 0;
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	if (s->batch) {
@@ -957,13 +968,25 @@ sqlite_batch_begin(void *be, struct error *err)
 	return 0;
 }
 
+/* All or nothing: see store_backend.h. */
+static int
+sqlite_group_begin(void *be, struct error *err)
+{
+	struct sqlite_store *s = be;
+
+	if (sqlite_batch_begin(be, err) < 0)
+		return -1;
+	s->group = 1;
+	return 0;
+}
+
 static int
 sqlite_batch_commit(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
 	int rc;
 
-	s->batch = 0;
+	s->batch = s->group = 0;
 	if (!s->defer && fold(s, INT64_MAX, err) < 0) {
 		rollback(s);
 		return -1;
@@ -982,7 +1005,7 @@ sqlite_batch_rollback(void *be)
 {
 	struct sqlite_store *s = be;
 
-	s->batch = 0;
+	s->batch = s->group = 0;
 	rollback(s);
 }
 
@@ -1115,6 +1138,7 @@ const struct store_ops store_sqlite_ops = {
 	.batch_begin = sqlite_batch_begin,
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,
+	.group_begin = sqlite_group_begin,
 	.flush = sqlite_flush,
 	.start_writer = sqlite_start_writer,
 	.due = sqlite_due,

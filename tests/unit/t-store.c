@@ -504,6 +504,101 @@ folds(const char *dir)
 	store_close(st);
 }
 
+/*
+ * A group of the writer's puts with one that fails half-way (a trigger
+ * stops its policy row, after its report row is in): only that one
+ * fails. The group has no savepoint per put, so it is undone whole and
+ * each put written again alone: the others are stored once each, as new
+ * reports and not as duplicates of themselves, and nothing of the bad
+ * one stays.
+ */
+#define BAD_THREADS 8
+
+struct bad_worker {
+	struct store *st;
+	int n, rc, dup;
+	char msg[ERROR_MSG_MAX];
+};
+
+static void *
+bad_main(void *arg)
+{
+	struct bad_worker *w = arg;
+	struct origin o = { .source = "https" };
+	struct error err;
+	struct report r;
+	char id[32];
+
+	snprintf(id, sizeof(id), w->n == 3 ? "poison" : "group-%d", w->n);
+	w->rc = -2;
+	if (parse_as(id, &r) < 0)
+		return NULL;
+	w->rc = store_put_report(w->st, json, sizeof(json) - 1, &o, &r,
+	    &w->dup, &err);
+	if (w->rc < 0)
+		snprintf(w->msg, sizeof(w->msg), "%s", err.msg);
+	report_release(&r);
+	return NULL;
+}
+
+static unsigned
+bad_sources(void *arg)
+{
+	(void)arg;
+	return BAD_THREADS;
+}
+
+static void
+one_bad_put(const char *dir)
+{
+	struct bad_worker w[BAD_THREADS];
+	pthread_t th[BAD_THREADS];
+	char path[256];
+	struct error err;
+	struct store *st;
+	sqlite3 *db;
+	int i, stored = 0;
+
+	snprintf(path, sizeof(path), "%s/bad.db", dir);
+	store_close(store_open(path, &err));
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TRIGGER poison BEFORE INSERT ON policy "
+	    "WHEN (SELECT report_id FROM report WHERE id = NEW.report) = "
+	    "'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END", NULL, NULL,
+	    NULL);
+	sqlite3_close(db);
+	st = store_open(path, &err);
+	/* Half a second for company: the eight puts make one group. */
+	ok(st != NULL && store_start_writer(st, 500000, bad_sources, NULL,
+	    &err) == 0, "one bad put: a store with the writer threads");
+	if (st == NULL)
+		return;
+	for (i = 0; i < BAD_THREADS; i++) {
+		w[i] = (struct bad_worker){ .st = st, .n = i };
+		pthread_create(&th[i], NULL, bad_main, &w[i]);
+	}
+	for (i = 0; i < BAD_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		if (i != 3 && w[i].rc == 0 && w[i].dup == 0)
+			stored++;
+	}
+	store_close(st);
+	is_int(stored, BAD_THREADS - 1, "one bad put: the others are stored "
+	    "as new reports");
+	ok(w[3].rc == -1 && strstr(w[3].msg, "poisoned") != NULL,
+	    "one bad put: it fails with the reason: %s", w[3].msg);
+	is_int(count(path, "SELECT count(*) FROM report"), BAD_THREADS - 1,
+	    "one bad put: a report row each, none for it");
+	is_int(count(path, "SELECT count(*) FROM payload WHERE outcome = "
+	    "'accepted'"), BAD_THREADS - 1, "one bad put: a payload each");
+	is_int(count(path, "SELECT count(*) FROM payload"), BAD_THREADS - 1,
+	    "one bad put: no other payload");
+	is_int(count(path, "SELECT count(*) FROM policy"), BAD_THREADS - 1,
+	    "one bad put: a policy row each");
+	is_int(count(path, "SELECT count(*) FROM failure"), BAD_THREADS - 1,
+	    "one bad put: a failure row each");
+}
+
 int
 main(void)
 {
@@ -629,6 +724,7 @@ main(void)
 
 	checkpoints(dir);
 	folds(dir);
+	one_bad_put(dir);
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
