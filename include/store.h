@@ -13,9 +13,10 @@
  *   answer "accepted" to a sender.
  * - Puts may come from several threads at once. Each is written by its
  *   caller in turn, or, once store_start_writer() has run, by the store's
- *   writer thread: the puts queued together are then one transaction, a
- *   savepoint each (group commit), so that one disk flush makes them all
- *   durable; a put that fails is undone alone. store_lock() gives a
+ *   writer thread: the puts queued together are then one transaction
+ *   (group commit), so that one disk flush makes them all durable; a put
+ *   that fails fails alone (a savepoint each on PostgreSQL; on SQLite the
+ *   group is undone and each written again alone). store_lock() gives a
  *   thread the store alone, for a read.
  * - Failures that may pass (busy, locked, disk full, read-only) are
  *   ERR_BUSY, so that the daemon answers 503 and an MTA pipe exits 75.
@@ -73,28 +74,29 @@ int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 /*
  * For a daemon that takes reports over many connections at once: from now
  * on puts are queued for the store's own two threads. The writer writes
- * whatever is queued as one transaction, a savepoint per put, then lets
- * the flusher make it durable while it writes the next group; one disk
- * flush covers every group committed before it. While fewer puts are
- * queued or in flight than others(arg) counts sources of puts (connections
- * open, say), one more may be about to come: the writer then waits for
- * it, up to delay_us after the first put of the group, so that one commit
- * and one flush serve them all, at the price of that much more latency.
- * others is called with the store's lock held and must not block; NULL
- * (or delay_us 0) turns the delay off. Puts inside a batch are still
- * written by their caller. Between groups, and once nothing has come for
- * BOUND_FOLD_IDLE_MS, the writer does the work the backend keeps off the
- * answer's path (SQLite's per-day aggregates and domain index), and it
- * finishes that work
- * before it stops.
+ * whatever is queued as one transaction, then lets the flusher make it
+ * durable while it writes the next group; one disk flush covers every
+ * group committed before it. While at least siblings of the sources of
+ * puts that others(arg) counts (connections busy, say) have no put queued
+ * or in flight, more may be about to come: the writer then waits for
+ * them, up to delay_us after the first put of the group, so that one
+ * commit and one flush serve them all, at the price of that much more
+ * latency. Under siblings (0 counts as 1) it does not wait: with few
+ * sources, latency is what limits them. others is called with the
+ * store's lock held and must not block; NULL (or delay_us 0) turns the
+ * delay off. Puts inside a batch are still written by their caller.
+ * Between groups, and once nothing has come for BOUND_FOLD_IDLE_MS, the
+ * writer does the work the backend keeps off the answer's path (SQLite's
+ * per-day aggregates and domain index), and it finishes that work before
+ * it stops.
  *
  * store_stop_writer() lets the threads finish the puts queued and stop;
  * puts made after it are written by their callers again. store_close()
  * calls it.
  */
 int store_start_writer(struct store *st, unsigned delay_us,
-		       unsigned (*others)(void *arg), void *arg,
-		       struct error *err);
+		       unsigned siblings, unsigned (*others)(void *arg),
+		       void *arg, struct error *err);
 void store_stop_writer(struct store *st);
 
 /*

@@ -63,6 +63,7 @@ struct store {
 	struct put *queue, **tail;	   /* waiting to be written */
 	struct put *written, **wtail;	   /* committed, to be flushed */
 	unsigned delay_us;
+	unsigned siblings;		/* sources worth waiting for, >= 1 */
 	unsigned queued;		/* puts in the queue */
 	unsigned inflight;		/* puts taken, not yet complete */
 	struct timespec queued_at;	/* when the first of them came */
@@ -324,16 +325,17 @@ complete_flushed(struct put *list, int rc, const struct error *err)
 }
 
 /*
- * Whether a put not yet queued may still join the queue soon (lock held):
- * while fewer puts are queued or in flight than there are sources of
- * puts (connections open), one of the others may be about to put.
+ * Whether enough puts not yet queued may join the queue soon to wait for
+ * them (lock held): while at least siblings of the sources of puts
+ * (connections busy) have none queued or in flight.
  */
 static int
 company_may_come(struct store *st)
 {
 	if (st->others == NULL)
 		return 0;
-	return st->queued + st->inflight < st->others(st->others_arg);
+	return st->queued + st->inflight + st->siblings <=
+	    st->others(st->others_arg);
 }
 
 /* The time us microseconds after *from (CLOCK_MONOTONIC). */
@@ -533,7 +535,7 @@ flusher_main(void *arg)
 }
 
 int
-store_start_writer(struct store *st, unsigned delay_us,
+store_start_writer(struct store *st, unsigned delay_us, unsigned siblings,
 		   unsigned (*others)(void *arg), void *arg,
 		   struct error *err)
 {
@@ -554,6 +556,7 @@ store_start_writer(struct store *st, unsigned delay_us,
 		}
 	}
 	st->delay_us = others != NULL ? delay_us : 0;
+	st->siblings = siblings > 0 ? siblings : 1;
 	st->others = others;
 	st->others_arg = arg;
 	st->stopping = st->writer_done = 0;

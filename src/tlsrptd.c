@@ -50,15 +50,22 @@
 #define OVERRIDES_MAX	8
 
 /*
- * While other connections are busy (new, or with a request not yet
- * answered) and have not handed the store a report yet, a report waits up
- * to this long for them (store_start_writer()): each commit and disk flush
- * costs the same whether it serves one report or fifty. Longer is not
- * better: on keep-alive connections each report's wait is its sender's
- * wait. 10 ms lowered the keep-alive rate by about 6 % and gained nothing
- * with a new connection per request (BENCHMARKS.md).
+ * Group commit, as PostgreSQL's commit_delay and commit_siblings: while
+ * at least COMMIT_SIBLINGS other connections are busy (new, or with a
+ * request not yet answered) and have not handed the store a report yet,
+ * a report waits up to COMMIT_DELAY_US for them (store_start_writer()).
+ * Each commit and disk flush costs the same CPU whether it serves one
+ * report or fifty: in a burst of senders, where the CPU is what limits
+ * the rate, a longer wait costs no throughput and saves CPU. With fewer
+ * connections busy than that, latency is what limits them, and a report
+ * does not wait (BENCHMARKS.md).
  */
-#define COMMIT_DELAY_US	2000
+#ifndef COMMIT_DELAY_US
+#define COMMIT_DELAY_US	10000
+#endif
+#ifndef COMMIT_SIBLINGS
+#define COMMIT_SIBLINGS	16
+#endif
 
 /* A setting given on the command line: it wins over the file, always. */
 struct override {
@@ -391,7 +398,7 @@ start(struct daemon_state *ds)
 	if ((ds->http = http_start(&ds->cfg, ds->tls, &ds->in, &err)) == NULL)
 		die(ds, err.kind == ERR_INPUT ? EX_CONFIG : EX_OSERR, "%s",
 		    err.msg);
-	if (store_start_writer(ds->store, COMMIT_DELAY_US,
+	if (store_start_writer(ds->store, COMMIT_DELAY_US, COMMIT_SIBLINGS,
 	    http_busy_connections, ds->http, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);

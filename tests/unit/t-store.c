@@ -212,7 +212,7 @@ shared_suite(const char *spec, const char *backend)
 	 * writer threads in shared transactions; the shared report once. */
 	for (round = 0; round < 2; round++) {
 		if (round == 1)
-			ok(store_start_writer(st, 1000, sources, NULL,
+			ok(store_start_writer(st, 1000, 1, sources, NULL,
 			    &err) == 0, "%s: the writer threads start",
 			    backend);
 		for (i = 0; i < THREADS; i++) {
@@ -319,7 +319,7 @@ checkpoints(const char *dir)
 	snprintf(path, sizeof(path), "%s/ckpt.db", dir);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	st = store_open(path, &err);
-	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0,
+	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0,
 	    "checkpoints: a store with the writer threads");
 	if (st == NULL)
 		return;
@@ -454,7 +454,7 @@ folds(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/fold.db", dir);
 	st = store_open(path, &err);
-	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0,
+	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0,
 	    "folds: a store with the writer threads");
 	if (st == NULL)
 		return;
@@ -483,7 +483,7 @@ folds(const char *dir)
 	/* A crash before the fold: the next writer makes it up. */
 	forget_daily(path);
 	st = store_open(path, &err);
-	ok(st != NULL && store_start_writer(st, 0, NULL, NULL, &err) == 0 &&
+	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0 &&
 	    fold_put(st, 9, 1, &dup) == 0 && dup == 0,
 	    "folds: after a crash, one more report");
 	store_close(st);
@@ -569,7 +569,8 @@ one_bad_put(const char *dir)
 	sqlite3_close(db);
 	st = store_open(path, &err);
 	/* Half a second for company: the eight puts make one group. */
-	ok(st != NULL && store_start_writer(st, 500000, bad_sources, NULL,
+	ok(st != NULL && store_start_writer(st, 500000, 1, bad_sources,
+	    NULL,
 	    &err) == 0, "one bad put: a store with the writer threads");
 	if (st == NULL)
 		return;
@@ -697,7 +698,7 @@ main(void)
 		snprintf(wal, sizeof(wal), "%s-wal", path);
 		snprintf(moved, sizeof(moved), "%s.moved", wal);
 		st = store_open(path, &err);
-		ok(st != NULL && (mode == 0 || store_start_writer(st, 0, NULL,
+		ok(st != NULL && (mode == 0 || store_start_writer(st, 0, 0, NULL,
 		    NULL, &err) == 0) && parse_as("f1", &r) == 0 &&
 		    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
 		    &err) == 0, "flush (%s): first put", how);
