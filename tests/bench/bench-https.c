@@ -392,7 +392,7 @@ run_noop(const char *self, const char *dir, int close_each, int seconds,
 static void
 print_row(const char *name, const struct figures *d, const struct figures *n)
 {
-	printf("  %-28s %9.0f/s %9.0f/s %6.2f   %6.2f %6.2f   %6.2f %6.2f\n",
+	printf("  %-28s %9.0f/s %9.0f/s %6.3f   %6.2f %6.2f   %6.2f %6.2f\n",
 	    name, d->rate, n->rate, n->rate > 0 ? d->rate / n->rate : 0,
 	    d->p50_ms, n->p50_ms, d->p99_ms, n->p99_ms);
 	if (d->errors || d->bad_status || n->errors || n->bad_status)

@@ -234,9 +234,9 @@ main(int argc, char **argv)
 	 * better, 1 is the floor itself. */
 	printf("  %-40s %12s %12s %8s\n", "", "tlsrpt-import", "floor",
 	    "ratio");
-	printf("  %-40s %10.0f/s %10.0f/s %8.2f\n",
+	printf("  %-40s %10.0f/s %10.0f/s %8.3f\n",
 	    "files: durable import vs inflate+parse", n / ti, n / ff, ff / ti);
-	printf("  %-40s %10.0f/s %10.0f/s %8.2f\n",
+	printf("  %-40s %10.0f/s %10.0f/s %8.3f\n",
 	    "maildir: durable import vs GMime parse", (double)mails.n / tm,
 	    (double)mails.n / fm, fm / tm);
 	printf("  peak memory of tlsrpt-import: files %ld MiB, maildir %ld "
