@@ -106,8 +106,8 @@ struct store_ops {
 
 	/*
 	 * A group of the writer's puts as one transaction, all or nothing:
-	 * unlike a batch's, its puts have no savepoint each (SQLite's cost
-	 * a twentieth of a put), so a put that fails leaves the transaction
+	 * unlike a batch's, its puts have no savepoint each (on SQLite
+	 * about a sixth of a put), so a put that fails leaves the transaction
 	 * to be undone whole. Ended by batch_commit, or by batch_rollback
 	 * after a put failed. NULL: the writer uses a batch.
 	 */

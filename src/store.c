@@ -8,8 +8,8 @@
  *
  * With the writer threads (store_start_writer()), for a daemon's many
  * connections: callers queue their puts and sleep on a semaphore each. The
- * writer takes the whole queue and writes it as one transaction, a
- * savepoint per put, then hands it to the flusher and takes the next
+ * writer takes the whole queue and writes it as one transaction (see
+ * write_group()), then hands it to the flusher and takes the next
  * queue, while the flusher's one disk flush makes durable every group
  * committed before it started. The flusher then wakes each caller of those
  * groups; nothing else wakes a caller, and no caller touches the store's

@@ -903,7 +903,8 @@ fail:
 
 /*
  * One report is one transaction, or, inside a batch, one savepoint of the
- * batch's transaction, so that a report that fails is undone alone.
+ * batch's transaction, so that a report that fails is undone alone. In a
+ * group (sqlite_group_begin()) neither: the writer undoes the group.
  */
 static int
 begin(struct sqlite_store *s, struct error *err)

@@ -60,12 +60,8 @@
  * connections busy than that, latency is what limits them, and a report
  * does not wait (BENCHMARKS.md).
  */
-#ifndef COMMIT_DELAY_US
 #define COMMIT_DELAY_US	10000
-#endif
-#ifndef COMMIT_SIBLINGS
 #define COMMIT_SIBLINGS	16
-#endif
 
 /* A setting given on the command line: it wins over the file, always. */
 struct override {
