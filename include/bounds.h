@@ -50,13 +50,17 @@
 #define BOUND_WAL_PAGES		8000
 
 /*
- * The per-day aggregates and the domain index of the policies while the
- * daemon's store writer runs (SQLite): folded in once BOUND_FOLD_BATCH reports wait, or once the writer has
- * had nothing to write for BOUND_FOLD_IDLE_MS; at most BOUND_FOLD_REPORTS
- * reports in one transaction.
+ * The per-day aggregates and the domain index of the policies (SQLite):
+ * a fold reads the policy rows of at most BOUND_FOLD_ROWS into memory
+ * (or of one report, when it alone has more) and writes them in slices
+ * of about BOUND_FOLD_SLICE rows (store_sqlite_fold.h). While the
+ * daemon's store writer runs, it starts a fold once BOUND_FOLD_BATCH
+ * reports wait, or once it has had nothing to write for
+ * BOUND_FOLD_IDLE_MS, and writes one slice between two groups.
  */
-#define BOUND_FOLD_BATCH	4096
+#define BOUND_FOLD_BATCH	16384
 #define BOUND_FOLD_IDLE_MS	20
-#define BOUND_FOLD_REPORTS	4096
+#define BOUND_FOLD_ROWS		32768
+#define BOUND_FOLD_SLICE	1024
 
 #endif

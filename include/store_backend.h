@@ -134,9 +134,12 @@ struct store_ops {
 
 	/*
 	 * The work kept off the answer's path: due counts the reports that
-	 * wait for it; fold does it for up to BOUND_FOLD_REPORTS of them in
-	 * a transaction of its own, made durable by the next flush. Called
-	 * with the connection held. NULL when every put does all its work.
+	 * wait for it; fold does a part of it (SQLite: one slice of a fold,
+	 * store_sqlite_fold.h) in a transaction of its own, made durable by
+	 * the next flush: 1 when a fold is under way, which the writer
+	 * carries on with after its next group, 0 when none is, -1 on
+	 * failure. Called with the connection held. NULL when every put
+	 * does all its work.
 	 */
 	size_t (*due)(void *be);
 	int (*fold)(void *be, struct error *err);

@@ -67,6 +67,7 @@ struct store {
 	unsigned queued;		/* puts in the queue */
 	unsigned inflight;		/* puts taken, not yet complete */
 	struct timespec queued_at;	/* when the first of them came */
+	int folding;			/* a fold is under way */
 	struct timespec fold_after;	/* no fold before: the last failed */
 	unsigned (*others)(void *arg);
 	void *others_arg;
@@ -359,10 +360,10 @@ before(const struct timespec *a, const struct timespec *b)
 }
 
 /*
- * Do the work the backend keeps off the answer's path (lock held, the
- * connection free: due and fold read what puts write). A fold that fails
- * loses nothing: the work stays due, and the next fold, a second later at
- * the soonest (one warning a second at most), does it.
+ * Do a part of the work the backend keeps off the answer's path (lock
+ * held, the connection free: due and fold read what puts write). A fold
+ * that fails loses nothing: the work stays due, and the next fold, a
+ * second later at the soonest (one warning a second at most), does it.
  */
 static void
 fold(struct store *st)
@@ -377,6 +378,7 @@ fold(struct store *st)
 	rc = st->ops->fold(st->be, &err);
 	pthread_mutex_lock(&st->lock);
 	release(st);
+	st->folding = rc > 0;
 	if (rc < 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		st->fold_after = after_us(&now, 1000000);
@@ -418,19 +420,19 @@ wait_for_work(struct store *st)
 		/* Nothing to write: fold once nothing came for a while. */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		until = after_us(&now, BOUND_FOLD_IDLE_MS * 1000L);
-		if (pthread_cond_timedwait(&st->work, &st->lock, &until) ==
-		    ETIMEDOUT && st->queue == NULL && !st->busy &&
-		    st->lockers == 0 && !st->stopping)
+		if (pthread_cond_timedwait(&st->work, &st->lock, &until) !=
+		    ETIMEDOUT)
+			continue;
+		while (st->queue == NULL && !st->busy && st->lockers == 0 &&
+		    !st->stopping && fold_due(st) > 0)
 			fold(st);
 	}
 	if (st->queue != NULL)
 		return 1;
-	/* Stopping: leave nothing due. */
+	/* Stopping: leave nothing due, unless a fold fails. */
 	while (!st->busy && st->lockers == 0 && fold_due(st) > 0) {
-		size_t due = fold_due(st);
-
 		fold(st);
-		if (fold_due(st) >= due)
+		if (st->fold_after.tv_sec != 0)
 			break;
 	}
 	return 0;
@@ -486,8 +488,8 @@ writer_main(void *arg)
 			;
 		st->wtail = &pt->next;
 		pthread_cond_signal(&st->flushable);
-		if (!st->busy && st->lockers == 0 &&
-		    fold_due(st) >= BOUND_FOLD_BATCH)
+		if (!st->busy && st->lockers == 0 && (st->folding ||
+		    fold_due(st) >= BOUND_FOLD_BATCH))
 			fold(st);
 	}
 	st->writer_done = 1;

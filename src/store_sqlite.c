@@ -22,12 +22,12 @@
  * The per-day aggregates (table daily) and the domain index of the
  * policies (policy_by_domain) are folded in from the policy rows of the
  * reports above daily_upto: in the transaction of each put or batch, or,
- * once the writer threads run, by the writer between groups (store.c),
- * BOUND_FOLD_REPORTS at a time, in key order. A report is then answered
- * before the fold, and the fold changes each row and page once for
- * thousands of reports instead of once per report. Readers find a
- * domain's policies through the view domain_policies (migration 005):
- * policy_by_domain, and the policy rows of the reports not folded yet.
+ * once the writer threads run, by the writer between groups (store.c), a
+ * slice of policy domains at a time (store_sqlite_fold.h). A report is
+ * then answered before the fold, and the fold changes each row and page
+ * once for thousands of reports instead of once per report. Readers find
+ * a domain's policies through the view domain_policies (migrations 005
+ * and 006): policy_by_domain, and the policy rows not folded yet.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -47,12 +47,13 @@
 #include "count.h"
 #include "schema.h"
 #include "store_sqlite.h"
+#include "store_sqlite_fold.h"
 #include "banned.h"
 
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
 	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_DAILY, ST_FOLD_RANGE, ST_FOLD_ROWS, ST_FOLD_SET, ST_FOLD_DOMAINS, ST_COUNT
+	ST_FOLD_RANGE, ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -78,25 +79,8 @@ static const char *const sql_text[ST_COUNT] = {
 	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
 	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
-	/* The per-day aggregates (migrations 002 and 004), folded in from
-	 * the policy rows of the reports above daily_upto: fold(). */
-	[ST_DAILY] = "INSERT INTO daily (policy_domain, day, "
-	    "organization_name, policy_type, reports, successful, failed) "
-	    "VALUES (?,?,?,?,?,?,?) ON CONFLICT (policy_domain, day, "
-	    "organization_name, policy_type) DO UPDATE SET "
-	    "reports = " COUNT_ADD_SQL("reports", "excluded.reports") ", "
-	    "successful = " COUNT_ADD_SQL("successful", "excluded.successful")
-	    ", failed = " COUNT_ADD_SQL("failed", "excluded.failed"),
 	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
 	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
-	[ST_FOLD_ROWS] = "SELECT policy_domain, start_time / 86400, "
-	    "organization_name, policy_type, report, successful, failed "
-	    "FROM policy WHERE report > ?1 AND report <= ?2 "
-	    "ORDER BY 1, 2, 3, 4, 5",
-	[ST_FOLD_SET] = "UPDATE daily_upto SET report = ?",
-	[ST_FOLD_DOMAINS] = "INSERT INTO policy_by_domain (policy_domain, "
-	    "end_time, policy) SELECT policy_domain, end_time, id FROM policy "
-	    "WHERE report > ?1 AND report <= ?2 ORDER BY 1, 2, 3",
 };
 
 struct sqlite_store {
@@ -124,6 +108,7 @@ struct sqlite_store {
 	/* The per-day aggregates and policy_by_domain: folded in each
 	 * transaction that stores a report, or, once the writer threads run
 	 * (sqlite_start_writer()), by sqlite_fold() off the answer's path. */
+	struct sqlite_fold *fold;
 	int defer;		/* the writer threads run */
 	int64_t folded;		/* daily_upto as this connection last saw it */
 	int64_t stored;		/* the last report row this connection stored */
@@ -133,9 +118,6 @@ struct sqlite_store {
  * the committing connection waits for it and finishes the copy. */
 #define CKPT_PAGES	BOUND_WAL_CHECKPOINT
 #define CKPT_INLINE	BOUND_WAL_PAGES
-
-/* Reports folded by one fold, at most. */
-#define FOLD_MAX	BOUND_FOLD_REPORTS
 
 static enum error_kind
 fail_kind(int rc)
@@ -339,6 +321,8 @@ sqlite_open(const char *spec, struct error *err)
 			goto fail;
 		}
 	}
+	if ((s->fold = sqlite_fold_new(s->db, s->path, err)) == NULL)
+		goto fail;
 	return s;
 fail:
 	sqlite_close(s);
@@ -354,6 +338,7 @@ sqlite_close(void *be)
 	if (s == NULL)
 		return;
 	stop_checkpointer(s);
+	sqlite_fold_free(s->fold);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
@@ -763,144 +748,6 @@ done:
 	return rc;
 }
 
-/* A per-day aggregate's key and sums, as folded so far. */
-struct fold_key {
-	char *domain, *org, *type;
-	int64_t day, reports, ok, failed, last_report;
-};
-
-static int
-same_key(const struct fold_key *k, sqlite3_stmt *rows)
-{
-	return k->domain != NULL &&
-	    strcmp(k->domain, (const char *)sqlite3_column_text(rows, 0)) == 0 &&
-	    k->day == sqlite3_column_int64(rows, 1) &&
-	    strcmp(k->org, (const char *)sqlite3_column_text(rows, 2)) == 0 &&
-	    strcmp(k->type, (const char *)sqlite3_column_text(rows, 3)) == 0;
-}
-
-static void
-key_clear(struct fold_key *k)
-{
-	free(k->domain);
-	free(k->org);
-	free(k->type);
-	memset(k, 0, sizeof(*k));
-}
-
-/* Add the key's sums to its row of daily. */
-static int
-upsert_daily(struct sqlite_store *s, const struct fold_key *k,
-	     struct error *err)
-{
-	sqlite3_stmt *st = s->st[ST_DAILY];
-	int rc;
-
-	bind_text(st, 1, k->domain);
-	sqlite3_bind_int64(st, 2, k->day);
-	bind_text(st, 3, k->org);
-	bind_text(st, 4, k->type);
-	sqlite3_bind_int64(st, 5, k->reports);
-	sqlite3_bind_int64(st, 6, k->ok);
-	sqlite3_bind_int64(st, 7, k->failed);
-	rc = run(s, ST_DAILY, err) < 0 ? -1 : 0;
-	sqlite3_reset(st);
-	return rc;
-}
-
-/*
- * Fold the reports stored since the last fold, up to max of them, into
- * the per-day aggregates and policy_by_domain, in the open transaction:
- * one upsert per policy domain, day, reporter and type, and one entry per
- * policy, in key order, so that the reports of a batch that share a row
- * or a page change it once.
- * The sums are made in C, held at INT64_MAX (count.h); a report counts
- * once per key however many of its policies share it. daily_upto moves
- * in the same transaction, so a crash folds nothing twice and loses
- * nothing: the next fold takes up where the last committed one ended.
- */
-static int
-fold(struct sqlite_store *s, int64_t max, struct error *err)
-{
-	sqlite3_stmt *rows = s->st[ST_FOLD_ROWS];
-	struct fold_key k = { 0 };
-	int64_t from, to;
-	int rc;
-
-	if (run(s, ST_FOLD_RANGE, err) != SQLITE_ROW)
-		return -1;
-	if (sqlite3_column_type(s->st[ST_FOLD_RANGE], 0) == SQLITE_NULL) {
-		sqlite3_reset(s->st[ST_FOLD_RANGE]);
-		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
-		    "no row (was it changed by hand?); to rebuild the per-day "
-		    "aggregates and the domain index, run in sqlite3: DELETE FROM daily; DELETE "
-		    "FROM policy_by_domain; INSERT INTO daily_upto VALUES (0)",
-		    s->path);
-	}
-	from = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 0);
-	to = sqlite3_column_int64(s->st[ST_FOLD_RANGE], 1);
-	sqlite3_reset(s->st[ST_FOLD_RANGE]);
-	if (to - from > max)
-		to = from + max;
-	if (to <= from) {
-		s->folded = s->stored = from;
-		return 0;
-	}
-	sqlite3_bind_int64(rows, 1, from);
-	sqlite3_bind_int64(rows, 2, to);
-	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
-		int64_t report = sqlite3_column_int64(rows, 4);
-
-		if (!same_key(&k, rows)) {
-			if (k.domain != NULL && upsert_daily(s, &k, err) < 0)
-				goto fail;
-			key_clear(&k);
-			k.domain = strdup((const char *)
-			    sqlite3_column_text(rows, 0));
-			k.day = sqlite3_column_int64(rows, 1);
-			k.org = strdup((const char *)
-			    sqlite3_column_text(rows, 2));
-			k.type = strdup((const char *)
-			    sqlite3_column_text(rows, 3));
-			if (k.domain == NULL || k.org == NULL ||
-			    k.type == NULL) {
-				error_set(err, ERR_NOMEM, "out of memory");
-				goto fail;
-			}
-		}
-		if (report != k.last_report)
-			k.reports++;
-		k.last_report = report;
-		k.ok = count_add(k.ok, sqlite3_column_int64(rows, 5));
-		k.failed = count_add(k.failed, sqlite3_column_int64(rows, 6));
-	}
-	if (rc != SQLITE_DONE) {
-		db_fail(s, rc, "reading the policies to fold", err);
-		goto fail;
-	}
-	sqlite3_reset(rows);
-	if (k.domain != NULL && upsert_daily(s, &k, err) < 0)
-		goto fail;
-	key_clear(&k);
-	sqlite3_bind_int64(s->st[ST_FOLD_DOMAINS], 1, from);
-	sqlite3_bind_int64(s->st[ST_FOLD_DOMAINS], 2, to);
-	if (run(s, ST_FOLD_DOMAINS, err) < 0)
-		return -1;
-	sqlite3_reset(s->st[ST_FOLD_DOMAINS]);
-	sqlite3_bind_int64(s->st[ST_FOLD_SET], 1, to);
-	if (run(s, ST_FOLD_SET, err) < 0)
-		return -1;
-	sqlite3_reset(s->st[ST_FOLD_SET]);
-	s->folded = to;
-	if (s->stored < to)
-		s->stored = to;
-	return 0;
-fail:
-	sqlite3_reset(rows);
-	key_clear(&k);
-	return -1;
-}
-
 /*
  * One report is one transaction, or, inside a batch, one savepoint of the
  * batch's transaction, so that a report that fails is undone alone. In a
@@ -988,7 +835,7 @@ sqlite_batch_commit(void *be, struct error *err)
 	int rc;
 
 	s->batch = s->group = 0;
-	if (!s->defer && fold(s, INT64_MAX, err) < 0) {
+	if (!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) {
 		rollback(s);
 		return -1;
 	}
@@ -1012,9 +859,9 @@ sqlite_batch_rollback(void *be)
 
 /*
  * The writer threads run: checkpoints move to a thread of their own, and
- * the per-day aggregates and the domain index are folded by sqlite_fold()
- * instead of in each report's transaction. What was left to fold (a crash
- * before it could) is due at once.
+ * the per-day aggregates and the domain index are folded by
+ * sqlite_fold_slice() instead of in each report's transaction. What was
+ * left to fold (a crash before it could) is due at once.
  */
 static int
 sqlite_start_writer(void *be, struct error *err)
@@ -1041,19 +888,24 @@ sqlite_due(void *be)
 	return s->stored > s->folded ? (size_t)(s->stored - s->folded) : 0;
 }
 
+/* One slice of the fold, a transaction of its own. */
 static int
-sqlite_fold(void *be, struct error *err)
+sqlite_fold_slice(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
 	int rc;
 
 	if (begin(s, err) < 0)
 		return -1;
-	rc = fold(s, FOLD_MAX, err);
-	if (rc == 0)
-		rc = commit(s, err);
-	if (rc < 0)
+	rc = sqlite_fold_run(s->fold, 0, err);
+	if (rc < 0 || commit(s, err) < 0) {
 		rollback(s);
+		sqlite_fold_undone(s->fold);
+		return -1;
+	}
+	s->folded = sqlite_fold_committed(s->fold);
+	if (s->stored < s->folded)
+		s->stored = s->folded;
 	return rc;
 }
 
@@ -1102,7 +954,7 @@ sqlite_put_report(void *be, const struct store_payload *p,
 		if (insert_policy(s, report, r, i, err) < 0)
 			goto fail;
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
-	    (!s->defer && !s->batch && fold(s, INT64_MAX, err) < 0) ||
+	    (!s->defer && !s->batch && sqlite_fold_run(s->fold, 1, err) < 0) ||
 	    commit(s, err) < 0)
 		goto fail;
 	if (s->stored < report)
@@ -1143,7 +995,7 @@ const struct store_ops store_sqlite_ops = {
 	.flush = sqlite_flush,
 	.start_writer = sqlite_start_writer,
 	.due = sqlite_due,
-	.fold = sqlite_fold,
+	.fold = sqlite_fold_slice,
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,

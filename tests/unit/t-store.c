@@ -429,6 +429,18 @@ static const char daily_wrong[] =
     "GROUP BY 1, 2, 3, 4))";
 static const char daily_lag[] =
     "SELECT (SELECT max(id) FROM report) - (SELECT report FROM daily_upto)";
+/* Policies the domain index lacks or holds wrongly; policies the view
+ * domain_policies does not give exactly once. */
+static const char index_wrong[] =
+    "SELECT count(*) FROM (SELECT * FROM (SELECT policy_domain, end_time, "
+    "id FROM policy EXCEPT SELECT * FROM policy_by_domain) UNION ALL "
+    "SELECT * FROM (SELECT * FROM policy_by_domain EXCEPT SELECT "
+    "policy_domain, end_time, id FROM policy))";
+static const char view_wrong[] =
+    "SELECT count(*) FROM (SELECT p.id FROM policy p LEFT JOIN "
+    "domain_policies d ON d.policy = p.id AND d.policy_domain = "
+    "p.policy_domain AND d.end_time = p.end_time GROUP BY p.id "
+    "HAVING count(d.policy) <> 1)";
 
 static void
 forget_daily(const char *path)
@@ -439,6 +451,28 @@ forget_daily(const char *path)
 	sqlite3_exec(db, "UPDATE daily_upto SET report = 0; DELETE FROM daily; "
 	    "DELETE FROM policy_by_domain",
 	    NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/*
+ * A crash in the middle of a fold: the reports up to the last are folded
+ * for the domains before d3.example, and not for the others.
+ */
+static void
+half_folded(const char *path)
+{
+	sqlite3 *db;
+
+	forget_daily(path);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "UPDATE daily_upto SET partial_to = (SELECT max(id) "
+	    "FROM report), partial_domain = 'd3.example'; INSERT INTO daily "
+	    "SELECT policy_domain, start_time / 86400, organization_name, "
+	    "policy_type, COUNT(DISTINCT report), SUM(successful), "
+	    "SUM(failed) FROM policy WHERE policy_domain < 'd3.example' "
+	    "GROUP BY 1, 2, 3, 4; INSERT INTO policy_by_domain SELECT "
+	    "policy_domain, end_time, id FROM policy WHERE policy_domain < "
+	    "'d3.example'", NULL, NULL, NULL);
 	sqlite3_close(db);
 }
 
@@ -478,7 +512,47 @@ folds(const char *dir)
 	is_int(count(path, "SELECT sum(reports) FROM daily"),
 	    FOLD_THREADS * FOLD_PUTS, "folds: a report counts once per day's "
 	    "row, however many of its policies share it");
+	is_int(count(path, index_wrong), 0, "folds: the domain index holds "
+	    "every policy once");
+	is_int(count(path, "SELECT count(*) FROM daily_upto WHERE partial_to "
+	    "IS NULL AND partial_domain IS NULL"), 1, "folds: no fold left "
+	    "under way");
 	store_close(st);
+
+	/* A crash in the middle of a fold: the view finds every policy
+	 * once, and the next writer folds the rest of it. */
+	half_folded(path);
+	is_int(count(path, view_wrong), 0, "folds: half-way, the view gives "
+	    "every policy once");
+	ok(count(path, "SELECT count(*) FROM policy_by_domain") > 0 &&
+	    count(path, daily_lag) > 0, "folds: half-way, some folded, some "
+	    "not");
+	st = store_open(path, &err);
+	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0 &&
+	    fold_put(st, 9, 3, &dup) == 0 && dup == 0,
+	    "folds: after a crash half-way, one more report");
+	store_close(st);
+	is_int(count(path, daily_lag), 0, "folds: after a crash half-way, "
+	    "every report folded by closing");
+	is_int(count(path, daily_wrong), 0, "folds: after a crash half-way, "
+	    "daily is the sums of the policy rows, none counted twice");
+	is_int(count(path, index_wrong), 0, "folds: after a crash half-way, "
+	    "the domain index holds every policy once");
+	is_int(count(path, view_wrong), 0, "folds: after a crash half-way, "
+	    "the view gives every policy once");
+
+	/* The same, finished inline by a put without the writer. */
+	half_folded(path);
+	st = store_open(path, &err);
+	ok(st != NULL && fold_put(st, 9, 4, &dup) == 0 && dup == 0,
+	    "folds: inline after a crash half-way, one more report");
+	store_close(st);
+	is_int(count(path, daily_lag), 0, "folds: inline after a crash "
+	    "half-way, every report folded");
+	is_int(count(path, daily_wrong), 0, "folds: inline after a crash "
+	    "half-way, daily is the sums of the policy rows");
+	is_int(count(path, index_wrong), 0, "folds: inline after a crash "
+	    "half-way, the domain index holds every policy once");
 
 	/* A crash before the fold: the next writer makes it up. */
 	forget_daily(path);
@@ -617,7 +691,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "a new store is created");
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
-	is_int(count(path, "PRAGMA user_version"), 5, "migrations applied");
+	is_int(count(path, "PRAGMA user_version"), 6, "migrations applied");
 
 	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
@@ -653,7 +727,7 @@ main(void)
 	st = store_open(path, &err);
 	ok(st != NULL, "reopen");
 	store_close(st);
-	is_int(count(path, "PRAGMA user_version"), 5, "still version 5");
+	is_int(count(path, "PRAGMA user_version"), 6, "still version 6");
 
 	/* A store from a newer tlsrptd is refused, not damaged. */
 	sqlite3_open(path, &db);
