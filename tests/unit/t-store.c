@@ -540,6 +540,8 @@ folds(const char *dir)
 	    "the domain index holds every policy once");
 	is_int(count(path, view_wrong), 0, "folds: after a crash half-way, "
 	    "the view gives every policy once");
+	is_int(count(path, "SELECT count(*) FROM pragma_foreign_key_check"),
+	    0, "folds: every row's references hold");
 
 	/* The same, finished inline by a put without the writer. */
 	half_folded(path);
