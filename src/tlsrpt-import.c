@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +81,8 @@ struct job {
 	int too_big;
 	int unreadable;		/* said on stderr; nothing to store */
 	size_t ahead;		/* what it counts in work.ahead */
-	struct pipeline_parsed pp;
 	struct job *next;	/* on the stored list */
+	struct pipeline_parsed pp;	/* last: see read_task() */
 };
 
 /* The inputs, and the window of jobs between the workers and the main
@@ -414,11 +415,16 @@ read_task(const struct work *wk, const struct task *t)
 	struct job *j;
 	int rc;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	/* Not calloc(): the parsed items, 11 KiB of the job, are each set
+	 * as they are added (3 % of an import's instructions). */
+	if ((j = malloc(sizeof(*j))) == NULL) {
 		fprintf(stderr, "tlsrpt-import: %s: out of memory\n",
 		    t->path ? t->path : "standard input");
 		return NULL;
 	}
+	memset(j, 0, offsetof(struct job, pp));
+	memset(&j->pp.msg, 0, sizeof(j->pp.msg));
+	j->pp.n = 0;
 	j->input = t->input;
 	j->origin.source = t->source;
 	j->origin.path = t->path;
