@@ -48,7 +48,4 @@ int sqlite_fold_run(struct sqlite_fold *f, int all, struct error *err);
 int64_t sqlite_fold_committed(struct sqlite_fold *f);
 void sqlite_fold_undone(struct sqlite_fold *f);
 
-/* The reports folded (daily_upto), as last read or written. */
-int64_t sqlite_fold_upto(const struct sqlite_fold *f);
-
 #endif

@@ -9,100 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arena.h"
 #include "bounds.h"
 #include "report.h"
 #include "rfc3339.h"
 #include "banned.h"
-
-/*
- * All the strings and arrays of one report live in an arena of blocks that
- * is freed at once: a report is built, stored and dropped as a whole.
- */
-struct arena_block {
-	struct arena_block *next;
-	size_t used, size;
-	max_align_t data[];
-};
-
-struct arena {
-	struct arena_block *head;
-	size_t block;		/* a new block's size; 0: ARENA_BLOCK */
-};
-
-#define ARENA_BLOCK (16 * 1024)
-
-static void *
-arena_alloc(struct arena *a, size_t n)
-{
-	struct arena_block *b = a->head;
-	size_t size;
-	void *p;
-
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (b == NULL || b->size - b->used < n) {
-		size = a->block ? a->block : ARENA_BLOCK;
-		if (n > size)
-			size = n;
-		b = malloc(sizeof(*b) + size);
-		if (b == NULL)
-			return NULL;
-		b->size = size;
-		b->used = 0;
-		b->next = a->head;
-		a->head = b;
-	}
-	p = (char *)b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-static char *
-arena_strndup(struct arena *a, const char *s, size_t n)
-{
-	char *p = arena_alloc(a, n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
-static void
-arena_release(struct arena *a)
-{
-	struct arena_block *b, *next;
-
-	for (b = a->head; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
-	a->head = NULL;
-}
-
-static void
-arena_free(struct arena *a)
-{
-	if (a == NULL)
-		return;
-	arena_release(a);
-	free(a);
-}
-
-/* Is p inside one of a's blocks? */
-static int
-arena_owns(const struct arena *a, const void *p)
-{
-	const struct arena_block *b;
-	uintptr_t u = (uintptr_t)p, lo;
-
-	for (b = a->head; b != NULL; b = b->next) {
-		lo = (uintptr_t)b->data;
-		if (u >= lo && u < lo + b->size)
-			return 1;
-	}
-	return 0;
-}
 
 /*
  * jansson allocates every node of a tree with malloc and frees each one

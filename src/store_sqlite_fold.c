@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "bounds.h"
 #include "count.h"
 #include "store_sqlite.h"
@@ -58,13 +59,7 @@ struct fold_row {
 	int64_t end_time, policy;
 };
 
-/* The plan's strings, each kept once where the sorted rows repeat it. */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	char data[];
-};
-#define CHUNK_SIZE	(64 * 1024)
+#define FOLD_STRINGS_BLOCK	(64 * 1024)
 
 struct sqlite_fold {
 	sqlite3 *db;
@@ -81,7 +76,7 @@ struct sqlite_fold {
 	size_t nkeys, kdone, kalloc;
 	struct fold_row *rows;
 	size_t nrows, rdone, ralloc;
-	struct chunk *chunks;
+	struct arena strings;	/* each once where the sorted rows repeat it */
 };
 
 /* An SQLite failure, named with the store's path. */
@@ -106,6 +101,7 @@ sqlite_fold_new(sqlite3 *db, const char *path, struct error *err)
 	}
 	f->db = db;
 	f->path = path;
+	f->strings.block = FOLD_STRINGS_BLOCK;
 	for (i = 0; i < F_COUNT; i++) {
 		rc = sqlite3_prepare_v3(db, fold_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &f->st[i], NULL);
@@ -121,15 +117,9 @@ sqlite_fold_new(sqlite3 *db, const char *path, struct error *err)
 static void
 plan_clear(struct sqlite_fold *f)
 {
-	struct chunk *c, *next;
-
-	for (c = f->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	arena_release(&f->strings);
 	free(f->keys);
 	free(f->rows);
-	f->chunks = NULL;
 	f->keys = NULL;
 	f->rows = NULL;
 	f->nkeys = f->kdone = f->kalloc = 0;
@@ -151,28 +141,14 @@ sqlite_fold_free(struct sqlite_fold *f)
 	free(f);
 }
 
-/* A copy of s in the plan's chunks; prev when it is the same string. */
+/* A copy of s in the plan's strings; prev when it is the same string. */
 static const char *
 keep(struct sqlite_fold *f, const char *prev, const unsigned char *s)
 {
-	size_t n = strlen((const char *)s) + 1;
-	struct chunk *c = f->chunks;
-
 	if (prev != NULL && strcmp(prev, (const char *)s) == 0)
 		return prev;
-	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-
-		if ((c = malloc(sizeof(*c) + size)) == NULL)
-			return NULL;
-		c->next = f->chunks;
-		c->used = 0;
-		c->size = size;
-		f->chunks = c;
-	}
-	memcpy(c->data + c->used, s, n);
-	c->used += n;
-	return c->data + c->used - n;
+	return arena_strndup(&f->strings, (const char *)s,
+	    strlen((const char *)s));
 }
 
 static int
@@ -443,10 +419,4 @@ sqlite_fold_undone(struct sqlite_fold *f)
 {
 	plan_clear(f);
 	f->upto_next = f->upto;
-}
-
-int64_t
-sqlite_fold_upto(const struct sqlite_fold *f)
-{
-	return f->upto;
 }
