@@ -476,6 +476,22 @@ half_folded(const char *path)
 	sqlite3_close(db);
 }
 
+/* Everything folded, and folded right: when names the case. */
+static void
+all_folded(const char *path, const char *when)
+{
+	is_int(count(path, daily_lag), 0, "folds: %s, every report folded",
+	    when);
+	is_int(count(path, daily_wrong), 0, "folds: %s, daily is the sums of "
+	    "the policy rows, none counted twice", when);
+	is_int(count(path, index_wrong), 0, "folds: %s, the domain index "
+	    "holds every policy once", when);
+	is_int(count(path, view_wrong), 0, "folds: %s, the view gives every "
+	    "policy once", when);
+	is_int(count(path, "SELECT count(*) FROM pragma_foreign_key_check"),
+	    0, "folds: %s, every row's references hold", when);
+}
+
 static void
 folds(const char *dir)
 {
@@ -532,16 +548,7 @@ folds(const char *dir)
 	    fold_put(st, 9, 3, &dup) == 0 && dup == 0,
 	    "folds: after a crash half-way, one more report");
 	store_close(st);
-	is_int(count(path, daily_lag), 0, "folds: after a crash half-way, "
-	    "every report folded by closing");
-	is_int(count(path, daily_wrong), 0, "folds: after a crash half-way, "
-	    "daily is the sums of the policy rows, none counted twice");
-	is_int(count(path, index_wrong), 0, "folds: after a crash half-way, "
-	    "the domain index holds every policy once");
-	is_int(count(path, view_wrong), 0, "folds: after a crash half-way, "
-	    "the view gives every policy once");
-	is_int(count(path, "SELECT count(*) FROM pragma_foreign_key_check"),
-	    0, "folds: every row's references hold");
+	all_folded(path, "after a crash half-way, by closing");
 
 	/* The same, finished inline by a put without the writer. */
 	half_folded(path);
@@ -549,12 +556,7 @@ folds(const char *dir)
 	ok(st != NULL && fold_put(st, 9, 4, &dup) == 0 && dup == 0,
 	    "folds: inline after a crash half-way, one more report");
 	store_close(st);
-	is_int(count(path, daily_lag), 0, "folds: inline after a crash "
-	    "half-way, every report folded");
-	is_int(count(path, daily_wrong), 0, "folds: inline after a crash "
-	    "half-way, daily is the sums of the policy rows");
-	is_int(count(path, index_wrong), 0, "folds: inline after a crash "
-	    "half-way, the domain index holds every policy once");
+	all_folded(path, "inline after a crash half-way");
 
 	/* A crash before the fold: the next writer makes it up. */
 	forget_daily(path);
@@ -563,20 +565,14 @@ folds(const char *dir)
 	    fold_put(st, 9, 1, &dup) == 0 && dup == 0,
 	    "folds: after a crash, one more report");
 	store_close(st);
-	is_int(count(path, daily_lag), 0, "folds: after a crash, every "
-	    "report folded by closing");
-	is_int(count(path, daily_wrong), 0, "folds: after a crash, daily is "
-	    "the sums of the policy rows again");
+	all_folded(path, "after a crash, by closing");
 
 	/* Inline, in the put's own transaction, with what was left. */
 	forget_daily(path);
 	st = store_open(path, &err);
 	ok(st != NULL && fold_put(st, 9, 2, &dup) == 0 && dup == 0,
 	    "folds: inline, one more report");
-	is_int(count(path, daily_lag), 0, "folds: inline, every report "
-	    "folded by the put");
-	is_int(count(path, daily_wrong), 0, "folds: inline, daily is the sums "
-	    "of the policy rows");
+	all_folded(path, "inline, by the put");
 	store_close(st);
 }
 
