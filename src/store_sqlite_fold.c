@@ -141,10 +141,13 @@ sqlite_fold_free(struct sqlite_fold *f)
 	free(f);
 }
 
-/* A copy of s in the plan's strings; prev when it is the same string. */
+/* A copy of s in the plan's strings; prev when it is the same string.
+ * NULL when out of memory (SQLite's too: every column read is NOT NULL). */
 static const char *
 keep(struct sqlite_fold *f, const char *prev, const unsigned char *s)
 {
+	if (s == NULL)
+		return NULL;
 	if (prev != NULL && strcmp(prev, (const char *)s) == 0)
 		return prev;
 	return arena_strndup(&f->strings, (const char *)s,
@@ -243,6 +246,17 @@ plan(struct sqlite_fold *f, struct error *err)
 		    "daily_upto (report) VALUES (0)", f->path);
 	}
 	f->upto = f->upto_next = f->from = sqlite3_column_int64(range, 0);
+	if ((sqlite3_column_type(range, 1) == SQLITE_NULL) !=
+	    (sqlite3_column_type(range, 2) == SQLITE_NULL)) {
+		sqlite3_reset(range);
+		return error_set(err, ERR_INTERNAL, "%s: table daily_upto has "
+		    "one of partial_to and partial_domain without the other "
+		    "(was it changed by hand?); to rebuild the per-day "
+		    "aggregates and the domain index, run in sqlite3: DELETE "
+		    "FROM daily; DELETE FROM policy_by_domain; UPDATE "
+		    "daily_upto SET report = 0, partial_to = NULL, "
+		    "partial_domain = NULL", f->path);
+	}
 	if (sqlite3_column_type(range, 1) != SQLITE_NULL) {
 		/* The rest of the plan under way, to its end: the domains
 		 * before first are folded up to there. */

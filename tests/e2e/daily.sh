@@ -114,6 +114,15 @@ check "sqlite: without daily_upto's row a put fails and says how to rebuild" \
 sql "$T/d.db" "DELETE FROM daily; DELETE FROM policy_by_domain; INSERT INTO daily_upto (report) VALUES (0)" > /dev/null
 "$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
 same_sqlite "sqlite: ... and once rebuilt as it says, daily = GROUP BY" "$T/d.db"
+# A fold's progress half cleared by hand: a put fails and says how to
+# rebuild, and the rebuild it gives works.
+sql "$T/d.db" "UPDATE daily_upto SET partial_to = 1" > /dev/null
+"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > "$T/imp.out" 2>&1
+check "sqlite: partial_to without partial_domain: a put fails and says how to rebuild" \
+    grep -q "daily_upto has one of partial_to and partial_domain without the other.*UPDATE daily_upto SET report = 0, partial_to = NULL, partial_domain = NULL" "$T/imp.out"
+sql "$T/d.db" "DELETE FROM daily; DELETE FROM policy_by_domain; UPDATE daily_upto SET report = 0, partial_to = NULL, partial_domain = NULL" > /dev/null
+"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
+same_sqlite "sqlite: ... and rebuilt from partial_to as it says, daily = GROUP BY" "$T/d.db"
 
 pg_start
 # PostgreSQL: the same imports, then again.

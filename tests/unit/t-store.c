@@ -492,6 +492,30 @@ all_folded(const char *path, const char *when)
 	    0, "folds: %s, every row's references hold", when);
 }
 
+/*
+ * One more report into the store at path, with the writer threads or
+ * without them (inline), and then everything folded: by closing, or by
+ * the put itself.
+ */
+static void
+fold_again(const char *path, int writer, int i, const char *when)
+{
+	struct error err;
+	struct store *st;
+	int dup = -1;
+
+	st = store_open(path, &err);
+	ok(st != NULL && (!writer ||
+	    store_start_writer(st, 0, 0, NULL, NULL, &err) == 0) &&
+	    fold_put(st, 9, i, &dup) == 0 && dup == 0,
+	    "folds: %s: one more report", when);
+	if (writer)
+		store_close(st);
+	all_folded(path, when);
+	if (!writer)
+		store_close(st);
+}
+
 static void
 folds(const char *dir)
 {
@@ -500,7 +524,7 @@ folds(const char *dir)
 	char path[256];
 	struct error err;
 	struct store *st;
-	int i, failed = 0, dup, tries;
+	int i, failed = 0, tries;
 
 	snprintf(path, sizeof(path), "%s/fold.db", dir);
 	st = store_open(path, &err);
@@ -543,37 +567,17 @@ folds(const char *dir)
 	ok(count(path, "SELECT count(*) FROM policy_by_domain") > 0 &&
 	    count(path, daily_lag) > 0, "folds: half-way, some folded, some "
 	    "not");
-	st = store_open(path, &err);
-	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0 &&
-	    fold_put(st, 9, 3, &dup) == 0 && dup == 0,
-	    "folds: after a crash half-way, one more report");
-	store_close(st);
-	all_folded(path, "after a crash half-way, by closing");
-
+	fold_again(path, 1, 3, "after a crash half-way, by closing");
 	/* The same, finished inline by a put without the writer. */
 	half_folded(path);
-	st = store_open(path, &err);
-	ok(st != NULL && fold_put(st, 9, 4, &dup) == 0 && dup == 0,
-	    "folds: inline after a crash half-way, one more report");
-	store_close(st);
-	all_folded(path, "inline after a crash half-way");
+	fold_again(path, 0, 4, "inline after a crash half-way, by the put");
 
-	/* A crash before the fold: the next writer makes it up. */
+	/* A crash before the fold: the next writer makes it up; or a put
+	 * without the writer, in its own transaction. */
 	forget_daily(path);
-	st = store_open(path, &err);
-	ok(st != NULL && store_start_writer(st, 0, 0, NULL, NULL, &err) == 0 &&
-	    fold_put(st, 9, 1, &dup) == 0 && dup == 0,
-	    "folds: after a crash, one more report");
-	store_close(st);
-	all_folded(path, "after a crash, by closing");
-
-	/* Inline, in the put's own transaction, with what was left. */
+	fold_again(path, 1, 1, "after a crash, by closing");
 	forget_daily(path);
-	st = store_open(path, &err);
-	ok(st != NULL && fold_put(st, 9, 2, &dup) == 0 && dup == 0,
-	    "folds: inline, one more report");
-	all_folded(path, "inline, by the put");
-	store_close(st);
+	fold_again(path, 0, 2, "inline, by the put");
 }
 
 /*
