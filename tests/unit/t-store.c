@@ -725,6 +725,20 @@ main(void)
 	is_int(count(path, "SELECT count(*) FROM failure WHERE result_type = "
 	    "'starttls-not-supported' AND failed_sessions = 1"), 1, "failure");
 
+	/* The store writes with CHECK constraints off (store_sqlite.c): it
+	 * wrote only outcomes the CHECK allows, which another connection
+	 * still enforces. */
+	is_int(count(path, "SELECT count(*) FROM payload WHERE outcome IN "
+	    "('accepted', 'duplicate', 'rejected')"), 3, "every outcome one "
+	    "the schema allows");
+	sqlite3_open(path, &db);
+	ok(sqlite3_exec(db, "INSERT INTO payload (received_at, source, "
+	    "encoding, size, data, outcome) VALUES (0, 'file', 'identity', 0, "
+	    "x'', 'kept')", NULL, NULL, NULL) == SQLITE_CONSTRAINT,
+	    "the schema's CHECK still holds for other programs: %s",
+	    sqlite3_errmsg(db));
+	sqlite3_close(db);
+
 	/* Reopening applies nothing twice. */
 	st = store_open(path, &err);
 	ok(st != NULL, "reopen");
