@@ -53,13 +53,35 @@ decode_format_name(enum payload_format f)
 	return "other";
 }
 
+/*
+ * The size the gzip trailer states (ISIZE: the last member's, modulo
+ * 2^32), or 0. Only a hint for the first piece of the buffer: a sender may
+ * pad or lie, and the loop grows the buffer as usual then.
+ */
+static size_t
+gzip_size_hint(const unsigned char *in, size_t inlen)
+{
+	const unsigned char *p = in + inlen - 4;
+
+	if (inlen < 18)	/* header (10), empty deflate (2), trailer (8) */
+		return 0;
+	return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 24;
+}
+
+/*
+ * Inflate with Z_FINISH: when the whole text fits in the room given (the
+ * trailer's size was right), zlib inflates it in one call and never
+ * allocates its 32 KiB window. Z_BUF_ERROR with the room full only asks
+ * for more room.
+ */
 static int
 inflate_gzip(const unsigned char *in, size_t inlen,
 	     const struct decode_limits *lim, struct buf *out,
 	     struct error *err)
 {
 	z_stream zs;
-	size_t limit, room;
+	size_t limit, room, hint;
 	int rc, ret = -1;
 
 	/* The smaller of the two limits applies; the ratio is to the whole
@@ -69,6 +91,7 @@ inflate_gzip(const unsigned char *in, size_t inlen,
 	    inlen * lim->ratio < limit)
 		limit = inlen * lim->ratio;
 	out->cap = limit;
+	hint = gzip_size_hint(in, inlen);
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
@@ -84,7 +107,7 @@ inflate_gzip(const unsigned char *in, size_t inlen,
 
 			zs.next_out = &probe;
 			zs.avail_out = 1;
-			rc = inflate(&zs, Z_NO_FLUSH);
+			rc = inflate(&zs, Z_FINISH);
 			if (zs.avail_out == 0) {
 				error_set(err, ERR_TOO_BIG,
 				    "gzip: inflated report over the limit of "
@@ -94,13 +117,15 @@ inflate_gzip(const unsigned char *in, size_t inlen,
 				goto done;
 			}
 		} else {
-			if (room > INFLATE_CHUNK)
+			if (out->len == 0 && hint > 0 && hint < room)
+				room = hint;
+			else if (room > INFLATE_CHUNK)
 				room = INFLATE_CHUNK;
 			if (buf_grow(out, room, err) < 0)
 				goto done;
 			zs.next_out = (unsigned char *)out->data + out->len;
 			zs.avail_out = (uInt)room;
-			rc = inflate(&zs, Z_NO_FLUSH);
+			rc = inflate(&zs, Z_FINISH);
 			out->len += room - zs.avail_out;
 			out->data[out->len] = '\0';
 		}
@@ -116,7 +141,7 @@ inflate_gzip(const unsigned char *in, size_t inlen,
 			ret = 0;
 			goto done;
 		}
-		if (rc == Z_OK)
+		if (rc == Z_OK || (rc == Z_BUF_ERROR && zs.avail_out == 0))
 			continue;
 		if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
 			error_set(err, ERR_INPUT,

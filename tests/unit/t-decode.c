@@ -81,6 +81,48 @@ main(void)
 	buf_release(&out);
 	free(g);
 
+	/* The trailer's size is only a hint for the first piece of the
+	 * buffer: told too small, too large or far too large (then only
+	 * the limits bound it), or padded out of place, the text is the
+	 * same. */
+	{
+		static const unsigned char lies[][4] = {
+			{ 10, 0, 0, 0 }, { 0x10, 0x27, 0, 0 },
+			{ 0xff, 0xff, 0xff, 0xff }, { 0, 0, 0, 0 },
+		};
+		unsigned char *p;
+		size_t i, j, n;
+
+		g = gzip_of('x', 5000, &glen);
+		p = malloc(glen + 16);
+		for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+			memcpy(p, g, glen);
+			memcpy(p + glen - 4, lies[i], 4);
+			ok(decode_payload(p, glen, &lim, &out, &json, &jlen,
+			    &err) < 0 && err.kind == ERR_INPUT,
+			    "a trailer whose size lies (%zu) fails its check: "
+			    "%s", i, err.msg);
+			buf_release(&out);
+		}
+		memcpy(p, g, glen);
+		memset(p + glen, 0, 16);	/* padding: the hint reads 0 */
+		n = 0;
+		ok(decode_payload(p, glen + 16, &lim, &out, &json, &jlen,
+		    &err) == 0 && jlen == 5000, "padded after the trailer");
+		for (j = 0; j < jlen; j++)
+			n += json[j] == 'x';
+		is_int((long long)n, 5000, "padded: the same text");
+		buf_release(&out);
+		lim.inflated_max = 4096;
+		ok(decode_payload(g, glen, &lim, &out, &json, &jlen, &err) < 0
+		    && err.kind == ERR_TOO_BIG && out.len <= 4096, "a true "
+		    "size over the limit is refused: %s", err.msg);
+		buf_release(&out);
+		decode_limits_default(&lim);
+		free(p);
+		free(g);
+	}
+
 	ok(decode_payload("\x1f\x8bxxxxxxxxxxxx", 14, &lim, &out, &json, &jlen,
 	    &err) < 0 && err.kind == ERR_INPUT, "garbage after the magic: %s",
 	    err.msg);
