@@ -908,6 +908,7 @@ static int
 sqlite_fold_slice(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
+	int64_t before = s->folded;
 	int rc;
 
 	if (begin(s, err) < 0)
@@ -919,6 +920,14 @@ sqlite_fold_slice(void *be, struct error *err)
 		return -1;
 	}
 	s->folded = sqlite_fold_committed(s->fold);
+	/*
+	 * Nothing to fold: the file holds no report past daily_upto,
+	 * whatever this connection counted. A group whose commit failed had
+	 * counted its reports; without this the writer would fold nothing
+	 * for ever.
+	 */
+	if (rc == 0 && s->folded == before)
+		s->stored = s->folded;
 	if (s->stored < s->folded)
 		s->stored = s->folded;
 	return rc;

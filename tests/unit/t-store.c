@@ -5,9 +5,11 @@
  * database (tests/e2e/pg-store.sh), on PostgreSQL: identity, duplicates,
  * quarantine, batches, the group commit of concurrent puts, the reads.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,7 +594,9 @@ folds(const char *dir)
 
 struct bad_worker {
 	struct store *st;
-	int n, rc, dup;
+	const char *prefix;	/* of the report-ids */
+	int n, poison;		/* the put n == poison is the bad one */
+	int rc, dup;
 	char msg[ERROR_MSG_MAX];
 };
 
@@ -605,7 +609,10 @@ bad_main(void *arg)
 	struct report r;
 	char id[32];
 
-	snprintf(id, sizeof(id), w->n == 3 ? "poison" : "group-%d", w->n);
+	if (w->n == w->poison)
+		snprintf(id, sizeof(id), "poison");
+	else
+		snprintf(id, sizeof(id), "%s-%d", w->prefix, w->n);
 	w->rc = -2;
 	if (parse_as(id, &r) < 0)
 		return NULL;
@@ -622,6 +629,61 @@ bad_sources(void *arg)
 {
 	(void)arg;
 	return BAD_THREADS;
+}
+
+/*
+ * A group whose commit fails (the log cannot grow: the file size limit
+ * stands in for a full disk): every put of it fails, and the writer,
+ * which counted their reports as stored before the commit, must not
+ * then fold for ever what is not there. The next puts are stored, and
+ * closing folds them and returns.
+ */
+static void
+group_commit_fails(const char *dir)
+{
+	struct bad_worker w[BAD_THREADS];
+	pthread_t th[BAD_THREADS];
+	struct rlimit old, low;
+	char path[256], wal[300];
+	struct error err;
+	struct store *st;
+	struct stat sb;
+	int i, failed = 0, dup = -1;
+
+	snprintf(path, sizeof(path), "%s/commit.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	st = store_open(path, &err);
+	ok(st != NULL && store_start_writer(st, 500000, 1, bad_sources, NULL,
+	    &err) == 0 && fold_put(st, 9, 1, &dup) == 0 && dup == 0,
+	    "a failed group commit: a store with one report");
+	if (st == NULL)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	low = old;
+	low.rlim_cur = stat(wal, &sb) == 0 ? (rlim_t)sb.st_size : 0;
+	setrlimit(RLIMIT_FSIZE, &low);
+	for (i = 0; i < BAD_THREADS; i++) {
+		w[i] = (struct bad_worker){ .st = st, .prefix = "full",
+		    .n = i, .poison = -1 };
+		pthread_create(&th[i], NULL, bad_main, &w[i]);
+	}
+	for (i = 0; i < BAD_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += w[i].rc == -1;
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	is_int(failed, BAD_THREADS, "a failed group commit: every put of it "
+	    "fails: %s", w[0].msg);
+	ok(fold_put(st, 9, 2, &dup) == 0 && dup == 0, "a failed group commit: "
+	    "the next put is stored");
+	alarm(60);	/* a writer folding for ever never lets close return */
+	store_close(st);
+	alarm(0);
+	ok(1, "a failed group commit: the store closes");
+	is_int(count(path, "SELECT count(*) FROM report"), 2, "a failed group "
+	    "commit: two reports, none of the group");
+	all_folded(path, "after a failed group commit");
 }
 
 static void
@@ -651,7 +713,8 @@ one_bad_put(const char *dir)
 	if (st == NULL)
 		return;
 	for (i = 0; i < BAD_THREADS; i++) {
-		w[i] = (struct bad_worker){ .st = st, .n = i };
+		w[i] = (struct bad_worker){ .st = st, .prefix = "group",
+		    .n = i, .poison = 3 };
 		pthread_create(&th[i], NULL, bad_main, &w[i]);
 	}
 	for (i = 0; i < BAD_THREADS; i++) {
@@ -816,6 +879,7 @@ main(void)
 	checkpoints(dir);
 	folds(dir);
 	one_bad_put(dir);
+	group_commit_fails(dir);
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
