@@ -48,6 +48,7 @@
 #include "schema.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
+#include "store_sqlite_vfs.h"
 #include "banned.h"
 
 enum {
@@ -299,7 +300,7 @@ sqlite_open(const char *spec, struct error *err)
 	pthread_mutex_init(&s->ckpt_lock, NULL);
 	pthread_cond_init(&s->ckpt_cond, NULL);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database: %s",
 		    spec, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -448,7 +449,7 @@ start_checkpointer(struct sqlite_store *s, struct error *err)
 	if (s->wal == NULL || s->ckdb != NULL)
 		return 0;
 	rc = sqlite3_open_v2(s->path, &s->ckdb, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database for "
 		    "checkpoints: %s", s->path, s->ckdb ?

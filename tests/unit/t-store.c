@@ -631,6 +631,85 @@ bad_sources(void *arg)
 	return BAD_THREADS;
 }
 
+/* Copy the file at from to to, as a crash would leave it; -1 on error. */
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in, *out;
+	size_t n;
+	int rc = 0;
+
+	if ((in = fopen(from, "rb")) == NULL)
+		return -1;
+	if ((out = fopen(to, "wb")) == NULL) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * The writes to the log are gathered (store_sqlite_vfs.h), yet each
+ * report is in the log once its put returns: another connection reads
+ * it while the store is open, and a copy of the files taken then (a
+ * crash) holds it. Some puts are larger than the buffer, some several
+ * to a group.
+ */
+static void
+log_writes(const char *dir)
+{
+	char path[256], wal[300], copy[300], copywal[310];
+	struct origin o = { .source = "https" };
+	unsigned char *blob = calloc(1, 200 * 1024);
+	int i, seen = 0, kept = 0, dup;
+	struct error err;
+	struct report r;
+	struct store *st;
+	char id[32];
+
+	snprintf(path, sizeof(path), "%s/gather.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(copy, sizeof(copy), "%s/crash.db", dir);
+	snprintf(copywal, sizeof(copywal), "%s-wal", copy);
+	st = store_open(path, &err);
+	ok(st != NULL && blob != NULL && store_start_writer(st, 0, 0, NULL,
+	    NULL, &err) == 0, "log writes: a store with the writer threads");
+	if (st == NULL || blob == NULL) {
+		store_close(st);
+		free(blob);
+		return;
+	}
+	blob[0] = 0x1f;		/* kept as it came, every byte written */
+	blob[1] = 0x8b;
+	for (i = 1; i <= 12; i++) {
+		snprintf(id, sizeof(id), "gather-%d", i);
+		blob[2] = (unsigned char)i;
+		if (parse_as(id, &r) == 0 && store_put_report(st, blob,
+		    i % 3 == 0 ? 200 * 1024 : 1 + (size_t)i * 700, &o, &r, &dup,
+		    &err) == 0)
+			seen += count(path, "SELECT count(*) FROM report") == i;
+		report_release(&r);
+		if (i % 4 == 0 && copy_file(path, copy) == 0 &&
+		    copy_file(wal, copywal) == 0) {
+			kept += count(copy, "SELECT count(*) FROM report") == i;
+			unlink(copywal);
+			unlink(copy);
+		}
+	}
+	is_int(seen, 12, "log writes: another connection reads each report "
+	    "as soon as its put returns");
+	is_int(kept, 3, "log writes: a copy of the files taken then holds it");
+	store_close(st);
+	free(blob);
+}
+
 /*
  * A group whose commit fails (the log cannot grow: the file size limit
  * stands in for a full disk): every put of it fails, and the writer,
@@ -880,6 +959,7 @@ main(void)
 	folds(dir);
 	one_bad_put(dir);
 	group_commit_fails(dir);
+	log_writes(dir);
 
 	snprintf(path, sizeof(path), "%s/shared.db", dir);
 	shared_suite(path, "sqlite");
