@@ -17,7 +17,16 @@
  * A write the buffer cannot take (no memory, larger than the buffer) goes
  * to the file at once. A failed write of the buffer fails the SQLite call
  * that caused it, so that a commit fails as it would have without the
- * buffer. Every other file, and every other call, is the default VFS's.
+ * buffer.
+ *
+ * A transaction larger than SQLite's cache writes frames before its
+ * commit; when it is rolled back instead, what the buffer holds of it is
+ * dropped, never written: the connection gives up its lock on writing to
+ * the log (in the wal-index, through its database file), and another
+ * connection may then commit frames at the same place in the log. So the
+ * database file is wrapped too, for that one call, and a log gathers
+ * only once it is tied to its database file (by the name SQLite opens it
+ * with). Every other file, and every other call, is the default VFS's.
  */
 #ifndef TLSRPT_STORE_SQLITE_VFS_H
 #define TLSRPT_STORE_SQLITE_VFS_H

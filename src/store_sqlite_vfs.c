@@ -1,5 +1,6 @@
 /* store_sqlite_vfs: see include/store_sqlite_vfs.h. */
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,23 +12,51 @@
 #define WAL_HEADER	32	/* the log's own header, at offset 0 */
 #define FRAME_HEADER	24	/* before each page */
 
+struct db_file;
+
 /* A log file: the default VFS's file after this, in the same memory. */
 struct wal_file {
 	sqlite3_file base;
 	sqlite3_file *real;
+	struct db_file *db;	/* its database's; NULL: nothing gathered */
 	char *buf;		/* SQLITE_VFS_BUFFER bytes, on first write */
 	size_t len;		/* gathered, for the file at off */
 	sqlite3_int64 off;
 	int commit;		/* the page of a commit frame comes next */
 };
 
-/* struct wal_file rounded up, so that the real file is aligned. */
-#define WAL_FILE_SIZE	((sizeof(struct wal_file) + 15) & ~(size_t)15)
+/*
+ * A database file, for the lock on writing to its log: when it is given
+ * up, whatever the log file still holds gathered is of a transaction
+ * rolled back (a commit leaves nothing), and is dropped. Written later,
+ * it would land on frames another connection has committed since.
+ */
+struct db_file {
+	sqlite3_file base;
+	sqlite3_file *real;
+	const char *name;	/* as SQLite opened it: its log's is after it */
+	struct wal_file *wal;	/* open, of the same connection */
+	struct db_file *next;	/* in the list of open ones */
+};
+
+/* The methods both share read real at the same place in each. */
+_Static_assert(offsetof(struct wal_file, real) ==
+    offsetof(struct db_file, real), "real where REAL() reads it");
+
+/* Each struct rounded up, so that the real file after it is aligned. */
+#define ROUND16(n)	(((n) + 15) & ~(size_t)15)
+#define WAL_FILE_SIZE	ROUND16(sizeof(struct wal_file))
+#define DB_FILE_SIZE	ROUND16(sizeof(struct db_file))
+
+/* The lock on writing to a log: the first of the wal-index's locks. */
+#define WAL_WRITE_LOCK	0
 
 static sqlite3_vfs *orig;	/* the default VFS */
 static sqlite3_vfs vfs;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int registered;
+static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db_file *dbs;	/* open database files */
 
 static int
 flush(struct wal_file *w)
@@ -61,7 +90,7 @@ wal_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 	if (w->len > 0 && off != w->off + (sqlite3_int64)w->len &&
 	    (rc = flush(w)) != SQLITE_OK)
 		return rc;
-	if (w->buf == NULL)
+	if (w->buf == NULL && w->db != NULL)
 		w->buf = malloc(SQLITE_VFS_BUFFER);
 	if (w->buf == NULL || n < 0 || (size_t)n > SQLITE_VFS_BUFFER) {
 		if ((rc = flush(w)) != SQLITE_OK)
@@ -81,16 +110,20 @@ wal_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 	return SQLITE_OK;
 }
 
+/* SQLite closes a log outside any transaction: nothing to write. */
 static int
 wal_close(sqlite3_file *f)
 {
 	struct wal_file *w = (struct wal_file *)f;
-	int rc = flush(w), rc2;
 
-	rc2 = w->real->pMethods->xClose(w->real);
+	pthread_mutex_lock(&dbs_lock);
+	if (w->db != NULL)
+		w->db->wal = NULL;
+	pthread_mutex_unlock(&dbs_lock);
 	free(w->buf);
 	w->buf = NULL;
-	return rc != SQLITE_OK ? rc : rc2;
+	w->len = 0;
+	return w->real->pMethods->xClose(w->real);
 }
 
 /* The calls that see the file: what was gathered goes first. */
@@ -143,7 +176,7 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
 	    w->real->pMethods->xFileControl(w->real, op, arg);
 }
 
-/* The rest is the default VFS's, as is. */
+/* The rest is the default VFS's, as is (for a database file too). */
 #define REAL(f)	(((struct wal_file *)(f))->real)
 
 static int
@@ -243,22 +276,159 @@ static const sqlite3_io_methods wal_methods = {
 	.xUnfetch = wal_unfetch,
 };
 
-/* A log is wrapped; any other file is the default VFS's own. */
+/* A database file: the default VFS's but for the lock above. */
+static int
+db_close(sqlite3_file *f)
+{
+	struct db_file *d = (struct db_file *)f, **dp;
+
+	pthread_mutex_lock(&dbs_lock);
+	for (dp = &dbs; *dp != NULL; dp = &(*dp)->next)
+		if (*dp == d) {
+			*dp = d->next;
+			break;
+		}
+	if (d->wal != NULL)
+		d->wal->db = NULL;
+	pthread_mutex_unlock(&dbs_lock);
+	return d->real->pMethods->xClose(d->real);
+}
+
+static int
+db_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	struct db_file *d = (struct db_file *)f;
+	int rc;
+
+	rc = d->real->pMethods->xShmLock(d->real, offset, n, flags);
+	if (offset <= WAL_WRITE_LOCK && offset + n > WAL_WRITE_LOCK &&
+	    flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) &&
+	    d->wal != NULL) {
+		d->wal->len = 0;
+		d->wal->commit = 0;
+	}
+	return rc;
+}
+
+static int
+db_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
+}
+
+static int
+db_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+}
+
+static int
+db_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+
+static int
+db_sync(sqlite3_file *f, int flags)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+
+static int
+db_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+
+static int
+db_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+
+static int
+db_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
+{
+	*p = NULL;
+	if (REAL(f)->pMethods->iVersion < 3)
+		return SQLITE_OK;
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, p);
+}
+
+static const sqlite3_io_methods db_methods = {
+	.iVersion = 3,
+	.xClose = db_close,
+	.xRead = db_read,
+	.xWrite = db_write,
+	.xTruncate = db_truncate,
+	.xSync = db_sync,
+	.xFileSize = db_file_size,
+	.xLock = wal_lock,
+	.xUnlock = wal_unlock,
+	.xCheckReservedLock = wal_check_reserved_lock,
+	.xFileControl = db_file_control,
+	.xSectorSize = wal_sector_size,
+	.xDeviceCharacteristics = wal_device_characteristics,
+	.xShmMap = wal_shm_map,
+	.xShmLock = db_shm_lock,
+	.xShmBarrier = wal_shm_barrier,
+	.xShmUnmap = wal_shm_unmap,
+	.xFetch = db_fetch,
+	.xUnfetch = wal_unfetch,
+};
+
+/*
+ * A database file and a log are wrapped; any other file is the default
+ * VFS's own. A log is tied to its database by the name SQLite gave it,
+ * which follows its database's in the same allocation; one with no
+ * database found gathers nothing.
+ */
 static int
 vfs_open(sqlite3_vfs *v, sqlite3_filename name, sqlite3_file *f, int flags,
 	 int *out)
 {
 	struct wal_file *w = (struct wal_file *)f;
+	struct db_file *d = (struct db_file *)f;
+	const char *db;
 	int rc;
 
 	(void)v;
-	if (!(flags & SQLITE_OPEN_WAL))
+	if (name != NULL && (flags & SQLITE_OPEN_MAIN_DB)) {
+		memset(d, 0, sizeof(*d));
+		d->real = (sqlite3_file *)((char *)d + DB_FILE_SIZE);
+		d->name = name;
+		rc = orig->xOpen(orig, name, d->real, flags, out);
+		/* Without methods the file is not open and never closed. */
+		if (d->real->pMethods == NULL) {
+			d->base.pMethods = NULL;
+			return rc;
+		}
+		d->base.pMethods = &db_methods;
+		pthread_mutex_lock(&dbs_lock);
+		d->next = dbs;
+		dbs = d;
+		pthread_mutex_unlock(&dbs_lock);
+		return rc;
+	}
+	if (name == NULL || !(flags & SQLITE_OPEN_WAL))
 		return orig->xOpen(orig, name, f, flags, out);
 	memset(w, 0, sizeof(*w));
 	w->real = (sqlite3_file *)((char *)w + WAL_FILE_SIZE);
 	rc = orig->xOpen(orig, name, w->real, flags, out);
-	/* Without methods the file is not open and is never closed. */
-	w->base.pMethods = w->real->pMethods != NULL ? &wal_methods : NULL;
+	if (w->real->pMethods == NULL) {
+		w->base.pMethods = NULL;
+		return rc;
+	}
+	w->base.pMethods = &wal_methods;
+	db = sqlite3_filename_database(name);
+	pthread_mutex_lock(&dbs_lock);
+	for (d = dbs; d != NULL; d = d->next)
+		if (d->name == db && d->wal == NULL) {
+			d->wal = w;
+			w->db = d;
+			break;
+		}
+	pthread_mutex_unlock(&dbs_lock);
 	return rc;
 }
 
@@ -271,7 +441,8 @@ vfs_register(void)
 	vfs = *orig;
 	vfs.pNext = NULL;
 	vfs.zName = VFS_NAME;
-	vfs.szOsFile = (int)WAL_FILE_SIZE + orig->szOsFile;
+	vfs.szOsFile = (int)(WAL_FILE_SIZE > DB_FILE_SIZE ? WAL_FILE_SIZE :
+	    DB_FILE_SIZE) + orig->szOsFile;
 	vfs.xOpen = vfs_open;
 	registered = sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
 }
