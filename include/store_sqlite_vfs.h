@@ -12,7 +12,7 @@
  *   before SQLite publishes the commit in the wal-index, by which other
  *   connections find the frames they read;
  * - before anything else is done with the file (read, size, truncate,
- *   sync, file control, close);
+ *   sync, file control);
  * - when a write does not follow the last one, or would overflow it.
  * A write the buffer cannot take (no memory, larger than the buffer) goes
  * to the file at once. A failed write of the buffer fails the SQLite call
