@@ -176,64 +176,6 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
 	    w->real->pMethods->xFileControl(w->real, op, arg);
 }
 
-/* The rest is the default VFS's, as is (for a database file too). */
-#define REAL(f)	(((struct wal_file *)(f))->real)
-
-static int
-wal_lock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), lock);
-}
-
-static int
-wal_unlock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), lock);
-}
-
-static int
-wal_check_reserved_lock(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-
-static int
-wal_sector_size(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-
-static int
-wal_device_characteristics(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-
-static int
-wal_shm_map(sqlite3_file *f, int region, int size, int extend,
-	    void volatile **p)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, p);
-}
-
-static int
-wal_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
-}
-
-static void
-wal_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-
-static int
-wal_shm_unmap(sqlite3_file *f, int delete_flag)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag);
-}
-
 static int
 wal_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
 {
@@ -246,12 +188,115 @@ wal_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
 	return w->real->pMethods->xFetch(w->real, off, n, p);
 }
 
+/* The rest is the default VFS's, as is, for a log and a database file. */
+#define REAL(f)	(((struct wal_file *)(f))->real)
+
 static int
-wal_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+fwd_lock(sqlite3_file *f, int lock)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), lock);
+}
+
+static int
+fwd_unlock(sqlite3_file *f, int lock)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), lock);
+}
+
+static int
+fwd_check_reserved_lock(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+
+static int
+fwd_sector_size(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+
+static int
+fwd_device_characteristics(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
+static int
+fwd_shm_map(sqlite3_file *f, int region, int size, int extend,
+	    void volatile **p)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, p);
+}
+
+static int
+fwd_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+
+static void
+fwd_shm_barrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+
+static int
+fwd_shm_unmap(sqlite3_file *f, int delete_flag)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag);
+}
+
+static int
+fwd_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 {
 	if (REAL(f)->pMethods->iVersion < 3)
 		return SQLITE_OK;
 	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+}
+
+static int
+fwd_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
+}
+
+static int
+fwd_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+}
+
+static int
+fwd_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+
+static int
+fwd_sync(sqlite3_file *f, int flags)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+
+static int
+fwd_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+
+static int
+fwd_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+
+static int
+fwd_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
+{
+	*p = NULL;
+	if (REAL(f)->pMethods->iVersion < 3)
+		return SQLITE_OK;
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, p);
 }
 
 static const sqlite3_io_methods wal_methods = {
@@ -262,18 +307,18 @@ static const sqlite3_io_methods wal_methods = {
 	.xTruncate = wal_truncate,
 	.xSync = wal_sync,
 	.xFileSize = wal_file_size,
-	.xLock = wal_lock,
-	.xUnlock = wal_unlock,
-	.xCheckReservedLock = wal_check_reserved_lock,
+	.xLock = fwd_lock,
+	.xUnlock = fwd_unlock,
+	.xCheckReservedLock = fwd_check_reserved_lock,
 	.xFileControl = wal_file_control,
-	.xSectorSize = wal_sector_size,
-	.xDeviceCharacteristics = wal_device_characteristics,
-	.xShmMap = wal_shm_map,
-	.xShmLock = wal_shm_lock,
-	.xShmBarrier = wal_shm_barrier,
-	.xShmUnmap = wal_shm_unmap,
+	.xSectorSize = fwd_sector_size,
+	.xDeviceCharacteristics = fwd_device_characteristics,
+	.xShmMap = fwd_shm_map,
+	.xShmLock = fwd_shm_lock,
+	.xShmBarrier = fwd_shm_barrier,
+	.xShmUnmap = fwd_shm_unmap,
 	.xFetch = wal_fetch,
-	.xUnfetch = wal_unfetch,
+	.xUnfetch = fwd_unfetch,
 };
 
 /* A database file: the default VFS's but for the lock above. */
@@ -310,71 +355,26 @@ db_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 	return rc;
 }
 
-static int
-db_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
-}
-
-static int
-db_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
-}
-
-static int
-db_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-
-static int
-db_sync(sqlite3_file *f, int flags)
-{
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
-}
-
-static int
-db_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int
-db_file_control(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-
-static int
-db_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
-{
-	*p = NULL;
-	if (REAL(f)->pMethods->iVersion < 3)
-		return SQLITE_OK;
-	return REAL(f)->pMethods->xFetch(REAL(f), off, n, p);
-}
-
 static const sqlite3_io_methods db_methods = {
 	.iVersion = 3,
 	.xClose = db_close,
-	.xRead = db_read,
-	.xWrite = db_write,
-	.xTruncate = db_truncate,
-	.xSync = db_sync,
-	.xFileSize = db_file_size,
-	.xLock = wal_lock,
-	.xUnlock = wal_unlock,
-	.xCheckReservedLock = wal_check_reserved_lock,
-	.xFileControl = db_file_control,
-	.xSectorSize = wal_sector_size,
-	.xDeviceCharacteristics = wal_device_characteristics,
-	.xShmMap = wal_shm_map,
+	.xRead = fwd_read,
+	.xWrite = fwd_write,
+	.xTruncate = fwd_truncate,
+	.xSync = fwd_sync,
+	.xFileSize = fwd_file_size,
+	.xLock = fwd_lock,
+	.xUnlock = fwd_unlock,
+	.xCheckReservedLock = fwd_check_reserved_lock,
+	.xFileControl = fwd_file_control,
+	.xSectorSize = fwd_sector_size,
+	.xDeviceCharacteristics = fwd_device_characteristics,
+	.xShmMap = fwd_shm_map,
 	.xShmLock = db_shm_lock,
-	.xShmBarrier = wal_shm_barrier,
-	.xShmUnmap = wal_shm_unmap,
-	.xFetch = db_fetch,
-	.xUnfetch = wal_unfetch,
+	.xShmBarrier = fwd_shm_barrier,
+	.xShmUnmap = fwd_shm_unmap,
+	.xFetch = fwd_fetch,
+	.xUnfetch = fwd_unfetch,
 };
 
 /*
