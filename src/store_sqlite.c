@@ -8,7 +8,9 @@
  * is acknowledged before its flush: an acknowledged report survives a
  * crash or a power cut. Writes take the write lock up front (BEGIN
  * IMMEDIATE) and wait up to BOUND_BUSY_TIMEOUT_MS for another writer.
- * Every statement is prepared once and reused.
+ * Every statement is prepared once and reused. The connections open the
+ * file through store_sqlite_vfs.h, which hands each commit's frames to the
+ * log in one write.
  *
  * Checkpoints (copying the log's pages into the database file, then
  * flushing it) run on the connection that commits, at SQLite's default
