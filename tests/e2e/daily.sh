@@ -106,23 +106,25 @@ check "sqlite: the summary names the domains posted" \
     grep -q '"domain": "example.com"' "$T/sum.folded"
 check "sqlite: reports not folded yet are read all the same" \
     cmp -s "$T/sum.folded" "$T/sum.unfolded"
-# daily_upto emptied by hand: a put fails and says how to rebuild.
-sql "$T/d.db" "delete from daily_upto" > /dev/null
-"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > "$T/imp.out" 2>&1
-check "sqlite: without daily_upto's row a put fails and says how to rebuild" \
-    grep -q "daily_upto has no row.*DELETE FROM daily; DELETE FROM policy_by_domain; INSERT INTO daily_upto (report) VALUES (0)" "$T/imp.out"
-sql "$T/d.db" "DELETE FROM daily; DELETE FROM policy_by_domain; INSERT INTO daily_upto (report) VALUES (0)" > /dev/null
-"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
-same_sqlite "sqlite: ... and once rebuilt as it says, daily = GROUP BY" "$T/d.db"
-# A fold's progress half cleared by hand: a put fails and says how to
-# rebuild, and the rebuild it gives works.
-sql "$T/d.db" "UPDATE daily_upto SET partial_to = 1" > /dev/null
-"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > "$T/imp.out" 2>&1
-check "sqlite: partial_to without partial_domain: a put fails and says how to rebuild" \
-    grep -q "daily_upto has one of partial_to and partial_domain without the other.*UPDATE daily_upto SET report = 0, partial_to = NULL, partial_domain = NULL" "$T/imp.out"
-sql "$T/d.db" "DELETE FROM daily; DELETE FROM policy_by_domain; UPDATE daily_upto SET report = 0, partial_to = NULL, partial_domain = NULL" > /dev/null
-"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
-same_sqlite "sqlite: ... and rebuilt from partial_to as it says, daily = GROUP BY" "$T/d.db"
+# rebuilt_as_said NAME DAMAGE WHY REBUILD: the fold's progress damaged by
+# hand (SQL DAMAGE) in $T/d.db: a put fails, saying WHY and the SQL that
+# rebuilds (REBUILD); run as given, it leaves daily = the GROUP BY.
+rebuilt_as_said() {
+	sql "$T/d.db" "$2" > /dev/null
+	"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > "$T/imp.out" 2>&1
+	check "sqlite: $1: a put fails and says how to rebuild" \
+	    grep -q "$3.*$4" "$T/imp.out"
+	sql "$T/d.db" "$4" > /dev/null
+	"$imp" --db "$T/d.db" fixtures/reports/accept/plain-rfc.json > /dev/null 2>&1
+	same_sqlite "sqlite: $1: once rebuilt as it says, daily = GROUP BY" "$T/d.db"
+}
+rebuilt_as_said "daily_upto without its row" "delete from daily_upto" \
+    "daily_upto has no row" \
+    "DELETE FROM daily; DELETE FROM policy_by_domain; INSERT INTO daily_upto (report) VALUES (0)"
+rebuilt_as_said "partial_to without partial_domain" \
+    "UPDATE daily_upto SET partial_to = 1" \
+    "daily_upto has one of partial_to and partial_domain without the other" \
+    "DELETE FROM daily; DELETE FROM policy_by_domain; UPDATE daily_upto SET report = 0, partial_to = NULL, partial_domain = NULL"
 
 pg_start
 # PostgreSQL: the same imports, then again.
