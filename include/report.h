@@ -66,6 +66,8 @@ struct report {
  * the process, as GLib's do. jansson 2.14 corrupts its own buffers when an
  * allocation fails inside json_loadb (upstream issue 362); a crash loses
  * nothing acknowledged (the store commits first), corrupted memory might.
+ * And the C library keeps up to 4 MiB free at the top of each heap, so
+ * that the memory one parse frees serves the next (report.c).
  */
 void report_init(void);
 

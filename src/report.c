@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,18 @@
  */
 #define JSON_ARENA_TEXT_MAX	(256 * 1024)
 #define JSON_ARENA_BLOCK	(64 * 1024)
+
+/*
+ * glibc hands the free top of a heap back to the kernel once more than its
+ * trim threshold (128 KiB at first) lies there, and looks on every free of
+ * 64 KiB or more: a parse's arena block. So each report's memory went back
+ * to the kernel (madvise, and an interrupt to the other core to drop its
+ * mappings) and was faulted in again, a page at a time, for the next one
+ * (perf stat: 10.2 page faults per HTTPS report against 9.4 now; 11,000
+ * for an import of 20,000 files against 3,100). A heap now keeps up to
+ * HEAP_KEEP free at its top.
+ */
+#define HEAP_KEEP		(4 * 1024 * 1024)
 
 static _Thread_local struct arena *json_arena;
 static int json_arena_ready;	/* report_init() installed the functions */
@@ -602,6 +615,7 @@ report_init(void)
 {
 	json_set_alloc_funcs(json_alloc_or_abort, json_free);
 	json_arena_ready = 1;
+	mallopt(M_TRIM_THRESHOLD, HEAP_KEEP);
 }
 
 /* The tree of a parse: in the arena (dropped whole), or freed node by
