@@ -11,7 +11,8 @@
  * corpus, so each one is a real, durable insert. Prints requests per
  * second, p50 and p99 latency, the ratio to the floor, the reports the
  * store holds afterwards and the daemon's peak resident memory (VmHWM);
- * each side's figures are those of its best of ROUNDS interleaved runs.
+ * each side's figures are those of its best of ROUNDS interleaved runs,
+ * and each round's ratio of its two runs is printed after them.
  *
  * usage: bench-https BUILD_DIR WORK_DIR [SECONDS [BODIES]]
  *        bench-https --noop ADDR:PORT CERT KEY   (the floor server)
@@ -36,7 +37,7 @@
 #include "tls.h"
 
 #define CONNECTIONS	64
-#define ROUNDS		3
+#define ROUNDS		5
 #define WRK_THREADS	2
 #define PORT_NOOP	18443
 #define PORT_DAEMON	18444
@@ -401,10 +402,39 @@ print_row(const char *name, const struct figures *d, const struct figures *n)
 		    d->bad_status, n->errors, n->bad_status);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The ratio of each round's two runs, one after the other, and their
+ * median: the best of each side may come from different rounds, so this
+ * shows how far the machine's noise moves the figure above.
+ */
+static void
+print_rounds(const char *name, const double *ratio)
+{
+	double sorted[ROUNDS];
+	int r;
+
+	memcpy(sorted, ratio, sizeof(sorted));
+	qsort(sorted, ROUNDS, sizeof(sorted[0]), cmp_double);
+	printf("  %-28s each round:", name);
+	for (r = 0; r < ROUNDS; r++)
+		printf(" %.3f", ratio[r]);
+	printf("; median %.3f\n", ROUNDS % 2 ? sorted[ROUNDS / 2] :
+	    (sorted[ROUNDS / 2 - 1] + sorted[ROUNDS / 2]) / 2);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct figures dn[2], nn[2];
+	double ratio[2][ROUNDS];
 	long bodies, stored[2], peak[2];
 	char path[4096], key[4096], self[4096];
 	const char *dir;
@@ -481,10 +511,18 @@ main(int argc, char **argv)
 			struct figures d, n;
 			long st, pk;
 
-			if (run_noop(self, dir, m == 0, seconds, &n) < 0 ||
-			    run_daemon(argv[1], dir, m == 0, seconds, &d,
-			    &st, &pk) < 0)
+			/* Which side goes first alternates, so that a drift
+			 * of the machine's speed favours neither. */
+			if (r % 2 == 0 && run_noop(self, dir, m == 0, seconds,
+			    &n) < 0)
 				return 1;
+			if (run_daemon(argv[1], dir, m == 0, seconds, &d, &st,
+			    &pk) < 0)
+				return 1;
+			if (r % 2 == 1 && run_noop(self, dir, m == 0, seconds,
+			    &n) < 0)
+				return 1;
+			ratio[m][r] = n.rate > 0 ? d.rate / n.rate : 0;
 			if (n.rate > nn[m].rate)
 				nn[m] = n;
 			if (d.rate > dn[m].rate) {
@@ -501,6 +539,8 @@ main(int argc, char **argv)
 	    "no-op", "ratio", "p50 ms d/n", "p99 ms d/n");
 	print_row("new TLS connection/request", &dn[0], &nn[0]);
 	print_row("keep-alive", &dn[1], &nn[1]);
+	print_rounds("new TLS connection/request", ratio[0]);
+	print_rounds("keep-alive", ratio[1]);
 	printf("  durable reports stored by the best runs: new-connection "
 	    "%ld (%.0f/s), "
 	    "keep-alive %ld (%.0f/s)\n", stored[0], (double)stored[0] /
