@@ -25,6 +25,11 @@ struct evidence_failure {
 struct evidence_policy {
 	int64_t id;		/* the policy's row in the store */
 	int64_t report;		/* the report's row: same report, same id */
+	int64_t identity;	/* the row of the first report stored with
+				 * this one's identity (organization-name,
+				 * report-id, range): conflicting copies of
+				 * one report share it (store.h); 0 or the
+				 * report's own row when it is the only copy */
 	char *reporter;		/* organization-name */
 	int64_t start, end;	/* the report's range, Unix seconds */
 	char *type;		/* sts, tlsa, no-policy-found, ... */
@@ -40,6 +45,9 @@ struct evidence_policy {
 struct evidence {
 	char *domain;
 	int64_t from, to;	/* reports with from < end <= to */
+	int64_t last_report;	/* the end of the newest report naming the
+				 * domain that ends by `to`, inside the
+				 * window or before it; 0 when none */
 	struct evidence_policy *policies;	/* by report, then position */
 	size_t n, alloc;
 	size_t next;		/* the backend's walk pairing failures */
