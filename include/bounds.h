@@ -16,6 +16,16 @@
 #define BOUND_INFLATE_RATIO	1000
 /* A message handed to the mail module, headers and all (config). */
 #define BOUND_MESSAGE_MAX	((size_t)32 * 1024 * 1024)
+/*
+ * The daemon: bytes being decoded across all requests at once, every
+ * layer of encoding and the parse counted (budget.h); past it a body
+ * waits in the spool (config).
+ */
+#define BOUND_DECODE_BUDGET	((size_t)256 * 1024 * 1024)
+/* The daemon's spool of bodies waiting, in 4 KiB blocks (config). */
+#define BOUND_SPOOL_MAX		((size_t)1024 * 1024 * 1024)
+/* Seconds the oldest body may wait before /healthz says so (config). */
+#define BOUND_SPOOL_STALL	300
 
 /*
  * JSON nesting. A report needs 5 levels (report, policies array, policy

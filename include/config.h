@@ -31,6 +31,10 @@ struct config {
 	unsigned max_connections_per_client;
 	unsigned connection_timeout;	/* seconds */
 	unsigned maildir_rescan;	/* seconds between full rescans */
+	size_t decode_budget;	/* bytes being decoded at once, daemon-wide */
+	char *spool_dir;	/* "" or NULL: beside a SQLite store */
+	size_t spool_max;	/* bytes the spool may hold */
+	unsigned spool_stall;	/* seconds before /healthz fails */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
 };

@@ -49,6 +49,10 @@ static const struct key keys[] = {
 	    100000),
 	N("connection-timeout", K_SECONDS, connection_timeout, 86400),
 	N("maildir-rescan", K_SECONDS, maildir_rescan, 86400),
+	N("decode-budget", K_SIZE, decode_budget, 1ULL << 40),
+	S("spool-dir", spool_dir),
+	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
+	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
 };
 
 static int
@@ -77,6 +81,9 @@ config_init(struct config *cfg)
 	cfg->max_connections_per_client = 16;
 	cfg->connection_timeout = 30;
 	cfg->maildir_rescan = 60;
+	cfg->decode_budget = BOUND_DECODE_BUDGET;
+	cfg->spool_max = BOUND_SPOOL_MAX;
+	cfg->spool_stall = BOUND_SPOOL_STALL;
 }
 
 void

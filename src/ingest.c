@@ -20,6 +20,15 @@ ingest_init(struct ingest *in, struct store *st,
 {
 	pthread_mutex_init(&in->lock, NULL);
 	pipeline_init(&in->pl, st, cfg);
+	in->budget = NULL;
+	in->spool = NULL;
+}
+
+void
+ingest_set_spool(struct ingest *in, struct budget *b, struct spool *sp)
+{
+	in->budget = b;
+	in->spool = sp;
 }
 
 void
@@ -122,6 +131,14 @@ ingest_submit(struct ingest *in, const void *bytes, size_t len,
 	      enum input_kind kind, const struct origin *o, pipeline_cb cb,
 	      void *arg)
 {
+	return ingest_submit_held(in, bytes, len, kind, o, NULL, cb, arg);
+}
+
+int
+ingest_submit_held(struct ingest *in, const void *bytes, size_t len,
+		   enum input_kind kind, const struct origin *o,
+		   struct budget_hold *hold, pipeline_cb cb, void *arg)
+{
 	struct relay rl = { cb, arg };
 	struct pipeline pl;
 	char *tofree;
@@ -130,6 +147,7 @@ ingest_submit(struct ingest *in, const void *bytes, size_t len,
 
 	if (pipeline_copy(in, &pl, &tofree) < 0)
 		return -1;
+	pl.cfg.limits.hold = hold;
 	t0 = now_seconds();
 	rc = pipeline_submit(&pl, bytes, len, kind, o, relay_cb, &rl);
 	metrics_observe_ingest(now_seconds() - t0);

@@ -184,6 +184,8 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	if (decode_payload(bytes, len, &cfg->limits, &inflated, &json,
 	    &jsonlen, &err) < 0 ||
+	    (cfg->limits.hold != NULL && budget_hold_charge(cfg->limits.hold,
+	    decode_parse_cost(json, jsonlen), &err) < 0) ||
 	    report_parse(json, jsonlen, &r, &err) < 0) {
 		buf_release(&inflated);
 		if (err.kind == ERR_NOMEM || err.kind == ERR_INTERNAL) {
