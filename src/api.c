@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "page.h"
 #include "rfc3339.h"
+#include "spool.h"
 #include "store_read.h"
 #include "banned.h"
 
@@ -269,6 +270,7 @@ api_route(struct ingest *in, const char *token, const char *method,
 	  const char *url, const char *authorization, const struct api_query *q,
 	  struct api_answer *out)
 {
+	char reason[ERROR_MSG_MAX + 128];
 	struct error err;
 
 	memset(out, 0, sizeof(*out));
@@ -276,6 +278,12 @@ api_route(struct ingest *in, const char *token, const char *method,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		out->allow = "GET, HEAD";
 		answer_error(out, 405, "method not allowed: use GET");
+		return;
+	}
+	if (strcmp(url, "/healthz") == 0 &&
+	    spool_stalled(in->spool, reason, sizeof(reason))) {
+		answer_text(out, 503, reason);
+		buf_puts(&out->body, "\n", NULL);
 		return;
 	}
 	if (strcmp(url, "/healthz") == 0) {

@@ -20,14 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "config.h"
 #include "http.h"
+#include "http_ingest.h"
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
 #include "maildir.h"
 #include "metrics.h"
+#include "spool.h"
 #include "store.h"
 #include "tls.h"
 #include "version.h"
@@ -82,6 +85,8 @@ struct daemon_state {
 	struct store *store;
 	struct ingest in;
 	int ingest_ready;
+	struct budget budget;	/* of decoding, daemon-wide */
+	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
 };
@@ -258,9 +263,10 @@ reload(struct daemon_state *ds)
 	    next.max_connections_per_client !=
 	    ds->cfg.max_connections_per_client ||
 	    next.connection_timeout != ds->cfg.connection_timeout ||
-	    next.maildir_rescan != ds->cfg.maildir_rescan)
-		log_warn("reload: listeners, database, maildir and connection "
-		    "limits change only with a restart");
+	    next.maildir_rescan != ds->cfg.maildir_rescan ||
+	    !same(next.spool_dir, ds->cfg.spool_dir))
+		log_warn("reload: listeners, database, maildir, spool-dir and "
+		    "connection limits change only with a restart");
 	if (ds->tls != NULL && has_tls(&next)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
@@ -278,6 +284,9 @@ reload(struct daemon_state *ds)
 	}
 	/* After this no pipeline call uses the old config's strings. */
 	ingest_set_config(&ds->in, &next.pipeline);
+	budget_set_max(&ds->budget, next.decode_budget);
+	if (ds->spool != NULL)
+		spool_set_limits(ds->spool, next.spool_max, next.spool_stall);
 	if (level_of(next.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	config_release(&ds->cfg);
@@ -355,6 +364,38 @@ print_start(struct daemon_state *ds, int made_cert)
 	fflush(stdout);
 }
 
+/*
+ * The spool of bodies the daemon cannot decode or store at once: spool-dir,
+ * or beside a SQLite store; none for a PostgreSQL store without one.
+ */
+static void
+open_spool(struct daemon_state *ds)
+{
+	char dir[4096];
+	struct error err;
+	int n;
+
+	error_clear(&err);
+	if (has(ds->cfg.spool_dir)) {
+		n = snprintf(dir, sizeof(dir), "%s", ds->cfg.spool_dir);
+		if (n < 0 || (size_t)n >= sizeof(dir))
+			die(ds, EX_CONFIG, "spool-dir: longer than %zu bytes",
+			    sizeof(dir) - 1);
+	} else
+		spool_default_dir(ds->cfg.database,
+		    strcmp(store_backend(ds->store), "sqlite") == 0, dir,
+		    sizeof(dir));
+	if (dir[0] == '\0') {
+		log_warn("no spool-dir: a post the daemon cannot store at once "
+		    "is answered 503, and senders do not retry");
+		return;
+	}
+	if ((ds->spool = spool_open(dir, ds->cfg.spool_max,
+	    ds->cfg.spool_stall, &err)) == NULL)
+		die(ds, EX_OSERR, "%s", err.msg);
+	log_info("spool %s (spool-max-bytes %zu)", dir, ds->cfg.spool_max);
+}
+
 static void
 start(struct daemon_state *ds)
 {
@@ -383,6 +424,9 @@ start(struct daemon_state *ds)
 		    err.msg);
 	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
 	ds->ingest_ready = 1;
+	budget_init(&ds->budget, ds->cfg.decode_budget);
+	open_spool(ds);
+	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
 	if (has(ds->cfg.maildir)) {
 		if (maildir_prepare(ds->cfg.maildir, &err) < 0)
 			die(ds, EX_OSERR, "maildir: %s", err.msg);
@@ -397,6 +441,9 @@ start(struct daemon_state *ds)
 	if (store_start_writer(ds->store, COMMIT_DELAY_US, COMMIT_SIBLINGS,
 	    http_busy_connections, ds->http, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
+	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
+	    &ds->in, &err) < 0)
+		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
 }
@@ -408,12 +455,16 @@ stop(struct daemon_state *ds)
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
+	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);
-	if (ds->ingest_ready)
+	spool_close(ds->spool);
+	if (ds->ingest_ready) {
 		ingest_release(&ds->in);
+		budget_release(&ds->budget);
+	}
 	store_close(ds->store);
 	tls_free(ds->tls);
 	log_info("stopped");
