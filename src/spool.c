@@ -269,12 +269,12 @@ scan(struct spool *sp, struct error *err)
 	sp->next_seq = max + 1;
 	if (removed > 0) {
 		fsync(sp->dirfd);
-		log_warn("spool %s: %zu half-written bodies of a crash "
-		    "removed (never acknowledged)", sp->dir, removed);
+		log_warn("spool %s: half-written files of a crash removed "
+		    "(never acknowledged): %zu", sp->dir, removed);
 	}
 	if (sp->n > 0)
-		log_info("spool %s: %zu bodies (%zu bytes) wait from before",
-		    sp->dir, sp->n, sp->bytes);
+		log_info("spool %s: bodies waiting from before: %zu (%zu "
+		    "bytes)", sp->dir, sp->n, sp->bytes);
 	return 0;
 }
 
