@@ -8,8 +8,10 @@
  *   rejected      bad input; the payload is kept in quarantine with why
  *   not-a-report  a message with no report in it (nothing stored)
  * and a fifth that is not an answer but a "try again later":
- *   deferred      the store could not commit (busy, full, read-only);
- *                 nothing was acknowledged and the sender should retry
+ *   deferred      the store could not commit (busy, full, read-only), or
+ *                 the decode budget or memory ran out (ERR_NOMEM);
+ *                 nothing was acknowledged: the daemon keeps the body in
+ *                 its spool, the maildir leaves the message for later
  *
  * HTTP, the maildir watcher and the import tool differ only in where the
  * bytes come from and how they answer the outcome.
