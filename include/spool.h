@@ -83,9 +83,11 @@ void spool_default_dir(const char *database, int sqlite, char *out,
 
 /*
  * Open (making it, mode 0700, when missing) and lock the folder dir,
- * removing the temporary files of a crash and setting aside files that
- * do not read back whole. ERR_IO naming the folder when it cannot be
- * made, read or locked (another daemon uses it).
+ * removing the temporary files of a crash and queueing the bodies left
+ * there (the worker sets aside those that do not read back whole).
+ * stall is spool_stalled()'s time in seconds (0: never). ERR_IO naming
+ * the folder when it cannot be made, read or locked (another daemon uses
+ * it).
  */
 struct spool *spool_open(const char *dir, size_t max_bytes,
 			 unsigned stall, struct error *err);
