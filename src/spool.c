@@ -265,7 +265,8 @@ scan(struct spool *sp, struct error *err)
 		return -1;
 	}
 	closedir(d);
-	qsort(sp->q + sp->head, sp->n, sizeof(*sp->q), item_cmp);
+	if (sp->n > 1)
+		qsort(sp->q + sp->head, sp->n, sizeof(*sp->q), item_cmp);
 	sp->next_seq = max + 1;
 	if (removed > 0) {
 		fsync(sp->dirfd);
