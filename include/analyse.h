@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "evidence.h"
@@ -69,6 +70,17 @@ json_t *analyse_domain(const struct evidence *ev,
 json_t *analyse_summary(struct store *st, const char *const *domains,
 			size_t n, const struct analyse_options *opt,
 			struct error *err);
+
+/*
+ * Keep in domains (n of them, normalised in place into names[], each at
+ * least 256 bytes) those that some report named; for each other one,
+ * print one line on f: prog, the name, and the closest known names. *n
+ * is set to the number kept. Returns how many were unknown, or -1 with
+ * err set when the store cannot be read.
+ */
+int analyse_known_domains(struct store *st, const char *prog,
+			  char (*names)[256], size_t *n, FILE *f,
+			  struct error *err);
 
 /* The exit code of DESIGN section 2 for a summary document: 0 all ready,
  * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */

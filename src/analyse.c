@@ -7,6 +7,7 @@
 
 #include "analyse.h"
 #include "count.h"
+#include "escape.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -841,10 +842,10 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
 		if (nover++ < 3)
-			snprintf(who + l, sizeof(who) - l, "%s%s %lld of %lld "
-			    "(%.2f%%)", l ? ", " : "", r->name,
-			    (long long)r->refused_r, (long long)r->sts_r,
-			    rr * 100);
+			snprintf(who + l, sizeof(who) - l, "%s%s saw %lld of "
+			    "its %lld sts sessions (%.2f%%)", l ? "; " : "",
+			    r->name, (long long)r->refused_r,
+			    (long long)r->sts_r, rr * 100);
 	}
 	if (!s->domain_over && nover == 0) {
 		json_decref(over);
@@ -872,11 +873,11 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    "failed_sessions", (json_int_t)s->blocking_r,
 		    "sts_sessions", (json_int_t)s->sts_r, "reporters_over",
 		    over, "failures", list),
-		    "in the last %d days %s of %s sts sessions failed in ways "
-		    "enforce would refuse, above %.2f%% on its own though the "
-		    "domain as a whole is at %.2f%%: %s", o->recent_days, who,
-		    nover == 1 ? "its" : "their", o->max_failure_rate * 100,
-		    rate * 100, buf);
+		    "%s fail in ways enforce would refuse in the last %d days, "
+		    "above %.2f%% for %s on its own, though the domain as a "
+		    "whole is at %.4f%%: %s", who, o->recent_days,
+		    o->max_failure_rate * 100, nover == 1 ? "that reporter" :
+		    "each", rate * 100, buf);
 }
 
 /* mx-tls-broken: one MX's own TLS fault, seen by 2 reporters or on 2
@@ -1415,6 +1416,102 @@ fail:
 	free(all);
 	json_decref(doc);
 	return NULL;
+}
+
+/* Edit distance of a and b, capped at cap (names are at most 253). */
+static size_t
+distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[256], prev, tmp;
+
+	if (la > 255 || lb > 255)
+		return cap;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb] < cap ? row[lb] : cap;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+analyse_known_domains(struct store *st, const char *prog,
+		      char (*names)[256], size_t *n, FILE *f,
+		      struct error *err)
+{
+	char **all = NULL, *key;
+	size_t nall = 0, i, j, k, kept = 0;
+	int unknown = 0;
+
+	if (evidence_domains(st, &all, &nall, err) < 0)
+		return -1;
+	/* In byte order whatever the backend's collation. */
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), cmp_str);
+	for (i = 0; i < *n; i++) {
+		/* The three closest names, within a third of the length. */
+		const char *best[3] = { NULL, NULL, NULL };
+		size_t bd[3], cap, dist;
+
+		domain_normalise(names[i]);
+		key = names[i];
+		if (nall && bsearch(&key, all, nall, sizeof(*all), cmp_str)) {
+			if (kept != i)
+				memcpy(names[kept], names[i], 256);
+			kept++;
+			continue;
+		}
+		unknown++;
+		cap = strlen(names[i]) / 3 + 2;
+		for (j = 0; j < nall; j++) {
+			dist = distance(names[i], all[j], cap);
+			if (dist >= cap)
+				continue;
+			for (k = 0; k < 3; k++)
+				if (best[k] == NULL || dist < bd[k])
+					break;
+			if (k == 3)
+				continue;
+			memmove(&best[k + 1], &best[k], (2 - k) * sizeof(*best));
+			memmove(&bd[k + 1], &bd[k], (2 - k) * sizeof(*bd));
+			best[k] = all[j];
+			bd[k] = dist;
+		}
+		fprintf(f, "%s: no report names ", prog);
+		escape_fputs(f, names[i], 0);
+		if (best[0] == NULL)
+			fprintf(f, " (%zu domain%s in the store)\n", nall,
+			    nall == 1 ? "" : "s");
+		else {
+			fputs(" (did you mean ", f);
+			for (k = 0; k < 3 && best[k]; k++) {
+				fputs(k ? ", " : "", f);
+				escape_fputs(f, best[k], 0);
+			}
+			fputs("?)\n", f);
+		}
+	}
+	*n = kept;
+	for (i = 0; i < nall; i++)
+		free(all[i]);
+	free(all);
+	return unknown;
 }
 
 int

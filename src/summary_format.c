@@ -86,6 +86,8 @@ domain_text(FILE *f, const json_t *d, int color)
 	    json_array_size(GET(d, "reporters")),
 	    json_array_size(GET(d, "reporters")) == 1 ? "" : "s");
 	list(f, GET(d, "reporters"), "none");
+	fprintf(f, "\n    last report  %s", STR(d, "last_report") ?
+	    STR(d, "last_report") : "none ever");
 	fprintf(f, "\n    sessions     %lld (%lld successful, %lld failed, ",
 	    INT(GET(d, "sessions"), "total"),
 	    INT(GET(d, "sessions"), "successful"),
@@ -108,8 +110,12 @@ domain_text(FILE *f, const json_t *d, int color)
 	if (json_array_size(GET(d, "failures")) > 0)
 		fputs("    failures\n", f);
 	json_array_foreach(GET(d, "failures"), i, v) {
-		fprintf(f, "      %s at %s: %lld session%s (%lld recent) from ",
-		    STR(v, "result_type"), STR(v, "receiving_mx_hostname") ?
+		fprintf(f, "      %s%s%s at %s: %lld session%s (%lld recent) "
+		    "from ", STR(v, "result_type"),
+		    strcmp(STR(v, "policy_type"), "sts") ? " under " : "",
+		    strcmp(STR(v, "policy_type"), "sts") ?
+		    STR(v, "policy_type") : "",
+		    STR(v, "receiving_mx_hostname") ?
 		    STR(v, "receiving_mx_hostname") : "(no MX named)",
 		    INT(v, "sessions"), INT(v, "sessions") == 1 ? "" : "s",
 		    INT(v, "recent_sessions"));
@@ -119,6 +125,16 @@ domain_text(FILE *f, const json_t *d, int color)
 		fputs(" to ", f);
 		day_of(f, STR(v, "last_seen"));
 		fputc('\n', f);
+	}
+
+	if (json_array_size(GET(d, "by_reporter")) > 0)
+		fprintf(f, "    by reporter, %s: sts sessions, refused if "
+		    "enforced\n", label);
+	json_array_foreach(GET(d, "by_reporter"), i, v) {
+		fprintf(f, "      %s: %lld, %lld (", STR(v, "reporter"),
+		    INT(v, "sessions"), INT(v, "refused"));
+		rate(f, GET(v, "failure_rate"));
+		fputs(")\n", f);
 	}
 
 	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
@@ -187,7 +203,8 @@ summary_print_csv(FILE *f, const json_t *summary)
 
 	fputs("domain,verdict,reasons,reports,days_with_reports,reporters,"
 	    "sessions,successful,failed,failure_rate,recent_sts_sessions,"
-	    "recent_refused_if_enforced,recent_refused_rate,next_step\n", f);
+	    "recent_refused_if_enforced,recent_refused_rate,last_report,"
+	    "next_step\n", f);
 	json_array_foreach(GET(summary, "domains"), i, d) {
 		csv_field(f, STR(d, "domain"), 0);
 		csv_field(f, STR(d, "verdict"), 0);
@@ -216,6 +233,8 @@ summary_print_csv(FILE *f, const json_t *summary)
 		    "refused_if_enforced"));
 		csv_number(f, GET(GET(GET(d, "sts"), "recent"),
 		    "refused_rate"));
+		csv_field(f, STR(d, "last_report") ? STR(d, "last_report") : "",
+		    0);
 		v = json_array_get(GET(d, "next_steps"), 0);
 		csv_field(f, v ? json_string_value(v) : "", 1);
 	}

@@ -455,10 +455,10 @@ check("reports stopped in January: insufficient, the last report dated",
       and any("2026-01-14" in x for x in d["next_steps"]), d)
 check("last_report of a fresh domain",
       by["ready.example"]["last_report"] == "2026-03-14T23:59:59Z")
-d = by["google2019.example"]
+d = by.get("google2019.example")
 check("a summary without total-failure-session-count counts 0 failed",
-      d["verdict"] == "ready" and d["sessions"]["failed"] == 0 and
-      d["sessions"]["total"] == 2800, d["sessions"])
+      d and d["verdict"] == "ready" and d["sessions"]["failed"] == 0 and
+      d["sessions"]["total"] == 2800, d and d["sessions"])
 
 # Every count shown beside another adds up, for every domain.
 bad = []
@@ -482,6 +482,73 @@ for dom, d in by.items():
         bad.append((dom, "refusals in a ready verdict without a warning"))
 check("counts add up in every domain: failure rows, refusals, by_reporter, "
       "per day", not bad, bad)
+
+# The text, CSV and page of each scenario say what the JSON says: no
+# "none failed" beside refusals, a checklist point met only when no reason
+# concerns it, a stale domain's last report dated.
+import csv
+import io
+import re
+CONCERNS = {
+    "STARTTLS with a valid certificate on every MX":
+        {"tls-failures", "mx-tls-broken", "isolated-failures"},
+    "Failure patterns understood":
+        {"tls-failures", "mx-tls-broken", "mx-not-in-policy",
+         "isolated-failures", "conflicting-reports"},
+    "Policy served from the right host and path":
+        {"policy-fetch-errors", "no-policy-published"},
+    "Long enough in testing, reports reviewed":
+        {"too-few-days", "too-few-reporters", "too-few-sessions",
+         "stale-reports"},
+    "Every MX is listed in the policy": {"mx-not-in-policy"},
+}
+rows = {r["domain"]: r for r in
+        csv.DictReader(io.StringIO(summary("--format", "csv").stdout))}
+for dom in ("backup-hit.example", "backup-miss.example", "diluted-hit.example",
+            "diluted-miss.example", "conflict.example", "stale-hit.example",
+            "gone.example", "fetch-miss.example", "overlap.example",
+            "google2019.example", "tls-failures-miss.example", "ready.example"):
+    if dom not in by:
+        check("%s: in the summary" % dom, False)
+        continue
+    d = by[dom]
+    refused = d["sts"]["recent"]["refused_if_enforced"]
+    page = summary("--domain", dom, "--format", "html").stdout
+    text = summary("--domain", dom).stdout
+    marks = dict((name, cls) for cls, name in re.findall(
+        r'<li class="([a-z-]+)"><span class="mark">[^<]*</span> '
+        r'<strong>([^<]*)</strong>', page))
+    wrong = [(p, marks.get(p)) for p, cs in CONCERNS.items()
+             if marks.get(p) == "met" and cs & codes(dom)]
+    if refused and marks.get(
+            "STARTTLS with a valid certificate on every MX") == "met":
+        wrong.append("STARTTLS met beside refusals")
+    if d["reports"] == 0 and "met" in (marks.get(
+            "Failure patterns understood"),):
+        wrong.append("failure patterns met with no report")
+    if any(f["result_type"].startswith("sts-") for f in d["failures"]) and \
+            "no fetch error reported" in page:
+        wrong.append("no fetch error said beside fetch errors")
+    check("%s: the page's checklist agrees with the reasons" % dom,
+          len(marks) == 5 and not wrong, (marks, wrong, codes(dom)))
+    check("%s: the page and text say \"none failed\" only when none did"
+          % dom, refused == 0 or ("none failed" not in page and
+                                  "no reason against" not in text),
+          refused)
+    check("%s: the text shows the refusals and every reason" % dom,
+          text.splitlines()[0].endswith(d["verdict"].upper().replace("-", " "))
+          and "%d would be refused under enforce" % refused in text and
+          all(c in text for c in codes(dom)), text)
+    check("%s: the CSV row agrees with the JSON" % dom,
+          rows[dom]["verdict"] == d["verdict"] and
+          rows[dom]["reasons"].split() == [r["code"] for r in d["reasons"]]
+          and rows[dom]["last_report"] == (d["last_report"] or "") and
+          int(rows[dom]["recent_refused_if_enforced"]) == refused, rows[dom])
+    if "stale-reports" in codes(dom):
+        day = (d["last_report"] or "none")[:10]
+        check("%s: text, page and CSV date the last report" % dom,
+              day in text and day in page and day in rows[dom]["last_report"],
+              day)
 
 d = by["double.example"]
 check("tlsa and sts listings are not added: 2800 sessions, not 5600",
@@ -546,6 +613,19 @@ check("text: evidence, per-day lines and next steps",
       t.stdout)
 c = summary("--format", "csv")
 rows = c.stdout.splitlines()
+u = subprocess.run([os.path.join(BIN, "tlsrpt-summary"), "--db", DB,
+                    "--domain", "nosuch.example"], capture_output=True, text=True)
+check("an unknown --domain: one line naming it, exit 2, nothing printed",
+      u.returncode == 2 and u.stdout == "" and
+      u.stderr.count("\n") == 1 and "nosuch.example" in u.stderr, u)
+u = subprocess.run([os.path.join(BIN, "tlsrpt-summary"), "--db", DB,
+                    "--domain", "redy.example"], capture_output=True, text=True)
+check("an unknown --domain: the closest known name is offered",
+      u.returncode == 2 and "ready.example" in u.stderr, u.stderr)
+u = summary("--domain", "ready.example", "--domain", "nosuch.example")
+check("a known and an unknown --domain: the known one judged, exit 2",
+      u.returncode == 2 and u.stdout.startswith("ready.example: READY") and
+      "nosuch.example" in u.stderr, u)
 check("csv: a header and one row per domain",
       rows[0].startswith("domain,verdict,") and len(rows) == len(by) + 1)
 check("--now makes the verdict reproducible",
