@@ -1,5 +1,6 @@
 /* escape: see include/escape.h. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,9 @@ escape_one(const char *s, int flags, char *esc, size_t *len)
 	}
 	if ((flags & ESCAPE_KEEP_NEWLINE) && (cp == '\n' || cp == '\t'))
 		return;
+	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"'))
+		snprintf(esc, 8, "\\%c", (char)cp);
+	else
 	if (cp < 0x20 || cp == 0x7f)
 		snprintf(esc, 8, "\\x%02x", (unsigned)cp);
 	else if (cp >= 0x80 && cp <= 0x9f)
@@ -117,4 +121,67 @@ escape_string(char *out, size_t size, const char *s, int flags)
 		s += len;
 	}
 	return need;
+}
+
+json_t *
+escape_json_copy(const json_t *v)
+{
+	const char *key;
+	json_t *out, *item;
+	size_t i, need;
+	char *esc;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if ((out = json_object()) == NULL)
+			return NULL;
+		json_object_foreach((json_t *)v, key, item)
+			if (json_object_set_new(out, key,
+			    escape_json_copy(item)) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		return out;
+	case JSON_ARRAY:
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, item)
+			if (json_array_append_new(out,
+			    escape_json_copy(item)) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		return out;
+	case JSON_STRING:
+		need = escape_string(NULL, 0, json_string_value(v), 0);
+		if ((esc = malloc(need + 1)) == NULL)
+			return NULL;
+		escape_string(esc, need + 1, json_string_value(v), 0);
+		out = json_string(esc);
+		free(esc);
+		return out;
+	default:
+		return json_deep_copy(v);
+	}
+}
+
+void
+escape_csv_cell(FILE *f, const char *s, int last)
+{
+	int formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "count.h"
+#include "escape.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -681,12 +682,18 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	put(p, "</article>\n");
 }
 
+/* Every string is shown escaped (escape.h) before markup is escaped:
+ * report fields are written by whoever posted the report. */
 int
-page_render(struct buf *out, const json_t *summary, struct error *err)
+page_render(struct buf *out, const json_t *raw, struct error *err)
 {
+	json_t *summary = escape_json_copy(raw);
 	struct pg p = { .out = out, .err = err };
 	const json_t *d, *doms = GET(summary, "domains");
 	size_t i;
+
+	if (summary == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
 
 	put(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset="
 	    "\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,"
@@ -714,5 +721,6 @@ page_render(struct buf *out, const json_t *summary, struct error *err)
 	putf(&p, " over a window of %lld days. The verdict follows RFC 8460 "
 	    "reports received; it is evidence, not a guarantee.</p></footer>\n"
 	    "</main>\n</body>\n</html>\n", INT(summary, "window_days"));
+	json_decref(summary);
 	return p.rc ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* summary_format: see include/summary_format.h. */
 #include <string.h>
 
+#include "escape.h"
 #include "summary_format.h"
 #include "banned.h"
 
@@ -150,11 +151,19 @@ domain_text(FILE *f, const json_t *d, int color)
 		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
 }
 
+/* Every string of the summary is printed escaped (escape.h): report
+ * fields are written by whoever posted the report. */
 void
-summary_print_text(FILE *f, const json_t *summary, int color)
+summary_print_text(FILE *f, const json_t *raw, int color)
 {
+	json_t *summary = escape_json_copy(raw);
 	const json_t *d;
 	size_t i;
+
+	if (summary == NULL) {
+		fputs("out of memory\n", f);
+		return;
+	}
 
 	json_array_foreach(GET(summary, "domains"), i, d) {
 		if (i)
@@ -164,23 +173,7 @@ summary_print_text(FILE *f, const json_t *summary, int color)
 	if (json_array_size(GET(summary, "domains")) == 0)
 		fputs("No policy domain in the store: import reports first "
 		    "(tlsrpt-import) or wait for tlsrptd to receive some.\n", f);
-}
-
-static void
-csv_field(FILE *f, const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
+	json_decref(summary);
 }
 
 static void
@@ -195,26 +188,30 @@ csv_number(FILE *f, const json_t *v)
 }
 
 void
-summary_print_csv(FILE *f, const json_t *summary)
+summary_print_csv(FILE *f, const json_t *raw)
 {
+	json_t *summary = escape_json_copy(raw);
 	const json_t *d, *r, *v;
 	char buf[2048];
 	size_t i, j, len;
+
+	if (summary == NULL)
+		return;
 
 	fputs("domain,verdict,reasons,reports,days_with_reports,reporters,"
 	    "sessions,successful,failed,failure_rate,recent_sts_sessions,"
 	    "recent_refused_if_enforced,recent_refused_rate,last_report,"
 	    "next_step\n", f);
 	json_array_foreach(GET(summary, "domains"), i, d) {
-		csv_field(f, STR(d, "domain"), 0);
-		csv_field(f, STR(d, "verdict"), 0);
+		escape_csv_cell(f, STR(d, "domain"), 0);
+		escape_csv_cell(f, STR(d, "verdict"), 0);
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reasons"), j, r) {
 			len = strlen(buf);
 			snprintf(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? " " : "", STR(r, "code"));
 		}
-		csv_field(f, buf, 0);
+		escape_csv_cell(f, buf, 0);
 		fprintf(f, "%lld,%lld,", INT(d, "reports"),
 		    INT(d, "days_with_reports"));
 		buf[0] = '\0';
@@ -223,7 +220,7 @@ summary_print_csv(FILE *f, const json_t *summary)
 			snprintf(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? "; " : "", json_string_value(v));
 		}
-		csv_field(f, buf, 0);
+		escape_csv_cell(f, buf, 0);
 		csv_number(f, GET(GET(d, "sessions"), "total"));
 		csv_number(f, GET(GET(d, "sessions"), "successful"));
 		csv_number(f, GET(GET(d, "sessions"), "failed"));
@@ -233,9 +230,10 @@ summary_print_csv(FILE *f, const json_t *summary)
 		    "refused_if_enforced"));
 		csv_number(f, GET(GET(GET(d, "sts"), "recent"),
 		    "refused_rate"));
-		csv_field(f, STR(d, "last_report") ? STR(d, "last_report") : "",
+		escape_csv_cell(f, STR(d, "last_report") ? STR(d, "last_report") : "",
 		    0);
 		v = json_array_get(GET(d, "next_steps"), 0);
-		csv_field(f, v ? json_string_value(v) : "", 1);
+		escape_csv_cell(f, v ? json_string_value(v) : "", 1);
 	}
+	json_decref(summary);
 }
