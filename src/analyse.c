@@ -1160,8 +1160,11 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	for (i = 0; i < s->recent_modes.n; i++)
 		if (strcmp(s->recent_modes.v[i], "enforce") == 0) {
 			add_reason(reasons, "already-enforced", "info", NULL,
-			    "reporters already see mode: enforce; the failures "
-			    "listed are refusals happening now");
+			    s->blocking_r > 0 ? "reporters already see mode: "
+			    "enforce; the refusals listed are happening now" :
+			    "reporters already see mode: enforce; none of "
+			    "their sessions was refused in the last %d days",
+			    o->recent_days);
 			break;
 		}
 }

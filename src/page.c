@@ -649,12 +649,31 @@ refusals(struct pg *p, const json_t *d)
 	    "class=\"n\">sts sessions</th><th scope=\"col\" class=\"n\">"
 	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
 	    "</th></tr></thead><tbody>\n");
-	json_array_foreach(GET(d, "daily"), i, e)
-		putf(p, "<tr><td>%s%s</td><td class=\"n\">%lld</td><td "
-		    "class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n",
-		    STR(e, "date"), INT(e, "reports") ? "" : " (no report)",
-		    INT(e, "sts_sessions"), INT(e, "sts_failed"),
-		    INT(e, "refused_if_enforced"));
+	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
+		size_t j = i;
+
+		e = json_array_get(GET(d, "daily"), i);
+		if (INT(e, "reports") > 0) {
+			putf(p, "<tr><td>%s</td><td class=\"n\">%lld</td><td "
+			    "class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+			    "</tr>\n", STR(e, "date"), INT(e, "sts_sessions"),
+			    INT(e, "sts_failed"), INT(e, "refused_if_enforced"));
+			continue;
+		}
+		/* A run of days without a report is one row. */
+		while (j + 1 < json_array_size(GET(d, "daily")) &&
+		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
+			j++;
+		if (j == i)
+			putf(p, "<tr><td>%s</td><td colspan=\"3\">no report</td>"
+			    "</tr>\n", STR(e, "date"));
+		else
+			putf(p, "<tr><td>%s to %s</td><td colspan=\"3\">no "
+			    "report on these %zu days</td></tr>\n",
+			    STR(e, "date"), STR(json_array_get(GET(d, "daily"),
+			    j), "date"), j - i + 1);
+		i = j;
+	}
 	put(p, "</tbody></table></section>\n");
 }
 
@@ -716,11 +735,13 @@ page_render(struct buf *out, const json_t *raw, struct error *err)
 	if (json_array_size(doms) == 0)
 		put(&p, "<h1>MTA-STS action plan</h1><p>No policy domain in the "
 		    "store: import reports first.</p>\n");
-	putf(&p, "<footer><p>Made by tlsrpt-summary %s at ", TLSRPT_VERSION);
+	putf(&p, "<footer><p>Made by tlsrpt-summary %s from the reports of "
+	    "the %lld days before ", TLSRPT_VERSION, INT(summary,
+	    "window_days"));
 	esc(&p, STR(summary, "now"));
-	putf(&p, " over a window of %lld days. The verdict follows RFC 8460 "
-	    "reports received; it is evidence, not a guarantee.</p></footer>\n"
-	    "</main>\n</body>\n</html>\n", INT(summary, "window_days"));
+	put(&p, ". The verdict follows RFC 8460 reports received; it is "
+	    "evidence, not a guarantee.</p></footer>\n</main>\n</body>\n"
+	    "</html>\n");
 	json_decref(summary);
 	return p.rc ? -1 : 0;
 }

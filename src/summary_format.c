@@ -82,8 +82,9 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs(" to ", f);
 	day_of(f, STR(win, "end"));
 	fprintf(f, " (%lld days):\n", INT(win, "days"));
-	fprintf(f, "    reports      %lld on %lld days, from %zu reporter%s: ",
+	fprintf(f, "    reports      %lld on %lld day%s, from %zu reporter%s: ",
 	    INT(d, "reports"), INT(d, "days_with_reports"),
+	    INT(d, "days_with_reports") == 1 ? "" : "s",
 	    json_array_size(GET(d, "reporters")),
 	    json_array_size(GET(d, "reporters")) == 1 ? "" : "s");
 	list(f, GET(d, "reporters"), "none");
@@ -97,8 +98,9 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs(")\n", f);
 	snprintf(label, sizeof(label), "last %lld days",
 	    INT(GET(d, "recent"), "days"));
-	fprintf(f, "    %-12s %lld sts sessions, %lld would be refused under "
-	    "enforce (", label, INT(GET(sts, "recent"), "sessions"),
+	fprintf(f, "    %-12s %lld sts session%s, %lld would be refused "
+	    "under enforce (", label, INT(GET(sts, "recent"), "sessions"),
+	    INT(GET(sts, "recent"), "sessions") == 1 ? "" : "s",
 	    INT(GET(sts, "recent"), "refused_if_enforced"));
 	rate(f, GET(GET(sts, "recent"), "refused_rate"));
 	fputs(")\n    policy       mode ", f);
@@ -140,12 +142,28 @@ domain_text(FILE *f, const json_t *d, int color)
 
 	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
 	    f);
-	json_array_foreach(GET(d, "daily"), i, v)
-		fprintf(f, "    %s  %12lld  %6lld  %19lld%s\n", STR(v, "date"),
-		    INT(v, "sts_sessions"), INT(v, "sts_failed"),
-		    INT(v, "refused_if_enforced"),
-		    INT(v, "reports") ? "" : "  (no report)");
+	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
+		size_t j = i;
 
+		v = json_array_get(GET(d, "daily"), i);
+		if (INT(v, "reports") > 0) {
+			fprintf(f, "    %s  %12lld  %6lld  %19lld\n",
+			    STR(v, "date"), INT(v, "sts_sessions"),
+			    INT(v, "sts_failed"), INT(v, "refused_if_enforced"));
+			continue;
+		}
+		/* A run of days without a report is one line. */
+		while (j + 1 < json_array_size(GET(d, "daily")) &&
+		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
+			j++;
+		if (j == i)
+			fprintf(f, "    %s  (no report)\n", STR(v, "date"));
+		else
+			fprintf(f, "    %s to %s  (no report on %zu days)\n",
+			    STR(v, "date"), STR(json_array_get(GET(d, "daily"),
+			    j), "date"), j - i + 1);
+		i = j;
+	}
 	fputs("\n  Next steps\n", f);
 	json_array_foreach(GET(d, "next_steps"), i, v)
 		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
