@@ -109,7 +109,8 @@ make_store(const char *path, long reports, long domains)
 			b.len = 0;
 			corpus_report(&c, &b, dom, org, day, fails);
 			/* Received the day after the corpus ends. */
-			if (report_parse(b.data, b.len, (END_DAY + 1) * 86400,
+			if (report_parse(b.data, b.len,
+			    (int64_t)(END_DAY + 1) * 86400,
 			    &r, &err) < 0 ||
 			    store_put_report(st, b.data, b.len,
 			    &(struct origin){ .source = "file" }, &r, &dup,
