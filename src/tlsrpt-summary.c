@@ -15,6 +15,7 @@
 #include "analyse.h"
 #include "cli.h"
 #include "config.h"
+#include "dnsname.h"
 #include "live.h"
 #include "page.h"
 #include "report.h"
@@ -29,6 +30,9 @@
 #define EX_TEMPFAIL	75
 #define EX_SOFTWARE	70
 #define MAX_DOMAINS	1024
+
+/* The --domain names, normalised (dnsname.h). */
+static char domain_names[MAX_DOMAINS][BOUND_DNS_NAME + 1];
 
 static void
 usage(FILE *f)
@@ -186,7 +190,15 @@ main(int argc, char **argv)
 			if (ndomains == MAX_DOMAINS)
 				return bad_value("--domain", optarg,
 				    "allowed: too many domains");
-			domains[ndomains++] = optarg;
+			/* As the reports' domains were stored. */
+			if (dnsname_normalise(optarg, domain_names[ndomains],
+			    &err) < 0) {
+				fprintf(stderr, "tlsrpt-summary: --domain: "
+				    "%s\n", err.msg);
+				return EX_USAGE;
+			}
+			domains[ndomains] = domain_names[ndomains];
+			ndomains++;
 			break;
 		case 'n':
 			if (parse_long(optarg, 1, 3660, &n) < 0)
@@ -195,9 +207,7 @@ main(int argc, char **argv)
 			opt.days = (int)n;
 			break;
 		case 't':
-			if (parse_long(optarg, 0, 253402300799LL, &n) == 0)
-				opt.now = n;
-			else if (rfc3339_parse(optarg, &opt.now) < 0)
+			if (cli_parse_time(optarg, &opt.now) < 0)
 				return bad_value("--now", optarg,
 				    "an RFC 3339 time or Unix seconds");
 			break;
