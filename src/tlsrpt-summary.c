@@ -159,7 +159,6 @@ main(int argc, char **argv)
 	const char *output = NULL;
 	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
-	static char names[MAX_DOMAINS][256];
 	int unknown = 0;
 	struct analyse_options opt;
 	struct live_options lopt;
@@ -297,16 +296,7 @@ main(int argc, char **argv)
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
 	}
 	if (ndomains > 0) {
-		const char *list[MAX_DOMAINS];
-		size_t i;
-
-		for (i = 0; i < ndomains; i++) {
-			/* Longer than a DNS name: no report can name it. */
-			snprintf(names[i], sizeof(names[i]), "%s", domains[i]);
-			if (strlen(domains[i]) >= sizeof(names[i]))
-				names[i][0] = '\0';
-		}
-		unknown = analyse_known_domains(st, "tlsrpt-summary", names,
+		unknown = analyse_known_domains(st, "tlsrpt-summary", domains,
 		    &ndomains, stderr, &err);
 		if (unknown < 0) {
 			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
@@ -319,9 +309,7 @@ main(int argc, char **argv)
 			config_release(&cfg);
 			return 2;
 		}
-		for (i = 0; i < ndomains; i++)
-			list[i] = names[i];
-		doc = analyse_summary(st, list, ndomains, &opt, &err);
+		doc = analyse_summary(st, domains, ndomains, &opt, &err);
 	} else {
 		doc = analyse_summary(st, NULL, 0, &opt, &err);
 	}
