@@ -44,19 +44,23 @@ void ingest_set_config(struct ingest *in, const struct pipeline_config *cfg);
 /* The limits now in force (a copy). */
 void ingest_get_config(struct ingest *in, struct pipeline_config *out);
 
-/* pipeline_submit() with the limits in force, logging and metrics;
- * -1 (cb never called) when out of memory. */
+/* pipeline_submit() with the limits in force, logging and metrics, the
+ * input received now (the clock); -1 (cb never called) when out of
+ * memory. */
 int ingest_submit(struct ingest *in, const void *bytes, size_t len,
 		  enum input_kind kind, const struct origin *o,
 		  pipeline_cb cb, void *arg);
 
 /*
- * ingest_submit() with the decode charged to hold (budget.h; NULL: not
- * metered): a charge refused ends in deferred, ERR_NOMEM.
+ * ingest_submit() of an input received at the Unix time received (a body
+ * that waited in the spool was received when it arrived), its decode
+ * charged to hold (budget.h; NULL: not metered): a charge refused ends in
+ * deferred, ERR_NOMEM.
  */
 int ingest_submit_held(struct ingest *in, const void *bytes, size_t len,
 		       enum input_kind kind, const struct origin *o,
-		       struct budget_hold *hold, pipeline_cb cb, void *arg);
+		       int64_t received, struct budget_hold *hold,
+		       pipeline_cb cb, void *arg);
 
 /* Hand the listener a decode budget and a spool (either may be NULL);
  * both are kept, not owned, and must outlive every request. */

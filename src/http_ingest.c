@@ -327,7 +327,7 @@ or_dash(const char *s)
 /*
  * Keep the body in the spool (spool.h), why being the reason it cannot
  * be stored now: 202, or 503 with Retry-After when the spool cannot take
- * it either. The log line is the one ingest.c writes for a report.
+ * it either, with a log line of the form ingest.c writes for a report.
  */
 static void
 spool_body(struct ingest *in, const struct http_request *req,
@@ -336,6 +336,13 @@ spool_body(struct ingest *in, const struct http_request *req,
 {
 	struct spool_meta m;
 	struct error err;
+	struct log_field f[] = {
+		{ "source", ob->o.source },
+		{ "peer", or_dash(ob->o.peer) },
+		{ "outcome", "spooled" },
+		{ "reason", why },
+		{ "spool", NULL },
+	};
 
 	memset(&m, 0, sizeof(m));
 	m.source = ob->o.source;
@@ -347,15 +354,14 @@ spool_body(struct ingest *in, const struct http_request *req,
 	error_clear(&err);
 	if (spool_put(in->spool, &m, req->body ? req->body : "",
 	    req->body_len, &err) < 0) {
-		log_warn("report source=%s peer=%s outcome=deferred "
-		    "reason=\"%s; %s\"", ob->o.source, or_dash(ob->o.peer), why,
-		    err.msg);
+		f[2].value = "deferred";
+		f[4].value = err.msg;
+		log_event(LOG_LVL_WARN, "report", f, sizeof(f) / sizeof(f[0]));
 		answer(out, req, 503, "deferred", "the daemon is busy and "
 		    "cannot keep the report for later; try again later", NULL);
 		return;
 	}
-	log_info("report source=%s peer=%s outcome=spooled reason=\"%s\"",
-	    ob->o.source, or_dash(ob->o.peer), why);
+	log_event(LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
 	answer(out, req, 202, "spooled", "the daemon is busy; the report is "
 	    "kept on disk and will be stored shortly", NULL);
 }
@@ -402,8 +408,8 @@ http_ingest_record_too_big(struct ingest *in, const struct http_request *req,
  */
 static void
 body_submit(struct ingest *in, const struct origin *o, const char *encoding,
-	    const char *bytes, size_t len, struct budget_hold *hold,
-	    struct verdict *v)
+	    const char *bytes, size_t len, int64_t received,
+	    struct budget_hold *hold, struct verdict *v)
 {
 	struct pipeline_config cfg;
 	struct error err;
@@ -442,8 +448,8 @@ body_submit(struct ingest *in, const struct origin *o, const char *encoding,
 		bytes = inner;
 		len = innerlen;
 	}
-	ingest_submit_held(in, bytes, len, INPUT_REPORT, o, hold, verdict_cb,
-	    v);
+	ingest_submit_held(in, bytes, len, INPUT_REPORT, o, received, hold,
+	    verdict_cb, v);
 	buf_release(&layer);
 }
 
@@ -468,7 +474,7 @@ http_ingest_finish(struct ingest *in, const struct http_request *req,
 	}
 	budget_hold_init(&hold, in->budget, 0);
 	body_submit(in, &ob.o, req->content_encoding, req->body ? req->body :
-	    "", req->body_len, &hold, &v);
+	    "", req->body_len, (int64_t)arrived.tv_sec, &hold, &v);
 	budget_hold_end(&hold);
 	if (in->spool != NULL && (!v.called ||
 	    v.outcome == OUTCOME_DEFERRED)) {
@@ -497,8 +503,10 @@ http_ingest_spooled(const struct spool_entry *e, void *arg,
 	o.peer = e->meta.peer;
 	o.user_agent = e->meta.user_agent;
 	budget_hold_init(&hold, in->budget, 1);
-	body_submit(in, &o, e->meta.content_encoding, e->body, e->len, &hold,
-	    &v);
+	/* Received when it arrived, not now: the date range's bound. */
+	body_submit(in, &o, e->meta.content_encoding, e->body, e->len,
+	    e->meta.arrived.tv_sec > 0 ? (int64_t)e->meta.arrived.tv_sec :
+	    (int64_t)time(NULL), &hold, &v);
 	budget_hold_end(&hold);
 	if (!v.called)
 		return error_set(err, ERR_NOMEM, "out of memory");

@@ -70,6 +70,13 @@ check_eq "rejected bodies kept in quarantine" "$((q1 - q0))" 3
 check_eq "quarantine keeps the peer and source" \
     "$(sql "$T/db" "select distinct source || ' ' || peer from quarantine")" \
     "https 127.0.0.1"
+# The daemon's clock is the time of receipt: a report dated in 9999 is
+# refused, or it would keep its domain fresh until then.
+code=$(post "$rej/range-ending-in-9999.json" -H 'Content-Type: application/tlsrpt+json')
+check_eq "a report ending in 9999: 400" "$code" 400
+check "the 400 says it ends after its receipt" grep -q \
+    'date-range.end-datetime: 9999-12-31T23:59:59Z is more than 2 days after the report was received' \
+    "$T/body"
 
 # 413: Content-Length over max-body (answered before the body), and a
 # chunked body that passes the cap while streaming; both recorded.
@@ -140,8 +147,8 @@ code=$(post "$acc/keys-in-any-order.json" -H 'Content-Type: application/tlsrpt+j
 check_eq "... and the same report again is 200" "$code" 200
 
 # One log line per report, and never a 500.
-check "log line per report" grep -q 'report source=https peer=127.0.0.1 outcome=accepted reporter=' "$T/daemon.log"
-check "log line for a rejection has the reason" grep -q 'outcome=rejected .*reason="' "$T/daemon.log"
+check "log line per report" grep -q 'report source="https" peer="127.0.0.1" outcome="accepted" domain=' "$T/daemon.log"
+check "log line for a rejection has the reason" grep -q 'outcome="rejected" .*reason="' "$T/daemon.log"
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
 check "metrics: no 500" grep -q '^tlsrpt_http_responses_total{code="500"} 0$' "$T/metrics"
 check "metrics: the 201s counted" grep -q '^tlsrpt_reports_total{source="https",outcome="accepted"} 8$' "$T/metrics"

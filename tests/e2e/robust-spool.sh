@@ -115,7 +115,7 @@ check "metrics: the 202s" grep -q '^tlsrpt_http_responses_total{code="202"} 8$' 
 check "metrics: no 503" grep -q '^tlsrpt_http_responses_total{code="503"} 0$' "$T/metrics"
 check "metrics: 8 drained" grep -q '^tlsrpt_spool_total{event="drained"} 8$' "$T/metrics"
 check "the log names each spooled post" \
-    test "$(grep -c 'outcome=spooled' "$T/daemon.log")" -eq 8
+    test "$(grep -c 'outcome="spooled"' "$T/daemon.log")" -eq 8
 
 # --- kill -9 with bodies in the spool; then a restart drains them.
 lock 30

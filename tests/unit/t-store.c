@@ -18,6 +18,7 @@
 
 #include "bounds.h"
 #include "evidence.h"
+#include "received.h"
 #include "report.h"
 #include "store.h"
 #include "store_read.h"
@@ -65,7 +66,7 @@ parse_as(const char *id, struct report *r)
 	    json, id, at + 4);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
-	return report_parse(buf, (size_t)n, r, &err);
+	return report_parse(buf, (size_t)n, TEST_RECEIVED, r, &err);
 }
 
 #define THREADS 8
@@ -391,7 +392,7 @@ fold_put(struct store *st, int n, int i, int *dup)
 	len = snprintf(body, sizeof(body), fold_fmt, i % 3, i % 3 + 1,
 	    i % 3 + 1, id, i % 7, i, i % 4, second);
 	if (len < 0 || (size_t)len >= sizeof(body) ||
-	    report_parse(body, (size_t)len, &r, &err) < 0)
+	    report_parse(body, (size_t)len, TEST_RECEIVED, &r, &err) < 0)
 		return -1;
 	rc = store_put_report(st, body, (size_t)len, &o, &r, dup, &err);
 	report_release(&r);
@@ -837,7 +838,8 @@ main(void)
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
 	is_int(count(path, "PRAGMA user_version"), 6, "migrations applied");
 
-	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
+	ok(report_parse(json, sizeof(json) - 1, TEST_RECEIVED, &r,
+	    &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
 	    0 && dup == 0, "first copy stored");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
