@@ -55,13 +55,32 @@
 
 struct http_server;
 
+/* The listening sockets of the two listeners; -1 for one not wanted. */
+struct http_sockets {
+	int pub;
+	int api;
+};
+
 /*
- * Start the listeners cfg names (listen, api-listen; "" for none) with
- * its limits, ingest path, token and trusted proxies. tls (kept, not
- * owned) NULL means plain HTTP on the public listener. ERR_IO when an
- * address cannot be bound, ERR_INPUT when it cannot be parsed.
+ * Bind the addresses cfg names (listen, api-listen; "" for none) into
+ * socks, before anything else: a daemon started as root binds them, then
+ * gives up root (priv.h). ERR_IO when an address cannot be bound,
+ * ERR_INPUT when it cannot be parsed; nothing is left open then.
  */
-struct http_server *http_start(const struct config *cfg, struct tls *tls,
+int http_bind(const struct config *cfg, struct http_sockets *socks,
+	      struct error *err);
+
+/* Close the sockets of socks still open; they are -1 afterwards. */
+void http_sockets_close(struct http_sockets *socks);
+
+/*
+ * Start the listeners on socks (taken: closed when it fails) with cfg's
+ * limits, ingest path, token, trusted proxies and tls-priority. tls (kept,
+ * not owned) NULL means plain HTTP on the public listener. ERR_INPUT when
+ * GnuTLS refuses tls-priority, ERR_IO when libmicrohttpd cannot start.
+ */
+struct http_server *http_start(const struct config *cfg,
+			       struct http_sockets *socks, struct tls *tls,
 			       struct ingest *in, struct error *err);
 
 /*
