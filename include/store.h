@@ -38,6 +38,8 @@ struct origin {
 	const char *message_id;	/* mail: Message-ID */
 	const char *path;	/* file path or message path */
 	const char *part;	/* mail: the report attachment's name */
+	const char *dkim_domain; /* mail: the domain whose dkim=pass vouched
+				    for the message (dkim-authserv-id) */
 };
 
 struct store;

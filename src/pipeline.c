@@ -72,20 +72,6 @@ pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 	answer(cb, arg, OUTCOME_REJECTED, o, NULL, reason, kind);
 }
 
-/*
- * From where the submitter is named (TLS-Report-Submitter, else the From
- * address), its domain, for the DKIM rule of RFC 8460 section 5.3.
- */
-static const char *
-submitter_domain(const struct mail_message *m)
-{
-	const char *s = m->report_submitter, *at;
-
-	if (s == NULL && m->from != NULL && (at = strrchr(m->from, '@')))
-		s = at + 1;
-	return s;
-}
-
 /* The header says one domain, the JSON another: the JSON wins. */
 static void
 check_headers(const struct mail_message *m, const struct report *r,
@@ -159,11 +145,15 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	add_reject(pp, bytes, len, o, kind, reason);
 }
 
-/* One report payload: decode and parse it into a finding. */
+/*
+ * One report payload: decode and parse it into a finding. dkim_failed,
+ * when not NULL, is why the message failed the DKIM rule: the report is
+ * then rejected with it.
+ */
 static void
 parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	      size_t len, const struct origin *o, const struct mail_message *m,
-	      struct pipeline_parsed *pp)
+	      const char *dkim_failed, struct pipeline_parsed *pp)
 {
 	struct pipeline_item *it;
 	struct report r;
@@ -195,21 +185,10 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	buf_release(&inflated);
 
-	if (m != NULL && cfg->dkim_authserv_id != NULL) {
-		const char *dom = submitter_domain(m);
-
-		if (dom == NULL || !mail_dkim_pass(m, cfg->dkim_authserv_id,
-		    dom)) {
-			char reason[ERROR_MSG_MAX];
-
-			snprintf(reason, sizeof(reason), "no dkim=pass for "
-			    "the submitter %s in an Authentication-Results "
-			    "header of %s", dom ? dom : "(none named)",
-			    cfg->dkim_authserv_id);
-			report_release(&r);
-			reject_part(pp, bytes, len, o, m, ERR_INPUT, reason);
-			return;
-		}
+	if (dkim_failed != NULL) {
+		report_release(&r);
+		reject_part(pp, bytes, len, o, m, ERR_INPUT, dkim_failed);
+		return;
 	}
 	if (m != NULL)
 		check_headers(m, &r, o);
@@ -224,8 +203,8 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 	      size_t len, const struct origin *o, struct pipeline_parsed *pp)
 {
 	struct mail_message *m = &pp->msg;
+	struct error err, dkim;
 	struct origin po;
-	struct error err;
 	size_t i;
 
 	error_clear(&err);
@@ -251,6 +230,15 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
+	/* The DKIM rule (DESIGN section 6), once for the message. */
+	error_clear(&dkim);
+	pp->dkim_domain[0] = '\0';
+	if (cfg->dkim_authserv_id != NULL &&
+	    mail_dkim_verify(m, cfg->dkim_authserv_id, pp->dkim_domain,
+	    sizeof(pp->dkim_domain), &dkim) < 0 && dkim.kind == ERR_NOMEM) {
+		add_answer(pp, o, OUTCOME_DEFERRED, dkim.kind, dkim.msg);
+		return;
+	}
 	if (m->nleft > 0)
 		log_warn("%s: %zu more report parts than the %d taken from one "
 		    "message were left out", o->path ? o->path : o->source,
@@ -263,8 +251,10 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		if (po.message_id == NULL)
 			po.message_id = m->message_id;
 		po.part = m->parts[i].filename;
+		if (pp->dkim_domain[0] != '\0')
+			po.dkim_domain = pp->dkim_domain;
 		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
-		    pp);
+		    dkim.kind != ERR_NONE ? dkim.msg : NULL, pp);
 	}
 	/* Nothing more is read from the message tree: free it in this
 	 * thread, the one that built it, rather than after the store. */
@@ -284,7 +274,7 @@ pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 	if (kind == INPUT_MESSAGE)
 		parse_message(cfg, bytes, len, o, pp);
 	else
-		parse_payload(cfg, bytes, len, o, NULL, pp);
+		parse_payload(cfg, bytes, len, o, NULL, NULL, pp);
 }
 
 int
