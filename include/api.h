@@ -2,7 +2,9 @@
  * api: the routes of the daemon's read API (DESIGN section 5), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
- *   GET /healthz                          "ok" (never needs the token)
+ *   GET /healthz                          "ok", or 503 with the reason when
+ *                                         the store cannot take writes
+ *                                         (never needs the token)
  *   GET /metrics                          Prometheus text (metrics.h)
  *   GET /api/v1/domains                   {"domains": [...]}
  *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json
