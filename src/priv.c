@@ -68,6 +68,23 @@ find_user(struct priv *p, const char *user, int *has_gid,
 	return 0;
 }
 
+/* p->group: the name of p->gid, or its number when it has none. */
+static void
+name_group(struct priv *p)
+{
+	struct group gr, *found = NULL;
+	char *buf;
+
+	if ((buf = malloc(PRIV_ENTRY_MAX)) != NULL &&
+	    getgrgid_r(p->gid, &gr, buf, PRIV_ENTRY_MAX, &found) == 0 &&
+	    found != NULL)
+		keep_name(p->group, gr.gr_name);
+	else if (snprintf(p->group, PRIV_NAME_MAX, "%lu",
+	    (unsigned long)p->gid) < 0)
+		p->group[0] = '\0';	/* only for messages */
+	free(buf);
+}
+
 static int
 find_group(struct priv *p, const char *group, struct error *err)
 {
@@ -76,22 +93,15 @@ find_group(struct priv *p, const char *group, struct error *err)
 	char *buf;
 	int rc;
 
-	if ((buf = malloc(PRIV_ENTRY_MAX)) == NULL)
-		return error_set(err, ERR_NOMEM, "out of memory");
 	if (is_number(group, &n)) {
-		p->gid = (gid_t)n;
-		keep_name(p->group, group);
-		rc = getgrgid_r((gid_t)n, &gr, buf, PRIV_ENTRY_MAX, &found);
-		if (found != NULL)
-			keep_name(p->group, gr.gr_name);
-		free(buf);
+		p->gid = (gid_t)n;	/* a number is enough */
 		return 0;
 	}
+	if ((buf = malloc(PRIV_ENTRY_MAX)) == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
 	rc = getgrnam_r(group, &gr, buf, PRIV_ENTRY_MAX, &found);
-	if (found != NULL) {
+	if (found != NULL)
 		p->gid = gr.gr_gid;
-		keep_name(p->group, gr.gr_name);
-	}
 	free(buf);
 	if (found == NULL)
 		return error_set(err, ERR_INPUT, "group \"%s\": %s", group,
@@ -103,9 +113,7 @@ int
 priv_init(struct priv *p, const char *user, const char *group,
 	  struct error *err)
 {
-	struct group gr, *found = NULL;
 	int has_gid = 0;
-	char *buf;
 
 	memset(p, 0, sizeof(*p));
 	if (user == NULL || user[0] == '\0') {
@@ -125,18 +133,11 @@ priv_init(struct priv *p, const char *user, const char *group,
 	} else if (!has_gid) {
 		return error_set(err, ERR_INPUT, "user \"%s\" has no entry in "
 		    "the user database: set group too", user);
-	} else if ((buf = malloc(PRIV_ENTRY_MAX)) != NULL) {
-		if (getgrgid_r(p->gid, &gr, buf, PRIV_ENTRY_MAX,
-		    &found) == 0 && found != NULL)
-			keep_name(p->group, gr.gr_name);
-		free(buf);
 	}
 	if (p->gid == 0)
 		return error_set(err, ERR_INPUT, "group of user \"%s\" is "
 		    "root's (0): name another group", user);
-	if (p->group[0] == '\0' && snprintf(p->group, sizeof(p->group),
-	    "%lu", (unsigned long)p->gid) < 0)
-		p->group[0] = '\0';
+	name_group(p);
 	p->drop = geteuid() == 0;
 	return 0;
 }
