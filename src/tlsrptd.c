@@ -250,8 +250,11 @@ reload(struct daemon_state *ds)
 
 	error_clear(&err);
 	if (load_config(ds, &next, &err) < 0) {
-		log_err("reload: %s; keeping the running configuration",
-		    err.msg);
+		/* After the drop the file is read as the user. */
+		log_err("reload: %s%s%s; keeping the running configuration",
+		    err.msg, ds->priv.drop && err.kind == ERR_IO ?
+		    ": it must be readable by user " : "",
+		    ds->priv.drop && err.kind == ERR_IO ? ds->priv.user : "");
 		config_release(&next);
 		metrics_count_reload(0);
 		return;

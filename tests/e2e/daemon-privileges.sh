@@ -95,6 +95,11 @@ chown nobody "$T/a.key"
 kill -HUP "$D_PID"
 check "the key readable by nobody: reloaded" \
     wait_for 10 grep -q "reload: certificate $T/a.crt loaded" "$T/daemon.log"
+chmod 600 "$T/tlsrptd.conf"
+kill -HUP "$D_PID"
+check "a config file only root may read: the reload says why" \
+    wait_for 10 grep -q "reload: $T/tlsrptd.conf: Permission denied: it must be readable by user nobody; keeping the running configuration" "$T/daemon.log"
+chmod 644 "$T/tlsrptd.conf"
 stop_daemon
 check_eq "SIGTERM: exit 0" "$?" 0
 
