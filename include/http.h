@@ -9,11 +9,13 @@
  *   411 no length  413 over a size limit  415 a type that cannot be a
  *   report  405 another method (Allow: POST)  404 another path
  *   503 + Retry-After when the store cannot commit
+ * and, on both listeners, before any of that, 400 or 501 for a request
+ * whose framing could be read two ways (http_framing.h).
  * The body is plain text, or JSON when the client accepts
  * application/json. 201 and 200 come only after the store committed.
  * Over TLS when a struct tls is given (certificate asked for at each
- * handshake, so a reload swaps it without touching open connections),
- * plain HTTP otherwise; X-Forwarded-For is believed only from
+ * handshake, so a reload swaps it without touching open connections;
+ * protocols and suites as tls-priority says), plain HTTP otherwise; X-Forwarded-For is believed only from
  * trusted-proxies.
  *
  * The API listener serves api.h's routes, plain HTTP, meant for loopback.
