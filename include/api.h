@@ -3,8 +3,9 @@
  * the HTTP plumbing so that they can be tested without a socket.
  *
  *   GET /healthz                          "ok" (never needs the token);
- *                                         503 and why when the spool
- *                                         does not drain (spool.h)
+ *                                         503 and why when the store
+ *                                         cannot take writes, or the
+ *                                         spool does not drain (spool.h)
  *   GET /metrics                          Prometheus text (metrics.h)
  *   GET /api/v1/domains                   {"domains": [...]}
  *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json

@@ -47,8 +47,9 @@ struct pipeline_config {
 	struct decode_limits limits;
 	size_t payload_max;	/* a report payload as received */
 	size_t message_max;	/* a whole message */
-	/* When set, a mailed report is accepted only with dkim=pass for its
-	 * submitter in an Authentication-Results header of this authserv-id. */
+	/* When set, a mailed report is accepted only with a dkim=pass for
+	 * its From: domain (or a parent) in the topmost Authentication-Results
+	 * header of this authserv-id (mail_dkim_verify()). */
 	const char *dkim_authserv_id;
 };
 
@@ -112,6 +113,7 @@ struct pipeline_item {
 
 struct pipeline_parsed {
 	struct mail_message msg;	/* a message's parts, owned */
+	char dkim_domain[256];		/* the message's verified signer */
 	struct pipeline_item items[MAIL_PARTS_MAX];
 	size_t n;
 };

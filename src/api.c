@@ -292,6 +292,14 @@ api_route(struct ingest *in, const char *token, const char *method,
 		return;
 	}
 	if (strcmp(url, "/healthz") == 0) {
+		/* No lock: a probe of the files, never waiting on ingest. */
+		error_clear(&err);
+		if (store_probe_writable(in->pl.store, &err) < 0) {
+			answer_text(out, 503, err.msg);
+			buf_puts(&out->body, "\n", NULL);
+			out->retry_after = 5;
+			return;
+		}
 		answer_text(out, 200, "ok\n");
 		return;
 	}

@@ -73,25 +73,6 @@ pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 	answer(cb, arg, OUTCOME_REJECTED, o, NULL, reason, kind);
 }
 
-/*
- * From where the submitter is named (TLS-Report-Submitter, else the From
- * address), its domain, for the DKIM rule of RFC 8460 section 5.3: in
- * the form of a DKIM d= tag (A-labels, RFC 8616 4), into out. NULL when
- * none is named, or the name is not a DNS name.
- */
-static const char *
-submitter_domain(const struct mail_message *m, char out[BOUND_DNS_NAME + 1])
-{
-	const char *s = m->report_submitter, *at;
-	struct error err;
-
-	if (s == NULL && m->from != NULL && (at = strrchr(m->from, '@')))
-		s = at + 1;
-	if (s == NULL || dnsname_normalise(s, out, &err) < 0)
-		return NULL;
-	return out;
-}
-
 /* The header says one domain, the JSON another: the JSON wins. */
 static void
 check_headers(const struct mail_message *m, const struct report *r,
@@ -168,11 +149,16 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	add_reject(pp, bytes, len, o, kind, reason);
 }
 
-/* One report payload: decode and parse it into a finding. */
+/*
+ * One report payload: decode and parse it into a finding. dkim_failed,
+ * when not NULL, is why the message failed the DKIM rule: the report is
+ * then rejected with it.
+ */
 static void
 parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	      size_t len, const struct origin *o, const struct mail_message *m,
-	      int64_t received, struct pipeline_parsed *pp)
+	      int64_t received, const char *dkim_failed,
+	      struct pipeline_parsed *pp)
 {
 	struct pipeline_item *it;
 	struct report r;
@@ -206,22 +192,10 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	buf_release(&inflated);
 
-	if (m != NULL && cfg->dkim_authserv_id != NULL) {
-		char domain[BOUND_DNS_NAME + 1];
-		const char *dom = submitter_domain(m, domain);
-
-		if (dom == NULL || !mail_dkim_pass(m, cfg->dkim_authserv_id,
-		    dom)) {
-			char reason[ERROR_MSG_MAX];
-
-			snprintf(reason, sizeof(reason), "no dkim=pass for "
-			    "the submitter %s in an Authentication-Results "
-			    "header of %s", dom ? dom : "(none named)",
-			    cfg->dkim_authserv_id);
-			report_release(&r);
-			reject_part(pp, bytes, len, o, m, ERR_INPUT, reason);
-			return;
-		}
+	if (dkim_failed != NULL) {
+		report_release(&r);
+		reject_part(pp, bytes, len, o, m, ERR_INPUT, dkim_failed);
+		return;
 	}
 	if (m != NULL)
 		check_headers(m, &r, o);
@@ -237,8 +211,8 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 	      struct pipeline_parsed *pp)
 {
 	struct mail_message *m = &pp->msg;
+	struct error err, dkim;
 	struct origin po;
-	struct error err;
 	size_t i;
 
 	error_clear(&err);
@@ -264,6 +238,15 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
+	/* The DKIM rule (DESIGN section 6), once for the message. */
+	error_clear(&dkim);
+	pp->dkim_domain[0] = '\0';
+	if (cfg->dkim_authserv_id != NULL &&
+	    mail_dkim_verify(m, cfg->dkim_authserv_id, pp->dkim_domain,
+	    sizeof(pp->dkim_domain), &dkim) < 0 && dkim.kind == ERR_NOMEM) {
+		add_answer(pp, o, OUTCOME_DEFERRED, dkim.kind, dkim.msg);
+		return;
+	}
 	if (m->nleft > 0)
 		log_warn("%s: %zu more report parts than the %d taken from one "
 		    "message were left out", o->path ? o->path : o->source,
@@ -276,8 +259,10 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		if (po.message_id == NULL)
 			po.message_id = m->message_id;
 		po.part = m->parts[i].filename;
+		if (pp->dkim_domain[0] != '\0')
+			po.dkim_domain = pp->dkim_domain;
 		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
-		    received, pp);
+		    received, dkim.kind != ERR_NONE ? dkim.msg : NULL, pp);
 	}
 	/* Nothing more is read from the message tree: free it in this
 	 * thread, the one that built it, rather than after the store. */
@@ -297,7 +282,7 @@ pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 	if (kind == INPUT_MESSAGE)
 		parse_message(cfg, bytes, len, o, received, pp);
 	else
-		parse_payload(cfg, bytes, len, o, NULL, received, pp);
+		parse_payload(cfg, bytes, len, o, NULL, received, NULL, pp);
 }
 
 int

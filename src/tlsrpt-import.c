@@ -221,6 +221,9 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 	if (res->origin->message_id)
 		json_object_set_new(o, "message_id",
 		    json_string(res->origin->message_id));
+	if (res->origin->dkim_domain)
+		json_object_set_new(o, "dkim_domain",
+		    json_string(res->origin->dkim_domain));
 	if (r != NULL) {
 		rfc3339_format(r->start, start);
 		rfc3339_format(r->end, end);
