@@ -3,8 +3,10 @@
  *
  * Raw bytes and where they came from go in; each report found ends in one
  * of four outcomes, handed to the caller's callback:
- *   accepted      new, stored, durable
- *   duplicate     a report of the same identity was stored before
+ *   accepted      new, stored, durable; or a conflicting copy, stored
+ *                 as well (the result names the copy it conflicts with)
+ *   duplicate     a copy of the same identity and content was stored
+ *                 before (doc/identity.md)
  *   rejected      bad input; the payload is kept in quarantine with why
  *   not-a-report  a message with no report in it (nothing stored)
  * and a fifth that is not an answer but a "try again later":
@@ -59,6 +61,10 @@ struct result {
 	enum outcome outcome;
 	const struct origin *origin;
 	const struct report *report;	/* accepted, duplicate: the report */
+	const struct store_put_result *stored;	/* accepted, duplicate: what
+					 * the store found; kind
+					 * STORE_PUT_CONFLICT for a copy
+					 * that conflicts with an earlier */
 	const char *reason;		/* rejected, deferred, not-a-report */
 	enum error_kind error;		/* rejected, deferred: the kind */
 };
@@ -135,5 +141,14 @@ void pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 
 /* "accepted", "duplicate", "rejected", "not-a-report", "deferred". */
 const char *outcome_name(enum outcome oc);
+
+/* Whether res is an accepted copy that conflicts with an earlier one. */
+int result_conflict(const struct result *res);
+
+/*
+ * The outcome's name for logs and metrics, where a conflicting copy is
+ * told apart from a new report: "conflict", else outcome_name().
+ */
+const char *result_name(const struct result *res);
 
 #endif

@@ -7,6 +7,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "rfc3339.h"
 #include "banned.h"
 
 struct relay {
@@ -50,22 +51,37 @@ or_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
-/* One line per report received; log.c replaces control characters. */
+/*
+ * One line per report received; log.c replaces control characters. A
+ * conflicting copy is outcome=conflict, a warning, with when the first
+ * copy it disagrees with came.
+ */
 static void
 log_result(const struct result *res)
 {
 	const struct origin *o = res->origin;
 	const struct report *r = res->report;
 	enum log_level lvl = LOG_LVL_INFO;
+	char first[sizeof(" first-copy-received=") + RFC3339_LEN] = "";
 
 	if (res->outcome == OUTCOME_DEFERRED)
 		lvl = LOG_LVL_WARN;
+	if (result_conflict(res)) {
+		char t[RFC3339_LEN];
+
+		lvl = LOG_LVL_WARN;
+		rfc3339_format(res->stored->first_received, t);
+		if (snprintf(first, sizeof(first), " first-copy-received=%s",
+		    t) < 0)
+			first[0] = '\0';
+	}
 	log_msg(lvl, "report source=%s %s=%s outcome=%s reporter=\"%s\" "
-	    "domain=%s report-id=\"%s\"%s%s%s",
+	    "domain=%s report-id=\"%s\"%s%s%s%s",
 	    or_dash(o->source), o->peer ? "peer" : "path",
-	    or_dash(o->peer ? o->peer : o->path), outcome_name(res->outcome),
+	    or_dash(o->peer ? o->peer : o->path), result_name(res),
 	    r ? or_dash(r->org_name) : "-", r ? or_dash(report_domain(r)) : "-",
-	    r ? or_dash(r->report_id) : "-", res->reason ? " reason=\"" : "",
+	    r ? or_dash(r->report_id) : "-", first,
+	    res->reason ? " reason=\"" : "",
 	    res->reason ? res->reason : "", res->reason ? "\"" : "");
 }
 
@@ -74,8 +90,7 @@ relay_cb(const struct result *res, void *arg)
 {
 	struct relay *rl = arg;
 
-	metrics_count_outcome(metrics_source_of(res->origin->source),
-	    res->outcome);
+	metrics_count_outcome(metrics_source_of(res->origin->source), res);
 	log_result(res);
 	rl->cb(res, rl->arg);
 }

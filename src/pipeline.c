@@ -44,16 +44,38 @@ outcome_name(enum outcome oc)
 	return "deferred";
 }
 
+int
+result_conflict(const struct result *res)
+{
+	return res->outcome == OUTCOME_ACCEPTED && res->stored != NULL &&
+	    res->stored->kind == STORE_PUT_CONFLICT;
+}
+
+const char *
+result_name(const struct result *res)
+{
+	return result_conflict(res) ? "conflict" : outcome_name(res->outcome);
+}
+
+static void
+answer_stored(pipeline_cb cb, void *arg, enum outcome oc,
+	      const struct origin *o, const struct report *r,
+	      const struct store_put_result *stored, const char *reason,
+	      enum error_kind kind)
+{
+	struct result res = {
+		.outcome = oc, .origin = o, .report = r, .stored = stored,
+		.reason = reason, .error = kind,
+	};
+
+	cb(&res, arg);
+}
+
 static void
 answer(pipeline_cb cb, void *arg, enum outcome oc, const struct origin *o,
        const struct report *r, const char *reason, enum error_kind kind)
 {
-	struct result res = {
-		.outcome = oc, .origin = o, .report = r, .reason = reason,
-		.error = kind,
-	};
-
-	cb(&res, arg);
+	answer_stored(cb, arg, oc, o, r, NULL, reason, kind);
 }
 
 void
@@ -292,9 +314,9 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 	       pipeline_cb cb, void *arg)
 {
 	struct pipeline_item *it;
+	struct store_put_result put;
 	struct error err;
 	size_t i;
-	int dup;
 
 	for (i = 0; i < pp->n; i++) {
 		it = &pp->items[i];
@@ -310,13 +332,14 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 		case STEP_STORE:
 			error_clear(&err);
 			if (store_put_report(pl->store, it->bytes, it->len,
-			    &it->origin, &it->report, &dup, &err) < 0)
+			    &it->origin, &it->report, &put, &err) < 0)
 				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
 				    &it->report, err.msg, err.kind);
 			else
-				answer(cb, arg, dup ? OUTCOME_DUPLICATE :
+				answer_stored(cb, arg, put.kind ==
+				    STORE_PUT_DUPLICATE ? OUTCOME_DUPLICATE :
 				    OUTCOME_ACCEPTED, &it->origin, &it->report,
-				    NULL, ERR_NONE);
+				    &put, NULL, ERR_NONE);
 			break;
 		}
 	}
