@@ -91,8 +91,9 @@ int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 /*
  * pipeline_submit() in two steps, so that a caller may parse on one thread
  * while another stores: pipeline_parse() does all that comes before the
- * store (decode, parse, a message's parts, the DKIM rule) into findings,
- * and touches no store; pipeline_store() writes them and answers each.
+ * store (decode, parse, a message's parts, the DKIM rule, the report made
+ * rows with the digest of its content) into findings, and touches no
+ * store; pipeline_store() writes them and answers each.
  * The bytes and the origin's strings must outlive pipeline_store().
  */
 enum pipeline_step {
@@ -107,6 +108,7 @@ struct pipeline_item {
 	const void *bytes;	/* the payload to keep, in the input */
 	size_t len;
 	struct report report;	/* STEP_STORE */
+	struct store_rows *rows;	/* STEP_STORE: the report's, owned */
 	enum outcome outcome;	/* STEP_ANSWER */
 	enum error_kind kind;
 	char reason[ERROR_MSG_MAX];

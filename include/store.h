@@ -93,6 +93,21 @@ int store_put_report(struct store *st, const void *raw, size_t rawlen,
 		     const struct origin *o, const struct report *r,
 		     struct store_put_result *res, struct error *err);
 
+/*
+ * The same in two steps, for a caller that parses on several threads and
+ * stores on one (tlsrpt-import): store_rows_new() makes the report the
+ * rows a store writes, with the digest of its content, where it was
+ * parsed (r must outlive them); store_put_rows() stores them as
+ * store_put_report() would. NULL with err set when out of memory.
+ */
+struct store_rows;
+
+struct store_rows *store_rows_new(const struct report *r, struct error *err);
+void store_rows_free(struct store_rows *rows);
+int store_put_rows(struct store *st, const void *raw, size_t rawlen,
+		   const struct origin *o, struct store_rows *rows,
+		   struct store_put_result *res, struct error *err);
+
 /* Keep a rejected payload in the quarantine with the reason. */
 int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       const struct origin *o, const char *reason,

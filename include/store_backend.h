@@ -69,7 +69,8 @@ struct store_row_report {
 /*
  * The one mapping of a parsed report to rows (store_rows.c): the columns
  * both backends write, and the digest of its content. The rows point
- * into r, which must outlive them, and into their own arena.
+ * into r, which must outlive them, and into their own arena. received_at
+ * is the put's (store.c).
  */
 struct store_rows {
 	struct store_row_report r;

@@ -239,6 +239,11 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	it->bytes = bytes;
 	it->len = len;
 	it->report = r;
+	if ((it->rows = store_rows_new(&it->report, &err)) == NULL) {
+		report_release(&it->report);
+		pp->n--;
+		add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
+	}
 }
 
 static void
@@ -331,8 +336,8 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 			break;
 		case STEP_STORE:
 			error_clear(&err);
-			if (store_put_report(pl->store, it->bytes, it->len,
-			    &it->origin, &it->report, &put, &err) < 0)
+			if (store_put_rows(pl->store, it->bytes, it->len,
+			    &it->origin, it->rows, &put, &err) < 0)
 				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
 				    &it->report, err.msg, err.kind);
 			else
@@ -351,8 +356,10 @@ pipeline_parsed_release(struct pipeline_parsed *pp)
 {
 	size_t i;
 
-	for (i = 0; i < pp->n; i++)
+	for (i = 0; i < pp->n; i++) {
+		store_rows_free(pp->items[i].rows);
 		report_release(&pp->items[i].report);
+	}
 	mail_release(&pp->msg);
 	memset(&pp->msg, 0, sizeof(pp->msg));
 	pp->n = 0;

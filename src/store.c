@@ -649,6 +649,27 @@ out:
 	return pt->rc;
 }
 
+int
+store_put_rows(struct store *st, const void *raw, size_t rawlen,
+	       const struct origin *o, struct store_rows *rows,
+	       struct store_put_result *res, struct error *err)
+{
+	struct store_payload p;
+	struct put pt = { .p = &p, .r = &rows->r };
+	void *tofree;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
+		return -1;
+	rows->r.received_at = p.received_at;
+	rc = put_wait(st, &pt, err);
+	if (rc == 0)
+		*res = pt.res;
+	free(tofree);
+	return rc;
+}
+
 /*
  * The report is made rows, and its digest taken, here in the caller's
  * thread, before the put waits for the store: the writer only writes.
@@ -658,25 +679,14 @@ store_put_report(struct store *st, const void *raw, size_t rawlen,
 		 const struct origin *o, const struct report *r,
 		 struct store_put_result *res, struct error *err)
 {
-	struct store_payload p;
 	struct store_rows rows;
-	struct put pt = { .p = &p };
-	void *tofree;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
+	if (store_rows_build(&rows, r, 0, err) < 0)
 		return -1;
-	if (store_rows_build(&rows, r, p.received_at, err) < 0) {
-		free(tofree);
-		return -1;
-	}
-	pt.r = &rows.r;
-	rc = put_wait(st, &pt, err);
-	if (rc == 0)
-		*res = pt.res;
+	rc = store_put_rows(st, raw, rawlen, o, &rows, res, err);
 	store_rows_release(&rows);
-	free(tofree);
 	return rc;
 }
 

@@ -14,7 +14,7 @@
  */
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,20 +227,73 @@ store_rows_release(struct store_rows *rows)
 	memset(rows, 0, sizeof(*rows));
 }
 
+struct store_rows *
+store_rows_new(const struct report *r, struct error *err)
+{
+	struct store_rows *rows = malloc(sizeof(*rows));
+
+	if (rows == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (store_rows_build(rows, r, 0, err) < 0) {
+		free(rows);
+		return NULL;
+	}
+	return rows;
+}
+
+void
+store_rows_free(struct store_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	store_rows_release(rows);
+	free(rows);
+}
+
+/*
+ * kind, v in decimal, then end: "s12:", "i-3;". Written by hand: printf
+ * for each of a report's values was most of the digest's time.
+ */
+static int
+put_num(struct buf *b, char kind, int64_t v, char end, struct error *err)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char t[24];
+	size_t i = sizeof(t);
+
+	t[--i] = end;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		t[--i] = '-';
+	t[--i] = kind;
+	return buf_append(b, t + i, sizeof(t) - i, err);
+}
+
 /* A value of the canonical text: its kind, its length, itself. */
+static int
+put_bytes(struct buf *b, const char *s, size_t n, struct error *err)
+{
+	return put_num(b, 's', (int64_t)n, ':', err) < 0 ? -1 :
+	    buf_append(b, s, n, err);
+}
+
 static int
 put_str(struct buf *b, const char *s, struct error *err)
 {
 	if (s == NULL)
-		return buf_puts(b, "n", err);
-	return buf_printf(b, err, "s%zu:", strlen(s)) < 0 ? -1 :
-	    buf_puts(b, s, err);
+		return buf_append(b, "n", 1, err);
+	return put_bytes(b, s, strlen(s), err);
 }
 
 static int
 put_int(struct buf *b, int64_t v, struct error *err)
 {
-	return buf_printf(b, err, "i%" PRId64 ";", v);
+	return put_num(b, 'i', v, ';', err);
 }
 
 /* The texts of a list, one after another in a buf, and where each is. */
@@ -290,7 +343,7 @@ put_sorted(struct buf *out, const struct texts *t, struct error *err)
 	size_t i;
 	int rc = 0;
 
-	if (buf_printf(out, err, "c%zu;", t->n) < 0)
+	if (put_num(out, 'c', (int64_t)t->n, ';', err) < 0)
 		return -1;
 	if (t->n == 0)
 		return 0;
@@ -302,8 +355,7 @@ put_sorted(struct buf *out, const struct texts *t, struct error *err)
 	}
 	qsort(v, t->n, sizeof(*v), cmp_piece);
 	for (i = 0; i < t->n && rc == 0; i++)
-		rc = buf_printf(out, err, "s%zu:", v[i].n) < 0 ? -1 :
-		    buf_append(out, v[i].p, v[i].n, err);
+		rc = put_bytes(out, v[i].p, v[i].n, err);
 	free(v);
 	return rc;
 }
