@@ -165,9 +165,10 @@ void store_batch_rollback(struct store *st);
  * into dst, in src's order, a transaction per STORE_COPY_BATCH rows.
  * Idempotent: a row copied before is not copied again, and a report
  * dst already holds (same identity, same content) is not stored twice;
- * conflicting copies stay apart, and marked, as src held them. Today from SQLite into
- * PostgreSQL only (ERR_INPUT otherwise). When it fails, what the
- * committed batches copied stays, and a new run goes on from there.
+ * conflicting copies stay apart, and marked, as src held them. Today
+ * from SQLite into PostgreSQL only (ERR_INPUT otherwise). When it fails,
+ * what the committed batches copied stays, and a new run goes on from
+ * there.
  */
 #define STORE_COPY_BATCH 256
 

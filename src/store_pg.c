@@ -33,9 +33,8 @@
 /* pg_advisory_lock() key of the migrations: "TLSR" in ASCII. */
 #define MIGRATION_LOCK	"1414288210"
 
-/* The class of the identities' locks: the two-key form, another space of
- * keys than the migrations' one-key lock. */
-#define IDENTITY_LOCK	"1414288210"
+/* pg_advisory_xact_lock() class of the identities' locks: "TLSI". */
+#define IDENTITY_LOCK	"1414288201"
 
 /* Seconds to wait for the server when connecting, unless the URI says. */
 #define CONNECT_TIMEOUT	"5"

@@ -617,8 +617,8 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 /* A policy row of report, and its failure rows. */
 static int
 insert_policy(struct sqlite_store *s, sqlite3_int64 report,
-	      const struct store_row_report *r, const struct store_row_policy *p,
-	      struct error *err)
+	      const struct store_row_report *r,
+	      const struct store_row_policy *p, struct error *err)
 {
 	sqlite3_stmt *st = s->st[ST_POLICY], *fs = s->st[ST_FAILURE];
 	sqlite3_int64 policy;

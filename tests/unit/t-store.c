@@ -325,7 +325,8 @@ shared_suite(const char *spec, const char *backend)
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
 	    0 && put.kind == STORE_PUT_NEW, "%s: first copy stored", backend);
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
-	    0 && put.kind == STORE_PUT_DUPLICATE, "%s: second copy is a duplicate", backend);
+	    0 && put.kind == STORE_PUT_DUPLICATE, "%s: second copy is a "
+	    "duplicate", backend);
 	report_release(&r);
 	ok(store_put_rejected(st, "{}", 2, &o, "policies: missing", &err) == 0,
 	    "%s: rejected payload kept", backend);
@@ -379,13 +380,15 @@ shared_suite(const char *spec, const char *backend)
 	/* A batch rolled back leaves nothing; one committed keeps all. */
 	ok(parse_as("b1", &r) == 0, "%s: parse b1", backend);
 	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
-	    sizeof(json) - 1, &o, &r, &put, &err) == 0 && put.kind == STORE_PUT_NEW,
-	    "%s: put in a batch", backend);
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_NEW, "%s: put in a batch", backend);
 	store_batch_rollback(st);
 	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
-	    sizeof(json) - 1, &o, &r, &put, &err) == 0 && put.kind == STORE_PUT_NEW &&
-	    store_put_report(st, json, sizeof(json) - 1, &o, &r, &put,
-	    &err) == 0 && put.kind == STORE_PUT_DUPLICATE && store_batch_commit(st, &err) == 0,
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_NEW && store_put_report(st, json,
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE &&
+	    store_batch_commit(st, &err) == 0,
 	    "%s: after a rollback the same report is new; the batch commits",
 	    backend);
 	report_release(&r);
@@ -920,8 +923,9 @@ group_commit_fails(const char *dir)
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	st = store_open(path, &err);
 	ok(st != NULL && store_start_writer(st, 500000, 1, bad_sources, NULL,
-	    &err) == 0 && fold_put(st, 9, 1, &put) == 0 && put.kind == STORE_PUT_NEW,
-	    "a failed group commit: a store with one report");
+	    &err) == 0 && fold_put(st, 9, 1, &put) == 0 &&
+	    put.kind == STORE_PUT_NEW, "a failed group commit: a store with "
+	    "one report");
 	if (st == NULL)
 		return;
 	signal(SIGXFSZ, SIG_IGN);
@@ -941,8 +945,8 @@ group_commit_fails(const char *dir)
 	setrlimit(RLIMIT_FSIZE, &old);
 	is_int(failed, BAD_THREADS, "a failed group commit: every put of it "
 	    "fails: %s", w[0].msg);
-	ok(fold_put(st, 9, 2, &put) == 0 && put.kind == STORE_PUT_NEW, "a failed group commit: "
-	    "the next put is stored");
+	ok(fold_put(st, 9, 2, &put) == 0 && put.kind == STORE_PUT_NEW,
+	    "a failed group commit: the next put is stored");
 	alarm(60);	/* a writer folding for ever never lets close return */
 	store_close(st);
 	alarm(0);
@@ -1131,12 +1135,14 @@ main(void)
 		    err.msg);
 		ok(rename(moved, wal) == 0, "flush (%s): log back", how);
 		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put,
-		    &err) == 0 && put.kind == STORE_PUT_DUPLICATE, "flush (%s): the same put again is "
-		    "a duplicate, now durable", how);
+		    &err) == 0 && put.kind == STORE_PUT_DUPLICATE,
+		    "flush (%s): the same put again is a duplicate, now "
+		    "durable", how);
 		report_release(&r);
 		ok(parse_as("f3", &r) == 0 && store_put_report(st, json,
-		    sizeof(json) - 1, &o, &r, &put, &err) == 0 && put.kind == STORE_PUT_NEW,
-		    "flush (%s): and a new one is stored", how);
+		    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+		    put.kind == STORE_PUT_NEW, "flush (%s): and a new one is "
+		    "stored", how);
 		report_release(&r);
 		store_close(st);
 		is_int(count(path, "SELECT count(*) FROM report"), 3,
