@@ -31,7 +31,7 @@ static void
 answer_error(struct api_answer *out, unsigned status, const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "error", msg);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
 	out->status = status;
 	out->content_type = "application/json";
@@ -46,7 +46,8 @@ answer_error(struct api_answer *out, unsigned status, const char *msg)
 static void
 answer_json(struct api_answer *out, json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_ENSURE_ASCII);
 	struct error err;
 
 	json_decref(j);

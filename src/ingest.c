@@ -52,37 +52,33 @@ or_dash(const char *s)
 }
 
 /*
- * One line per report received; log.c replaces control characters. A
- * conflicting copy is outcome=conflict, a warning, with when the first
- * copy it disagrees with came.
+ * One line per report received: the outcome before any field a sender
+ * wrote (log.h). A conflicting copy is outcome "conflict", a warning,
+ * with when the first copy it disagrees with came.
  */
 static void
 log_result(const struct result *res)
 {
 	const struct origin *o = res->origin;
 	const struct report *r = res->report;
-	enum log_level lvl = LOG_LVL_INFO;
-	char first[sizeof(" first-copy-received=") + RFC3339_LEN] = "";
+	char first[RFC3339_LEN];
+	int conflict = result_conflict(res);
+	struct log_field f[] = {
+		{ "source", or_dash(o->source) },
+		{ o->peer ? "peer" : "path", or_dash(o->peer ? o->peer :
+		    o->path) },
+		{ "outcome", result_name(res) },
+		{ "first-copy-received", conflict ? first : NULL },
+		{ "domain", r ? or_dash(report_domain(r)) : NULL },
+		{ "reporter", r ? or_dash(r->org_name) : NULL },
+		{ "report-id", r ? or_dash(r->report_id) : NULL },
+		{ "reason", res->reason },
+	};
 
-	if (res->outcome == OUTCOME_DEFERRED)
-		lvl = LOG_LVL_WARN;
-	if (result_conflict(res)) {
-		char t[RFC3339_LEN];
-
-		lvl = LOG_LVL_WARN;
-		rfc3339_format(res->stored->first_received, t);
-		if (snprintf(first, sizeof(first), " first-copy-received=%s",
-		    t) < 0)
-			first[0] = '\0';
-	}
-	log_msg(lvl, "report source=%s %s=%s outcome=%s reporter=\"%s\" "
-	    "domain=%s report-id=\"%s\"%s%s%s%s",
-	    or_dash(o->source), o->peer ? "peer" : "path",
-	    or_dash(o->peer ? o->peer : o->path), result_name(res),
-	    r ? or_dash(r->org_name) : "-", r ? or_dash(report_domain(r)) : "-",
-	    r ? or_dash(r->report_id) : "-", first,
-	    res->reason ? " reason=\"" : "",
-	    res->reason ? res->reason : "", res->reason ? "\"" : "");
+	if (conflict)
+		rfc3339_format(res->stored->first_received, first);
+	log_event(res->outcome == OUTCOME_DEFERRED || conflict ?
+	    LOG_LVL_WARN : LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
 }
 
 static void

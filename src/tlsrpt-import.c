@@ -21,6 +21,7 @@
 #include "bounds.h"
 #include "cli.h"
 #include "config.h"
+#include "escape.h"
 #include "files.h"
 #include "log.h"
 #include "mail.h"
@@ -242,20 +243,12 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 	json_decref(o);
 }
 
-/* Text fields may hold tabs or newlines from outside: keep lines whole. */
+/* Text fields may hold tabs, newlines or terminal controls from outside:
+ * shown as escapes (escape.h), so lines stay whole and harmless. */
 static void
 put_clean(FILE *out, const char *s)
 {
-	const char *run;
-
-	for (run = s; *s; s++) {
-		if ((unsigned char)*s >= 0x20)
-			continue;
-		fwrite(run, 1, (size_t)(s - run), out);
-		fputc(' ', out);
-		run = s + 1;
-	}
-	fwrite(run, 1, (size_t)(s - run), out);
+	escape_fputs(out, s, 0);
 }
 
 static void

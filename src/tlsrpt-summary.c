@@ -155,6 +155,8 @@ main(int argc, char **argv)
 	const char *output = NULL;
 	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
+	static char names[MAX_DOMAINS][256];
+	int unknown = 0;
 	struct analyse_options opt;
 	struct live_options lopt;
 	int live = 0, idx = 0;
@@ -284,7 +286,35 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
 	}
-	doc = analyse_summary(st, domains, ndomains, &opt, &err);
+	if (ndomains > 0) {
+		const char *list[MAX_DOMAINS];
+		size_t i;
+
+		for (i = 0; i < ndomains; i++) {
+			/* Longer than a DNS name: no report can name it. */
+			snprintf(names[i], sizeof(names[i]), "%s", domains[i]);
+			if (strlen(domains[i]) >= sizeof(names[i]))
+				names[i][0] = '\0';
+		}
+		unknown = analyse_known_domains(st, "tlsrpt-summary", names,
+		    &ndomains, stderr, &err);
+		if (unknown < 0) {
+			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+			store_close(st);
+			config_release(&cfg);
+			return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+		}
+		if (ndomains == 0) {
+			store_close(st);
+			config_release(&cfg);
+			return 2;
+		}
+		for (i = 0; i < ndomains; i++)
+			list[i] = names[i];
+		doc = analyse_summary(st, list, ndomains, &opt, &err);
+	} else {
+		doc = analyse_summary(st, NULL, 0, &opt, &err);
+	}
 	store_close(st);
 	config_release(&cfg);
 	if (doc == NULL) {
@@ -296,6 +326,9 @@ main(int argc, char **argv)
 		return rc;
 	}
 	rc = analyse_exit_code(doc);
+	/* A domain no report named is not a ready one. */
+	if (unknown > 0 && rc == 0)
+		rc = 2;
 	if (output != NULL && (out = fopen(output, "w")) == NULL) {
 		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output,
 		    strerror(errno));

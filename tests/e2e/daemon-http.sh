@@ -132,8 +132,8 @@ code=$(post "$acc/keys-in-any-order.json" -H 'Content-Type: application/tlsrpt+j
 check_eq "store free again: the retry is 201" "$code" 201
 
 # One log line per report, and never a 500.
-check "log line per report" grep -q 'report source=https peer=127.0.0.1 outcome=accepted reporter=' "$T/daemon.log"
-check "log line for a rejection has the reason" grep -q 'outcome=rejected .*reason="' "$T/daemon.log"
+check "log line per report" grep -q 'report source="https" peer="127.0.0.1" outcome="accepted" domain=' "$T/daemon.log"
+check "log line for a rejection has the reason" grep -q 'outcome="rejected" .*reason="' "$T/daemon.log"
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
 check "metrics: no 500" grep -q '^tlsrpt_http_responses_total{code="500"} 0$' "$T/metrics"
 check "metrics: the 201s counted" grep -q '^tlsrpt_reports_total{source="https",outcome="accepted"} 8$' "$T/metrics"
