@@ -72,14 +72,14 @@ json_t *analyse_summary(struct store *st, const char *const *domains,
 			struct error *err);
 
 /*
- * Keep in domains (n of them, normalised in place into names[], each at
- * least 256 bytes) those that some report named; for each other one,
- * print one line on f: prog, the name, and the closest known names. *n
- * is set to the number kept. Returns how many were unknown, or -1 with
- * err set when the store cannot be read.
+ * Keep in domains (n of them, in normal form: dnsname.h) those that some
+ * report named, in their order; for each other one, print one line on f:
+ * prog, the name, and the closest known names. *n is set to the number
+ * kept. Returns how many were unknown, or -1 with err set when the store
+ * cannot be read.
  */
 int analyse_known_domains(struct store *st, const char *prog,
-			  char (*names)[256], size_t *n, FILE *f,
+			  const char **domains, size_t *n, FILE *f,
 			  struct error *err);
 
 /* The exit code of DESIGN section 2 for a summary document: 0 all ready,

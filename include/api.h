@@ -20,7 +20,6 @@
 #include "ingest.h"
 
 #define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
-#define API_DOMAIN_MAX	253	/* a domain name in a path (RFC 1035) */
 
 struct api_answer {
 	unsigned status;

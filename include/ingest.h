@@ -37,8 +37,9 @@ void ingest_set_config(struct ingest *in, const struct pipeline_config *cfg);
 /* The limits now in force (a copy). */
 void ingest_get_config(struct ingest *in, struct pipeline_config *out);
 
-/* pipeline_submit() with the limits in force, logging and metrics;
- * -1 (cb never called) when out of memory. */
+/* pipeline_submit() with the limits in force, logging and metrics, the
+ * input received now (the clock); -1 (cb never called) when out of
+ * memory. */
 int ingest_submit(struct ingest *in, const void *bytes, size_t len,
 		  enum input_kind kind, const struct origin *o,
 		  pipeline_cb cb, void *arg);

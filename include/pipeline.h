@@ -20,6 +20,7 @@
 #define TLSRPT_PIPELINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "decode.h"
 #include "error.h"
@@ -79,14 +80,15 @@ void pipeline_init(struct pipeline *pl, struct store *st,
 		   const struct pipeline_config *cfg);
 
 /*
- * Take len bytes from origin o through the pipeline, calling cb once per
- * report found (a message may hold several) or once for the message when
- * it holds none. Returns the number of results, or -1 when cb was never
- * called (no memory).
+ * Take len bytes from origin o, received at the Unix time received (the
+ * clock as they came in: report_parse() checks the date range against
+ * it), through the pipeline, calling cb once per report found (a message
+ * may hold several) or once for the message when it holds none. Returns
+ * the number of results, or -1 when cb was never called (no memory).
  */
 int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 		    enum input_kind kind, const struct origin *o,
-		    pipeline_cb cb, void *arg);
+		    int64_t received, pipeline_cb cb, void *arg);
 
 /*
  * pipeline_submit() in two steps, so that a caller may parse on one thread
@@ -120,10 +122,11 @@ struct pipeline_parsed {
 	size_t n;
 };
 
-/* Take len bytes apart into pp (always at least one finding). */
+/* Take len bytes, received at received, apart into pp (always at least
+ * one finding). */
 void pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 		    size_t len, enum input_kind kind, const struct origin *o,
-		    struct pipeline_parsed *pp);
+		    int64_t received, struct pipeline_parsed *pp);
 
 /* Store pp's findings, calling cb once for each; returns how many. */
 int pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,

@@ -1455,10 +1455,11 @@ cmp_str(const void *a, const void *b)
 
 int
 analyse_known_domains(struct store *st, const char *prog,
-		      char (*names)[256], size_t *n, FILE *f,
+		      const char **names, size_t *n, FILE *f,
 		      struct error *err)
 {
-	char **all = NULL, *key;
+	char **all = NULL;
+	const char *key;
 	size_t nall = 0, i, j, k, kept = 0;
 	int unknown = 0;
 
@@ -1472,12 +1473,9 @@ analyse_known_domains(struct store *st, const char *prog,
 		const char *best[3] = { NULL, NULL, NULL };
 		size_t bd[3], cap, dist;
 
-		domain_normalise(names[i]);
 		key = names[i];
 		if (nall && bsearch(&key, all, nall, sizeof(*all), cmp_str)) {
-			if (kept != i)
-				memcpy(names[kept], names[i], 256);
-			kept++;
+			names[kept++] = names[i];
 			continue;
 		}
 		unknown++;

@@ -7,6 +7,8 @@
 
 #include "analyse.h"
 #include "api.h"
+#include "bounds.h"
+#include "dnsname.h"
 #include "metrics.h"
 #include "page.h"
 #include "rfc3339.h"
@@ -101,32 +103,28 @@ authorized(const char *token, const char *authz)
 }
 
 /*
- * The domain of /api/v1/domains/{domain}/summary, lower case without a
- * trailing dot, into out; -1 when it is not a plausible domain name.
+ * The domain of /api/v1/domains/{domain}/summary (the path as the HTTP
+ * library decoded it), normalised as the reports' domains were stored
+ * (dnsname.h), into out; -1 with err set when the path does not end with
+ * suffix or the domain is not a DNS name.
  */
 static int
-path_domain(const char *d, const char *suffix, char out[API_DOMAIN_MAX + 1])
+path_domain(const char *d, const char *suffix, char out[BOUND_DNS_NAME + 1],
+	    struct error *err)
 {
-	const char *end;
-	size_t n, i;
+	char name[BOUND_DNS_TEXT + 1];
+	size_t n = strlen(d), sn = strlen(suffix);
 
-	end = d + strlen(d) - strlen(suffix);
-	if (end < d || strcmp(end, suffix) != 0)
-		return -1;
-	n = (size_t)(end - d);
-	if (n > 0 && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > API_DOMAIN_MAX)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (!isalnum(c) && c != '.' && c != '-' && c != '_')
-			return -1;
-		out[i] = (char)tolower(c);
-	}
-	out[n] = '\0';
-	return 0;
+	if (n < sn || strcmp(d + n - sn, suffix) != 0)
+		return error_set(err, ERR_INPUT, "use /api/v1/domains/"
+		    "{domain}/summary or /report/{domain}");
+	n -= sn;
+	if (n > BOUND_DNS_TEXT)
+		return error_set(err, ERR_INPUT, "a domain of more than %d "
+		    "bytes", BOUND_DNS_TEXT);
+	memcpy(name, d, n);
+	name[n] = '\0';
+	return dnsname_normalise(name, out, err);
 }
 
 static void
@@ -189,7 +187,7 @@ static json_t *
 domain_summary(struct ingest *in, const char *rest, const char *suffix,
 	       const struct api_query *q, struct api_answer *out)
 {
-	char domain[API_DOMAIN_MAX + 1];
+	char domain[BOUND_DNS_NAME + 1];
 	const char *const doms[] = { domain };
 	struct analyse_options opt;
 	struct store *st;
@@ -197,9 +195,15 @@ domain_summary(struct ingest *in, const char *rest, const char *suffix,
 	json_t *counts = NULL, *doc = NULL;
 	int rc;
 
-	if (path_domain(rest, suffix, domain) < 0) {
-		answer_error(out, 404, "not found: use "
-		    "/api/v1/domains/{domain}/summary or /report/{domain}");
+	error_clear(&err);
+	if (path_domain(rest, suffix, domain, &err) < 0) {
+		if (err.kind == ERR_NOMEM) {
+			answer_error(out, 503, err.msg);
+			out->retry_after = 5;
+			return NULL;
+		}
+		error_prefix(&err, "not found");
+		answer_error(out, 404, err.msg);
 		return NULL;
 	}
 	if (query_options(q, &opt, out) < 0)

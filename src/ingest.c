@@ -142,7 +142,9 @@ ingest_submit(struct ingest *in, const void *bytes, size_t len,
 	if (pipeline_copy(in, &pl, &tofree) < 0)
 		return -1;
 	t0 = now_seconds();
-	rc = pipeline_submit(&pl, bytes, len, kind, o, relay_cb, &rl);
+	/* The whole input is here: this is when it was received. */
+	rc = pipeline_submit(&pl, bytes, len, kind, o, (int64_t)time(NULL),
+	    relay_cb, &rl);
 	metrics_observe_ingest(now_seconds() - t0);
 	free(tofree);
 	return rc;

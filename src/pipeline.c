@@ -6,6 +6,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "dnsname.h"
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
@@ -96,16 +97,21 @@ pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 
 /*
  * From where the submitter is named (TLS-Report-Submitter, else the From
- * address), its domain, for the DKIM rule of RFC 8460 section 5.3.
+ * address), its domain, for the DKIM rule of RFC 8460 section 5.3: in
+ * the form of a DKIM d= tag (A-labels, RFC 8616 4), into out. NULL when
+ * none is named, or the name is not a DNS name.
  */
 static const char *
-submitter_domain(const struct mail_message *m)
+submitter_domain(const struct mail_message *m, char out[BOUND_DNS_NAME + 1])
 {
 	const char *s = m->report_submitter, *at;
+	struct error err;
 
 	if (s == NULL && m->from != NULL && (at = strrchr(m->from, '@')))
 		s = at + 1;
-	return s;
+	if (s == NULL || dnsname_normalise(s, out, &err) < 0)
+		return NULL;
+	return out;
 }
 
 /* The header says one domain, the JSON another: the JSON wins. */
@@ -114,9 +120,12 @@ check_headers(const struct mail_message *m, const struct report *r,
 	      const struct origin *o)
 {
 	const char *dom = report_domain(r);
+	char hdr[BOUND_DNS_NAME + 1];
+	struct error err;
 
 	if (m->report_domain && dom[0] &&
-	    strcasecmp(m->report_domain, dom) != 0)
+	    (dnsname_normalise(m->report_domain, hdr, &err) < 0 ||
+	    strcmp(hdr, dom) != 0))
 		log_warn("%s: TLS-Report-Domain says %s but the report is for "
 		    "%s; using the report", o->path ? o->path : o->source,
 		    m->report_domain, dom);
@@ -185,7 +194,7 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 static void
 parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	      size_t len, const struct origin *o, const struct mail_message *m,
-	      struct pipeline_parsed *pp)
+	      int64_t received, struct pipeline_parsed *pp)
 {
 	struct pipeline_item *it;
 	struct report r;
@@ -206,7 +215,7 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	if (decode_payload(bytes, len, &cfg->limits, &inflated, &json,
 	    &jsonlen, &err) < 0 ||
-	    report_parse(json, jsonlen, &r, &err) < 0) {
+	    report_parse(json, jsonlen, received, &r, &err) < 0) {
 		buf_release(&inflated);
 		if (err.kind == ERR_NOMEM || err.kind == ERR_INTERNAL) {
 			add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
@@ -218,7 +227,8 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	buf_release(&inflated);
 
 	if (m != NULL && cfg->dkim_authserv_id != NULL) {
-		const char *dom = submitter_domain(m);
+		char domain[BOUND_DNS_NAME + 1];
+		const char *dom = submitter_domain(m, domain);
 
 		if (dom == NULL || !mail_dkim_pass(m, cfg->dkim_authserv_id,
 		    dom)) {
@@ -248,7 +258,8 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 
 static void
 parse_message(const struct pipeline_config *cfg, const void *bytes,
-	      size_t len, const struct origin *o, struct pipeline_parsed *pp)
+	      size_t len, const struct origin *o, int64_t received,
+	      struct pipeline_parsed *pp)
 {
 	struct mail_message *m = &pp->msg;
 	struct origin po;
@@ -291,7 +302,7 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 			po.message_id = m->message_id;
 		po.part = m->parts[i].filename;
 		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
-		    pp);
+		    received, pp);
 	}
 	/* Nothing more is read from the message tree: free it in this
 	 * thread, the one that built it, rather than after the store. */
@@ -301,7 +312,7 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 void
 pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 	       size_t len, enum input_kind kind, const struct origin *o,
-	       struct pipeline_parsed *pp)
+	       int64_t received, struct pipeline_parsed *pp)
 {
 	memset(&pp->msg, 0, sizeof(pp->msg));
 	pp->n = 0;
@@ -309,9 +320,9 @@ pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 		kind = decode_sniff(bytes, len) == PAYLOAD_OTHER &&
 		    mail_sniff(bytes, len) ? INPUT_MESSAGE : INPUT_REPORT;
 	if (kind == INPUT_MESSAGE)
-		parse_message(cfg, bytes, len, o, pp);
+		parse_message(cfg, bytes, len, o, received, pp);
 	else
-		parse_payload(cfg, bytes, len, o, NULL, pp);
+		parse_payload(cfg, bytes, len, o, NULL, received, pp);
 }
 
 int
@@ -367,15 +378,15 @@ pipeline_parsed_release(struct pipeline_parsed *pp)
 
 int
 pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
-		enum input_kind kind, const struct origin *o, pipeline_cb cb,
-		void *arg)
+		enum input_kind kind, const struct origin *o, int64_t received,
+		pipeline_cb cb, void *arg)
 {
 	struct pipeline_parsed *pp = malloc(sizeof(*pp));
 	int n;
 
 	if (pp == NULL)
 		return -1;
-	pipeline_parse(&pl->cfg, bytes, len, kind, o, pp);
+	pipeline_parse(&pl->cfg, bytes, len, kind, o, received, pp);
 	n = pipeline_store(pl, pp, cb, arg);
 	pipeline_parsed_release(pp);
 	free(pp);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -99,6 +100,7 @@ struct work {
 	int idle_workers;	/* waiting on room */
 	int main_waits;		/* waiting on ready_cv */
 	const struct pipeline_config *cfg;
+	int64_t received;	/* --received, or -1: the clock at each read */
 	struct task *tasks;
 	size_t ntasks, alloc;
 	size_t next_task;	/* the next a worker takes */
@@ -111,6 +113,7 @@ struct work {
 
 struct run {
 	struct pipeline pl;
+	int64_t received;	/* --received, or -1 */
 	int json;
 	const char *input;	/* the INPUT as named on the command line */
 	int rejected, deferred, unreadable, internal;
@@ -126,8 +129,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json] "
-	    "INPUT...\n"
+	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json]\n"
+	    "                     [--received TIME] INPUT...\n"
 	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
@@ -141,6 +144,9 @@ usage(FILE *f)
 	    "                  and reports, into the --db store; a second\n"
 	    "                  run copies nothing twice\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
+	    "  --received TIME take the inputs as received at TIME (RFC 3339\n"
+	    "                  or Unix seconds), not at the clock: a report\n"
+	    "                  may end at most 2 days after it\n"
 	    "  --json          one JSON object per line instead of text\n"
 	    "  --help          this text\n"
 	    "  --version       the version\n"
@@ -452,7 +458,8 @@ read_task(const struct work *wk, const struct task *t)
 	j->too_big = rc < 0;
 	if (!j->too_big)
 		pipeline_parse(wk->cfg, j->bytes.data ? j->bytes.data : "",
-		    j->bytes.len, t->kind, &j->origin, &j->pp);
+		    j->bytes.len, t->kind, &j->origin, wk->received >= 0 ?
+		    wk->received : (int64_t)time(NULL), &j->pp);
 	return j;
 }
 
@@ -633,7 +640,8 @@ import_all(struct run *rn, char **inputs, int ninputs)
 {
 	struct work wk = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	    .room = PTHREAD_COND_INITIALIZER,
-	    .ready_cv = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg };
+	    .ready_cv = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg,
+	    .received = rn->received };
 	pthread_t th[WORKERS_MAX];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int workers = cores > WORKERS_MAX ? WORKERS_MAX :
@@ -714,6 +722,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
+		{ "received", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -726,6 +735,7 @@ main(int argc, char **argv)
 	int ch;
 
 	memset(&rn, 0, sizeof(rn));
+	rn.received = -1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -740,6 +750,14 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			copy = optarg;
+			break;
+		case 'R':
+			if (cli_parse_time(optarg, &rn.received) < 0) {
+				fprintf(stderr, "tlsrpt-import: --received: "
+				    "\"%s\" is not an RFC 3339 time or Unix "
+				    "seconds\n", optarg);
+				return EX_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -15,6 +15,7 @@
 #include "analyse.h"
 #include "cli.h"
 #include "config.h"
+#include "dnsname.h"
 #include "live.h"
 #include "page.h"
 #include "report.h"
@@ -29,6 +30,9 @@
 #define EX_TEMPFAIL	75
 #define EX_SOFTWARE	70
 #define MAX_DOMAINS	1024
+
+/* The --domain names, normalised (dnsname.h). */
+static char domain_names[MAX_DOMAINS][BOUND_DNS_NAME + 1];
 
 static void
 usage(FILE *f)
@@ -155,7 +159,6 @@ main(int argc, char **argv)
 	const char *output = NULL;
 	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
-	static char names[MAX_DOMAINS][256];
 	int unknown = 0;
 	struct analyse_options opt;
 	struct live_options lopt;
@@ -186,7 +189,15 @@ main(int argc, char **argv)
 			if (ndomains == MAX_DOMAINS)
 				return bad_value("--domain", optarg,
 				    "allowed: too many domains");
-			domains[ndomains++] = optarg;
+			/* As the reports' domains were stored. */
+			if (dnsname_normalise(optarg, domain_names[ndomains],
+			    &err) < 0) {
+				fprintf(stderr, "tlsrpt-summary: --domain: "
+				    "%s\n", err.msg);
+				return EX_USAGE;
+			}
+			domains[ndomains] = domain_names[ndomains];
+			ndomains++;
 			break;
 		case 'n':
 			if (parse_long(optarg, 1, 3660, &n) < 0)
@@ -195,9 +206,7 @@ main(int argc, char **argv)
 			opt.days = (int)n;
 			break;
 		case 't':
-			if (parse_long(optarg, 0, 253402300799LL, &n) == 0)
-				opt.now = n;
-			else if (rfc3339_parse(optarg, &opt.now) < 0)
+			if (cli_parse_time(optarg, &opt.now) < 0)
 				return bad_value("--now", optarg,
 				    "an RFC 3339 time or Unix seconds");
 			break;
@@ -287,16 +296,7 @@ main(int argc, char **argv)
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
 	}
 	if (ndomains > 0) {
-		const char *list[MAX_DOMAINS];
-		size_t i;
-
-		for (i = 0; i < ndomains; i++) {
-			/* Longer than a DNS name: no report can name it. */
-			snprintf(names[i], sizeof(names[i]), "%s", domains[i]);
-			if (strlen(domains[i]) >= sizeof(names[i]))
-				names[i][0] = '\0';
-		}
-		unknown = analyse_known_domains(st, "tlsrpt-summary", names,
+		unknown = analyse_known_domains(st, "tlsrpt-summary", domains,
 		    &ndomains, stderr, &err);
 		if (unknown < 0) {
 			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
@@ -309,9 +309,7 @@ main(int argc, char **argv)
 			config_release(&cfg);
 			return 2;
 		}
-		for (i = 0; i < ndomains; i++)
-			list[i] = names[i];
-		doc = analyse_summary(st, list, ndomains, &opt, &err);
+		doc = analyse_summary(st, domains, ndomains, &opt, &err);
 	} else {
 		doc = analyse_summary(st, NULL, 0, &opt, &err);
 	}

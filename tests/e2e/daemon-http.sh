@@ -70,6 +70,13 @@ check_eq "rejected bodies kept in quarantine" "$((q1 - q0))" 3
 check_eq "quarantine keeps the peer and source" \
     "$(sql "$T/db" "select distinct source || ' ' || peer from quarantine")" \
     "https 127.0.0.1"
+# The daemon's clock is the time of receipt: a report dated in 9999 is
+# refused, or it would keep its domain fresh until then.
+code=$(post "$rej/range-ending-in-9999.json" -H 'Content-Type: application/tlsrpt+json')
+check_eq "a report ending in 9999: 400" "$code" 400
+check "the 400 says it ends after its receipt" grep -q \
+    'date-range.end-datetime: 9999-12-31T23:59:59Z is more than 2 days after the report was received' \
+    "$T/body"
 
 # 413: Content-Length over max-body (answered before the body), and a
 # chunked body that passes the cap while streaming; both recorded.

@@ -55,4 +55,6 @@ code=$(api "/api/v1/domains/hostile.example/summary?now=2026-03-15T00:00:00Z")
 check "the API's JSON is valid and ASCII" sh -c "
     [ $code = 200 ] && python3 -c 'import json,sys; d=sys.stdin.read(); json.loads(d); assert d.isascii()' < '$T/api'"
 stop_daemon
-[ -n "${KEEP_LOG:-}" ] && cp "$T/daemon.log" "$KEEP_LOG"
+if [ -n "${KEEP_LOG:-}" ]; then
+	cp "$T/daemon.log" "$KEEP_LOG"
+fi

@@ -26,7 +26,7 @@ uri=$(pg_createdb accept)
 bad=0
 for f in fixtures/reports/accept/*; do
 	case $f in *.expect) continue ;; esac
-	out=$("$imp" --db "$uri" "$f"); rc=$?
+	out=$("$imp" --received "$FIXTURES_RECEIVED" --db "$uri" "$f"); rc=$?
 	if [ "$(echo "$out" | cut -f1)" != accepted ] || [ $rc -ne 0 ]; then
 		bad=$((bad + 1))
 		echo "#   $f: $out (exit $rc)"
@@ -37,7 +37,7 @@ mkdir "$T/folder"
 for f in fixtures/reports/accept/*; do
 	case $f in *.expect) ;; *) cp "$f" "$T/folder/" ;; esac
 done
-out=$("$imp" --db "$uri" "$T/folder"); rc=$?
+out=$("$imp" --received "$FIXTURES_RECEIVED" --db "$uri" "$T/folder"); rc=$?
 check_eq "the folder again: every report a duplicate (exit $rc)" \
     "$(echo "$out" | cut -f1 | sort -u)" duplicate
 check_eq "the duplicate is stored once" \
@@ -51,7 +51,7 @@ uri=$(pg_createdb reject)
 bad=0
 for f in fixtures/reports/reject/*; do
 	case $f in *.expect) continue ;; esac
-	out=$("$imp" --db "$uri" "$f"); rc=$?
+	out=$("$imp" --received "$FIXTURES_RECEIVED" --db "$uri" "$f"); rc=$?
 	want="rejected	$f	$(sed 's/^error: //' "$f.expect")"
 	q=$(psql_q reject "select count(*) from quarantine where path = '$f'")
 	if [ "$out" != "$want" ] || [ $rc -ne 65 ] || [ "$q" != 1 ]; then

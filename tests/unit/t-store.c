@@ -19,6 +19,7 @@
 
 #include "bounds.h"
 #include "evidence.h"
+#include "received.h"
 #include "report.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -67,7 +68,7 @@ parse_as(const char *id, struct report *r)
 	    json, id, at + 4);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
-	return report_parse(buf, (size_t)n, r, &err);
+	return report_parse(buf, (size_t)n, TEST_RECEIVED, r, &err);
 }
 
 #define THREADS 8
@@ -168,7 +169,7 @@ put_body(struct store *st, const char *body, struct store_put_result *put)
 	struct report r;
 	int rc;
 
-	if (report_parse(body, strlen(body), &r, &err) < 0) {
+	if (report_parse(body, strlen(body), TEST_RECEIVED, &r, &err) < 0) {
 		printf("#   %s\n", err.msg);
 		return -1;
 	}
@@ -577,7 +578,7 @@ fold_put(struct store *st, int n, int i,
 	len = snprintf(body, sizeof(body), fold_fmt, i % 3, i % 3 + 1,
 	    i % 3 + 1, id, i % 7, i, i % 4, second);
 	if (len < 0 || (size_t)len >= sizeof(body) ||
-	    report_parse(body, (size_t)len, &r, &err) < 0)
+	    report_parse(body, (size_t)len, TEST_RECEIVED, &r, &err) < 0)
 		return -1;
 	rc = store_put_report(st, body, (size_t)len, &o, &r, put, &err);
 	report_release(&r);
@@ -1029,7 +1030,8 @@ main(void)
 	is_str(store_backend(st), "sqlite", "the SQLite backend");
 	is_int(count(path, "PRAGMA user_version"), 7, "migrations applied");
 
-	ok(report_parse(json, sizeof(json) - 1, &r, &err) == 0, "parse");
+	ok(report_parse(json, sizeof(json) - 1, TEST_RECEIVED, &r,
+	    &err) == 0, "parse");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
 	    0 && put.kind == STORE_PUT_NEW, "first copy stored");
 	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
