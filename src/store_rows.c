@@ -3,14 +3,12 @@
  * made once here for both backends, and the digest of its content that
  * tells a duplicate from a conflicting copy (doc/identity.md).
  *
- * The digest is a SHA-256 of a canonical text made from the rows, not from
- * the bytes received: whitespace, key order, gzip or not, HTTPS or mail
- * make no difference, and rows a store reads back give the digest that
- * rows built from a parse gave. Each value is written with its kind and
+ * The digest is a SHA-256 made from the rows, not from the bytes
+ * received: whitespace, key order, gzip or not, HTTPS or mail make no
+ * difference, and rows a store reads back give the digest that rows
+ * built from a parse gave. Each value is written with its kind and
  * length ("s5:hello", "i42;", "n" for NULL), so that no two contents
- * share a text; the failure details of a policy, and the policies of a
- * report, are sorted by their own texts before they are joined, so that
- * the order a sender lists them in does not count.
+ * share a text.
  */
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -296,68 +294,57 @@ put_int(struct buf *b, int64_t v, struct error *err)
 	return put_num(b, 'i', v, ';', err);
 }
 
-/* The texts of a list, one after another in a buf, and where each is. */
-struct texts {
-	struct buf b;
-	size_t *at;		/* where text i starts in b */
+/* A SHA-256, and the digests of a list of texts, to be sorted. */
+#define MD_LEN 32
+
+struct mds {
+	unsigned char *v;	/* n digests of MD_LEN bytes */
 	size_t n, alloc;
 };
 
 static int
-texts_mark(struct texts *t, struct error *err)
+mds_room(struct mds *m, size_t n, struct error *err)
 {
-	if (t->n + 1 >= t->alloc) {
-		size_t a = t->alloc ? t->alloc * 2 : 16;
-		size_t *g = realloc(t->at, a * sizeof(*g));
+	unsigned char *g;
 
-		if (g == NULL)
-			return error_set(err, ERR_NOMEM, "out of memory");
-		t->at = g;
-		t->alloc = a;
-	}
-	t->at[t->n++] = t->b.len;
+	if (n <= m->alloc)
+		return 0;
+	if (n > SIZE_MAX / MD_LEN ||
+	    (g = realloc(m->v, n * MD_LEN)) == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	m->v = g;
+	m->alloc = n;
 	return 0;
 }
 
-struct piece {
-	const char *p;
-	size_t n;
-};
-
 static int
-cmp_piece(const void *a, const void *b)
+cmp_md(const void *a, const void *b)
 {
-	const struct piece *x = a, *y = b;
-	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
-
-	if (c != 0)
-		return c;
-	return x->n < y->n ? -1 : x->n > y->n;
+	return memcmp(a, b, MD_LEN);
 }
 
-/* The t->n texts of t, sorted, each as a value, after their count. */
+/* Hash the n bytes at p into h's state. */
 static int
-put_sorted(struct buf *out, const struct texts *t, struct error *err)
+hash(gnutls_hash_hd_t h, const void *p, size_t n, struct error *err)
 {
-	struct piece *v = NULL;
-	size_t i;
-	int rc = 0;
+	if (n > 0 && gnutls_hash(h, p, n) < 0)
+		return error_set(err, ERR_INTERNAL, "SHA-256 failed");
+	return 0;
+}
 
-	if (put_num(out, 'c', (int64_t)t->n, ';', err) < 0)
+/* The text in b, then the m->n digests of m sorted, as one digest at
+ * out; h is left ready for the next. */
+static int
+hash_with_sorted(gnutls_hash_hd_t h, const struct buf *b, struct mds *m,
+		 unsigned char *out, struct error *err)
+{
+	if (m->n > 1)
+		qsort(m->v, m->n, MD_LEN, cmp_md);
+	if (hash(h, b->data, b->len, err) < 0 ||
+	    hash(h, m->v, m->n * MD_LEN, err) < 0)
 		return -1;
-	if (t->n == 0)
-		return 0;
-	if ((v = malloc(t->n * sizeof(*v))) == NULL)
-		return error_set(err, ERR_NOMEM, "out of memory");
-	for (i = 0; i < t->n; i++) {
-		v[i].p = t->b.data + t->at[i];
-		v[i].n = (i + 1 < t->n ? t->at[i + 1] : t->b.len) - t->at[i];
-	}
-	qsort(v, t->n, sizeof(*v), cmp_piece);
-	for (i = 0; i < t->n && rc == 0; i++)
-		rc = put_bytes(out, v[i].p, v[i].n, err);
-	free(v);
-	return rc;
+	gnutls_hash_output(h, out);
+	return 0;
 }
 
 static int
@@ -375,69 +362,84 @@ put_failure(struct buf *b, const struct store_row_failure *f,
 }
 
 /*
- * A policy: what the sender wrote (type, domain, the policy's lines, the
- * MX hosts, the counts and the failure details); the columns made from
- * the lines (mode, mx patterns, max_age, the set) follow from them.
+ * A policy's digest: what the sender wrote (type, domain, the policy's
+ * lines, the MX hosts, the counts), then the sorted digests of its
+ * failure details; the columns made from the lines (mode, mx patterns,
+ * max_age, the set) follow from them.
  */
 static int
-put_policy(struct buf *b, const struct store_row_policy *p,
-	   struct texts *fails, struct error *err)
+policy_digest(gnutls_hash_hd_t h, const struct store_row_policy *p,
+	      struct buf *b, struct mds *fails, unsigned char *out,
+	      struct error *err)
 {
 	size_t i;
 
-	fails->b.len = 0;
-	fails->n = 0;
-	for (i = 0; i < p->nfailures; i++)
-		if (texts_mark(fails, err) < 0 ||
-		    put_failure(&fails->b, &p->failures[i], err) < 0)
+	if (mds_room(fails, p->nfailures, err) < 0)
+		return -1;
+	for (i = 0; i < p->nfailures; i++) {
+		b->len = 0;
+		if (put_failure(b, &p->failures[i], err) < 0 ||
+		    hash(h, b->data, b->len, err) < 0)
 			return -1;
-	return put_str(b, p->policy_type, err) < 0 ||
+		gnutls_hash_output(h, fails->v + i * MD_LEN);
+	}
+	fails->n = p->nfailures;
+	b->len = 0;
+	if (put_str(b, p->policy_type, err) < 0 ||
 	    put_str(b, p->policy_domain, err) < 0 ||
 	    put_str(b, p->policy_string, err) < 0 ||
 	    put_str(b, p->mx_host, err) < 0 ||
 	    put_int(b, p->successful, err) < 0 ||
 	    put_int(b, p->failed, err) < 0 ||
-	    put_sorted(b, fails, err) < 0 ? -1 : 0;
+	    put_num(b, 'c', (int64_t)p->nfailures, ';', err) < 0)
+		return -1;
+	return hash_with_sorted(h, b, fails, out, err);
 }
 
+/*
+ * Each failure detail's text is hashed on its own, and a policy hashes
+ * the sorted digests of its failure details, the report the sorted
+ * digests of its policies: the order a sender lists them in does not
+ * count, and a report of thousands of failure details holds 32 bytes of
+ * each while it is digested, not its text.
+ */
 int
 store_rows_digest(const struct store_row_report *r,
 		  char out[STORE_DIGEST_HEX + 1], struct error *err)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct texts pols, fails;
-	unsigned char md[32];
-	struct buf text;
+	struct mds pols = { 0 }, fails = { 0 };
+	unsigned char md[MD_LEN];
+	gnutls_hash_hd_t h;
+	struct buf b;
 	size_t i;
 	int rc = -1;
 
-	memset(&pols, 0, sizeof(pols));
-	memset(&fails, 0, sizeof(fails));
-	buf_init(&pols.b, ROWS_TEXT_MAX);
-	buf_init(&fails.b, ROWS_TEXT_MAX);
-	buf_init(&text, ROWS_TEXT_MAX);
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return error_set(err, ERR_NOMEM, "SHA-256: out of memory");
+	buf_init(&b, ROWS_TEXT_MAX);
+	if (mds_room(&pols, r->npolicies, err) < 0)
+		goto done;
 	for (i = 0; i < r->npolicies; i++)
-		if (texts_mark(&pols, err) < 0 || put_policy(&pols.b,
-		    &r->policies[i], &fails, err) < 0)
+		if (policy_digest(h, &r->policies[i], &b, &fails,
+		    pols.v + i * MD_LEN, err) < 0)
 			goto done;
-	if (buf_puts(&text, DIGEST_VERSION, err) < 0 ||
-	    put_sorted(&text, &pols, err) < 0)
+	pols.n = r->npolicies;
+	b.len = 0;
+	if (buf_puts(&b, DIGEST_VERSION, err) < 0 ||
+	    put_num(&b, 'c', (int64_t)pols.n, ';', err) < 0 ||
+	    hash_with_sorted(h, &b, &pols, md, err) < 0)
 		goto done;
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, text.data, text.len, md) < 0) {
-		error_set(err, ERR_INTERNAL, "SHA-256 of a report failed");
-		goto done;
-	}
-	for (i = 0; i < sizeof(md); i++) {
+	for (i = 0; i < MD_LEN; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[STORE_DIGEST_HEX] = '\0';
 	rc = 0;
 done:
-	buf_release(&pols.b);
-	buf_release(&fails.b);
-	buf_release(&text);
-	free(pols.at);
-	free(fails.at);
+	gnutls_hash_deinit(h, NULL);
+	buf_release(&b);
+	free(pols.v);
+	free(fails.v);
 	return rc;
 }
