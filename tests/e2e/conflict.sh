@@ -115,7 +115,7 @@ check_eq "the same content gives the same digest in every store" \
 # rows then), another content a conflict.
 db=$T/old.db
 "$imp" --db "$db" "$T/real.json" fixtures/reports/accept > /dev/null 2>&1
-sql "$db" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; pragma user_version = 6"
+sqlite_before_digests "$db"
 n=$(sql "$db" "select count(*) from report")
 out=$("$imp" --db "$db" "$T/real-pretty.json"); rc=$?
 check_eq "version 6 store: the real copy again is a duplicate" \

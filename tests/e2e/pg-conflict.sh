@@ -118,7 +118,7 @@ check_eq "copy: the real copy posted after it is a duplicate" \
 # A SQLite store made before the digests, copied: their digests are
 # taken from the rows on the way, so the same reports are duplicates.
 "$imp" --db "$T/old.db" "$T/real.json" fixtures/reports/accept > /dev/null 2>&1
-sql "$T/old.db" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; pragma user_version = 6"
+sqlite_before_digests "$T/old.db"
 old_uri=$(pg_createdb oldcopy)
 "$imp" --db "$old_uri" --copy-from "$T/old.db" > /dev/null; rc=$?
 check_eq "copy of a version 6 store: exit 0, digests all taken" \
