@@ -83,6 +83,13 @@ check_eq "... and the new reports" \
     "$(grep '^tlsrpt_reports_total{source="https",outcome="accepted"}' "$T/api" | cut -d' ' -f2)" 1
 stop_daemon
 check_eq "daemon stops cleanly" "$?" 0
+# The verdict of the daemon's store, the forged copy posted first over
+# HTTPS: the real copy's refusals count, and the conflict is named.
+"$BIN/tlsrpt-summary" --db "$T/db" --domain conflict.example \
+    --now 2026-03-12T00:00:00Z --format json > "$T/sum-https.json"
+check_eq "HTTPS: summary not ready, the real copy's refusals, the conflict named" \
+    "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; r = {x["code"]: x for x in d["reasons"]}; print(d["verdict"], d["sessions"]["failed"], "tls-failures" in r, "conflicting-reports" in r)' "$T/sum-https.json")" \
+    "not-ready 100 True True"
 
 # tlsrpt-import, file by file, then in one run (one batch).
 db=$T/imp.db
@@ -119,7 +126,8 @@ sqlite_before_digests "$db"
 n=$(sql "$db" "select count(*) from report")
 out=$("$imp" --db "$db" "$T/real-pretty.json"); rc=$?
 check_eq "version 6 store: the real copy again is a duplicate" \
-    "$(echo "$out" | cut -f1) $rc $(sql "$db" "pragma user_version")" "duplicate 0 7"
+    "$(echo "$out" | cut -f1) $rc $(sql "$db" "pragma user_version")" \
+    "duplicate 0 $(ls schema/sqlite | sed -n 's/^0*\([0-9][0-9]*\)-.*/\1/p' | sort -n | tail -n 1)"
 "$imp" --db "$T/one.db" "$T/real.json" > /dev/null
 check_eq "... its digest is kept, the one a new store takes" \
     "$(sql "$db" "select digest from report where report_id = '$id'")" \
