@@ -102,6 +102,17 @@ def write(d):
             f.write(data)
 
 
+def thread_died(args):
+    """An exception in a thread fails the whole program, as one in the
+    main thread does, so that the script running it sees the failure."""
+    threading.__excepthook__(args)
+    sys.stdout.flush()
+    os._exit(1)
+
+
+threading.excepthook = thread_died
+
+
 def race(ca, n, port1, port2):
     ctx = ssl.create_default_context(cafile=ca)
     lock = threading.Lock()

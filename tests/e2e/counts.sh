@@ -8,6 +8,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 15
 
 imp="$BIN/tlsrpt-import"
 sum="$BIN/tlsrpt-summary"

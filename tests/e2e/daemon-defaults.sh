@@ -5,6 +5,7 @@
 # proxy, where X-Forwarded-For counts only from trusted-proxies; IPv6.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 17
 
 mkdir -p "$T/run/fixtures/mail"
 cp fixtures/mail/report-sts.json.gz "$T/run/fixtures/mail/"
@@ -71,5 +72,5 @@ if [ -s /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001' /pro
 	    "$(sql "$T/plain2.db" "select peer from payload order by id desc limit 1")" "::1"
 	stop_daemon
 else
-	echo "# skipped: IPv6 listener (no ::1 here)"
+	skip 2 ipv6 "no ::1 on this machine"
 fi

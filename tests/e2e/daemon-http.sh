@@ -3,6 +3,7 @@
 # every status code of DESIGN section 5, the quarantine, the log line.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 47
 
 acc=fixtures/reports/accept
 rej=fixtures/reports/reject

@@ -6,6 +6,7 @@
 # a locked store waits in new/ for the next scan.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 19
 
 mail=fixtures/mail
 md="$T/Maildir"

@@ -6,6 +6,7 @@
 # are refused).
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 27
 
 acc=fixtures/reports/accept
 d="$BIN/tlsrptd"

@@ -7,6 +7,7 @@
 # coding other than chunked 501.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 28
 
 raw=tests/raw-request.py
 make_cert a

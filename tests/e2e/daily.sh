@@ -10,6 +10,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 36
 
 imp="$BIN/tlsrpt-import"
 now=2026-03-15T00:00:00Z
@@ -31,7 +32,7 @@ same_pg() {
 # reporter), the fixtures, then all of them again.
 db="$T/a.db"
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$db python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+TLSRPT_TEST_DB=$db must python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
 "$imp" --db "$db" fixtures/reports/accept fixtures/mail > /dev/null 2>&1
 same_sqlite "sqlite: daily = GROUP BY of the policies after imports" "$db"
 check "sqlite: some rows add up several reports" \

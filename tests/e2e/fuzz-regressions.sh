@@ -5,6 +5,7 @@
 # is compiled here; make fuzz is what searches for new failures.
 . tests/lib.sh
 . tests/fuzz/seeds.sh
+plan $(ls tests/fuzz/fuzz-*.c | wc -l)
 
 for src in tests/fuzz/fuzz-*.c; do
 	t=$(basename "$src" .c)

@@ -5,6 +5,7 @@
 # 64 KiB, too slow, a certificate for another name, a malformed policy;
 # --connect-to for HTTPS and SMTP.
 . tests/live/env.sh
+plan 20
 live_start
 
 finding() { # NAME CODE FIELD: one field of the first finding with CODE

@@ -4,6 +4,7 @@
 # certificate fault (expired, wrong name, self-signed), a certificate
 # expiring before now + max_age, a DANE mismatch, --no-smtp.
 . tests/live/env.sh
+plan 12
 live_start
 
 finding() { # NAME CODE FIELD

@@ -28,6 +28,17 @@ ctx = ssl.create_default_context(cafile=CA)
 out_lock = threading.Lock()
 
 
+def thread_died(args):
+    """An exception in a thread fails the whole program, as one in the
+    main thread does, so that the script running it sees the failure."""
+    threading.__excepthook__(args)
+    sys.stdout.flush()
+    os._exit(1)
+
+
+threading.excepthook = thread_died
+
+
 def report(i):
     dom = "d%d.example" % (i % 10)
     day = 1 + (i // 10) % 14

@@ -10,6 +10,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 24
 
 C=contrib/cluster
 # conf_get FILE KEY: the value of KEY in a tlsrptd configuration.
@@ -56,7 +57,7 @@ if [ -n "$NGINX" ]; then
 	check "nginx -t accepts contrib/cluster/nginx.conf" \
 	    "$NGINX" -t -q -p "$T/ngx" -c "$T/ngx/nginx.conf"
 else
-	echo "# skipped: nginx -t on contrib/cluster/nginx.conf: nginx not installed"
+	skip 1 nginx "nginx -t on contrib/cluster/nginx.conf: nginx is not installed"
 fi
 
 pg_start

@@ -5,6 +5,7 @@
 # later run copies only what is new.
 . tests/lib.sh
 . tests/pg-lib.sh
+plan 17
 pg_start
 
 imp="$BIN/tlsrpt-import"
@@ -15,7 +16,7 @@ old="$T/old.db"
 # The old store: the scenario reports, the fixtures twice, the rejected
 # ones, and report mails.
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$old python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+TLSRPT_TEST_DB=$old must python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
 "$imp" --received "$FIXTURES_RECEIVED" --db "$old" fixtures/reports/accept \
     fixtures/reports/accept fixtures/reports/reject fixtures/mail \
     > /dev/null 2>&1

@@ -7,6 +7,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 22
 pg_start
 
 N=2000
@@ -55,7 +56,7 @@ check_eq "migrations applied once" \
     "$(ls schema/postgresql/*.sql | wc -l)"
 
 t0=$(date +%s)
-python3 tests/e2e/pg-clients.py "$CA" "$N" 8 0 "$PORT1" "$PORT2" > "$T/answers"
+must python3 tests/e2e/pg-clients.py "$CA" "$N" 8 0 "$PORT1" "$PORT2" > "$T/answers"
 t1=$(date +%s)
 echo "# $((N * 2)) posts to two nodes in $((t1 - t0)) s"
 check_eq "every post answered" "$(wc -l < "$T/answers" | tr -d ' ')" $((N * 2))

@@ -6,6 +6,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 16
 pg_start
 
 N=400
@@ -47,6 +48,7 @@ sleep 8
 pg_ctl_start
 check "the server is back" test $? -eq 0
 wait "$clients"
+must_status tests/e2e/pg-clients.py $?
 
 check "the daemon ran through: the same process" kill -0 "$pid"
 check_eq "no answer but 201, 200 or 503 with Retry-After" \

@@ -5,6 +5,9 @@
 # the exit codes while the server is down.
 . tests/lib.sh
 . tests/pg-lib.sh
+# t-store's shared suite, summary.py's scenarios, and the checks here.
+plan $(($("$BIN/tests/t-store" --plan-postgresql) + \
+    $(python3 tests/scenarios/summary.py --plan) + 22))
 pg_start
 
 imp="$BIN/tlsrpt-import"
@@ -15,8 +18,10 @@ now=2026-03-15T00:00:00Z
 uri=$(pg_createdb unit)
 TLSRPT_TEST_PG=$uri "$BIN/tests/t-store" > "$T/unit.out" 2>&1
 rc=$?
-grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
-check_eq "t-store on PostgreSQL exits 0" "$rc" 0
+grep -e '^ok [0-9]* - postgresql: ' -e '^not ok [0-9]* - postgresql: ' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
+check_eq "t-store on PostgreSQL exits 0, its plan whole" \
+    "$rc $(sed -n 's/^1\.\.//p' "$T/unit.out")" \
+    "0 $(grep -c '^\(not \)\{0,1\}ok ' "$T/unit.out")"
 check "t-store ran the PostgreSQL suite" grep -q '^ok.*postgresql: every report once' "$T/unit.out"
 n=$(psql_q unit "select count(*) from tlsrpt_schema")
 check_eq "migrations recorded once" "$n" \
@@ -82,8 +87,14 @@ check_eq "stdin again: duplicate, exit 0" "$(echo "$out" | cut -f1) $rc" "duplic
 # every format of the summary byte for byte the same.
 uri=$(pg_createdb scenarios)
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" |
-    sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /'
+# Its lines named for the backend; its status taken before the names
+# are added (a pipe would hide it).
+TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" \
+    > "$T/scen.out"
+rc=$?
+sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /' \
+    "$T/scen.out"
+must_status tests/scenarios/summary.py $rc
 "$imp" --db "$T/scen.db" "$T/scen/reports" > /dev/null
 "$imp" --db "$T/scen.db" "$T/scen/late" > /dev/null
 for fmt in json text csv html; do

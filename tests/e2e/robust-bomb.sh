@@ -5,6 +5,7 @@
 # daemon keeps serving afterwards.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 9
 
 acc=fixtures/reports/accept
 make_cert a

@@ -11,6 +11,7 @@
 PY=tests/robust.py
 N=${ROBUST_PASSES:-2}
 [ "${ROBUST_LONG:-0}" = 1 ] && N=20
+plan $((N + 3))
 M=300
 md="$T/Maildir"
 make_cert a
@@ -37,7 +38,7 @@ good=0
 i=1
 while [ $i -le "$N" ]; do
 	rm -f "$T/stage/new/"*
-	python3 "$PY" mails --dir "$T/stage" --n $M --prefix "m$i" \
+	must python3 "$PY" mails --dir "$T/stage" --n $M --prefix "m$i" \
 	    > /dev/null
 	if ! start_daemon --config "$T/tlsrptd.conf"; then
 		fail "pass $i: daemon starts"
@@ -53,6 +54,7 @@ while [ $i -le "$N" ]; do
 	sleep 0.2
 	mv "$T/stage/new/"* "$md/new/"
 	wait $killer
+	must_status "robust.py kill-when" $?
 	wait "$D_PID" 2>/dev/null
 	D_PID=
 	left=$(count "$md/new")
@@ -84,7 +86,7 @@ check_eq "maildir SIGKILL cycles passed in a row" "$good" "$N"
 # The narrowest window: killed between the link into cur/ and the unlink
 # from new/, the message is in both. After a restart it is in cur/ once.
 rm -f "$T/stage/new/"*
-python3 "$PY" mails --dir "$T/stage" --n 1 --prefix window > /dev/null
+must python3 "$PY" mails --dir "$T/stage" --n 1 --prefix window > /dev/null
 f=$(ls "$T/stage/new")
 mv "$T/stage/new/$f" "$md/new/$f"
 ln "$md/new/$f" "$md/cur/$f:2,S"

@@ -14,6 +14,7 @@
 #   with Retry-After.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 38
 
 make_cert a
 CA="$T/a.crt"
