@@ -4,6 +4,7 @@
 # certificate), a bad certificate on reload (the old one stays), SIGTERM
 # while posts are in flight (each completes, then exit 0; new connections
 # are refused).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 27

@@ -7,6 +7,7 @@
 # and into a store holding the same reports), and, on SQLite, after the
 # migration of a store made before the table existed, and in the daemon,
 # which folds them in off the answer's path (migration 004).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh

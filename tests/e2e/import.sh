@@ -1,6 +1,7 @@
 #!/bin/sh
 # tlsrpt-import driven as a user and an MTA would: real files, folders,
 # standard input, exit codes, the real samples, a decompression bomb.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 plan 35
 

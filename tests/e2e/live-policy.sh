@@ -4,6 +4,7 @@
 # and back, and each way the policy fetch can fail: 404, redirect, over
 # 64 KiB, too slow, a certificate for another name, a malformed policy;
 # --connect-to for HTTPS and SMTP.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
 plan 20
 live_start

@@ -3,6 +3,7 @@
 # domain (failures on one MX) and a ready one, kept in $O/test-output/ with
 # their screenshots from headless Chromium, loaded behind a trap that
 # counts any network request the page makes.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 plan 24
 

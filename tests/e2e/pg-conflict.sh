@@ -6,6 +6,7 @@
 # each pair naming the conflict. Then tlsrpt-import, --copy-from a SQLite
 # store holding conflicting copies (and one made before the digests), and
 # a store made before migration 003.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh

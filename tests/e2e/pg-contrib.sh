@@ -7,6 +7,7 @@
 # throwaway cluster, in plain HTTP behind a "proxy" on 127.0.0.1: the
 # same report posted to both is stored once, with the sender's address
 # from X-Forwarded-For.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh

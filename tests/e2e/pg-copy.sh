@@ -3,6 +3,7 @@
 # quarantine, mail) moved into PostgreSQL gives the same rows and the
 # same summary for every domain; a second run copies nothing twice, and a
 # later run copies only what is new.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/pg-lib.sh
 plan 17

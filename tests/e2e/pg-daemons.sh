@@ -4,6 +4,7 @@
 # answered 201 or 200, every report is stored exactly once (one 201 and
 # one 200 each), and both nodes' API answers the same summary JSON as the
 # command line. Then the maildir and the page on PostgreSQL.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh

@@ -3,6 +3,7 @@
 # answers 503 with Retry-After meanwhile (never 500), the import tool
 # exits 75, and both recover by themselves when the server is back: every
 # report is acknowledged in the end, and nothing acknowledged is lost.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh

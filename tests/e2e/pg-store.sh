@@ -3,6 +3,7 @@
 # suite (t-store), the fixture import checks, the readiness scenarios,
 # the same summary from both backends byte for byte in every format, and
 # the exit codes while the server is down.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/pg-lib.sh
 # t-store's shared suite, summary.py's scenarios, and the checks here.

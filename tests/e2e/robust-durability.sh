@@ -5,6 +5,7 @@
 # the store (posting it again gives 200 and the row is there), none is
 # stored twice, and the database passes PRAGMA integrity_check. The cycle
 # runs ROBUST_PASSES times on the same store (3; 20 with ROBUST_LONG=1).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 

@@ -4,6 +4,7 @@
 # hold; memory stays bounded under a flood of 1 MB bodies. The hostile
 # connections come from other loopback addresses (127.0.0.2 and up), as
 # strangers' would; the real sender is 127.0.0.1.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 14

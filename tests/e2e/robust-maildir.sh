@@ -5,6 +5,7 @@
 # cur/ or .Failed exactly once, every report is stored once, and the
 # database passes PRAGMA integrity_check. ROBUST_PASSES cycles (2; 20
 # with ROBUST_LONG=1), on the same maildir and store.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 

@@ -10,6 +10,7 @@
 # on it for writing (EBUSY), so the daemon's read-only case makes its
 # writes fail with EROFS through tests/fault-io.c (LD_PRELOAD); the
 # import tool meets a real read-only mount.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 29
