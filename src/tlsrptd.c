@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -32,6 +33,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
+#include "rfc3339.h"
 #include "store.h"
 #include "tls.h"
 #include "version.h"
@@ -50,7 +52,8 @@
 #define RUN_TLS_CERT	"var/tls/cert.pem"
 #define RUN_TLS_KEY	"var/tls/key.pem"
 #define RUN_MAILDIR	"var/maildir"
-#define RUN_SAMPLE	"fixtures/mail/report-sts.json.gz"
+#define RUN_SAMPLE	RUN_DIR "/demo-report.json"
+#define RUN_SAMPLE_DOMAIN "demo.example"
 
 #define OVERRIDES_MAX	16
 
@@ -75,6 +78,7 @@ struct override {
 };
 
 struct daemon_state {
+	const char *argv0;
 	const char *config_path;	/* NULL: embedded defaults */
 	struct override ov[OVERRIDES_MAX];
 	size_t nov;
@@ -345,6 +349,8 @@ daemonise(struct daemon_state *ds)
 	}
 }
 
+static void print_first_steps(struct daemon_state *ds, const char *url);
+
 static void
 print_start(struct daemon_state *ds, int made_cert)
 {
@@ -370,15 +376,72 @@ print_start(struct daemon_state *ds, int made_cert)
 	log_info("database %s", c->database);
 	if (has(c->maildir))
 		log_info("watching the maildir %s", c->maildir);
-	if (!ds->foreground || !has(c->listen))
+	/* The first steps, for `make run` only: a real config has its own. */
+	if (!ds->foreground || !has(c->listen) || ds->config_path != NULL)
 		return;
+	print_first_steps(ds, url);
+}
+
+/*
+ * A report of yesterday for the "Try it" step, so that the first summary
+ * a new user sees counts it; 0 when written.
+ */
+static int
+write_demo_report(const char *path)
+{
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+	time_t day = time(NULL) / 86400 - 1;
+	FILE *f;
+	int rc;
+
+	rfc3339_format((int64_t)day * 86400, start);
+	rfc3339_format((int64_t)day * 86400 + 86399, end);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "{\"organization-name\": \"Demo Sender\", "
+	    "\"date-range\": {\"start-datetime\": \"%s\", "
+	    "\"end-datetime\": \"%s\"}, \"contact-info\": "
+	    "\"tlsrpt@demo-sender.example\", \"report-id\": \"demo-%s\", "
+	    "\"policies\": [{\"policy\": {\"policy-type\": \"sts\", "
+	    "\"policy-string\": [\"version: STSv1\", \"mode: testing\", "
+	    "\"mx: mx1.%s\", \"max_age: 86400\"], \"policy-domain\": "
+	    "\"%s\"}, \"summary\": {\"total-successful-session-count\": 120, "
+	    "\"total-failure-session-count\": 1}, \"failure-details\": "
+	    "[{\"result-type\": \"certificate-expired\", "
+	    "\"receiving-mx-hostname\": \"mx1.%s\", "
+	    "\"failed-session-count\": 1}]}]}\n", start, end, start,
+	    RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN);
+	rc = ferror(f);
+	return fclose(f) != 0 || rc ? -1 : 0;
+}
+
+/* What to do next, printed once the daemon listens on its defaults. */
+static void
+print_first_steps(struct daemon_state *ds, const char *url)
+{
+	const struct config *c = &ds->cfg;
+	const char *slash = strrchr(ds->argv0, '/');
+	int dirlen = slash ? (int)(slash - ds->argv0 + 1) : 0;
+
 	printf("tlsrptd %s: senders post to %s%s\n", TLSRPT_VERSION, url,
 	    c->ingest_path);
-	printf("Try it:\n  curl %s%s%s-H 'Content-Type: application/tlsrpt+gzip' "
-	    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
-	    ds->tls ? c->tls_cert : "", ds->tls ? " " : "",
-	    access(RUN_SAMPLE, R_OK) == 0 ? RUN_SAMPLE : "REPORT.json.gz",
-	    url, c->ingest_path);
+	if (write_demo_report(RUN_SAMPLE) == 0)
+		printf("\nTry it: post a report of yesterday\n"
+		    "  curl %s%s%s-H 'Content-Type: application/tlsrpt+json' "
+		    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
+		    ds->tls ? c->tls_cert : "", ds->tls ? " " : "", RUN_SAMPLE,
+		    url, c->ingest_path);
+	printf("\nThen ask whether %s may enforce MTA-STS:\n"
+	    "  %.*stlsrpt-summary --db %s\n", RUN_SAMPLE_DOMAIN, dirlen,
+	    ds->argv0, c->database);
+	if (has(c->api_listen))
+		printf("  the action plan page: http://%s/report/%s\n"
+		    "  the API: http://%s/api/v1/domains\n", c->api_listen,
+		    RUN_SAMPLE_DOMAIN, c->api_listen);
+	printf("\nReal reports: point the rua= of your _smtp._tls TXT record "
+	    "here, or deliver\nreport mail to the maildir %s (README.md, "
+	    "\"Running tlsrptd for real\").\n", has(c->maildir) ? c->maildir :
+	    "(none)");
 	fflush(stdout);
 }
 
@@ -601,6 +664,7 @@ main(int argc, char **argv)
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
+	ds.argv0 = argv[0];
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
 		switch (ch) {
