@@ -8,6 +8,8 @@
  * could not be opened; 75 the store was busy or unwritable (retry later);
  * 64 usage.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -72,6 +74,9 @@ struct pending {
 struct task {
 	const char *input;	/* the INPUT as named on the command line */
 	char *path;		/* owned */
+	/* An entry of a folder: rel (in path) below the folder input,
+	 * opened without following links (files.h); else NULL. */
+	const char *rel;
 	enum input_kind kind;
 	const char *source;
 };
@@ -417,7 +422,7 @@ read_task(const struct work *wk, const struct task *t)
 {
 	struct error err;
 	struct job *j;
-	int rc;
+	int rc, fd;
 
 	/* Not calloc(): the parsed items, 11 KiB of the job, are each set
 	 * as they are added (3 % of an import's instructions). */
@@ -434,9 +439,16 @@ read_task(const struct work *wk, const struct task *t)
 	j->origin.path = t->path;
 	error_clear(&err);
 	buf_init(&j->bytes, wk->cfg->message_max);
-	rc = t->path == NULL ?
-	    files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err) :
-	    files_read_path(t->path, &j->bytes, &j->total, &err);
+	if (t->path == NULL)
+		rc = files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err);
+	else if (t->rel == NULL)
+		rc = files_read_path(t->path, &j->bytes, &j->total, &err);
+	else if ((fd = files_open_below(t->input, t->rel, &err)) < 0)
+		rc = -1;
+	else {
+		rc = files_read_fd(fd, &j->bytes, &j->total, &err);
+		close(fd);
+	}
 	if (rc < 0 && err.kind != ERR_TOO_BIG) {
 		fprintf(stderr, "tlsrpt-import: %s%s\n", t->path == NULL ?
 		    "standard input: " : "", err.msg);
@@ -533,7 +545,7 @@ worker_main(void *arg)
 
 static int
 task_add(struct work *wk, const char *input, const char *path,
-	 enum input_kind kind, const char *source)
+	 int entry, enum input_kind kind, const char *source)
 {
 	struct task *t;
 
@@ -550,28 +562,62 @@ task_add(struct work *wk, const char *input, const char *path,
 	t->kind = kind;
 	t->source = source;
 	t->path = NULL;
+	t->rel = NULL;
 	if (path != NULL && (t->path = strdup(path)) == NULL)
 		return -1;
+	/* path is "INPUT/rel", as the folder was listed. */
+	if (entry)
+		t->rel = t->path + strlen(input) + 1;
 	wk->ntasks++;
 	return 0;
 }
 
+/*
+ * The files of the folder sub of input (NULL: input itself). Entries that
+ * are no regular files (links, FIFOs, devices) are said on stderr and
+ * never read: a folder's entries are never followed.
+ */
 static int
 add_folder(struct run *rn, struct work *wk, const char *input,
-	   const char *dir, enum input_kind kind, const char *source)
+	   const char *sub, enum input_kind kind, const char *source)
 {
+	char label[4096];
 	struct file_list l;
 	struct error err;
+	struct stat sb;
 	size_t i;
-	int rc = 0;
+	int fd = -1, top, rc = 0;
 
-	if (files_list(dir, &l, &err) < 0) {
+	rc = snprintf(label, sizeof(label), "%s%s%s", input, sub ? "/" : "",
+	    sub ? sub : "");
+	if (rc < 0 || (size_t)rc >= sizeof(label))
+		rc = error_set(&err, ERR_IO, "%s: path too long", input);
+	else if (sub == NULL)
+		rc = files_list(input, &l, &err);
+	else if ((top = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = error_set(&err, ERR_IO, "%s: %s", input, strerror(errno));
+	else {
+		fd = files_open_dir_below(top, input, sub, &err);
+		close(top);
+		rc = fd < 0 ? -1 : files_list_at(fd, label, &l, &err);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc < 0) {
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		rn->unreadable++;
 		return 0;
 	}
+	for (i = 0; i < l.nothers; i++) {
+		fprintf(stderr, "tlsrpt-import: %s: %s, skipped (only the "
+		    "regular files of a folder are read, never through a "
+		    "link)\n", l.others[i],
+		    lstat(l.others[i], &sb) == 0 ? files_kind(sb.st_mode) :
+		    "not a regular file");
+		rn->unreadable++;
+	}
 	for (i = 0; i < l.n && rc == 0; i++)
-		rc = task_add(wk, input, l.paths[i], kind, source);
+		rc = task_add(wk, input, l.paths[i], 1, kind, source);
 	files_list_release(&l);
 	return rc;
 }
@@ -580,21 +626,19 @@ add_folder(struct run *rn, struct work *wk, const char *input,
 static int
 add_input(struct run *rn, struct work *wk, const char *arg)
 {
-	char sub[4096];
 	struct stat sb;
 
 	if (strcmp(arg, "-") == 0)
-		return task_add(wk, arg, NULL, INPUT_SNIFF, "stdin");
+		return task_add(wk, arg, NULL, 0, INPUT_SNIFF, "stdin");
+	/* Named by the user: a link is followed, a pipe read. */
 	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return task_add(wk, arg, arg, INPUT_SNIFF, "file");
+		return task_add(wk, arg, arg, 0, INPUT_SNIFF, "file");
 	if (files_is_maildir(arg)) {
-		snprintf(sub, sizeof(sub), "%s/new", arg);
-		if (add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail") < 0)
+		if (add_folder(rn, wk, arg, "new", INPUT_MESSAGE, "mail") < 0)
 			return -1;
-		snprintf(sub, sizeof(sub), "%s/cur", arg);
-		return add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail");
+		return add_folder(rn, wk, arg, "cur", INPUT_MESSAGE, "mail");
 	}
-	return add_folder(rn, wk, arg, arg, INPUT_SNIFF, "file");
+	return add_folder(rn, wk, arg, NULL, INPUT_SNIFF, "file");
 }
 
 /* Main thread: store one parsed input, in the open batch. */
