@@ -29,9 +29,9 @@
 /*
  * GMime compares each line that starts with "--" with the boundary of
  * every multipart it is in: 999 nested multiparts around 31 MiB of "--x"
- * lines are 8 billion comparisons, a minute. This bounds the lines that
- * start with "--" times the multiparts declared above them (a report
- * mail makes a few hundred).
+ * lines are 8 billion comparisons. This bounds the lines that start with
+ * "--" times the multiparts declared above them (a report mail makes a
+ * few hundred).
  */
 #define BOUND_MIME_BOUNDARY_TESTS	10000000
 

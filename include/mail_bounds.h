@@ -3,8 +3,9 @@
  * before GMime builds its tree (DESIGN section 6, doc/mail-bounds.md).
  *
  * GMime keeps an object of about 1.3 KB for every MIME part, however
- * empty, and a copy of every header: 32 MiB of "--b" lines are 2.7
- * million parts and 3.5 GiB. This pass walks the bytes once, in time
+ * empty, and a copy of every header: 32 MiB of "--b" lines are millions
+ * of parts (BENCHMARKS.md has the figures). This pass walks the bytes
+ * once, in time
  * linear in their length, and counts what GMime would build, never less:
  * every line GMime could take for a header is taken for one here, and
  * every boundary any Content-Type header declares counts, whichever

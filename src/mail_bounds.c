@@ -68,7 +68,23 @@ add_boundary(struct scan *s, const char *b, struct error *err)
 	}
 	if ((key = strndup(b, n)) == NULL)
 		return error_set(err, ERR_NOMEM, "mail: out of memory");
+	if (s->bounds == NULL)
+		s->bounds = g_hash_table_new_full(g_str_hash, g_str_equal,
+		    free, NULL);
 	g_hash_table_add(s->bounds, key);
+	return 0;
+}
+
+/* Does p[0..n) hold word (lower-case letters), in any case? */
+static int
+holds(const char *p, size_t n, const char *word)
+{
+	size_t k = strlen(word), i;
+
+	for (i = 0; i + k <= n; i++)
+		if ((p[i] | 0x20) == word[0] &&
+		    g_ascii_strncasecmp(p + i, word, k) == 0)
+			return 1;
 	return 0;
 }
 
@@ -79,12 +95,25 @@ end_header(struct scan *s, struct error *err)
 	GMimeContentType *ct;
 	const char *b;
 	char *value;
+	size_t n;
 	int rc = 0;
 
 	if (s->ct == NULL)
 		return 0;
+	/*
+	 * Parsing a value costs more than the rest of the pass. GMime
+	 * compares the names it finds in a value ("message", "digest",
+	 * "boundary", "boundary*0") without regard to case, but letter for
+	 * letter: a value that holds none of them declares nothing here.
+	 */
+	n = (size_t)(s->ct_end - s->ct);
+	if (!holds(s->ct, n, "boundary") && !holds(s->ct, n, "message") &&
+	    !holds(s->ct, n, "digest")) {
+		s->ct = NULL;
+		return 0;
+	}
 	/* GMime's copy of a value ends at a NUL byte: so does this one. */
-	value = strndup(s->ct, (size_t)(s->ct_end - s->ct));
+	value = strndup(s->ct, n);
 	s->ct = NULL;
 	if (value == NULL)
 		return error_set(err, ERR_NOMEM, "mail: out of memory");
@@ -238,11 +267,11 @@ mail_bounds_check(const void *bytes, size_t len, struct mail_bounds *out,
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	s.bounds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	rc = walk(&s, bytes, (const char *)bytes + len, err);
 	if (out != NULL)
 		*out = s.n;
-	g_hash_table_destroy(s.bounds);
+	if (s.bounds != NULL)
+		g_hash_table_destroy(s.bounds);
 	free(s.key);
 	return rc;
 }
