@@ -11,14 +11,7 @@
 . tests/daemon-lib.sh
 
 md="$T/Maildir"
-make_cert a
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-maildir = $md
-maildir-rescan = 1s
-CONF
+maildir_conf "$md"
 
 # The mails, written as an MTA delivers them: into $T/mails.
 mkdir -p "$T/mails"

@@ -14,14 +14,7 @@ MARK="X-Fault: crash-the-parser"
 cc -shared -fPIC -O1 -o "$T/fault-crash.so" tests/fault-crash.c -ldl ||
     fail "fault-crash.so builds"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-make_cert a
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-maildir = $md
-maildir-rescan = 1s
-CONF
+maildir_conf "$md"
 mkdir -p "$md/new" "$md/cur" "$md/tmp" "$T/stage/new" "$T/stage/tmp"
 
 # deliver PREFIX [MARK]: one report mail (report-id PREFIX-0), as an MTA

@@ -16,15 +16,8 @@ N=${ROBUST_PASSES:-2}
 [ "${ROBUST_LONG:-0}" = 1 ] && N=20
 M=300
 md="$T/Maildir"
-make_cert a
+maildir_conf "$md"
 CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-maildir = $md
-maildir-rescan = 1s
-CONF
 mkdir -p "$md/new" "$md/cur" "$md/tmp" "$T/stage/new" "$T/stage/tmp"
 
 count() { ls -A "$1" | wc -l | tr -d ' '; }
