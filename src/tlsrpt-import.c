@@ -60,6 +60,13 @@
  * waits for is ready, the workers when half the window is free again.
  */
 #define WORKERS_MAX	4
+/*
+ * Folders whose descriptor is kept open while their entries are read, so
+ * that each entry is one openat() in the very folder that was listed;
+ * past these, an entry is opened from the folder's path, one component at
+ * a time (files_open_below()), never past the descriptors a process has.
+ */
+#define FOLDERS_OPEN_MAX	64
 #define WINDOW	64
 #define READ_AHEAD_MAX	((size_t)64 * 1024 * 1024)	/* input bytes */
 
@@ -74,9 +81,11 @@ struct pending {
 struct task {
 	const char *input;	/* the INPUT as named on the command line */
 	char *path;		/* owned */
-	/* An entry of a folder: rel (in path) below the folder input,
-	 * opened without following links (files.h); else NULL. */
+	/* An entry of a folder, opened without following links
+	 * (files.h): in the folder dirfd when it is kept open (else -1),
+	 * else as rel (in path) below the folder input; else NULL. */
 	const char *rel;
+	int dirfd;
 	enum input_kind kind;
 	const char *source;
 };
@@ -111,6 +120,8 @@ struct work {
 	struct job *slot[WINDOW];
 	int ready[WINDOW];
 	struct job *stored;	/* stored jobs, for the workers to free */
+	int folders[FOLDERS_OPEN_MAX];	/* kept open, see above */
+	size_t nfolders;
 };
 
 struct run {
@@ -443,7 +454,9 @@ read_task(const struct work *wk, const struct task *t)
 		rc = files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err);
 	else if (t->rel == NULL)
 		rc = files_read_path(t->path, &j->bytes, &j->total, &err);
-	else if ((fd = files_open_below(t->input, t->rel, &err)) < 0)
+	else if ((fd = t->dirfd >= 0 ? files_open_regular(t->dirfd,
+	    strrchr(t->rel, '/') ? strrchr(t->rel, '/') + 1 : t->rel,
+	    t->path, &err) : files_open_below(t->input, t->rel, &err)) < 0)
 		rc = -1;
 	else {
 		rc = files_read_fd(fd, &j->bytes, &j->total, &err);
@@ -545,7 +558,7 @@ worker_main(void *arg)
 
 static int
 task_add(struct work *wk, const char *input, const char *path,
-	 int entry, enum input_kind kind, const char *source)
+	 int entry, int dirfd, enum input_kind kind, const char *source)
 {
 	struct task *t;
 
@@ -563,6 +576,7 @@ task_add(struct work *wk, const char *input, const char *path,
 	t->source = source;
 	t->path = NULL;
 	t->rel = NULL;
+	t->dirfd = dirfd;
 	if (path != NULL && (t->path = strdup(path)) == NULL)
 		return -1;
 	/* path is "INPUT/rel", as the folder was listed. */
@@ -592,21 +606,27 @@ add_folder(struct run *rn, struct work *wk, const char *input,
 	    sub ? sub : "");
 	if (rc < 0 || (size_t)rc >= sizeof(label))
 		rc = error_set(&err, ERR_IO, "%s: path too long", input);
-	else if (sub == NULL)
-		rc = files_list(input, &l, &err);
 	else if ((top = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = error_set(&err, ERR_IO, "%s: %s", input, strerror(errno));
 	else {
-		fd = files_open_dir_below(top, input, sub, &err);
-		close(top);
+		fd = sub == NULL ? top : files_open_dir_below(top, input, sub,
+		    &err);
+		if (fd != top)
+			close(top);
 		rc = fd < 0 ? -1 : files_list_at(fd, label, &l, &err);
-		if (fd >= 0)
-			close(fd);
 	}
 	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		rn->unreadable++;
 		return 0;
+	}
+	if (wk->nfolders < FOLDERS_OPEN_MAX)
+		wk->folders[wk->nfolders++] = fd;
+	else {
+		close(fd);
+		fd = -1;
 	}
 	for (i = 0; i < l.nothers; i++) {
 		fprintf(stderr, "tlsrpt-import: %s: %s, skipped (only the "
@@ -617,7 +637,7 @@ add_folder(struct run *rn, struct work *wk, const char *input,
 		rn->unreadable++;
 	}
 	for (i = 0; i < l.n && rc == 0; i++)
-		rc = task_add(wk, input, l.paths[i], 1, kind, source);
+		rc = task_add(wk, input, l.paths[i], 1, fd, kind, source);
 	files_list_release(&l);
 	return rc;
 }
@@ -629,10 +649,10 @@ add_input(struct run *rn, struct work *wk, const char *arg)
 	struct stat sb;
 
 	if (strcmp(arg, "-") == 0)
-		return task_add(wk, arg, NULL, 0, INPUT_SNIFF, "stdin");
+		return task_add(wk, arg, NULL, 0, -1, INPUT_SNIFF, "stdin");
 	/* Named by the user: a link is followed, a pipe read. */
 	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return task_add(wk, arg, arg, 0, INPUT_SNIFF, "file");
+		return task_add(wk, arg, arg, 0, -1, INPUT_SNIFF, "file");
 	if (files_is_maildir(arg)) {
 		if (add_folder(rn, wk, arg, "new", INPUT_MESSAGE, "mail") < 0)
 			return -1;
@@ -741,6 +761,8 @@ import_all(struct run *rn, char **inputs, int ninputs)
 	for (k = 0; k < ntasks; k++)
 		free(wk.tasks[k].path);
 	free(wk.tasks);
+	for (k = 0; k < wk.nfolders; k++)
+		close(wk.folders[k]);
 	return rc;
 }
 

@@ -15,14 +15,7 @@
 
 PY=tests/robust.py
 md="$T/Maildir"
-make_cert a
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-maildir = $md
-maildir-rescan = 1s
-CONF
+maildir_conf "$md"
 
 # Report mails with report-ids PREFIX-0..: their files end up in $2.
 mails() {
@@ -172,3 +165,16 @@ check "... the link named" grep -q "$im2/new: a symbolic link, skipped" "$T/err"
 out=$("$BIN/tlsrpt-import" --db "$T/imp.db" "$im/new/link"); rc=$?
 check_eq "a link given as INPUT: followed" "$(echo "$out" | cut -f1) $rc" \
     "accepted 0"
+# More folders than the import keeps open: the later ones are read from
+# their path, still never through a link.
+i=0
+while [ $i -lt 66 ]; do
+	mkdir -p "$T/many/f$i"
+	i=$((i + 1))
+done
+mails many "$T/many/f65" 1
+ln -s "$T/outside/outside-2.eml" "$T/many/f65/link.eml"
+out=$("$BIN/tlsrpt-import" --db "$T/imp.db" "$T/many/f"* 2>"$T/err"); rc=$?
+check_eq "66 folders: the mail of the last one taken, its link skipped" \
+    "$(echo "$out" | cut -f1) $rc $(grep -c 'link.eml: a symbolic link, skipped' "$T/err")" \
+    "accepted 66 1"
