@@ -37,9 +37,10 @@ int maildir_prepare(const char *dir, struct error *err);
 
 /*
  * Process every message now in DIR/new once. Returns the number of
- * messages left in new/ (deferred), or -1 when new/ cannot be read, a
- * folder of the maildir is not a real one, or the attempt record cannot
- * be written (nothing more is taken).
+ * messages left in new/ (deferred; 0 when another daemon is scanning the
+ * maildir), or -1 when new/ cannot be read, a folder of the maildir is
+ * not a real one, or the attempt record cannot be written (nothing more
+ * is taken).
  */
 int maildir_scan(const char *dir, struct ingest *in, struct error *err);
 

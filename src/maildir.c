@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +147,7 @@ done:
  */
 #define ATTEMPT_FILE "tlsrptd-attempt"
 
+/* Open the record and hold it: 0, 1 when another daemon holds it, -1. */
 static int
 attempt_open(struct md *m, struct error *err)
 {
@@ -166,6 +168,14 @@ attempt_open(struct md *m, struct error *err)
 		    "%lu links, not a file of tlsrptd's own; no mail is taken "
 		    "until it is removed", m->dir, files_kind(sb.st_mode),
 		    (unsigned long)sb.st_nlink);
+	/*
+	 * One scan at a time, should two daemons watch one maildir: the
+	 * other's record names the message it has in hand, not one it
+	 * died on. Its death frees the lock, and the record is then read.
+	 */
+	if (flock(m->attempt, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : error_set(err, ERR_IO,
+		    "%s/" ATTEMPT_FILE ": %s", m->dir, strerror(errno));
 	return 0;
 }
 
@@ -216,9 +226,12 @@ md_close(struct md *m)
 	}
 }
 
+/* 0 when open, 1 when another daemon is scanning the maildir, or -1. */
 static int
 md_open(struct md *m, const char *dir, struct ingest *in, struct error *err)
 {
+	int rc = -1;
+
 	m->dir = dir;
 	m->in = in;
 	m->new = m->cur = m->failed = m->attempt = -1;
@@ -228,9 +241,9 @@ md_open(struct md *m, const char *dir, struct ingest *in, struct error *err)
 	    (m->new = files_open_dir_below(m->root, dir, "new", err)) < 0 ||
 	    (m->cur = files_open_dir_below(m->root, dir, "cur", err)) < 0 ||
 	    (m->failed = files_open_dir_below(m->root, dir, ".Failed/new",
-	    err)) < 0 || attempt_open(m, err) < 0) {
+	    err)) < 0 || (rc = attempt_open(m, err)) != 0) {
 		md_close(m);
-		return -1;
+		return rc > 0 ? 1 : -1;
 	}
 	return 0;
 }
@@ -434,8 +447,8 @@ maildir_scan(const char *dir, struct ingest *in, struct error *err)
 	size_t i;
 	int left = 0, rc = 0, n;
 
-	if (md_open(&m, dir, in, err) < 0)
-		return -1;
+	if ((rc = md_open(&m, dir, in, err)) != 0)
+		return rc < 0 ? -1 : 0;
 	attempt_read(&m, last, sizeof(last));
 	if (last[0] != '\0') {
 		if (fstatat(m.new, last, &sb, AT_SYMLINK_NOFOLLOW) == 0)
