@@ -19,7 +19,7 @@ DESTDIR ?=
 O ?= build
 
 PKGS = zlib jansson libmicrohttpd sqlite3 libpq gmime-3.0 gnutls gnutls-dane \
-       libunbound libcurl
+       libunbound libcurl libidn2
 PKG_CONFIG ?= pkg-config
 
 CC ?= cc
@@ -74,7 +74,8 @@ $(LIB): $(LIB_OBJS)
 $(O)/%: src/%.c $(LIB) $(HEADERS)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) $(HEADERS) | $(O)/tests
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/received.h $(LIB) \
+	     $(HEADERS) | $(O)/tests
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
 $(O)/bench/%: tests/bench/%.c tests/bench/corpus.h $(LIB) $(HEADERS) | $(O)/bench

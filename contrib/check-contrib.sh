@@ -1,6 +1,7 @@
 #!/bin/sh
-# Check the MTA and MDA snippets of contrib/ with the real tools, where
-# they are installed (Debian: postfix, dovecot-sieve, procmail); a check
+# Check the MTA and MDA snippets and the systemd unit of contrib/ with the
+# real tools, where they are installed (Debian: postfix, dovecot-sieve,
+# procmail, systemd); a check
 # whose tool is missing says "# skipped" (not counted). One line per check:
 # "ok - ...", "not ok - ..." or "# skipped: ...". Exit 1 if any failed.
 #
@@ -97,6 +98,37 @@ if command -v procmail > /dev/null 2>&1; then
 EOF
 else
 	skip "procmail: procmail not installed (apt-get install procmail)"
+fi
+
+# --- systemd: the unit's sandbox, as systemd-analyze rates it. ---
+if command -v systemd-analyze > /dev/null 2>&1; then
+	unit=contrib/systemd/tlsrptd.service
+	out=$(systemd-analyze security --offline=true "$unit" 2> "$tmp/err")
+	score=$(printf '%s\n' "$out" |
+	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	if [ -n "$score" ] &&
+	    awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }'; then
+		pass "systemd: tlsrptd.service exposure $score (1.5 or better)"
+	else
+		fail "systemd: tlsrptd.service exposure ${score:-unknown}, over 1.5"
+	fi
+	# A misspelt directive is only a warning: none may be there.
+	if grep -q -i -e 'unknown' -e 'failed to parse' -e 'invalid' \
+	    "$tmp/err"; then
+		fail "systemd: tlsrptd.service: $(cat "$tmp/err")"
+	else
+		pass "systemd: every directive of tlsrptd.service is known"
+	fi
+	for d in 'MemoryMax=' 'ProtectProc=invisible' 'ProcSubset=pid' \
+	    'SystemCallFilter=~@privileged @resources'; do
+		if grep -q "^$d" "$unit"; then
+			pass "systemd: $d"
+		else
+			fail "systemd: no $d in tlsrptd.service"
+		fi
+	done
+else
+	skip "systemd: systemd-analyze not installed"
 fi
 
 exit $failed

@@ -11,6 +11,15 @@
  *   would refuse are its failures of a blocking type (or of an unknown
  *   type, or failures no detail explains), at most its failure count, as
  *   details may overlap.
+ * - A policy's failure details count at most its failure count, wherever
+ *   they are shown: an sts policy's refusal types first, then the other
+ *   types, each in the order the reporter listed them, until the count is
+ *   spent; failures that no detail explains form a row of their own, the
+ *   result type "not-detailed" (refused, for sts). So the failure rows of
+ *   a policy type add up to its failed sessions, and the recent refusal
+ *   rows to refused_if_enforced (doc/verdict.md).
+ * - Copies of one report that disagree (same identity, other content):
+ *   only the copy with the most refused sessions counts.
  * - A report belongs to the window when its end-datetime falls inside it.
  */
 #ifndef TLSRPT_ANALYSE_H
@@ -18,10 +27,16 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "evidence.h"
 #include "store.h"
+
+/* Fixed parts of the rules of DESIGN section 7 (doc/verdict.md). */
+#define ANALYSE_REPORTER_MIN_REFUSED	10	/* tls-failures per reporter */
+#define ANALYSE_MX_BROKEN_REPORTERS	2	/* mx-tls-broken: reporters */
+#define ANALYSE_MX_BROKEN_DAYS		2	/* ... or days */
 
 struct analyse_options {
 	int64_t now;			/* end of the window, Unix seconds */
@@ -55,6 +70,17 @@ json_t *analyse_domain(const struct evidence *ev,
 json_t *analyse_summary(struct store *st, const char *const *domains,
 			size_t n, const struct analyse_options *opt,
 			struct error *err);
+
+/*
+ * Keep in domains (n of them, in normal form: dnsname.h) those that some
+ * report named, in their order; for each other one, print one line on f:
+ * prog, the name, and the closest known names. *n is set to the number
+ * kept. Returns how many were unknown, or -1 with err set when the store
+ * cannot be read.
+ */
+int analyse_known_domains(struct store *st, const char *prog,
+			  const char **domains, size_t *n, FILE *f,
+			  struct error *err);
 
 /* The exit code of DESIGN section 2 for a summary document: 0 all ready,
  * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */

@@ -2,7 +2,10 @@
  * api: the routes of the daemon's read API (DESIGN section 5), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
- *   GET /healthz                          "ok" (never needs the token)
+ *   GET /healthz                          "ok" (never needs the token);
+ *                                         503 and why when the store
+ *                                         cannot take writes, or the
+ *                                         spool does not drain (spool.h)
  *   GET /metrics                          Prometheus text (metrics.h)
  *   GET /api/v1/domains                   {"domains": [...]}
  *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json
@@ -20,7 +23,6 @@
 #include "ingest.h"
 
 #define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
-#define API_DOMAIN_MAX	253	/* a domain name in a path (RFC 1035) */
 
 struct api_answer {
 	unsigned status;

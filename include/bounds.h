@@ -7,6 +7,7 @@
 #define TLSRPT_BOUNDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A payload as received: an HTTP body, a file, a mail part (config). */
 #define BOUND_PAYLOAD_MAX	((size_t)10 * 1024 * 1024)
@@ -16,6 +17,16 @@
 #define BOUND_INFLATE_RATIO	1000
 /* A message handed to the mail module, headers and all (config). */
 #define BOUND_MESSAGE_MAX	((size_t)32 * 1024 * 1024)
+/*
+ * The daemon: bytes being decoded across all requests at once, every
+ * layer of encoding and the parse counted (budget.h); past it a body
+ * waits in the spool (config).
+ */
+#define BOUND_DECODE_BUDGET	((size_t)256 * 1024 * 1024)
+/* The daemon's spool of bodies waiting, in 4 KiB blocks (config). */
+#define BOUND_SPOOL_MAX		((size_t)1024 * 1024 * 1024)
+/* Seconds the oldest body may wait before /healthz says so (config). */
+#define BOUND_SPOOL_STALL	300
 /*
  * A message's MIME structure, counted over its raw bytes before GMime
  * builds its tree (mail_bounds.h): GMime spends about 1.3 KB on each
@@ -56,6 +67,27 @@
 
 /* Counts beyond 2^53 cannot be exact in every JSON reader (RFC 7159 6). */
 #define BOUND_COUNT_MAX		9007199254740992LL
+
+/*
+ * A DNS name in text form, without the trailing dot: 253 octets in all
+ * and 63 a label (RFC 1035 2.3.4; the 255 octets of the wire form less
+ * the length octets). A name as written, before a U-label becomes its
+ * A-label, may be longer (UTF-8, characters the mapping drops), up to
+ * BOUND_DNS_TEXT bytes.
+ */
+#define BOUND_DNS_NAME		253
+#define BOUND_DNS_LABEL		63
+#define BOUND_DNS_TEXT		1024
+
+/*
+ * A report's date range: RFC 8460 4 asks for a day, senders send a day or
+ * a few; a month (31 days) is the longest kept. It may end at most
+ * BOUND_RANGE_AHEAD after the report was received (clocks differ, time
+ * zones are misread): a report dated in the far future would keep its
+ * domain's evidence fresh for ever.
+ */
+#define BOUND_RANGE_MAX		((int64_t)31 * 86400)
+#define BOUND_RANGE_AHEAD	((int64_t)2 * 86400)
 
 /* SQLite: how long to wait for another writer before answering "busy". */
 #define BOUND_BUSY_TIMEOUT_MS	5000

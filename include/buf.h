@@ -31,6 +31,13 @@ void buf_release(struct buf *b);
  */
 int buf_grow(struct buf *b, size_t n, struct error *err);
 
+/*
+ * The size of the allocation buf_grow(b, n) leaves (b->alloc when there
+ * is room already, or when n does not fit the cap), so that a caller can
+ * charge it to a budget before it is made.
+ */
+size_t buf_alloc_for(const struct buf *b, size_t n);
+
 /* Append n bytes (see buf_grow for the failures). */
 int buf_append(struct buf *b, const void *p, size_t n, struct error *err);
 

@@ -7,6 +7,8 @@
 #ifndef TLSRPT_CLI_H
 #define TLSRPT_CLI_H
 
+#include <stdint.h>
+
 #define CLI_EX_USAGE 64
 
 /*
@@ -15,5 +17,12 @@
  * "PROG: unknown option --x; see PROG --help". Returns CLI_EX_USAGE.
  */
 int cli_option_error(const char *prog, int ch, char *const *argv);
+
+/*
+ * A time given on the command line: Unix seconds, or an RFC 3339 date-time
+ * (or date) as rfc3339_parse() reads them, up to 9999-12-31T23:59:59Z.
+ * Returns 0, or -1 when s is neither.
+ */
+int cli_parse_time(const char *s, int64_t *t);
 
 #endif

@@ -21,16 +21,23 @@ struct config {
 	char *listen;		/* public listener, ADDR:PORT ("" = none) */
 	char *tls_cert;		/* PEM; none means plain HTTP */
 	char *tls_key;
+	char *tls_priority;	/* GnuTLS priority string of the listener */
 	char *api_listen;	/* read API listener ("" = none) */
 	char *api_token;	/* bearer token for the API, or NULL */
 	char *maildir;		/* maildir to watch, or NULL */
 	char *ingest_path;	/* the POST path, default /v1/tlsrpt */
 	char *trusted_proxies;	/* addresses whose X-Forwarded-For counts */
 	char *log_level;	/* error, warning, info, debug */
+	char *user;		/* started as root: the user to run as */
+	char *group;		/* and its group (NULL: the user's own) */
 	unsigned max_connections;	/* public listener, in total */
 	unsigned max_connections_per_client;
 	unsigned connection_timeout;	/* seconds */
 	unsigned maildir_rescan;	/* seconds between full rescans */
+	size_t decode_budget;	/* bytes being decoded at once, daemon-wide */
+	char *spool_dir;	/* "" or NULL: beside a SQLite store */
+	size_t spool_max;	/* bytes the spool may hold */
+	unsigned spool_stall;	/* seconds before /healthz fails */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
 };

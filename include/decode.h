@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "error.h"
 
@@ -25,6 +26,9 @@ enum payload_format {
 struct decode_limits {
 	size_t inflated_max;	/* bytes of JSON after inflating */
 	unsigned ratio;		/* inflated bytes per compressed byte */
+	/* Charged for every buffer inflating grows, before it grows (the
+	 * daemon's decode budget); NULL: nothing is metered. */
+	struct budget_hold *hold;
 };
 
 /* The defaults of bounds.h. */
@@ -37,11 +41,23 @@ enum payload_format decode_sniff(const void *p, size_t n);
 const char *decode_format_name(enum payload_format f);
 
 /*
+ * An upper bound of the memory that parsing the JSON text json takes (the
+ * JSON library's tree, and the report built from it), charged to the
+ * decode budget before parsing: a few hundred bytes per object and a
+ * hundred per value, and the text twice for the strings it copies. Only
+ * the text up to the first byte that JSON never holds (a control
+ * character other than blanks, as in padding of NUL bytes) counts: the
+ * parser stops there.
+ */
+size_t decode_parse_cost(const char *json, size_t len);
+
+/*
  * Turn a payload into JSON text. For gzip the text is inflated into out
  * (which the caller has initialised and later releases); for JSON it points
  * into in, with a UTF-8 byte order mark skipped. On success *json and
  * *jsonlen describe the text. On failure: ERR_INPUT (not gzip or JSON,
- * corrupt or truncated gzip) or ERR_TOO_BIG (a limit), message naming it.
+ * corrupt or truncated gzip) or ERR_TOO_BIG (a limit), message naming it;
+ * ERR_NOMEM when lim->hold refused a charge (or memory ran out).
  */
 int decode_payload(const void *in, size_t inlen,
 		   const struct decode_limits *lim, struct buf *out,

@@ -13,9 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
+
 struct report_filename {
-	char receiver[256];	/* the reporting organisation's domain */
-	char policy_domain[256];	/* lower case, no trailing dot */
+	char receiver[BOUND_DNS_NAME + 1];	/* the reporter's domain */
+	char policy_domain[BOUND_DNS_NAME + 1];	/* both normalised as
+						   dnsname.h says */
 	int64_t begin, end;	/* Unix seconds */
 	char unique_id[128];	/* "" when absent */
 	char extension[16];	/* "json" or "json.gz" */

@@ -9,11 +9,13 @@
  *   411 no length  413 over a size limit  415 a type that cannot be a
  *   report  405 another method (Allow: POST)  404 another path
  *   503 + Retry-After when the store cannot commit
+ * and, on both listeners, before any of that, 400 or 501 for a request
+ * whose framing could be read two ways (http_framing.h).
  * The body is plain text, or JSON when the client accepts
  * application/json. 201 and 200 come only after the store committed.
  * Over TLS when a struct tls is given (certificate asked for at each
- * handshake, so a reload swaps it without touching open connections),
- * plain HTTP otherwise; X-Forwarded-For is believed only from
+ * handshake, so a reload swaps it without touching open connections;
+ * protocols and suites as tls-priority says), plain HTTP otherwise; X-Forwarded-For is believed only from
  * trusted-proxies.
  *
  * The API listener serves api.h's routes, plain HTTP, meant for loopback.
@@ -55,13 +57,32 @@
 
 struct http_server;
 
+/* The listening sockets of the two listeners; -1 for one not wanted. */
+struct http_sockets {
+	int pub;
+	int api;
+};
+
 /*
- * Start the listeners cfg names (listen, api-listen; "" for none) with
- * its limits, ingest path, token and trusted proxies. tls (kept, not
- * owned) NULL means plain HTTP on the public listener. ERR_IO when an
- * address cannot be bound, ERR_INPUT when it cannot be parsed.
+ * Bind the addresses cfg names (listen, api-listen; "" for none) into
+ * socks, before anything else: a daemon started as root binds them, then
+ * gives up root (priv.h). ERR_IO when an address cannot be bound,
+ * ERR_INPUT when it cannot be parsed; nothing is left open then.
  */
-struct http_server *http_start(const struct config *cfg, struct tls *tls,
+int http_bind(const struct config *cfg, struct http_sockets *socks,
+	      struct error *err);
+
+/* Close the sockets of socks still open; they are -1 afterwards. */
+void http_sockets_close(struct http_sockets *socks);
+
+/*
+ * Start the listeners on socks (taken: closed when it fails) with cfg's
+ * limits, ingest path, token, trusted proxies and tls-priority. tls (kept,
+ * not owned) NULL means plain HTTP on the public listener. ERR_INPUT when
+ * GnuTLS refuses tls-priority, ERR_IO when libmicrohttpd cannot start.
+ */
+struct http_server *http_start(const struct config *cfg,
+			       struct http_sockets *socks, struct tls *tls,
 			       struct ingest *in, struct error *err);
 
 /*

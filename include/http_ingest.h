@@ -10,8 +10,11 @@
  *   over max-body (kept in the quarantine as a record)
  * then one pipeline call (through ingest.h):
  *   201 stored  200 duplicate  400 malformed (kept in the quarantine)
- *   413 inflated over a limit  503 + Retry-After when the store cannot
- *   commit
+ *   413 inflated over a limit
+ *   202 kept in the spool (spool.h), when the decode budget is spent or
+ *       the store cannot commit: stored shortly by the spool's worker
+ *   503 + Retry-After only when the spool cannot take it either (full,
+ *       the disk refused), or when there is no spool
  * and never 500. The answer is plain text, "STATUS OUTCOME: detail", or
  * JSON when the request accepts application/json. X-Forwarded-For is
  * believed only from trusted proxies.
@@ -31,6 +34,7 @@
 #include "buf.h"
 #include "error.h"
 #include "ingest.h"
+#include "spool.h"
 
 #define HTTP_RETRY_AFTER	60	/* seconds, with 503 */
 #define HTTP_HEADER_VALUE_MAX	256	/* a User-Agent kept in the store */
@@ -98,10 +102,22 @@ int http_ingest_begin(struct ingest *in, const struct http_request *req,
 
 /*
  * The whole body, req->body, is in (at most max-body bytes): through the
- * pipeline, and out filled with the answer.
+ * pipeline, its decoding charged to the ingest's budget, and out filled
+ * with the answer. With a spool, a body that cannot be decoded or stored
+ * now is kept there instead (202), and so is every body while others
+ * wait there for the store.
  */
 void http_ingest_finish(struct ingest *in, const struct http_request *req,
 			struct http_answer *out);
+
+/*
+ * The spool's drain function (spool_drain_fn; arg is the struct ingest):
+ * a body kept by http_ingest_finish() through the same steps, its decode
+ * waiting for the budget rather than refused. -1 when it is deferred
+ * again.
+ */
+int http_ingest_spooled(const struct spool_entry *e, void *arg,
+			struct error *err);
 
 /*
  * Record a body that passed max-body (cap bytes) while it streamed in:

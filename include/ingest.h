@@ -19,9 +19,16 @@
 #include "pipeline.h"
 #include "store.h"
 
+struct budget;
+struct spool;
+
 struct ingest {
 	pthread_mutex_t lock;
 	struct pipeline pl;
+	/* The daemon's decode budget and spool (budget.h, spool.h), kept,
+	 * not owned; NULL when there is none (the tools, the tests). */
+	struct budget *budget;
+	struct spool *spool;
 };
 
 /* Set up around an open store (kept, not owned). */
@@ -37,11 +44,27 @@ void ingest_set_config(struct ingest *in, const struct pipeline_config *cfg);
 /* The limits now in force (a copy). */
 void ingest_get_config(struct ingest *in, struct pipeline_config *out);
 
-/* pipeline_submit() with the limits in force, logging and metrics;
- * -1 (cb never called) when out of memory. */
+/* pipeline_submit() with the limits in force, logging and metrics, the
+ * input received now (the clock); -1 (cb never called) when out of
+ * memory. */
 int ingest_submit(struct ingest *in, const void *bytes, size_t len,
 		  enum input_kind kind, const struct origin *o,
 		  pipeline_cb cb, void *arg);
+
+/*
+ * ingest_submit() of an input received at the Unix time received (a body
+ * that waited in the spool was received when it arrived), its decode
+ * charged to hold (budget.h; NULL: not metered): a charge refused ends in
+ * deferred, ERR_NOMEM.
+ */
+int ingest_submit_held(struct ingest *in, const void *bytes, size_t len,
+		       enum input_kind kind, const struct origin *o,
+		       int64_t received, struct budget_hold *hold,
+		       pipeline_cb cb, void *arg);
+
+/* Hand the listener a decode budget and a spool (either may be NULL);
+ * both are kept, not owned, and must outlive every request. */
+void ingest_set_spool(struct ingest *in, struct budget *b, struct spool *sp);
 
 /* pipeline_reject() with logging and metrics. */
 void ingest_reject(struct ingest *in, const void *bytes, size_t len,

@@ -59,7 +59,7 @@ int mail_parse(const void *bytes, size_t len, size_t part_max,
 
 /*
  * Free the parsed message tree, keeping the strings and parts copied from
- * it; mail_dkim_pass() answers 0 afterwards. For a caller done with the
+ * it; mail_dkim_verify() fails afterwards. For a caller done with the
  * headers, so that the tree is freed by the thread that built it.
  */
 void mail_forget_tree(struct mail_message *m);
@@ -68,13 +68,17 @@ void mail_forget_tree(struct mail_message *m);
 void mail_release(struct mail_message *m);
 
 /*
- * Does the message carry an Authentication-Results header whose
- * authserv-id is authserv_id and which says dkim=pass with header.d (or
- * header.i) equal to domain or a parent of it? RFC 8601; the header is
- * only trusted from the configured authserv-id, since anyone can add one.
+ * The DKIM rule of DESIGN section 6 (RFC 8601, RFC 8460 section 5.3):
+ * only the topmost Authentication-Results header whose authserv-id is
+ * authserv_id counts (the border MTA's; those below it may come from the
+ * sender), and in it only a dkim=pass whose header.d (or, without it, the
+ * domain of header.i) is the From: domain or a parent of it. 0 with that
+ * domain in domain (len bytes, lower case): the reporter's verified
+ * identity. -1 with ERR_INPUT and a reason that names the rule that
+ * failed. Needs the message tree (before mail_forget_tree()).
  */
-int mail_dkim_pass(const struct mail_message *m, const char *authserv_id,
-		   const char *domain);
+int mail_dkim_verify(const struct mail_message *m, const char *authserv_id,
+		     char *domain, size_t len, struct error *err);
 
 /*
  * Do these bytes look like a message (a header block of "Name: value"

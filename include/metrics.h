@@ -10,6 +10,7 @@
 #define TLSRPT_METRICS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "error.h"
@@ -29,6 +30,15 @@ enum metrics_move {
 	MMOVE_FAILED,	/* rejected or not a report: .Failed */
 	MMOVE_KEPT,	/* deferred: left in new/ for the next scan */
 	MMOVE_COUNT,
+};
+
+/* What became of a body at the spool's door (spool.h). */
+enum metrics_spool {
+	MSPOOL_TAKEN,		/* written, answered 202 */
+	MSPOOL_REFUSED,		/* full or the disk refused: 503 */
+	MSPOOL_DRAINED,		/* through the pipeline, file removed */
+	MSPOOL_SET_ASIDE,	/* unreadable, renamed .bad */
+	MSPOOL_COUNT,
 };
 
 /* Note the start time (call once, before the listeners start). */
@@ -54,6 +64,15 @@ void metrics_count_move(enum metrics_move m);
 
 /* One certificate reload, successful or not. */
 void metrics_count_reload(int ok);
+
+/* The decode budget: bytes charged now, and its size (budget.h). */
+void metrics_set_decode(size_t used, size_t max);
+
+/* The spool now: bodies, bytes, arrival of the oldest (0: none). */
+void metrics_set_spool(size_t bodies, size_t bytes, time_t oldest);
+
+/* One body at the spool's door. */
+void metrics_count_spool(enum metrics_spool ev);
 
 /* Append the whole registry in Prometheus text format 0.0.4 to out. */
 int metrics_render(struct buf *out, struct error *err);

@@ -8,8 +8,10 @@
  *   rejected      bad input; the payload is kept in quarantine with why
  *   not-a-report  a message with no report in it (nothing stored)
  * and a fifth that is not an answer but a "try again later":
- *   deferred      the store could not commit (busy, full, read-only);
- *                 nothing was acknowledged and the sender should retry
+ *   deferred      the store could not commit (busy, full, read-only), or
+ *                 the decode budget or memory ran out (ERR_NOMEM);
+ *                 nothing was acknowledged: the daemon keeps the body in
+ *                 its spool, the maildir leaves the message for later
  *
  * HTTP, the maildir watcher and the import tool differ only in where the
  * bytes come from and how they answer the outcome.
@@ -18,6 +20,7 @@
 #define TLSRPT_PIPELINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "decode.h"
 #include "error.h"
@@ -44,8 +47,9 @@ struct pipeline_config {
 	struct decode_limits limits;
 	size_t payload_max;	/* a report payload as received */
 	size_t message_max;	/* a whole message */
-	/* When set, a mailed report is accepted only with dkim=pass for its
-	 * submitter in an Authentication-Results header of this authserv-id. */
+	/* When set, a mailed report is accepted only with a dkim=pass for
+	 * its From: domain (or a parent) in the topmost Authentication-Results
+	 * header of this authserv-id (mail_dkim_verify()). */
 	const char *dkim_authserv_id;
 };
 
@@ -73,14 +77,15 @@ void pipeline_init(struct pipeline *pl, struct store *st,
 		   const struct pipeline_config *cfg);
 
 /*
- * Take len bytes from origin o through the pipeline, calling cb once per
- * report found (a message may hold several) or once for the message when
- * it holds none. Returns the number of results, or -1 when cb was never
- * called (no memory).
+ * Take len bytes from origin o, received at the Unix time received (the
+ * clock as they came in: report_parse() checks the date range against
+ * it), through the pipeline, calling cb once per report found (a message
+ * may hold several) or once for the message when it holds none. Returns
+ * the number of results, or -1 when cb was never called (no memory).
  */
 int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 		    enum input_kind kind, const struct origin *o,
-		    pipeline_cb cb, void *arg);
+		    int64_t received, pipeline_cb cb, void *arg);
 
 /*
  * pipeline_submit() in two steps, so that a caller may parse on one thread
@@ -108,14 +113,16 @@ struct pipeline_item {
 
 struct pipeline_parsed {
 	struct mail_message msg;	/* a message's parts, owned */
+	char dkim_domain[256];		/* the message's verified signer */
 	struct pipeline_item items[MAIL_PARTS_MAX];
 	size_t n;
 };
 
-/* Take len bytes apart into pp (always at least one finding). */
+/* Take len bytes, received at received, apart into pp (always at least
+ * one finding). */
 void pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 		    size_t len, enum input_kind kind, const struct origin *o,
-		    struct pipeline_parsed *pp);
+		    int64_t received, struct pipeline_parsed *pp);
 
 /* Store pp's findings, calling cb once for each; returns how many. */
 int pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,

@@ -38,6 +38,8 @@ struct origin {
 	const char *message_id;	/* mail: Message-ID */
 	const char *path;	/* file path or message path */
 	const char *part;	/* mail: the report attachment's name */
+	const char *dkim_domain; /* mail: the domain whose dkim=pass vouched
+				    for the message (dkim-authserv-id) */
 };
 
 struct store;
@@ -52,6 +54,16 @@ struct store *store_open(const char *spec, struct error *err);
 
 /* Close the store; NULL is allowed. */
 void store_close(struct store *st);
+
+/*
+ * Can the store take writes? A probe that writes nothing, cheap enough
+ * for each health check: for SQLite, that the file, its write-ahead log,
+ * shared memory and journal where they exist, and its folder may be
+ * written now (not on a read-only mount, not immutable, not shut to the
+ * daemon's user). ERR_BUSY with the file and why when not; PostgreSQL's
+ * server says it at each write, so 0 there.
+ */
+int store_probe_writable(const struct store *st, struct error *err);
 
 /* "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);

@@ -49,6 +49,13 @@ int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
 		 int pk_algos_length, gnutls_pcert_st **pcert,
 		 unsigned int *pcert_length, gnutls_privkey_t *pkey);
 
+/*
+ * Does GnuTLS take priority (tls-priority, a priority string such as
+ * "NORMAL:-VERS-TLS1.1") as the listener's? ERR_INPUT naming the setting
+ * and where GnuTLS stopped reading it, or that it is empty.
+ */
+int tls_check_priority(const char *priority, struct error *err);
+
 /* The struct tls that tls_retrieve() serves (one per process). */
 void tls_set_current(struct tls *t);
 

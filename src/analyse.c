@@ -7,6 +7,7 @@
 
 #include "analyse.h"
 #include "count.h"
+#include "escape.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -98,14 +99,60 @@ strset_free(struct strset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Failures of one result type at one receiving MX. */
+/* A set of day numbers. */
+struct dayset {
+	int64_t *v;
+	size_t n, alloc;
+};
+
+static int
+dayset_add(struct dayset *s, int64_t day)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i] == day)
+			return 0;
+	if (s->n == s->alloc) {
+		int64_t *g;
+
+		s->alloc = s->alloc ? s->alloc * 2 : 8;
+		if ((g = realloc(s->v, s->alloc * sizeof(*g))) == NULL)
+			return -1;
+		s->v = g;
+	}
+	s->v[s->n++] = day;
+	return 0;
+}
+
+/* The pseudo result type of failures a policy counts but no detail
+ * explains (analyse.h). */
+#define NOT_DETAILED	"not-detailed"
+
+/* Failures of one policy type and result type at one receiving MX. */
 struct fagg {
-	const char *type, *mx;
+	const char *ptype, *type, *mx;
 	int64_t sessions, recent;
 	struct strset reporters;
 	int64_t first, last;
 	int blocking;
 	int64_t outside;	/* recent sessions at an MX outside the policy */
+};
+
+/* Recent refusals of one type at one MX, as one reporter saw them. */
+struct rfail {
+	const char *type, *mx, *reporter;
+	int64_t sessions;
+	struct dayset days;
+	int covered;		/* a blocking reason names them */
+};
+
+/* One reporter of the window. */
+struct rep {
+	const char *name;
+	int64_t reports, last;
+	int64_t sts_r, refused_r;	/* in R */
+	int over;			/* above the rate on its own */
 };
 
 /* A distinct policy (its set of lines) seen by reporters. */
@@ -119,6 +166,21 @@ struct day {
 	int64_t sessions, failed, blocking;
 };
 
+/* One report of the evidence: policies [a, b). */
+struct rpt {
+	size_t a, b;
+	int64_t key;		/* its identity's first row */
+	int64_t refused, failed;
+	size_t copies;		/* of its identity in the window */
+	int skip;		/* another copy of its identity counts */
+};
+
+/* An identity whose copies disagree. */
+struct conflict {
+	const struct rpt *counted;
+	size_t copies;
+};
+
 struct state {
 	const struct analyse_options *opt;
 	const struct evidence *ev;
@@ -127,30 +189,43 @@ struct state {
 	struct day *days;
 	int64_t *day_seen;		/* by day: reports ending that day */
 	struct strset reporters, modes, patterns, recent_modes;
-	int64_t *rep_reports, *rep_last;	/* by reporter index */
+	struct rep *rep;		/* by reporter index */
 	size_t rep_alloc;
 	struct fagg *f;
 	size_t nf;
+	struct rfail *rf;
+	size_t nrf;
 	struct vagg *v;
 	size_t nv;
+	struct conflict *c;
+	size_t nc;
+	int64_t *counted;		/* scratch: what each detail counts */
+	size_t counted_alloc;
 	int64_t total, successful, failed;	/* all types, max rule */
 	int64_t sts_w, sts_failed_w, blocking_w;
 	int64_t sts_r, sts_failed_r, blocking_r;
-	int64_t nopolicy_r, fetch_r, dane_w;
+	int64_t nopolicy_r, fetch_r, fetch_w, dane_w;
 	int64_t newest;
 	int64_t reports;
+	int domain_over;		/* tls-failures for the whole domain */
 };
 
+static int
+same_mx(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
 static struct fagg *
-fagg_get(struct state *s, const char *type, const char *mx)
+fagg_get(struct state *s, const char *ptype, const char *type,
+	 const char *mx)
 {
 	struct fagg *g;
 	size_t i;
 
 	for (i = 0; i < s->nf; i++)
-		if (strcmp(s->f[i].type, type) == 0 && ((mx == NULL &&
-		    s->f[i].mx == NULL) || (mx && s->f[i].mx &&
-		    strcmp(s->f[i].mx, mx) == 0)))
+		if (strcmp(s->f[i].type, type) == 0 &&
+		    strcmp(s->f[i].ptype, ptype) == 0 && same_mx(s->f[i].mx, mx))
 			return &s->f[i];
 	g = realloc(s->f, (s->nf + 1) * sizeof(*g));
 	if (g == NULL)
@@ -158,10 +233,36 @@ fagg_get(struct state *s, const char *type, const char *mx)
 	s->f = g;
 	g = &s->f[s->nf++];
 	memset(g, 0, sizeof(*g));
+	g->ptype = ptype;
 	g->type = type;
 	g->mx = mx;
 	g->first = INT64_MAX;
-	g->blocking = analyse_type_blocking(type);
+	g->blocking = strcmp(ptype, "sts") == 0 &&
+	    (strcmp(type, NOT_DETAILED) == 0 || analyse_type_blocking(type));
+	return g;
+}
+
+static struct rfail *
+rfail_get(struct state *s, const char *type, const char *mx,
+	  const char *reporter)
+{
+	struct rfail *g;
+	size_t i;
+
+	for (i = 0; i < s->nrf; i++)
+		if (strcmp(s->rf[i].type, type) == 0 &&
+		    strcmp(s->rf[i].reporter, reporter) == 0 &&
+		    same_mx(s->rf[i].mx, mx))
+			return &s->rf[i];
+	g = realloc(s->rf, (s->nrf + 1) * sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	s->rf = g;
+	g = &s->rf[s->nrf++];
+	memset(g, 0, sizeof(*g));
+	g->type = type;
+	g->mx = mx;
+	g->reporter = reporter;
 	return g;
 }
 
@@ -186,6 +287,30 @@ vagg_get(struct state *s, const char *set, const char *mode)
 	return g;
 }
 
+static struct rep *
+rep_get(struct state *s, const char *name)
+{
+	size_t i;
+
+	if (strset_add(&s->reporters, name) < 0)
+		return NULL;
+	for (i = 0; i < s->reporters.n; i++)
+		if (strcmp(s->reporters.v[i], name) == 0)
+			break;
+	if (i >= s->rep_alloc) {
+		size_t na = s->rep_alloc ? s->rep_alloc * 2 : 8;
+		struct rep *g = realloc(s->rep, na * sizeof(*g));
+
+		if (g == NULL)
+			return NULL;
+		memset(g + s->rep_alloc, 0, (na - s->rep_alloc) * sizeof(*g));
+		s->rep = g;
+		s->rep_alloc = na;
+	}
+	s->rep[i].name = s->reporters.v[i];
+	return &s->rep[i];
+}
+
 static int
 mx_in_policy(const struct evidence_policy *p, const char *mx)
 {
@@ -197,28 +322,138 @@ mx_in_policy(const struct evidence_policy *p, const char *mx)
 	return 0;
 }
 
-/* One sts policy entry: its sessions, failures and refusals. */
 static int
-add_sts(struct state *s, const struct evidence_policy *p, int recent,
-	struct day *d)
+is_sts(const struct evidence_policy *p)
 {
-	int64_t detailed = 0, blocking = 0, refused, sessions;
+	return strcmp(p->type, "sts") == 0;
+}
+
+/*
+ * What each failure detail of p counts, into out[]: a policy's details
+ * count at most its failure count (types overlap, DESIGN section 3), so
+ * the refusal types of an sts policy are counted first, then the others,
+ * each in the order listed, until the count is spent. Returns the
+ * failures no detail explains (counted as refused for sts: NOT_DETAILED).
+ */
+static int64_t
+details_counted(const struct evidence_policy *p, int64_t *out)
+{
+	int64_t left = p->failed;
+	int pass, sts = is_sts(p);
+	size_t i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < p->nfailures; i++) {
+			const struct evidence_failure *f = &p->failures[i];
+			int first = sts && analyse_type_blocking(f->result_type);
+
+			if (first != (pass == 0))
+				continue;
+			out[i] = f->sessions < left ? f->sessions : left;
+			left -= out[i];
+		}
+	return left;
+}
+
+static int
+counted_reserve(struct state *s, size_t n)
+{
+	int64_t *g;
+
+	if (n <= s->counted_alloc)
+		return 0;
+	if ((g = realloc(s->counted, n * sizeof(*g))) == NULL)
+		return -1;
+	s->counted = g;
+	s->counted_alloc = n;
+	return 0;
+}
+
+/* The sessions of sts policy p that enforce would refuse. */
+static int64_t
+policy_refused(struct state *s, const struct evidence_policy *p)
+{
+	int64_t refused;
+	size_t i;
+
+	if (!is_sts(p) || counted_reserve(s, p->nfailures) < 0)
+		return 0;
+	refused = details_counted(p, s->counted);
+	for (i = 0; i < p->nfailures; i++)
+		if (analyse_type_blocking(p->failures[i].result_type))
+			refused = count_add(refused, s->counted[i]);
+	return refused;
+}
+
+/* One failure row's share of policy p: n sessions of type at mx. */
+static int
+add_failure(struct state *s, const struct evidence_policy *p, int recent,
+	    int64_t dn, const char *type, const char *mx, int64_t n)
+{
+	struct fagg *g;
+	struct rfail *r;
+
+	if (n <= 0)
+		return 0;
+	if ((g = fagg_get(s, p->type, type, mx)) == NULL ||
+	    strset_add(&g->reporters, p->reporter) < 0)
+		return -1;
+	g->sessions = count_add(g->sessions, n);
+	if (p->start < g->first)
+		g->first = p->start;
+	if (p->end > g->last)
+		g->last = p->end;
+	if (in_list(dane_types, type))
+		s->dane_w = count_add(s->dane_w, n);
+	if (in_list(fetch_types, type))
+		s->fetch_w = count_add(s->fetch_w, n);
+	if (!recent)
+		return 0;
+	g->recent = count_add(g->recent, n);
+	if (in_list(fetch_types, type))
+		s->fetch_r = count_add(s->fetch_r, n);
+	if (!g->blocking)
+		return 0;
+	if ((r = rfail_get(s, type, mx, p->reporter)) == NULL ||
+	    dayset_add(&r->days, dn) < 0)
+		return -1;
+	r->sessions = count_add(r->sessions, n);
+	/* RFC 8461 4.1: the MX must match the policy the reporter saw; a
+	 * policy quoted without mx lines cannot be judged. */
+	if (mx && p->nmx > 0 && !mx_in_policy(p, mx))
+		g->outside = count_add(g->outside, n);
+	return 0;
+}
+
+/* One policy entry: its failure rows, and for sts its sessions. */
+static int
+add_policy(struct state *s, const struct evidence_policy *p, int recent,
+	   int64_t dn, struct rep *rep)
+{
+	struct day *d = &s->days[dn];
+	int64_t left, refused = 0, sessions;
 	struct vagg *v;
 	size_t i;
 
-	sessions = count_add(p->successful, p->failed);
+	if (counted_reserve(s, p->nfailures) < 0)
+		return -1;
+	left = details_counted(p, s->counted);
 	for (i = 0; i < p->nfailures; i++) {
 		const struct evidence_failure *f = &p->failures[i];
 
-		detailed = count_add(detailed, f->sessions);
+		if (add_failure(s, p, recent, dn, f->result_type, f->mx,
+		    s->counted[i]) < 0)
+			return -1;
 		if (analyse_type_blocking(f->result_type))
-			blocking = count_add(blocking, f->sessions);
+			refused = count_add(refused, s->counted[i]);
 	}
-	/* Failures no detail explains are of an unknown type. */
-	if (p->failed > detailed)
-		blocking = count_add(blocking, p->failed - detailed);
-	refused = blocking < p->failed ? blocking : p->failed;
+	if (add_failure(s, p, recent, dn, NOT_DETAILED, NULL, left) < 0)
+		return -1;
+	if (!is_sts(p))
+		return 0;
 
+	refused = count_add(refused, left);
+	sessions = count_add(p->successful, p->failed);
 	s->sts_w = count_add(s->sts_w, sessions);
 	s->sts_failed_w = count_add(s->sts_failed_w, p->failed);
 	s->blocking_w = count_add(s->blocking_w, refused);
@@ -229,6 +464,8 @@ add_sts(struct state *s, const struct evidence_policy *p, int recent,
 		s->sts_r = count_add(s->sts_r, sessions);
 		s->sts_failed_r = count_add(s->sts_failed_r, p->failed);
 		s->blocking_r = count_add(s->blocking_r, refused);
+		rep->sts_r = count_add(rep->sts_r, sessions);
+		rep->refused_r = count_add(rep->refused_r, refused);
 	}
 	if (p->mode && (strset_add(&s->modes, p->mode) < 0 ||
 	    (recent && strset_add(&s->recent_modes, p->mode) < 0)))
@@ -248,87 +485,30 @@ add_sts(struct state *s, const struct evidence_policy *p, int recent,
 	return 0;
 }
 
+/* One report's policies for the domain. */
 static int
-add_failures(struct state *s, const struct evidence_policy *p, int recent)
+add_report(struct state *s, const struct rpt *rp)
 {
-	int sts = strcmp(p->type, "sts") == 0;
-	struct fagg *g;
-	size_t i;
-
-	for (i = 0; i < p->nfailures; i++) {
-		const struct evidence_failure *f = &p->failures[i];
-
-		if ((g = fagg_get(s, f->result_type, f->mx)) == NULL ||
-		    strset_add(&g->reporters, p->reporter) < 0)
-			return -1;
-		g->sessions = count_add(g->sessions, f->sessions);
-		if (p->start < g->first)
-			g->first = p->start;
-		if (p->end > g->last)
-			g->last = p->end;
-		if (!recent)
-			continue;
-		g->recent = count_add(g->recent, f->sessions);
-		if (in_list(fetch_types, f->result_type))
-			s->fetch_r = count_add(s->fetch_r, f->sessions);
-		/* RFC 8461 4.1: the MX must match the policy the reporter
-		 * saw; a policy quoted without mx lines cannot be judged. */
-		if (sts && f->mx && p->nmx > 0 && !mx_in_policy(p, f->mx)) {
-			g->outside = count_add(g->outside, f->sessions);
-		}
-	}
-	for (i = 0; i < p->nfailures; i++)
-		if (in_list(dane_types, p->failures[i].result_type))
-			s->dane_w = count_add(s->dane_w,
-			    p->failures[i].sessions);
-	return 0;
-}
-
-/* One report's policies for the domain: [a, b) of the evidence. */
-static int
-add_report(struct state *s, size_t a, size_t b)
-{
-	const struct evidence_policy *p0 = &s->ev->policies[a];
+	const struct evidence_policy *p0 = &s->ev->policies[rp->a];
 	int64_t best = -1, best_ok = 0, best_failed = 0;
 	int recent = p0->end > s->rs;
 	int64_t dn = (p0->end - 1) / DAY - s->first_day;
-	struct day *d;
-	size_t i, j;
+	struct rep *rep;
+	size_t i, j, a = rp->a, b = rp->b;
 
 	if (dn < 0)
 		dn = 0;
 	if (dn >= s->ndays)
 		dn = s->ndays - 1;
-	d = &s->days[dn];
 	s->day_seen[dn]++;
 	s->reports++;
 	if (p0->end > s->newest)
 		s->newest = p0->end;
-	if (strset_add(&s->reporters, p0->reporter) < 0)
+	if ((rep = rep_get(s, p0->reporter)) == NULL)
 		return -1;
-	for (i = 0; i < s->reporters.n; i++)
-		if (strcmp(s->reporters.v[i], p0->reporter) == 0)
-			break;
-	if (i >= s->rep_alloc) {
-		size_t na = s->rep_alloc ? s->rep_alloc * 2 : 8;
-		int64_t *g1 = realloc(s->rep_reports, na * sizeof(*g1));
-		int64_t *g2;
-
-		if (g1 == NULL)
-			return -1;
-		s->rep_reports = g1;
-		if ((g2 = realloc(s->rep_last, na * sizeof(*g2))) == NULL)
-			return -1;
-		s->rep_last = g2;
-		memset(s->rep_reports + s->rep_alloc, 0,
-		    (na - s->rep_alloc) * sizeof(*g1));
-		memset(s->rep_last + s->rep_alloc, 0,
-		    (na - s->rep_alloc) * sizeof(*g2));
-		s->rep_alloc = na;
-	}
-	s->rep_reports[i]++;
-	if (p0->end > s->rep_last[i])
-		s->rep_last[i] = p0->end;
+	rep->reports++;
+	if (p0->end > rep->last)
+		rep->last = p0->end;
 
 	/* The largest per-type sum is the report's sessions. */
 	for (i = a; i < b; i++) {
@@ -364,14 +544,64 @@ add_report(struct state *s, size_t a, size_t b)
 	for (i = a; i < b; i++) {
 		const struct evidence_policy *p = &s->ev->policies[i];
 
-		if (strcmp(p->type, "sts") == 0 && add_sts(s, p, recent, d) < 0)
+		if (add_policy(s, p, recent, dn, rep) < 0)
 			return -1;
 		if (recent && strcmp(p->type, "no-policy-found") == 0)
 			s->nopolicy_r = count_add(s->nopolicy_r,
 			    count_add(p->successful, p->failed));
-		if (add_failures(s, p, recent) < 0)
-			return -1;
 	}
+	return 0;
+}
+
+static int
+cmp_rpt_key(const void *a, const void *b)
+{
+	const struct rpt *x = *(const struct rpt *const *)a;
+	const struct rpt *y = *(const struct rpt *const *)b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	/* The copy counted first: the most refused, then the most failed,
+	 * then the first stored. */
+	if (x->refused != y->refused)
+		return x->refused > y->refused ? -1 : 1;
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	return x->a < y->a ? -1 : x->a > y->a;
+}
+
+/*
+ * Copies of one report (one identity, store.h) that disagree: only the
+ * copy with the most refused sessions counts (DESIGN section 7), so that
+ * a forged clean copy cannot hide the real one's failures.
+ */
+static int
+pick_copies(struct state *s, struct rpt *r, size_t n)
+{
+	struct rpt **by;
+	size_t i, j;
+
+	if ((by = malloc((n ? n : 1) * sizeof(*by))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		by[i] = &r[i];
+	qsort(by, n, sizeof(*by), cmp_rpt_key);
+	for (i = 0; i < n; i = j) {
+		struct conflict *g;
+
+		for (j = i + 1; j < n && by[j]->key == by[i]->key; j++)
+			by[j]->skip = 1;
+		if (j - i < 2)
+			continue;
+		if ((g = realloc(s->c, (s->nc + 1) * sizeof(*g))) == NULL) {
+			free(by);
+			return -1;
+		}
+		s->c = g;
+		s->c[s->nc].counted = by[i];
+		s->c[s->nc++].copies = j - i;
+	}
+	free(by);
 	return 0;
 }
 
@@ -452,6 +682,10 @@ fix_step(json_t *steps, const char *type, const char *mx)
 	else if (strcmp(type, "certificate-not-trusted") == 0)
 		add_step(steps, "Serve a certificate from a public CA with its "
 		    "full chain on %s.", host);
+	else if (strcmp(type, NOT_DETAILED) == 0)
+		add_step(steps, "Ask why some sessions failed without a failure "
+		    "detail: check STARTTLS and the certificate on every MX of "
+		    "the policy.");
 	else if (strcmp(type, "validation-failure") == 0)
 		add_step(steps, "Check the certificate chain, names and dates "
 		    "on %s (validation-failure).", host);
@@ -467,7 +701,298 @@ cmp_fagg(const void *a, const void *b)
 
 	if (x->sessions != y->sessions)
 		return x->sessions > y->sessions ? -1 : 1;
-	return strcmp(x->type, y->type);
+	if (strcmp(x->type, y->type) != 0)
+		return strcmp(x->type, y->type);
+	return strcmp(x->ptype, y->ptype);
+}
+
+static int
+cmp_rfail(const void *a, const void *b)
+{
+	const struct rfail *x = a, *y = b;
+
+	if (x->sessions != y->sessions)
+		return x->sessions > y->sessions ? -1 : 1;
+	if (strcmp(x->type, y->type) != 0)
+		return strcmp(x->type, y->type);
+	if (!same_mx(x->mx, y->mx))
+		return x->mx == NULL ? 1 : y->mx == NULL ? -1 :
+		    strcmp(x->mx, y->mx);
+	return strcmp(x->reporter, y->reporter);
+}
+
+static struct rep *
+rep_of(struct state *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->reporters.n; i++)
+		if (strcmp(s->rep[i].name, name) == 0)
+			return &s->rep[i];
+	return NULL;
+}
+
+/* "type at mx (n)" for up to three rows, into buf. */
+static void
+rows_text(char *buf, size_t size, const char *type, const char *mx,
+	  int64_t n, int *count)
+{
+	size_t l = strlen(buf);
+
+	if ((*count)++ >= 3) {
+		if (*count == 4 && size - l > 8)
+			snprintf(buf + l, size - l, ", ...");
+		return;
+	}
+	snprintf(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
+	    mx ? mx : "an unnamed MX", (long long)n);
+}
+
+/*
+ * The refusals of the recent rows that `want` selects, one element per
+ * result type and MX, with their reporters; their names into buf.
+ */
+static json_t *
+refusal_list(struct state *s, int (*want)(struct state *,
+	     const struct rfail *, const void *), const void *arg, char *buf,
+	     size_t size, json_t *steps)
+{
+	json_t *list = json_array();
+	int count = 0;
+	size_t i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nrf; i++) {
+		const struct rfail *r = &s->rf[i];
+		struct strset reps = { 0 };
+		int64_t n = 0;
+		int dup = 0;
+
+		if (!want(s, r, arg))
+			continue;
+		for (j = 0; j < i; j++)
+			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
+			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx))
+				dup = 1;
+		if (dup)
+			continue;
+		for (j = i; j < s->nrf; j++)
+			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
+			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx)) {
+				n = count_add(n, s->rf[j].sessions);
+				if (strset_add(&reps, s->rf[j].reporter) < 0)
+					break;
+			}
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:I, s:o}",
+		    "result_type", r->type, "receiving_mx_hostname", r->mx,
+		    "sessions", (json_int_t)n, "reporters", strset_json(&reps)));
+		strset_free(&reps);
+		rows_text(buf, size, r->type, r->mx, n, &count);
+		fix_step(steps, r->type, r->mx);
+	}
+	return list;
+}
+
+static int
+want_over(struct state *s, const struct rfail *r, const void *arg)
+{
+	const struct rep *rep = rep_of(s, r->reporter);
+
+	(void)arg;
+	return s->domain_over || (rep && rep->over);
+}
+
+static int
+want_uncovered(struct state *s, const struct rfail *r, const void *arg)
+{
+	(void)s;
+	(void)arg;
+	return !r->covered;
+}
+
+/* Types that are a fault of one host's TLS set-up. */
+static const char *const host_types[] = { "starttls-not-supported",
+    "certificate-host-mismatch", "certificate-expired",
+    "certificate-not-trusted", NULL };
+
+/* tls-failures: for the domain, and for each reporter on its own. */
+static void
+reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
+{
+	const struct analyse_options *o = s->opt;
+	double rate = s->sts_r ? (double)s->blocking_r / (double)s->sts_r : 0;
+	json_t *over = json_array(), *list;
+	char buf[512], who[512];
+	size_t i;
+	int nover = 0;
+
+	s->domain_over = s->blocking_r > 0 && rate > o->max_failure_rate;
+	who[0] = '\0';
+	for (i = 0; i < s->reporters.n; i++) {
+		struct rep *r = &s->rep[i];
+		double rr = r->sts_r ? (double)r->refused_r /
+		    (double)r->sts_r : 0;
+		size_t l = strlen(who);
+
+		if (r->refused_r < ANALYSE_REPORTER_MIN_REFUSED ||
+		    rr <= o->max_failure_rate)
+			continue;
+		r->over = 1;
+		json_array_append_new(over, json_pack("{s:s, s:I, s:I, s:f}",
+		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
+		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
+		if (nover++ < 3)
+			snprintf(who + l, sizeof(who) - l, "%s%s saw %lld of "
+			    "its %lld sts sessions (%.2f%%)", l ? "; " : "",
+			    r->name, (long long)r->refused_r,
+			    (long long)r->sts_r, rr * 100);
+	}
+	if (!s->domain_over && nover == 0) {
+		json_decref(over);
+		return;
+	}
+	for (i = 0; i < s->nrf; i++)
+		if (want_over(s, &s->rf[i], NULL))
+			s->rf[i].covered = 1;
+	list = refusal_list(s, want_over, NULL, buf, sizeof(buf), steps);
+	if (s->domain_over)
+		add_reason(reasons, "tls-failures", "blocking", json_pack("{s:s, "
+		    "s:f, s:f, s:I, s:I, s:o, s:o}", "scope", "domain",
+		    "failure_rate", rate, "threshold", o->max_failure_rate,
+		    "failed_sessions", (json_int_t)s->blocking_r,
+		    "sts_sessions", (json_int_t)s->sts_r, "reporters_over",
+		    over, "failures", list),
+		    "%lld of %lld sts sessions (%.2f%%) in the last %d days "
+		    "failed in ways enforce would refuse%s%s",
+		    (long long)s->blocking_r, (long long)s->sts_r, rate * 100,
+		    o->recent_days, buf[0] ? ": " : "", buf);
+	else
+		add_reason(reasons, "tls-failures", "blocking", json_pack("{s:s, "
+		    "s:f, s:f, s:I, s:I, s:o, s:o}", "scope", "reporter",
+		    "failure_rate", rate, "threshold", o->max_failure_rate,
+		    "failed_sessions", (json_int_t)s->blocking_r,
+		    "sts_sessions", (json_int_t)s->sts_r, "reporters_over",
+		    over, "failures", list),
+		    "%s fail in ways enforce would refuse in the last %d days, "
+		    "above %.2f%% for %s on its own, though the domain as a "
+		    "whole is at %.4f%%: %s", who, o->recent_days,
+		    o->max_failure_rate * 100, nover == 1 ? "that reporter" :
+		    "each", rate * 100, buf);
+}
+
+/* mx-tls-broken: one MX's own TLS fault, seen by 2 reporters or on 2
+ * days, whatever its share of the domain's sessions. */
+static void
+reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nrf; i++) {
+		const struct rfail *r = &s->rf[i];
+		struct strset reps = { 0 };
+		struct dayset days = { 0 };
+		int64_t n = 0;
+		int dup = 0;
+
+		if (r->mx == NULL || !in_list(host_types, r->type))
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(s->rf[j].type, r->type) == 0 &&
+			    same_mx(s->rf[j].mx, r->mx))
+				dup = 1;
+		if (dup)
+			continue;
+		for (j = i; j < s->nrf; j++) {
+			const struct rfail *x = &s->rf[j];
+			size_t k;
+
+			if (strcmp(x->type, r->type) != 0 ||
+			    !same_mx(x->mx, r->mx))
+				continue;
+			n = count_add(n, x->sessions);
+			if (strset_add(&reps, x->reporter) < 0)
+				goto next;
+			for (k = 0; k < x->days.n; k++)
+				if (dayset_add(&days, x->days.v[k]) < 0)
+					goto next;
+		}
+		if (reps.n < ANALYSE_MX_BROKEN_REPORTERS &&
+		    days.n < ANALYSE_MX_BROKEN_DAYS)
+			goto next;
+		for (j = i; j < s->nrf; j++)
+			if (strcmp(s->rf[j].type, r->type) == 0 &&
+			    same_mx(s->rf[j].mx, r->mx))
+				s->rf[j].covered = 1;
+		add_reason(reasons, "mx-tls-broken", "blocking",
+		    json_pack("{s:s, s:s, s:I, s:o, s:I}",
+		    "receiving_mx_hostname", r->mx, "result_type", r->type,
+		    "sessions", (json_int_t)n, "reporters", strset_json(&reps),
+		    "days", (json_int_t)days.n),
+		    "%s failed with %s for %zu reporter%s on %zu of the last "
+		    "%d days (%lld sessions): enforce would refuse mail "
+		    "whenever senders use it, however little", r->mx, r->type,
+		    reps.n, reps.n == 1 ? "" : "s", days.n,
+		    s->opt->recent_days, (long long)n);
+		fix_step(steps, r->type, r->mx);
+next:
+		strset_free(&reps);
+		free(days.v);
+	}
+}
+
+/* isolated-failures: refusals that no blocking reason names. */
+static void
+reason_isolated(struct state *s, json_t *reasons, json_t *steps)
+{
+	json_t *list;
+	int64_t n = 0;
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < s->nrf; i++)
+		if (!s->rf[i].covered)
+			n = count_add(n, s->rf[i].sessions);
+	if (n == 0)
+		return;
+	list = refusal_list(s, want_uncovered, NULL, buf, sizeof(buf), steps);
+	add_reason(reasons, "isolated-failures", "warning", json_pack("{s:I, "
+	    "s:o}", "sessions", (json_int_t)n, "failures", list),
+	    "%lld sts session%s in the last %d days failed in ways enforce "
+	    "would refuse, below the rates that block: %s", (long long)n,
+	    n == 1 ? "" : "s", s->opt->recent_days, buf);
+}
+
+static void
+reason_conflicts(struct state *s, json_t *reasons, json_t *steps)
+{
+	json_t *list;
+	char first[RFC3339_LEN];
+	size_t i;
+
+	if (s->nc == 0)
+		return;
+	list = json_array();
+	for (i = 0; i < s->nc; i++) {
+		const struct evidence_policy *p =
+		    &s->ev->policies[s->c[i].counted->a];
+
+		json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:I, "
+		    "s:I}", "reporter", p->reporter, "start",
+		    time_json(p->start), "end", time_json(p->end), "copies",
+		    (json_int_t)s->c[i].copies, "refused_counted",
+		    (json_int_t)s->c[i].counted->refused));
+	}
+	rfc3339_format(s->ev->policies[s->c[0].counted->a].end, first);
+	first[10] = '\0';
+	add_reason(reasons, "conflicting-reports", "warning", json_pack("{s:I, "
+	    "s:o}", "reports", (json_int_t)s->nc, "conflicts", list),
+	    "%zu report%s arrived in copies that disagree (first: %s, ending "
+	    "%s); the copy with the most refused sessions is counted, and "
+	    "one copy may be forged", s->nc, s->nc == 1 ? "" : "s",
+	    s->ev->policies[s->c[0].counted->a].reporter, first);
+	add_step(steps, "Compare the origins of the conflicting copies in the "
+	    "store (peer address, mail DKIM result): a report that anyone "
+	    "could post may be forged.");
 }
 
 static void
@@ -475,58 +1000,37 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 {
 	const struct analyse_options *o = s->opt;
 	const char *dom = s->ev->domain;
-	double rate = s->sts_r ? (double)s->blocking_r / (double)s->sts_r : 0;
 	int64_t days = 0, past = s->blocking_w - s->blocking_r;
+	int stale = s->newest <= o->now - (int64_t)o->stale_days * DAY;
+	int64_t last = s->ev->last_report > s->newest ? s->ev->last_report :
+	    s->newest;
+	char lastday[RFC3339_LEN];
 	json_t *list;
 	size_t i;
-	char buf[512];
-	int n;
 
+	rfc3339_format(last, lastday);
+	lastday[10] = '\0';
 	for (i = 0; i < (size_t)s->ndays; i++)
 		if (s->day_seen[i])
 			days++;
 	if (s->nf > 1)
 		qsort(s->f, s->nf, sizeof(*s->f), cmp_fagg);
+	if (s->nrf > 1)
+		qsort(s->rf, s->nrf, sizeof(*s->rf), cmp_rfail);
 
 	/* Blocking. */
-	if (s->blocking_r > 0 && rate > o->max_failure_rate) {
-		list = json_array();
-		buf[0] = '\0';
-		n = 0;
-		for (i = 0; i < s->nf; i++) {
-			struct fagg *f = &s->f[i];
-
-			if (!f->blocking || f->recent == 0)
-				continue;
-			json_array_append_new(list, json_pack("{s:s, s:s?, "
-			    "s:I}", "result_type", f->type,
-			    "receiving_mx_hostname", f->mx, "sessions",
-			    (json_int_t)f->recent));
-			if (n++ < 3) {
-				size_t l = strlen(buf);
-
-				snprintf(buf + l, sizeof(buf) - l, "%s%s at %s "
-				    "(%lld)", l ? ", " : "", f->type,
-				    f->mx ? f->mx : "an unnamed MX",
-				    (long long)f->recent);
-			}
-			fix_step(steps, f->type, f->mx);
-		}
-		add_reason(reasons, "tls-failures", "blocking", json_pack("{s:f, "
-		    "s:f, s:I, s:I, s:o}", "failure_rate", rate, "threshold",
-		    o->max_failure_rate, "failed_sessions",
-		    (json_int_t)s->blocking_r, "sts_sessions",
-		    (json_int_t)s->sts_r, "failures", list),
-		    "%lld of %lld sts sessions (%.2f%%) in the last %d days "
-		    "failed in ways enforce would refuse%s%s",
-		    (long long)s->blocking_r, (long long)s->sts_r, rate * 100,
-		    o->recent_days, buf[0] ? ": " : "", buf);
-	}
+	reason_tls_failures(s, reasons, steps);
+	reason_mx_broken(s, reasons, steps);
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
+		size_t j;
 
 		if (f->outside == 0)
 			continue;
+		for (j = 0; j < s->nrf; j++)
+			if (strcmp(s->rf[j].type, f->type) == 0 &&
+			    same_mx(s->rf[j].mx, f->mx))
+				s->rf[j].covered = 1;
 		add_reason(reasons, "mx-not-in-policy", "blocking",
 		    json_pack("{s:s, s:s, s:I, s:o}", "receiving_mx_hostname",
 		    f->mx, "result_type", f->type, "sessions",
@@ -551,14 +1055,34 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "record at _mta-sts.%s, in mode: testing first.", dom, dom);
 	}
 
-	/* Insufficient. */
+	/* Insufficient. A stale domain's first step is to find why its
+	 * reports stopped. */
+	if (stale) {
+		add_reason(reasons, "stale-reports", "insufficient",
+		    json_pack("{s:o, s:o}", "newest_report_end", s->reports ?
+		    time_json(s->newest) : json_null(), "last_report",
+		    last > 0 ? time_json(last) : json_null()),
+		    last > 0 ? "no report ended in the last %d days: the last "
+		    "one ended on %s" : "no report ended in the last %d "
+		    "days%.0s, and none before", o->stale_days, lastday);
+		if (last > 0)
+			add_step(steps, "Reports stopped after %s: check that "
+			    "they still arrive (the rua= address of "
+			    "_smtp._tls.%s, the tlsrptd service and its "
+			    "maildir).", lastday, dom);
+		else
+			add_step(steps, "Check that reports arrive: the rua= "
+			    "address of _smtp._tls.%s, the tlsrptd service and "
+			    "its maildir.", dom);
+	}
 	if (days < o->min_days) {
 		add_reason(reasons, "too-few-days", "insufficient",
 		    json_pack("{s:I, s:i}", "days", (json_int_t)days,
 		    "min_days", o->min_days),
 		    "reports on %lld of the last %d days; at least %d needed",
 		    (long long)days, o->days, o->min_days);
-		add_step(steps, "Wait for reports on at least %lld more day%s.",
+		add_step(steps, "%s reports on at least %lld more day%s.",
+		    stale ? "Once reports arrive again, wait for" : "Wait for",
 		    (long long)(o->min_days - days),
 		    o->min_days - days == 1 ? "" : "s");
 	}
@@ -583,22 +1107,10 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "sessions in the last %d days.",
 		    (long long)(o->min_sessions - s->sts_r), o->recent_days);
 	}
-	if (s->newest <= o->now - (int64_t)o->stale_days * DAY) {
-		char t[RFC3339_LEN];
-
-		rfc3339_format(s->newest, t);
-		add_reason(reasons, "stale-reports", "insufficient",
-		    json_pack("{s:o}", "newest_report_end", s->reports ?
-		    time_json(s->newest) : json_null()),
-		    s->reports ? "the newest report ended %s, more than %d "
-		    "days before now" : "no report in the window%.0s (none in "
-		    "the last %d days)", s->reports ? t : "", o->stale_days);
-		add_step(steps, "Check that reports still arrive: the rua= "
-		    "address of _smtp._tls.%s, the tlsrptd service and its "
-		    "maildir.", dom);
-	}
 
 	/* Warnings and information. */
+	reason_isolated(s, reasons, steps);
+	reason_conflicts(s, reasons, steps);
 	if (s->fetch_r > 0) {
 		list = json_array();
 		for (i = 0; i < s->nf; i++)
@@ -648,8 +1160,11 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	for (i = 0; i < s->recent_modes.n; i++)
 		if (strcmp(s->recent_modes.v[i], "enforce") == 0) {
 			add_reason(reasons, "already-enforced", "info", NULL,
-			    "reporters already see mode: enforce; the failures "
-			    "listed are refusals happening now");
+			    s->blocking_r > 0 ? "reporters already see mode: "
+			    "enforce; the refusals listed are happening now" :
+			    "reporters already see mode: enforce; none of "
+			    "their sessions was refused in the last %d days",
+			    o->recent_days);
 			break;
 		}
 }
@@ -678,6 +1193,9 @@ build(struct state *s)
 	json_t *d, *reasons = json_array(), *steps = json_array();
 	json_t *failures = json_array(), *versions = json_array();
 	json_t *daily = json_array(), *repd = json_array();
+	json_t *byrep = json_array();
+	int64_t last = s->ev->last_report > s->newest ? s->ev->last_report :
+	    s->newest;
 	const char *verdict;
 	int64_t days = 0;
 	size_t i;
@@ -705,8 +1223,9 @@ build(struct state *s)
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
 
-		json_array_append_new(failures, json_pack("{s:s, s:s?, s:I, "
-		    "s:I, s:o, s:o, s:o, s:b}", "result_type", f->type,
+		json_array_append_new(failures, json_pack("{s:s, s:s, s:s?, "
+		    "s:I, s:I, s:o, s:o, s:o, s:b}", "policy_type", f->ptype,
+		    "result_type", f->type,
 		    "receiving_mx_hostname", f->mx, "sessions",
 		    (json_int_t)f->sessions, "recent_sessions",
 		    (json_int_t)f->recent, "reporters",
@@ -714,10 +1233,17 @@ build(struct state *s)
 		    time_json(f->first), "last_seen", time_json(f->last),
 		    "blocking", f->blocking));
 	}
-	for (i = 0; i < s->reporters.n; i++)
+	for (i = 0; i < s->reporters.n; i++) {
+		const struct rep *r = &s->rep[i];
+
 		json_array_append_new(repd, json_pack("{s:s, s:I, s:o}", "name",
-		    s->reporters.v[i], "reports", (json_int_t)s->rep_reports[i],
-		    "last_seen", time_json(s->rep_last[i])));
+		    r->name, "reports", (json_int_t)r->reports,
+		    "last_seen", time_json(r->last)));
+		json_array_append_new(byrep, json_pack("{s:s, s:I, s:I, s:o}",
+		    "reporter", r->name, "sessions", (json_int_t)r->sts_r,
+		    "refused", (json_int_t)r->refused_r, "failure_rate",
+		    rate_json(r->refused_r, r->sts_r)));
+	}
 	for (i = 0; i < s->nv; i++) {
 		struct vagg *v = &s->v[i];
 		json_t *lines = json_array();
@@ -737,7 +1263,8 @@ build(struct state *s)
 
 	d = json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:i}, s:{s:o, s:o, s:i}, "
 	    "s:{s:I, s:I, s:I, s:o}, s:{s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, "
-	    "s:o}}, s:I, s:I, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}",
+	    "s:o}}, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, "
+	    "s:o, s:o}",
 	    "domain", s->ev->domain,
 	    "verdict", verdict,
 	    "reasons", reasons,
@@ -764,8 +1291,10 @@ build(struct state *s)
 	        "refused_rate", rate_json(s->blocking_r, s->sts_r),
 	    "reports", (json_int_t)s->reports,
 	    "days_with_reports", (json_int_t)days,
+	    "last_report", last > 0 ? time_json(last) : json_null(),
 	    "reporters", strset_json(&s->reporters),
 	    "reporter_details", repd,
+	    "by_reporter", byrep,
 	    "policy",
 	      "modes_seen", strset_json(&s->modes),
 	      "mx_patterns", strset_json(&s->patterns),
@@ -780,8 +1309,9 @@ json_t *
 analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 {
 	struct state s;
+	struct rpt *r = NULL;
 	json_t *out = NULL;
-	size_t a, b, i;
+	size_t a, b, i, n = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.opt = opt;
@@ -795,25 +1325,46 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 		s.ndays = 1;
 	s.days = calloc((size_t)s.ndays, sizeof(*s.days));
 	s.day_seen = calloc((size_t)s.ndays, sizeof(*s.day_seen));
-	if (s.days == NULL || s.day_seen == NULL)
+	r = calloc(ev->n ? ev->n : 1, sizeof(*r));
+	if (s.days == NULL || s.day_seen == NULL || r == NULL)
 		goto done;
 	for (a = 0; a < ev->n; a = b) {
-		for (b = a + 1; b < ev->n &&
-		    ev->policies[b].report == ev->policies[a].report; b++)
+		const struct evidence_policy *p0 = &ev->policies[a];
+
+		for (b = a + 1; b < ev->n && ev->policies[b].report ==
+		    p0->report; b++)
 			;
-		if (add_report(&s, a, b) < 0)
-			goto done;
+		r[n].a = a;
+		r[n].b = b;
+		r[n].key = p0->identity ? p0->identity : p0->report;
+		for (i = a; i < b; i++) {
+			r[n].refused = count_add(r[n].refused,
+			    policy_refused(&s, &ev->policies[i]));
+			r[n].failed = count_add(r[n].failed,
+			    ev->policies[i].failed);
+		}
+		n++;
 	}
+	if (pick_copies(&s, r, n) < 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (!r[i].skip && add_report(&s, &r[i]) < 0)
+			goto done;
 	out = build(&s);
 done:
 	for (i = 0; i < s.nf; i++)
 		strset_free(&s.f[i].reporters);
+	for (i = 0; i < s.nrf; i++)
+		free(s.rf[i].days.v);
 	for (i = 0; i < s.nv; i++)
 		strset_free(&s.v[i].reporters);
+	free(r);
 	free(s.f);
+	free(s.rf);
 	free(s.v);
-	free(s.rep_reports);
-	free(s.rep_last);
+	free(s.c);
+	free(s.rep);
+	free(s.counted);
 	free(s.days);
 	free(s.day_seen);
 	strset_free(&s.reporters);
@@ -868,6 +1419,100 @@ fail:
 	free(all);
 	json_decref(doc);
 	return NULL;
+}
+
+/* Edit distance of a and b, capped at cap (names are at most 253). */
+static size_t
+distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[256], prev, tmp;
+
+	if (la > 255 || lb > 255)
+		return cap;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb] < cap ? row[lb] : cap;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+analyse_known_domains(struct store *st, const char *prog,
+		      const char **names, size_t *n, FILE *f,
+		      struct error *err)
+{
+	char **all = NULL;
+	const char *key;
+	size_t nall = 0, i, j, k, kept = 0;
+	int unknown = 0;
+
+	if (evidence_domains(st, &all, &nall, err) < 0)
+		return -1;
+	/* In byte order whatever the backend's collation. */
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), cmp_str);
+	for (i = 0; i < *n; i++) {
+		/* The three closest names, within a third of the length. */
+		const char *best[3] = { NULL, NULL, NULL };
+		size_t bd[3], cap, dist;
+
+		key = names[i];
+		if (nall && bsearch(&key, all, nall, sizeof(*all), cmp_str)) {
+			names[kept++] = names[i];
+			continue;
+		}
+		unknown++;
+		cap = strlen(names[i]) / 3 + 2;
+		for (j = 0; j < nall; j++) {
+			dist = distance(names[i], all[j], cap);
+			if (dist >= cap)
+				continue;
+			for (k = 0; k < 3; k++)
+				if (best[k] == NULL || dist < bd[k])
+					break;
+			if (k == 3)
+				continue;
+			memmove(&best[k + 1], &best[k], (2 - k) * sizeof(*best));
+			memmove(&bd[k + 1], &bd[k], (2 - k) * sizeof(*bd));
+			best[k] = all[j];
+			bd[k] = dist;
+		}
+		fprintf(f, "%s: no report names ", prog);
+		escape_fputs(f, names[i], 0);
+		if (best[0] == NULL)
+			fprintf(f, " (%zu domain%s in the store)\n", nall,
+			    nall == 1 ? "" : "s");
+		else {
+			fputs(" (did you mean ", f);
+			for (k = 0; k < 3 && best[k]; k++) {
+				fputs(k ? ", " : "", f);
+				escape_fputs(f, best[k], 0);
+			}
+			fputs("?)\n", f);
+		}
+	}
+	*n = kept;
+	for (i = 0; i < nall; i++)
+		free(all[i]);
+	free(all);
+	return unknown;
 }
 
 int

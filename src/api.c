@@ -7,9 +7,12 @@
 
 #include "analyse.h"
 #include "api.h"
+#include "bounds.h"
+#include "dnsname.h"
 #include "metrics.h"
 #include "page.h"
 #include "rfc3339.h"
+#include "spool.h"
 #include "store_read.h"
 #include "banned.h"
 
@@ -31,7 +34,7 @@ static void
 answer_error(struct api_answer *out, unsigned status, const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "error", msg);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
 	out->status = status;
 	out->content_type = "application/json";
@@ -46,7 +49,8 @@ answer_error(struct api_answer *out, unsigned status, const char *msg)
 static void
 answer_json(struct api_answer *out, json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_ENSURE_ASCII);
 	struct error err;
 
 	json_decref(j);
@@ -100,32 +104,28 @@ authorized(const char *token, const char *authz)
 }
 
 /*
- * The domain of /api/v1/domains/{domain}/summary, lower case without a
- * trailing dot, into out; -1 when it is not a plausible domain name.
+ * The domain of /api/v1/domains/{domain}/summary (the path as the HTTP
+ * library decoded it), normalised as the reports' domains were stored
+ * (dnsname.h), into out; -1 with err set when the path does not end with
+ * suffix or the domain is not a DNS name.
  */
 static int
-path_domain(const char *d, const char *suffix, char out[API_DOMAIN_MAX + 1])
+path_domain(const char *d, const char *suffix, char out[BOUND_DNS_NAME + 1],
+	    struct error *err)
 {
-	const char *end;
-	size_t n, i;
+	char name[BOUND_DNS_TEXT + 1];
+	size_t n = strlen(d), sn = strlen(suffix);
 
-	end = d + strlen(d) - strlen(suffix);
-	if (end < d || strcmp(end, suffix) != 0)
-		return -1;
-	n = (size_t)(end - d);
-	if (n > 0 && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > API_DOMAIN_MAX)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (!isalnum(c) && c != '.' && c != '-' && c != '_')
-			return -1;
-		out[i] = (char)tolower(c);
-	}
-	out[n] = '\0';
-	return 0;
+	if (n < sn || strcmp(d + n - sn, suffix) != 0)
+		return error_set(err, ERR_INPUT, "use /api/v1/domains/"
+		    "{domain}/summary or /report/{domain}");
+	n -= sn;
+	if (n > BOUND_DNS_TEXT)
+		return error_set(err, ERR_INPUT, "a domain of more than %d "
+		    "bytes", BOUND_DNS_TEXT);
+	memcpy(name, d, n);
+	name[n] = '\0';
+	return dnsname_normalise(name, out, err);
 }
 
 static void
@@ -188,7 +188,7 @@ static json_t *
 domain_summary(struct ingest *in, const char *rest, const char *suffix,
 	       const struct api_query *q, struct api_answer *out)
 {
-	char domain[API_DOMAIN_MAX + 1];
+	char domain[BOUND_DNS_NAME + 1];
 	const char *const doms[] = { domain };
 	struct analyse_options opt;
 	struct store *st;
@@ -196,9 +196,15 @@ domain_summary(struct ingest *in, const char *rest, const char *suffix,
 	json_t *counts = NULL, *doc = NULL;
 	int rc;
 
-	if (path_domain(rest, suffix, domain) < 0) {
-		answer_error(out, 404, "not found: use "
-		    "/api/v1/domains/{domain}/summary or /report/{domain}");
+	error_clear(&err);
+	if (path_domain(rest, suffix, domain, &err) < 0) {
+		if (err.kind == ERR_NOMEM) {
+			answer_error(out, 503, err.msg);
+			out->retry_after = 5;
+			return NULL;
+		}
+		error_prefix(&err, "not found");
+		answer_error(out, 404, err.msg);
 		return NULL;
 	}
 	if (query_options(q, &opt, out) < 0)
@@ -269,6 +275,7 @@ api_route(struct ingest *in, const char *token, const char *method,
 	  const char *url, const char *authorization, const struct api_query *q,
 	  struct api_answer *out)
 {
+	char reason[ERROR_MSG_MAX + 128];
 	struct error err;
 
 	memset(out, 0, sizeof(*out));
@@ -278,7 +285,21 @@ api_route(struct ingest *in, const char *token, const char *method,
 		answer_error(out, 405, "method not allowed: use GET");
 		return;
 	}
+	if (strcmp(url, "/healthz") == 0 &&
+	    spool_stalled(in->spool, reason, sizeof(reason))) {
+		answer_text(out, 503, reason);
+		buf_puts(&out->body, "\n", NULL);
+		return;
+	}
 	if (strcmp(url, "/healthz") == 0) {
+		/* No lock: a probe of the files, never waiting on ingest. */
+		error_clear(&err);
+		if (store_probe_writable(in->pl.store, &err) < 0) {
+			answer_text(out, 503, err.msg);
+			buf_puts(&out->body, "\n", NULL);
+			out->retry_after = 5;
+			return;
+		}
 		answer_text(out, 200, "ok\n");
 		return;
 	}

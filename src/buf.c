@@ -25,18 +25,16 @@ buf_release(struct buf *b)
 	b->alloc = 0;
 }
 
-int
-buf_grow(struct buf *b, size_t n, struct error *err)
+size_t
+buf_alloc_for(const struct buf *b, size_t n)
 {
 	size_t want, alloc;
-	char *p;
 
 	if (n > b->cap || b->len > b->cap - n)
-		return error_set(err, ERR_TOO_BIG,
-		    "over the limit of %zu bytes", b->cap);
+		return b->alloc;
 	want = b->len + n + 1;
 	if (want <= b->alloc)
-		return 0;
+		return b->alloc;
 	alloc = b->alloc ? b->alloc : 256;
 	while (alloc < want)
 		alloc = alloc > ((size_t)-1) / 2 ? want : alloc * 2;
@@ -44,6 +42,20 @@ buf_grow(struct buf *b, size_t n, struct error *err)
 		alloc = b->cap + 1;
 	if (alloc < want)
 		alloc = want;
+	return alloc;
+}
+
+int
+buf_grow(struct buf *b, size_t n, struct error *err)
+{
+	size_t alloc;
+	char *p;
+
+	if (n > b->cap || b->len > b->cap - n)
+		return error_set(err, ERR_TOO_BIG,
+		    "over the limit of %zu bytes", b->cap);
+	if ((alloc = buf_alloc_for(b, n)) == b->alloc)
+		return 0;
 	p = realloc(b->data, alloc);
 	if (p == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory (%zu bytes)",

@@ -33,6 +33,7 @@ static const struct key keys[] = {
 	S("listen", listen),
 	S("tls-cert", tls_cert),
 	S("tls-key", tls_key),
+	S("tls-priority", tls_priority),
 	S("api-listen", api_listen),
 	S("api-token", api_token),
 	S("maildir", maildir),
@@ -40,6 +41,8 @@ static const struct key keys[] = {
 	S("trusted-proxies", trusted_proxies),
 	S("log-level", log_level),
 	S("dkim-authserv-id", dkim_authserv_id),
+	S("user", user),
+	S("group", group),
 	N("max-body", K_SIZE, pipeline.payload_max, 1ULL << 30),
 	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30),
 	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32),
@@ -49,6 +52,10 @@ static const struct key keys[] = {
 	    100000),
 	N("connection-timeout", K_SECONDS, connection_timeout, 86400),
 	N("maildir-rescan", K_SECONDS, maildir_rescan, 86400),
+	N("decode-budget", K_SIZE, decode_budget, 1ULL << 40),
+	S("spool-dir", spool_dir),
+	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
+	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
 };
 
 static int
@@ -73,10 +80,19 @@ config_init(struct config *cfg)
 	set_str(&cfg->api_listen, "127.0.0.1:8080", NULL);
 	set_str(&cfg->ingest_path, "/v1/tlsrpt", NULL);
 	set_str(&cfg->log_level, "info", NULL);
+	/* TLS 1.2 and 1.3, forward-secret AEAD suites only, in the
+	 * server's order (DESIGN section 5; tlsrptd.conf(5)). */
+	set_str(&cfg->tls_priority, "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
+	    "+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:"
+	    "+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
+	    "%SERVER_PRECEDENCE", NULL);
 	cfg->max_connections = 256;
 	cfg->max_connections_per_client = 16;
 	cfg->connection_timeout = 30;
 	cfg->maildir_rescan = 60;
+	cfg->decode_budget = BOUND_DECODE_BUDGET;
+	cfg->spool_max = BOUND_SPOOL_MAX;
+	cfg->spool_stall = BOUND_SPOOL_STALL;
 }
 
 void

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dnsname.h"
 #include "filename.h"
 #include "banned.h"
 
@@ -14,26 +15,18 @@
  */
 #define TIMESTAMP_MAX 253402300799LL
 
-/* A domain name as RFC 1035 spells it, plus '_'; one trailing dot. */
+/* A DNS name, normalised as the reports' names are (dnsname.h). */
 static int
-copy_domain(char *dst, size_t size, const char *s, size_t n)
+copy_domain(char dst[BOUND_DNS_NAME + 1], const char *s, size_t n)
 {
-	size_t i;
+	char name[BOUND_DNS_TEXT + 1];
+	struct error err;
 
-	if (n > 0 && s[n - 1] == '.')
-		n--;
-	if (n == 0 || n >= size || n > 253 || s[0] == '.')
+	if (n > BOUND_DNS_TEXT)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
-			return -1;
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '.' && s[i] != '_')
-			return -1;
-		dst[i] = (char)tolower((unsigned char)s[i]);
-	}
-	dst[n] = '\0';
-	return 0;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return dnsname_normalise(name, dst, &err);
 }
 
 /* Decimal digits only: no sign, no space, no leading "0x". */
@@ -109,10 +102,8 @@ report_filename_parse(const char *name, struct report_filename *f)
 		return -1;
 	nfields++;
 
-	if (copy_domain(f->receiver, sizeof(f->receiver), field[0],
-	    len[0]) == -1 ||
-	    copy_domain(f->policy_domain, sizeof(f->policy_domain), field[1],
-	    len[1]) == -1 ||
+	if (copy_domain(f->receiver, field[0], len[0]) == -1 ||
+	    copy_domain(f->policy_domain, field[1], len[1]) == -1 ||
 	    parse_timestamp(field[2], len[2], &f->begin) == -1 ||
 	    parse_timestamp(field[3], len[3], &f->end) == -1 ||
 	    f->begin > f->end)

@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "http_framing.h"
 #include "log.h"
 #include "banned.h"
 
@@ -216,22 +217,54 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 	return ret;
 }
 
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+	       const char *value)
+{
+	(void)kind;
+	http_framing_add(cls, key, value);
+	return MHD_YES;
+}
+
+/* 0, or 400 or 501 when the body's end could be read two ways. */
+static unsigned
+framing_refused(struct MHD_Connection *c, const char *version, char *reason,
+		size_t len)
+{
+	struct http_framing f;
+
+	http_framing_init(&f);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	return http_framing_check(&f, version != NULL &&
+	    strcmp(version, MHD_HTTP_VERSION_1_0) == 0, reason, len);
+}
+
 /*
  * The first call of a request: headers only. Everything that can be
- * refused before the body is refused here (http_ingest_begin), so a
- * sender that asked "Expect: 100-continue" never sends the body in vain.
+ * refused before the body is refused here (the framing, then
+ * http_ingest_begin), so a sender that asked "Expect: 100-continue" never
+ * sends the body in vain.
  */
 static enum MHD_Result
 begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
-      const char *method, struct request *rq)
+      const char *method, const char *version, struct request *rq)
 {
+	char reason[ERROR_MSG_MAX];
 	struct pipeline_config cfg;
 	struct request_view rv;
 	struct http_answer a;
+	unsigned status;
 	char *path;
 	int rc;
 
 	request_fill(srv, c, url, method, &rv);
+	if ((status = framing_refused(c, version, reason,
+	    sizeof(reason))) != 0) {
+		rq->answered = 1;
+		http_answer_set(&a, &rv.req, status, status == 501 ?
+		    "not-implemented" : "rejected", reason);
+		return send_answer(srv, c, &a);
+	}
 	pthread_mutex_lock(&srv->lock);
 	path = strdup(srv->live.ingest_path);
 	pthread_mutex_unlock(&srv->lock);
@@ -261,7 +294,6 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	struct http_answer a;
 	struct error err;
 
-	(void)version;
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
@@ -271,7 +303,7 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_lock(&srv->lock);
 		srv->inflight++;
 		pthread_mutex_unlock(&srv->lock);
-		return begin(srv, c, url, method, rq);
+		return begin(srv, c, url, method, version, rq);
 	}
 	if (*data_size > 0) {
 		size_t n = *data_size;
@@ -375,18 +407,30 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	struct api_query q;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char retry[16];
+	char retry[16], reason[ERROR_MSG_MAX];
 	char *token = NULL;
-	static int first;
+	unsigned status;
+	static int first, refused;
 
-	(void)version;
 	(void)data;
 	/* Answer once the request is whole; ignore any body. */
 	if (*con_cls == NULL) {
 		*con_cls = &first;
-		return MHD_YES;
+		if ((status = framing_refused(c, version, reason,
+		    sizeof(reason))) == 0)
+			return MHD_YES;
+		r = MHD_create_response_from_buffer(strlen(reason), reason,
+		    MHD_RESPMEM_MUST_COPY);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8");
+		ret = MHD_queue_response(c, status, r);
+		MHD_destroy_response(r);
+		*con_cls = &refused;
+		return ret;
 	}
-	if (*data_size > 0) {
+	if (*data_size > 0 || *con_cls == &refused) {
 		*data_size = 0;
 		return MHD_YES;
 	}
@@ -510,14 +554,15 @@ http_listen_socket(const char *spec, struct error *err)
 }
 
 static struct MHD_Daemon *
-start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
-	     unsigned per_ip, unsigned timeout, MHD_AccessHandlerCallback h)
+start_daemon(struct http_server *srv, int fd, const char *priority,
+	     unsigned limit, unsigned per_ip, unsigned timeout,
+	     MHD_AccessHandlerCallback h)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
 
-	if (tls)
+	if (priority != NULL)
 		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, h,
 		    srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -529,6 +574,7 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		    MHD_OPTION_THREAD_STACK_SIZE, HTTP_THREAD_STACK,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve,
+		    MHD_OPTION_HTTPS_PRIORITIES, priority,
 		    MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, h, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -545,51 +591,77 @@ start_daemon(struct http_server *srv, int fd, int tls, unsigned limit,
 	    MHD_OPTION_END);
 }
 
+void
+http_sockets_close(struct http_sockets *socks)
+{
+	if (socks->pub >= 0)
+		close(socks->pub);
+	if (socks->api >= 0)
+		close(socks->api);
+	socks->pub = socks->api = -1;
+}
+
+int
+http_bind(const struct config *cfg, struct http_sockets *socks,
+	  struct error *err)
+{
+	socks->pub = socks->api = -1;
+	if (cfg->listen && cfg->listen[0] &&
+	    (socks->pub = http_listen_socket(cfg->listen, err)) < 0)
+		return -1;
+	if (cfg->api_listen && cfg->api_listen[0] &&
+	    (socks->api = http_listen_socket(cfg->api_listen, err)) < 0) {
+		http_sockets_close(socks);
+		return -1;
+	}
+	return 0;
+}
+
 struct http_server *
-http_start(const struct config *cfg, struct tls *tls, struct ingest *in,
-	   struct error *err)
+http_start(const struct config *cfg, struct http_sockets *socks,
+	   struct tls *tls, struct ingest *in, struct error *err)
 {
 	struct http_server *srv;
-	int fd;
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		error_set(err, ERR_NOMEM, "out of memory");
-		return NULL;
+		goto fail;
 	}
 	srv->in = in;
 	srv->tls = tls != NULL;
 	pthread_mutex_init(&srv->lock, NULL);
 	if (live_from_config(&srv->live, cfg, err) < 0)
 		goto fail;
-	if (tls != NULL)
-		tls_set_current(tls);
-	if (cfg->listen && cfg->listen[0]) {
-		if ((fd = http_listen_socket(cfg->listen, err)) < 0)
+	if (tls != NULL) {
+		if (tls_check_priority(cfg->tls_priority, err) < 0)
 			goto fail;
-		srv->pub = start_daemon(srv, fd, tls != NULL,
-		    cfg->max_connections, cfg->max_connections_per_client,
+		tls_set_current(tls);
+	}
+	if (socks->pub >= 0) {
+		srv->pub = start_daemon(srv, socks->pub, tls != NULL ?
+		    cfg->tls_priority : NULL, cfg->max_connections,
+		    cfg->max_connections_per_client,
 		    cfg->connection_timeout, on_ingest);
 		if (srv->pub == NULL) {
-			close(fd);
 			error_set(err, ERR_IO, "%s: libmicrohttpd cannot start "
 			    "the listener", cfg->listen);
 			goto fail;
 		}
+		socks->pub = -1;
 	}
-	if (cfg->api_listen && cfg->api_listen[0]) {
-		if ((fd = http_listen_socket(cfg->api_listen, err)) < 0)
-			goto fail;
-		srv->api = start_daemon(srv, fd, 0, HTTP_API_CONNECTIONS, 0,
-		    cfg->connection_timeout, on_api);
+	if (socks->api >= 0) {
+		srv->api = start_daemon(srv, socks->api, NULL,
+		    HTTP_API_CONNECTIONS, 0, cfg->connection_timeout, on_api);
 		if (srv->api == NULL) {
-			close(fd);
 			error_set(err, ERR_IO, "%s: libmicrohttpd cannot start "
 			    "the API listener", cfg->api_listen);
 			goto fail;
 		}
+		socks->api = -1;
 	}
 	return srv;
 fail:
+	http_sockets_close(socks);
 	http_stop(srv);
 	return NULL;
 }

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "decode.h"
 #include "http_ingest.h"
+#include "log.h"
 #include "metrics.h"
+#include "spool.h"
 #include "banned.h"
 
 /* What the pipeline said about the one report of a body. */
@@ -310,8 +313,67 @@ answer_verdict(struct http_answer *out, const struct http_request *req,
 	case OUTCOME_DEFERRED:
 		break;
 	}
-	answer(out, req, 503, "deferred", "the store cannot take the report "
-	    "now; try again later", NULL);
+	answer(out, req, 503, "deferred", v->error == ERR_NOMEM ? "the "
+	    "daemon is busy; try again later" : "the store cannot take the "
+	    "report now; try again later", NULL);
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+/*
+ * Keep the body in the spool (spool.h), why being the reason it cannot
+ * be stored now: 202, or 503 with Retry-After when the spool cannot take
+ * it either, with a log line of the form ingest.c writes for a report.
+ */
+static void
+spool_body(struct ingest *in, const struct http_request *req,
+	   const struct origin_buf *ob, const struct timespec *arrived,
+	   const char *why, struct http_answer *out)
+{
+	struct spool_meta m;
+	struct error err;
+	struct log_field f[] = {
+		{ "source", ob->o.source },
+		{ "peer", or_dash(ob->o.peer) },
+		{ "outcome", "spooled" },
+		{ "reason", why },
+		{ "spool", NULL },
+	};
+
+	memset(&m, 0, sizeof(m));
+	m.source = ob->o.source;
+	m.peer = ob->o.peer;
+	m.user_agent = ob->o.user_agent;
+	m.content_type = req->content_type;
+	m.content_encoding = req->content_encoding;
+	m.arrived = *arrived;
+	error_clear(&err);
+	if (spool_put(in->spool, &m, req->body ? req->body : "",
+	    req->body_len, &err) < 0) {
+		f[2].value = "deferred";
+		f[4].value = err.msg;
+		log_event(LOG_LVL_WARN, "report", f, sizeof(f) / sizeof(f[0]));
+		answer(out, req, 503, "deferred", "the daemon is busy and "
+		    "cannot keep the report for later; try again later", NULL);
+		return;
+	}
+	log_event(LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
+	answer(out, req, 202, "spooled", "the daemon is busy; the report is "
+	    "kept on disk and will be stored shortly", NULL);
+}
+
+/* A deferred verdict made here, without the pipeline. */
+static void
+verdict_deferred(struct verdict *v, const struct error *err)
+{
+	v->called = 1;
+	v->outcome = OUTCOME_DEFERRED;
+	v->error = err->kind;
+	copy_str(v->reason, sizeof(v->reason), err->msg);
 }
 
 /* Keep a record of a body refused for its size. */
@@ -339,50 +401,118 @@ http_ingest_record_too_big(struct ingest *in, const struct http_request *req,
 	record_too_big(in, req, reason);
 }
 
-void
-http_ingest_finish(struct ingest *in, const struct http_request *req,
-		   struct http_answer *out)
+/*
+ * A body through its Content-Encoding and the pipeline, into v, every
+ * byte decoding takes charged to hold first (budget.h): the body, each
+ * layer inflated, the parse.
+ */
+static void
+body_submit(struct ingest *in, const struct origin *o, const char *encoding,
+	    const char *bytes, size_t len, int64_t received,
+	    struct budget_hold *hold, struct verdict *v)
 {
 	struct pipeline_config cfg;
-	struct origin_buf ob;
-	struct verdict v;
 	struct error err;
 	struct buf layer;
-	const char *bytes = req->body ? req->body : "";
-	size_t len = req->body_len;
 
-	memset(&v, 0, sizeof(v));
 	error_clear(&err);
-	request_origin(req, &ob);
-	metrics_count_bytes(metrics_source_of(ob.o.source), len);
+	if (budget_hold_charge(hold, len, &err) < 0) {
+		verdict_deferred(v, &err);
+		return;
+	}
 	ingest_get_config(in, &cfg);
+	cfg.limits.hold = hold;
 	buf_init(&layer, cfg.limits.inflated_max);
 	/*
 	 * Content-Encoding is a layer of transport: take it off once, so
 	 * that a gzip report sent gzip-encoded is a gzip report again.
 	 */
-	if (req->content_encoding != NULL &&
-	    (strcasecmp(req->content_encoding, "gzip") == 0 ||
-	    strcasecmp(req->content_encoding, "x-gzip") == 0) &&
+	if (encoding != NULL && (strcasecmp(encoding, "gzip") == 0 ||
+	    strcasecmp(encoding, "x-gzip") == 0) &&
 	    decode_sniff(bytes, len) == PAYLOAD_GZIP) {
 		const char *inner;
 		size_t innerlen;
 
 		if (decode_payload(bytes, len, &cfg.limits, &layer, &inner,
 		    &innerlen, &err) < 0) {
+			buf_release(&layer);
+			if (err.kind == ERR_NOMEM || err.kind == ERR_INTERNAL) {
+				verdict_deferred(v, &err);
+				return;
+			}
 			error_prefix(&err, "Content-Encoding gzip");
 			ingest_reject(in, bytes, err.kind == ERR_TOO_BIG ?
-			    0 : len, &ob.o, err.kind, err.msg, verdict_cb, &v);
-			answer_verdict(out, req, &v);
-			buf_release(&layer);
+			    0 : len, o, err.kind, err.msg, verdict_cb, v);
 			return;
 		}
 		bytes = inner;
 		len = innerlen;
 	}
-	ingest_submit(in, bytes, len, INPUT_REPORT, &ob.o, verdict_cb, &v);
+	ingest_submit_held(in, bytes, len, INPUT_REPORT, o, received, hold,
+	    verdict_cb, v);
 	buf_release(&layer);
+}
+
+void
+http_ingest_finish(struct ingest *in, const struct http_request *req,
+		   struct http_answer *out)
+{
+	struct budget_hold hold;
+	struct origin_buf ob;
+	struct timespec arrived;
+	struct verdict v;
+
+	clock_gettime(CLOCK_REALTIME, &arrived);
+	memset(&v, 0, sizeof(v));
+	request_origin(req, &ob);
+	metrics_count_bytes(metrics_source_of(ob.o.source), req->body_len);
+	/* Behind bodies that wait for the store, in the order they came. */
+	if (in->spool != NULL && spool_holding_back(in->spool)) {
+		spool_body(in, req, &ob, &arrived, "bodies before it wait for "
+		    "the store", out);
+		return;
+	}
+	budget_hold_init(&hold, in->budget, 0);
+	body_submit(in, &ob.o, req->content_encoding, req->body ? req->body :
+	    "", req->body_len, (int64_t)arrived.tv_sec, &hold, &v);
+	budget_hold_end(&hold);
+	if (in->spool != NULL && (!v.called ||
+	    v.outcome == OUTCOME_DEFERRED)) {
+		if (v.called && v.error != ERR_NOMEM)
+			spool_hold_back(in->spool, v.reason);
+		spool_body(in, req, &ob, &arrived, v.called ? v.reason :
+		    "out of memory", out);
+		return;
+	}
 	answer_verdict(out, req, &v);
+}
+
+int
+http_ingest_spooled(const struct spool_entry *e, void *arg,
+		    struct error *err)
+{
+	struct ingest *in = arg;
+	struct budget_hold hold;
+	struct origin o;
+	struct verdict v;
+
+	memset(&o, 0, sizeof(o));
+	memset(&v, 0, sizeof(v));
+	o.source = e->meta.source != NULL &&
+	    strcmp(e->meta.source, "http") == 0 ? "http" : "https";
+	o.peer = e->meta.peer;
+	o.user_agent = e->meta.user_agent;
+	budget_hold_init(&hold, in->budget, 1);
+	/* Received when it arrived, not now: the date range's bound. */
+	body_submit(in, &o, e->meta.content_encoding, e->body, e->len,
+	    e->meta.arrived.tv_sec > 0 ? (int64_t)e->meta.arrived.tv_sec :
+	    (int64_t)time(NULL), &hold, &v);
+	budget_hold_end(&hold);
+	if (!v.called)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	if (v.outcome == OUTCOME_DEFERRED)
+		return error_set(err, v.error, "%s", v.reason);
+	return 0;
 }
 
 /* Does the header value hold word, in any case? */

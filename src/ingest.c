@@ -20,6 +20,15 @@ ingest_init(struct ingest *in, struct store *st,
 {
 	pthread_mutex_init(&in->lock, NULL);
 	pipeline_init(&in->pl, st, cfg);
+	in->budget = NULL;
+	in->spool = NULL;
+}
+
+void
+ingest_set_spool(struct ingest *in, struct budget *b, struct spool *sp)
+{
+	in->budget = b;
+	in->spool = sp;
 }
 
 void
@@ -50,23 +59,26 @@ or_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
-/* One line per report received; log.c replaces control characters. */
+/* One line per report received: the outcome before any field a sender
+ * wrote (log.h). */
 static void
 log_result(const struct result *res)
 {
 	const struct origin *o = res->origin;
 	const struct report *r = res->report;
-	enum log_level lvl = LOG_LVL_INFO;
+	struct log_field f[] = {
+		{ "source", or_dash(o->source) },
+		{ o->peer ? "peer" : "path", or_dash(o->peer ? o->peer :
+		    o->path) },
+		{ "outcome", outcome_name(res->outcome) },
+		{ "domain", r ? or_dash(report_domain(r)) : NULL },
+		{ "reporter", r ? or_dash(r->org_name) : NULL },
+		{ "report-id", r ? or_dash(r->report_id) : NULL },
+		{ "reason", res->reason },
+	};
 
-	if (res->outcome == OUTCOME_DEFERRED)
-		lvl = LOG_LVL_WARN;
-	log_msg(lvl, "report source=%s %s=%s outcome=%s reporter=\"%s\" "
-	    "domain=%s report-id=\"%s\"%s%s%s",
-	    or_dash(o->source), o->peer ? "peer" : "path",
-	    or_dash(o->peer ? o->peer : o->path), outcome_name(res->outcome),
-	    r ? or_dash(r->org_name) : "-", r ? or_dash(report_domain(r)) : "-",
-	    r ? or_dash(r->report_id) : "-", res->reason ? " reason=\"" : "",
-	    res->reason ? res->reason : "", res->reason ? "\"" : "");
+	log_event(res->outcome == OUTCOME_DEFERRED ? LOG_LVL_WARN :
+	    LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
 }
 
 static void
@@ -122,6 +134,17 @@ ingest_submit(struct ingest *in, const void *bytes, size_t len,
 	      enum input_kind kind, const struct origin *o, pipeline_cb cb,
 	      void *arg)
 {
+	/* The whole input is here: this is when it was received. */
+	return ingest_submit_held(in, bytes, len, kind, o, (int64_t)time(NULL),
+	    NULL, cb, arg);
+}
+
+int
+ingest_submit_held(struct ingest *in, const void *bytes, size_t len,
+		   enum input_kind kind, const struct origin *o,
+		   int64_t received, struct budget_hold *hold, pipeline_cb cb,
+		   void *arg)
+{
 	struct relay rl = { cb, arg };
 	struct pipeline pl;
 	char *tofree;
@@ -130,8 +153,10 @@ ingest_submit(struct ingest *in, const void *bytes, size_t len,
 
 	if (pipeline_copy(in, &pl, &tofree) < 0)
 		return -1;
+	pl.cfg.limits.hold = hold;
 	t0 = now_seconds();
-	rc = pipeline_submit(&pl, bytes, len, kind, o, relay_cb, &rl);
+	rc = pipeline_submit(&pl, bytes, len, kind, o, received, relay_cb,
+	    &rl);
 	metrics_observe_ingest(now_seconds() - t0);
 	free(tofree);
 	return rc;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <gnutls/gnutls.h>
 
+#include "dnsname.h"
 #include "live.h"
 #include "live_dns.h"
 #include "live_policy.h"
@@ -322,21 +323,6 @@ dns_evidence(json_t *c, const struct dns_answer *a)
 	    dns_rcode_name(a->rcode)));
 	if (a->security == DNS_BOGUS)
 		json_object_set_new(c, "why_bogus", json_string(a->why_bogus));
-}
-
-static int
-name_ok(const char *d)
-{
-	size_t n = strlen(d), i;
-
-	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' ||
-	    strstr(d, ".."))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)d[i]) && d[i] != '-' &&
-		    d[i] != '.' && d[i] != '_')
-			return 0;
-	return 1;
 }
 
 static int
@@ -928,18 +914,12 @@ live_check(struct live *lv, const char *domain, struct error *err)
 {
 	struct run r;
 	json_t *out = NULL;
-	char dom[256];
+	char dom[BOUND_DNS_NAME + 1];
 	size_t i;
-	int w;
 
 	memset(&r, 0, sizeof(r));
-	w = snprintf(dom, sizeof(dom), "%s", domain);
-	if (w < 0 || (size_t)w >= sizeof(dom) || !name_ok(domain_normalise(
-	    dom))) {
-		error_set(err, ERR_INPUT, "\"%.64s\" is not a domain name",
-		    domain);
+	if (dnsname_normalise(domain, dom, err) < 0)
 		return NULL;
-	}
 	r.lv = lv;
 	r.domain = dom;
 	sts_policy_init(&r.policy);

@@ -6,9 +6,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "banned.h"
+
+/* A line at most, cut beyond. */
+#define LOG_LINE_MAX	2048
 
 static int use_syslog;
 static int quiet;
@@ -33,21 +37,18 @@ log_set_quiet(int q)
 	quiet = q;
 }
 
-void
-log_msg(enum log_level level, const char *fmt, ...)
+/* Write one message, its controls shown as escapes, as one line. */
+static void
+emit(enum log_level level, const char *msg)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
 	static const char *name[] = { "error", "warning", "info", "debug" };
-	char line[2048], *msg, *c;
+	char line[LOG_LINE_MAX + 2];
 	size_t head = 0, len;
-	va_list ap;
 	int n;
 
-	if (quiet || level > max_level)
-		return;
-	/* On standard error, "time level: " first, then the message after
-	 * it, in one buffer; syslog stamps its own. */
+	/* On standard error, "time level: " first; syslog stamps its own. */
 	if (!use_syslog) {
 		rfc3339_format((int64_t)time(NULL), line);
 		head = strlen(line);
@@ -55,22 +56,51 @@ log_msg(enum log_level level, const char *fmt, ...)
 		    name[level]);
 		head += (size_t)n;
 	}
-	msg = line + head;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(line) - head - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	len = (size_t)n < sizeof(line) - head - 1 ? (size_t)n :
-	    sizeof(line) - head - 2;
-	for (c = msg; c < msg + len; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	escape_string(line + head, LOG_LINE_MAX - head, msg, 0);
 	if (use_syslog) {
-		syslog(prio[level], "%s", msg);
+		syslog(prio[level], "%s", line);
 		return;
 	}
 	/* One write per line: lines from several threads never interleave. */
-	msg[len] = '\n';
-	(void)!write(STDERR_FILENO, line, head + len + 1);
+	len = strlen(line);
+	line[len] = '\n';
+	(void)!write(STDERR_FILENO, line, len + 1);
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	char msg[LOG_LINE_MAX];
+	va_list ap;
+
+	if (quiet || level > max_level)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(level, msg);
+}
+
+void
+log_event(enum log_level level, const char *event,
+	  const struct log_field *f, size_t n)
+{
+	char msg[LOG_LINE_MAX], val[LOG_VALUE_MAX + 1];
+	size_t len, i, need;
+
+	if (quiet || level > max_level)
+		return;
+	len = (size_t)snprintf(msg, sizeof(msg), "%s", event);
+	for (i = 0; i < n && len < sizeof(msg) - 1; i++) {
+		if (f[i].value == NULL)
+			continue;
+		/* Cut at a whole escape or character, marked. */
+		need = escape_string(val, sizeof(val) - 3, f[i].value,
+		    ESCAPE_QUOTED);
+		if (need >= sizeof(val) - 3)
+			memcpy(val + strlen(val), "...", 4);
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+		    " %s=\"%s\"", f[i].key, val);
+	}
+	emit(level, msg);
 }

@@ -8,6 +8,7 @@
 #include <gmime/gmime.h>
 
 #include "buf.h"
+#include "dnsname.h"
 #include "mail.h"
 #include "mail_bounds.h"
 #include "banned.h"
@@ -696,79 +697,145 @@ domain_within(const char *d, const char *signer)
 	    strncasecmp(d + dn - sn, signer, sn) == 0;
 }
 
-/* Is w "dkim=pass" (the method may carry a version: "dkim/1=pass")? */
-static int
-is_dkim_pass(char *w)
+/* Is w "dkim=..." (the method may carry a version: "dkim/1=pass")? Then
+ * the result, else NULL. */
+static char *
+dkim_result(char *w)
 {
 	char *eq;
 
 	if ((eq = strchr(w, '=')) == NULL || strcspn(w, "/=") != 4 ||
 	    strncasecmp(w, "dkim", 4) != 0)
-		return 0;
-	return strcasecmp(unquote(eq + 1), "pass") == 0;
+		return NULL;
+	return unquote(eq + 1);
 }
 
-/* Is w "header.d=signer" or "header.i=...@signer" with domain in signer? */
-static int
-is_signer_of(char *w, const char *domain)
+/*
+ * The signer a property word names: "header.d=example.net", or, from an
+ * MTA that gives only the agent (Gmail), the domain of
+ * "header.i=user@example.net": the agent's domain is the signer's or
+ * below it (RFC 6376 3.5), so the check is as strict or stricter.
+ */
+static const char *
+signer_of(char *w, int *is_d)
 {
 	char *eq, *v, *at;
 
 	if ((eq = strchr(w, '=')) == NULL)
-		return 0;
+		return NULL;
 	*eq = '\0';
 	v = unquote(eq + 1);
-	if (strcasecmp(w, "header.i") == 0) {
-		if ((at = strrchr(v, '@')) != NULL)
-			v = at + 1;
-	} else if (strcasecmp(w, "header.d") != 0)
-		return 0;
-	return domain_within(domain, v);
+	*is_d = strcasecmp(w, "header.d") == 0;
+	if (!*is_d && strcasecmp(w, "header.i") != 0)
+		return NULL;
+	if (!*is_d && (at = strrchr(v, '@')) != NULL)
+		v = at + 1;
+	return v;
 }
 
-static int
-ar_dkim_pass(const char *value, const char *authserv_id, const char *domain)
+/* Copy a domain, lower case, without a trailing dot. */
+static void
+copy_domain(char *out, size_t len, const char *d)
 {
-	char *buf, *s, *w;
-	int found = 0, method = 0, pass = 0;
+	size_t i, n = strlen(d);
 
-	if ((buf = ar_clean(value)) == NULL)
-		return 0;
-	s = buf;
-	/* Anyone can add this header: only the configured host's counts. */
-	if ((w = ar_word(&s)) == NULL ||
-	    strcasecmp(unquote(w), authserv_id) != 0)
-		goto done;
-	while (!found && (w = ar_word(&s)) != NULL) {
-		if (strcmp(w, ";") == 0) {
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)d[i]);
+	out[n] = '\0';
+}
+
+/* What one dkim result of the header said: the verdict, for messages. */
+struct dkim_seen {
+	char result[32];	/* the first dkim result other than pass */
+	char signer[128];	/* the first pass whose signer did not cover */
+	int pass;		/* dkim=pass results seen */
+};
+
+/*
+ * Walk the results of one header (cleaned by ar_clean, past its
+ * authserv-id): the first dkim=pass whose signer is the From: domain or
+ * a parent of it goes into out.
+ */
+static int
+ar_verify(char *s, const char *from, char *out, size_t len,
+	  struct dkim_seen *seen)
+{
+	const char *signer, *d = NULL, *i = NULL;
+	char *w, *res;
+	int method = 0, pass = 0, is_d;
+
+	for (;;) {
+		w = ar_word(&s);
+		if (w == NULL || strcmp(w, ";") == 0) {
+			/* The end of one result: judge a pass by its d=, or
+			 * by its i= when it gave no d=. */
+			signer = d != NULL ? d : i;
+			if (pass && signer != NULL &&
+			    domain_within(from, signer)) {
+				copy_domain(out, len, signer);
+				return 0;
+			}
+			if (pass && signer != NULL && seen->signer[0] == '\0')
+				copy_domain(seen->signer, sizeof(seen->signer),
+				    signer);
+			if (w == NULL)
+				return -1;
 			method = 1;
 			pass = 0;
+			d = i = NULL;
 		} else if (method) {
 			method = 0;
-			pass = is_dkim_pass(w);
-		} else if (pass)
-			found = is_signer_of(w, domain);
+			if ((res = dkim_result(w)) == NULL)
+				continue;
+			pass = strcasecmp(res, "pass") == 0;
+			seen->pass += pass;
+			if (!pass && seen->result[0] == '\0')
+				copy_domain(seen->result, sizeof(seen->result),
+				    res);
+		} else if (pass && (signer = signer_of(w, &is_d)) != NULL) {
+			if (is_d && d == NULL)
+				d = signer;
+			else if (!is_d && i == NULL)
+				i = signer;
+		}
 	}
- done:
-	free(buf);
-	return found;
 }
 
 int
-mail_dkim_pass(const struct mail_message *m, const char *authserv_id,
-	       const char *domain)
+mail_dkim_verify(const struct mail_message *m, const char *authserv_id,
+		 char *domain, size_t len, struct error *err)
 {
+	struct dkim_seen seen;
 	GMimeHeaderList *hl;
 	GMimeHeader *h;
-	const char *name, *value;
-	int i, n;
+	const char *name, *value, *from;
+	char fromdom[BOUND_DNS_NAME + 1];
+	char *buf = NULL, *s = NULL, *w;
+	int i, n, rc;
 
 	if (m == NULL || m->priv == NULL || authserv_id == NULL ||
-	    domain == NULL || *authserv_id == '\0' || *domain == '\0')
-		return 0;
+	    authserv_id[0] == '\0')
+		return error_set(err, ERR_INTERNAL, "DKIM: no message headers "
+		    "or no authserv-id to check");
+	if (m->from == NULL || (from = strrchr(m->from, '@')) == NULL ||
+	    from[1] == '\0')
+		return error_set(err, ERR_INPUT, "DKIM: no From: address to "
+		    "hold a signature against");
+	/* In the form of a d= tag (A-labels, RFC 8616 4). */
+	if (dnsname_normalise(from + 1, fromdom, err) < 0)
+		return error_set(err, ERR_INPUT, "DKIM: the From: domain is "
+		    "not a DNS name");
+	from = fromdom;
 	hl = g_mime_object_get_header_list(GMIME_OBJECT(m->priv));
 	n = g_mime_header_list_get_count(hl);
-	for (i = 0; i < n; i++) {
+	/* Top down: the first header of our authserv-id is the only one. */
+	for (i = 0; i < n && buf == NULL; i++) {
 		h = g_mime_header_list_get_header_at(hl, i);
 		name = g_mime_header_get_name(h);
 		if (name == NULL ||
@@ -776,8 +843,37 @@ mail_dkim_pass(const struct mail_message *m, const char *authserv_id,
 			continue;
 		if ((value = g_mime_header_get_raw_value(h)) == NULL)
 			value = g_mime_header_get_value(h);
-		if (value != NULL && ar_dkim_pass(value, authserv_id, domain))
-			return 1;
+		if (value == NULL)
+			continue;
+		if ((buf = ar_clean(value)) == NULL)
+			return error_set(err, ERR_NOMEM, "out of memory");
+		s = buf;
+		/* Anyone can add this header: only our host's counts. */
+		if ((w = ar_word(&s)) == NULL ||
+		    strcasecmp(unquote(w), authserv_id) != 0) {
+			free(buf);
+			buf = NULL;
+		}
 	}
-	return 0;
+	if (buf == NULL)
+		return error_set(err, ERR_INPUT, "DKIM: no Authentication-"
+		    "Results header of %s", authserv_id);
+	memset(&seen, 0, sizeof(seen));
+	rc = ar_verify(s, from, domain, len, &seen);
+	free(buf);
+	if (rc == 0)
+		return 0;
+	if (seen.pass == 0)
+		return error_set(err, ERR_INPUT, "DKIM: the topmost "
+		    "Authentication-Results header of %s has no dkim=pass "
+		    "(%s%s)", authserv_id, seen.result[0] ? "dkim=" :
+		    "no dkim result", seen.result);
+	if (seen.signer[0] == '\0')
+		return error_set(err, ERR_INPUT, "DKIM: the dkim=pass of the "
+		    "topmost Authentication-Results header of %s names no "
+		    "signer (header.d)", authserv_id);
+	return error_set(err, ERR_INPUT, "DKIM: the dkim=pass of the topmost "
+	    "Authentication-Results header of %s is for %s, which is not the "
+	    "From: domain %s nor a parent of it", authserv_id, seen.signer,
+	    from);
 }

@@ -16,7 +16,7 @@ static const double buckets[] = {
 
 /* Status codes the public listener answers with; others count as 0. */
 static const unsigned codes[] = {
-	200, 201, 400, 401, 404, 405, 411, 413, 415, 500, 503,
+	200, 201, 202, 400, 401, 404, 405, 411, 413, 415, 500, 503,
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 #define NOUTCOMES (OUTCOME_DEFERRED + 1)
@@ -26,6 +26,9 @@ static const char *const source_names[MSRC_COUNT] = {
 };
 static const char *const move_names[MMOVE_COUNT] = {
 	"cur", "failed", "kept",
+};
+static const char *const spool_names[MSPOOL_COUNT] = {
+	"taken", "refused", "drained", "set-aside",
 };
 
 static struct {
@@ -39,6 +42,10 @@ static struct {
 	unsigned long long status[NCODES + 1];
 	unsigned long long moves[MMOVE_COUNT];
 	unsigned long long reloads[2];
+	size_t decode_used, decode_max;
+	size_t spool_bodies, spool_bytes;
+	time_t spool_oldest;
+	unsigned long long spool[MSPOOL_COUNT];
 } m = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 void
@@ -118,6 +125,75 @@ metrics_count_reload(int ok)
 	pthread_mutex_unlock(&m.lock);
 }
 
+void
+metrics_set_decode(size_t used, size_t max)
+{
+	pthread_mutex_lock(&m.lock);
+	m.decode_used = used;
+	m.decode_max = max;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_set_spool(size_t bodies, size_t bytes, time_t oldest)
+{
+	pthread_mutex_lock(&m.lock);
+	m.spool_bodies = bodies;
+	m.spool_bytes = bytes;
+	m.spool_oldest = oldest;
+	pthread_mutex_unlock(&m.lock);
+}
+
+void
+metrics_count_spool(enum metrics_spool ev)
+{
+	pthread_mutex_lock(&m.lock);
+	m.spool[ev]++;
+	pthread_mutex_unlock(&m.lock);
+}
+
+/* The decode budget and the spool. */
+static int
+render_spool(struct buf *o, struct error *err)
+{
+	time_t now = time(NULL);
+	long long age = m.spool_oldest && now > m.spool_oldest ?
+	    (long long)(now - m.spool_oldest) : 0;
+	size_t i;
+
+	if (buf_printf(o, err,
+	    "# HELP tlsrpt_decode_budget_bytes Bytes being decoded now, "
+	    "across all requests.\n"
+	    "# TYPE tlsrpt_decode_budget_bytes gauge\n"
+	    "tlsrpt_decode_budget_bytes %zu\n"
+	    "# HELP tlsrpt_decode_budget_limit_bytes The decode budget "
+	    "(decode-budget).\n"
+	    "# TYPE tlsrpt_decode_budget_limit_bytes gauge\n"
+	    "tlsrpt_decode_budget_limit_bytes %zu\n"
+	    "# HELP tlsrpt_spool_bodies Bodies waiting in the spool.\n"
+	    "# TYPE tlsrpt_spool_bodies gauge\n"
+	    "tlsrpt_spool_bodies %zu\n"
+	    "# HELP tlsrpt_spool_bytes Bytes of the spool's files, in 4 KiB "
+	    "blocks.\n"
+	    "# TYPE tlsrpt_spool_bytes gauge\n"
+	    "tlsrpt_spool_bytes %zu\n"
+	    "# HELP tlsrpt_spool_oldest_age_seconds How long the oldest body "
+	    "in the spool has waited.\n"
+	    "# TYPE tlsrpt_spool_oldest_age_seconds gauge\n"
+	    "tlsrpt_spool_oldest_age_seconds %lld\n"
+	    "# HELP tlsrpt_spool_total Bodies at the spool: taken (202), "
+	    "refused (503), drained, set aside (unreadable).\n"
+	    "# TYPE tlsrpt_spool_total counter\n",
+	    m.decode_used, m.decode_max, m.spool_bodies, m.spool_bytes,
+	    age) < 0)
+		return -1;
+	for (i = 0; i < MSPOOL_COUNT; i++)
+		if (buf_printf(o, err, "tlsrpt_spool_total{event=\"%s\"} "
+		    "%llu\n", spool_names[i], m.spool[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 render_locked(struct buf *o, struct error *err)
 {
@@ -182,6 +258,8 @@ render_locked(struct buf *o, struct error *err)
 		if (buf_printf(o, err, "tlsrpt_maildir_messages_total{to="
 		    "\"%s\"} %llu\n", move_names[i], m.moves[i]) < 0)
 			return -1;
+	if (render_spool(o, err) < 0)
+		return -1;
 	return buf_printf(o, err,
 	    "# HELP tlsrpt_tls_reloads_total Certificate reloads (SIGHUP).\n"
 	    "# TYPE tlsrpt_tls_reloads_total counter\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "count.h"
+#include "escape.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -40,6 +41,7 @@ static const char css[] =
     ".v-insufficient-data .badge{color:#7a5500}"
     "ol.check{list-style:none;padding:0}ol.check li{padding:.5rem .75rem;"
     "margin:.4rem 0;border:1px solid #ddd;border-left:.4rem solid}"
+    ".review{border-left-color:#e69f00!important}.review .mark{color:#7a5500}"
     ".met{border-left-color:#009e73!important}.not-met{border-left-color:"
     "#d55e00!important}.unknown{border-left-color:#999!important}"
     ".mark{font-weight:700;display:inline-block;min-width:6.5rem}"
@@ -153,20 +155,30 @@ why(struct pg *p, const json_t *d)
 					put(p, ".");
 				return;
 			}
-	putf(p, "In the last %lld days, %lld sts sessions were reported and "
-	    "none failed in a way enforce would refuse; the evidence is "
-	    "sufficient.", INT(GET(d, "recent"), "days"),
-	    INT(GET(GET(d, "sts"), "recent"), "sessions"));
+	if (INT(GET(GET(d, "sts"), "recent"), "refused_if_enforced") > 0)
+		putf(p, "In the last %lld days, %lld sts sessions were reported "
+		    "and %lld would be refused under enforce, below the rates "
+		    "that block (see the warnings); the evidence is "
+		    "sufficient.", INT(GET(d, "recent"), "days"),
+		    INT(GET(GET(d, "sts"), "recent"), "sessions"),
+		    INT(GET(GET(d, "sts"), "recent"), "refused_if_enforced"));
+	else
+		putf(p, "In the last %lld days, %lld sts sessions were reported "
+		    "and none failed in a way enforce would refuse; the "
+		    "evidence is sufficient.", INT(GET(d, "recent"), "days"),
+		    INT(GET(GET(d, "sts"), "recent"), "sessions"));
 }
 
-enum mark { MET, NOT_MET, UNKNOWN };
+/* A point is met only when no reason concerns it; REVIEW when only a
+ * warning does. */
+enum mark { MET, NOT_MET, UNKNOWN, REVIEW };
 
 static void
 check_item(struct pg *p, enum mark m, const char *what, const char *because)
 {
-	static const char *cls[] = { "met", "not-met", "unknown" };
+	static const char *cls[] = { "met", "not-met", "unknown", "review" };
 	static const char *word[] = { "&#10003; Met", "&#10007; Not met",
-	    "? Unknown" };
+	    "? Unknown", "! Review" };
 
 	putf(p, "<li class=\"%s\"><span class=\"mark\">%s</span> <strong>",
 	    cls[m], word[m]);
@@ -183,12 +195,17 @@ checklist(struct pg *p, const json_t *d)
 	int live = GET(d, "live") != NULL;
 	long long sts = INT(rec, "sessions");
 	long long refused = INT(rec, "refused_if_enforced");
-	int unknown_types = 0;
+	int unknown_types = 0, fetch_rows = 0;
 	char buf[512];
 	size_t i;
 
 	json_array_foreach(GET(d, "failures"), i, f) {
 		const char *t = STR(f, "result_type");
+
+		if (strncmp(t, "sts-", 4) == 0)
+			fetch_rows++;
+		if (strcmp(t, "not-detailed") == 0)
+			continue;
 
 		if (INT(f, "recent_sessions") > 0 && json_is_true(GET(f,
 		    "blocking")) && strcmp(t, "starttls-not-supported") &&
@@ -222,17 +239,31 @@ checklist(struct pg *p, const json_t *d)
 		    STR(r, "message"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
+	} else if ((r = reason_of(d, "mx-tls-broken")) != NULL) {
+		snprintf(buf, sizeof(buf), "%s failed with %s for %lld "
+		    "reporter(s) on %lld days.", STR(r, "receiving_mx_hostname"),
+		    STR(r, "result_type"), (long long)json_array_size(GET(r,
+		    "reporters")), INT(r, "days"));
+		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
+		    "every MX", buf);
 	} else if (has_reason(d, "tls-failures")) {
 		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce.", refused,
 		    sts, INT(GET(d, "recent"), "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
+	} else if (refused > 0) {
+		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		    "last %lld days would be refused under enforce, below the "
+		    "rates that block: each is listed below with its MX.",
+		    refused, sts, INT(GET(d, "recent"), "days"));
+		check_item(p, REVIEW, "STARTTLS with a valid certificate on "
+		    "every MX", buf);
 	} else if (sts > 0 || live) {
 		snprintf(buf, sizeof(buf), "%lld sts sessions in the last %lld "
-		    "days%s; %lld would be refused under enforce.", sts,
+		    "days%s; none would be refused under enforce.", sts,
 		    INT(GET(d, "recent"), "days"), live ? " and the live "
-		    "STARTTLS probe" : "", refused);
+		    "STARTTLS probe" : "");
 		check_item(p, MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else {
@@ -252,8 +283,10 @@ checklist(struct pg *p, const json_t *d)
 	else if (sts > 0 || live)
 		check_item(p, MET, "Policy served from the right host and "
 		    "path", live ? "The live fetch of the policy succeeded and "
-		    "senders applied it." : "Senders fetched and applied the "
-		    "policy, with no fetch error reported.");
+		    "senders applied it." : fetch_rows ? "Senders fetched and "
+		    "applied the policy in the last days; the fetch errors "
+		    "listed below are older." : "Senders fetched and applied "
+		    "the policy, with no fetch error reported.");
 	else
 		check_item(p, UNKNOWN, "Policy served from the right host and "
 		    "path", "No sender reported applying the policy yet.");
@@ -277,12 +310,26 @@ checklist(struct pg *p, const json_t *d)
 		    buf);
 	}
 
-	if (refused > 0 || unknown_types > 0)
+	if (unknown_types > 0)
 		check_item(p, NOT_MET, "Failure patterns understood",
-		    unknown_types ? "Some failures are of a type this page "
-		    "cannot explain; find out what they mean." : "Failures "
-		    "that enforce would refuse still happen; each is listed "
-		    "below with its MX.");
+		    "Some failures are of a type this page cannot explain; "
+		    "find out what they mean.");
+	else if (has_reason(d, "tls-failures") ||
+	    has_reason(d, "mx-tls-broken") ||
+	    has_reason(d, "mx-not-in-policy"))
+		check_item(p, NOT_MET, "Failure patterns understood",
+		    "Failures that enforce would refuse still happen; each is "
+		    "listed below with its MX.");
+	else if (has_reason(d, "isolated-failures") ||
+	    has_reason(d, "conflicting-reports") || refused > 0)
+		check_item(p, REVIEW, "Failure patterns understood",
+		    has_reason(d, "conflicting-reports") ? "Copies of one "
+		    "report disagree: one may be forged; see the reasons." :
+		    "A few sessions would be refused, below the rates that "
+		    "block; each is listed below with its MX.");
+	else if (INT(d, "reports") == 0)
+		check_item(p, UNKNOWN, "Failure patterns understood",
+		    "No report in the window: nothing to judge yet.");
 	else
 		check_item(p, MET, "Failure patterns understood",
 		    json_array_size(GET(d, "failures")) ? "The failures "
@@ -424,17 +471,27 @@ reporters(struct pg *p, const json_t *d)
 	put(p, "<section aria-labelledby=\"rep\"><h2 id=\"rep\">Reporters"
 	    "</h2>\n<table><thead><tr><th scope=\"col\">Organization</th>"
 	    "<th scope=\"col\" class=\"n\">Reports</th><th scope=\"col\">"
-	    "Last report ended</th></tr></thead><tbody>\n");
+	    "Last report ended</th><th scope=\"col\" class=\"n\">sts "
+	    "sessions, last days</th><th scope=\"col\" class=\"n\">Refused if "
+	    "enforced</th></tr></thead><tbody>\n");
 	json_array_foreach(GET(d, "reporter_details"), i, r) {
+		const json_t *b = json_array_get(GET(d, "by_reporter"), i);
+
 		put(p, "<tr><td>");
 		esc(p, STR(r, "name"));
 		putf(p, "</td><td class=\"n\">%lld</td><td>", INT(r, "reports"));
 		esc(p, STR(r, "last_seen"));
-		put(p, "</td></tr>\n");
+		putf(p, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
+		    "</td></tr>\n", INT(b, "sessions"), INT(b, "refused"));
 	}
-	if (json_array_size(GET(d, "reporter_details")) == 0)
-		put(p, "<tr><td colspan=\"3\">No report in the window.</td>"
-		    "</tr>\n");
+	if (json_array_size(GET(d, "reporter_details")) == 0) {
+		put(p, "<tr><td colspan=\"5\">No report in the window");
+		if (STR(d, "last_report")) {
+			put(p, "; the last one ended ");
+			esc(p, STR(d, "last_report"));
+		}
+		put(p, ".</td></tr>\n");
+	}
 	put(p, "</tbody></table>\n");
 	for (i = 0; major_reporters[i]; i++) {
 		int seen = 0;
@@ -592,12 +649,31 @@ refusals(struct pg *p, const json_t *d)
 	    "class=\"n\">sts sessions</th><th scope=\"col\" class=\"n\">"
 	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
 	    "</th></tr></thead><tbody>\n");
-	json_array_foreach(GET(d, "daily"), i, e)
-		putf(p, "<tr><td>%s%s</td><td class=\"n\">%lld</td><td "
-		    "class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n",
-		    STR(e, "date"), INT(e, "reports") ? "" : " (no report)",
-		    INT(e, "sts_sessions"), INT(e, "sts_failed"),
-		    INT(e, "refused_if_enforced"));
+	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
+		size_t j = i;
+
+		e = json_array_get(GET(d, "daily"), i);
+		if (INT(e, "reports") > 0) {
+			putf(p, "<tr><td>%s</td><td class=\"n\">%lld</td><td "
+			    "class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+			    "</tr>\n", STR(e, "date"), INT(e, "sts_sessions"),
+			    INT(e, "sts_failed"), INT(e, "refused_if_enforced"));
+			continue;
+		}
+		/* A run of days without a report is one row. */
+		while (j + 1 < json_array_size(GET(d, "daily")) &&
+		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
+			j++;
+		if (j == i)
+			putf(p, "<tr><td>%s</td><td colspan=\"3\">no report</td>"
+			    "</tr>\n", STR(e, "date"));
+		else
+			putf(p, "<tr><td>%s to %s</td><td colspan=\"3\">no "
+			    "report on these %zu days</td></tr>\n",
+			    STR(e, "date"), STR(json_array_get(GET(d, "daily"),
+			    j), "date"), j - i + 1);
+		i = j;
+	}
 	put(p, "</tbody></table></section>\n");
 }
 
@@ -625,12 +701,18 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	put(p, "</article>\n");
 }
 
+/* Every string is shown escaped (escape.h) before markup is escaped:
+ * report fields are written by whoever posted the report. */
 int
-page_render(struct buf *out, const json_t *summary, struct error *err)
+page_render(struct buf *out, const json_t *raw, struct error *err)
 {
+	json_t *summary = escape_json_copy(raw);
 	struct pg p = { .out = out, .err = err };
 	const json_t *d, *doms = GET(summary, "domains");
 	size_t i;
+
+	if (summary == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
 
 	put(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset="
 	    "\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,"
@@ -653,10 +735,13 @@ page_render(struct buf *out, const json_t *summary, struct error *err)
 	if (json_array_size(doms) == 0)
 		put(&p, "<h1>MTA-STS action plan</h1><p>No policy domain in the "
 		    "store: import reports first.</p>\n");
-	putf(&p, "<footer><p>Made by tlsrpt-summary %s at ", TLSRPT_VERSION);
+	putf(&p, "<footer><p>Made by tlsrpt-summary %s from the reports of "
+	    "the %lld days before ", TLSRPT_VERSION, INT(summary,
+	    "window_days"));
 	esc(&p, STR(summary, "now"));
-	putf(&p, " over a window of %lld days. The verdict follows RFC 8460 "
-	    "reports received; it is evidence, not a guarantee.</p></footer>\n"
-	    "</main>\n</body>\n</html>\n", INT(summary, "window_days"));
+	put(&p, ". The verdict follows RFC 8460 reports received; it is "
+	    "evidence, not a guarantee.</p></footer>\n</main>\n</body>\n"
+	    "</html>\n");
+	json_decref(summary);
 	return p.rc ? -1 : 0;
 }

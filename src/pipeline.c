@@ -6,6 +6,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "dnsname.h"
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
@@ -72,29 +73,18 @@ pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 	answer(cb, arg, OUTCOME_REJECTED, o, NULL, reason, kind);
 }
 
-/*
- * From where the submitter is named (TLS-Report-Submitter, else the From
- * address), its domain, for the DKIM rule of RFC 8460 section 5.3.
- */
-static const char *
-submitter_domain(const struct mail_message *m)
-{
-	const char *s = m->report_submitter, *at;
-
-	if (s == NULL && m->from != NULL && (at = strrchr(m->from, '@')))
-		s = at + 1;
-	return s;
-}
-
 /* The header says one domain, the JSON another: the JSON wins. */
 static void
 check_headers(const struct mail_message *m, const struct report *r,
 	      const struct origin *o)
 {
 	const char *dom = report_domain(r);
+	char hdr[BOUND_DNS_NAME + 1];
+	struct error err;
 
 	if (m->report_domain && dom[0] &&
-	    strcasecmp(m->report_domain, dom) != 0)
+	    (dnsname_normalise(m->report_domain, hdr, &err) < 0 ||
+	    strcmp(hdr, dom) != 0))
 		log_warn("%s: TLS-Report-Domain says %s but the report is for "
 		    "%s; using the report", o->path ? o->path : o->source,
 		    m->report_domain, dom);
@@ -159,10 +149,15 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	add_reject(pp, bytes, len, o, kind, reason);
 }
 
-/* One report payload: decode and parse it into a finding. */
+/*
+ * One report payload: decode and parse it into a finding. dkim_failed,
+ * when not NULL, is why the message failed the DKIM rule: the report is
+ * then rejected with it.
+ */
 static void
 parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	      size_t len, const struct origin *o, const struct mail_message *m,
+	      int64_t received, const char *dkim_failed,
 	      struct pipeline_parsed *pp)
 {
 	struct pipeline_item *it;
@@ -184,7 +179,9 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	if (decode_payload(bytes, len, &cfg->limits, &inflated, &json,
 	    &jsonlen, &err) < 0 ||
-	    report_parse(json, jsonlen, &r, &err) < 0) {
+	    (cfg->limits.hold != NULL && budget_hold_charge(cfg->limits.hold,
+	    decode_parse_cost(json, jsonlen), &err) < 0) ||
+	    report_parse(json, jsonlen, received, &r, &err) < 0) {
 		buf_release(&inflated);
 		if (err.kind == ERR_NOMEM || err.kind == ERR_INTERNAL) {
 			add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
@@ -195,21 +192,10 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	}
 	buf_release(&inflated);
 
-	if (m != NULL && cfg->dkim_authserv_id != NULL) {
-		const char *dom = submitter_domain(m);
-
-		if (dom == NULL || !mail_dkim_pass(m, cfg->dkim_authserv_id,
-		    dom)) {
-			char reason[ERROR_MSG_MAX];
-
-			snprintf(reason, sizeof(reason), "no dkim=pass for "
-			    "the submitter %s in an Authentication-Results "
-			    "header of %s", dom ? dom : "(none named)",
-			    cfg->dkim_authserv_id);
-			report_release(&r);
-			reject_part(pp, bytes, len, o, m, ERR_INPUT, reason);
-			return;
-		}
+	if (dkim_failed != NULL) {
+		report_release(&r);
+		reject_part(pp, bytes, len, o, m, ERR_INPUT, dkim_failed);
+		return;
 	}
 	if (m != NULL)
 		check_headers(m, &r, o);
@@ -221,11 +207,12 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 
 static void
 parse_message(const struct pipeline_config *cfg, const void *bytes,
-	      size_t len, const struct origin *o, struct pipeline_parsed *pp)
+	      size_t len, const struct origin *o, int64_t received,
+	      struct pipeline_parsed *pp)
 {
 	struct mail_message *m = &pp->msg;
+	struct error err, dkim;
 	struct origin po;
-	struct error err;
 	size_t i;
 
 	error_clear(&err);
@@ -251,6 +238,15 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
+	/* The DKIM rule (DESIGN section 6), once for the message. */
+	error_clear(&dkim);
+	pp->dkim_domain[0] = '\0';
+	if (cfg->dkim_authserv_id != NULL &&
+	    mail_dkim_verify(m, cfg->dkim_authserv_id, pp->dkim_domain,
+	    sizeof(pp->dkim_domain), &dkim) < 0 && dkim.kind == ERR_NOMEM) {
+		add_answer(pp, o, OUTCOME_DEFERRED, dkim.kind, dkim.msg);
+		return;
+	}
 	if (m->nleft > 0)
 		log_warn("%s: %zu more report parts than the %d taken from one "
 		    "message were left out", o->path ? o->path : o->source,
@@ -263,8 +259,10 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		if (po.message_id == NULL)
 			po.message_id = m->message_id;
 		po.part = m->parts[i].filename;
+		if (pp->dkim_domain[0] != '\0')
+			po.dkim_domain = pp->dkim_domain;
 		parse_payload(cfg, m->parts[i].data, m->parts[i].len, &po, m,
-		    pp);
+		    received, dkim.kind != ERR_NONE ? dkim.msg : NULL, pp);
 	}
 	/* Nothing more is read from the message tree: free it in this
 	 * thread, the one that built it, rather than after the store. */
@@ -274,7 +272,7 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 void
 pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 	       size_t len, enum input_kind kind, const struct origin *o,
-	       struct pipeline_parsed *pp)
+	       int64_t received, struct pipeline_parsed *pp)
 {
 	memset(&pp->msg, 0, sizeof(pp->msg));
 	pp->n = 0;
@@ -282,9 +280,9 @@ pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 		kind = decode_sniff(bytes, len) == PAYLOAD_OTHER &&
 		    mail_sniff(bytes, len) ? INPUT_MESSAGE : INPUT_REPORT;
 	if (kind == INPUT_MESSAGE)
-		parse_message(cfg, bytes, len, o, pp);
+		parse_message(cfg, bytes, len, o, received, pp);
 	else
-		parse_payload(cfg, bytes, len, o, NULL, pp);
+		parse_payload(cfg, bytes, len, o, NULL, received, NULL, pp);
 }
 
 int
@@ -337,15 +335,15 @@ pipeline_parsed_release(struct pipeline_parsed *pp)
 
 int
 pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
-		enum input_kind kind, const struct origin *o, pipeline_cb cb,
-		void *arg)
+		enum input_kind kind, const struct origin *o, int64_t received,
+		pipeline_cb cb, void *arg)
 {
 	struct pipeline_parsed *pp = malloc(sizeof(*pp));
 	int n;
 
 	if (pp == NULL)
 		return -1;
-	pipeline_parse(&pl->cfg, bytes, len, kind, o, pp);
+	pipeline_parse(&pl->cfg, bytes, len, kind, o, received, pp);
 	n = pipeline_store(pl, pp, cb, arg);
 	pipeline_parsed_release(pp);
 	free(pp);

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "bounds.h"
+#include "dnsname.h"
 #include "report.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -56,12 +57,14 @@ enum where {
 	AT_FAILURE		/* policies[i].failure-details[j] */
 };
 
-/* The parser's state: the arena to fill and where it reads. */
+/* The parser's state: the arena to fill, where it reads, and when the
+ * report was received. */
 struct parser {
 	struct arena *arena;
 	struct error *err;
 	enum where at;
 	size_t policy, failure;
+	int64_t received;
 };
 
 static void
@@ -194,6 +197,27 @@ get_string(struct parser *ps, json_t *obj, const char *key, int lower,
 	return 0;
 }
 
+/* A DNS name member (dnsname.h): absent, null or "" gives NULL or "". */
+static int
+get_dnsname(struct parser *ps, json_t *obj, const char *key,
+	    const char **out)
+{
+	char name[BOUND_DNS_NAME + 1];
+	struct error e;
+
+	if (get_string(ps, obj, key, 0, out) < 0)
+		return -1;
+	if (*out == NULL || (*out)[0] == '\0')
+		return 0;
+	if (dnsname_normalise(*out, name, &e) < 0)
+		return e.kind == ERR_NOMEM ? nomem(ps) : fail(ps, key, "%s",
+		    e.msg);
+	if (strcmp(name, *out) != 0 &&
+	    (*out = arena_strndup(ps->arena, name, strlen(name))) == NULL)
+		return nomem(ps);
+	return 0;
+}
+
 /* A session count: a JSON integer in 0 .. 2^53. */
 static int
 get_count(struct parser *ps, json_t *obj, const char *key, int64_t *out)
@@ -285,7 +309,7 @@ parse_failure(struct parser *ps, json_t *f, struct report_failure *out)
 		return fail(ps, "result-type", "missing");
 	if (get_ip(ps, f, "sending-mta-ip", &out->sending_mta_ip) < 0 ||
 	    get_ip(ps, f, "receiving-ip", &out->receiving_ip) < 0 ||
-	    get_string(ps, f, "receiving-mx-hostname", 1,
+	    get_dnsname(ps, f, "receiving-mx-hostname",
 	    &out->receiving_mx_hostname) < 0 ||
 	    get_string(ps, f, "receiving-mx-helo", 0,
 	    &out->receiving_mx_helo) < 0 ||
@@ -451,50 +475,11 @@ parse_mx_hosts(struct parser *ps, json_t *pol, struct report_policy *p)
 }
 
 static int
-parse_policy(struct parser *ps, size_t idx, json_t *entry,
-	     struct report_policy *p)
+parse_failures(struct parser *ps, size_t idx, json_t *entry,
+	       struct report_policy *p)
 {
-	json_t *pol, *sum, *fd, *f;
+	json_t *fd, *f;
 	size_t i;
-
-	sts_policy_init(&p->sts);
-	set_at(ps, AT_POLICY, idx, 0);
-	if (!json_is_object(entry))
-		return fail(ps, NULL, "expected an object");
-
-	pol = json_object_get(entry, "policy");
-	if (pol == NULL)
-		return fail(ps, "policy", "missing");
-	set_at(ps, AT_POLICY_POLICY, idx, 0);
-	if (!json_is_object(pol))
-		return fail(ps, NULL, "expected an object");
-	if (get_string(ps, pol, "policy-type", 1, &p->type) < 0 ||
-	    get_string(ps, pol, "policy-domain", 1, &p->domain) < 0)
-		return -1;
-	if (p->type == NULL || p->type[0] == '\0')
-		return fail(ps, "policy-type", "missing");
-	if (p->domain == NULL)
-		p->domain = "";
-	if (parse_policy_strings(ps, pol, p) < 0 ||
-	    parse_mx_hosts(ps, pol, p) < 0)
-		return -1;
-	if (strcmp(p->type, "sts") == 0)
-		for (i = 0; i < p->nstrings; i++)
-			if (sts_policy_add_line(&p->sts, p->strings[i],
-			    ps->err) < 0)
-				return -1;
-
-	sum = json_object_get(entry, "summary");
-	set_at(ps, AT_POLICY, idx, 0);
-	if (sum == NULL)
-		return fail(ps, "summary", "missing");
-	set_at(ps, AT_SUMMARY, idx, 0);
-	if (!json_is_object(sum))
-		return fail(ps, NULL, "expected an object");
-	if (get_count(ps, sum, "total-successful-session-count",
-	    &p->successful) < 0 ||
-	    get_count(ps, sum, "total-failure-session-count", &p->failed) < 0)
-		return -1;
 
 	set_at(ps, AT_POLICY, idx, 0);
 	fd = json_object_get(entry, "failure-details");
@@ -521,6 +506,79 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 	return 0;
 }
 
+/* A summary without total-failure-session-count: the sum of the failure
+ * details, 0 without any (report.h says why the sum). */
+static int
+sum_failures(struct parser *ps, size_t idx, struct report_policy *p)
+{
+	size_t i;
+
+	p->failed = 0;
+	for (i = 0; i < p->nfailures; i++) {
+		/* Each is at most 2^53: the sum cannot overflow first. */
+		p->failed += p->failures[i].failed_sessions;
+		if (p->failed > BOUND_COUNT_MAX) {
+			set_at(ps, AT_SUMMARY, idx, 0);
+			return fail(ps, "total-failure-session-count",
+			    "missing, and the failure details add up to more "
+			    "than 2^53");
+		}
+	}
+	return 0;
+}
+
+static int
+parse_policy(struct parser *ps, size_t idx, json_t *entry,
+	     struct report_policy *p)
+{
+	json_t *pol, *sum;
+	size_t i;
+	int no_total;
+
+	sts_policy_init(&p->sts);
+	set_at(ps, AT_POLICY, idx, 0);
+	if (!json_is_object(entry))
+		return fail(ps, NULL, "expected an object");
+
+	pol = json_object_get(entry, "policy");
+	if (pol == NULL)
+		return fail(ps, "policy", "missing");
+	set_at(ps, AT_POLICY_POLICY, idx, 0);
+	if (!json_is_object(pol))
+		return fail(ps, NULL, "expected an object");
+	if (get_string(ps, pol, "policy-type", 1, &p->type) < 0 ||
+	    get_dnsname(ps, pol, "policy-domain", &p->domain) < 0)
+		return -1;
+	if (p->type == NULL || p->type[0] == '\0')
+		return fail(ps, "policy-type", "missing");
+	if (p->domain == NULL)
+		p->domain = "";
+	if (parse_policy_strings(ps, pol, p) < 0 ||
+	    parse_mx_hosts(ps, pol, p) < 0)
+		return -1;
+	if (strcmp(p->type, "sts") == 0)
+		for (i = 0; i < p->nstrings; i++)
+			if (sts_policy_add_line(&p->sts, p->strings[i],
+			    ps->err) < 0)
+				return -1;
+
+	sum = json_object_get(entry, "summary");
+	set_at(ps, AT_POLICY, idx, 0);
+	if (sum == NULL)
+		return fail(ps, "summary", "missing");
+	set_at(ps, AT_SUMMARY, idx, 0);
+	if (!json_is_object(sum))
+		return fail(ps, NULL, "expected an object");
+	no_total = json_object_get(sum, "total-failure-session-count") == NULL;
+	if (get_count(ps, sum, "total-successful-session-count",
+	    &p->successful) < 0 || (!no_total &&
+	    get_count(ps, sum, "total-failure-session-count", &p->failed) < 0))
+		return -1;
+	if (parse_failures(ps, idx, entry, p) < 0)
+		return -1;
+	return no_total ? sum_failures(ps, idx, p) : 0;
+}
+
 static int
 parse_time(struct parser *ps, json_t *range, const char *key, int64_t *t)
 {
@@ -532,6 +590,36 @@ parse_time(struct parser *ps, json_t *range, const char *key, int64_t *t)
 		return fail(ps, key, "missing");
 	if (rfc3339_parse(s, t) < 0)
 		return fail(ps, key, "not a date-time: \"%.64s\"", s);
+	return 0;
+}
+
+/*
+ * The range must end after it starts, last at most BOUND_RANGE_MAX, and
+ * end at most BOUND_RANGE_AHEAD after the report was received: a report
+ * "of" 9999 would keep its domain's evidence fresh until then.
+ */
+static int
+check_range(struct parser *ps, const struct report *r)
+{
+	char a[RFC3339_LEN], b[RFC3339_LEN];
+
+	if (r->end <= r->start)
+		return fail(ps, NULL, "end-datetime is not after "
+		    "start-datetime");
+	if (r->end - r->start > BOUND_RANGE_MAX) {
+		rfc3339_format(r->start, a);
+		rfc3339_format(r->end, b);
+		return fail(ps, NULL, "lasts more than %lld days (%s to %s)",
+		    (long long)(BOUND_RANGE_MAX / 86400), a, b);
+	}
+	/* Years stop at 9999 (rfc3339.h): end - AHEAD cannot overflow. */
+	if (r->end - BOUND_RANGE_AHEAD > ps->received) {
+		rfc3339_format(r->end, b);
+		rfc3339_format(ps->received, a);
+		return fail(ps, "end-datetime", "%s is more than %lld days "
+		    "after the report was received (%s)", b,
+		    (long long)(BOUND_RANGE_AHEAD / 86400), a);
+	}
 	return 0;
 }
 
@@ -563,9 +651,8 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	if (parse_time(ps, range, "start-datetime", &r->start) < 0 ||
 	    parse_time(ps, range, "end-datetime", &r->end) < 0)
 		return -1;
-	if (r->end <= r->start)
-		return fail(ps, NULL, "end-datetime is not after "
-		    "start-datetime");
+	if (check_range(ps, r) < 0)
+		return -1;
 	set_at(ps, AT_ROOT, 0, 0);
 
 	pols = json_object_get(root, "policies");
@@ -632,10 +719,10 @@ tree_drop(json_t *root, struct arena *tree)
 }
 
 int
-report_parse(const char *json, size_t len, struct report *r,
-	     struct error *err)
+report_parse(const char *json, size_t len, int64_t received,
+	     struct report *r, struct error *err)
 {
-	struct parser ps = { .err = err };
+	struct parser ps = { .err = err, .received = received };
 	struct arena tree = { .block = JSON_ARENA_BLOCK };
 	json_error_t jerr;
 	json_t *root;

@@ -21,9 +21,11 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "bounds.h"
@@ -47,6 +49,7 @@ struct put {
 struct store {
 	const struct store_ops *ops;
 	void *be;
+	char *file;		/* SQLite: the file, for store_probe_writable */
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t idle;	/* busy went to 0 */
 	int lockers;		/* threads waiting in store_lock() */
@@ -95,8 +98,14 @@ store_open(const char *spec, struct error *err)
 		return NULL;
 	}
 	st->ops = is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
+	if (!is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
+		free(st);
+		error_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
 	st->be = st->ops->open(spec, err);
 	if (st->be == NULL) {
+		free(st->file);
 		free(st);
 		return NULL;
 	}
@@ -119,6 +128,7 @@ store_close(struct store *st)
 		return;
 	store_stop_writer(st);
 	st->ops->close(st->be);
+	free(st->file);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->idle);
 	pthread_cond_destroy(&st->work);
@@ -799,4 +809,46 @@ fail:
 	store_unlock(dst);
 	store_unlock(src);
 	return -1;
+}
+
+/* May f be written, when it exists (must: it has to)? */
+static int
+probe(const char *f, int must, struct error *err)
+{
+	if (!must && access(f, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (access(f, W_OK) < 0)
+		return error_set(err, ERR_BUSY, "the store cannot take writes: "
+		    "%s: %s", f, strerror(errno));
+	return 0;
+}
+
+int
+store_probe_writable(const struct store *st, struct error *err)
+{
+	static const char *const sides[] = { "-wal", "-shm", "-journal" };
+	char side[4096], dir[4096], *slash;
+	size_t i;
+	int n;
+
+	if (st->file == NULL)
+		return 0;
+	if (probe(st->file, 1, err) < 0)
+		return -1;
+	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+		n = snprintf(side, sizeof(side), "%s%s", st->file, sides[i]);
+		if (n < 0 || (size_t)n >= sizeof(side))
+			return error_set(err, ERR_IO, "%s: path too long",
+			    st->file);
+		if (probe(side, 0, err) < 0)
+			return -1;
+	}
+	/* The folder: where SQLite makes the log again after a restart. */
+	n = snprintf(dir, sizeof(dir), "%s", st->file);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return error_set(err, ERR_IO, "%s: path too long", st->file);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return probe(".", 1, err);
+	slash[slash == dir ? 1 : 0] = '\0';
+	return probe(dir, 1, err);
 }

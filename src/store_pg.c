@@ -54,8 +54,8 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT one",
 	[PG_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+	    "outcome, reason, report, dkim_domain) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
 	[PG_REPORT] = "INSERT INTO report (organization_name, report_id, "
 	    "start_time, end_time, contact_info, received_at) "
 	    "VALUES ($1,$2,$3,$4,$5,$6) "
@@ -75,8 +75,8 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_COPIED] = "SELECT 1 FROM payload WHERE copy_key = $1",
 	[PG_COPY_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, copy_key) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+	    "outcome, reason, report, copy_key, dkim_domain) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
 	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	/* The per-day aggregates of the transaction's new reports (an
 	 * array), in key order: two transactions adding to the same rows
@@ -792,6 +792,7 @@ insert_payload(struct pg_store *s, const struct store_payload *p,
 		pg_arg_int(&a, report);
 	else
 		pg_arg_null(&a);
+	pg_arg_text(&a, p->origin->dkim_domain);
 	res = pg_run(s, PG_PAYLOAD, &a, err);
 	pg_args_release(&a);
 	PQclear(res);
@@ -1095,6 +1096,7 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	else
 		pg_arg_null(&a);
 	pg_arg_text(&a, key);
+	pg_arg_text(&a, row->payload.origin->dkim_domain);
 	if (run_id(s, PG_COPY_PAYLOAD, &a, &id, err) < 0 ||
 	    commit(s, err) < 0)
 		goto fail;

@@ -68,7 +68,8 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
 	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "outcome, reason, report, dkim_domain) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
 	    "start_time, end_time, contact_info, received_at) "
 	    "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
@@ -599,6 +600,7 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 		sqlite3_bind_int64(st, 13, report);
 	else
 		sqlite3_bind_null(st, 13);
+	bind_text(st, 14, o->dkim_domain);
 	rc = run(s, ST_PAYLOAD, err);
 	sqlite3_reset(st);
 	return rc < 0 ? -1 : 0;

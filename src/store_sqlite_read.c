@@ -250,7 +250,7 @@ enum { X_PAYLOAD, X_REPORT, X_POLICY, X_FAILURE, X_COUNT };
 static const char *const export_sql[X_COUNT] = {
 	[X_PAYLOAD] = "SELECT id, received_at, source, peer, user_agent, "
 	    "message_id, path, part, encoding, size, data, outcome, reason, "
-	    "report FROM payload ORDER BY id",
+	    "report, dkim_domain FROM payload ORDER BY id",
 	[X_REPORT] = "SELECT organization_name, report_id, start_time, "
 	    "end_time, contact_info, received_at FROM report WHERE id = ?",
 	[X_POLICY] = "SELECT id, idx, policy_type, policy_domain, "
@@ -441,6 +441,7 @@ store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
 			row.payload.data = "";
 		row.outcome = col(st, 11);
 		row.reason = col(st, 12);
+		o.dkim_domain = col(st, 14);
 		if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
 			if (export_report(db, xs, sqlite3_column_int64(st, 13),
 			    &x, err) < 0)

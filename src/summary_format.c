@@ -1,6 +1,7 @@
 /* summary_format: see include/summary_format.h. */
 #include <string.h>
 
+#include "escape.h"
 #include "summary_format.h"
 #include "banned.h"
 
@@ -81,11 +82,14 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs(" to ", f);
 	day_of(f, STR(win, "end"));
 	fprintf(f, " (%lld days):\n", INT(win, "days"));
-	fprintf(f, "    reports      %lld on %lld days, from %zu reporter%s: ",
+	fprintf(f, "    reports      %lld on %lld day%s, from %zu reporter%s: ",
 	    INT(d, "reports"), INT(d, "days_with_reports"),
+	    INT(d, "days_with_reports") == 1 ? "" : "s",
 	    json_array_size(GET(d, "reporters")),
 	    json_array_size(GET(d, "reporters")) == 1 ? "" : "s");
 	list(f, GET(d, "reporters"), "none");
+	fprintf(f, "\n    last report  %s", STR(d, "last_report") ?
+	    STR(d, "last_report") : "none ever");
 	fprintf(f, "\n    sessions     %lld (%lld successful, %lld failed, ",
 	    INT(GET(d, "sessions"), "total"),
 	    INT(GET(d, "sessions"), "successful"),
@@ -94,8 +98,9 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs(")\n", f);
 	snprintf(label, sizeof(label), "last %lld days",
 	    INT(GET(d, "recent"), "days"));
-	fprintf(f, "    %-12s %lld sts sessions, %lld would be refused under "
-	    "enforce (", label, INT(GET(sts, "recent"), "sessions"),
+	fprintf(f, "    %-12s %lld sts session%s, %lld would be refused "
+	    "under enforce (", label, INT(GET(sts, "recent"), "sessions"),
+	    INT(GET(sts, "recent"), "sessions") == 1 ? "" : "s",
 	    INT(GET(sts, "recent"), "refused_if_enforced"));
 	rate(f, GET(GET(sts, "recent"), "refused_rate"));
 	fputs(")\n    policy       mode ", f);
@@ -108,8 +113,12 @@ domain_text(FILE *f, const json_t *d, int color)
 	if (json_array_size(GET(d, "failures")) > 0)
 		fputs("    failures\n", f);
 	json_array_foreach(GET(d, "failures"), i, v) {
-		fprintf(f, "      %s at %s: %lld session%s (%lld recent) from ",
-		    STR(v, "result_type"), STR(v, "receiving_mx_hostname") ?
+		fprintf(f, "      %s%s%s at %s: %lld session%s (%lld recent) "
+		    "from ", STR(v, "result_type"),
+		    strcmp(STR(v, "policy_type"), "sts") ? " under " : "",
+		    strcmp(STR(v, "policy_type"), "sts") ?
+		    STR(v, "policy_type") : "",
+		    STR(v, "receiving_mx_hostname") ?
 		    STR(v, "receiving_mx_hostname") : "(no MX named)",
 		    INT(v, "sessions"), INT(v, "sessions") == 1 ? "" : "s",
 		    INT(v, "recent_sessions"));
@@ -121,24 +130,58 @@ domain_text(FILE *f, const json_t *d, int color)
 		fputc('\n', f);
 	}
 
+	if (json_array_size(GET(d, "by_reporter")) > 0)
+		fprintf(f, "    by reporter, %s: sts sessions, refused if "
+		    "enforced\n", label);
+	json_array_foreach(GET(d, "by_reporter"), i, v) {
+		fprintf(f, "      %s: %lld, %lld (", STR(v, "reporter"),
+		    INT(v, "sessions"), INT(v, "refused"));
+		rate(f, GET(v, "failure_rate"));
+		fputs(")\n", f);
+	}
+
 	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
 	    f);
-	json_array_foreach(GET(d, "daily"), i, v)
-		fprintf(f, "    %s  %12lld  %6lld  %19lld%s\n", STR(v, "date"),
-		    INT(v, "sts_sessions"), INT(v, "sts_failed"),
-		    INT(v, "refused_if_enforced"),
-		    INT(v, "reports") ? "" : "  (no report)");
+	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
+		size_t j = i;
 
+		v = json_array_get(GET(d, "daily"), i);
+		if (INT(v, "reports") > 0) {
+			fprintf(f, "    %s  %12lld  %6lld  %19lld\n",
+			    STR(v, "date"), INT(v, "sts_sessions"),
+			    INT(v, "sts_failed"), INT(v, "refused_if_enforced"));
+			continue;
+		}
+		/* A run of days without a report is one line. */
+		while (j + 1 < json_array_size(GET(d, "daily")) &&
+		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
+			j++;
+		if (j == i)
+			fprintf(f, "    %s  (no report)\n", STR(v, "date"));
+		else
+			fprintf(f, "    %s to %s  (no report on %zu days)\n",
+			    STR(v, "date"), STR(json_array_get(GET(d, "daily"),
+			    j), "date"), j - i + 1);
+		i = j;
+	}
 	fputs("\n  Next steps\n", f);
 	json_array_foreach(GET(d, "next_steps"), i, v)
 		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
 }
 
+/* Every string of the summary is printed escaped (escape.h): report
+ * fields are written by whoever posted the report. */
 void
-summary_print_text(FILE *f, const json_t *summary, int color)
+summary_print_text(FILE *f, const json_t *raw, int color)
 {
+	json_t *summary = escape_json_copy(raw);
 	const json_t *d;
 	size_t i;
+
+	if (summary == NULL) {
+		fputs("out of memory\n", f);
+		return;
+	}
 
 	json_array_foreach(GET(summary, "domains"), i, d) {
 		if (i)
@@ -148,23 +191,7 @@ summary_print_text(FILE *f, const json_t *summary, int color)
 	if (json_array_size(GET(summary, "domains")) == 0)
 		fputs("No policy domain in the store: import reports first "
 		    "(tlsrpt-import) or wait for tlsrptd to receive some.\n", f);
-}
-
-static void
-csv_field(FILE *f, const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
+	json_decref(summary);
 }
 
 static void
@@ -179,25 +206,30 @@ csv_number(FILE *f, const json_t *v)
 }
 
 void
-summary_print_csv(FILE *f, const json_t *summary)
+summary_print_csv(FILE *f, const json_t *raw)
 {
+	json_t *summary = escape_json_copy(raw);
 	const json_t *d, *r, *v;
 	char buf[2048];
 	size_t i, j, len;
 
+	if (summary == NULL)
+		return;
+
 	fputs("domain,verdict,reasons,reports,days_with_reports,reporters,"
 	    "sessions,successful,failed,failure_rate,recent_sts_sessions,"
-	    "recent_refused_if_enforced,recent_refused_rate,next_step\n", f);
+	    "recent_refused_if_enforced,recent_refused_rate,last_report,"
+	    "next_step\n", f);
 	json_array_foreach(GET(summary, "domains"), i, d) {
-		csv_field(f, STR(d, "domain"), 0);
-		csv_field(f, STR(d, "verdict"), 0);
+		escape_csv_cell(f, STR(d, "domain"), 0);
+		escape_csv_cell(f, STR(d, "verdict"), 0);
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reasons"), j, r) {
 			len = strlen(buf);
 			snprintf(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? " " : "", STR(r, "code"));
 		}
-		csv_field(f, buf, 0);
+		escape_csv_cell(f, buf, 0);
 		fprintf(f, "%lld,%lld,", INT(d, "reports"),
 		    INT(d, "days_with_reports"));
 		buf[0] = '\0';
@@ -206,7 +238,7 @@ summary_print_csv(FILE *f, const json_t *summary)
 			snprintf(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? "; " : "", json_string_value(v));
 		}
-		csv_field(f, buf, 0);
+		escape_csv_cell(f, buf, 0);
 		csv_number(f, GET(GET(d, "sessions"), "total"));
 		csv_number(f, GET(GET(d, "sessions"), "successful"));
 		csv_number(f, GET(GET(d, "sessions"), "failed"));
@@ -216,7 +248,10 @@ summary_print_csv(FILE *f, const json_t *summary)
 		    "refused_if_enforced"));
 		csv_number(f, GET(GET(GET(d, "sts"), "recent"),
 		    "refused_rate"));
+		escape_csv_cell(f, STR(d, "last_report") ? STR(d, "last_report") : "",
+		    0);
 		v = json_array_get(GET(d, "next_steps"), 0);
-		csv_field(f, v ? json_string_value(v) : "", 1);
+		escape_csv_cell(f, v ? json_string_value(v) : "", 1);
 	}
+	json_decref(summary);
 }

@@ -187,6 +187,25 @@ tls_free(struct tls *t)
 	free(t);
 }
 
+int
+tls_check_priority(const char *priority, struct error *err)
+{
+	gnutls_priority_t cache;
+	const char *where = NULL;
+	int rc;
+
+	if (priority == NULL || priority[0] == '\0')
+		return error_set(err, ERR_INPUT, "tls-priority is empty: give "
+		    "a GnuTLS priority string");
+	rc = gnutls_priority_init(&cache, priority, &where);
+	if (rc < 0)
+		return error_set(err, ERR_INPUT, "tls-priority \"%s\": %s%s%s",
+		    priority, gnutls_strerror(rc), where ? " at " : "",
+		    where ? where : "");
+	gnutls_priority_deinit(cache);
+	return 0;
+}
+
 void
 tls_set_current(struct tls *t)
 {

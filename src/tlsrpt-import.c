@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
 #include "cli.h"
 #include "config.h"
+#include "escape.h"
 #include "files.h"
 #include "log.h"
 #include "mail.h"
@@ -112,6 +114,7 @@ struct work {
 	int idle_workers;	/* waiting on room */
 	int main_waits;		/* waiting on ready_cv */
 	const struct pipeline_config *cfg;
+	int64_t received;	/* --received, or -1: the clock at each read */
 	struct task *tasks;
 	size_t ntasks, alloc;
 	size_t next_task;	/* the next a worker takes */
@@ -126,6 +129,7 @@ struct work {
 
 struct run {
 	struct pipeline pl;
+	int64_t received;	/* --received, or -1 */
 	int json;
 	const char *input;	/* the INPUT as named on the command line */
 	int rejected, deferred, unreadable, internal;
@@ -141,8 +145,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json] "
-	    "INPUT...\n"
+	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json]\n"
+	    "                     [--received TIME] INPUT...\n"
 	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
@@ -156,6 +160,9 @@ usage(FILE *f)
 	    "                  and reports, into the --db store; a second\n"
 	    "                  run copies nothing twice\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
+	    "  --received TIME take the inputs as received at TIME (RFC 3339\n"
+	    "                  or Unix seconds), not at the clock: a report\n"
+	    "                  may end at most 2 days after it\n"
 	    "  --json          one JSON object per line instead of text\n"
 	    "  --help          this text\n"
 	    "  --version       the version\n"
@@ -230,6 +237,9 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 	if (res->origin->message_id)
 		json_object_set_new(o, "message_id",
 		    json_string(res->origin->message_id));
+	if (res->origin->dkim_domain)
+		json_object_set_new(o, "dkim_domain",
+		    json_string(res->origin->dkim_domain));
 	if (r != NULL) {
 		rfc3339_format(r->start, start);
 		rfc3339_format(r->end, end);
@@ -250,20 +260,12 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 	json_decref(o);
 }
 
-/* Text fields may hold tabs or newlines from outside: keep lines whole. */
+/* Text fields may hold tabs, newlines or terminal controls from outside:
+ * shown as escapes (escape.h), so lines stay whole and harmless. */
 static void
 put_clean(FILE *out, const char *s)
 {
-	const char *run;
-
-	for (run = s; *s; s++) {
-		if ((unsigned char)*s >= 0x20)
-			continue;
-		fwrite(run, 1, (size_t)(s - run), out);
-		fputc(' ', out);
-		run = s + 1;
-	}
-	fwrite(run, 1, (size_t)(s - run), out);
+	escape_fputs(out, s, 0);
 }
 
 static void
@@ -471,7 +473,8 @@ read_task(const struct work *wk, const struct task *t)
 	j->too_big = rc < 0;
 	if (!j->too_big)
 		pipeline_parse(wk->cfg, j->bytes.data ? j->bytes.data : "",
-		    j->bytes.len, t->kind, &j->origin, &j->pp);
+		    j->bytes.len, t->kind, &j->origin, wk->received >= 0 ?
+		    wk->received : (int64_t)time(NULL), &j->pp);
 	return j;
 }
 
@@ -691,7 +694,8 @@ import_all(struct run *rn, char **inputs, int ninputs)
 {
 	struct work wk = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	    .room = PTHREAD_COND_INITIALIZER,
-	    .ready_cv = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg };
+	    .ready_cv = PTHREAD_COND_INITIALIZER, .cfg = &rn->pl.cfg,
+	    .received = rn->received };
 	pthread_t th[WORKERS_MAX];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int workers = cores > WORKERS_MAX ? WORKERS_MAX :
@@ -774,6 +778,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
+		{ "received", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -786,6 +791,7 @@ main(int argc, char **argv)
 	int ch;
 
 	memset(&rn, 0, sizeof(rn));
+	rn.received = -1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -800,6 +806,14 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			copy = optarg;
+			break;
+		case 'R':
+			if (cli_parse_time(optarg, &rn.received) < 0) {
+				fprintf(stderr, "tlsrpt-import: --received: "
+				    "\"%s\" is not an RFC 3339 time or Unix "
+				    "seconds\n", optarg);
+				return EX_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -15,6 +15,7 @@
 #include "analyse.h"
 #include "cli.h"
 #include "config.h"
+#include "dnsname.h"
 #include "live.h"
 #include "page.h"
 #include "report.h"
@@ -29,6 +30,9 @@
 #define EX_TEMPFAIL	75
 #define EX_SOFTWARE	70
 #define MAX_DOMAINS	1024
+
+/* The --domain names, normalised (dnsname.h). */
+static char domain_names[MAX_DOMAINS][BOUND_DNS_NAME + 1];
 
 static void
 usage(FILE *f)
@@ -155,6 +159,7 @@ main(int argc, char **argv)
 	const char *output = NULL;
 	FILE *out = stdout;
 	const char *domains[MAX_DOMAINS];
+	int unknown = 0;
 	struct analyse_options opt;
 	struct live_options lopt;
 	int live = 0, idx = 0;
@@ -184,7 +189,15 @@ main(int argc, char **argv)
 			if (ndomains == MAX_DOMAINS)
 				return bad_value("--domain", optarg,
 				    "allowed: too many domains");
-			domains[ndomains++] = optarg;
+			/* As the reports' domains were stored. */
+			if (dnsname_normalise(optarg, domain_names[ndomains],
+			    &err) < 0) {
+				fprintf(stderr, "tlsrpt-summary: --domain: "
+				    "%s\n", err.msg);
+				return EX_USAGE;
+			}
+			domains[ndomains] = domain_names[ndomains];
+			ndomains++;
 			break;
 		case 'n':
 			if (parse_long(optarg, 1, 3660, &n) < 0)
@@ -193,9 +206,7 @@ main(int argc, char **argv)
 			opt.days = (int)n;
 			break;
 		case 't':
-			if (parse_long(optarg, 0, 253402300799LL, &n) == 0)
-				opt.now = n;
-			else if (rfc3339_parse(optarg, &opt.now) < 0)
+			if (cli_parse_time(optarg, &opt.now) < 0)
 				return bad_value("--now", optarg,
 				    "an RFC 3339 time or Unix seconds");
 			break;
@@ -284,7 +295,24 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
 	}
-	doc = analyse_summary(st, domains, ndomains, &opt, &err);
+	if (ndomains > 0) {
+		unknown = analyse_known_domains(st, "tlsrpt-summary", domains,
+		    &ndomains, stderr, &err);
+		if (unknown < 0) {
+			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+			store_close(st);
+			config_release(&cfg);
+			return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+		}
+		if (ndomains == 0) {
+			store_close(st);
+			config_release(&cfg);
+			return 2;
+		}
+		doc = analyse_summary(st, domains, ndomains, &opt, &err);
+	} else {
+		doc = analyse_summary(st, NULL, 0, &opt, &err);
+	}
 	store_close(st);
 	config_release(&cfg);
 	if (doc == NULL) {
@@ -296,6 +324,9 @@ main(int argc, char **argv)
 		return rc;
 	}
 	rc = analyse_exit_code(doc);
+	/* A domain no report named is not a ready one. */
+	if (unknown > 0 && rc == 0)
+		rc = 2;
 	if (output != NULL && (out = fopen(output, "w")) == NULL) {
 		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output,
 		    strerror(errno));

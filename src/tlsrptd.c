@@ -20,14 +20,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "config.h"
 #include "http.h"
+#include "http_ingest.h"
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
 #include "maildir.h"
 #include "metrics.h"
+#include "spool.h"
+#include "priv.h"
 #include "store.h"
 #include "tls.h"
 #include "version.h"
@@ -47,7 +51,7 @@
 #define RUN_MAILDIR	"var/maildir"
 #define RUN_SAMPLE	"fixtures/mail/report-sts.json.gz"
 
-#define OVERRIDES_MAX	8
+#define OVERRIDES_MAX	16
 
 /*
  * Group commit, as PostgreSQL's commit_delay and commit_siblings: while
@@ -78,10 +82,13 @@ struct daemon_state {
 	int self_signed;	/* make a certificate when there is none */
 	int ready_fd;		/* to the waiting parent, or -1 */
 	struct config cfg;
+	struct priv priv;	/* the user to become, from cfg */
 	struct tls *tls;
 	struct store *store;
 	struct ingest in;
 	int ingest_ready;
+	struct budget budget;	/* of decoding, daemon-wide */
+	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
 };
@@ -94,7 +101,7 @@ usage(FILE *f)
 	    "[--listen ADDR:PORT]\n"
 	    "               [--tls-cert FILE --tls-key FILE] "
 	    "[--api-listen ADDR:PORT]\n"
-	    "               [--maildir DIR] [--foreground] [-n]\n"
+	    "               [--maildir DIR] [--user USER] [--foreground] [-n]\n"
 	    "\n"
 	    "Take SMTP TLS reports (RFC 8460) over HTTPS and from a maildir.\n"
 	    "\n"
@@ -111,6 +118,8 @@ usage(FILE *f)
 	    "  --tls-key FILE       without them plain HTTP\n"
 	    "  --api-listen ADDR:PORT  the read API and metrics\n"
 	    "  --maildir DIR        a maildir to watch for report emails\n"
+	    "  --user USER          started as root: run as USER once the\n"
+	    "                       ports are bound (the user setting)\n"
 	    "  --foreground, -f     stay in the foreground, log to stderr\n"
 	    "  -n                   check the configuration and exit\n"
 	    "  --help               this text\n"
@@ -178,6 +187,7 @@ static int
 load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 {
 	enum log_level lvl;
+	struct priv who;
 	size_t i;
 
 	config_init(cfg);
@@ -208,7 +218,9 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 		    ds->config_path : "command line", cfg->log_level);
 	if (cfg->database == NULL || cfg->database[0] == '\0')
 		return error_set(err, ERR_INPUT, "no database given");
-	if (http_check_config(cfg, err) < 0)
+	if (http_check_config(cfg, err) < 0 ||
+	    tls_check_priority(cfg->tls_priority, err) < 0 ||
+	    priv_init(&who, cfg->user, cfg->group, err) < 0)
 		return error_prefix(err, "%s", ds->config_path ?
 		    ds->config_path : "command line");
 	return 0;
@@ -243,8 +255,11 @@ reload(struct daemon_state *ds)
 
 	error_clear(&err);
 	if (load_config(ds, &next, &err) < 0) {
-		log_err("reload: %s; keeping the running configuration",
-		    err.msg);
+		/* After the drop the file is read as the user. */
+		log_err("reload: %s%s%s; keeping the running configuration",
+		    err.msg, ds->priv.drop && err.kind == ERR_IO ?
+		    ": it must be readable by user " : "",
+		    ds->priv.drop && err.kind == ERR_IO ? ds->priv.user : "");
 		config_release(&next);
 		metrics_count_reload(0);
 		return;
@@ -253,19 +268,27 @@ reload(struct daemon_state *ds)
 	    !same(next.api_listen, ds->cfg.api_listen) ||
 	    !same(next.database, ds->cfg.database) ||
 	    !same(next.maildir, ds->cfg.maildir) ||
+	    !same(next.user, ds->cfg.user) ||
+	    !same(next.group, ds->cfg.group) ||
+	    !same(next.tls_priority, ds->cfg.tls_priority) ||
 	    has_tls(&next) != (ds->tls != NULL) ||
 	    next.max_connections != ds->cfg.max_connections ||
 	    next.max_connections_per_client !=
 	    ds->cfg.max_connections_per_client ||
 	    next.connection_timeout != ds->cfg.connection_timeout ||
-	    next.maildir_rescan != ds->cfg.maildir_rescan)
-		log_warn("reload: listeners, database, maildir and connection "
-		    "limits change only with a restart");
+	    next.maildir_rescan != ds->cfg.maildir_rescan ||
+	    !same(next.spool_dir, ds->cfg.spool_dir))
+		log_warn("reload: listeners, database, maildir, spool-dir, "
+		    "connection limits, tls-priority, user and group change "
+		    "only with a restart");
 	if (ds->tls != NULL && has_tls(&next)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
-			log_err("reload: %s; keeping the certificate in use",
-			    err.msg);
+			/* After the drop the files are read as the user. */
+			log_err("reload: %s%s%s; keeping the certificate in "
+			    "use", err.msg, ds->priv.drop ? ": the certificate "
+			    "and key must be readable by user " : "",
+			    ds->priv.drop ? ds->priv.user : "");
 			ok = 0;
 		} else {
 			log_info("reload: certificate %s loaded",
@@ -278,6 +301,9 @@ reload(struct daemon_state *ds)
 	}
 	/* After this no pipeline call uses the old config's strings. */
 	ingest_set_config(&ds->in, &next.pipeline);
+	budget_set_max(&ds->budget, next.decode_budget);
+	if (ds->spool != NULL)
+		spool_set_limits(ds->spool, next.spool_max, next.spool_stall);
 	if (level_of(next.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	config_release(&ds->cfg);
@@ -355,47 +381,156 @@ print_start(struct daemon_state *ds, int made_cert)
 	fflush(stdout);
 }
 
+/*
+ * The first line logged: who the daemon runs as, and a warning when that
+ * is root for good.
+ */
+static void
+say_who(struct daemon_state *ds)
+{
+	if (ds->priv.drop)
+		return;
+	if (geteuid() == 0)
+		log_warn("running as root: set user (and group) in the "
+		    "configuration, or --user, so that tlsrptd gives up root "
+		    "once its ports are bound (tlsrptd.conf(5))");
+	else if (has(ds->cfg.user) && geteuid() != ds->priv.uid)
+		log_warn("user %s: not started as root, so running on as uid "
+		    "%lu", ds->priv.user, (unsigned long)geteuid());
+}
+
+/* As the user to become (on) or as root again (off); no-op without. */
+static void
+as_user(struct daemon_state *ds, int on)
+{
+	struct error err;
+
+	error_clear(&err);
+	if ((on ? priv_assume(&ds->priv, &err) :
+	    priv_restore(&ds->priv, &err)) < 0)
+		die(ds, EX_OSERR, "%s", err.msg);
+}
+
+/* A file made or opened as the user that it could not: say who. */
+static const char *
+as_whom(struct daemon_state *ds, char *buf, size_t len)
+{
+	int n;
+
+	if (!ds->priv.drop)
+		return "";
+	n = snprintf(buf, len, " (as user %s, who runs the daemon: it must "
+	    "be able to write there)", ds->priv.user);
+	return n < 0 || (size_t)n >= len ? "" : buf;
+}
+
+/*
+ * The spool of bodies the daemon cannot decode or store at once: spool-dir,
+ * or beside a SQLite store; none for a PostgreSQL store without one.
+ */
+static void
+open_spool(struct daemon_state *ds)
+{
+	char dir[4096], who[160];
+	struct error err;
+	int n;
+
+	error_clear(&err);
+	if (has(ds->cfg.spool_dir)) {
+		n = snprintf(dir, sizeof(dir), "%s", ds->cfg.spool_dir);
+		if (n < 0 || (size_t)n >= sizeof(dir))
+			die(ds, EX_CONFIG, "spool-dir: longer than %zu bytes",
+			    sizeof(dir) - 1);
+	} else
+		spool_default_dir(ds->cfg.database,
+		    strcmp(store_backend(ds->store), "sqlite") == 0, dir,
+		    sizeof(dir));
+	if (dir[0] == '\0') {
+		log_warn("no spool-dir: a post the daemon cannot store at once "
+		    "is answered 503, and senders do not retry");
+		return;
+	}
+	if ((ds->spool = spool_open(dir, ds->cfg.spool_max,
+	    ds->cfg.spool_stall, &err)) == NULL)
+		die(ds, EX_OSERR, "%s%s", err.msg, as_whom(ds, who,
+		    sizeof(who)));
+	log_info("spool %s (spool-max-bytes %zu)", dir, ds->cfg.spool_max);
+}
+
+/*
+ * Root is needed to read a key only root may read and to bind a port
+ * under 1024; the store, the maildir and a certificate of our own are
+ * made and opened as the user (priv.h). Root is given up for good before
+ * the first thread starts (doc/privileges.md).
+ */
 static void
 start(struct daemon_state *ds)
 {
+	struct http_sockets socks;
 	struct error err;
+	char who[160];
 	int made = 0;
 
 	error_clear(&err);
-	if (ds->self_signed && has_tls(&ds->cfg) &&
-	    tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key, &made,
-	    &err) < 0)
-		die(ds, EX_OSERR, "%s", err.msg);
+	if (!ds->foreground)
+		log_to_syslog("tlsrptd");
+	say_who(ds);
+	if (ds->self_signed && has_tls(&ds->cfg)) {
+		as_user(ds, 1);
+		if (tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key,
+		    &made, &err) < 0)
+			die(ds, EX_OSERR, "%s%s", err.msg,
+			    as_whom(ds, who, sizeof(who)));
+		as_user(ds, 0);
+	}
 	if (has_tls(&ds->cfg) &&
 	    (ds->tls = tls_load(ds->cfg.tls_cert, ds->cfg.tls_key,
 	    &err)) == NULL)
 		die(ds, err.kind == ERR_IO ? EX_OSERR : EX_CONFIG, "%s",
 		    err.msg);
-	if (!ds->foreground) {
-		log_to_syslog("tlsrptd");
+	if (!ds->foreground)
 		daemonise(ds);
-	}
 	report_init();
 	mail_init();
 	metrics_init();
+	as_user(ds, 1);
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
-		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s",
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
+		    err.msg, as_whom(ds, who, sizeof(who)));
+	if (has(ds->cfg.maildir) &&
+	    maildir_prepare(ds->cfg.maildir, &err) < 0)
+		die(ds, EX_OSERR, "maildir: %s%s", err.msg,
+		    as_whom(ds, who, sizeof(who)));
+	open_spool(ds);
+	as_user(ds, 0);
+	if (http_bind(&ds->cfg, &socks, &err) < 0)
+		die(ds, err.kind == ERR_INPUT ? EX_CONFIG : EX_OSERR, "%s",
 		    err.msg);
+	if (priv_drop(&ds->priv, &err) < 0)
+		die(ds, EX_OSERR, "giving up root: %s", err.msg);
+	if (ds->priv.drop)
+		log_info("running as user %s, group %s (uid %lu, gid %lu), "
+		    "without capabilities", ds->priv.user, ds->priv.group,
+		    (unsigned long)ds->priv.uid, (unsigned long)ds->priv.gid);
 	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
 	ds->ingest_ready = 1;
+	budget_init(&ds->budget, ds->cfg.decode_budget);
+	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
 	if (has(ds->cfg.maildir)) {
-		if (maildir_prepare(ds->cfg.maildir, &err) < 0)
-			die(ds, EX_OSERR, "maildir: %s", err.msg);
 		ds->watch = maildir_start(ds->cfg.maildir,
 		    ds->cfg.maildir_rescan, &ds->in, &err);
 		if (ds->watch == NULL)
 			die(ds, EX_OSERR, "maildir: %s", err.msg);
 	}
-	if ((ds->http = http_start(&ds->cfg, ds->tls, &ds->in, &err)) == NULL)
+	if ((ds->http = http_start(&ds->cfg, &socks, ds->tls, &ds->in,
+	    &err)) == NULL)
 		die(ds, err.kind == ERR_INPUT ? EX_CONFIG : EX_OSERR, "%s",
 		    err.msg);
 	if (store_start_writer(ds->store, COMMIT_DELAY_US, COMMIT_SIBLINGS,
 	    http_busy_connections, ds->http, &err) < 0)
+		die(ds, EX_OSERR, "%s", err.msg);
+	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
+	    &ds->in, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
@@ -408,12 +543,16 @@ stop(struct daemon_state *ds)
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
+	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);
-	if (ds->ingest_ready)
+	spool_close(ds->spool);
+	if (ds->ingest_ready) {
 		ingest_release(&ds->in);
+		budget_release(&ds->budget);
+	}
 	store_close(ds->store);
 	tls_free(ds->tls);
 	log_info("stopped");
@@ -441,6 +580,7 @@ main(int argc, char **argv)
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "api-listen", required_argument, NULL, 'a' },
 		{ "maildir", required_argument, NULL, 'm' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -480,6 +620,9 @@ main(int argc, char **argv)
 		case 'm':
 			add_override(&ds, "maildir", optarg);
 			break;
+		case 'u':
+			add_override(&ds, "user", optarg);
+			break;
 		case 'f':
 			ds.foreground = 1;
 			break;
@@ -507,6 +650,11 @@ main(int argc, char **argv)
 
 	error_clear(&err);
 	if (load_config(&ds, &ds.cfg, &err) < 0) {
+		config_release(&ds.cfg);
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_CONFIG;
+	}
+	if (priv_init(&ds.priv, ds.cfg.user, ds.cfg.group, &err) < 0) {
 		config_release(&ds.cfg);
 		fprintf(stderr, "tlsrptd: %s\n", err.msg);
 		return EX_CONFIG;

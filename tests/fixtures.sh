@@ -2,14 +2,17 @@
 # The fixture driver: every file of fixtures/reports/{accept,reject} is
 # parsed by report-dump and compared with its .expect, then imported with
 # the real tlsrpt-import to check outcomes, exit codes and the quarantine.
+# Both take the reports as received at $FIXTURES_RECEIVED (tests/lib.sh),
+# so that the fixtures of the date-range rules give the same answer on
+# any day.
 . tests/lib.sh
 
-dump="$BIN/tests/report-dump"
-import="$BIN/tlsrpt-import"
+dump() { "$BIN/tests/report-dump" --received "$FIXTURES_RECEIVED" "$@"; }
+import() { "$BIN/tlsrpt-import" --received "$FIXTURES_RECEIVED" "$@"; }
 
 for f in fixtures/reports/accept/* fixtures/reports/reject/*; do
 	case $f in *.expect) continue ;; esac
-	got=$("$dump" "$f" 2>&1)
+	got=$(dump "$f" 2>&1)
 	if [ "$got" = "$(cat "$f.expect")" ]; then
 		pass "parse $f"
 	else
@@ -22,7 +25,7 @@ done
 db="$T/accept.db"
 for f in fixtures/reports/accept/*; do
 	case $f in *.expect) continue ;; esac
-	out=$("$import" --db "$db" "$f")
+	out=$(import --db "$db" "$f")
 	rc=$?
 	if [ "$(echo "$out" | cut -f1)" = accepted ] && [ $rc -eq 0 ]; then
 		pass "import $f: accepted"
@@ -34,11 +37,11 @@ mkdir "$T/folder"
 for f in fixtures/reports/accept/*; do
 	case $f in *.expect) ;; *) cp "$f" "$T/folder/" ;; esac
 done
-out=$("$import" --db "$db" "$T/folder")
+out=$(import --db "$db" "$T/folder")
 rc=$?
 check_eq "importing the folder again: every report a duplicate, exit $rc" \
     "$(echo "$out" | cut -f1 | sort -u)" duplicate
-out=$("$import" --db "$db" fixtures/reports/accept/plain-rfc.json)
+out=$(import --db "$db" fixtures/reports/accept/plain-rfc.json)
 check_eq "a second import of the same report is a duplicate (exit $?)" \
     "$(echo "$out" | cut -f1)" duplicate
 check_eq "the duplicate is stored once" \
@@ -54,7 +57,7 @@ n=0
 for f in fixtures/reports/reject/*; do
 	case $f in *.expect) continue ;; esac
 	n=$((n + 1))
-	out=$("$import" --db "$db" "$f")
+	out=$(import --db "$db" "$f")
 	rc=$?
 	want="rejected	$f	$(sed 's/^error: //' "$f.expect")"
 	if [ "$out" = "$want" ] && [ $rc -eq 65 ]; then

@@ -89,6 +89,15 @@ code=$(api /api/v1/domains/nothing.example/summary -H "$auth")
 check_eq "summary of an unknown domain: 404" "$code" 404
 code=$(api '/api/v1/domains/a%20b/summary' -H "$auth")
 check_eq "summary of a bad name: 404" "$code" 404
+check "the 404 says why" grep -q '"a b\\" is not a DNS name' "$T/api"
+# A domain in Unicode is the A-label its reports were stored under.
+post "$acc/domain-u-label.json" -H 'Content-Type: application/tlsrpt+json' >/dev/null
+code=$(api "/api/v1/domains/B%C3%BCcher.example./summary?now=$now&days=30" -H "$auth")
+check_eq "summary of a U-label domain: 200" "$code" 200
+check "the U-label domain is its A-label" \
+    grep -q '"domain": "xn--bcher-kva.example"' "$T/api"
+code=$(api "/report/xn--bcher-kva.example?now=$now&days=30" -H "$auth")
+check_eq "/report of the A-label: 200" "$code" 200
 code=$(api /nowhere -H "$auth")
 check_eq "another path: 404" "$code" 404
 code=$(curl -s -o /dev/null -D "$T/headers" -w '%{http_code}' -X POST \

@@ -70,6 +70,13 @@ check_eq "rejected bodies kept in quarantine" "$((q1 - q0))" 3
 check_eq "quarantine keeps the peer and source" \
     "$(sql "$T/db" "select distinct source || ' ' || peer from quarantine")" \
     "https 127.0.0.1"
+# The daemon's clock is the time of receipt: a report dated in 9999 is
+# refused, or it would keep its domain fresh until then.
+code=$(post "$rej/range-ending-in-9999.json" -H 'Content-Type: application/tlsrpt+json')
+check_eq "a report ending in 9999: 400" "$code" 400
+check "the 400 says it ends after its receipt" grep -q \
+    'date-range.end-datetime: 9999-12-31T23:59:59Z is more than 2 days after the report was received' \
+    "$T/body"
 
 # 413: Content-Length over max-body (answered before the body), and a
 # chunked body that passes the cap while streaming; both recorded.
@@ -120,20 +127,28 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" \
     --data-binary "@$acc/plain-rfc.json" "https://127.0.0.1:$PORT/other")
 check_eq "another path: 404" "$code" 404
 
-# 503 with Retry-After while another writer holds the store.
+# 202 while another writer holds the store: the body waits in the spool
+# and is stored once the store is free (senders do not retry).
 { echo "BEGIN IMMEDIATE;"; sleep 8; echo "COMMIT;"; } | sqlite3 "$T/db" &
 locker=$!
 sleep 0.5
 code=$(post "$acc/keys-in-any-order.json" -H 'Content-Type: application/tlsrpt+json')
-check_eq "store locked: 503" "$code" 503
-check "503 has Retry-After" test -n "$(header Retry-After)"
+check_eq "store locked: 202" "$code" 202
+check "202 says the report is kept for later" \
+    grep -q '^202 spooled: .*kept on disk' "$T/body"
+check "... and has no Retry-After" test -z "$(header Retry-After)"
 wait $locker
+spooled() {
+	[ "$(sql "$T/db" "select count(*) from report
+	    where report_id like '%keys-in-any-order%'")" = 1 ]
+}
+check "store free again: the spooled report is stored" wait_for 20 spooled
 code=$(post "$acc/keys-in-any-order.json" -H 'Content-Type: application/tlsrpt+json')
-check_eq "store free again: the retry is 201" "$code" 201
+check_eq "... and the same report again is 200" "$code" 200
 
 # One log line per report, and never a 500.
-check "log line per report" grep -q 'report source=https peer=127.0.0.1 outcome=accepted reporter=' "$T/daemon.log"
-check "log line for a rejection has the reason" grep -q 'outcome=rejected .*reason="' "$T/daemon.log"
+check "log line per report" grep -q 'report source="https" peer="127.0.0.1" outcome="accepted" domain=' "$T/daemon.log"
+check "log line for a rejection has the reason" grep -q 'outcome="rejected" .*reason="' "$T/daemon.log"
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
 check "metrics: no 500" grep -q '^tlsrpt_http_responses_total{code="500"} 0$' "$T/metrics"
 check "metrics: the 201s counted" grep -q '^tlsrpt_reports_total{source="https",outcome="accepted"} 8$' "$T/metrics"

@@ -51,7 +51,7 @@ check_eq "the mailed copy of the HTTPS report is a duplicate" \
     "$(sql "$T/db" "select outcome from payload where source = 'mail' and path like '%M2P1%'")" duplicate
 check_eq "one stored report for the two copies" \
     "$(sql "$T/db" "select count(*) from report where report_id = '2024-03-01T00:00:00Z+example.com@example.net'")" 1
-check "log line for the mail" grep -q 'report source=mail path=.*M2P1.test outcome=duplicate' "$T/daemon.log"
+check "log line for the mail" grep -q 'report source="mail" path=".*M2P1.test" outcome="duplicate"' "$T/daemon.log"
 
 # A locked store: the message stays in new/, and is taken once free.
 { echo "BEGIN IMMEDIATE;"; sleep 7; echo "COMMIT;"; } | sqlite3 "$T/db" &

@@ -47,6 +47,37 @@ check_eq "--json: accepted line" "$(echo "$out" | head -1 | python3 -c 'import j
 check_eq "--json: rejected line names the path" "$(echo "$out" | tail -1 | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["outcome"], o["reason"])')" \
     "rejected policies: missing"
 
+# The date range against the clock as each input is read: a report dated
+# in 9999 is refused (it would keep its domain fresh until then) and kept
+# in quarantine; one ending an hour inside the 2 days after now is taken,
+# one ending an hour past them refused.
+r9999=$rej/range-ending-in-9999.json
+out=$("$imp" --db "$T/d.db" "$r9999"); rc=$?
+check_eq "a range ending in 9999: rejected, exit 65" \
+    "$(echo "$out" | cut -f1,2) $rc" "rejected	$r9999 65"
+check "a range ending in 9999: the reason names the path and the receipt" \
+    sh -c 'echo "$1" | cut -f3 | grep -q "^date-range.end-datetime: 9999-12-31T23:59:59Z is more than 2 days after the report was received ([0-9-]*T[0-9:]*Z)$"' - "$out"
+check_eq "a range ending in 9999: kept in quarantine" \
+    "$(sql "$T/d.db" "select count(*) from quarantine where path = '$r9999'")" 1
+python3 - "$acc/plain-rfc.json" "$T" <<'PY'
+import datetime as dt, json, sys
+r = json.load(open(sys.argv[1]))
+now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+for name, end in (("inside", now + dt.timedelta(days=2, hours=-1)),
+                  ("past", now + dt.timedelta(days=2, hours=1))):
+    r["report-id"] = "ahead-" + name
+    r["date-range"] = {
+        "start-datetime": (end - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end-datetime": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    json.dump(r, open("%s/ahead-%s.json" % (sys.argv[2], name), "w"))
+PY
+out=$("$imp" --db "$T/d.db" "$T/ahead-inside.json" "$T/ahead-past.json"); rc=$?
+check_eq "ending 2 days less an hour after now: accepted; an hour past: rejected" \
+    "$(echo "$out" | cut -f1 | tr '\n' ' ')$rc" "accepted rejected 65"
+out=$("$imp" --db "$T/d.db" --received soon "$acc/plain-rfc.json" 2>&1); rc=$?
+check_eq "--received with a bad time: one line, exit 64" "$out $rc" \
+    "tlsrpt-import: --received: \"soon\" is not an RFC 3339 time or Unix seconds 64"
+
 # The store busy (another writer holds the lock): exit 75, nothing lost.
 python3 - "$T/a.db" <<'PY' &
 import sqlite3, sys, time

@@ -75,6 +75,9 @@ check_eq "bad --connect-to: exit 64" "$?" 64
 check_eq "bad --dns-timeout: exit 64" "$?" 64
 "$BIN/tlsrpt-check" 2> "$T/opt.err"
 check_eq "no domain: exit 64" "$?" 64
+out=$("$BIN/tlsrpt-check" 'a..test' 2>&1); rc=$?
+check_eq "not a DNS name: one line, exit 64" "$out $rc" \
+    'tlsrpt-check: a..test: "a..test" is not a DNS name: an empty label 64'
 
 # No network at all (a namespace without even loopback), no --resolver.
 start=$(date +%s)

@@ -77,6 +77,26 @@ check_eq "dkim=pass from another authserv-id: rejected, exit 65" "$(echo "$out" 
 check "the DKIM refusal says why" sh -c "echo '$out' | grep -q 'no dkim=pass'"
 check_eq "the DKIM refusal is in quarantine" \
     "$(sql "$T/dkim.db" "select count(*) from quarantine where reason like '%dkim=pass%'")" 1
+check_eq "the accepted mail's verified domain is recorded with it" \
+    "$(sql "$T/dkim.db" "select dkim_domain from payload where outcome = 'accepted'")" example.net
+# The forgery: the border MTA's header (on top) says fail; a header of the
+# same host further down, written by the sender, says pass for the
+# sender's own domain, named in TLS-Report-Submitter too.
+out=$("$imp" --config "$T/dkim.conf" fixtures/mail/dkim-forged.eml); rc=$?
+check_eq "a pass below the topmost header of our host: rejected, exit 65" \
+    "$(echo "$out" | cut -f1) $rc" "rejected 65"
+check "... the reason names the topmost header" sh -c "echo '$out' |
+    grep -q 'topmost Authentication-Results header of mx.example.com has no dkim=pass (dkim=fail)'"
+out=$("$imp" --config "$T/dkim.conf" fixtures/mail/dkim-other-signer.eml); rc=$?
+check_eq "a pass for a domain that is not the From: one: rejected, exit 65" \
+    "$(echo "$out" | cut -f1) $rc" "rejected 65"
+check "... the reason names both domains" sh -c "echo '$out' |
+    grep -q 'is for evil.example, which is not the From: domain google.com nor a parent of it'"
+check_eq "no verified domain is recorded for a rejected mail" \
+    "$(sql "$T/dkim.db" "select count(*) from payload where dkim_domain is not null")" 1
+out=$("$imp" --json --config "$T/dkim.conf" fixtures/mail/dkim-pass.eml); rc=$?
+check "--json names the verified domain" sh -c \
+    "echo '$out' | grep -q '\"dkim_domain\":\"example.net\"'"
 out=$("$imp" --db "$T/nodkim.db" fixtures/mail/dkim-wrong-authserv.eml); rc=$?
 check_eq "without the option DKIM is not required" "$(echo "$out" | cut -f1) $rc" "accepted 0"
 

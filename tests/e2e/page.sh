@@ -46,7 +46,7 @@ json.dump({"organization-name": "<script>alert(1)</script> & \"Co\"",
   "report-id": "x", "policies": [{"policy": {"policy-type": "sts", "policy-domain": "escape.example",
   "policy-string": ["version: STSv1", "mode: testing", "mx: <b>x</b>"]},
   "summary": {"total-successful-session-count": 1, "total-failure-session-count": 1},
-  "failure-details": [{"result-type": "<img src=x>", "receiving-mx-hostname": "a\"b", "failed-session-count": 1}]}]},
+  "failure-details": [{"result-type": "<img src=x>", "receiving-mx-hostname": "mx1.escape.example", "failed-session-count": 1}]}]},
   open(sys.argv[1], "w"))
 PY
 "$BIN/tlsrpt-import" --db "$T/x.db" "$T/x.json" > /dev/null

@@ -25,6 +25,8 @@ for n in 1 2; do
 	check "node$n: plain HTTP (no tls-cert) on loopback, trusted-proxies set" \
 	    sh -c "! grep -q '^tls-' $C/node$n.conf && grep -q '^listen = 127.0.0.1:' $C/node$n.conf && grep -q '^trusted-proxies = 127.0.0.1' $C/node$n.conf"
 done
+s1=$(conf_get $C/node1.conf spool-dir) s2=$(conf_get $C/node2.conf spool-dir)
+check "the nodes have a spool-dir each" test -n "$s1" -a "$s1" != "$s2"
 check_eq "both nodes name the same store" \
     "$(conf_get $C/node1.conf database)" "$(conf_get $C/node2.conf database)"
 l1=$(conf_get $C/node1.conf listen) l2=$(conf_get $C/node2.conf listen)
@@ -66,14 +68,19 @@ hpost() {
 	    -H 'Content-Type: application/tlsrpt+json' --data-binary "@$1" \
 	    "http://127.0.0.1:$PORT/v1/tlsrpt"
 }
-if ! start_daemon --config "$C/node1.conf" --db "$uri"; then
+# Each node's spool-dir moved into $T (the rest as written).
+for n in 1 2; do
+	sed "s|^spool-dir *= .*|spool-dir = $T/spool-node$n|" $C/node$n.conf \
+	    > "$T/node$n.conf"
+done
+if ! start_daemon --config "$T/node1.conf" --db "$uri"; then
 	fail "node 1 starts from node1.conf"
 	cat "$T/daemon.log"
 	exit 1
 fi
-P1=$D_PID PORT1=$PORT
+P1=$D_PID PORT1=$PORT API1=$APIPORT
 D_PID=
-if ! start_daemon --config "$C/node2.conf" --db "$uri"; then
+if ! start_daemon --config "$T/node2.conf" --db "$uri"; then
 	kill -KILL "$P1"
 	fail "node 2 starts from node2.conf"
 	cat "$T/daemon.log"
@@ -88,6 +95,21 @@ check_eq "the same report through both nodes: 201 then 200" "$c1 $c2" "201 200"
 check_eq "stored once, the senders' addresses from X-Forwarded-For" \
     "$(psql_q tlsrpt "select (select count(*) from report), string_agg(peer || ' ' || outcome, ',' order by id) from payload")" \
     "1|192.0.2.7 accepted,192.0.2.8 duplicate"
+
+# PostgreSQL stopped: node 1 keeps the post in its spool (202), and
+# stores it once the server is back.
+pg_stop
+PORT=$PORT1; c1=$(hpost fixtures/reports/accept/gzip.json.gz 192.0.2.9)
+check_eq "server down: 202, the body kept in the node's spool" "$c1" 202
+check "... the spool holds it" test -n "$(ls "$T/spool-node1")"
+pg_ctl_start
+pg_stored() {
+	[ "$(psql_q tlsrpt "select count(*) from report")" = 2 ]
+}
+check "server back: the node stores it by itself" wait_for 30 pg_stored
+check_eq "... from the sender's address" \
+    "$(psql_q tlsrpt "select peer from payload order by id desc limit 1")" \
+    192.0.2.9
 
 kill -TERM "$P1"
 wait "$P1"

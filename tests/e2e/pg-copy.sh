@@ -16,8 +16,9 @@ old="$T/old.db"
 # ones, and report mails.
 mkdir -p "$T/scen"
 TLSRPT_TEST_DB=$old python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
-"$imp" --db "$old" fixtures/reports/accept fixtures/reports/accept \
-    fixtures/reports/reject fixtures/mail > /dev/null 2>&1
+"$imp" --received "$FIXTURES_RECEIVED" --db "$old" fixtures/reports/accept \
+    fixtures/reports/accept fixtures/reports/reject fixtures/mail \
+    > /dev/null 2>&1
 uri=$(pg_createdb copy)
 
 # rows DB: one line per payload in order, from either backend, the data

@@ -26,3 +26,15 @@ for d in ready.example:0 tls-failures-hit.example:1 days-hit.example:2; do
 done
 stop_daemon
 check_eq "the daemon stops cleanly" "$?" 0
+
+# --domain in Unicode, any case, with the root's dot: the A-label its
+# reports were stored under. A name that is not a DNS name: exit 64.
+"$BIN/tlsrpt-import" --db "$T/idn.db" fixtures/reports/accept/domain-u-label.json > /dev/null
+"$BIN/tlsrpt-summary" --db "$T/idn.db" --domain 'BÜCHER.example.' --now "$now" \
+    --days 30 --format json > "$T/idn.json"
+check_eq "--domain in Unicode: the A-label's summary, with its report" \
+    "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["domains"][0]; print(d["domain"], d["reports"])' "$T/idn.json")" \
+    "xn--bcher-kva.example 1"
+out=$("$BIN/tlsrpt-summary" --db "$T/idn.db" --domain 'a..example' 2>&1); rc=$?
+check_eq "--domain not a DNS name: one line, exit 64" "$out $rc" \
+    'tlsrpt-summary: --domain: "a..example" is not a DNS name: an empty label 64'

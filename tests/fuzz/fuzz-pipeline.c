@@ -84,8 +84,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (store == NULL || ++inputs % FUZZ_STORE_INPUTS == 0)
 		open_store();
-	n = pipeline_submit(&pl, data, size, INPUT_SNIFF, &o, check_result,
-	    &calls);
+	n = pipeline_submit(&pl, data, size, INPUT_SNIFF, &o, FUZZ_RECEIVED,
+	    check_result, &calls);
 	if (n != calls && !(n == -1 && calls == 0))
 		__builtin_trap();
 	return 0;

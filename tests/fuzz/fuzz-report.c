@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "bounds.h"
+#include "dnsname.h"
 #include "fuzz.h"
 #include "report.h"
 #include "banned.h"
@@ -12,6 +14,18 @@ static size_t
 touch(const char *s)
 {
 	return s ? strlen(s) : 0;
+}
+
+/* A stored name is its own normal form (dnsname.h). */
+static int
+dnsname_stable(const char *s)
+{
+	char again[BOUND_DNS_NAME + 1];
+	struct error err;
+
+	if (s == NULL || s[0] == '\0')
+		return 1;
+	return dnsname_normalise(s, again, &err) == 0 && strcmp(again, s) == 0;
 }
 
 static size_t
@@ -26,6 +40,8 @@ touch_report(const struct report *r)
 	for (i = 0; i < r->npolicies; i++) {
 		p = &r->policies[i];
 		n += touch(p->type) + touch(p->domain);
+		if (!dnsname_stable(p->domain))
+			__builtin_trap();
 		for (j = 0; j < p->nstrings; j++)
 			n += touch(p->strings[j]);
 		for (j = 0; j < p->nmx_hosts; j++)
@@ -34,6 +50,8 @@ touch_report(const struct report *r)
 			n += touch(p->sts.mx[j]);
 		for (j = 0; j < p->nfailures; j++) {
 			f = &p->failures[j];
+			if (!dnsname_stable(f->receiving_mx_hostname))
+				__builtin_trap();
 			n += touch(f->result_type) + touch(f->sending_mta_ip) +
 			    touch(f->receiving_ip) +
 			    touch(f->receiving_mx_hostname) +
@@ -52,10 +70,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct error err;
 
 	error_clear(&err);
-	if (report_parse((const char *)data, size, &r, &err) == 0) {
+	if (report_parse((const char *)data, size, FUZZ_RECEIVED, &r,
+	    &err) == 0) {
 		/* The invariants report.h promises. */
-		if (r.start >= r.end || r.org_name == NULL ||
-		    r.report_id == NULL)
+		if (r.start >= r.end || r.end - r.start > BOUND_RANGE_MAX ||
+		    r.end > FUZZ_RECEIVED + BOUND_RANGE_AHEAD ||
+		    r.org_name == NULL || r.report_id == NULL)
 			__builtin_trap();
 		(void)touch_report(&r);
 		report_release(&r);

@@ -16,4 +16,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * When an input counts as received, fixed so that an input gives the same
+ * answer on every run: 2026-03-10T00:00:00Z, after the seeds' reports.
+ */
+#define FUZZ_RECEIVED	((int64_t)1773100800)
+
 #endif

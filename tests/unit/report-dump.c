@@ -2,11 +2,19 @@
  * report-dump: decode and parse one payload file and print the normalised
  * report as stable text, or "error: MESSAGE" and exit 1. The fixture
  * driver compares this with the .expect file beside each fixture.
+ *
+ *   report-dump [--received TIME] FILE
+ *
+ * TIME (RFC 3339 or Unix seconds) is when the report counts as received,
+ * as tlsrpt-import --received takes it; the clock by default.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "bounds.h"
+#include "cli.h"
 #include "decode.h"
 #include "files.h"
 #include "report.h"
@@ -74,10 +82,16 @@ main(int argc, char **argv)
 	struct error err;
 	struct report r;
 	const char *json;
+	int64_t received = (int64_t)time(NULL);
 	size_t len;
 
+	if (argc == 4 && strcmp(argv[1], "--received") == 0 &&
+	    cli_parse_time(argv[2], &received) == 0) {
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: report-dump FILE\n");
+		fprintf(stderr, "usage: report-dump [--received TIME] FILE\n");
 		return 2;
 	}
 	decode_limits_default(&lim);
@@ -85,7 +99,7 @@ main(int argc, char **argv)
 	buf_init(&out, lim.inflated_max);
 	if (files_read_path(argv[1], &in, NULL, &err) < 0 ||
 	    decode_payload(in.data ? in.data : "", in.len, &lim, &out, &json,
-	    &len, &err) < 0 || report_parse(json, len, &r, &err) < 0) {
+	    &len, &err) < 0 || report_parse(json, len, received, &r, &err) < 0) {
 		printf("error: %s\n", err.msg);
 		buf_release(&in);
 		buf_release(&out);

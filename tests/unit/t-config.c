@@ -1,4 +1,6 @@
 /* Unit tests: config. */
+#include <string.h>
+
 #include "config.h"
 #include "tap.h"
 
@@ -14,13 +16,21 @@ main(void)
 	    "max-inflated = 64 MiB\n"
 	    "connection-timeout = 2m\n"
 	    "api-token = \"two words # not a comment\"\n"
-	    "dkim-authserv-id = mx.example.com\n";
+	    "dkim-authserv-id = mx.example.com\n"
+	    "user = tlsrpt\n"
+	    "group = mail\n";
 	struct config cfg;
 	struct error err;
 
 	config_init(&cfg);
 	is_str(cfg.database, "tlsrpt.db", "default database");
 	is_int(cfg.pipeline.payload_max, 10 * 1024 * 1024, "default body");
+	ok(cfg.user == NULL && cfg.group == NULL, "no user by default");
+	ok(strstr(cfg.tls_priority, "+VERS-TLS1.2") != NULL &&
+	    strstr(cfg.tls_priority, "-VERS-ALL") != NULL &&
+	    strstr(cfg.tls_priority, "+AEAD") != NULL &&
+	    strstr(cfg.tls_priority, "%SERVER_PRECEDENCE") != NULL,
+	    "default tls-priority: TLS 1.2 and 1.3, AEAD, server's order");
 	ok(config_parse(&cfg, good, sizeof(good) - 1, "t.conf", &err) == 0,
 	    "a good config parses");
 	is_str(cfg.database, "/var/lib/tlsrptd/tlsrpt.db", "database");
@@ -30,6 +40,8 @@ main(void)
 	is_int(cfg.connection_timeout, 120, "minutes");
 	is_str(cfg.api_token, "two words # not a comment", "quoted value");
 	is_str(cfg.pipeline.dkim_authserv_id, "mx.example.com", "dkim id");
+	is_str(cfg.user, "tlsrpt", "user");
+	is_str(cfg.group, "mail", "group");
 
 	ok(config_parse(&cfg, "x\n", 2, "t.conf", &err) < 0, "no '='");
 	is_str(err.msg, "t.conf:1: expected \"key = value\"", "says where");

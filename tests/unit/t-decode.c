@@ -1,4 +1,4 @@
-/* Unit tests: decode (sniffing, capped inflate). */
+/* Unit tests: decode (sniffing, capped and metered inflate). */
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -129,5 +129,62 @@ main(void)
 	buf_release(&out);
 	ok(decode_payload("hello", 5, &lim, &out, &json, &jlen, &err) < 0 &&
 	    err.kind == ERR_INPUT, "neither: %s", err.msg);
+	/* With a hold, each buffer is charged before it grows. */
+	{
+		struct budget b;
+		struct budget_hold h1, h2;
+
+		g = gzip_of('\0', 1 << 20, &glen);
+		budget_init(&b, 1 << 20);
+		budget_hold_init(&h1, &b, 0);
+		budget_hold_init(&h2, &b, 0);
+		budget_hold_charge(&h2, 1, &err);	/* h1 is not alone */
+		decode_limits_default(&lim);
+		lim.hold = &h1;
+		error_clear(&err);
+		is_int(decode_payload(g, glen, &lim, &out, &json, &jlen, &err),
+		    -1, "1 MiB inflated in a budget of 1 MiB, another hold "
+		    "in it: refused");
+		ok(err.kind == ERR_NOMEM && strstr(err.msg, "decode budget"),
+		    "... ERR_NOMEM: %s", err.msg);
+		is_int(out.alloc, 0, "... before allocating");
+		budget_hold_end(&h1);
+		budget_hold_end(&h2);
+		budget_set_max(&b, 4 << 20);
+		is_int(decode_payload(g, glen, &lim, &out, &json, &jlen, &err),
+		    0, "in a budget of 4 MiB: inflated");
+		ok(h1.held >= out.alloc && h1.held <= 2 * out.alloc,
+		    "the hold holds the buffer's allocation (%zu for %zu)",
+		    h1.held, out.alloc);
+		budget_hold_end(&h1);
+		buf_release(&out);
+		budget_release(&b);
+		free(g);
+		decode_limits_default(&lim);
+	}
+
+	/* What parsing would take. */
+	ok(decode_parse_cost("{\"a\":1}", 7) < 1024,
+	    "parse cost: a small text costs little");
+	ok(decode_parse_cost("[{\"a\":0},{\"a\":0}]", 17) >
+	    decode_parse_cost("[0,        0    ]", 17),
+	    "parse cost: objects cost more than numbers");
+	{
+		size_t n = 1 << 20;
+		char *pad = malloc(n);
+
+		memset(pad, ' ', n);
+		memcpy(pad, "{\"a\":1}", 7);
+		ok(decode_parse_cost(pad, n) < 1024,
+		    "parse cost: blanks around the text cost nothing");
+		memset(pad + 7, '\0', n - 7);
+		ok(decode_parse_cost(pad, n) < 1024,
+		    "parse cost: nor what follows a NUL byte (the parser "
+		    "stops there)");
+		memset(pad, ',', n);
+		ok(decode_parse_cost(pad, n) > 64 * n,
+		    "parse cost: a million values cost tens of MB");
+		free(pad);
+	}
 	return tap_done();
 }

@@ -50,6 +50,7 @@
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
+#include "received.h"
 #include "report.h"
 #include "store.h"
 #include "tap.h"
@@ -327,7 +328,7 @@ decode_parse(const unsigned char *in, size_t len, uint64_t *digest,
 	decode_limits_default(&lim);
 	buf_init(&out, lim.inflated_max);
 	if (decode_payload(in, len, &lim, &out, &json, &jsonlen, err) == 0 &&
-	    report_parse(json, jsonlen, &r, err) == 0) {
+	    report_parse(json, jsonlen, TEST_RECEIVED, &r, err) == 0) {
 		*digest = report_digest(&r);
 		report_release(&r);
 		rc = 0;
@@ -446,7 +447,8 @@ submit(struct pipeline *pl, const unsigned char *bytes, size_t len,
 	const struct origin o = { .source = "file", .path = "t-faults" };
 
 	memset(t, 0, sizeof(*t));
-	return pipeline_submit(pl, bytes, len, INPUT_SNIFF, &o, tally_cb, t);
+	return pipeline_submit(pl, bytes, len, INPUT_SNIFF, &o, TEST_RECEIVED,
+	    tally_cb, t);
 }
 
 /* What the tables hold, without ids and times, in a stable order. */

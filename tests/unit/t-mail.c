@@ -382,6 +382,18 @@ test_limits(void)
 	mail_release(&m);
 }
 
+/* mail_dkim_verify() on m: the verified domain, or "-" and the reason. */
+static const char *
+dkim_of(struct mail_message *m, const char *authserv_id, struct error *err)
+{
+	static char domain[256];
+
+	error_clear(err);
+	if (mail_dkim_verify(m, authserv_id, domain, sizeof(domain), err) < 0)
+		return "-";
+	return domain;
+}
+
 static void
 test_dkim(void)
 {
@@ -393,99 +405,142 @@ test_dkim(void)
 	    &err);
 	is_int(rc, 0, "dkim-pass: parses");
 	is_int(m.nparts, 1, "dkim-pass: one report part");
-	ok(mail_dkim_pass(&m, "mx.example.com", "example.net"),
-	    "dkim: pass for the signer's domain");
-	ok(mail_dkim_pass(&m, "MX.Example.COM", "EXAMPLE.net."),
-	    "dkim: any case, trailing dot");
-	ok(mail_dkim_pass(&m, "mx.example.com", "reports.example.net"),
-	    "dkim: pass for a subdomain of the signer");
-	ok(!mail_dkim_pass(&m, "mx.example.com", "badexample.net"),
-	    "dkim: not for a name that merely ends the same");
-	ok(!mail_dkim_pass(&m, "mx.example.com", "net"),
-	    "dkim: not for a parent of the signer");
-	ok(!mail_dkim_pass(&m, "mx.example.com", "other.example"),
-	    "dkim: not for a dkim=fail");
-	ok(!mail_dkim_pass(&m, "mx.example.com", "evil.example"),
-	    "dkim: not from another authserv-id");
-	ok(mail_dkim_pass(&m, "mx.attacker.example", "evil.example"),
-	    "dkim: that host's own header does say pass");
-	ok(!mail_dkim_pass(&m, "mx.example", "example.net"),
+	is_str(dkim_of(&m, "mx.example.com", &err), "example.net",
+	    "dkim: the topmost header of our host says pass for From:");
+	is_str(dkim_of(&m, "MX.Example.COM", &err), "example.net",
+	    "dkim: authserv-id in any case");
+	is_str(dkim_of(&m, "mx.attacker.example", &err), "-",
+	    "dkim: another host's pass is for a domain not the From:");
+	ok(strstr(err.msg, "evil.example, which is not the From: domain "
+	    "example.net") != NULL, "dkim: ... and the reason says so: %s",
+	    err.msg);
+	is_str(dkim_of(&m, "mx.example", &err), "-",
 	    "dkim: authserv-id compared whole");
-	ok(!mail_dkim_pass(&m, "", "example.net"), "dkim: empty authserv-id");
-	ok(!mail_dkim_pass(&m, "mx.example.com", ""), "dkim: empty domain");
+	ok(strstr(err.msg, "no Authentication-Results header of "
+	    "mx.example") != NULL, "dkim: no header of ours: %s", err.msg);
 	mail_release(&m);
-	ok(!mail_dkim_pass(&m, "mx.example.com", "example.net"),
+	is_str(dkim_of(&m, "mx.example.com", &err), "-",
 	    "dkim: released message");
 
 	rc = parse_file(FIXTURES "dkim-wrong-authserv.eml", BOUND_PAYLOAD_MAX,
 	    &m, &err);
 	is_int(rc, 0, "dkim-wrong-authserv: parses");
-	ok(!mail_dkim_pass(&m, "mx.example.com", "example.net"),
+	is_str(dkim_of(&m, "mx.example.com", &err), "-",
 	    "dkim: no pass from our host (others and look-alikes ignored)");
-	ok(mail_dkim_pass(&m, "relay.example.org", "example.net"),
+	ok(strstr(err.msg, "has no dkim=pass (dkim=none)") != NULL,
+	    "dkim: the reason names the result: %s", err.msg);
+	is_str(dkim_of(&m, "relay.example.org", &err), "example.net",
 	    "dkim: the relay's own header does say pass");
-	ok(mail_dkim_pass(&m, "mx.example.com.attacker.example",
-	    "example.net"), "dkim: so does the look-alike's");
+	mail_release(&m);
+
+	/* The forgery: our host's top header says fail; a header of our
+	 * host below it, written by the sender, says pass for the sender's
+	 * own domain, also named in TLS-Report-Submitter. */
+	rc = parse_file(FIXTURES "dkim-forged.eml", BOUND_PAYLOAD_MAX, &m,
+	    &err);
+	is_int(rc, 0, "dkim-forged: parses");
+	is_str(dkim_of(&m, "mx.example.com", &err), "-",
+	    "dkim: a pass below the topmost header of our host is ignored");
+	ok(strstr(err.msg, "topmost Authentication-Results header of "
+	    "mx.example.com has no dkim=pass (dkim=fail)") != NULL,
+	    "dkim: the reason names the topmost header: %s", err.msg);
+	mail_release(&m);
+
+	rc = parse_file(FIXTURES "dkim-other-signer.eml", BOUND_PAYLOAD_MAX,
+	    &m, &err);
+	is_int(rc, 0, "dkim-other-signer: parses");
+	is_str(dkim_of(&m, "mx.example.com", &err), "-",
+	    "dkim: a pass for a domain that is not the From: one is no pass");
+	ok(strstr(err.msg, "is for evil.example, which is not the From: "
+	    "domain google.com nor a parent of it") != NULL,
+	    "dkim: the reason names both domains: %s", err.msg);
 	mail_release(&m);
 }
 
-/* One message of headers only, with an Authentication-Results value. */
-static int
-dkim_inline(const char *ar, const char *domain)
+/*
+ * One message of headers only, with an Authentication-Results value and
+ * a From: address: the verified domain, or "-".
+ */
+static const char *
+dkim_inline(const char *ar, const char *from)
 {
+	static char domain[256];
 	struct mail_message m;
 	struct error err;
 	char msg[2048];
-	int n, pass;
+	int n, rc;
 
 	n = snprintf(msg, sizeof(msg), "Authentication-Results: %s\n"
-	    "From: a@example.net\nSubject: t\n\nbody\n", ar);
+	    "From: %s\nSubject: t\n\nbody\n", ar, from);
 	if (n < 0 || (size_t)n >= sizeof(msg))
-		return -1;
+		return "(too long)";
 	if (mail_parse(msg, (size_t)n, 1024, &m, &err) == -1)
-		return -1;
-	pass = mail_dkim_pass(&m, "mx.example.com", domain);
+		return "(no message)";
+	rc = mail_dkim_verify(&m, "mx.example.com", domain, sizeof(domain),
+	    &err);
 	mail_release(&m);
-	return pass;
+	return rc == 0 ? domain : "-";
 }
 
 static void
 test_dkim_inline(void)
 {
-	is_int(dkim_inline("mx.example.com; dkim=pass (signature verified) "
-	    "header.i=@example.net", "example.net"), 1,
-	    "ar: header.i with @");
-	is_int(dkim_inline("mx.example.com; dkim=pass "
-	    "header.i=reports@sub.example.net", "example.net"), 0,
+	const char *net = "a@example.net";
+
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=example.net",
+	    "r@reports.example.net"), "example.net",
+	    "ar: the signer is a parent of the From: domain");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=Example.NET.",
+	    "r@EXAMPLE.net"), "example.net", "ar: any case, trailing dot");
+	is_str(dkim_inline("mx.example.com; dkim=pass "
+	    "header.d=reports.example.net", net), "-",
+	    "ar: a signer below the From: domain does not cover it");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=badexample.net",
+	    "a@example.net"), "-", "ar: not a name that merely ends the same");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=example.net",
+	    "a@badexample.net"), "-", "ar: nor the other way round");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=example.net",
+	    "nobody"), "-", "ar: a From: without a domain");
+	is_str(dkim_inline("mx.example.com; dkim=pass (signature verified) "
+	    "header.i=@example.net", net), "example.net",
+	    "ar: header.i with @ when there is no header.d");
+	is_str(dkim_inline("mx.example.com; dkim=pass "
+	    "header.i=reports@sub.example.net", net), "-",
 	    "ar: header.i of a subdomain does not cover the parent");
-	is_int(dkim_inline("mx.example.com; dkim=pass header.d=\"example.net\"",
-	    "example.net"), 1, "ar: quoted value");
-	is_int(dkim_inline("mx.example.com; dkim = pass header.d = example.net",
-	    "example.net"), 1, "ar: spaces around =");
-	is_int(dkim_inline("mx.example.com;dkim=pass header.d=example.net;"
-	    "spf=pass", "example.net"), 1, "ar: no spaces at all");
-	is_int(dkim_inline("(leading comment) mx.example.com (c) 1 ; "
-	    "DKIM=Pass header.D=example.net", "example.net"), 1,
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=evil.example "
+	    "header.i=@example.net", net), "-",
+	    "ar: header.d wins over header.i");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=evil.example; "
+	    "dkim=pass header.d=example.net", net), "example.net",
+	    "ar: the pass for the From: domain among several");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=\"example.net\"",
+	    net), "example.net", "ar: quoted value");
+	is_str(dkim_inline("mx.example.com; dkim = pass header.d = example.net",
+	    net), "example.net", "ar: spaces around =");
+	is_str(dkim_inline("mx.example.com;dkim=pass header.d=example.net;"
+	    "spf=pass", net), "example.net", "ar: no spaces at all");
+	is_str(dkim_inline("(leading comment) mx.example.com (c) 1 ; "
+	    "DKIM=Pass header.D=example.net", net), "example.net",
 	    "ar: comments, version, any case");
-	is_int(dkim_inline("mx.example.com; dkim=fail (would be dkim=pass "
-	    "header.d=example.net) header.d=example.net", "example.net"), 0,
+	is_str(dkim_inline("mx.example.com; dkim=fail (would be dkim=pass "
+	    "header.d=example.net) header.d=example.net", net), "-",
 	    "ar: a pass in a comment is no pass");
-	is_int(dkim_inline("mx.example.com; dkim=pass header.b=abc; "
-	    "spf=pass header.d=example.net", "example.net"), 0,
+	is_str(dkim_inline("mx.example.com; dkim=pass header.b=abc; "
+	    "spf=pass header.d=example.net", net), "-",
 	    "ar: header.d of another method does not count");
-	is_int(dkim_inline("mx.example.com; dkim=pass", "example.net"), 0,
+	is_str(dkim_inline("mx.example.com; dkim=pass", net), "-",
 	    "ar: pass without a signer");
-	is_int(dkim_inline("mx.example.com; dkim=passed header.d=example.net",
-	    "example.net"), 0, "ar: result compared whole");
-	is_int(dkim_inline("mx.example.com; dkim=pass header.d=com",
-	    "example.com"), 0, "ar: a top-level signer never covers");
-	is_int(dkim_inline("mx.example.com; none", "example.net"), 0,
+	is_str(dkim_inline("mx.example.com; dkim=passed header.d=example.net",
+	    net), "-", "ar: result compared whole");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=com",
+	    "a@example.com"), "-", "ar: a top-level signer never covers");
+	is_str(dkim_inline("mx.example.com; none", net), "-",
 	    "ar: no result");
-	is_int(dkim_inline("mx.example.com; arc=pass; dkim=pass (a (nested) "
-	    "comment) header.b=\"x(y;z\" header.d=example.net", "example.net"),
-	    1, "ar: nested comment, '(' and ';' in a quoted string");
-	is_int(dkim_inline("mx.example.com; dkim=pass (unclosed comment "
-	    "header.d=example.net", "example.net"), 0,
+	is_str(dkim_inline("mx.example.com; arc=pass; dkim=pass (a (nested) "
+	    "comment) header.b=\"x(y;z\" header.d=example.net", net),
+	    "example.net", "ar: nested comment, '(' and ';' in a quoted string");
+	is_str(dkim_inline("mx.example.com; dkim=pass (unclosed comment "
+	    "header.d=example.net", net), "-",
 	    "ar: an unclosed comment swallows the rest");
 }
 

@@ -1,0 +1,54 @@
+/*
+ * escape: report fields are written by anyone who can post a report, so
+ * whatever reaches a terminal, a log or a spreadsheet goes through here
+ * (doc/output.md).
+ *
+ * The controls a reader's terminal or editor would act on are shown as
+ * visible escapes instead: C0 controls (newline and tab kept only where
+ * the caller allows them), DEL and C1 controls as \xNN, and the
+ * bidirectional controls U+202A to U+202E and U+2066 to U+2069 as \uNNNN.
+ * A backslash stays as it is (unless ESCAPE_QUOTED), so an escape cannot
+ * be told from a literal one; that is fine for a person's eyes, and
+ * machine-readable outputs (JSON) carry the exact value. Bytes that are not valid UTF-8 are shown
+ * as \xNN too.
+ */
+#ifndef TLSRPT_ESCAPE_H
+#define TLSRPT_ESCAPE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Flags. */
+#define ESCAPE_KEEP_NEWLINE	1	/* newline and tab pass as they are */
+#define ESCAPE_QUOTED		2	/* \ and " as \\ and \": a value
+					 * between double quotes (logs) */
+
+/*
+ * Write s to f with the controls above escaped. Returns the number of
+ * bytes written.
+ */
+size_t escape_fputs(FILE *f, const char *s, int flags);
+
+/*
+ * The same into out (size bytes, always terminated): the result is cut at
+ * a whole escape or character when it does not fit. Returns the length
+ * that the whole escaped string needs (as snprintf does).
+ */
+size_t escape_string(char *out, size_t size, const char *s, int flags);
+
+/*
+ * A deep copy of v with every string (object keys aside) escaped, newline
+ * included: what the text, CSV and page formatters print from, so that no
+ * field of theirs can reach the reader raw. NULL when memory runs out.
+ */
+json_t *escape_json_copy(const json_t *v);
+
+/*
+ * A CSV cell that a spreadsheet would read as a formula (it starts with =,
+ * +, -, @, tab or carriage return) gets a leading '. Writes the cell to f
+ * quoted as RFC 4180 says when it needs quotes; last ends the row.
+ */
+void escape_csv_cell(FILE *f, const char *s, int last);
+
+#endif

@@ -1,0 +1,213 @@
+/* dnsname: see include/dnsname.h. */
+#include <idn2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsname.h"
+#include "banned.h"
+
+/* Of a name quoted in a message, this many bytes at most. */
+#define QUOTE_MAX	64
+
+/* Bytes of the UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * The name as a message may show it: printable ASCII and whole UTF-8
+ * characters as they are, any other byte as \xNN, cut after QUOTE_MAX
+ * bytes of the name with "...". The message goes to logs, to a sender
+ * and into JSON, which must stay valid UTF-8 on one line.
+ */
+static void
+quote(const char *in, char *q, size_t qlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, n = strlen(in), k;
+
+	while (i < n && i < QUOTE_MAX && o + 8 < qlen) {
+		k = utf8_seq(s + i, n - i);
+		if (k == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+		    s[i] != '\\') {
+			q[o++] = (char)s[i++];
+		} else if (k > 1) {
+			memcpy(q + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			snprintf(q + o, qlen - o, "\\x%02x", s[i++]);
+			o += 4;
+		}
+	}
+	if (i < n) {
+		memcpy(q + o, "...", 3);
+		o += 3;
+	}
+	q[o] = '\0';
+}
+
+static int
+bad(const char *in, struct error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+bad(const char *in, struct error *err, const char *fmt, ...)
+{
+	char q[QUOTE_MAX * 4 + 8], why[ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	quote(in, q, sizeof(q));
+	return error_set(err, ERR_INPUT, "\"%s\" is not a DNS name: %s", q,
+	    why);
+}
+
+static int
+is_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* A character of a label, once lower-cased. */
+static int
+label_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '_';
+}
+
+/* Append n bytes to buf (of BOUND_DNS_NAME bytes) at *o, or fail. */
+static int
+append(const char *in, char *buf, size_t *o, const char *s, size_t n,
+       struct error *err)
+{
+	if (n > BOUND_DNS_NAME - *o)
+		return bad(in, err, "longer than %d octets", BOUND_DNS_NAME);
+	memcpy(buf + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+/* A U-label to its A-label, appended to buf. */
+static int
+append_alabel(const char *in, char *buf, size_t *o, const char *label,
+	      size_t n, struct error *err)
+{
+	char u[BOUND_DNS_TEXT + 1], q[QUOTE_MAX * 4 + 8];
+	char *a = NULL;
+	int rc;
+
+	memcpy(u, label, n);
+	u[n] = '\0';
+	rc = idn2_to_ascii_8z(u, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc == IDN2_MALLOC)
+		return error_set(err, ERR_NOMEM, "out of memory converting "
+		    "a domain name");
+	if (rc != IDN2_OK) {
+		quote(u, q, sizeof(q));
+		return bad(in, err, "the label \"%s\": %s", q,
+		    idn2_strerror(rc));
+	}
+	rc = append(in, buf, o, a, strlen(a), err);
+	idn2_free(a);
+	return rc;
+}
+
+int
+dnsname_normalise(const char *in, char out[BOUND_DNS_NAME + 1],
+		  struct error *err)
+{
+	char buf[BOUND_DNS_NAME + 1];
+	const char *p, *dot, *end;
+	size_t n = strlen(in), o = 0, i, label = 0;
+
+	if (n > BOUND_DNS_TEXT)
+		return bad(in, err, "longer than %d bytes", BOUND_DNS_TEXT);
+	/* The root's dot: "example.com." is "example.com". */
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return bad(in, err, "empty");
+	end = in + n;
+	for (p = in; p <= end; p = dot + 1) {
+		dot = memchr(p, '.', (size_t)(end - p));
+		if (dot == NULL)
+			dot = end;
+		if (is_ascii(p, (size_t)(dot - p))) {
+			if (append(in, buf, &o, p, (size_t)(dot - p), err) < 0)
+				return -1;
+		} else if (append_alabel(in, buf, &o, p, (size_t)(dot - p),
+		    err) < 0) {
+			return -1;
+		}
+		if (dot < end && append(in, buf, &o, ".", 1, err) < 0)
+			return -1;
+	}
+
+	/* Every label, the converted ones too (the mapping may add dots). */
+	for (i = 0; i <= o; i++) {
+		unsigned char c = i < o ? (unsigned char)buf[i] : '.';
+
+		if (c == '.') {
+			if (label == 0)
+				return bad(in, err, "an empty label");
+			if (label > BOUND_DNS_LABEL)
+				return bad(in, err, "a label of %zu octets "
+				    "(at most %d)", label, BOUND_DNS_LABEL);
+			label = 0;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		buf[i] = (char)c;
+		if (!label_char(c) && c > 0x20 && c < 0x7f)
+			return bad(in, err, "the character '%c' (only letters, "
+			    "digits, '-' and '_')", c);
+		if (!label_char(c))
+			return bad(in, err, "the byte 0x%02x (only letters, "
+			    "digits, '-' and '_')", c);
+		label++;
+	}
+	memcpy(out, buf, o);
+	out[o] = '\0';
+	return 0;
+}

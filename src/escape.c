@@ -1,0 +1,187 @@
+/* escape: see include/escape.h. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+#include "banned.h"
+
+/*
+ * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is
+ * not one; *cp is its code point.
+ */
+static size_t
+utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF. */
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * The escape of the character at s into esc (at least 8 bytes), or "" when
+ * it passes as it is; *len is the character's length in s.
+ */
+static void
+escape_one(const char *s, int flags, char *esc, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+
+	esc[0] = '\0';
+	*len = utf8_seq(u, &cp);
+	if (*len == 0) {
+		*len = 1;
+		snprintf(esc, 8, "\\x%02x", u[0]);
+		return;
+	}
+	if ((flags & ESCAPE_KEEP_NEWLINE) && (cp == '\n' || cp == '\t'))
+		return;
+	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"'))
+		snprintf(esc, 8, "\\%c", (char)cp);
+	else
+	if (cp < 0x20 || cp == 0x7f)
+		snprintf(esc, 8, "\\x%02x", (unsigned)cp);
+	else if (cp >= 0x80 && cp <= 0x9f)
+		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+	else if ((cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+}
+
+size_t
+escape_fputs(FILE *f, const char *s, int flags)
+{
+	char esc[8];
+	size_t len, n = 0;
+
+	while (*s) {
+		escape_one(s, flags, esc, &len);
+		if (esc[0]) {
+			fputs(esc, f);
+			n += strlen(esc);
+		} else {
+			fwrite(s, 1, len, f);
+			n += len;
+		}
+		s += len;
+	}
+	return n;
+}
+
+size_t
+escape_string(char *out, size_t size, const char *s, int flags)
+{
+	char esc[8];
+	size_t len, need = 0, piece;
+	const char *from;
+	int full = 0;
+
+	if (size > 0)
+		out[0] = '\0';
+	while (*s) {
+		escape_one(s, flags, esc, &len);
+		from = esc[0] ? esc : s;
+		piece = esc[0] ? strlen(esc) : len;
+		if (!full && need + piece < size) {
+			memcpy(out + need, from, piece);
+			out[need + piece] = '\0';
+		} else {
+			full = 1;
+		}
+		need += piece;
+		s += len;
+	}
+	return need;
+}
+
+json_t *
+escape_json_copy(const json_t *v)
+{
+	const char *key;
+	json_t *out, *item;
+	size_t i, need;
+	char *esc;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if ((out = json_object()) == NULL)
+			return NULL;
+		json_object_foreach((json_t *)v, key, item)
+			if (json_object_set_new(out, key,
+			    escape_json_copy(item)) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		return out;
+	case JSON_ARRAY:
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, item)
+			if (json_array_append_new(out,
+			    escape_json_copy(item)) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		return out;
+	case JSON_STRING:
+		need = escape_string(NULL, 0, json_string_value(v), 0);
+		if ((esc = malloc(need + 1)) == NULL)
+			return NULL;
+		escape_string(esc, need + 1, json_string_value(v), 0);
+		out = json_string(esc);
+		free(esc);
+		return out;
+	default:
+		return json_deep_copy(v);
+	}
+}
+
+void
+escape_csv_cell(FILE *f, const char *s, int last)
+{
+	int formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
