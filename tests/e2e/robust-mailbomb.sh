@@ -88,10 +88,10 @@ for m in bomb parts1001 subject; do
 done
 check "1,000 parts: in cur/" test -f "$md/cur/parts1000:2,S"
 check "log: the part limit named" \
-    grep -q 'new/bomb outcome=rejected.*more than 1000 MIME parts' \
+    grep -q 'path=".*new/bomb" outcome="rejected".*more than 1000 MIME parts' \
     "$T/daemon.log"
 check "log: the header limit named" \
-    grep -q 'new/subject outcome=rejected.*more than 1048576 bytes of headers' \
+    grep -q 'path=".*new/subject" outcome="rejected".*more than 1048576 bytes of headers' \
     "$T/daemon.log"
 stop_daemon
 check_eq "SIGTERM: exit 0" "$?" 0
