@@ -30,8 +30,9 @@ struct maildir_watch;
 
 /*
  * Make DIR a maildir when it is not (DIR, new/, cur/, tmp/, mode 0700),
- * and its .Failed subfolder. -1 (ERR_IO, naming it) when one of its
- * folders is a symbolic link or no folder: the daemon does not start.
+ * its .Failed subfolder and its attempt record. -1 (ERR_IO, naming it)
+ * when one of its folders is a symbolic link or no folder, or the record
+ * cannot be written: the daemon does not start.
  */
 int maildir_prepare(const char *dir, struct error *err);
 

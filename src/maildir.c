@@ -96,9 +96,12 @@ check_folders(int root, const char *dir, struct error *err)
 	return 0;
 }
 
+static int attempt_open(struct md *m, struct error *err);
+
 int
 maildir_prepare(const char *dir, struct error *err)
 {
+	struct md m = { .attempt = -1 };
 	size_t i;
 	int root, fd, rc = -1;
 
@@ -127,7 +130,13 @@ maildir_prepare(const char *dir, struct error *err)
 		goto done;
 	}
 	close(rc);
-	rc = 0;
+	/* The attempt record too: one the daemon cannot write stops it now
+	 * rather than every scan. */
+	m.dir = dir;
+	m.root = root;
+	rc = attempt_open(&m, err) < 0 ? -1 : 0;
+	if (m.attempt >= 0)
+		close(m.attempt);
 done:
 	close(root);
 	return rc;
