@@ -166,7 +166,9 @@ attempt_open(struct md *m, struct error *err)
 	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (m->attempt < 0)
 		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s",
-		    m->dir, strerror(errno));
+		    m->dir, errno == ELOOP ? "a symbolic link, not a file of "
+		    "tlsrptd's own; no mail is taken until it is removed" :
+		    strerror(errno));
 	if (fstat(m->attempt, &sb) < 0)
 		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s",
 		    m->dir, strerror(errno));
