@@ -169,6 +169,9 @@ usage(FILE *f)
 	    "\n"
 	    "Prints one line per report or message:\n"
 	    "  accepted|duplicate|rejected|not-a-report<TAB>INPUT<TAB>detail\n"
+	    "duplicate: a copy stored before, same content; accepted with\n"
+	    "\"conflicts\" in the detail: stored, but an earlier copy of the\n"
+	    "same report (organization, id, range) has other content.\n"
 	    "Exit: 0 all accepted, duplicate or not-a-report; 65 any rejected\n"
 	    "(kept in quarantine); 66 an input cannot be opened; 75 the store\n"
 	    "is busy or unwritable (an MTA retries later); 64 usage.\n");
@@ -251,6 +254,11 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 		json_object_set_new(o, "start", json_string(start));
 		json_object_set_new(o, "end", json_string(end));
 	}
+	if (result_conflict(res)) {
+		rfc3339_format(res->stored->first_received, start);
+		json_object_set_new(o, "conflict", json_pack("{s:s}",
+		    "first_copy_received", start));
+	}
 	if (res->reason)
 		json_object_set_new(o, "reason", json_string(res->reason));
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -292,6 +300,11 @@ print_text(FILE *out, const struct run *rn, const struct result *res)
 		put_clean(out, report_domain(r)[0] ? report_domain(r) :
 		    "(no policy domain)");
 		fprintf(out, ", %s to %s", start, end);
+		if (result_conflict(res)) {
+			rfc3339_format(res->stored->first_received, start);
+			fprintf(out, "; conflicts with an earlier copy "
+			    "(received %s)", start);
+		}
 	} else if (res->reason) {
 		put_clean(out, res->reason);
 	}

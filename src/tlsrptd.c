@@ -45,7 +45,8 @@
 #define EX_CONFIG	78
 
 /* The embedded defaults of `make run`, when no --config is given. */
-#define RUN_DATABASE	"var/tlsrpt.db"
+#define RUN_DIR		"var"
+#define RUN_DATABASE	RUN_DIR "/tlsrpt.db"
 #define RUN_TLS_CERT	"var/tls/cert.pem"
 #define RUN_TLS_KEY	"var/tls/key.pem"
 #define RUN_MAILDIR	"var/maildir"
@@ -494,6 +495,12 @@ start(struct daemon_state *ds)
 	mail_init();
 	metrics_init();
 	as_user(ds, 1);
+	/* The embedded defaults keep everything in ./var: made on first
+	 * start, as a fresh clone has none. */
+	if (ds->config_path == NULL && mkdir(RUN_DIR, 0755) < 0 &&
+	    errno != EEXIST)
+		die(ds, EX_OSERR, "%s: %s%s", RUN_DIR, strerror(errno),
+		    as_whom(ds, who, sizeof(who)));
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
