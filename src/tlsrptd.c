@@ -489,6 +489,73 @@ as_whom(struct daemon_state *ds, char *buf, size_t len)
 }
 
 /*
+ * -n: can the folders the daemon writes be written, as the user it will
+ * run as? Each problem on stderr; the exit status the start would have
+ * given for the first one, or EX_OK. A folder that the start makes (the
+ * maildir, var/ of the embedded defaults) needs a writable parent.
+ */
+static void
+check_one(struct daemon_state *ds, const char *what, const char *path,
+	  int is_dir, int exit_code, int *rc)
+{
+	char dir[4096], who[160];
+	const char *probe = path;
+	struct stat sb;
+	char *slash;
+	int n;
+
+	if (!has(path) || strncmp(path, "postgres", 8) == 0)
+		return;
+	n = snprintf(dir, sizeof(dir), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return;
+	/* A file is written in its folder (SQLite's log beside it). */
+	if (!is_dir || stat(path, &sb) < 0) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		probe = dir;
+		if (ds->config_path == NULL && strcmp(dir, RUN_DIR) == 0 &&
+		    stat(dir, &sb) < 0)
+			return;	/* ./var, made at start */
+	}
+	/* As the effective user (priv_assume), not the real one. */
+	if (faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) == 0 &&
+	    (is_dir || faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) < 0 ||
+	    faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == 0))
+		return;
+	fprintf(stderr, "tlsrptd: %s %s: %s%s%s%s\n", what, path,
+	    probe == path ? "" : probe, probe == path ? "" : ": ",
+	    strerror(errno), as_whom(ds, who, sizeof(who)));
+	if (*rc == EX_OK)
+		*rc = exit_code;
+}
+
+static int
+check_paths(struct daemon_state *ds)
+{
+	struct error err;
+	int rc = EX_OK;
+
+	error_clear(&err);
+	if (ds->priv.drop && priv_assume(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	check_one(ds, "database", ds->cfg.database, 0, EX_NOINPUT, &rc);
+	check_one(ds, "maildir", ds->cfg.maildir, 1, EX_OSERR, &rc);
+	check_one(ds, "spool-dir", ds->cfg.spool_dir, 1, EX_OSERR, &rc);
+	if (ds->priv.drop && priv_restore(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	return rc;
+}
+
+/*
  * The spool of bodies the daemon cannot decode or store at once: spool-dir,
  * or beside a SQLite store; none for a PostgreSQL store without one.
  */
@@ -660,7 +727,7 @@ main(int argc, char **argv)
 	struct error err;
 	enum log_level lvl;
 	sigset_t set;
-	int ch, sig, tls_given = 0;
+	int ch, sig, rc, tls_given = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
@@ -741,6 +808,10 @@ main(int argc, char **argv)
 				return EX_CONFIG;
 			}
 			tls_free(t);
+		}
+		if ((rc = check_paths(&ds)) != EX_OK) {
+			config_release(&ds.cfg);
+			return rc;
 		}
 		printf("tlsrptd: configuration %s ok\n", ds.config_path ?
 		    ds.config_path : "(embedded defaults)");

@@ -93,3 +93,25 @@ if [ -s /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001' /pro
 else
 	echo "# skipped: IPv6 listener (no ::1 here)"
 fi
+
+# -n checks what the start needs of the file system, as the daemon's user.
+printf 'database = %s/nowhere/db\nmaildir =\n' "$T" > "$T/n1.conf"
+"$BIN/tlsrptd" -n --config "$T/n1.conf" > /dev/null 2> "$T/n1.err"
+check_eq "-n: a database folder that does not exist: exit 66" "$?" 66
+check "... naming it" grep -q "database $T/nowhere/db: $T/nowhere: No such file" "$T/n1.err"
+printf 'database = %s/n2.db\nmaildir = %s/md-parent/none/md\n' "$T" "$T" > "$T/n2.conf"
+"$BIN/tlsrptd" -n --config "$T/n2.conf" > /dev/null 2> "$T/n2.err"
+check_eq "-n: a maildir whose parent does not exist: exit 71" "$?" 71
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
+	mkdir "$T/rootonly"
+	chmod 755 "$T"
+	printf 'database = %s/rootonly/db\nmaildir =\nuser = nobody\n' "$T" > "$T/n3.conf"
+	"$BIN/tlsrptd" -n --config "$T/n3.conf" > /dev/null 2> "$T/n3.err"
+	check_eq "-n as root, user = nobody, a folder only root may write: exit 66" "$?" 66
+	check "... naming the user" grep -q 'as user nobody' "$T/n3.err"
+else
+	echo "# skipped: -n as another user (not root)"
+fi
+printf 'database = %s/n4.db\nmaildir =\n' "$T" > "$T/n4.conf"
+check "-n: a folder that can be written: ok" sh -c \
+    "'$BIN/tlsrptd' -n --config '$T/n4.conf' | grep -q 'ok$'"
