@@ -30,18 +30,9 @@ import threading
 import time
 import zlib
 
+import failfast  # noqa: F401  (an exception in a thread fails it all)
+
 ORG = "Robust Test Org"
-
-
-def thread_died(args):
-    """An exception in a thread fails the whole program, as one in the
-    main thread does, so that the script running it sees the failure."""
-    threading.__excepthook__(args)
-    sys.stdout.flush()
-    os._exit(1)
-
-
-threading.excepthook = thread_died
 
 
 def report(rid, failures=1):

@@ -23,6 +23,10 @@ import ssl
 import sys
 import threading
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import failfast  # noqa: E402,F401  (an exception in a thread fails it all)
+
 
 def report(rid, ok, failed, details):
     r = {
@@ -100,17 +104,6 @@ def write(d):
     for name, data in files.items():
         with open(os.path.join(d, name), "wb") as f:
             f.write(data)
-
-
-def thread_died(args):
-    """An exception in a thread fails the whole program, as one in the
-    main thread does, so that the script running it sees the failure."""
-    threading.__excepthook__(args)
-    sys.stdout.flush()
-    os._exit(1)
-
-
-threading.excepthook = thread_died
 
 
 def race(ca, n, port1, port2):

@@ -20,23 +20,16 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import failfast  # noqa: E402,F401  (an exception in a thread fails it all)
+
 CA, N, CLIENTS, RETRY = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     float(sys.argv[4])
 PORTS = [int(p) for p in sys.argv[5:]]
 PAUSE = float(os.environ.get("PG_CLIENT_PAUSE", "0"))
 ctx = ssl.create_default_context(cafile=CA)
 out_lock = threading.Lock()
-
-
-def thread_died(args):
-    """An exception in a thread fails the whole program, as one in the
-    main thread does, so that the script running it sees the failure."""
-    threading.__excepthook__(args)
-    sys.stdout.flush()
-    os._exit(1)
-
-
-threading.excepthook = thread_died
 
 
 def report(i):
