@@ -152,6 +152,10 @@ function prob(s) {
 	next
 }
 END {
+	results += 0
+	passed += 0
+	failed += 0
+	nskip += 0
 	missing = 0
 	if (plans == 0) {
 		prob("prints no plan: a script prints 1..N, N the checks it " \
@@ -295,6 +299,7 @@ report() {
 # Scripts marked alone start first, while nothing else runs; then those
 # marked slow, so that the last to end are short ones; the rest in order.
 t_start=$(date +%s)
+echo "# $n tests, $JOBS at a time, each printed whole in this order as it ends"
 {
 	grep ' alone ' "$tmp/list"
 	grep -v ' alone ' "$tmp/list" | grep ' slow '

@@ -5,6 +5,7 @@
 # mx-cert-invalid naming that MX; with the certificate fixed, ready.
 # rot.test: reporters saw another policy than the live one and the id is
 # not a new one: policy-id-not-rotated.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
 plan 21
 live_start

@@ -5,6 +5,7 @@
 # second attempt it is set aside to .Failed unread, the daemon lives on
 # and takes the next mail. DIR/tlsrptd-attempt named it in between. Moved
 # back to new/ by hand, without the fault, it is taken as any other.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 18

@@ -10,6 +10,7 @@
 # moved through it. tlsrpt-import of a maildir or a folder skips links,
 # FIFOs and devices (exit 66, each named on stderr) and reads the rest; a
 # link named on its command line is the user's to follow.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 43
