@@ -7,7 +7,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 
-echo "1..23"
+echo "1..26"
 make_cert a
 CA="$T/a.crt"
 HOOK=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 10000 ) + 10000 ))
@@ -104,6 +104,15 @@ kill -KILL "$D_PID"
 wait "$D_PID" 2>/dev/null
 D_PID=
 
+# From now on, mail too, through a sendmail that keeps what it is given.
+cat > "$T/sendmail" <<SH
+#!/bin/sh
+[ "\$1 \$2" = "-t -i" ] || exit 64
+cat >> "$T/mail"
+SH
+chmod +x "$T/sendmail"
+printf 'notify-mail = ops@example.net\nsendmail = %s\n' "$T/sendmail" \
+    >> "$T/tlsrptd.conf"
 start_hook
 if ! start_daemon --config "$T/tlsrptd.conf"; then
 	fail "daemon starts again"
@@ -147,3 +156,14 @@ check "the event's one line shows the control as an escape" \
 check "/ is self-contained: no script, no raw ESC" sh -c "
     ! grep -qi '<script' '$T/api' && ! grep -q \"$(printf '\033')\" '$T/api'"
 check "/ has the verdicts" grep -q 'class="v-not-ready"' "$T/api"
+check "the event mailed through sendmail -t" wait_for 10 sh -c "
+    grep -q '^To: ops@example.net$' '$T/mail' &&
+    grep -q '^Subject: evil.example: ' '$T/mail'"
+
+# The same overview heads a page of several domains.
+"$BIN/tlsrpt-summary" --db "$T/db" --format html > "$T/all.html"
+check "tlsrpt-summary: the overview links each domain to its part" sh -c "
+    grep -q 'href=\"#domain-bad.example\"' '$T/all.html' &&
+    grep -q '<article id=\"domain-bad.example\"' '$T/all.html'"
+check "tlsrpt-summary: the overview escapes report fields" \
+    grep -q '<td>5 of 1000 sts sessions.*&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/all.html"
