@@ -6,6 +6,9 @@
 # lists every domain, report fields escaped.
 . tests/lib.sh
 . tests/daemon-lib.sh
+# The store: a SQLite file, or the PostgreSQL URI tests/e2e/pg-notify.sh
+# gives.
+DB=${NOTIFY_DB:-$T/db}
 
 echo "1..26"
 make_cert a
@@ -23,7 +26,7 @@ start_hook() {
 }
 trap 'stop_hook; d_cleanup' EXIT
 cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
+database = $DB
 tls-cert = $T/a.crt
 tls-key = $T/a.key
 notify-webhook = http://127.0.0.1:$HOOK/hook
@@ -161,7 +164,7 @@ check "the event mailed through sendmail -t" wait_for 10 sh -c "
     grep -q '^Subject: evil.example: ' '$T/mail'"
 
 # The same overview heads a page of several domains.
-"$BIN/tlsrpt-summary" --db "$T/db" --format html > "$T/all.html"
+"$BIN/tlsrpt-summary" --db "$DB" --format html > "$T/all.html"
 check "tlsrpt-summary: the overview links each domain to its part" sh -c "
     grep -q 'href=\"#domain-bad.example\"' '$T/all.html' &&
     grep -q '<article id=\"domain-bad.example\"' '$T/all.html'"
