@@ -78,6 +78,13 @@ $(O)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/received.h $(LIB) \
 	     $(HEADERS) | $(O)/tests
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
+# A library the end-to-end tests preload into the daemon (tests/powercut.c).
+# Built without the user's CFLAGS: under make sanitize it must not need
+# the sanitizers' runtime, which the daemon loads after it.
+TEST_BINS += $(O)/tests/powercut.so
+$(O)/tests/powercut.so: tests/powercut.c | $(O)/tests
+	$(QUIET_LINK)$(CC) -std=c17 $(WARN) -O2 -g -shared -fPIC -o $@ $< -ldl -lpthread
+
 $(O)/bench/%: tests/bench/%.c tests/bench/corpus.h $(LIB) $(HEADERS) | $(O)/bench
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
