@@ -59,9 +59,11 @@ preloaded() {
 	return $rc
 }
 
-# cut: once the daemon got SIGKILL, the store becomes what the image
-# says a power cut leaves; the real files are kept in $T/killed.
+# cut: the daemon gets SIGKILL (unless the client already sent it), and
+# the store becomes what the image says a power cut leaves; the real
+# files are kept in $T/killed.
 cut() {
+	kill -KILL "$D_PID" 2>/dev/null
 	wait "$D_PID" 2>/dev/null
 	D_PID=
 	rm -rf "$T/killed" "$T/cut"
