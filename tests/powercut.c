@@ -88,7 +88,7 @@ unlock_image(void)
  * The name of a file's durable content in data/: its inode and birth
  * time, so that an inode the file system gives to a new file after the
  * old one went does not take the old one's content (a name may still
- * point at it in tree/).
+ * point at it in dirs/).
  */
 static int
 file_key(int dirfd, const char *path, char *key, size_t len)
