@@ -80,8 +80,8 @@ const char *pg_str(const PGresult *res, int row, int col);
 int store_pg_evidence(void *be, struct evidence *ev, struct error *err);
 int store_pg_domains(void *be, char ***domains, size_t *n,
 		     struct error *err);
-int store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
-			  struct error *err);
+int store_pg_read_domains(void *be, const char *after, size_t limit,
+			  store_name_cb cb, void *arg, struct error *err);
 int store_pg_read_totals(void *be, const char *domain,
 			 struct store_domain_totals *t, int *found,
 			 struct error *err);

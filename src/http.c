@@ -582,6 +582,10 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	pthread_mutex_unlock(&srv->lock);
 	q.days = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "days");
 	q.now = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "now");
+	q.limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "limit");
+	q.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "after");
 	api_route(srv->in, token, method, url, MHD_lookup_connection_value(c,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &q, &a);
 	free(token);

@@ -7,6 +7,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_reader.h"
 #include "banned.h"
 
 struct relay {
@@ -22,6 +23,13 @@ ingest_init(struct ingest *in, struct store *st,
 	pipeline_init(&in->pl, st, cfg);
 	in->budget = NULL;
 	in->spool = NULL;
+	in->readers = NULL;
+}
+
+void
+ingest_set_readers(struct ingest *in, struct store_readers *rs)
+{
+	in->readers = rs;
 }
 
 void
@@ -183,14 +191,19 @@ ingest_reject(struct ingest *in, const void *bytes, size_t len,
 }
 
 struct store *
-ingest_lock(struct ingest *in)
+ingest_read_begin(struct ingest *in)
 {
+	if (in->readers != NULL)
+		return store_readers_take(in->readers);
 	store_lock(in->pl.store);
 	return in->pl.store;
 }
 
 void
-ingest_unlock(struct ingest *in)
+ingest_read_end(struct ingest *in, struct store *st)
 {
-	store_unlock(in->pl.store);
+	if (in->readers != NULL)
+		store_readers_give(in->readers, st);
+	else
+		store_unlock(in->pl.store);
 }

@@ -106,11 +106,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "p.end_time <= $3 ORDER BY f.policy, f.id",
 	[PG_DOMAINS] = "SELECT DISTINCT policy_domain FROM policy "
 	    "WHERE policy_domain <> '' ORDER BY 1",
-	[PG_READ_DOMAINS] = "SELECT p.policy_domain, COUNT(DISTINCT r.id), "
-	    "MIN(r.start_time), MAX(r.end_time) "
-	    "FROM policy p JOIN report r ON r.id = p.report "
-	    "WHERE p.policy_domain <> '' "
-	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	/* A page of names, one step down the index each. */
+	[PG_READ_DOMAINS] = "WITH RECURSIVE page(d, n) AS ("
+	    "SELECT (SELECT policy_domain FROM policy WHERE policy_domain > $1 "
+	    "ORDER BY policy_domain LIMIT 1), 1 UNION ALL SELECT (SELECT "
+	    "policy_domain FROM policy WHERE policy_domain > page.d ORDER BY "
+	    "policy_domain LIMIT 1), n + 1 FROM page WHERE page.d IS NOT NULL "
+	    "AND n < $2) SELECT d FROM page WHERE d IS NOT NULL",
 	/* The UTC day of the report's last second, as SQLite's date(). */
 	[PG_READ_TOTALS] = "SELECT COUNT(DISTINCT r.id), "
 	    "COUNT(DISTINCT floor((r.end_time - 1) / 86400.0)), "

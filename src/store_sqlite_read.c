@@ -141,34 +141,39 @@ fail:
 	return -1;
 }
 
+/*
+ * One step down the index per domain (recursive: the least name after
+ * the last), so that a page of the list costs what it holds, not what the
+ * store holds; the policies not folded yet are sorted at each step, but
+ * there are few (store_sqlite_fold.h).
+ */
 int
-store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
-			  struct error *err)
+store_sqlite_read_domains(void *be, const char *after, size_t limit,
+			  store_name_cb cb, void *arg, struct error *err)
 {
 	static const char sql[] =
-	    "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
-	    "MIN(r.start_time), MAX(r.end_time) "
-	    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
-	    "JOIN report r ON r.id = p.report "
-	    "WHERE d.policy_domain <> '' "
-	    "GROUP BY d.policy_domain ORDER BY d.policy_domain";
+	    "WITH RECURSIVE page(d, n) AS ("
+	    " SELECT (SELECT policy_domain FROM domain_policies"
+	    "  WHERE policy_domain > ?1 ORDER BY policy_domain LIMIT 1), 1"
+	    " UNION ALL SELECT (SELECT policy_domain FROM domain_policies"
+	    "  WHERE policy_domain > page.d ORDER BY policy_domain LIMIT 1),"
+	    "  n + 1 FROM page WHERE page.d IS NOT NULL AND n < ?2)"
+	    " SELECT d FROM page WHERE d IS NOT NULL";
 	sqlite3 *db = store_sqlite_db(be);
-	struct store_domain_row row;
 	sqlite3_stmt *st;
 	int rc;
 
+	if (limit == 0)
+		return 0;
 	if (prepare(db, sql, &st, err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.domain = col(st, 0);
-		row.reports = sqlite3_column_int64(st, 1);
-		row.first_seen = sqlite3_column_int64(st, 2);
-		row.last_seen = sqlite3_column_int64(st, 3);
-		if (cb(&row, arg) < 0) {
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(col(st, 0), arg) < 0) {
 			sqlite3_finalize(st);
 			return error_set(err, ERR_NOMEM, "out of memory");
 		}
-	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(db, rc, "reading the store", err);

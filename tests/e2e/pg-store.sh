@@ -18,6 +18,14 @@ rc=$?
 grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
 check_eq "t-store on PostgreSQL exits 0" "$rc" 0
 check "t-store ran the PostgreSQL suite" grep -q '^ok.*postgresql: every report once' "$T/unit.out"
+
+# The readers and the paged list of domains, through the same interface.
+uri=$(pg_createdb readers)
+TLSRPT_TEST_PG=$uri "$BIN/tests/t-store_reader" > "$T/readers.out" 2>&1
+rc=$?
+grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/readers.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
+check_eq "t-store_reader on PostgreSQL exits 0" "$rc" 0
+check "t-store_reader ran the PostgreSQL suite" grep -q '^ok.*postgresql: pages of 7' "$T/readers.out"
 n=$(psql_q unit "select count(*) from tlsrpt_schema")
 check_eq "migrations recorded once" "$n" \
     "$(ls schema/postgresql/*.sql | wc -l)"
