@@ -56,8 +56,10 @@ void metrics_init(void);
 /* The label of an origin's source string ("https", "http", "mail"). */
 enum metrics_source metrics_source_of(const char *source);
 
-/* One report (or message) outcome from a source. */
-void metrics_count_outcome(enum metrics_source src, enum outcome oc);
+/* One report's (or message's) outcome from a source; a conflicting copy
+ * (result_conflict()) counts as outcome "conflict". */
+void metrics_count_outcome(enum metrics_source src,
+			   const struct result *res);
 
 /* Bytes received from a source (HTTP bodies, maildir messages). */
 void metrics_count_bytes(enum metrics_source src, size_t n);

@@ -3,8 +3,10 @@
  *
  * Raw bytes and where they came from go in; each report found ends in one
  * of four outcomes, handed to the caller's callback:
- *   accepted      new, stored, durable
- *   duplicate     a report of the same identity was stored before
+ *   accepted      new, stored, durable; or a conflicting copy, stored
+ *                 as well (the result names the copy it conflicts with)
+ *   duplicate     a copy of the same identity and content was stored
+ *                 before (doc/identity.md)
  *   rejected      bad input; the payload is kept in quarantine with why
  *   not-a-report  a message with no report in it (nothing stored)
  * and a fifth that is not an answer but a "try again later":
@@ -63,6 +65,10 @@ struct result {
 	enum outcome outcome;
 	const struct origin *origin;
 	const struct report *report;	/* accepted, duplicate: the report */
+	const struct store_put_result *stored;	/* accepted, duplicate: what
+					 * the store found; kind
+					 * STORE_PUT_CONFLICT for a copy
+					 * that conflicts with an earlier */
 	const char *reason;		/* rejected, deferred, not-a-report */
 	enum error_kind error;		/* rejected, deferred: the kind */
 };
@@ -90,8 +96,9 @@ int pipeline_submit(struct pipeline *pl, const void *bytes, size_t len,
 /*
  * pipeline_submit() in two steps, so that a caller may parse on one thread
  * while another stores: pipeline_parse() does all that comes before the
- * store (decode, parse, a message's parts, the DKIM rule) into findings,
- * and touches no store; pipeline_store() writes them and answers each.
+ * store (decode, parse, a message's parts, the DKIM rule, the report made
+ * rows with the digest of its content) into findings, and touches no
+ * store; pipeline_store() writes them and answers each.
  * The bytes and the origin's strings must outlive pipeline_store().
  */
 enum pipeline_step {
@@ -106,6 +113,7 @@ struct pipeline_item {
 	const void *bytes;	/* the payload to keep, in the input */
 	size_t len;
 	struct report report;	/* STEP_STORE */
+	struct store_rows *rows;	/* STEP_STORE: the report's, owned */
 	enum outcome outcome;	/* STEP_ANSWER */
 	enum error_kind kind;
 	char reason[ERROR_MSG_MAX];
@@ -142,5 +150,14 @@ void pipeline_reject(struct pipeline *pl, const void *bytes, size_t len,
 
 /* "accepted", "duplicate", "rejected", "not-a-report", "deferred". */
 const char *outcome_name(enum outcome oc);
+
+/* Whether res is an accepted copy that conflicts with an earlier one. */
+int result_conflict(const struct result *res);
+
+/*
+ * The outcome's name for logs and metrics, where a conflicting copy is
+ * told apart from a new report: "conflict", else outcome_name().
+ */
+const char *result_name(const struct result *res);
 
 #endif

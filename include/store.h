@@ -7,8 +7,16 @@
  * - Every payload handed to the store is kept raw (compressed) with its
  *   origin, whatever its outcome, so a rejected report can be parsed again
  *   after a fix.
- * - A report's identity is (organization-name, report-id, start, end): a
- *   second copy is recorded as a duplicate receipt and not stored again.
+ * - A report's identity is (organization-name, report-id, start, end), and
+ *   identity alone does not make a duplicate (doc/identity.md): a copy of
+ *   the same identity and the same content (the digest of the parsed
+ *   report's policies, counts and failure details) is recorded as a
+ *   duplicate receipt and not stored again; a copy of the same identity
+ *   and other content is a conflict, stored as a report of its own, and
+ *   every copy of the identity is marked conflicting. A forged copy that
+ *   came first never silences the real one. Each backend decides this
+ *   for a put in its transaction, once even when several nodes take the
+ *   same copy at once.
  * - Each put is durable when the call returns 0: only then may a caller
  *   answer "accepted" to a sender.
  * - Puts may come from several threads at once. Each is written by its
@@ -78,15 +86,49 @@ int store_probe_writable(const struct store *st, struct error *err);
 /* "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);
 
+/* What store_put_report() found (doc/identity.md). */
+enum store_put_kind {
+	STORE_PUT_NEW,		/* the first copy of its identity: stored */
+	STORE_PUT_DUPLICATE,	/* a copy of the same identity and content
+				 * is there: only the receipt is recorded */
+	STORE_PUT_CONFLICT,	/* copies of the same identity with other
+				 * content are there: stored all the same,
+				 * and every copy marked conflicting */
+};
+
+struct store_put_result {
+	enum store_put_kind kind;
+	int64_t report;		/* the report's row: the new one, or the
+				 * copy a duplicate repeats */
+	int64_t first;		/* conflict: the row of the first copy of
+				 * the identity */
+	int64_t first_received;	/* conflict: when that copy came, Unix
+				 * seconds */
+};
+
 /*
  * Store the payload raw (rawlen bytes as received) and the report parsed
- * from it, in one durable transaction. *duplicate is set to 1 when a report
- * of the same identity was already stored (then only the receipt is
- * recorded) and to 0 otherwise.
+ * from it, in one durable transaction; res says whether the report was
+ * new, a duplicate or a conflict (all zero when the put fails).
  */
 int store_put_report(struct store *st, const void *raw, size_t rawlen,
 		     const struct origin *o, const struct report *r,
-		     int *duplicate, struct error *err);
+		     struct store_put_result *res, struct error *err);
+
+/*
+ * The same in two steps, for a caller that parses on several threads and
+ * stores on one (tlsrpt-import): store_rows_new() makes the report the
+ * rows a store writes, with the digest of its content, where it was
+ * parsed (r must outlive them); store_put_rows() stores them as
+ * store_put_report() would. NULL with err set when out of memory.
+ */
+struct store_rows;
+
+struct store_rows *store_rows_new(const struct report *r, struct error *err);
+void store_rows_free(struct store_rows *rows);
+int store_put_rows(struct store *st, const void *raw, size_t rawlen,
+		   const struct origin *o, struct store_rows *rows,
+		   struct store_put_result *res, struct error *err);
 
 /* Keep a rejected payload in the quarantine with the reason. */
 int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
@@ -144,9 +186,11 @@ void store_batch_rollback(struct store *st);
  * and the reports they name, with their policies and failure details,
  * into dst, in src's order, a transaction per STORE_COPY_BATCH rows.
  * Idempotent: a row copied before is not copied again, and a report
- * dst already holds is not stored twice. Today from SQLite into
- * PostgreSQL only (ERR_INPUT otherwise). When it fails, what the
- * committed batches copied stays, and a new run goes on from there.
+ * dst already holds (same identity, same content) is not stored twice;
+ * conflicting copies stay apart, and marked, as src held them. Today
+ * from SQLite into PostgreSQL only (ERR_INPUT otherwise). When it fails,
+ * what the committed batches copied stays, and a new run goes on from
+ * there.
  */
 #define STORE_COPY_BATCH 256
 

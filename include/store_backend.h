@@ -3,7 +3,9 @@
  * store.c, the read modules (evidence.c, store_read.c) and the backends
  * include this; the rest of the code sees store.h. The common work
  * (compressing the raw payload, stamping the time) is done once in store.c
- * and handed down as a struct store_payload.
+ * and handed down as a struct store_payload; the report is made rows
+ * once, with the digest of its content, in store_rows.c, and handed down
+ * as a struct store_row_report: each backend writes the rows it is given.
  *
  * Every backend answers the same questions with the same rows, in the
  * same order, so that the analysis built on them is identical whichever
@@ -15,10 +17,9 @@
 
 #include <stdint.h>
 
+#include "arena.h"
 #include "evidence.h"
 #include "store.h"
-
-struct buf;
 
 struct store_payload {
 	const struct origin *origin;
@@ -55,9 +56,39 @@ struct store_row_policy {
 struct store_row_report {
 	const char *organization_name, *report_id, *contact_info;
 	int64_t start_time, end_time, received_at;
+	const char *digest;	/* of its content (doc/identity.md), hex;
+				 * NULL from a store that has none for it
+				 * yet (stored before the digests were) */
 	struct store_row_policy *policies;
 	size_t npolicies;
 };
+
+/* The digest of a report's content, as hex digits (SHA-256). */
+#define STORE_DIGEST_HEX 64
+
+/*
+ * The one mapping of a parsed report to rows (store_rows.c): the columns
+ * both backends write, and the digest of its content. The rows point
+ * into r, which must outlive them, and into their own arena. received_at
+ * is the put's (store.c).
+ */
+struct store_rows {
+	struct store_row_report r;
+	char digest[STORE_DIGEST_HEX + 1];
+	struct arena arena;
+};
+
+int store_rows_build(struct store_rows *rows, const struct report *r,
+		     int64_t received_at, struct error *err);
+void store_rows_release(struct store_rows *rows);
+
+/*
+ * The digest of the content of a report as rows hold it (doc/identity.md):
+ * the same for rows built from a parse and for the rows a store read
+ * back, whatever the order of the policies and of their failure details.
+ */
+int store_rows_digest(const struct store_row_report *r,
+		      char out[STORE_DIGEST_HEX + 1], struct error *err);
 
 struct store_row {
 	int64_t id;			/* the payload's row in its store */
@@ -91,9 +122,14 @@ struct store_ops {
 	const char *name;
 	void *(*open)(const char *spec, struct error *err);
 	void (*close)(void *be);
+	/*
+	 * Store the report's rows (r->digest set), or only the receipt
+	 * when a copy of the same identity and digest is there; res as
+	 * store_put_report() fills it.
+	 */
 	int (*put_report)(void *be, const struct store_payload *p,
-			  const struct report *r, int *duplicate,
-			  struct error *err);
+			  const struct store_row_report *r,
+			  struct store_put_result *res, struct error *err);
 	int (*put_rejected)(void *be, const struct store_payload *p,
 			    const char *reason, struct error *err);
 	int (*batch_begin)(void *be, struct error *err);
@@ -144,7 +180,8 @@ struct store_ops {
 	 * The read side. evidence: fill ev (domain, from and to set) with
 	 * evidence_add_policy() and evidence_add_failure(): the policies
 	 * of the domain whose report ends in (from, to], by report row then
-	 * position, then their failures by policy row then failure row.
+	 * position, then their failures by policy row then failure row;
+	 * and ev->last_report, in a query of its own, through an index.
 	 * domains: every policy domain but the empty one, sorted (the
 	 * caller frees). read_domains: the first limit policy domains
 	 * sorted after `after` ("": from the first; never the empty one),
@@ -166,9 +203,12 @@ struct store_ops {
 
 	/*
 	 * Copying between stores (store_copy()): export walks every
-	 * payload in row order; copy_put stores one row, or nothing when
-	 * that row was copied before (*copied 0). NULL when the backend
-	 * cannot be a source, or a destination.
+	 * payload in row order; copy_put stores one row (its report's
+	 * digest set), or nothing when that row was copied before
+	 * (*copied 0): a copy of a report it holds, same identity and
+	 * content, is a duplicate there, a copy with other content a
+	 * conflict, as for a put. NULL when the backend cannot be a
+	 * source, or a destination.
 	 */
 	int (*export)(void *be, store_row_cb cb, void *arg,
 		      struct error *err);
@@ -185,11 +225,13 @@ const struct store_ops *store_backend_ops(struct store *st);
 
 /*
  * For the backends' evidence op (evidence.c): append a policy row (id is
- * its row in the store, patterns the mx_patterns JSON array text, or
- * NULL), and a failure of the policy of row id. Strings are copied.
+ * its row in the store, identity the row of the first copy of its
+ * report's identity, patterns the mx_patterns JSON array text, or NULL),
+ * and a failure of the policy of row id. Strings are copied.
  */
 int evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
-			const char *reporter, int64_t start, int64_t end,
+			int64_t identity, const char *reporter,
+			int64_t start, int64_t end,
 			const char *type, const char *policy_set,
 			const char *mode, const char *patterns,
 			int64_t successful, int64_t failed,
@@ -197,14 +239,5 @@ int evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
 int evidence_add_failure(struct evidence *ev, int64_t policy,
 			 const char *result_type, const char *mx,
 			 int64_t sessions, struct error *err);
-
-/*
- * For the backends: a JSON array of strings, compact, as
- * json_dumps(JSON_COMPACT) writes it; and a policy's lines as a set
- * (sorted, repeated lines once, newline-joined). store_sqlite.c.
- */
-char *store_json_strings(const char *const *v, size_t n);
-int store_policy_set(const struct report_policy *p, struct buf *out,
-		     struct error *err);
 
 #endif

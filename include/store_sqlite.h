@@ -18,6 +18,14 @@ sqlite3 *store_sqlite_db(void *be);
 int store_sqlite_fail(sqlite3 *db, int rc, const char *what,
 		      struct error *err);
 
+/*
+ * The digest of the content of the report of row id, from its rows
+ * (store_rows_digest()): for a report stored before the digests were.
+ */
+int store_sqlite_report_digest(sqlite3 *db, int64_t id,
+			       char out[STORE_DIGEST_HEX + 1],
+			       struct error *err);
+
 int store_sqlite_evidence(void *be, struct evidence *ev, struct error *err);
 int store_sqlite_domains(void *be, char ***domains, size_t *n,
 			 struct error *err);

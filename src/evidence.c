@@ -46,8 +46,8 @@ dup_or_null(const char *s, int *failed)
 
 int
 evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
-		    const char *reporter, int64_t start, int64_t end,
-		    const char *type, const char *policy_set,
+		    int64_t identity, const char *reporter, int64_t start,
+		    int64_t end, const char *type, const char *policy_set,
 		    const char *mode, const char *patterns,
 		    int64_t successful, int64_t failed, struct error *err)
 {
@@ -67,6 +67,7 @@ evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
 	memset(p, 0, sizeof(*p));
 	p->id = id;
 	p->report = report;
+	p->identity = identity;
 	p->start = start;
 	p->end = end;
 	p->successful = successful;

@@ -13,6 +13,7 @@
 #include "http_ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "rfc3339.h"
 #include "spool.h"
 #include "banned.h"
 
@@ -21,6 +22,8 @@ struct verdict {
 	enum outcome outcome;
 	enum error_kind error;
 	int called;
+	int conflict;		/* accepted, conflicting with an earlier copy */
+	char first_received[RFC3339_LEN];	/* ... that came then */
 	char reason[ERROR_MSG_MAX];
 	char org[128];
 	char report_id[128];
@@ -205,7 +208,8 @@ answer(struct http_answer *out, const struct http_request *req,
        unsigned status, const char *outcome, const char *detail,
        const struct verdict *v)
 {
-	char text[ERROR_MSG_MAX + 128];
+	/* Room for the longest detail: a conflict's, the identity twice. */
+	char text[ERROR_MSG_MAX + 1024];
 	json_t *o;
 	char *s;
 
@@ -228,6 +232,9 @@ answer(struct http_answer *out, const struct http_request *req,
 			json_object_set_new(o, "policy_domain",
 			    json_string(v->domain));
 		}
+		if (o != NULL && v != NULL && v->conflict)
+			json_object_set_new(o, "conflict", json_pack("{s:s}",
+			    "first_copy_received", v->first_received));
 		s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (s != NULL && buf_puts(&out->body, s, NULL) == 0) {
@@ -267,6 +274,10 @@ verdict_cb(const struct result *res, void *arg)
 	v->outcome = res->outcome;
 	v->error = res->error;
 	copy_str(v->reason, sizeof(v->reason), res->reason);
+	v->conflict = result_conflict(res);
+	if (v->conflict)
+		rfc3339_format(res->stored->first_received,
+		    v->first_received);
 	if (res->report != NULL) {
 		copy_str(v->org, sizeof(v->org), res->report->org_name);
 		copy_str(v->report_id, sizeof(v->report_id),
@@ -280,7 +291,8 @@ static void
 answer_verdict(struct http_answer *out, const struct http_request *req,
 	       const struct verdict *v)
 {
-	char detail[ERROR_MSG_MAX + 512];
+	char detail[ERROR_MSG_MAX + 512], conflict[ERROR_MSG_MAX];
+	const char *id, *org;
 
 	if (!v->called) {
 		answer(out, req, 503, "deferred", "out of memory; try again "
@@ -290,13 +302,22 @@ answer_verdict(struct http_answer *out, const struct http_request *req,
 	switch (v->outcome) {
 	case OUTCOME_ACCEPTED:
 	case OUTCOME_DUPLICATE:
+		id = v->report_id[0] ? v->report_id : "(no id)";
+		org = v->org[0] ? v->org : "(no organization)";
 		if (snprintf(detail, sizeof(detail), "report %s from %s for "
-		    "%s%s", v->report_id[0] ? v->report_id : "(no id)",
-		    v->org[0] ? v->org : "(no organization)",
+		    "%s%s", id, org,
 		    v->domain[0] ? v->domain : "(no policy domain)",
 		    v->outcome == OUTCOME_DUPLICATE ?
 		    " was received before" : " stored") < 0)
 			detail[0] = '\0';
+		/* Named so that a sender, or whoever reads the log of its
+		 * answers, learns that another copy was there first. */
+		if (v->conflict && snprintf(conflict, sizeof(conflict),
+		    "; conflicts with an earlier copy of report %s from %s "
+		    "(received %s)", id, org, v->first_received) > 0 &&
+		    strlen(detail) + strlen(conflict) < sizeof(detail))
+			memcpy(detail + strlen(detail), conflict,
+			    strlen(conflict) + 1);
 		answer(out, req, v->outcome == OUTCOME_ACCEPTED ? 201 : 200,
 		    outcome_name(v->outcome), detail, v);
 		return;

@@ -7,6 +7,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "rfc3339.h"
 #include "store_reader.h"
 #include "banned.h"
 
@@ -67,26 +68,34 @@ or_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
-/* One line per report received: the outcome before any field a sender
- * wrote (log.h). */
+/*
+ * One line per report received: the outcome before any field a sender
+ * wrote (log.h). A conflicting copy is outcome "conflict", a warning,
+ * with when the first copy it disagrees with came.
+ */
 static void
 log_result(const struct result *res)
 {
 	const struct origin *o = res->origin;
 	const struct report *r = res->report;
+	char first[RFC3339_LEN];
+	int conflict = result_conflict(res);
 	struct log_field f[] = {
 		{ "source", or_dash(o->source) },
 		{ o->peer ? "peer" : "path", or_dash(o->peer ? o->peer :
 		    o->path) },
-		{ "outcome", outcome_name(res->outcome) },
+		{ "outcome", result_name(res) },
+		{ "first-copy-received", conflict ? first : NULL },
 		{ "domain", r ? or_dash(report_domain(r)) : NULL },
 		{ "reporter", r ? or_dash(r->org_name) : NULL },
 		{ "report-id", r ? or_dash(r->report_id) : NULL },
 		{ "reason", res->reason },
 	};
 
-	log_event(res->outcome == OUTCOME_DEFERRED ? LOG_LVL_WARN :
-	    LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
+	if (conflict)
+		rfc3339_format(res->stored->first_received, first);
+	log_event(res->outcome == OUTCOME_DEFERRED || conflict ?
+	    LOG_LVL_WARN : LOG_LVL_INFO, "report", f, sizeof(f) / sizeof(f[0]));
 }
 
 static void
@@ -94,8 +103,7 @@ relay_cb(const struct result *res, void *arg)
 {
 	struct relay *rl = arg;
 
-	metrics_count_outcome(metrics_source_of(res->origin->source),
-	    res->outcome);
+	metrics_count_outcome(metrics_source_of(res->origin->source), res);
 	log_result(res);
 	rl->cb(res, rl->arg);
 }

@@ -20,7 +20,9 @@ static const unsigned codes[] = {
 	503,
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
-#define NOUTCOMES (OUTCOME_DEFERRED + 1)
+/* The outcomes, and a conflicting copy counted apart from accepted. */
+#define OUTCOME_CONFLICT (OUTCOME_DEFERRED + 1)
+#define NOUTCOMES (OUTCOME_CONFLICT + 1)
 
 static const char *const source_names[MSRC_COUNT] = {
 	"https", "http", "mail",
@@ -72,8 +74,11 @@ metrics_source_of(const char *source)
 }
 
 void
-metrics_count_outcome(enum metrics_source src, enum outcome oc)
+metrics_count_outcome(enum metrics_source src, const struct result *res)
 {
+	unsigned oc = result_conflict(res) ? OUTCOME_CONFLICT :
+	    (unsigned)res->outcome;
+
 	pthread_mutex_lock(&m.lock);
 	m.outcomes[src][oc]++;
 	pthread_mutex_unlock(&m.lock);
@@ -220,7 +225,8 @@ render_locked(struct buf *o, struct error *err)
 	    "# TYPE tlsrpt_start_time_seconds gauge\n"
 	    "tlsrpt_start_time_seconds %lld\n"
 	    "# HELP tlsrpt_reports_total Reports (or messages without one) "
-	    "by source and outcome.\n"
+	    "by source and outcome; a copy stored that conflicts with an "
+	    "earlier one is a conflict, not accepted.\n"
 	    "# TYPE tlsrpt_reports_total counter\n", TLSRPT_VERSION,
 	    (long long)m.started) < 0)
 		return -1;
@@ -228,6 +234,7 @@ render_locked(struct buf *o, struct error *err)
 		for (c = 0; c < NOUTCOMES; c++)
 			if (buf_printf(o, err, "tlsrpt_reports_total{source="
 			    "\"%s\",outcome=\"%s\"} %llu\n", source_names[s],
+			    c == OUTCOME_CONFLICT ? "conflict" :
 			    outcome_name((enum outcome)c),
 			    m.outcomes[s][c]) < 0)
 				return -1;

@@ -45,16 +45,38 @@ outcome_name(enum outcome oc)
 	return "deferred";
 }
 
+int
+result_conflict(const struct result *res)
+{
+	return res->outcome == OUTCOME_ACCEPTED && res->stored != NULL &&
+	    res->stored->kind == STORE_PUT_CONFLICT;
+}
+
+const char *
+result_name(const struct result *res)
+{
+	return result_conflict(res) ? "conflict" : outcome_name(res->outcome);
+}
+
+static void
+answer_stored(pipeline_cb cb, void *arg, enum outcome oc,
+	      const struct origin *o, const struct report *r,
+	      const struct store_put_result *stored, const char *reason,
+	      enum error_kind kind)
+{
+	struct result res = {
+		.outcome = oc, .origin = o, .report = r, .stored = stored,
+		.reason = reason, .error = kind,
+	};
+
+	cb(&res, arg);
+}
+
 static void
 answer(pipeline_cb cb, void *arg, enum outcome oc, const struct origin *o,
        const struct report *r, const char *reason, enum error_kind kind)
 {
-	struct result res = {
-		.outcome = oc, .origin = o, .report = r, .reason = reason,
-		.error = kind,
-	};
-
-	cb(&res, arg);
+	answer_stored(cb, arg, oc, o, r, NULL, reason, kind);
 }
 
 void
@@ -203,6 +225,11 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	it->bytes = bytes;
 	it->len = len;
 	it->report = r;
+	if ((it->rows = store_rows_new(&it->report, &err)) == NULL) {
+		report_release(&it->report);
+		pp->n--;
+		add_answer(pp, o, OUTCOME_DEFERRED, err.kind, err.msg);
+	}
 }
 
 static void
@@ -290,9 +317,9 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 	       pipeline_cb cb, void *arg)
 {
 	struct pipeline_item *it;
+	struct store_put_result put;
 	struct error err;
 	size_t i;
-	int dup;
 
 	for (i = 0; i < pp->n; i++) {
 		it = &pp->items[i];
@@ -307,14 +334,15 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 			break;
 		case STEP_STORE:
 			error_clear(&err);
-			if (store_put_report(pl->store, it->bytes, it->len,
-			    &it->origin, &it->report, &dup, &err) < 0)
+			if (store_put_rows(pl->store, it->bytes, it->len,
+			    &it->origin, it->rows, &put, &err) < 0)
 				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
 				    &it->report, err.msg, err.kind);
 			else
-				answer(cb, arg, dup ? OUTCOME_DUPLICATE :
+				answer_stored(cb, arg, put.kind ==
+				    STORE_PUT_DUPLICATE ? OUTCOME_DUPLICATE :
 				    OUTCOME_ACCEPTED, &it->origin, &it->report,
-				    NULL, ERR_NONE);
+				    &put, NULL, ERR_NONE);
 			break;
 		}
 	}
@@ -326,8 +354,10 @@ pipeline_parsed_release(struct pipeline_parsed *pp)
 {
 	size_t i;
 
-	for (i = 0; i < pp->n; i++)
+	for (i = 0; i < pp->n; i++) {
+		store_rows_free(pp->items[i].rows);
 		report_release(&pp->items[i].report);
+	}
 	mail_release(&pp->msg);
 	memset(&pp->msg, 0, sizeof(pp->msg));
 	pp->n = 0;

@@ -38,9 +38,10 @@
 /* One put; it lives on its caller's stack. */
 struct put {
 	const struct store_payload *p;
-	const struct report *r;	/* NULL: a rejected payload */
+	const struct store_row_report *r;	/* NULL: a rejected payload */
 	const char *reason;
-	int rc, duplicate;
+	int rc;
+	struct store_put_result res;
 	struct error err;
 	sem_t done;		/* posted once: written and durable, or failed */
 	struct put *next;
@@ -213,7 +214,7 @@ put_one(struct store *st, struct put *pt)
 {
 	if (pt->r != NULL)
 		pt->rc = st->ops->put_report(st->be, pt->p, pt->r,
-		    &pt->duplicate, &pt->err);
+		    &pt->res, &pt->err);
 	else
 		pt->rc = st->ops->put_rejected(st->be, pt->p, pt->reason,
 		    &pt->err);
@@ -229,7 +230,7 @@ fail_group(struct put *group, const struct error *err)
 		if (pt->rc == 0)
 			pt->err = *err;
 		pt->rc = -1;
-		pt->duplicate = 0;
+		memset(&pt->res, 0, sizeof(pt->res));
 	}
 }
 
@@ -240,7 +241,8 @@ write_alone(struct store *st, struct put *group)
 	struct put *pt;
 
 	for (pt = group; pt != NULL; pt = pt->next) {
-		pt->rc = pt->duplicate = 0;
+		pt->rc = 0;
+		memset(&pt->res, 0, sizeof(pt->res));
 		error_clear(&pt->err);
 		put_one(st, pt);
 	}
@@ -303,7 +305,7 @@ write_group(struct store *st, struct put *group)
 	for (pt = group; pt != NULL; pt = pt->next)
 		if (pt->rc < 0 && pt->err.kind == ERR_BUSY) {
 			error_clear(&pt->err);
-			pt->duplicate = 0;
+			memset(&pt->res, 0, sizeof(pt->res));
 			put_one(st, pt);
 		}
 }
@@ -339,7 +341,7 @@ complete_flushed(struct put *list, int rc, const struct error *err)
 			if (pt->rc == 0)
 				pt->err = *err;
 			pt->rc = -1;
-			pt->duplicate = 0;
+			memset(&pt->res, 0, sizeof(pt->res));
 		}
 		complete(pt);
 	}
@@ -660,7 +662,7 @@ put_wait(struct store *st, struct put *pt, struct error *err)
 	put_one(st, pt);
 	if (flush && pt->rc == 0 && st->ops->flush(st->be, &pt->err) < 0) {
 		pt->rc = -1;
-		pt->duplicate = 0;
+		memset(&pt->res, 0, sizeof(pt->res));
 	}
 	pthread_mutex_lock(&st->lock);
 	release(st);
@@ -672,21 +674,43 @@ out:
 }
 
 int
-store_put_report(struct store *st, const void *raw, size_t rawlen,
-		 const struct origin *o, const struct report *r,
-		 int *duplicate, struct error *err)
+store_put_rows(struct store *st, const void *raw, size_t rawlen,
+	       const struct origin *o, struct store_rows *rows,
+	       struct store_put_result *res, struct error *err)
 {
 	struct store_payload p;
-	struct put pt = { .p = &p, .r = r };
+	struct put pt = { .p = &p, .r = &rows->r };
 	void *tofree;
 	int rc;
 
-	*duplicate = 0;
+	memset(res, 0, sizeof(*res));
 	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
 		return -1;
+	rows->r.received_at = p.received_at;
 	rc = put_wait(st, &pt, err);
-	*duplicate = pt.duplicate;
+	if (rc == 0)
+		*res = pt.res;
 	free(tofree);
+	return rc;
+}
+
+/*
+ * The report is made rows, and its digest taken, here in the caller's
+ * thread, before the put waits for the store: the writer only writes.
+ */
+int
+store_put_report(struct store *st, const void *raw, size_t rawlen,
+		 const struct origin *o, const struct report *r,
+		 struct store_put_result *res, struct error *err)
+{
+	struct store_rows rows;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (store_rows_build(&rows, r, 0, err) < 0)
+		return -1;
+	rc = store_put_rows(st, raw, rawlen, o, &rows, res, err);
+	store_rows_release(&rows);
 	return rc;
 }
 
@@ -759,12 +783,28 @@ struct copy_run {
 	size_t inbatch;
 };
 
+/*
+ * A report the source stored before it kept digests has none: it is
+ * taken here from the rows, as a put would have.
+ */
 static int
 copy_row(const struct store_row *row, void *arg, struct error *err)
 {
 	struct copy_run *cr = arg;
+	struct store_row_report r;
+	struct store_row with;
+	char digest[STORE_DIGEST_HEX + 1];
 	int copied = 0;
 
+	if (row->report != NULL && row->report->digest == NULL) {
+		if (store_rows_digest(row->report, digest, err) < 0)
+			return -1;
+		r = *row->report;
+		r.digest = digest;
+		with = *row;
+		with.report = &r;
+		row = &with;
+	}
 	if (cr->inbatch == 0 && store_batch_begin(cr->dst, err) < 0)
 		return -1;
 	if (cr->dst->ops->copy_put(cr->dst->be, row, &copied, err) < 0) {

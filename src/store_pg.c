@@ -2,11 +2,13 @@
  * store_pg: the PostgreSQL backend of the store (include/store.h), for
  * several ingest nodes sharing one store.
  *
- * - The report's identity is a unique constraint: INSERT ... ON CONFLICT
- *   DO NOTHING RETURNING id gives no row when another transaction, on
- *   this node or another, stored the same report first; that is the
- *   duplicate. A concurrent insert of the same identity waits for the
- *   first to commit or roll back, so the report is stored once.
+ * - A put first takes a transaction's advisory lock named by the report's
+ *   identity (organization-name, report-id, range), so that the puts of
+ *   one identity, on this node or another, decide one after the other
+ *   whether they are new, a duplicate or a conflict (doc/identity.md):
+ *   the second sees what the first committed. The identity and the
+ *   digest of the content are a unique constraint besides, so that a
+ *   copy is stored once whatever happens.
  * - synchronous_commit is on for the session, whatever the server's
  *   default: a COMMIT that returned is on the server's disk.
  * - The migrations of schema/postgresql/ are applied under an advisory
@@ -30,6 +32,9 @@
 
 /* pg_advisory_lock() key of the migrations: "TLSR" in ASCII. */
 #define MIGRATION_LOCK	"1414288210"
+
+/* pg_advisory_xact_lock() class of the identities' locks: "TLSI". */
+#define IDENTITY_LOCK	"1414288201"
 
 /* Seconds to wait for the server when connecting, unless the URI says. */
 #define CONNECT_TIMEOUT	"5"
@@ -56,12 +61,33 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "user_agent, message_id, path, part, encoding, size, data, "
 	    "outcome, reason, report, dkim_domain) VALUES "
 	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" IDENTITY_LOCK
+	    ", $1::integer)",
+	/* The copies of an identity (migration 003): any one of them
+	 * names the first, through the index of report_copy. */
+	[PG_FIRST] = "SELECT id, digest, received_at FROM report WHERE id = "
+	    "(SELECT COALESCE(first_copy, id) FROM report WHERE "
+	    "organization_name = $1 AND report_id = $2 AND start_time = $3 "
+	    "AND end_time = $4 LIMIT 1)",
+	[PG_SAME] = "SELECT id FROM report WHERE organization_name = $1 AND "
+	    "report_id = $2 AND start_time = $3 AND end_time = $4 AND "
+	    "digest = $5",
+	[PG_MARK] = "UPDATE report SET conflicting = 1 WHERE id = $1 AND "
+	    "conflicting = 0",
+	[PG_DIGEST] = "UPDATE report SET digest = $1 WHERE id = $2",
+	[PG_ROW_POLICIES] = "SELECT id, idx, policy_type, policy_domain, "
+	    "policy_string, policy_set, mode, mx_patterns, max_age, mx_host, "
+	    "successful, failed FROM policy WHERE report = $1 "
+	    "ORDER BY idx, id",
+	[PG_ROW_FAILURES] = "SELECT f.policy, f.result_type, "
+	    "f.sending_mta_ip, f.receiving_ip, f.receiving_mx_hostname, "
+	    "f.receiving_mx_helo, f.additional_info, f.failure_reason_code, "
+	    "f.failed_sessions FROM policy p JOIN failure f ON "
+	    "f.policy = p.id WHERE p.report = $1 ORDER BY f.policy, f.id",
 	[PG_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at) "
-	    "VALUES ($1,$2,$3,$4,$5,$6) "
-	    "ON CONFLICT ON CONSTRAINT report_identity DO NOTHING RETURNING id",
-	[PG_FIND] = "SELECT id FROM report WHERE organization_name = $1 AND "
-	    "report_id = $2 AND start_time = $3 AND end_time = $4",
+	    "start_time, end_time, contact_info, received_at, digest, "
+	    "first_copy, conflicting) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+	    "ON CONFLICT ON CONSTRAINT report_copy DO NOTHING RETURNING id",
 	[PG_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
 	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
 	    "max_age, mx_host, successful, failed, organization_name, "
@@ -94,16 +120,21 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "successful = " COUNT_ADD_SQL("daily.successful",
 	    "EXCLUDED.successful") ", "
 	    "failed = " COUNT_ADD_SQL("daily.failed", "EXCLUDED.failed"),
-	[PG_EV_POLICIES] = "SELECT id, report, organization_name, "
-	    "start_time, end_time, policy_type, policy_set, mode, "
-	    "mx_patterns, successful, failed FROM policy "
-	    "WHERE policy_domain = $1 AND end_time > $2 AND end_time <= $3 "
-	    "ORDER BY report, idx",
+	[PG_EV_POLICIES] = "SELECT p.id, p.report, "
+	    "COALESCE(r.first_copy, r.id), p.organization_name, "
+	    "p.start_time, p.end_time, p.policy_type, p.policy_set, p.mode, "
+	    "p.mx_patterns, p.successful, p.failed FROM policy p "
+	    "JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain = $1 AND p.end_time > $2 AND "
+	    "p.end_time <= $3 ORDER BY p.report, p.idx",
 	[PG_EV_FAILURES] = "SELECT f.policy, f.result_type, "
 	    "f.receiving_mx_hostname, f.failed_sessions "
 	    "FROM policy p JOIN failure f ON f.policy = p.id "
 	    "WHERE p.policy_domain = $1 AND p.end_time > $2 AND "
 	    "p.end_time <= $3 ORDER BY f.policy, f.id",
+	/* One step back through the index policy_domain. */
+	[PG_EV_LAST] = "SELECT COALESCE(MAX(end_time), 0) FROM policy "
+	    "WHERE policy_domain = $1 AND end_time <= $2",
 	[PG_DOMAINS] = "SELECT DISTINCT policy_domain FROM policy "
 	    "WHERE policy_domain <> '' ORDER BY 1",
 	/* A page of names, one step down the index each. */
@@ -818,178 +849,10 @@ run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
 	return 0;
 }
 
+/* A report's policy rows and their failure rows, column for column. */
 static int
-insert_failures(struct pg_store *s, int64_t policy,
-		const struct report_failure *f, size_t n, struct error *err)
-{
-	struct pg_args a;
-	PGresult *res;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		pg_args_init(&a);
-		pg_arg_int(&a, policy);
-		pg_arg_text(&a, f[i].result_type);
-		pg_arg_text(&a, f[i].sending_mta_ip);
-		pg_arg_text(&a, f[i].receiving_ip);
-		pg_arg_text(&a, f[i].receiving_mx_hostname);
-		pg_arg_text(&a, f[i].receiving_mx_helo);
-		pg_arg_text(&a, f[i].additional_info);
-		pg_arg_text(&a, f[i].failure_reason_code);
-		pg_arg_int(&a, f[i].failed_sessions);
-		res = pg_run(s, PG_FAILURE, &a, err);
-		pg_args_release(&a);
-		if (res == NULL)
-			return -1;
-		PQclear(res);
-	}
-	return 0;
-}
-
-/* The columns as store_sqlite.c writes them, for the same analysis. */
-static int
-insert_policy(struct pg_store *s, int64_t report, const struct report *r,
-	      size_t idx, struct error *err)
-{
-	const struct report_policy *p = &r->policies[idx];
-	char *strings = NULL, *patterns = NULL, *hosts = NULL;
-	struct pg_args a;
-	struct buf set;
-	int64_t policy;
-	int rc = -1;
-
-	buf_init(&set, (size_t)-2);
-	strings = store_json_strings(p->strings, p->nstrings);
-	patterns = store_json_strings((const char *const *)p->sts.mx,
-	    p->sts.nmx);
-	hosts = store_json_strings(p->mx_hosts, p->nmx_hosts);
-	if (strings == NULL || patterns == NULL || hosts == NULL) {
-		error_set(err, ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	if (store_policy_set(p, &set, err) < 0)
-		goto done;
-	pg_args_init(&a);
-	pg_arg_int(&a, report);
-	pg_arg_int(&a, (int64_t)idx);
-	pg_arg_text(&a, p->type);
-	pg_arg_text(&a, p->domain);
-	pg_arg_text(&a, strings);
-	pg_arg_text(&a, set.data ? set.data : "");
-	pg_arg_text(&a, p->sts.mode[0] ? p->sts.mode : NULL);
-	pg_arg_text(&a, patterns);
-	if (p->sts.max_age >= 0)
-		pg_arg_int(&a, p->sts.max_age);
-	else
-		pg_arg_null(&a);
-	pg_arg_text(&a, hosts);
-	pg_arg_int(&a, p->successful);
-	pg_arg_int(&a, p->failed);
-	pg_arg_text(&a, r->org_name);
-	pg_arg_int(&a, r->start);
-	pg_arg_int(&a, r->end);
-	if (run_id(s, PG_POLICY, &a, &policy, err) < 0 ||
-	    insert_failures(s, policy, p->failures, p->nfailures, err) < 0)
-		goto done;
-	rc = 0;
-done:
-	free(strings);
-	free(patterns);
-	free(hosts);
-	buf_release(&set);
-	return rc;
-}
-
-/* Insert the report's identity; *id 0 when it is there already (then
- * *found is its row). */
-static int
-insert_report(struct pg_store *s, const char *org, const char *report_id,
-	      int64_t start, int64_t end, const char *contact,
-	      int64_t received_at, int64_t *id, int64_t *found,
-	      struct error *err)
-{
-	struct pg_args a;
-
-	*found = 0;
-	pg_args_init(&a);
-	pg_arg_text(&a, org);
-	pg_arg_text(&a, report_id);
-	pg_arg_int(&a, start);
-	pg_arg_int(&a, end);
-	pg_arg_text(&a, contact);
-	pg_arg_int(&a, received_at);
-	if (run_id(s, PG_REPORT, &a, id, err) < 0)
-		return -1;
-	if (*id > 0)
-		return 0;
-	pg_args_init(&a);
-	pg_arg_text(&a, org);
-	pg_arg_text(&a, report_id);
-	pg_arg_int(&a, start);
-	pg_arg_int(&a, end);
-	if (run_id(s, PG_FIND, &a, found, err) < 0)
-		return -1;
-	if (*found == 0)
-		return error_set(err, ERR_BUSY, "%s: duplicate report not "
-		    "found", s->label);
-	return 0;
-}
-
-static int
-pg_put_report(void *be, const struct store_payload *p,
-	      const struct report *r, int *duplicate, struct error *err)
-{
-	struct pg_store *s = be;
-	int64_t report, found;
-	size_t i;
-
-	*duplicate = 0;
-	if (begin(s, err) < 0)
-		return -1;
-	if (insert_report(s, r->org_name, r->report_id, r->start, r->end,
-	    r->contact_info, p->received_at, &report, &found, err) < 0)
-		goto fail;
-	if (report == 0) {
-		if (insert_payload(s, p, "duplicate", NULL, found, err) < 0 ||
-		    commit(s, err) < 0)
-			goto fail;
-		*duplicate = 1;
-		return 0;
-	}
-	for (i = 0; i < r->npolicies; i++)
-		if (insert_policy(s, report, r, i, err) < 0)
-			goto fail;
-	if (daily_add(s, report, err) < 0 ||
-	    insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
-	    commit(s, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	rollback(s);
-	*duplicate = 0;
-	return -1;
-}
-
-static int
-pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
-		struct error *err)
-{
-	struct pg_store *s = be;
-
-	if (begin(s, err) < 0)
-		return -1;
-	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
-	    commit(s, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	return 0;
-}
-
-/* A copied report's policies and failures, column for column. */
-static int
-copy_policies(struct pg_store *s, int64_t report,
-	      const struct store_row_report *r, struct error *err)
+insert_policies(struct pg_store *s, int64_t report,
+		const struct store_row_report *r, struct error *err)
 {
 	const struct store_row_policy *p;
 	const struct store_row_failure *f;
@@ -1043,11 +906,269 @@ copy_policies(struct pg_store *s, int64_t report,
 	return 0;
 }
 
+static void
+args_identity(struct pg_args *a, const struct store_row_report *r)
+{
+	pg_args_init(a);
+	pg_arg_text(a, r->organization_name);
+	pg_arg_text(a, r->report_id);
+	pg_arg_int(a, r->start_time);
+	pg_arg_int(a, r->end_time);
+}
+
+/* FNV-1a of n bytes, on from h. */
+static uint32_t
+fnv1a(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n-- > 0)
+		h = (h ^ *c++) * 16777619u;
+	return h;
+}
+
+/*
+ * The key of the lock of an identity: 32 bits of it. Two identities of
+ * one key only wait for each other.
+ */
+static int64_t
+identity_key(const struct store_row_report *r)
+{
+	uint32_t h = 2166136261u;
+	int64_t range[2] = { r->start_time, r->end_time };
+
+	h = fnv1a(h, r->organization_name, strlen(r->organization_name) + 1);
+	h = fnv1a(h, r->report_id, strlen(r->report_id) + 1);
+	h = fnv1a(h, range, sizeof(range));
+	return (int32_t)h;
+}
+
+/*
+ * The digest of the content of the report of row id, from its rows:
+ * for a report stored before the digests were (migration 003).
+ */
+static int
+report_digest(struct pg_store *s, int64_t id, char out[STORE_DIGEST_HEX + 1],
+	      struct error *err)
+{
+	struct store_row_report r;
+	struct store_row_policy *pols = NULL, *p;
+	struct store_row_failure *fails = NULL, *f;
+	PGresult *pres = NULL, *fres = NULL;
+	struct pg_args a;
+	int i, j, np, nf, rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	pg_args_init(&a);
+	pg_arg_int(&a, id);
+	pres = pg_run(s, PG_ROW_POLICIES, &a, err);
+	pg_args_release(&a);
+	pg_args_init(&a);
+	pg_arg_int(&a, id);
+	fres = pres ? pg_run(s, PG_ROW_FAILURES, &a, err) : NULL;
+	pg_args_release(&a);
+	if (fres == NULL)
+		goto done;
+	np = PQntuples(pres);
+	nf = PQntuples(fres);
+	pols = calloc(np > 0 ? (size_t)np : 1, sizeof(*pols));
+	fails = calloc(nf > 0 ? (size_t)nf : 1, sizeof(*fails));
+	if (pols == NULL || fails == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	/* Both in policy row order: each policy's failures in one run. */
+	for (i = j = 0; i < np; i++) {
+		p = &pols[i];
+		p->idx = pg_int(pres, i, 1);
+		p->policy_type = pg_str(pres, i, 2);
+		p->policy_domain = pg_str(pres, i, 3);
+		p->policy_string = pg_str(pres, i, 4);
+		p->policy_set = pg_str(pres, i, 5);
+		p->mode = pg_str(pres, i, 6);
+		p->mx_patterns = pg_str(pres, i, 7);
+		p->has_max_age = !PQgetisnull(pres, i, 8);
+		p->max_age = pg_int(pres, i, 8);
+		p->mx_host = pg_str(pres, i, 9);
+		p->successful = pg_int(pres, i, 10);
+		p->failed = pg_int(pres, i, 11);
+		while (j < nf && pg_int(fres, j, 0) < pg_int(pres, i, 0))
+			j++;
+		p->failures = &fails[j];
+		for (; j < nf && pg_int(fres, j, 0) == pg_int(pres, i, 0);
+		    j++) {
+			f = &fails[j];
+			f->result_type = pg_str(fres, j, 1);
+			f->sending_mta_ip = pg_str(fres, j, 2);
+			f->receiving_ip = pg_str(fres, j, 3);
+			f->receiving_mx_hostname = pg_str(fres, j, 4);
+			f->receiving_mx_helo = pg_str(fres, j, 5);
+			f->additional_info = pg_str(fres, j, 6);
+			f->failure_reason_code = pg_str(fres, j, 7);
+			f->failed_sessions = pg_int(fres, j, 8);
+			p->nfailures++;
+		}
+	}
+	r.policies = pols;
+	r.npolicies = (size_t)np;
+	rc = store_rows_digest(&r, out, err);
+done:
+	free(pols);
+	free(fails);
+	PQclear(pres);
+	PQclear(fres);
+	return rc;
+}
+
+/*
+ * Which copies of r's identity the store holds (doc/identity.md): none
+ * (new), one of the same content (a duplicate of it), or only others (a
+ * conflict with the first of them); two lookups through the index of
+ * report_copy, however many copies there are. A first copy stored before
+ * migration 003 has no digest: it is taken from its rows now, and kept.
+ */
+static int
+find_copies(struct pg_store *s, const struct store_row_report *r,
+	    struct store_put_result *res, struct error *err)
+{
+	char digest[STORE_DIGEST_HEX + 1];
+	const char *d;
+	struct pg_args a;
+	PGresult *q;
+	int64_t id;
+
+	memset(res, 0, sizeof(*res));
+	args_identity(&a, r);
+	q = pg_run(s, PG_FIRST, &a, err);
+	pg_args_release(&a);
+	if (q == NULL)
+		return -1;
+	if (PQntuples(q) == 0) {
+		PQclear(q);
+		return 0;
+	}
+	res->first = pg_int(q, 0, 0);
+	res->first_received = pg_int(q, 0, 2);
+	d = pg_str(q, 0, 1);
+	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	PQclear(q);
+	if (d == NULL) {
+		if (report_digest(s, res->first, digest, err) < 0)
+			return -1;
+		pg_args_init(&a);
+		pg_arg_text(&a, digest);
+		pg_arg_int(&a, res->first);
+		q = pg_run(s, PG_DIGEST, &a, err);
+		pg_args_release(&a);
+		if (q == NULL)
+			return -1;
+		PQclear(q);
+	}
+	if (strcmp(digest, r->digest) == 0) {
+		id = res->first;
+	} else {
+		args_identity(&a, r);
+		pg_arg_text(&a, r->digest);
+		if (run_id(s, PG_SAME, &a, &id, err) < 0)
+			return -1;
+	}
+	if (id > 0) {
+		memset(res, 0, sizeof(*res));
+		res->kind = STORE_PUT_DUPLICATE;
+		res->report = id;
+		return 0;
+	}
+	res->kind = STORE_PUT_CONFLICT;
+	return 0;
+}
+
+/*
+ * A report's rows, unless a copy of the same identity and content is
+ * there (a duplicate); inside the caller's transaction or savepoint.
+ */
+static int
+write_report(struct pg_store *s, const struct store_row_report *r,
+	     struct store_put_result *res, struct error *err)
+{
+	struct pg_args a;
+	int64_t id;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, identity_key(r));
+	if (run_id(s, PG_LOCK, &a, &id, err) < 0 ||
+	    find_copies(s, r, res, err) < 0)
+		return -1;
+	if (res->kind == STORE_PUT_DUPLICATE)
+		return 0;
+	args_identity(&a, r);
+	pg_arg_text(&a, r->contact_info);
+	pg_arg_int(&a, r->received_at);
+	pg_arg_text(&a, r->digest);
+	if (res->first > 0)
+		pg_arg_int(&a, res->first);
+	else
+		pg_arg_null(&a);
+	pg_arg_int(&a, res->first > 0);
+	if (run_id(s, PG_REPORT, &a, &id, err) < 0)
+		return -1;
+	if (id == 0)	/* a node that took no lock stored it meanwhile */
+		return error_set(err, ERR_BUSY, "%s: report %s from %s was "
+		    "stored meanwhile", s->label, r->report_id,
+		    r->organization_name);
+	res->report = id;
+	if (res->first > 0) {
+		pg_args_init(&a);
+		pg_arg_int(&a, res->first);
+		if (run_id(s, PG_MARK, &a, &id, err) < 0)
+			return -1;
+	}
+	id = res->report;
+	return insert_policies(s, id, r, err) < 0 ||
+	    daily_add(s, id, err) < 0 ? -1 : 0;
+}
+
+static int
+pg_put_report(void *be, const struct store_payload *p,
+	      const struct store_row_report *r, struct store_put_result *res,
+	      struct error *err)
+{
+	struct pg_store *s = be;
+
+	memset(res, 0, sizeof(*res));
+	if (begin(s, err) < 0)
+		return -1;
+	if (write_report(s, r, res, err) < 0 ||
+	    insert_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
+	    "duplicate" : "accepted", NULL, res->report, err) < 0 ||
+	    commit(s, err) < 0) {
+		rollback(s);
+		memset(res, 0, sizeof(*res));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
+		struct error *err)
+{
+	struct pg_store *s = be;
+
+	if (begin(s, err) < 0)
+		return -1;
+	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	    commit(s, err) < 0) {
+		rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One row of another store. Its copy key (the source row's number, time,
  * size and checksum) says whether it was copied before. The outcome is
- * this store's: accepted when the report is new here, duplicate when it
- * was here already.
+ * this store's: accepted when the report is new here (a conflicting copy
+ * too), duplicate when a copy of the same content was here already.
  */
 static int
 pg_copy_put(void *be, const struct store_row *row, int *copied,
@@ -1056,7 +1177,8 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	struct pg_store *s = be;
 	const struct store_row_report *r = row->report;
 	const char *outcome = row->outcome;
-	int64_t report = 0, found = 0, id;
+	struct store_put_result res;
+	int64_t report = 0, id;
 	struct pg_args a;
 	char key[96];
 	int n;
@@ -1077,17 +1199,12 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	if (id != 0)
 		return commit(s, err) < 0 ? (rollback(s), -1) : 0;
 	if (r != NULL) {
-		if (insert_report(s, r->organization_name, r->report_id,
-		    r->start_time, r->end_time, r->contact_info,
-		    r->received_at, &report, &found, err) < 0)
-			goto fail;
-		if (report > 0 && (copy_policies(s, report, r, err) < 0 ||
-		    daily_add(s, report, err) < 0))
+		if (write_report(s, r, &res, err) < 0)
 			goto fail;
 		if (strcmp(outcome, "rejected") != 0)
-			outcome = report > 0 ? "accepted" : "duplicate";
-		if (report == 0)
-			report = found;
+			outcome = res.kind == STORE_PUT_DUPLICATE ?
+			    "duplicate" : "accepted";
+		report = res.report;
 	}
 	pg_args_init(&a);
 	args_origin(&a, &row->payload);

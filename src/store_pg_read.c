@@ -49,6 +49,7 @@ int
 store_pg_evidence(void *be, struct evidence *ev, struct error *err)
 {
 	struct pg_store *s = be;
+	struct pg_args a;
 	PGresult *res;
 	int i, n, rc = -1;
 
@@ -57,11 +58,18 @@ store_pg_evidence(void *be, struct evidence *ev, struct error *err)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++)
 		if (evidence_add_policy(ev, pg_int(res, i, 0),
-		    pg_int(res, i, 1), pg_str(res, i, 2), pg_int(res, i, 3),
-		    pg_int(res, i, 4), pg_str(res, i, 5), pg_str(res, i, 6),
-		    pg_str(res, i, 7), pg_str(res, i, 8), pg_int(res, i, 9),
-		    pg_int(res, i, 10), err) < 0)
+		    pg_int(res, i, 1), pg_int(res, i, 2), pg_str(res, i, 3),
+		    pg_int(res, i, 4), pg_int(res, i, 5), pg_str(res, i, 6),
+		    pg_str(res, i, 7), pg_str(res, i, 8), pg_str(res, i, 9),
+		    pg_int(res, i, 10), pg_int(res, i, 11), err) < 0)
 			goto done;
+	PQclear(res);
+	pg_args_init(&a);
+	pg_arg_text(&a, ev->domain);
+	pg_arg_int(&a, ev->to);
+	if ((res = read_run(s, PG_EV_LAST, &a, err)) == NULL)
+		return -1;
+	ev->last_report = PQntuples(res) == 1 ? pg_int(res, 0, 0) : 0;
 	PQclear(res);
 	if ((res = read_window(s, PG_EV_FAILURES, ev, err)) == NULL)
 		return -1;

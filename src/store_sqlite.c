@@ -54,9 +54,9 @@
 #include "banned.h"
 
 enum {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIND,
-	ST_POLICY, ST_FAILURE, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-	ST_FOLD_RANGE, ST_COUNT
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIRST,
+	ST_SAME, ST_MARK, ST_DIGEST, ST_POLICY, ST_FAILURE, ST_SAVEPOINT,
+	ST_RELEASE, ST_ROLLBACK_TO, ST_FOLD_RANGE, ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -71,10 +71,20 @@ static const char *const sql_text[ST_COUNT] = {
 	    "outcome, reason, report, dkim_domain) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at) "
-	    "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-	[ST_FIND] = "SELECT id FROM report WHERE organization_name = ? AND "
-	    "report_id = ? AND start_time = ? AND end_time = ?",
+	    "start_time, end_time, contact_info, received_at, digest, "
+	    "first_copy, conflicting) VALUES (?,?,?,?,?,?,?,?,?)",
+	/* The copies of an identity (migration 007): any one of them
+	 * names the first, through the index report_copy. */
+	[ST_FIRST] = "SELECT id, digest, received_at FROM report WHERE id = "
+	    "(SELECT COALESCE(first_copy, id) FROM report WHERE "
+	    "organization_name = ?1 AND report_id = ?2 AND start_time = ?3 "
+	    "AND end_time = ?4 LIMIT 1)",
+	[ST_SAME] = "SELECT id FROM report WHERE organization_name = ?1 AND "
+	    "report_id = ?2 AND start_time = ?3 AND end_time = ?4 AND "
+	    "digest = ?5",
+	[ST_MARK] = "UPDATE report SET conflicting = 1 WHERE id = ?1 AND "
+	    "conflicting = 0",
+	[ST_DIGEST] = "UPDATE report SET digest = ?1 WHERE id = ?2",
 	[ST_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
 	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
 	    "max_age, mx_host, successful, failed, organization_name, "
@@ -606,143 +616,42 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	return rc < 0 ? -1 : 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * A JSON array of strings, compact, written as json_dumps(JSON_COMPACT)
- * writes it (the same escapes) without building a tree; the caller frees
- * it. NULL when out of memory.
- */
-char *
-store_json_strings(const char *const *v, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b;
-	const char *s, *run;
-	char esc[8];
-	size_t i;
-	int rc = 0;
-
-	buf_init(&b, (size_t)-2);
-	rc |= buf_puts(&b, "[", NULL);
-	for (i = 0; i < n; i++) {
-		rc |= buf_puts(&b, i ? ",\"" : "\"", NULL);
-		for (s = run = v[i]; *s; s++) {
-			unsigned char c = (unsigned char)*s;
-
-			if (c >= 0x20 && c != '"' && c != '\\')
-				continue;
-			rc |= buf_append(&b, run, (size_t)(s - run), NULL);
-			run = s + 1;
-			esc[0] = '\\';
-			esc[1] = c == '"' || c == '\\' ? (char)c :
-			    c == '\b' ? 'b' : c == '\f' ? 'f' :
-			    c == '\n' ? 'n' : c == '\r' ? 'r' :
-			    c == '\t' ? 't' : 'u';
-			if (esc[1] != 'u') {
-				rc |= buf_append(&b, esc, 2, NULL);
-				continue;
-			}
-			memcpy(esc + 2, "00", 2);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			rc |= buf_append(&b, esc, 6, NULL);
-		}
-		rc |= buf_append(&b, run, (size_t)(s - run), NULL);
-		rc |= buf_puts(&b, "\"", NULL);
-	}
-	rc |= buf_puts(&b, "]", NULL);
-	if (rc != 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_take(&b, NULL);
-}
-
-/*
- * The policy as a set: its lines sorted, repeated lines once, joined by
- * newlines. Two reporters saw the same policy when these are equal,
- * whatever order they quoted the lines in.
- */
-int
-store_policy_set(const struct report_policy *p, struct buf *out,
-		 struct error *err)
-{
-	const char **sorted;
-	size_t i;
-	int rc = 0;
-
-	if (p->nstrings == 0)
-		return buf_puts(out, "", err);
-	sorted = malloc(p->nstrings * sizeof(*sorted));
-	if (sorted == NULL)
-		return error_set(err, ERR_NOMEM, "out of memory");
-	memcpy(sorted, p->strings, p->nstrings * sizeof(*sorted));
-	qsort(sorted, p->nstrings, sizeof(*sorted), cmp_str);
-	for (i = 0; i < p->nstrings && rc == 0; i++) {
-		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
-			continue;
-		if (out->len > 0)
-			rc = buf_puts(out, "\n", err);
-		if (rc == 0)
-			rc = buf_puts(out, sorted[i], err);
-	}
-	free(sorted);
-	return rc;
-}
-
+/* A policy row of report, and its failure rows. */
 static int
 insert_policy(struct sqlite_store *s, sqlite3_int64 report,
-	      const struct report *r, size_t idx, struct error *err)
+	      const struct store_row_report *r,
+	      const struct store_row_policy *p, struct error *err)
 {
-	const struct report_policy *p = &r->policies[idx];
 	sqlite3_stmt *st = s->st[ST_POLICY], *fs = s->st[ST_FAILURE];
-	char *strings = NULL, *patterns = NULL, *hosts = NULL;
 	sqlite3_int64 policy;
-	struct buf set;
 	size_t i;
 	int rc = -1;
 
-	buf_init(&set, (size_t)-2);
-	strings = store_json_strings(p->strings, p->nstrings);
-	patterns = store_json_strings((const char *const *)p->sts.mx,
-	    p->sts.nmx);
-	hosts = store_json_strings(p->mx_hosts, p->nmx_hosts);
-	if (strings == NULL || patterns == NULL || hosts == NULL) {
-		error_set(err, ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	if (store_policy_set(p, &set, err) < 0)
-		goto done;
 	sqlite3_bind_int64(st, 1, report);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
-	bind_text(st, 3, p->type);
-	bind_text(st, 4, p->domain);
-	bind_text(st, 5, strings);
-	bind_text(st, 6, set.data ? set.data : "");
-	bind_text(st, 7, p->sts.mode[0] ? p->sts.mode : NULL);
-	bind_text(st, 8, patterns);
-	if (p->sts.max_age >= 0)
-		sqlite3_bind_int64(st, 9, p->sts.max_age);
+	sqlite3_bind_int64(st, 2, p->idx);
+	bind_text(st, 3, p->policy_type);
+	bind_text(st, 4, p->policy_domain);
+	bind_text(st, 5, p->policy_string);
+	bind_text(st, 6, p->policy_set);
+	bind_text(st, 7, p->mode);
+	bind_text(st, 8, p->mx_patterns);
+	if (p->has_max_age)
+		sqlite3_bind_int64(st, 9, p->max_age);
 	else
 		sqlite3_bind_null(st, 9);
-	bind_text(st, 10, hosts);
+	bind_text(st, 10, p->mx_host);
 	sqlite3_bind_int64(st, 11, p->successful);
 	sqlite3_bind_int64(st, 12, p->failed);
-	bind_text(st, 13, r->org_name);
-	sqlite3_bind_int64(st, 14, r->start);
-	sqlite3_bind_int64(st, 15, r->end);
+	bind_text(st, 13, r->organization_name);
+	sqlite3_bind_int64(st, 14, r->start_time);
+	sqlite3_bind_int64(st, 15, r->end_time);
 	if (run(s, ST_POLICY, err) < 0)
 		goto done;
 	sqlite3_reset(st);
 	policy = sqlite3_last_insert_rowid(s->db);
 
 	for (i = 0; i < p->nfailures; i++) {
-		const struct report_failure *f = &p->failures[i];
+		const struct store_row_failure *f = &p->failures[i];
 
 		sqlite3_bind_int64(fs, 1, policy);
 		bind_text(fs, 2, f->result_type);
@@ -761,10 +670,6 @@ insert_policy(struct sqlite_store *s, sqlite3_int64 report,
 done:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	free(strings);
-	free(patterns);
-	free(hosts);
-	buf_release(&set);
 	return rc;
 }
 
@@ -938,49 +843,125 @@ sqlite_fold_slice(void *be, struct error *err)
 	return rc;
 }
 
+static void
+bind_identity(sqlite3_stmt *st, const struct store_row_report *r)
+{
+	bind_text(st, 1, r->organization_name);
+	bind_text(st, 2, r->report_id);
+	sqlite3_bind_int64(st, 3, r->start_time);
+	sqlite3_bind_int64(st, 4, r->end_time);
+}
+
+/* Run a one-row statement that changes the store. */
+static int
+run_change(struct sqlite_store *s, int which, struct error *err)
+{
+	int rc = run(s, which, err);
+
+	sqlite3_reset(s->st[which]);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * Which copies of r's identity the store holds (doc/identity.md): none
+ * (new), one of the same content (a duplicate of it), or only others (a
+ * conflict with the first of them); two lookups through the index
+ * report_copy, however many copies there are. A first copy stored before
+ * migration 007 has no digest: it is taken from its rows now, and kept.
+ */
+static int
+find_copies(struct sqlite_store *s, const struct store_row_report *r,
+	    struct store_put_result *res, struct error *err)
+{
+	sqlite3_stmt *st = s->st[ST_FIRST], *same = s->st[ST_SAME];
+	char digest[STORE_DIGEST_HEX + 1];
+	const char *d;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	bind_identity(st, r);
+	if ((rc = run(s, ST_FIRST, err)) < 0)
+		return -1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	res->first = sqlite3_column_int64(st, 0);
+	res->first_received = sqlite3_column_int64(st, 2);
+	d = (const char *)sqlite3_column_text(st, 1);
+	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	sqlite3_reset(st);
+	if (d == NULL) {
+		if (store_sqlite_report_digest(s->db, res->first, digest,
+		    err) < 0)
+			return -1;
+		bind_text(s->st[ST_DIGEST], 1, digest);
+		sqlite3_bind_int64(s->st[ST_DIGEST], 2, res->first);
+		if (run_change(s, ST_DIGEST, err) < 0)
+			return -1;
+	}
+	if (strcmp(digest, r->digest) == 0) {
+		res->kind = STORE_PUT_DUPLICATE;
+		res->report = res->first;
+		res->first = res->first_received = 0;
+		return 0;
+	}
+	bind_identity(same, r);
+	bind_text(same, 5, r->digest);
+	if ((rc = run(s, ST_SAME, err)) < 0)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		res->kind = STORE_PUT_DUPLICATE;
+		res->report = sqlite3_column_int64(same, 0);
+		res->first = res->first_received = 0;
+	} else {
+		res->kind = STORE_PUT_CONFLICT;
+	}
+	sqlite3_reset(same);
+	return 0;
+}
+
 static int
 sqlite_put_report(void *be, const struct store_payload *p,
-		  const struct report *r, int *duplicate, struct error *err)
+		  const struct store_row_report *r,
+		  struct store_put_result *res, struct error *err)
 {
 	struct sqlite_store *s = be;
-	sqlite3_stmt *st = s->st[ST_REPORT], *find = s->st[ST_FIND];
+	sqlite3_stmt *st = s->st[ST_REPORT], *mark = s->st[ST_MARK];
 	sqlite3_int64 report;
 	size_t i;
 
-	*duplicate = 0;
-	if (begin(s, err) < 0)
+	if (begin(s, err) < 0) {
+		memset(res, 0, sizeof(*res));
 		return -1;
-	bind_text(st, 1, r->org_name);
-	bind_text(st, 2, r->report_id);
-	sqlite3_bind_int64(st, 3, r->start);
-	sqlite3_bind_int64(st, 4, r->end);
+	}
+	if (find_copies(s, r, res, err) < 0)
+		goto fail;
+	if (res->kind == STORE_PUT_DUPLICATE) {
+		if (insert_payload(s, p, "duplicate", NULL, res->report,
+		    err) < 0 || commit(s, err) < 0)
+			goto fail;
+		return 0;
+	}
+	bind_identity(st, r);
 	bind_text(st, 5, r->contact_info);
 	sqlite3_bind_int64(st, 6, p->received_at);
-	if (run(s, ST_REPORT, err) < 0)
+	bind_text(st, 7, r->digest);
+	if (res->first > 0)
+		sqlite3_bind_int64(st, 8, res->first);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int(st, 9, res->first > 0);
+	if (run_change(s, ST_REPORT, err) < 0)
 		goto fail;
-	sqlite3_reset(st);
-	if (sqlite3_changes(s->db) == 0) {
-		*duplicate = 1;
-		bind_text(find, 1, r->org_name);
-		bind_text(find, 2, r->report_id);
-		sqlite3_bind_int64(find, 3, r->start);
-		sqlite3_bind_int64(find, 4, r->end);
-		if (run(s, ST_FIND, err) != SQLITE_ROW) {
-			sqlite3_reset(find);
-			if (err && err->kind == ERR_NONE)
-				error_set(err, ERR_INTERNAL, "%s: duplicate "
-				    "report not found", s->path);
-			goto fail;
-		}
-		report = sqlite3_column_int64(find, 0);
-		sqlite3_reset(find);
-		if (insert_payload(s, p, "duplicate", NULL, report, err) < 0)
-			goto fail;
-		return commit(s, err) < 0 ? (rollback(s), -1) : 0;
-	}
 	report = sqlite3_last_insert_rowid(s->db);
+	if (res->first > 0) {
+		sqlite3_bind_int64(mark, 1, res->first);
+		if (run_change(s, ST_MARK, err) < 0)
+			goto fail;
+	}
 	for (i = 0; i < r->npolicies; i++)
-		if (insert_policy(s, report, r, i, err) < 0)
+		if (insert_policy(s, report, r, &r->policies[i], err) < 0)
 			goto fail;
 	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    (!s->defer && !s->batch && sqlite_fold_run(s->fold, 1, err) < 0) ||
@@ -988,10 +969,11 @@ sqlite_put_report(void *be, const struct store_payload *p,
 		goto fail;
 	if (s->stored < report)
 		s->stored = report;
+	res->report = report;
 	return 0;
 fail:
 	rollback(s);
-	*duplicate = 0;
+	memset(res, 0, sizeof(*res));
 	return -1;
 }
 

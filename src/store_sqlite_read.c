@@ -13,12 +13,30 @@
 #include "banned.h"
 
 static const char sql_policies[] =
-    "SELECT p.id, p.report, p.organization_name, p.start_time, "
+    "SELECT p.id, p.report, COALESCE(r.first_copy, r.id), "
+    "p.organization_name, p.start_time, "
     "p.end_time, p.policy_type, p.policy_set, p.mode, p.mx_patterns, "
     "p.successful, p.failed "
     "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+    "JOIN report r ON r.id = p.report "
     "WHERE d.policy_domain = ?1 AND d.end_time > ?2 AND d.end_time <= ?3 "
     "ORDER BY p.report, p.idx";
+
+/*
+ * The newest report of the domain up to the window's end, wherever the
+ * window starts (evidence.h): the last entry at or before ?2 of the
+ * domain index, one step back through its key, and of the policy rows
+ * not folded yet (the view domain_policies), which the fold keeps few. A
+ * row a fold under way has put in the index already is counted twice,
+ * which a maximum does not mind.
+ */
+static const char sql_last[] =
+    "SELECT max(e) FROM ("
+    "SELECT max(end_time) AS e FROM policy_by_domain "
+    "WHERE policy_domain = ?1 AND end_time <= ?2 UNION ALL "
+    "SELECT max(end_time) FROM policy "
+    "WHERE report > (SELECT report FROM daily_upto) AND "
+    "policy_domain = ?1 AND end_time <= ?2)";
 
 static const char sql_failures[] =
     "SELECT f.policy, f.result_type, f.receiving_mx_hostname, "
@@ -65,14 +83,23 @@ store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (evidence_add_policy(ev, sqlite3_column_int64(st, 0),
-		    sqlite3_column_int64(st, 1), col(st, 2),
-		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-		    col(st, 5), col(st, 6), col(st, 7), col(st, 8),
-		    sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10),
-		    err) < 0)
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+		    col(st, 3), sqlite3_column_int64(st, 4),
+		    sqlite3_column_int64(st, 5), col(st, 6), col(st, 7),
+		    col(st, 8), col(st, 9), sqlite3_column_int64(st, 10),
+		    sqlite3_column_int64(st, 11), err) < 0)
 			goto fail;
 	if (rc != SQLITE_DONE)
 		goto dberr;
+	sqlite3_finalize(st);
+	if (prepare(db, sql_last, &st, err) < 0)
+		return -1;
+	if ((rc = sqlite3_bind_text(st, 1, ev->domain, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 2, ev->to)) != SQLITE_OK)
+		goto dberr;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		goto dberr;
+	ev->last_report = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (prepare(db, sql_failures, &st, err) < 0)
 		return -1;
@@ -257,7 +284,8 @@ static const char *const export_sql[X_COUNT] = {
 	    "message_id, path, part, encoding, size, data, outcome, reason, "
 	    "report, dkim_domain FROM payload ORDER BY id",
 	[X_REPORT] = "SELECT organization_name, report_id, start_time, "
-	    "end_time, contact_info, received_at FROM report WHERE id = ?",
+	    "end_time, contact_info, received_at, digest FROM report "
+	    "WHERE id = ?",
 	[X_POLICY] = "SELECT id, idx, policy_type, policy_domain, "
 	    "policy_string, policy_set, mode, mx_patterns, max_age, mx_host, "
 	    "successful, failed FROM policy WHERE report = ? ORDER BY idx, id",
@@ -374,6 +402,7 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	x->r.end_time = sqlite3_column_int64(rs, 3);
 	x->r.contact_info = keep(x, col(rs, 4), &nomem);
 	x->r.received_at = sqlite3_column_int64(rs, 5);
+	x->r.digest = keep(x, col(rs, 6), &nomem);
 	sqlite3_reset(rs);
 	if (nomem)
 		return error_set(err, ERR_NOMEM, "out of memory");
@@ -409,6 +438,27 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(db, rc, "reading policies", err);
 	return 0;
+}
+
+int
+store_sqlite_report_digest(sqlite3 *db, int64_t id,
+			   char out[STORE_DIGEST_HEX + 1], struct error *err)
+{
+	sqlite3_stmt *xs[X_COUNT] = { NULL };
+	struct export_report x;
+	int i, rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	for (i = X_REPORT; i < X_COUNT; i++)
+		if (prepare(db, export_sql[i], &xs[i], err) < 0)
+			goto done;
+	if (export_report(db, xs, id, &x, err) == 0)
+		rc = store_rows_digest(&x.r, out, err);
+done:
+	export_report_release(&x);
+	for (i = 0; i < X_COUNT; i++)
+		sqlite3_finalize(xs[i]);
+	return rc;
 }
 
 int

@@ -8,6 +8,8 @@
  * could not be opened; 75 the store was busy or unwritable (retry later);
  * 64 usage.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -60,6 +62,13 @@
  * waits for is ready, the workers when half the window is free again.
  */
 #define WORKERS_MAX	4
+/*
+ * Folders whose descriptor is kept open while their entries are read, so
+ * that each entry is one openat() in the very folder that was listed;
+ * past these, an entry is opened from the folder's path, one component at
+ * a time (files_open_below()), never past the descriptors a process has.
+ */
+#define FOLDERS_OPEN_MAX	64
 #define WINDOW	64
 #define READ_AHEAD_MAX	((size_t)64 * 1024 * 1024)	/* input bytes */
 
@@ -74,6 +83,11 @@ struct pending {
 struct task {
 	const char *input;	/* the INPUT as named on the command line */
 	char *path;		/* owned */
+	/* An entry of a folder, opened without following links
+	 * (files.h): in the folder dirfd when it is kept open (else -1),
+	 * else as rel (in path) below the folder input; else NULL. */
+	const char *rel;
+	int dirfd;
 	enum input_kind kind;
 	const char *source;
 };
@@ -109,6 +123,8 @@ struct work {
 	struct job *slot[WINDOW];
 	int ready[WINDOW];
 	struct job *stored;	/* stored jobs, for the workers to free */
+	int folders[FOLDERS_OPEN_MAX];	/* kept open, see above */
+	size_t nfolders;
 };
 
 struct run {
@@ -153,6 +169,9 @@ usage(FILE *f)
 	    "\n"
 	    "Prints one line per report or message:\n"
 	    "  accepted|duplicate|rejected|not-a-report<TAB>INPUT<TAB>detail\n"
+	    "duplicate: a copy stored before, same content; accepted with\n"
+	    "\"conflicts\" in the detail: stored, but an earlier copy of the\n"
+	    "same report (organization, id, range) has other content.\n"
 	    "Exit: 0 all accepted, duplicate or not-a-report; 65 any rejected\n"
 	    "(kept in quarantine); 66 an input cannot be opened; 75 the store\n"
 	    "is busy or unwritable (an MTA retries later); 64 usage.\n");
@@ -235,6 +254,11 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 		json_object_set_new(o, "start", json_string(start));
 		json_object_set_new(o, "end", json_string(end));
 	}
+	if (result_conflict(res)) {
+		rfc3339_format(res->stored->first_received, start);
+		json_object_set_new(o, "conflict", json_pack("{s:s}",
+		    "first_copy_received", start));
+	}
 	if (res->reason)
 		json_object_set_new(o, "reason", json_string(res->reason));
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -276,6 +300,11 @@ print_text(FILE *out, const struct run *rn, const struct result *res)
 		put_clean(out, report_domain(r)[0] ? report_domain(r) :
 		    "(no policy domain)");
 		fprintf(out, ", %s to %s", start, end);
+		if (result_conflict(res)) {
+			rfc3339_format(res->stored->first_received, start);
+			fprintf(out, "; conflicts with an earlier copy "
+			    "(received %s)", start);
+		}
 	} else if (res->reason) {
 		put_clean(out, res->reason);
 	}
@@ -419,7 +448,7 @@ read_task(const struct work *wk, const struct task *t)
 {
 	struct error err;
 	struct job *j;
-	int rc;
+	int rc, fd;
 
 	/* Not calloc(): the parsed items, 11 KiB of the job, are each set
 	 * as they are added (3 % of an import's instructions). */
@@ -436,9 +465,18 @@ read_task(const struct work *wk, const struct task *t)
 	j->origin.path = t->path;
 	error_clear(&err);
 	buf_init(&j->bytes, wk->cfg->message_max);
-	rc = t->path == NULL ?
-	    files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err) :
-	    files_read_path(t->path, &j->bytes, &j->total, &err);
+	if (t->path == NULL)
+		rc = files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err);
+	else if (t->rel == NULL)
+		rc = files_read_path(t->path, &j->bytes, &j->total, &err);
+	else if ((fd = t->dirfd >= 0 ? files_open_regular(t->dirfd,
+	    strrchr(t->rel, '/') ? strrchr(t->rel, '/') + 1 : t->rel,
+	    t->path, &err) : files_open_below(t->input, t->rel, &err)) < 0)
+		rc = -1;
+	else {
+		rc = files_read_fd(fd, &j->bytes, &j->total, &err);
+		close(fd);
+	}
 	if (rc < 0 && err.kind != ERR_TOO_BIG) {
 		fprintf(stderr, "tlsrpt-import: %s%s\n", t->path == NULL ?
 		    "standard input: " : "", err.msg);
@@ -536,7 +574,7 @@ worker_main(void *arg)
 
 static int
 task_add(struct work *wk, const char *input, const char *path,
-	 enum input_kind kind, const char *source)
+	 int entry, int dirfd, enum input_kind kind, const char *source)
 {
 	struct task *t;
 
@@ -553,28 +591,69 @@ task_add(struct work *wk, const char *input, const char *path,
 	t->kind = kind;
 	t->source = source;
 	t->path = NULL;
+	t->rel = NULL;
+	t->dirfd = dirfd;
 	if (path != NULL && (t->path = strdup(path)) == NULL)
 		return -1;
+	/* path is "INPUT/rel", as the folder was listed. */
+	if (entry)
+		t->rel = t->path + strlen(input) + 1;
 	wk->ntasks++;
 	return 0;
 }
 
+/*
+ * The files of the folder sub of input (NULL: input itself). Entries that
+ * are no regular files (links, FIFOs, devices) are said on stderr and
+ * never read: a folder's entries are never followed.
+ */
 static int
 add_folder(struct run *rn, struct work *wk, const char *input,
-	   const char *dir, enum input_kind kind, const char *source)
+	   const char *sub, enum input_kind kind, const char *source)
 {
+	char label[4096];
 	struct file_list l;
 	struct error err;
+	struct stat sb;
 	size_t i;
-	int rc = 0;
+	int fd = -1, top, rc = 0;
 
-	if (files_list(dir, &l, &err) < 0) {
+	rc = snprintf(label, sizeof(label), "%s%s%s", input, sub ? "/" : "",
+	    sub ? sub : "");
+	if (rc < 0 || (size_t)rc >= sizeof(label))
+		rc = error_set(&err, ERR_IO, "%s: path too long", input);
+	else if ((top = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = error_set(&err, ERR_IO, "%s: %s", input, strerror(errno));
+	else {
+		fd = sub == NULL ? top : files_open_dir_below(top, input, sub,
+		    &err);
+		if (fd != top)
+			close(top);
+		rc = fd < 0 ? -1 : files_list_at(fd, label, &l, &err);
+	}
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		rn->unreadable++;
 		return 0;
 	}
+	if (wk->nfolders < FOLDERS_OPEN_MAX)
+		wk->folders[wk->nfolders++] = fd;
+	else {
+		close(fd);
+		fd = -1;
+	}
+	for (i = 0; i < l.nothers; i++) {
+		fprintf(stderr, "tlsrpt-import: %s: %s, skipped (only the "
+		    "regular files of a folder are read, never through a "
+		    "link)\n", l.others[i],
+		    lstat(l.others[i], &sb) == 0 ? files_kind(sb.st_mode) :
+		    "not a regular file");
+		rn->unreadable++;
+	}
 	for (i = 0; i < l.n && rc == 0; i++)
-		rc = task_add(wk, input, l.paths[i], kind, source);
+		rc = task_add(wk, input, l.paths[i], 1, fd, kind, source);
 	files_list_release(&l);
 	return rc;
 }
@@ -583,21 +662,19 @@ add_folder(struct run *rn, struct work *wk, const char *input,
 static int
 add_input(struct run *rn, struct work *wk, const char *arg)
 {
-	char sub[4096];
 	struct stat sb;
 
 	if (strcmp(arg, "-") == 0)
-		return task_add(wk, arg, NULL, INPUT_SNIFF, "stdin");
+		return task_add(wk, arg, NULL, 0, -1, INPUT_SNIFF, "stdin");
+	/* Named by the user: a link is followed, a pipe read. */
 	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return task_add(wk, arg, arg, INPUT_SNIFF, "file");
+		return task_add(wk, arg, arg, 0, -1, INPUT_SNIFF, "file");
 	if (files_is_maildir(arg)) {
-		snprintf(sub, sizeof(sub), "%s/new", arg);
-		if (add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail") < 0)
+		if (add_folder(rn, wk, arg, "new", INPUT_MESSAGE, "mail") < 0)
 			return -1;
-		snprintf(sub, sizeof(sub), "%s/cur", arg);
-		return add_folder(rn, wk, arg, sub, INPUT_MESSAGE, "mail");
+		return add_folder(rn, wk, arg, "cur", INPUT_MESSAGE, "mail");
 	}
-	return add_folder(rn, wk, arg, arg, INPUT_SNIFF, "file");
+	return add_folder(rn, wk, arg, NULL, INPUT_SNIFF, "file");
 }
 
 /* Main thread: store one parsed input, in the open batch. */
@@ -701,6 +778,8 @@ import_all(struct run *rn, char **inputs, int ninputs)
 	for (k = 0; k < ntasks; k++)
 		free(wk.tasks[k].path);
 	free(wk.tasks);
+	for (k = 0; k < wk.nfolders; k++)
+		close(wk.folders[k]);
 	return rc;
 }
 

@@ -76,7 +76,7 @@ make_store(const char *path, long reports, long domains)
 	struct report r;
 	struct buf b;
 	char dom[64];
-	int dup;
+	struct store_put_result put;
 	double t0 = now_s();
 
 	st = store_open(path, &err);
@@ -113,7 +113,7 @@ make_store(const char *path, long reports, long domains)
 			    (int64_t)(END_DAY + 1) * 86400,
 			    &r, &err) < 0 ||
 			    store_put_report(st, b.data, b.len,
-			    &(struct origin){ .source = "file" }, &r, &dup,
+			    &(struct origin){ .source = "file" }, &r, &put,
 			    &err) < 0) {
 				fprintf(stderr, "bench-summary: %s\n", err.msg);
 				return -1;

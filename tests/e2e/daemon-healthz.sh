@@ -82,7 +82,7 @@ stop_daemon
 if id nobody > /dev/null 2>&1; then
 	chmod 755 "$T"
 	chown nobody "$s"
-	rm -f "$s"/db*
+	rm -rf "$s"/db* "$s/spool"
 	printf 'user = nobody\n' >> "$T/tlsrptd.conf"
 	if start_daemon --config "$T/tlsrptd.conf"; then
 		check_eq "user = nobody, a writable store: 200" \

@@ -120,6 +120,7 @@ if start_daemon --db "$T/db" --tls-cert "$T/r.crt" --tls-key "$T/r.key"; then
 	stop_daemon
 else
 	fail "daemon starts with an RSA key"
+	tail -5 "$T/daemon.log"
 fi
 
 # A priority string GnuTLS cannot read is a configuration error.

@@ -93,6 +93,7 @@ mkdir -p "$T/scen"
 TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" |
     sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /'
 "$imp" --db "$T/scen.db" "$T/scen/reports" > /dev/null
+"$imp" --db "$T/scen.db" "$T/scen/late" > /dev/null
 for fmt in json text csv html; do
 	"$sum" --db "$uri" --now "$now" --format "$fmt" > "$T/pg.$fmt"
 	rc1=$?

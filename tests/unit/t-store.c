@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -21,6 +22,7 @@
 #include "received.h"
 #include "report.h"
 #include "schema.h"
+#include "rfc3339.h"
 #include "store.h"
 #include "store_read.h"
 #include "tap.h"
@@ -101,7 +103,8 @@ worker_main(void *arg)
 	struct error err;
 	struct report r;
 	char id[32];
-	int i, dup;
+	int i;
+	struct store_put_result put;
 
 	for (i = 0; i <= PER_THREAD; i++) {
 		if (i == PER_THREAD)
@@ -113,9 +116,9 @@ worker_main(void *arg)
 			continue;
 		}
 		if (store_put_report(w->st, json, sizeof(json) - 1, &o, &r,
-		    &dup, &err) < 0)
+		    &put, &err) < 0)
 			w->failed++;
-		else if (i == PER_THREAD && !dup)
+		else if (i == PER_THREAD && put.kind == STORE_PUT_NEW)
 			w->fresh_shared++;
 		report_release(&r);
 	}
@@ -136,6 +139,179 @@ json_int(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/*
+ * Copies of one report, conflict.example's c1 from Forger: the summary's
+ * counts and the failure details vary (doc/identity.md).
+ */
+static const char conflict_fmt[] =
+    "{\"organization-name\":\"Forger\",\"date-range\":{"
+    "\"start-datetime\":\"2026-03-0%dT00:00:00Z\",\"end-datetime\":"
+    "\"2026-03-0%dT23:59:59Z\"},\"report-id\":\"%s\",\"policies\":[{"
+    "\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+    "\"conflict.example\"},\"summary\":{"
+    "\"total-successful-session-count\":%d,"
+    "\"total-failure-session-count\":%d}%s}]}";
+static const char fails_ab[] =
+    ",\"failure-details\":[{\"result-type\":\"certificate-expired\","
+    "\"receiving-mx-hostname\":\"a.conflict.example\","
+    "\"failed-session-count\":60},{\"result-type\":"
+    "\"starttls-not-supported\",\"receiving-mx-hostname\":"
+    "\"b.conflict.example\",\"failed-session-count\":40}]";
+static const char fails_ba[] =
+    ",\"failure-details\":[{\"failed-session-count\":40,\"result-type\":"
+    "\"starttls-not-supported\",\"receiving-mx-hostname\":"
+    "\"b.conflict.example\"},{\"result-type\":\"certificate-expired\","
+    "\"receiving-mx-hostname\":\"a.conflict.example\","
+    "\"failed-session-count\":60}]";
+/* The forged copy (100 sessions, none failed) written otherwise. */
+static const char forged_again[] =
+    "{ \"report-id\": \"c1\",\n  \"policies\": [ { \"summary\": {\n"
+    "    \"total-failure-session-count\": 0,\n"
+    "    \"total-successful-session-count\": 100 },\n"
+    "  \"policy\": { \"policy-domain\": \"conflict.example\",\n"
+    "    \"policy-type\": \"sts\" } } ],\n"
+    "  \"date-range\": { \"end-datetime\": \"2026-03-02T23:59:59Z\",\n"
+    "    \"start-datetime\": \"2026-03-02T00:00:00Z\" },\n"
+    "  \"organization-name\": \"Forger\" }\n";
+
+/* Parse and put body; -1 when either fails. */
+static int
+put_body(struct store *st, const char *body, struct store_put_result *put)
+{
+	struct origin o = { .source = "https", .peer = "192.0.2.9" };
+	struct error err;
+	struct report r;
+	int rc;
+
+	if (report_parse(body, strlen(body), TEST_RECEIVED, &r, &err) < 0) {
+		printf("#   %s\n", err.msg);
+		return -1;
+	}
+	rc = store_put_report(st, body, strlen(body), &o, &r, put, &err);
+	if (rc < 0)
+		printf("#   %s\n", err.msg);
+	report_release(&r);
+	return rc;
+}
+
+static int
+put_copy(struct store *st, int day, const char *id, int ok_n, int failed,
+	 const char *details, struct store_put_result *put)
+{
+	char body[2048];
+	int n = snprintf(body, sizeof(body), conflict_fmt, day, day, id, ok_n,
+	    failed, details);
+
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return -1;
+	return put_body(st, body, put);
+}
+
+/*
+ * A forged copy first, then the real one: both stored, both answered as
+ * new reports, the second naming the first; the same content again, in
+ * any layout or order, a duplicate of its copy; and the evidence gives
+ * each copy the identity of the first, and the domain's last report
+ * whatever the window.
+ */
+static void
+conflicts(struct store *st, const char *spec, const char *backend)
+{
+	struct store_put_result put;
+	int64_t forged, real, third, c0, end, end0, t0 = time(NULL);
+	struct evidence ev;
+	struct error err;
+	size_t i;
+	int mine;
+
+	rfc3339_parse("2026-03-02T23:59:59Z", &end);
+	rfc3339_parse("2026-03-01T23:59:59Z", &end0);
+	ok(put_copy(st, 1, "c0", 100, 0, "", &put) == 0 &&
+	    put.kind == STORE_PUT_NEW, "%s: conflicts: another report of "
+	    "the domain, a day before", backend);
+	c0 = put.report;
+	ok(put_copy(st, 2, "c1", 100, 0, "", &put) == 0 &&
+	    put.kind == STORE_PUT_NEW && put.first == 0, "%s: conflicts: the "
+	    "forged copy first: new", backend);
+	forged = put.report;
+	ok(put_copy(st, 2, "c1", 900, 100, fails_ab, &put) == 0 &&
+	    put.kind == STORE_PUT_CONFLICT && put.first == forged &&
+	    put.first_received >= t0 && put.first_received <= time(NULL) &&
+	    put.report > forged, "%s: conflicts: the real copy is stored, "
+	    "a conflict with the first", backend);
+	real = put.report;
+	ok(put_copy(st, 2, "c1", 100, 0, "", &put) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE && put.report == forged &&
+	    put.first == 0, "%s: conflicts: the forged copy again: a "
+	    "duplicate of it", backend);
+	ok(put_body(st, forged_again, &put) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE && put.report == forged,
+	    "%s: conflicts: ... in another layout and key order too",
+	    backend);
+	ok(put_copy(st, 2, "c1", 900, 100, fails_ba, &put) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE && put.report == real,
+	    "%s: conflicts: the real copy again, its failures in another "
+	    "order: a duplicate of it", backend);
+	ok(put_copy(st, 2, "c1", 100, 1, "", &put) == 0 &&
+	    put.kind == STORE_PUT_CONFLICT && put.first == forged,
+	    "%s: conflicts: a third content conflicts with the first",
+	    backend);
+	third = put.report;
+	ok(put_copy(st, 2, "c1", 900, 100, fails_ab, &put) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE && put.report == real,
+	    "%s: conflicts: and the real copy is still a duplicate of "
+	    "itself", backend);
+
+	ok(evidence_load(st, "conflict.example", 0, 1900000000, &ev, &err) ==
+	    0 && ev.n == 4, "%s: conflicts: evidence of the four reports",
+	    backend);
+	mine = 0;
+	for (i = 0; i < ev.n; i++) {
+		const struct evidence_policy *p = &ev.policies[i];
+
+		if (p->report == c0)
+			mine += p->identity == c0;
+		else if (p->report == forged || p->report == real ||
+		    p->report == third)
+			mine += p->identity == forged;
+	}
+	is_int(mine, 4, "%s: conflicts: the copies share the first's "
+	    "identity, the lone report has its own", backend);
+	ok(ev.n == 4 && ev.policies[2].report == real &&
+	    ev.policies[2].nfailures == 2 && ev.policies[2].failed == 100,
+	    "%s: conflicts: the real copy's failures are there", backend);
+	is_int(ev.last_report, end, "%s: conflicts: the last report in the "
+	    "window", backend);
+	evidence_release(&ev);
+	ok(evidence_load(st, "conflict.example", end + 86400,
+	    end + 30 * 86400, &ev, &err) == 0 && ev.n == 0,
+	    "%s: conflicts: a window after the reports is empty", backend);
+	is_int(ev.last_report, end, "%s: conflicts: ... and names the last "
+	    "report before it", backend);
+	evidence_release(&ev);
+	ok(evidence_load(st, "conflict.example", 0, end - 1, &ev, &err) == 0,
+	    "%s: conflicts: a window ending before the copies", backend);
+	is_int(ev.last_report, end0, "%s: conflicts: ... its last report is "
+	    "the one before", backend);
+	evidence_release(&ev);
+	ok(evidence_load(st, "conflict.example", 0, end0 - 1, &ev, &err) ==
+	    0 && ev.last_report == 0, "%s: conflicts: no report by then: 0",
+	    backend);
+	evidence_release(&ev);
+	if (strcmp(backend, "sqlite") != 0)
+		return;
+	is_int(count(spec, "SELECT count(*) FROM report WHERE conflicting = 1 "
+	    "AND report_id = 'c1'"), 3, "%s: conflicts: the three copies "
+	    "marked", backend);
+	is_int(count(spec, "SELECT count(*) FROM report WHERE conflicting = 0 "
+	    "AND first_copy IS NULL AND report_id = 'c0' AND length(digest) = "
+	    "64"), 1, "%s: conflicts: the lone report is not", backend);
+	is_int(count(spec, "SELECT count(*) FROM payload WHERE outcome = "
+	    "'duplicate' AND report IN (SELECT id FROM report WHERE "
+	    "report_id = 'c1')"), 4, "%s: conflicts: the duplicates' "
+	    "receipts name their copy", backend);
+}
+
 static void
 shared_suite(const char *spec, const char *backend)
 {
@@ -149,7 +325,8 @@ shared_suite(const char *spec, const char *backend)
 	json_t *counts, *doms, *pol;
 	char **names, *next;
 	size_t n;
-	int dup = -1, i, round, fresh = 0, failed = 0;
+	struct store_put_result put;
+	int i, round, fresh = 0, failed = 0;
 
 	printf("# shared suite on %s\n", backend);
 	st = store_open(spec, &err);
@@ -160,13 +337,16 @@ shared_suite(const char *spec, const char *backend)
 	}
 	is_str(store_backend(st), backend, "%s: the backend", backend);
 	ok(parse_as("r1", &r) == 0, "%s: parse", backend);
-	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
-	    0 && dup == 0, "%s: first copy stored", backend);
-	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
-	    0 && dup == 1, "%s: second copy is a duplicate", backend);
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
+	    0 && put.kind == STORE_PUT_NEW, "%s: first copy stored", backend);
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
+	    0 && put.kind == STORE_PUT_DUPLICATE, "%s: second copy is a "
+	    "duplicate", backend);
 	report_release(&r);
 	ok(store_put_rejected(st, "{}", 2, &o, "policies: missing", &err) == 0,
 	    "%s: rejected payload kept", backend);
+
+	conflicts(st, spec, backend);
 
 	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
 	    counts != NULL, "%s: domain counts", backend);
@@ -202,26 +382,29 @@ shared_suite(const char *spec, const char *backend)
 	    &err) == 0 && ev.n == 0, "%s: nothing outside the window",
 	    backend);
 	evidence_release(&ev);
-	ok(evidence_domains(st, &names, &n, &err) == 0 && n == 1 &&
-	    strcmp(names[0], "example.com") == 0, "%s: the domains", backend);
+	ok(evidence_domains(st, &names, &n, &err) == 0 && n == 2 &&
+	    strcmp(names[0], "conflict.example") == 0 &&
+	    strcmp(names[1], "example.com") == 0, "%s: the domains", backend);
 	while (n > 0)
 		free(names[--n]);
 	free(names);
 	ok(store_read_domains(st, NULL, 10, &doms, &next, &err) == 0 &&
-	    json_array_size(doms) == 1 && next == NULL,
+	    json_array_size(doms) == 2 && next == NULL,
 	    "%s: the API's domains", backend);
 	json_decref(doms);
 
 	/* A batch rolled back leaves nothing; one committed keeps all. */
 	ok(parse_as("b1", &r) == 0, "%s: parse b1", backend);
 	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
-	    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0,
-	    "%s: put in a batch", backend);
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_NEW, "%s: put in a batch", backend);
 	store_batch_rollback(st);
 	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
-	    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0 &&
-	    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
-	    &err) == 0 && dup == 1 && store_batch_commit(st, &err) == 0,
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_NEW && store_put_report(st, json,
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_DUPLICATE &&
+	    store_batch_commit(st, &err) == 0,
 	    "%s: after a rollback the same report is new; the batch commits",
 	    backend);
 	report_release(&r);
@@ -294,7 +477,8 @@ ckpt_main(void *arg)
 	struct report r;
 	struct stat sb;
 	char id[32];
-	int i, dup;
+	int i;
+	struct store_put_result put;
 	size_t k;
 
 	for (i = 0; i < CKPT_PUTS && blob != NULL; i++) {
@@ -305,7 +489,8 @@ ckpt_main(void *arg)
 			blob[k] = (unsigned char)(rand_r(&seed) >> 7);
 		snprintf(id, sizeof(id), "ckpt-%d-%d", w->n, i);
 		if (parse_as(id, &r) < 0 || store_put_report(w->st, blob,
-		    CKPT_BLOB, &o, &r, &dup, &err) < 0 || dup)
+		    CKPT_BLOB, &o, &r, &put, &err) < 0 ||
+		    put.kind != STORE_PUT_NEW)
 			w->failed++;
 		report_release(&r);
 		if (stat(w->wal, &sb) == 0 && sb.st_size > w->wal_max)
@@ -392,7 +577,8 @@ static const char fold_second[] =
 /* Report i of thread n: 3 reporters, 3 days, 7 domains; every 5th has two
  * policies of one domain (one report for the day's row all the same). */
 static int
-fold_put(struct store *st, int n, int i, int *dup)
+fold_put(struct store *st, int n, int i,
+	 struct store_put_result *put)
 {
 	char id[32], second[256], body[1024];
 	struct origin o = { .source = "https" };
@@ -409,7 +595,7 @@ fold_put(struct store *st, int n, int i, int *dup)
 	if (len < 0 || (size_t)len >= sizeof(body) ||
 	    report_parse(body, (size_t)len, TEST_RECEIVED, &r, &err) < 0)
 		return -1;
-	rc = store_put_report(st, body, (size_t)len, &o, &r, dup, &err);
+	rc = store_put_report(st, body, (size_t)len, &o, &r, put, &err);
 	report_release(&r);
 	return rc;
 }
@@ -423,13 +609,14 @@ static void *
 fold_main(void *arg)
 {
 	struct fold_worker *w = arg;
-	int i, dup;
+	int i;
+	struct store_put_result put;
 
 	for (i = 0; i < FOLD_PUTS; i++) {
-		if (fold_put(w->st, w->n, i, &dup) < 0)
+		if (fold_put(w->st, w->n, i, &put) < 0)
 			w->failed++;
-		if (i % 10 == 0 && (fold_put(w->st, w->n, i, &dup) < 0 ||
-		    !dup))
+		if (i % 10 == 0 && (fold_put(w->st, w->n, i, &put) < 0 ||
+		    put.kind != STORE_PUT_DUPLICATE))
 			w->failed++;	/* the same report again */
 	}
 	return NULL;
@@ -520,12 +707,12 @@ fold_again(const char *path, int writer, int i, const char *when)
 {
 	struct error err;
 	struct store *st;
-	int dup = -1;
+	struct store_put_result put;
 
 	st = store_open(path, &err);
 	ok(st != NULL && (!writer ||
 	    store_start_writer(st, 0, 0, NULL, NULL, &err) == 0) &&
-	    fold_put(st, 9, i, &dup) == 0 && dup == 0,
+	    fold_put(st, 9, i, &put) == 0 && put.kind == STORE_PUT_NEW,
 	    "folds: %s: one more report", when);
 	if (writer)
 		store_close(st);
@@ -612,7 +799,8 @@ struct bad_worker {
 	struct store *st;
 	const char *prefix;	/* of the report-ids */
 	int n, poison;		/* the put n == poison is the bad one */
-	int rc, dup;
+	int rc;
+	struct store_put_result put;
 	char msg[ERROR_MSG_MAX];
 };
 
@@ -633,7 +821,7 @@ bad_main(void *arg)
 	if (parse_as(id, &r) < 0)
 		return NULL;
 	w->rc = store_put_report(w->st, json, sizeof(json) - 1, &o, &r,
-	    &w->dup, &err);
+	    &w->put, &err);
 	if (w->rc < 0)
 		snprintf(w->msg, sizeof(w->msg), "%s", err.msg);
 	report_release(&r);
@@ -684,7 +872,8 @@ log_writes(const char *dir)
 	char path[256], wal[300], copy[300], copywal[310];
 	struct origin o = { .source = "https" };
 	unsigned char *blob = calloc(1, 200 * 1024);
-	int i, seen = 0, kept = 0, dup;
+	int i, seen = 0, kept = 0;
+	struct store_put_result put;
 	struct error err;
 	struct report r;
 	struct store *st;
@@ -708,7 +897,7 @@ log_writes(const char *dir)
 		snprintf(id, sizeof(id), "gather-%d", i);
 		blob[2] = (unsigned char)i;
 		if (parse_as(id, &r) == 0 && store_put_report(st, blob,
-		    i % 3 == 0 ? 200 * 1024 : 1 + (size_t)i * 700, &o, &r, &dup,
+		    i % 3 == 0 ? 200 * 1024 : 1 + (size_t)i * 700, &o, &r, &put,
 		    &err) == 0)
 			seen += count(path, "SELECT count(*) FROM report") == i;
 		report_release(&r);
@@ -743,14 +932,16 @@ group_commit_fails(const char *dir)
 	struct error err;
 	struct store *st;
 	struct stat sb;
-	int i, failed = 0, dup = -1;
+	int i, failed = 0;
+	struct store_put_result put;
 
 	snprintf(path, sizeof(path), "%s/commit.db", dir);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	st = store_open(path, &err);
 	ok(st != NULL && store_start_writer(st, 500000, 1, bad_sources, NULL,
-	    &err) == 0 && fold_put(st, 9, 1, &dup) == 0 && dup == 0,
-	    "a failed group commit: a store with one report");
+	    &err) == 0 && fold_put(st, 9, 1, &put) == 0 &&
+	    put.kind == STORE_PUT_NEW, "a failed group commit: a store with "
+	    "one report");
 	if (st == NULL)
 		return;
 	signal(SIGXFSZ, SIG_IGN);
@@ -770,8 +961,8 @@ group_commit_fails(const char *dir)
 	setrlimit(RLIMIT_FSIZE, &old);
 	is_int(failed, BAD_THREADS, "a failed group commit: every put of it "
 	    "fails: %s", w[0].msg);
-	ok(fold_put(st, 9, 2, &dup) == 0 && dup == 0, "a failed group commit: "
-	    "the next put is stored");
+	ok(fold_put(st, 9, 2, &put) == 0 && put.kind == STORE_PUT_NEW,
+	    "a failed group commit: the next put is stored");
 	alarm(60);	/* a writer folding for ever never lets close return */
 	store_close(st);
 	alarm(0);
@@ -814,7 +1005,7 @@ one_bad_put(const char *dir)
 	}
 	for (i = 0; i < BAD_THREADS; i++) {
 		pthread_join(th[i], NULL);
-		if (i != 3 && w[i].rc == 0 && w[i].dup == 0)
+		if (i != 3 && w[i].rc == 0 && w[i].put.kind == STORE_PUT_NEW)
 			stored++;
 	}
 	store_close(st);
@@ -843,7 +1034,8 @@ main(void)
 	struct report r;
 	struct store *st;
 	sqlite3 *db;
-	int dup = -1, mode;
+	struct store_put_result put;
+	int mode;
 
 	ok(mkdtemp(dir) != NULL, "scratch folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
@@ -856,10 +1048,10 @@ main(void)
 
 	ok(report_parse(json, sizeof(json) - 1, TEST_RECEIVED, &r,
 	    &err) == 0, "parse");
-	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
-	    0 && dup == 0, "first copy stored");
-	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup, &err) ==
-	    0 && dup == 1, "second copy is a duplicate");
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
+	    0 && put.kind == STORE_PUT_NEW, "first copy stored");
+	ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put, &err) ==
+	    0 && put.kind == STORE_PUT_DUPLICATE, "second copy is a duplicate");
 	report_release(&r);
 	ok(store_put_rejected(st, "{}", 2, &o, "policies: missing", &err) == 0,
 	    "rejected payload kept");
@@ -951,23 +1143,25 @@ main(void)
 		st = store_open(path, &err);
 		ok(st != NULL && (mode == 0 || store_start_writer(st, 0, 0, NULL,
 		    NULL, &err) == 0) && parse_as("f1", &r) == 0 &&
-		    store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
+		    store_put_report(st, json, sizeof(json) - 1, &o, &r, &put,
 		    &err) == 0, "flush (%s): first put", how);
 		report_release(&r);
 		ok(rename(wal, moved) == 0, "flush (%s): log moved away", how);
 		ok(parse_as("f2", &r) == 0 && store_put_report(st, json,
-		    sizeof(json) - 1, &o, &r, &dup, &err) < 0 &&
+		    sizeof(json) - 1, &o, &r, &put, &err) < 0 &&
 		    err.kind == ERR_BUSY && strstr(err.msg, "cannot flush") != NULL,
 		    "flush (%s): a put whose flush fails fails: %s", how,
 		    err.msg);
 		ok(rename(moved, wal) == 0, "flush (%s): log back", how);
-		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &dup,
-		    &err) == 0 && dup == 1, "flush (%s): the same put again is "
-		    "a duplicate, now durable", how);
+		ok(store_put_report(st, json, sizeof(json) - 1, &o, &r, &put,
+		    &err) == 0 && put.kind == STORE_PUT_DUPLICATE,
+		    "flush (%s): the same put again is a duplicate, now "
+		    "durable", how);
 		report_release(&r);
 		ok(parse_as("f3", &r) == 0 && store_put_report(st, json,
-		    sizeof(json) - 1, &o, &r, &dup, &err) == 0 && dup == 0,
-		    "flush (%s): and a new one is stored", how);
+		    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+		    put.kind == STORE_PUT_NEW, "flush (%s): and a new one is "
+		    "stored", how);
 		report_release(&r);
 		store_close(st);
 		is_int(count(path, "SELECT count(*) FROM report"), 3,

@@ -27,7 +27,8 @@ put_domain(struct store *st, int i, struct error *err)
 	struct origin o = { .source = "file", .path = "t.json" };
 	struct report r;
 	char json[1024];
-	int n, dup, rc;
+	struct store_put_result res;
+	int n, rc;
 
 	n = snprintf(json, sizeof(json), "{\"organization-name\":\"Example\","
 	    "\"date-range\":{\"start-datetime\":\"2026-03-01T00:00:00Z\","
@@ -40,7 +41,7 @@ put_domain(struct store *st, int i, struct error *err)
 	if (n < 0 || (size_t)n >= sizeof(json) ||
 	    report_parse(json, (size_t)n, TEST_RECEIVED, &r, err) < 0)
 		return -1;
-	rc = store_put_report(st, json, (size_t)n, &o, &r, &dup, err);
+	rc = store_put_report(st, json, (size_t)n, &o, &r, &res, err);
 	report_release(&r);
 	return rc;
 }
