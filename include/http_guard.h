@@ -125,8 +125,12 @@ void http_guard_whole(struct http_guard *g, struct guard_conn *c);
  * proxied connection's next request may be another client's. */
 void http_guard_done(struct http_guard *g, struct guard_conn *c);
 
-/* Has the request on c passed the deadline? */
-int http_guard_expired(struct http_guard *g, const struct guard_conn *c);
+/*
+ * Has the request on c passed the deadline? When it has, the caller ends
+ * it at once (408, or closing it): from then on the guard's thread leaves
+ * it alone, and it is counted as closed for the deadline.
+ */
+int http_guard_expired(struct http_guard *g, struct guard_conn *c);
 
 /*
  * Close every connection whose request passed the deadline at now (ms,

@@ -442,14 +442,20 @@ expired(const struct http_guard *g, const struct guard_conn *c, int64_t now)
 }
 
 int
-http_guard_expired(struct http_guard *g, const struct guard_conn *c)
+http_guard_expired(struct http_guard *g, struct guard_conn *c)
 {
 	int64_t now = http_guard_now();
 	int rc;
 
 	pthread_mutex_lock(&g->lock);
-	rc = expired(g, c, now);
+	rc = !c->closing && expired(g, c, now);
+	/* The caller answers 408 or closes it: the guard's thread must not
+	 * cut the answer short. */
+	if (rc)
+		c->whole = 1;
 	pthread_mutex_unlock(&g->lock);
+	if (rc)
+		metrics_count_guard(MGUARD_DEADLINE);
 	return rc;
 }
 
