@@ -10,7 +10,8 @@
  * Every backend answers the same questions with the same rows, in the
  * same order, so that the analysis built on them is identical whichever
  * backend holds the reports. The caller of every op holds whatever lock
- * serialises the store's use (store.c's writer, or store_lock()).
+ * serialises the store's use (store.c's writer, store_lock(), or the
+ * lending of a reader, store_reader.h).
  */
 #ifndef TLSRPT_STORE_BACKEND_H
 #define TLSRPT_STORE_BACKEND_H

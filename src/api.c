@@ -185,7 +185,9 @@ next_link(const char *after, size_t limit)
 	    limit) >= (int)sizeof(head) || buf_puts(&b, head, NULL) < 0)
 		goto done;
 	for (p = (const unsigned char *)after; *p; p++) {
-		if (isalnum(*p) || strchr("-._~", *p) != NULL) {
+		/* RFC 3986 2.3: unreserved, whatever the locale. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
 			if (buf_append(&b, p, 1, NULL) < 0)
 				goto done;
 			continue;
@@ -224,7 +226,8 @@ route_domains(struct ingest *in, const struct api_query *q,
 	if (q != NULL && q->limit != NULL) {
 		errno = 0;
 		n = strtoul(q->limit, &end, 10);
-		if (errno != 0 || end == q->limit || *end != '\0' || n < 1 ||
+		if (!isdigit((unsigned char)q->limit[0]) || errno != 0 ||
+		    *end != '\0' || n < 1 ||
 		    n > BOUND_DOMAINS_PAGE_MAX) {
 			answer_error(out, 400, "limit: expected a number of "
 			    "domains from 1 to " STR(BOUND_DOMAINS_PAGE_MAX));

@@ -334,8 +334,9 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
 	pthread_mutex_unlock(&srv->lock);
 	rq->answered = 1;
 	request_fill(srv, c, url, method, &rv);
-	snprintf(reason, sizeof(reason), "the request, headers and body, "
-	    "took more than request-deadline (%u s)", deadline);
+	if (snprintf(reason, sizeof(reason), "the request, headers and "
+	    "body, took more than request-deadline (%u s)", deadline) < 0)
+		reason[0] = '\0';
 	http_answer_set(&a, &rv.req, 408, "timeout", reason);
 	return send_answer(srv, c, &a);
 }
@@ -362,10 +363,12 @@ admit_client(struct http_server *srv, struct MHD_Connection *c,
 		return 0;
 	if ((v = http_guard_client(srv->guard, &cn->g, &client)) == GUARD_OK)
 		return 0;
-	snprintf(reason, sizeof(reason), "%s holds %s; try again later", who,
-	    v == GUARD_CLIENT_FULL ? "max-connections-per-client "
+	/* Cut or not, the answer is the same 429. */
+	if (snprintf(reason, sizeof(reason), "%s holds %s; try again later",
+	    who, v == GUARD_CLIENT_FULL ? "max-connections-per-client "
 	    "connections already" : "connections already, and the rest are "
-	    "kept for senders holding none");
+	    "kept for senders holding none") < 0)
+		reason[0] = '\0';
 	rq->answered = 1;
 	http_answer_set(&a, &rv.req, 429, "too-many-connections", reason);
 	*ret = send_answer(srv, c, &a);

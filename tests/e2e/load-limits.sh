@@ -34,7 +34,7 @@ check "a body a byte at a time: closed at the deadline (after $b s)" \
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
 check "closed for the deadline: counted" \
     grep -q 'tlsrpt_http_connections_turned_away_total{reason="deadline"} [2-9]' "$T/metrics"
-report proxied-1 proxied.example > "$T/p1.json"
+report in-time in-time.example > "$T/p1.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
     -H 'Content-Type: application/tlsrpt+json' \
     --data-binary "@$T/p1.json" "http://127.0.0.1:$PORT/v1/tlsrpt")
@@ -54,7 +54,7 @@ if ! start_daemon --config "$T/plain.conf"; then
 	exit 1
 fi
 python3 "$PY" hold --port "$PORT" --first 1 --n 4 --xff 192.0.2.1 \
-    --seconds 6 --ready "$T/r2" > "$T/h2" &
+    --seconds 10 --ready "$T/r2" > "$T/h2" &
 h2=$!
 wait_for 10 test -s "$T/r2"
 sleep 1	# their headers read
@@ -73,17 +73,25 @@ check_eq "proxied: a 5th connection of 192.0.2.1 is over its share: 429" \
     "$(xff_post 192.0.2.1 "$T/p2.json")" 429
 check "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/headers"
 check "... naming the client" grep -q '192.0.2.1' "$T/body"
+# The share changes on SIGHUP.
+report proxied-4 proxied.example > "$T/p4.json"
+sed -i 's/^max-connections-per-client = 4$/max-connections-per-client = 5/' \
+    "$T/plain.conf"
+kill -HUP "$D_PID"
+wait_for 10 grep -q 'reloaded' "$T/daemon.log"
+check_eq "after SIGHUP with a share of 5: the 5th of 192.0.2.1 is 201" \
+    "$(xff_post 192.0.2.1 "$T/p4.json")" 201
 check_eq "proxied: 192.0.2.2 behind the same proxy has its own: 201" \
     "$(xff_post 192.0.2.2 "$T/p2.json")" 201
 check_eq "proxied: 198.51.100.7, 192.0.2.3: the right-most counts: 201" \
     "$(xff_post '198.51.100.7, 192.0.2.3' "$T/p3.json")" 201
 # An address not trusted is counted by itself, whatever it claims.
-python3 "$PY" hold --port "$PORT" --first 30 --n 4 --xff 192.0.2.9 \
-    --seconds 6 --ready "$T/r3" > "$T/h3" &
+python3 "$PY" hold --port "$PORT" --first 30 --n 5 --xff 192.0.2.9 \
+    --seconds 4 --ready "$T/r3" > "$T/h3" &
 h3=$!
 wait_for 10 test -s "$T/r3"
 sleep 1
-check_eq "not a proxy: 127.0.0.30 holds 4, a 5th is refused at once" \
+check_eq "not a proxy: 127.0.0.30 holds 5, a 6th is refused at once" \
     "$(xff_post 192.0.2.10 "$T/p3.json" --interface 127.0.0.30)" 000
 wait $h2 $h3
 check_eq "the 4 held connections of 192.0.2.1 were kept" \
