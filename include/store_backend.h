@@ -103,6 +103,11 @@ struct store_row {
 typedef int (*store_row_cb)(const struct store_row *row, void *arg,
 			    struct error *err);
 
+/* One row of store_read_domains(). */
+struct store_domain_row {
+	const char *domain;
+	int64_t reports, first_seen, last_seen;
+};
 
 /* The totals of store_read_domain_counts(). */
 struct store_domain_totals {
@@ -115,7 +120,8 @@ struct store_type_row {
 	int64_t reports, successful, failed;
 };
 
-/* A policy domain of read_domains(); nonzero stops the walk. */
+typedef int (*store_domain_cb)(const struct store_domain_row *row, void *arg);
+/* A policy domain of domain_page(); nonzero stops the walk. */
 typedef int (*store_name_cb)(const char *name, void *arg);
 typedef int (*store_type_cb)(const struct store_type_row *row, void *arg);
 
@@ -184,18 +190,21 @@ struct store_ops {
 	 * position, then their failures by policy row then failure row;
 	 * and ev->last_report, in a query of its own, through an index.
 	 * domains: every policy domain but the empty one, sorted (the
-	 * caller frees). read_domains: the first limit policy domains
-	 * sorted after `after` ("": from the first; never the empty one),
-	 * each found with one step down an index, so that a page costs the
-	 * same whatever the store holds (store_read_domains()).
+	 * caller frees). read_domains: one row per domain, sorted.
+	 * domain_page: the first limit policy domains sorted after `after`
+	 * ("": from the first; never the empty one), each found with one
+	 * step down an index, so that a page costs the same whatever the
+	 * store holds (store_read_domains()).
 	 * read_totals: *found 0 when no report names the domain.
 	 * read_types: one row per policy type of the domain, sorted.
 	 */
 	int (*evidence)(void *be, struct evidence *ev, struct error *err);
 	int (*domains)(void *be, char ***domains, size_t *n,
 		       struct error *err);
-	int (*read_domains)(void *be, const char *after, size_t limit,
-			    store_name_cb cb, void *arg, struct error *err);
+	int (*read_domains)(void *be, store_domain_cb cb, void *arg,
+			    struct error *err);
+	int (*domain_page)(void *be, const char *after, size_t limit,
+			   store_name_cb cb, void *arg, struct error *err);
 	int (*read_totals)(void *be, const char *domain,
 			   struct store_domain_totals *t, int *found,
 			   struct error *err);

@@ -137,8 +137,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "WHERE policy_domain = $1 AND end_time <= $2",
 	[PG_DOMAINS] = "SELECT DISTINCT policy_domain FROM policy "
 	    "WHERE policy_domain <> '' ORDER BY 1",
+	[PG_READ_DOMAINS] = "SELECT p.policy_domain, COUNT(DISTINCT r.id), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM policy p JOIN report r ON r.id = p.report "
+	    "WHERE p.policy_domain <> '' "
+	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
 	/* A page of names, one step down the index each. */
-	[PG_READ_DOMAINS] = "WITH RECURSIVE page(d, n) AS ("
+	[PG_DOMAIN_PAGE] = "WITH RECURSIVE page(d, n) AS ("
 	    "SELECT (SELECT policy_domain FROM policy WHERE policy_domain > $1 "
 	    "ORDER BY policy_domain LIMIT 1), 1 UNION ALL SELECT (SELECT "
 	    "policy_domain FROM policy WHERE policy_domain > page.d ORDER BY "
@@ -1238,6 +1243,7 @@ const struct store_ops store_pg_ops = {
 	.evidence = store_pg_evidence,
 	.domains = store_pg_domains,
 	.read_domains = store_pg_read_domains,
+	.domain_page = store_pg_domain_page,
 	.read_totals = store_pg_read_totals,
 	.read_types = store_pg_read_types,
 	.export = NULL,

@@ -118,8 +118,36 @@ nomem:
 }
 
 int
-store_pg_read_domains(void *be, const char *after, size_t limit,
-		      store_name_cb cb, void *arg, struct error *err)
+store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
+		      struct error *err)
+{
+	struct pg_store *s = be;
+	struct store_domain_row row;
+	struct pg_args a;
+	PGresult *res;
+	int i, n;
+
+	pg_args_init(&a);
+	if ((res = read_run(s, PG_READ_DOMAINS, &a, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		row.domain = PQgetvalue(res, i, 0);
+		row.reports = pg_int(res, i, 1);
+		row.first_seen = pg_int(res, i, 2);
+		row.last_seen = pg_int(res, i, 3);
+		if (cb(&row, arg) < 0) {
+			PQclear(res);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_pg_domain_page(void *be, const char *after, size_t limit,
+		     store_name_cb cb, void *arg, struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -131,7 +159,7 @@ store_pg_read_domains(void *be, const char *after, size_t limit,
 	pg_args_init(&a);
 	pg_arg_text(&a, after);
 	pg_arg_int(&a, (int64_t)limit);
-	if ((res = read_run(s, PG_READ_DOMAINS, &a, err)) == NULL)
+	if ((res = read_run(s, PG_DOMAIN_PAGE, &a, err)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++)

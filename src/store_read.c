@@ -79,7 +79,7 @@ store_read_domains(struct store *st, const char *after, size_t limit,
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (ops->read_domains(be, after != NULL ? after : "", ns.cap,
+	if (ops->domain_page(be, after != NULL ? after : "", ns.cap,
 	    name_row, &ns, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");

@@ -168,6 +168,40 @@ fail:
 	return -1;
 }
 
+int
+store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
+			  struct error *err)
+{
+	static const char sql[] =
+	    "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
+	    "MIN(r.start_time), MAX(r.end_time) "
+	    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+	    "JOIN report r ON r.id = p.report "
+	    "WHERE d.policy_domain <> '' "
+	    "GROUP BY d.policy_domain ORDER BY d.policy_domain";
+	sqlite3 *db = store_sqlite_db(be);
+	struct store_domain_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.domain = col(st, 0);
+		row.reports = sqlite3_column_int64(st, 1);
+		row.first_seen = sqlite3_column_int64(st, 2);
+		row.last_seen = sqlite3_column_int64(st, 3);
+		if (cb(&row, arg) < 0) {
+			sqlite3_finalize(st);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	return 0;
+}
+
 /*
  * One step down the index per domain (recursive: the least name after
  * the last), so that a page of the list costs what it holds, not what the
@@ -175,8 +209,8 @@ fail:
  * there are few (store_sqlite_fold.h).
  */
 int
-store_sqlite_read_domains(void *be, const char *after, size_t limit,
-			  store_name_cb cb, void *arg, struct error *err)
+store_sqlite_domain_page(void *be, const char *after, size_t limit,
+			 store_name_cb cb, void *arg, struct error *err)
 {
 	static const char sql[] =
 	    "WITH RECURSIVE page(d, n) AS ("

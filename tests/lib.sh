@@ -41,5 +41,5 @@ sql() { sqlite3 -batch -noheader "$1" "$2"; }
 # 007 (version 6: no digests, the identity unique, no DKIM domain), its
 # rows kept.
 sqlite_before_digests() {
-	sql "$1" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; alter table payload drop column dkim_domain; pragma user_version = 6"
+	sql "$1" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; alter table payload drop column dkim_domain; drop table notify_domain; drop table notify_failure; drop table notify_outbox; pragma user_version = 6"
 }
