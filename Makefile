@@ -87,6 +87,13 @@ $(UNIT_BINS:=.o): $(O)/tests/%.o: tests/unit/%.c $(O)/tests/%.d | $(O)/tests
 $(UNIT_BINS): %: %.o $(LIB)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
+# A library the end-to-end tests preload into the daemon (tests/powercut.c).
+# Built without the user's CFLAGS: under make sanitize it must not need
+# the sanitizers' runtime, which the daemon loads after it.
+TEST_BINS += $(O)/tests/powercut.so
+$(O)/tests/powercut.so: tests/powercut.c | $(O)/tests
+	$(QUIET_LINK)$(CC) -std=c17 $(WARN) -O2 -g -shared -fPIC -o $@ $< -ldl -lpthread
+
 $(O)/bench/%: tests/bench/%.c $(O)/bench/%.d $(LIB) | $(O)/bench
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/bench -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
@@ -156,17 +163,30 @@ clean:
 # them with clang in build-fuzz/ (the library with fuzzer-no-link, ASan and
 # UBSan) and runs each for FUZZ_SECONDS from a copy of its seed corpus;
 # any crash, leak or timeout fails it. `make tests` builds the same entry
-# points with a plain main (tests/fuzz/standalone.c) as $(O)/tests/fuzz-*,
-# which make check runs over the seeds and fixtures/fuzz/regressions/.
+# points with a plain main (tests/fuzz/standalone.c) and ASan and UBSan,
+# with a library of their own, in $(O)/fuzz-san/ (FUZZ_REPLAY): make check
+# runs them over the seeds and fixtures/fuzz/regressions/, where a read
+# past an input or undefined behaviour fails as it would in make fuzz.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=all
+FUZZ_REPLAY = $(O)/fuzz-san
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/tests/%)
-TEST_BINS += $(FUZZ_BINS)
-tests: $(FUZZ_BINS)
+tests: fuzz-replay
 clean: clean-fuzz
 
+# Once the library is built there, make only relinks what changed.
+fuzz-replay:
+	$(Q)$(MAKE) --no-print-directory O=$(FUZZ_REPLAY) \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  fuzz-replay-build
+
+fuzz-replay-build: $(FUZZ_BINS)
+	@:
+
+# One source per compile: with two, gcc writes the headers of the last
+# one only to the .d file.
 $(FUZZ_BINS:=.o) $(O)/tests/standalone.o: $(O)/tests/%.o: tests/fuzz/%.c $(O)/tests/%.d | $(O)/tests
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/fuzz -c -o $@ $<
 
@@ -188,13 +208,13 @@ fuzz: deps
 clean-fuzz:
 	rm -rf build-fuzz
 
-.PHONY: fuzz fuzz-build clean-fuzz
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-replay-build clean-fuzz
 
 # The headers each output was built from (written by -MMD -MP above). The
 # .d files are named as targets without a recipe: an output whose .d is
 # missing (built before there were any) is built again.
-DEPFILES = $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(TEST_BINS:=.d) \
-	   $(O)/tests/standalone.d $(BENCHES:%=$(O)/bench/%.d) \
-	   $(FUZZ_TARGETS:%=$(O)/fuzz/%.d)
+DEPFILES = $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(UNIT_BINS:=.d) \
+	   $(FUZZ_BINS:=.d) $(O)/tests/standalone.d \
+	   $(BENCHES:%=$(O)/bench/%.d) $(FUZZ_TARGETS:%=$(O)/fuzz/%.d)
 $(DEPFILES):
 -include $(wildcard $(DEPFILES))

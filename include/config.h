@@ -16,6 +16,14 @@
 #define CONFIG_LINE_MAX 4096	/* a line of the config file */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
+/* A setting that may be given several times: each adds a value. */
+struct config_list {
+	char **v;
+	size_t n;
+};
+
+#define CONFIG_LIST_MAX 32	/* values of a repeatable setting */
+
 struct config {
 	char *database;		/* SQLite path or postgresql:// URI */
 	char *listen;		/* public listener, ADDR:PORT ("" = none) */
@@ -32,7 +40,8 @@ struct config {
 	char *group;		/* and its group (NULL: the user's own) */
 	unsigned max_connections;	/* public listener, in total */
 	unsigned max_connections_per_client;
-	unsigned connection_timeout;	/* seconds */
+	unsigned connection_timeout;	/* seconds a connection may idle */
+	unsigned request_deadline;	/* seconds a whole request may take */
 	unsigned maildir_rescan;	/* seconds between full rescans */
 	size_t decode_budget;	/* bytes being decoded at once, daemon-wide */
 	char *spool_dir;	/* "" or NULL: beside a SQLite store */
@@ -40,6 +49,10 @@ struct config {
 	unsigned spool_stall;	/* seconds before /healthz fails */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
+	char *public_url;	/* the API as people reach it, or NULL */
+	struct config_list notify_webhook;	/* http:// or https:// URLs */
+	struct config_list notify_mail;		/* addresses */
+	char *sendmail;		/* the program notify-mail runs with -t */
 };
 
 /* Fill cfg with the built-in defaults. */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
@@ -29,14 +30,17 @@
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
+#include "notify.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "store_reader.h"
 #include "tls.h"
 #include "version.h"
+#include "watch.h"
 #include "banned.h"
 
 #define EX_OK		0
@@ -90,12 +94,15 @@ struct daemon_state {
 	struct priv priv;	/* the user to become, from cfg */
 	struct tls *tls;
 	struct store *store;
+	struct store_readers *readers;	/* the API's; NULL: no API */
 	struct ingest in;
 	int ingest_ready;
 	struct budget budget;	/* of decoding, daemon-wide */
 	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
+	struct notify *notify;	/* delivers the outbox's events */
+	struct watch *judge;	/* keeps every verdict current */
 };
 
 static void
@@ -278,14 +285,12 @@ reload(struct daemon_state *ds)
 	    !same(next.tls_priority, ds->cfg.tls_priority) ||
 	    has_tls(&next) != (ds->tls != NULL) ||
 	    next.max_connections != ds->cfg.max_connections ||
-	    next.max_connections_per_client !=
-	    ds->cfg.max_connections_per_client ||
 	    next.connection_timeout != ds->cfg.connection_timeout ||
 	    next.maildir_rescan != ds->cfg.maildir_rescan ||
 	    !same(next.spool_dir, ds->cfg.spool_dir))
 		log_warn("reload: listeners, database, maildir, spool-dir, "
-		    "connection limits, tls-priority, user and group change "
-		    "only with a restart");
+		    "max-connections, connection-timeout, tls-priority, user "
+		    "and group change only with a restart");
 	if (ds->tls != NULL && has_tls(&next)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
@@ -634,6 +639,12 @@ start(struct daemon_state *ds)
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
+	/* The API reads through connections of its own: never after a
+	 * report being stored. */
+	if (has(ds->cfg.api_listen) && (ds->readers = store_readers_open(
+	    ds->cfg.database, API_READERS, &err)) == NULL)
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
+		    err.msg, as_whom(ds, who, sizeof(who)));
 	if (has(ds->cfg.maildir) &&
 	    maildir_prepare(ds->cfg.maildir, &err) < 0)
 		die(ds, EX_OSERR, "maildir: %s%s", err.msg,
@@ -650,6 +661,7 @@ start(struct daemon_state *ds)
 		    "without capabilities", ds->priv.user, ds->priv.group,
 		    (unsigned long)ds->priv.uid, (unsigned long)ds->priv.gid);
 	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
+	ingest_set_readers(&ds->in, ds->readers);
 	ds->ingest_ready = 1;
 	budget_init(&ds->budget, ds->cfg.decode_budget);
 	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
@@ -669,6 +681,10 @@ start(struct daemon_state *ds)
 	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
 	    &ds->in, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
+	if ((ds->notify = notify_start(ds->store, &ds->cfg, &err)) == NULL ||
+	    (ds->judge = watch_start(ds->store, &ds->cfg, ds->notify,
+	    &err)) == NULL)
+		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
 }
@@ -680,11 +696,14 @@ stop(struct daemon_state *ds)
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
+	watch_stop(ds->judge);
+	notify_stop(ds->notify);
 	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);
+	store_readers_close(ds->readers);
 	spool_close(ds->spool);
 	if (ds->ingest_ready) {
 		ingest_release(&ds->in);

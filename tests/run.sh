@@ -119,7 +119,8 @@ function prob(s) {
 	if (plans == 1) {
 		planned = substr($0, 4) + 0
 		late = results
-		if (planned == 0 && match($0, /#[ \t]*[Ss][Kk][Ii][Pp]/)) {
+		if (planned == 0 &&
+		    match($0, /#[ \t]*[Ss][Kk][Ii][Pp]([ \t:]|$)/)) {
 			s = substr($0, RSTART + RLENGTH)
 			allfeat = feature(s)
 			why[allfeat] = reason(s)

@@ -9,6 +9,7 @@
 #define TLSRPT_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -50,6 +51,31 @@ tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+/*
+ * A suite that a unit test runs on SQLite and, when TLSRPT_TEST_PG names a
+ * database, on PostgreSQL, for tests/e2e/pg-store.sh. That script plans on
+ * the suite's number of checks before it has a cluster: main answers
+ * "--plan-postgresql" with it (tap_plan_postgresql, first thing in main),
+ * and tap_suite_end, given tap_n from before a run of the suite and the
+ * checks that run makes, fails when a check added left the number behind.
+ */
+static inline void
+tap_plan_postgresql(int argc, char **argv, int checks)
+{
+	if (argc == 2 && strcmp(argv[1], "--plan-postgresql") == 0) {
+		printf("%d\n", checks);
+		exit(0);
+	}
+}
+
+static inline void
+tap_suite_end(const char *backend, int first, int checks)
+{
+	if (tap_n - first != checks)
+		ok(0, "%s: the suite ran %d checks, its count in the test "
+		    "says %d", backend, tap_n - first, checks);
 }
 
 /*
