@@ -13,7 +13,8 @@
 #   O             the build folder (build)
 #   JOBS          scripts at once (the number of CPUs)
 #   TEST_TIMEOUT  seconds a script may run before it is killed (300)
-#   CI=true       a skipped check of a main feature ($MAIN) fails...
+#   CI=true       a skipped check of a main feature (postgresql, live,
+#                 chromium, root) fails...
 #   ALLOW_SKIP    ...unless named here (ALLOW_SKIP="chromium live")
 #
 # A script fails when it prints no plan ("1..N") or one after its first
@@ -36,7 +37,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL 2>/dev/null
 while [ $# -gt 0 ]; do
 	case $1 in
 	-q|--quick) QUICK=1 ;;
-	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1; see tests/run.sh --help" >&2
 	    exit 64 ;;
 	*) break ;;
@@ -64,7 +65,7 @@ tags() {
 # The list, in the order the results are printed: INDEX NAME KIND TAGS.
 n=0
 : > "$tmp/list"
-add() { # NAME KIND SOURCE
+add() { # NAME KIND SOURCE [ONLY]: ONLY the names asked for, if any
 	t=" $(tags "$3") "
 	if [ $# -gt 3 ] && [ -n "$4" ]; then
 		case " $4 " in *" $1 "*) ;; *) return ;; esac
