@@ -36,9 +36,17 @@ served_fingerprint() {
 	    openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//'
 }
 
+# ours PORT: the socket listening on PORT is the daemon's ($D_PID), not
+# one of another test's daemon that took the port first: tests run side
+# by side, and that one would answer /healthz too.
+ours() {
+	command -v ss > /dev/null 2>&1 || return 0
+	ss -Hltnp "sport = :$1" 2> /dev/null | grep -q "pid=$D_PID,"
+}
+
 # start_daemon ARGS...: tlsrptd in the foreground on two free loopback
 # ports ($PORT public, $APIPORT API), logging to $T/daemon.log; returns
-# once /healthz answers. 1 when it does not start.
+# once its own /healthz answers. 1 when it does not start.
 start_daemon() {
 	tries=0
 	while [ $tries -lt 5 ]; do
@@ -55,7 +63,8 @@ start_daemon() {
 				break
 			fi
 			if curl -s -o /dev/null --max-time 2 \
-			    "http://127.0.0.1:$APIPORT/healthz"; then
+			    "http://127.0.0.1:$APIPORT/healthz" &&
+			    ours "$APIPORT"; then
 				return 0
 			fi
 			sleep 0.1
