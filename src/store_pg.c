@@ -57,10 +57,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_SAVEPOINT] = "SAVEPOINT one",
 	[PG_RELEASE] = "RELEASE SAVEPOINT one",
 	[PG_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT one",
+	/* A put's (copy_key NULL) and a copy's: a row copied before is
+	 * not copied again. */
 	[PG_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, dkim_domain) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+	    "outcome, reason, report, copy_key, dkim_domain) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" IDENTITY_LOCK
 	    ", $1::integer)",
 	/* The copies of an identity (migration 003): any one of them
@@ -99,11 +102,6 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "receiving_mx_helo, additional_info, failure_reason_code, "
 	    "failed_sessions) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
 	[PG_COPIED] = "SELECT 1 FROM payload WHERE copy_key = $1",
-	[PG_COPY_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, copy_key, dkim_domain) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
-	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	/* The per-day aggregates of the transaction's new reports (an
 	 * array), in key order: two transactions adding to the same rows
 	 * take their locks in one order, so wait but never deadlock. */
@@ -790,46 +788,6 @@ pg_batch_rollback(void *be)
 	rollback(s);
 }
 
-static void
-args_origin(struct pg_args *a, const struct store_payload *p)
-{
-	const struct origin *o = p->origin;
-
-	pg_arg_int(a, p->received_at);
-	pg_arg_text(a, o->source ? o->source : "");
-	pg_arg_text(a, o->peer);
-	pg_arg_text(a, o->user_agent);
-	pg_arg_text(a, o->message_id);
-	pg_arg_text(a, o->path);
-	pg_arg_text(a, o->part);
-	pg_arg_text(a, p->encoding);
-	pg_arg_int(a, (int64_t)p->size);
-	pg_arg_bytes(a, p->data, p->len);
-}
-
-static int
-insert_payload(struct pg_store *s, const struct store_payload *p,
-	       const char *outcome, const char *reason, int64_t report,
-	       struct error *err)
-{
-	struct pg_args a;
-	PGresult *res;
-
-	pg_args_init(&a);
-	args_origin(&a, p);
-	pg_arg_text(&a, outcome);
-	pg_arg_text(&a, reason);
-	if (report > 0)
-		pg_arg_int(&a, report);
-	else
-		pg_arg_null(&a);
-	pg_arg_text(&a, p->origin->dkim_domain);
-	res = pg_run(s, PG_PAYLOAD, &a, err);
-	pg_args_release(&a);
-	PQclear(res);
-	return res == NULL ? -1 : 0;
-}
-
 /* Run a statement that returns one id (or none: *id 0). */
 static int
 run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
@@ -845,6 +803,40 @@ run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
 		*id = pg_int(res, 0, 0);
 	PQclear(res);
 	return 0;
+}
+
+/*
+ * The payload row of a put (key NULL) or of a copy (key: its copy key):
+ * *id its row, or 0 when a row of that copy key is there already.
+ */
+static int
+insert_payload(struct pg_store *s, const struct store_payload *p,
+	       const char *outcome, const char *reason, int64_t report,
+	       const char *key, int64_t *id, struct error *err)
+{
+	const struct origin *o = p->origin;
+	struct pg_args a;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, p->received_at);
+	pg_arg_text(&a, o->source ? o->source : "");
+	pg_arg_text(&a, o->peer);
+	pg_arg_text(&a, o->user_agent);
+	pg_arg_text(&a, o->message_id);
+	pg_arg_text(&a, o->path);
+	pg_arg_text(&a, o->part);
+	pg_arg_text(&a, p->encoding);
+	pg_arg_int(&a, (int64_t)p->size);
+	pg_arg_bytes(&a, p->data, p->len);
+	pg_arg_text(&a, outcome);
+	pg_arg_text(&a, reason);
+	if (report > 0)
+		pg_arg_int(&a, report);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, key);
+	pg_arg_text(&a, o->dkim_domain);
+	return run_id(s, PG_PAYLOAD, &a, id, err);
 }
 
 /* A report's policy rows and their failure rows, column for column. */
@@ -864,17 +856,17 @@ insert_policies(struct pg_store *s, int64_t report,
 		pg_args_init(&a);
 		pg_arg_int(&a, report);
 		pg_arg_int(&a, p->idx);
-		pg_arg_text(&a, p->policy_type ? p->policy_type : "");
-		pg_arg_text(&a, p->policy_domain ? p->policy_domain : "");
-		pg_arg_text(&a, p->policy_string ? p->policy_string : "[]");
-		pg_arg_text(&a, p->policy_set ? p->policy_set : "");
+		pg_arg_text(&a, p->policy_type);
+		pg_arg_text(&a, p->policy_domain);
+		pg_arg_text(&a, p->policy_string);
+		pg_arg_text(&a, p->policy_set);
 		pg_arg_text(&a, p->mode);
-		pg_arg_text(&a, p->mx_patterns ? p->mx_patterns : "[]");
+		pg_arg_text(&a, p->mx_patterns);
 		if (p->has_max_age)
 			pg_arg_int(&a, p->max_age);
 		else
 			pg_arg_null(&a);
-		pg_arg_text(&a, p->mx_host ? p->mx_host : "[]");
+		pg_arg_text(&a, p->mx_host);
 		pg_arg_int(&a, p->successful);
 		pg_arg_int(&a, p->failed);
 		pg_arg_text(&a, r->organization_name);
@@ -886,7 +878,7 @@ insert_policies(struct pg_store *s, int64_t report,
 			f = &p->failures[j];
 			pg_args_init(&a);
 			pg_arg_int(&a, policy);
-			pg_arg_text(&a, f->result_type ? f->result_type : "");
+			pg_arg_text(&a, f->result_type);
 			pg_arg_text(&a, f->sending_mta_ip);
 			pg_arg_text(&a, f->receiving_ip);
 			pg_arg_text(&a, f->receiving_mx_hostname);
@@ -1131,13 +1123,15 @@ pg_put_report(void *be, const struct store_payload *p,
 	      struct error *err)
 {
 	struct pg_store *s = be;
+	int64_t id;
 
 	memset(res, 0, sizeof(*res));
 	if (begin(s, err) < 0)
 		return -1;
 	if (write_report(s, r, res, err) < 0 ||
 	    insert_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
-	    "duplicate" : "accepted", NULL, res->report, err) < 0 ||
+	    "duplicate" : "accepted", NULL, res->report, NULL, &id,
+	    err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		memset(res, 0, sizeof(*res));
@@ -1151,10 +1145,11 @@ pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
 		struct error *err)
 {
 	struct pg_store *s = be;
+	int64_t id;
 
 	if (begin(s, err) < 0)
 		return -1;
-	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	if (insert_payload(s, p, "rejected", reason, 0, NULL, &id, err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		return -1;
@@ -1204,18 +1199,8 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 			    "duplicate" : "accepted";
 		report = res.report;
 	}
-	pg_args_init(&a);
-	args_origin(&a, &row->payload);
-	pg_arg_text(&a, outcome);
-	pg_arg_text(&a, row->reason);
-	if (report > 0)
-		pg_arg_int(&a, report);
-	else
-		pg_arg_null(&a);
-	pg_arg_text(&a, key);
-	pg_arg_text(&a, row->payload.origin->dkim_domain);
-	if (run_id(s, PG_COPY_PAYLOAD, &a, &id, err) < 0 ||
-	    commit(s, err) < 0)
+	if (insert_payload(s, &row->payload, outcome, row->reason, report,
+	    key, &id, err) < 0 || commit(s, err) < 0)
 		goto fail;
 	*copied = id > 0;
 	return 0;
