@@ -9,12 +9,10 @@
 
 #include <stdint.h>
 
-#define CLI_EX_USAGE 64
-
 /*
  * After getopt_long returned ch (':' or '?') for argv: print
  * "PROG: option --x needs a value; see PROG --help" or
- * "PROG: unknown option --x; see PROG --help". Returns CLI_EX_USAGE.
+ * "PROG: unknown option --x; see PROG --help". Returns EX_USAGE.
  */
 int cli_option_error(const char *prog, int ch, char *const *argv);
 

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 
 #include "cli.h"
 #include "rfc3339.h"
@@ -19,7 +20,7 @@ cli_option_error(const char *prog, int ch, char *const *argv)
 	else
 		fprintf(stderr, "%s: unknown option %s; see %s --help\n", prog,
 		    opt, prog);
-	return CLI_EX_USAGE;
+	return EX_USAGE;
 }
 
 int

@@ -76,8 +76,8 @@ struct store {
 	unsigned (*others)(void *arg);
 	void *others_arg;
 };
-static int
-is_postgresql(const char *spec)
+int
+store_is_postgresql(const char *spec)
 {
 	return strncmp(spec, "postgresql://", 13) == 0 ||
 	    strncmp(spec, "postgres://", 11) == 0;
@@ -98,8 +98,8 @@ store_open(const char *spec, struct error *err)
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	st->ops = is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
-	if (!is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
+	st->ops = store_is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
+	if (!store_is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
 		free(st);
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "cli.h"
 #include "live.h"
@@ -16,10 +17,6 @@
 #include "rfc3339.h"
 #include "version.h"
 #include "banned.h"
-
-#define EX_USAGE	64
-#define EX_SOFTWARE	70
-#define EX_TEMPFAIL	75
 
 static void
 usage(FILE *f)

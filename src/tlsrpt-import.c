@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,13 +32,6 @@
 #include "rfc3339.h"
 #include "version.h"
 #include "banned.h"
-
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
-#define EX_TEMPFAIL	75
 
 /*
  * Reports are stored in batches of BATCH_MAX, one transaction each (one
@@ -176,7 +170,7 @@ copy_from(struct store *st, const char *path)
 	struct stat sb;
 	int rc;
 
-	if (strncmp(path, "postgres", 8) == 0 || stat(path, &sb) < 0 ||
+	if (store_is_postgresql(path) || stat(path, &sb) < 0 ||
 	    !S_ISREG(sb.st_mode)) {
 		fprintf(stderr, "tlsrpt-import: %s: not a SQLite store to copy "
 		    "from\n", path);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "analyse.h"
@@ -24,11 +25,6 @@
 #include "version.h"
 #include "banned.h"
 
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_CANTCREAT	73
-#define EX_TEMPFAIL	75
-#define EX_SOFTWARE	70
 #define MAX_DOMAINS	1024
 
 /* The --domain names, normalised (dnsname.h). */
@@ -283,7 +279,7 @@ main(int argc, char **argv)
 	if (db == NULL)
 		db = cfg.database;
 	/* A summary never creates a store: a wrong path is an error. */
-	if (strncmp(db, "postgres", 8) != 0 && stat(db, &sb) < 0) {
+	if (!store_is_postgresql(db) && stat(db, &sb) < 0) {
 		fprintf(stderr, "tlsrpt-summary: %s: no such database (import "
 		    "reports with tlsrpt-import, or give --db)\n", db);
 		config_release(&cfg);

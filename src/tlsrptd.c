@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -36,13 +37,6 @@
 #include "tls.h"
 #include "version.h"
 #include "banned.h"
-
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_OSERR	71
-#define EX_TEMPFAIL	75
-#define EX_CONFIG	78
 
 /* The embedded defaults of `make run`, when no --config is given. */
 #define RUN_DIR		"var"
