@@ -71,6 +71,16 @@
 #define BOUND_RANGE_MAX		((int64_t)31 * 86400)
 #define BOUND_RANGE_AHEAD	((int64_t)2 * 86400)
 
+/*
+ * tlsrpt-import (import.h, import_read.h): reports a batch transaction
+ * holds; worker threads at most; inputs, and input bytes, read ahead of
+ * the one being stored.
+ */
+#define IMPORT_BATCH		256
+#define IMPORT_WORKERS_MAX	4
+#define IMPORT_WINDOW		64
+#define IMPORT_READ_AHEAD	((size_t)64 * 1024 * 1024)
+
 /* SQLite: how long to wait for another writer before answering "busy". */
 #define BOUND_BUSY_TIMEOUT_MS	5000
 /*

@@ -60,17 +60,13 @@ error_prefix(struct error *err, const char *fmt, ...)
 	return error_set(err, err->kind, "%s: %s", prefix, old);
 }
 
-const char *
-error_kind_name(enum error_kind kind)
+int
+error_too_big(struct error *err, const char *what, int more, size_t n,
+	      size_t cap)
 {
-	switch (kind) {
-	case ERR_NONE:		return "none";
-	case ERR_INPUT:		return "input";
-	case ERR_TOO_BIG:	return "too-big";
-	case ERR_BUSY:		return "busy";
-	case ERR_IO:		return "io";
-	case ERR_NOMEM:		return "nomem";
-	case ERR_INTERNAL:	return "internal";
-	}
-	return "unknown";
+	if (n == 0)
+		return error_set(err, ERR_TOO_BIG, "%s over the limit of %zu "
+		    "bytes", what, cap);
+	return error_set(err, ERR_TOO_BIG, "%s of %s%zu bytes over the limit "
+	    "of %zu bytes", what, more ? "more than " : "", n, cap);
 }
