@@ -1,5 +1,5 @@
 /*
- * api: the routes of the daemon's read API (DESIGN section 5), apart from
+ * api: the routes of the daemon's read API (doc/http.md), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
  *   GET /healthz                          "ok" (never needs the token);

@@ -1,5 +1,5 @@
 /*
- * cli: what the programs' main files share. DESIGN section 2: an unknown
+ * cli: what the programs' main files share (doc/commands.md): an unknown
  * option or a missing value is one line on stderr naming the option, and
  * exit 64. The programs call getopt_long with an optstring starting "+:",
  * so that a missing value comes back as ':' and anything else as '?'.

@@ -1,5 +1,5 @@
 /*
- * http: the daemon's two libmicrohttpd listeners (DESIGN section 5).
+ * http: the daemon's two libmicrohttpd listeners (doc/http.md).
  *
  * The public listener takes reports: POST to the ingest path, the body
  * buffered in a struct buf capped at max-body, then one pipeline call

@@ -1,6 +1,6 @@
 /*
- * http_ingest: the public listener's answer to one request (DESIGN
- * section 5), apart from the sockets so that it can be tested and fuzzed
+ * http_ingest: the public listener's answer to one request
+ * (doc/http.md), apart from the sockets so that it can be tested and fuzzed
  * without them. http.c collects the method, the path, the headers, the
  * peer's address and the body from libmicrohttpd into a struct
  * http_request and sends the struct http_answer back; all in between is

@@ -1,7 +1,7 @@
 /*
  * live: what a domain publishes right now, checked the way a sender
  * honouring MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) would see it
- * (DESIGN section 9):
+ * (doc/live.md):
  * - its MX records, the _mta-sts TXT record (exactly one v=STSv1, a
  *   valid id) and the _smtp._tls TXT record (exactly one v=TLSRPTv1);
  * - the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt: one

@@ -1,5 +1,5 @@
 /*
- * maildir: the daemon's watcher of a report mailbox (DESIGN section 6).
+ * maildir: the daemon's watcher of a report mailbox (doc/mail.md).
  *
  * A thread watches DIR/new with inotify, and rescans it every `rescan`
  * seconds in case an event was missed (NFS, a full inotify queue). Each

@@ -1,5 +1,5 @@
 /*
- * page: the action plan page of DESIGN section 10, one self-contained HTML
+ * page: the action plan page of doc/page.md, one self-contained HTML
  * file per summary (inline CSS and SVG, no script, no external request:
  * its Content-Security-Policy forbids any), readable offline, in print and
  * on a phone. It is drawn from the summary document of analyse.h, so the

@@ -1,6 +1,6 @@
 /*
  * spool: bodies the daemon took but cannot decode or store now, kept on
- * disk until it can (DESIGN section 5; doc/spool.md has the file format).
+ * disk until it can (doc/spool.md, with the file format).
  *
  * Senders post a report once and do not retry, so a body within the
  * limits that meets a busy daemon (the decode budget spent, the store

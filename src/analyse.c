@@ -14,7 +14,7 @@
 
 #define DAY 86400
 
-/* Result types, DESIGN section 7 and RFC 8460 4.3. */
+/* Result types, doc/verdict.md and RFC 8460 4.3. */
 static const char *const refused_types[] = { "starttls-not-supported",
     "certificate-host-mismatch", "certificate-expired",
     "certificate-not-trusted", "validation-failure", NULL };
@@ -330,7 +330,7 @@ is_sts(const struct evidence_policy *p)
 
 /*
  * What each failure detail of p counts, into out[]: a policy's details
- * count at most its failure count (types overlap, DESIGN section 3), so
+ * count at most its failure count (types overlap, doc/report.md), so
  * the refusal types of an sts policy are counted first, then the others,
  * each in the order listed, until the count is spent. Returns the
  * failures no detail explains (counted as refused for sts: NOT_DETAILED).
@@ -572,7 +572,7 @@ cmp_rpt_key(const void *a, const void *b)
 
 /*
  * Copies of one report (one identity, store.h) that disagree: only the
- * copy with the most refused sessions counts (DESIGN section 7), so that
+ * copy with the most refused sessions counts (doc/verdict.md), so that
  * a forged clean copy cannot hide the real one's failures.
  */
 static int

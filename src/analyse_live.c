@@ -1,6 +1,6 @@
 /*
  * analyse_live: the live checks joined to the readiness verdict
- * (analyse_add_live, DESIGN section 9). The live findings already have
+ * (analyse_add_live, doc/live.md). The live findings already have
  * the shape of reasons; what only the reports can tell is whether the
  * policy changed without its id.
  */

@@ -1,4 +1,5 @@
-/* live: see include/live.h. The checks of one domain, in DESIGN order. */
+/* live: see include/live.h. The checks of one domain, in the order of
+ * doc/live.md. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>

@@ -543,7 +543,7 @@ live_row(struct pg *p, const char *name, const json_t *c)
 	json_decref(rest);
 }
 
-/* The live checks (DESIGN section 9): the policy published now, then one
+/* The live checks (doc/live.md): the policy published now, then one
  * row per check with its status and evidence. */
 static void
 live_checks(struct pg *p, const json_t *live)

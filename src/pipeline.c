@@ -265,7 +265,7 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
-	/* The DKIM rule (DESIGN section 6), once for the message. */
+	/* The DKIM rule (doc/mail.md), once for the message. */
 	error_clear(&dkim);
 	pp->dkim_domain[0] = '\0';
 	if (cfg->dkim_authserv_id != NULL &&

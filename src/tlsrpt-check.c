@@ -1,5 +1,5 @@
 /*
- * tlsrpt-check: the live checks of DESIGN section 9 alone: what each
+ * tlsrpt-check: the live checks of doc/live.md alone: what each
  * domain publishes now (MX, _mta-sts and _smtp._tls records, the policy,
  * STARTTLS and certificates on every MX). Exit: 0 all fine, 1 any
  * blocking finding, 2 otherwise any finding, 64 usage, 75 no DNS answer

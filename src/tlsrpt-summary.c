@@ -1,6 +1,6 @@
 /*
  * tlsrpt-summary: is it safe to switch MTA-STS to mode: enforce? The
- * per-domain verdict of DESIGN section 7 with its evidence and next step,
+ * per-domain verdict of doc/verdict.md with its evidence and next step,
  * as text, JSON or CSV. Exit: 0 all ready, 1 any not-ready, 2 otherwise
  * (insufficient data), 64 usage, 66 no such database.
  */

@@ -1,5 +1,5 @@
 /*
- * tlsrptd: the daemon (DESIGN section 2). Takes reports over HTTPS and
+ * tlsrptd: the daemon (doc/commands.md). Takes reports over HTTPS and
  * from a maildir, serves the read API, reloads on SIGHUP, drains on
  * SIGTERM. This file only parses options, puts the modules together and
  * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
