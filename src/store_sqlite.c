@@ -8,9 +8,7 @@
  * is acknowledged before its flush: an acknowledged report survives a
  * crash or a power cut. Writes take the write lock up front (BEGIN
  * IMMEDIATE) and wait up to BOUND_BUSY_TIMEOUT_MS for another writer.
- * Every statement is prepared once and reused. The connections open the
- * file through store_sqlite_vfs.h, which hands each commit's frames to the
- * log in one write.
+ * Every statement is prepared once and reused.
  *
  * Checkpoints (copying the log's pages into the database file, then
  * flushing it) run on the connection that commits, at SQLite's default
@@ -50,7 +48,6 @@
 #include "schema.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
-#include "store_sqlite_vfs.h"
 #include "banned.h"
 
 enum {
@@ -313,7 +310,7 @@ sqlite_open(const char *spec, struct error *err)
 	pthread_mutex_init(&s->ckpt_lock, NULL);
 	pthread_cond_init(&s->ckpt_cond, NULL);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database: %s",
 		    spec, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -462,7 +459,7 @@ start_checkpointer(struct sqlite_store *s, struct error *err)
 	if (s->wal == NULL || s->ckdb != NULL)
 		return 0;
 	rc = sqlite3_open_v2(s->path, &s->ckdb, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database for "
 		    "checkpoints: %s", s->path, s->ckdb ?
