@@ -27,6 +27,24 @@
 #define BOUND_SPOOL_MAX		((size_t)1024 * 1024 * 1024)
 /* Seconds the oldest body may wait before /healthz says so (config). */
 #define BOUND_SPOOL_STALL	300
+/*
+ * A message's MIME structure, counted over its raw bytes before GMime
+ * builds its tree (mail_bounds.h): GMime spends about 1.3 KB on each
+ * part, however empty, and about 500 bytes on each header field, however
+ * short. A report mail has 2 to 5 parts, a few KiB of headers and fewer
+ * than 100 fields.
+ */
+#define BOUND_MIME_PARTS	1000
+#define BOUND_MIME_HEADERS	((size_t)1024 * 1024)
+#define BOUND_MIME_FIELDS	10000
+/*
+ * GMime compares each line that starts with "--" with the boundary of
+ * every multipart it is in: 999 nested multiparts around 31 MiB of "--x"
+ * lines are 8 billion comparisons. This bounds the lines that start with
+ * "--" times the multiparts declared above them (a report mail makes a
+ * few hundred).
+ */
+#define BOUND_MIME_BOUNDARY_TESTS	10000000
 
 /*
  * JSON nesting. A report needs 5 levels (report, policies array, policy
@@ -80,6 +98,13 @@
 #define IMPORT_WORKERS_MAX	4
 #define IMPORT_WINDOW		64
 #define IMPORT_READ_AHEAD	((size_t)64 * 1024 * 1024)
+/*
+ * Folders whose descriptor an import keeps open while their entries are
+ * read; past these, an entry is opened from the folder's path, one
+ * component at a time (files_open_below()), never past the descriptors a
+ * process has.
+ */
+#define IMPORT_FOLDERS_OPEN	64
 
 /* SQLite: how long to wait for another writer before answering "busy". */
 #define BOUND_BUSY_TIMEOUT_MS	5000

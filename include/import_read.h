@@ -53,12 +53,24 @@ struct import_read *import_read_new(const struct pipeline_config *cfg,
 
 /*
  * Add an input to read: the file at path (copied), or standard input
- * when path is NULL. input and source are kept, not owned. -1 when out of
- * memory. Only before import_read_start().
+ * when path is NULL. When rel is set, the input is an entry of a folder
+ * the user named, path "INPUT/rel": it is opened without following a
+ * link (files.h), in the folder dirfd when that is not -1, else one
+ * component at a time below input. input, rel's folder and source are
+ * kept, not owned. -1 when out of memory. Only before
+ * import_read_start().
  */
 int import_read_add(struct import_read *rd, const char *input,
-		    const char *path, enum input_kind kind,
-		    const char *source);
+		    const char *path, int entry, int dirfd,
+		    enum input_kind kind, const char *source);
+
+/*
+ * Keep the folder fd open until import_read_free(), which closes it, so
+ * that its entries are each one openat() in the very folder that was
+ * listed. -1 when IMPORT_FOLDERS_OPEN are kept already: fd is then the
+ * caller's, and the entries are opened from their paths.
+ */
+int import_read_keep_folder(struct import_read *rd, int fd);
 
 /* How many inputs were added. */
 size_t import_read_count(const struct import_read *rd);

@@ -7,43 +7,43 @@
 #include "escape.h"
 #include "banned.h"
 
-/*
- * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is
- * not one; *cp is its code point.
- */
-static size_t
-utf8_seq(const unsigned char *s, uint32_t *cp)
+size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t n, i;
+	size_t len, i;
 	uint32_t c;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80) {
 		*cp = s[0];
 		return 1;
 	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
+		len = 2;
 		c = s[0] & 0x1f;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
+		len = 3;
 		c = s[0] & 0x0f;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
+		len = 4;
 		c = s[0] & 0x07;
 	} else {
 		return 0;
 	}
-	for (i = 1; i < n; i++) {
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
 	/* Overlong forms, surrogates and past U+10FFFF. */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
 	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
-	return n;
+	return len;
 }
 
 /*
@@ -57,7 +57,7 @@ escape_one(const char *s, int flags, char *esc, size_t *len)
 	uint32_t cp;
 
 	esc[0] = '\0';
-	*len = utf8_seq(u, &cp);
+	*len = utf8_decode(u, strnlen(s, 4), &cp);
 	if (*len == 0) {
 		*len = 1;
 		snprintf(esc, 8, "\\x%02x", u[0]);

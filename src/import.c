@@ -1,10 +1,13 @@
 /* import: see include/import.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "escape.h"
@@ -251,22 +254,68 @@ batch_open(struct run *rn, const struct origin *o)
 	return 0;
 }
 
+/* The folder sub of input (NULL: input itself), open and listed. */
+static int
+open_folder(const char *input, const char *sub, struct file_list *l,
+	    struct error *err)
+{
+	char label[4096];
+	int fd, top, n;
+
+	n = snprintf(label, sizeof(label), "%s%s%s", input, sub ? "/" : "",
+	    sub ? sub : "");
+	if (n < 0 || (size_t)n >= sizeof(label))
+		return error_set(err, ERR_IO, "%s: path too long", input);
+	if ((top = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, ERR_IO, "%s: %s", input,
+		    strerror(errno));
+	fd = sub == NULL ? top : files_open_dir_below(top, input, sub, err);
+	if (fd != top)
+		close(top);
+	if (fd < 0)
+		return -1;
+	if (files_list_at(fd, label, l, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The files of the folder sub of input (NULL: input itself). Entries that
+ * are no regular files (links, FIFOs, devices) are said on stderr and
+ * never read: a folder's entries are never followed.
+ */
 static int
 add_folder(struct run *rn, struct import_read *rd, const char *input,
-	   const char *dir, enum input_kind kind, const char *source)
+	   const char *sub, enum input_kind kind, const char *source)
 {
 	struct file_list l;
 	struct error err;
+	struct stat sb;
 	size_t i;
-	int rc = 0;
+	int fd, rc = 0;
 
-	if (files_list(dir, &l, &err) < 0) {
+	if ((fd = open_folder(input, sub, &l, &err)) < 0) {
 		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
 		rn->counts->unreadable++;
 		return 0;
 	}
+	if (import_read_keep_folder(rd, fd) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	for (i = 0; i < l.nothers; i++) {
+		fprintf(stderr, "tlsrpt-import: %s: %s, skipped (only the "
+		    "regular files of a folder are read, never through a "
+		    "link)\n", l.others[i],
+		    lstat(l.others[i], &sb) == 0 ? files_kind(sb.st_mode) :
+		    "not a regular file");
+		rn->counts->unreadable++;
+	}
 	for (i = 0; i < l.n && rc == 0; i++)
-		rc = import_read_add(rd, input, l.paths[i], kind, source);
+		rc = import_read_add(rd, input, l.paths[i], 1, fd, kind,
+		    source);
 	files_list_release(&l);
 	return rc;
 }
@@ -275,30 +324,20 @@ add_folder(struct run *rn, struct import_read *rd, const char *input,
 static int
 add_input(struct run *rn, struct import_read *rd, const char *arg)
 {
-	static const char *const subs[] = { "new", "cur" };
-	char sub[4096];
 	struct stat sb;
-	size_t i;
-	int n;
 
 	if (strcmp(arg, "-") == 0)
-		return import_read_add(rd, arg, NULL, INPUT_SNIFF, "stdin");
+		return import_read_add(rd, arg, NULL, 0, -1, INPUT_SNIFF,
+		    "stdin");
+	/* Named by the user: a link is followed, a pipe read. */
 	if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return import_read_add(rd, arg, arg, INPUT_SNIFF, "file");
+		return import_read_add(rd, arg, arg, 0, -1, INPUT_SNIFF,
+		    "file");
 	if (!files_is_maildir(arg))
-		return add_folder(rn, rd, arg, arg, INPUT_SNIFF, "file");
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		n = snprintf(sub, sizeof(sub), "%s/%s", arg, subs[i]);
-		if (n < 0 || (size_t)n >= sizeof(sub)) {
-			fprintf(stderr, "tlsrpt-import: %s: path too long\n",
-			    arg);
-			rn->counts->unreadable++;
-			return 0;
-		}
-		if (add_folder(rn, rd, arg, sub, INPUT_MESSAGE, "mail") < 0)
-			return -1;
-	}
-	return 0;
+		return add_folder(rn, rd, arg, NULL, INPUT_SNIFF, "file");
+	if (add_folder(rn, rd, arg, "new", INPUT_MESSAGE, "mail") < 0)
+		return -1;
+	return add_folder(rn, rd, arg, "cur", INPUT_MESSAGE, "mail");
 }
 
 /* Store one parsed input, in the open batch. */

@@ -16,6 +16,11 @@
 struct task {
 	const char *input;
 	char *path;		/* owned */
+	/* An entry of a folder, opened without following links (files.h):
+	 * in the folder dirfd when it is kept open (else -1), else as rel
+	 * (in path) below the folder input; else NULL. */
+	const char *rel;
+	int dirfd;
 	enum input_kind kind;
 	const char *source;
 };
@@ -42,6 +47,8 @@ struct import_read {
 	struct import_job *stored;	/* handed back, for the workers to free */
 	pthread_t th[IMPORT_WORKERS_MAX];
 	int nth;
+	int folders[IMPORT_FOLDERS_OPEN];	/* import_read_keep_folder() */
+	size_t nfolders;
 };
 
 struct import_read *
@@ -61,7 +68,7 @@ import_read_new(const struct pipeline_config *cfg, int64_t received)
 
 int
 import_read_add(struct import_read *rd, const char *input, const char *path,
-		enum input_kind kind, const char *source)
+		int entry, int dirfd, enum input_kind kind, const char *source)
 {
 	struct task *t;
 
@@ -78,10 +85,45 @@ import_read_add(struct import_read *rd, const char *input, const char *path,
 	t->kind = kind;
 	t->source = source;
 	t->path = NULL;
+	t->rel = NULL;
+	t->dirfd = dirfd;
 	if (path != NULL && (t->path = strdup(path)) == NULL)
 		return -1;
+	if (entry && path != NULL)
+		t->rel = t->path + strlen(input) + 1;
 	rd->ntasks++;
 	return 0;
+}
+
+int
+import_read_keep_folder(struct import_read *rd, int fd)
+{
+	if (rd->nfolders == IMPORT_FOLDERS_OPEN)
+		return -1;
+	rd->folders[rd->nfolders++] = fd;
+	return 0;
+}
+
+/* Read the input of t into bytes. */
+static int
+read_input(const struct task *t, struct buf *bytes, size_t *total,
+	   struct error *err)
+{
+	const char *name;
+	int fd, rc;
+
+	if (t->path == NULL)
+		return files_read_fd(STDIN_FILENO, bytes, total, err);
+	if (t->rel == NULL)
+		return files_read_path(t->path, bytes, total, err);
+	name = strrchr(t->rel, '/') ? strrchr(t->rel, '/') + 1 : t->rel;
+	fd = t->dirfd >= 0 ? files_open_regular(t->dirfd, name, t->path,
+	    err) : files_open_below(t->input, t->rel, err);
+	if (fd < 0)
+		return -1;
+	rc = files_read_fd(fd, bytes, total, err);
+	close(fd);
+	return rc;
 }
 
 size_t
@@ -122,9 +164,7 @@ read_task(const struct import_read *rd, const struct task *t)
 	j->origin.path = t->path;
 	error_clear(&err);
 	buf_init(&j->bytes, rd->cfg->message_max);
-	rc = t->path == NULL ?
-	    files_read_fd(STDIN_FILENO, &j->bytes, &j->total, &err) :
-	    files_read_path(t->path, &j->bytes, &j->total, &err);
+	rc = read_input(t, &j->bytes, &j->total, &err);
 	if (rc < 0 && err.kind != ERR_TOO_BIG) {
 		fprintf(stderr, "tlsrpt-import: %s%s\n", t->path == NULL ?
 		    "standard input: " : "", err.msg);
@@ -313,6 +353,8 @@ import_read_free(struct import_read *rd)
 	for (k = 0; k < rd->ntasks; k++)
 		free(rd->tasks[k].path);
 	free(rd->tasks);
+	for (k = 0; k < rd->nfolders; k++)
+		close(rd->folders[k]);
 	pthread_mutex_destroy(&rd->lock);
 	pthread_cond_destroy(&rd->room);
 	pthread_cond_destroy(&rd->ready_cv);

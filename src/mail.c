@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "dnsname.h"
 #include "mail.h"
+#include "mail_bounds.h"
 #include "banned.h"
 
 /*
@@ -526,6 +527,9 @@ mail_parse(const void *bytes, size_t len, size_t part_max,
 			    "no header line after the \"From \" line");
 	}
 
+	/* Counted before GMime builds a tree it would not bound. */
+	if (mail_bounds_check(p, len, NULL, err) == -1)
+		return -1;
 	stream = g_mime_stream_mem_new_with_buffer(p, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);

@@ -63,7 +63,9 @@ static const char css[] =
     "font-size:.85rem}"
     "@media print{main{max-width:none}h2{break-after:avoid}"
     "section{break-inside:avoid}.verdict{border:1px solid #000}}"
-    "@media (max-width:36rem){body{font-size:15px}h1{font-size:1.4rem}}";
+    "@media (max-width:36rem){body{font-size:15px}h1{font-size:1.4rem}"
+    ".chart .tick{font-size:24px}.chart .axis,.chart .legend"
+    "{font-size:24px}}";
 
 struct pg {
 	struct buf *out;
@@ -386,7 +388,8 @@ charts(struct pg *p, const json_t *d, int idx)
 		c.desc = desc;
 		c.series = s1;
 		c.nseries = 1;
-		c.ylabel = "sessions";
+		c.log_scale = svg_wants_log(sess, n);
+		c.ylabel = c.log_scale ? "sessions (log scale)" : "sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 
 		snprintf(id, sizeof(id), "c%d-f", idx);
@@ -398,7 +401,9 @@ charts(struct pg *p, const json_t *d, int idx)
 		c.desc = desc;
 		c.series = s2;
 		c.nseries = 2;
-		c.ylabel = "failed sessions";
+		c.log_scale = svg_wants_log(failed, n);
+		c.ylabel = c.log_scale ? "failed (log scale)" :
+		    "failed sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 	}
 	put(p, "</section>\n");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
@@ -33,6 +34,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
+#include "rfc3339.h"
 #include "store.h"
 #include "tls.h"
 #include "version.h"
@@ -44,7 +46,8 @@
 #define RUN_TLS_CERT	"var/tls/cert.pem"
 #define RUN_TLS_KEY	"var/tls/key.pem"
 #define RUN_MAILDIR	"var/maildir"
-#define RUN_SAMPLE	"fixtures/mail/report-sts.json.gz"
+#define RUN_SAMPLE	RUN_DIR "/demo-report.json"
+#define RUN_SAMPLE_DOMAIN "demo.example"
 
 #define OVERRIDES_MAX	16
 
@@ -69,6 +72,7 @@ struct override {
 };
 
 struct daemon_state {
+	const char *argv0;
 	const char *config_path;	/* NULL: embedded defaults */
 	struct override ov[OVERRIDES_MAX];
 	size_t nov;
@@ -339,6 +343,8 @@ daemonise(struct daemon_state *ds)
 	}
 }
 
+static void print_first_steps(struct daemon_state *ds, const char *url);
+
 static void
 print_start(struct daemon_state *ds, int made_cert)
 {
@@ -364,15 +370,72 @@ print_start(struct daemon_state *ds, int made_cert)
 	log_info("database %s", c->database);
 	if (has(c->maildir))
 		log_info("watching the maildir %s", c->maildir);
-	if (!ds->foreground || !has(c->listen))
+	/* The first steps, for `make run` only: a real config has its own. */
+	if (!ds->foreground || !has(c->listen) || ds->config_path != NULL)
 		return;
+	print_first_steps(ds, url);
+}
+
+/*
+ * A report of yesterday for the "Try it" step, so that the first summary
+ * a new user sees counts it; 0 when written.
+ */
+static int
+write_demo_report(const char *path)
+{
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+	time_t day = time(NULL) / 86400 - 1;
+	FILE *f;
+	int rc;
+
+	rfc3339_format((int64_t)day * 86400, start);
+	rfc3339_format((int64_t)day * 86400 + 86399, end);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "{\"organization-name\": \"Demo Sender\", "
+	    "\"date-range\": {\"start-datetime\": \"%s\", "
+	    "\"end-datetime\": \"%s\"}, \"contact-info\": "
+	    "\"tlsrpt@demo-sender.example\", \"report-id\": \"demo-%s\", "
+	    "\"policies\": [{\"policy\": {\"policy-type\": \"sts\", "
+	    "\"policy-string\": [\"version: STSv1\", \"mode: testing\", "
+	    "\"mx: mx1.%s\", \"max_age: 86400\"], \"policy-domain\": "
+	    "\"%s\"}, \"summary\": {\"total-successful-session-count\": 120, "
+	    "\"total-failure-session-count\": 1}, \"failure-details\": "
+	    "[{\"result-type\": \"certificate-expired\", "
+	    "\"receiving-mx-hostname\": \"mx1.%s\", "
+	    "\"failed-session-count\": 1}]}]}\n", start, end, start,
+	    RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN);
+	rc = ferror(f);
+	return fclose(f) != 0 || rc ? -1 : 0;
+}
+
+/* What to do next, printed once the daemon listens on its defaults. */
+static void
+print_first_steps(struct daemon_state *ds, const char *url)
+{
+	const struct config *c = &ds->cfg;
+	const char *slash = strrchr(ds->argv0, '/');
+	int dirlen = slash ? (int)(slash - ds->argv0 + 1) : 0;
+
 	printf("tlsrptd %s: senders post to %s%s\n", TLSRPT_VERSION, url,
 	    c->ingest_path);
-	printf("Try it:\n  curl %s%s%s-H 'Content-Type: application/tlsrpt+gzip' "
-	    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
-	    ds->tls ? c->tls_cert : "", ds->tls ? " " : "",
-	    access(RUN_SAMPLE, R_OK) == 0 ? RUN_SAMPLE : "REPORT.json.gz",
-	    url, c->ingest_path);
+	if (write_demo_report(RUN_SAMPLE) == 0)
+		printf("\nTry it: post a report of yesterday\n"
+		    "  curl %s%s%s-H 'Content-Type: application/tlsrpt+json' "
+		    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
+		    ds->tls ? c->tls_cert : "", ds->tls ? " " : "", RUN_SAMPLE,
+		    url, c->ingest_path);
+	printf("\nThen ask whether %s may enforce MTA-STS:\n"
+	    "  %.*stlsrpt-summary --db %s\n", RUN_SAMPLE_DOMAIN, dirlen,
+	    ds->argv0, c->database);
+	if (has(c->api_listen))
+		printf("  the action plan page: http://%s/report/%s\n"
+		    "  the API: http://%s/api/v1/domains\n", c->api_listen,
+		    RUN_SAMPLE_DOMAIN, c->api_listen);
+	printf("\nReal reports: point the rua= of your _smtp._tls TXT record "
+	    "here, or deliver\nreport mail to the maildir %s (README.md, "
+	    "\"Running tlsrptd for real\").\n", has(c->maildir) ? c->maildir :
+	    "(none)");
 	fflush(stdout);
 }
 
@@ -417,6 +480,73 @@ as_whom(struct daemon_state *ds, char *buf, size_t len)
 	n = snprintf(buf, len, " (as user %s, who runs the daemon: it must "
 	    "be able to write there)", ds->priv.user);
 	return n < 0 || (size_t)n >= len ? "" : buf;
+}
+
+/*
+ * -n: can the folders the daemon writes be written, as the user it will
+ * run as? Each problem on stderr; the exit status the start would have
+ * given for the first one, or EX_OK. A folder that the start makes (the
+ * maildir, var/ of the embedded defaults) needs a writable parent.
+ */
+static void
+check_one(struct daemon_state *ds, const char *what, const char *path,
+	  int is_dir, int exit_code, int *rc)
+{
+	char dir[4096], who[160];
+	const char *probe = path;
+	struct stat sb;
+	char *slash;
+	int n;
+
+	if (!has(path) || strncmp(path, "postgres", 8) == 0)
+		return;
+	n = snprintf(dir, sizeof(dir), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return;
+	/* A file is written in its folder (SQLite's log beside it). */
+	if (!is_dir || stat(path, &sb) < 0) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		probe = dir;
+		if (ds->config_path == NULL && strcmp(dir, RUN_DIR) == 0 &&
+		    stat(dir, &sb) < 0)
+			return;	/* ./var, made at start */
+	}
+	/* As the effective user (priv_assume), not the real one. */
+	if (faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) == 0 &&
+	    (is_dir || faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) < 0 ||
+	    faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == 0))
+		return;
+	fprintf(stderr, "tlsrptd: %s %s: %s%s%s%s\n", what, path,
+	    probe == path ? "" : probe, probe == path ? "" : ": ",
+	    strerror(errno), as_whom(ds, who, sizeof(who)));
+	if (*rc == EX_OK)
+		*rc = exit_code;
+}
+
+static int
+check_paths(struct daemon_state *ds)
+{
+	struct error err;
+	int rc = EX_OK;
+
+	error_clear(&err);
+	if (ds->priv.drop && priv_assume(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	check_one(ds, "database", ds->cfg.database, 0, EX_NOINPUT, &rc);
+	check_one(ds, "maildir", ds->cfg.maildir, 1, EX_OSERR, &rc);
+	check_one(ds, "spool-dir", ds->cfg.spool_dir, 1, EX_OSERR, &rc);
+	if (ds->priv.drop && priv_restore(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	return rc;
 }
 
 /*
@@ -591,10 +721,11 @@ main(int argc, char **argv)
 	struct error err;
 	enum log_level lvl;
 	sigset_t set;
-	int ch, sig, tls_given = 0;
+	int ch, sig, rc, tls_given = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
+	ds.argv0 = argv[0];
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
 		switch (ch) {
@@ -671,6 +802,10 @@ main(int argc, char **argv)
 				return EX_CONFIG;
 			}
 			tls_free(t);
+		}
+		if ((rc = check_paths(&ds)) != EX_OK) {
+			config_release(&ds.cfg);
+			return rc;
 		}
 		printf("tlsrptd: configuration %s ok\n", ds.config_path ?
 		    ds.config_path : "(embedded defaults)");

@@ -9,15 +9,8 @@
 
 mail=fixtures/mail
 md="$T/Maildir"
-make_cert a
+maildir_conf "$md"
 CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-maildir = $md
-maildir-rescan = 1s
-CONF
 
 # deliver FILE NAME: as an MTA does, through tmp/.
 deliver() {

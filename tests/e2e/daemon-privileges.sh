@@ -149,9 +149,10 @@ mkdir "$T/rootonly"
 "$BIN/tlsrptd" --foreground --listen "" --api-listen "" --maildir "" \
     --db "$T/rootonly/db" --user nobody > /dev/null 2> "$T/ro.err"
 rc=$?
-# 75 (ERR_BUSY: read-only, may pass) or 66 (cannot be opened).
+# 75 (ERR_BUSY: read-only, may pass), 66 (cannot be opened) or 71 (the
+# spool folder beside it cannot be made).
 check "a store only root may write, with user = nobody: no start ($rc)" \
-    test "$rc" = 75 -o "$rc" = 66
+    test "$rc" = 75 -o "$rc" = 66 -o "$rc" = 71
 check "... naming the user" grep -q 'as user nobody, who runs the daemon' \
     "$T/ro.err"
 

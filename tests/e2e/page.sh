@@ -92,14 +92,14 @@ PY
 	done
 	port=$(cat "$T/$1.port")
 }
-shoot() { # NAME HTML PNG
+shoot() { # NAME HTML PNG [WIDTH]
 	start_trap "$1"
 	timeout 60 "$chrome" --headless --no-sandbox --disable-gpu \
 	    --disable-quic --no-first-run --disable-background-networking \
 	    --disable-component-update --disable-sync --disable-extensions \
 	    --user-data-dir="$T/chrome-$1" \
 	    --proxy-server="http://127.0.0.1:$port" \
-	    --proxy-bypass-list='<-loopback>' --window-size=1000,2600 \
+	    --proxy-bypass-list='<-loopback>' --window-size="${4:-1000},2600" \
 	    --screenshot="$3" "file://$2" > /dev/null 2>&1
 	sleep 0.5
 	kill $trap_pid 2>/dev/null
@@ -115,5 +115,10 @@ for name in not-ready ready; do
 	check "screenshot of the $name page" test "$(stat -c %s "$out/page-$name.png" 2>/dev/null || echo 0)" -gt 20000
 	check "no network request while the $name page loads" test ! -e "$T/$name.hosts"
 	[ -e "$T/$name.hosts" ] && sed 's/^/#   requested: /' "$T/$name.hosts"
+done
+# A phone and a wide screen: the page is read at both.
+for w in 400 1280; do
+	shoot "w$w" "$out/page-not-ready.html" "$out/page-not-ready-$w.png" "$w"
+	check "screenshot of the not-ready page at $w px" test "$(stat -c %s "$out/page-not-ready-$w.png" 2>/dev/null || echo 0)" -gt 20000
 done
 echo "# pages and screenshots: $out"
