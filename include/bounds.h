@@ -11,6 +11,9 @@
 
 /* A payload as received: an HTTP body, a file, a mail part (config). */
 #define BOUND_PAYLOAD_MAX	((size_t)10 * 1024 * 1024)
+/* A body over max-body is read and dropped up to this many times
+ * max-body, to answer 413; past that the connection is closed. */
+#define HTTP_DISCARD_FACTOR	4
 /* A report after inflating (config). */
 #define BOUND_INFLATED_MAX	((size_t)64 * 1024 * 1024)
 /* Inflated size over compressed size, checked as the output grows (config). */

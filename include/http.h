@@ -51,9 +51,6 @@
  */
 #define HTTP_THREAD_STACK	((size_t)256 * 1024)
 #define HTTP_API_CONNECTIONS	32	/* API connections in total */
-/* A body over max-body is read and dropped up to this many times
- * max-body, to answer 413; past that the connection is closed. */
-#define HTTP_DISCARD_FACTOR	4
 
 struct http_server;
 
