@@ -36,9 +36,8 @@
 /*
  * A connection's memory in libmicrohttpd: its read buffer and the request's
  * headers. Past 32 KiB (its default) libmicrohttpd maps a region of its own
- * for each connection and unmaps it at the close: nine page faults and two
- * TLB flushes (interrupts to the other core) a connection, 6-8 % of the
- * rate with a new connection per request. At 32 KiB it comes from malloc.
+ * for each connection and unmaps it at the close, which the kernel makes
+ * every core pay for (BENCHMARKS.md). At 32 KiB it comes from malloc.
  * Headers of more than about 30 KiB are answered 431.
  */
 #define HTTP_CONNECTION_MEMORY	((size_t)32 * 1024)

@@ -16,8 +16,8 @@
  *   input it waits for is ready, the workers when half the window is
  *   free again.
  * - The jobs handed back with import_read_done() are freed by the
- *   workers: freeing a parsed message costs about as much as a third of
- *   parsing it, better spent off the taker's thread.
+ *   workers: freeing a parsed message is a good part of its cost
+ *   (BENCHMARKS.md), better spent off the taker's thread.
  */
 #ifndef TLSRPT_IMPORT_READ_H
 #define TLSRPT_IMPORT_READ_H

@@ -142,9 +142,9 @@ struct store_ops {
 
 	/*
 	 * A group of the writer's puts as one transaction, all or nothing:
-	 * unlike a batch's, its puts have no savepoint each (on SQLite
-	 * about a sixth of a put), so a put that fails leaves the transaction
-	 * to be undone whole. Ended by batch_commit, or by batch_rollback
+	 * unlike a batch's, its puts have no savepoint each (a cost
+	 * BENCHMARKS.md measures), so a put that fails leaves the
+	 * transaction to be undone whole. Ended by batch_commit, or by batch_rollback
 	 * after a put failed. NULL: the writer uses a batch.
 	 */
 	int (*group_begin)(void *be, struct error *err);

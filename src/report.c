@@ -19,7 +19,7 @@
 
 /*
  * jansson allocates every node of a tree with malloc and frees each one
- * again: for a small report, a third of the parse. While this thread
+ * again, much of a small report's parse (BENCHMARKS.md). While this thread
  * parses a report of at most JSON_ARENA_TEXT_MAX bytes, jansson allocates
  * from json_arena instead, whose blocks are dropped at once with the tree
  * (a free inside it does nothing). Everywhere else, and for larger
@@ -34,9 +34,7 @@
  * 64 KiB or more: a parse's arena block. So each report's memory went back
  * to the kernel (madvise, and an interrupt to the other core to drop its
  * mappings) and was faulted in again, a page at a time, for the next one
- * (perf stat: 10.2 page faults per HTTPS report against 9.4 now; 11,000
- * for an import of 20,000 files against 3,100). A heap now keeps up to
- * HEAP_KEEP free at its top.
+ * (BENCHMARKS.md). A heap now keeps up to HEAP_KEEP free at its top.
  */
 #define HEAP_KEEP		(4 * 1024 * 1024)
 

@@ -274,7 +274,7 @@ wal_mode(struct sqlite_store *s, struct error *err)
 /*
  * Each report of a batch is a savepoint, and SQLite keeps the pages a
  * savepoint changes in a sub-journal that goes to a temporary file past
- * 64 KiB: a write system call per page, over a quarter of an import's time.
+ * 64 KiB: a write system call per page (BENCHMARKS.md).
  * Kept in memory instead (it is bounded by the batch), set before SQLite's
  * first use; should another part of the process have started SQLite
  * first, each connection keeps its temporary files in memory instead.
@@ -320,7 +320,7 @@ sqlite_open(const char *spec, struct error *err)
 	sqlite3_extended_result_codes(s->db, 1);
 	/*
 	 * The schema's references are not checked on each insert (SQLite's
-	 * default; the checks cost a twelfth of a put's instructions): every
+	 * default; BENCHMARKS.md has what the checks cost): every
 	 * row this file inserts refers to a row it inserted or found just
 	 * before, in the same transaction, and nothing deletes. The tests
 	 * check the store with PRAGMA foreign_key_check after every failure
@@ -328,9 +328,9 @@ sqlite_open(const char *spec, struct error *err)
 	 *
 	 * Nor is payload.outcome's CHECK: SQLite evaluates "IN (three
 	 * values)" by building a temporary index of the three for each row
-	 * inserted, which was a quarter of a put's instructions. This file
-	 * inserts only the three literals the CHECK allows; other programs
-	 * on the file (the sqlite3 shell, say) still have it enforced.
+	 * inserted (BENCHMARKS.md). This file inserts only the three
+	 * literals the CHECK allows; other programs on the file (the sqlite3
+	 * shell, say) still have it enforced.
 	 */
 	if (wal_mode(s, err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = OFF", err) < 0 ||
