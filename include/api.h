@@ -19,10 +19,9 @@
 #ifndef TLSRPT_API_H
 #define TLSRPT_API_H
 
+#include "bounds.h"
 #include "buf.h"
 #include "ingest.h"
-
-#define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
 
 struct api_answer {
 	unsigned status;

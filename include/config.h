@@ -10,11 +10,9 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "error.h"
 #include "pipeline.h"
-
-#define CONFIG_LINE_MAX 4096	/* a line of the config file */
-#define CONFIG_FILE_MAX (1024 * 1024)
 
 struct config {
 	char *database;		/* SQLite path or postgresql:// URI */

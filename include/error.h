@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "bounds.h"
+
 enum error_kind {
 	ERR_NONE = 0,
 	ERR_INPUT,	/* the input is bad: reject it, keep it in quarantine */
@@ -21,8 +23,6 @@ enum error_kind {
 	ERR_NOMEM,	/* an allocation failed */
 	ERR_INTERNAL,	/* a bug or an unexpected library failure */
 };
-
-#define ERROR_MSG_MAX 512
 
 struct error {
 	enum error_kind kind;

@@ -27,20 +27,13 @@
 #ifndef TLSRPT_HTTP_H
 #define TLSRPT_HTTP_H
 
+#include "bounds.h"
 #include "config.h"
 #include "error.h"
 #include "http_ingest.h"
 #include "ingest.h"
 #include "tls.h"
 
-/*
- * A connection's memory in libmicrohttpd: its read buffer and the request's
- * headers. Past 32 KiB (its default) libmicrohttpd maps a region of its own
- * for each connection and unmaps it at the close, which the kernel makes
- * every core pay for (BENCHMARKS.md). At 32 KiB it comes from malloc.
- * Headers of more than about 30 KiB are answered 431.
- */
-#define HTTP_CONNECTION_MEMORY	((size_t)32 * 1024)
 /*
  * The stack of a connection's thread. glibc keeps 40 MiB of the stacks of
  * ended threads for new ones: with the 8 MiB default that is 5 stacks, so
@@ -49,7 +42,6 @@
  * (TLS, inflate, the JSON parse, an SQLite write) needs far less.
  */
 #define HTTP_THREAD_STACK	((size_t)256 * 1024)
-#define HTTP_API_CONNECTIONS	32	/* API connections in total */
 
 struct http_server;
 

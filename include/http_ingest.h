@@ -32,15 +32,13 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "error.h"
 #include "ingest.h"
 #include "spool.h"
 
 #define HTTP_RETRY_AFTER	60	/* seconds, with 503 */
-#define HTTP_HEADER_VALUE_MAX	256	/* a User-Agent kept in the store */
-#define HTTP_PROXIES_MAX	64	/* entries of trusted-proxies */
-#define HTTP_ANSWER_MAX		((size_t)16 * 1024)	/* an answer's body */
 
 /* An entry of trusted-proxies: an address, or a network "addr/bits". */
 struct http_proxy {

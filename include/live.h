@@ -32,14 +32,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define LIVE_CONNECT_TO_MAX	32
-#define LIVE_POLICY_MAX		(64 * 1024)	/* RFC 8461 3.3: 64 KiB */
-#define LIVE_SMTP_REPLY_MAX	(16 * 1024)	/* one multi-line reply */
-#define LIVE_ADDRS_MAX		8		/* addresses tried per host */
-#define LIVE_MX_MAX		16		/* MX hosts checked */
-#define LIVE_TIMEOUT_MAX	600		/* seconds, any step */
 
 /* curl's --connect-to: HOST:PORT:ADDR:PORT, "" host or 0 port for any. */
 struct live_connect_to {

@@ -21,9 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define MAIL_PARTS_MAX 16	/* report parts taken from one message */
 
 struct mail_part {
 	unsigned char *data;	/* transfer-decoded bytes; owned */

@@ -10,10 +10,9 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "error.h"
-
-#define PAGE_MAX ((size_t)32 * 1024 * 1024)	/* one page, all domains */
 
 /* Append the page for every domain of summary to out. */
 int page_render(struct buf *out, const json_t *summary, struct error *err);

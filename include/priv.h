@@ -23,9 +23,8 @@
 
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define PRIV_NAME_MAX	64	/* a user or group name kept for messages */
 
 struct priv {
 	int drop;		/* started as root with a user to become */

@@ -29,10 +29,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "error.h"
 
-#define SPOOL_VALUE_MAX		256	/* a metadata value, in bytes */
-#define SPOOL_HEADER_MAX	4096	/* the metadata of one file */
 #define SPOOL_BLOCK		4096	/* the unit of max_bytes */
 #define SPOOL_RETRY_MIN		1	/* seconds after a deferred body, */
 #define SPOOL_RETRY_MAX		8	/* doubled each time up to this */

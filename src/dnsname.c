@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "dnsname.h"
 #include "escape.h"
 #include "banned.h"
-
-/* Of a name quoted in a message, this many bytes at most. */
-#define QUOTE_MAX	64
 
 /*
  * The name as a message may show it: printable ASCII and whole UTF-8

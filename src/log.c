@@ -6,13 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "escape.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "banned.h"
-
-/* A line at most, cut beyond. */
-#define LOG_LINE_MAX	2048
 
 static int use_syslog;
 static int quiet;

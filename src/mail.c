@@ -7,20 +7,12 @@
 
 #include <gmime/gmime.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "dnsname.h"
 #include "mail.h"
 #include "mail_bounds.h"
 #include "banned.h"
-
-/*
- * Leaf parts looked at in one message, and how deep multiparts and
- * forwarded messages are followed. A report email has two or three parts
- * one level down; these only stop a hostile message from making the walk
- * itself expensive.
- */
-#define MAIL_LEAVES_MAX	256
-#define MAIL_DEPTH_MAX	16
 
 /* Bytes decoded from a part of no telling type before sniffing it. */
 #define MAIL_SNIFF_PROBE 4096

@@ -12,13 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "files.h"
 #include "log.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "banned.h"
-
-#define MAILDIR_PATH_MAX 4096
 
 /* The folders of a maildir, each a real folder, never a link. */
 static const char *const folders[] = {

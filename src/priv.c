@@ -12,11 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "priv.h"
 #include "banned.h"
-
-/* Room for one passwd or group entry (glibc asks for 1 KiB or so). */
-#define PRIV_ENTRY_MAX	(64 * 1024)
 
 static int
 is_number(const char *s, unsigned long *out)

@@ -25,7 +25,6 @@
  * (a free inside it does nothing). Everywhere else, and for larger
  * reports (so that memory stays bounded as before), malloc and free.
  */
-#define JSON_ARENA_TEXT_MAX	(256 * 1024)
 #define JSON_ARENA_BLOCK	(64 * 1024)
 
 /*

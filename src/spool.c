@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "metrics.h"
 #include "spool.h"
@@ -20,8 +21,6 @@
 #define SPOOL_MAGIC	"TLSRPT-SPOOL 1"
 #define SEQ_DIGITS	20
 #define NAME_MAX_LEN	(SEQ_DIGITS + 8)
-/* A file bigger than the largest max-body and its header is not ours. */
-#define SPOOL_FILE_MAX	(((size_t)1 << 30) + SPOOL_HEADER_MAX)
 
 /* One body waiting, in the queue. */
 struct item {

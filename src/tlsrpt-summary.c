@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "analyse.h"
 #include "cli.h"
 #include "config.h"
@@ -25,10 +26,8 @@
 #include "version.h"
 #include "banned.h"
 
-#define MAX_DOMAINS	1024
-
 /* The --domain names, normalised (dnsname.h). */
-static char domain_names[MAX_DOMAINS][BOUND_DNS_NAME + 1];
+static char domain_names[SUMMARY_DOMAINS_MAX][BOUND_DNS_NAME + 1];
 
 static void
 usage(FILE *f)
@@ -154,7 +153,7 @@ main(int argc, char **argv)
 	const char *db = NULL, *config_path = NULL, *format = "text";
 	const char *output = NULL;
 	FILE *out = stdout;
-	const char *domains[MAX_DOMAINS];
+	const char *domains[SUMMARY_DOMAINS_MAX];
 	int unknown = 0;
 	struct analyse_options opt;
 	struct live_options lopt;
@@ -182,7 +181,7 @@ main(int argc, char **argv)
 			config_path = optarg;
 			break;
 		case 'D':
-			if (ndomains == MAX_DOMAINS)
+			if (ndomains == SUMMARY_DOMAINS_MAX)
 				return bad_value("--domain", optarg,
 				    "allowed: too many domains");
 			/* As the reports' domains were stored. */
