@@ -8,6 +8,7 @@
 #include "analyse.h"
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -635,7 +636,7 @@ add_reason(json_t *reasons, const char *code, const char *kind,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	r = json_pack("{s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg);
@@ -657,7 +658,7 @@ add_step(json_t *steps, const char *fmt, ...)
 	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	for (i = 0; i < json_array_size(steps); i++)
 		if (strcmp(json_string_value(json_array_get(steps, i)), msg) ==
@@ -741,10 +742,10 @@ rows_text(char *buf, size_t size, const char *type, const char *mx,
 
 	if ((*count)++ >= 3) {
 		if (*count == 4 && size - l > 8)
-			snprintf(buf + l, size - l, ", ...");
+			fmt_cut(buf + l, size - l, ", ...");
 		return;
 	}
-	snprintf(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
+	fmt_cut(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
 	    mx ? mx : "an unnamed MX", (long long)n);
 }
 
@@ -842,7 +843,7 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
 		if (nover++ < 3)
-			snprintf(who + l, sizeof(who) - l, "%s%s saw %lld of "
+			fmt_cut(who + l, sizeof(who) - l, "%s%s saw %lld of "
 			    "its %lld sts sessions (%.2f%%)", l ? "; " : "",
 			    r->name, (long long)r->refused_r,
 			    (long long)r->sts_r, rr * 100);

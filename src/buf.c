@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fmt.h"
 #include "banned.h"
 
 void
@@ -97,8 +98,10 @@ buf_printf(struct buf *b, struct error *err, const char *fmt, ...)
 	if (buf_grow(b, (size_t)n, err) < 0)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	n = vfmt_whole(b->data + b->len, (size_t)n + 1, fmt, ap) < 0 ? -1 : n;
 	va_end(ap);
+	if (n < 0)
+		return error_set(err, ERR_INTERNAL, "bad format");
 	b->len += (size_t)n;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_framing.h"
 #include "log.h"
@@ -199,8 +200,9 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 	if (a->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
 	if (a->retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a->retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a->retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
@@ -422,8 +424,9 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    a.www_authenticate);
 	if (a.retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a.retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a.retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
@@ -437,7 +440,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 
 	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vfmt_cut(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_debug("libmicrohttpd: %s", line);
 }

@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "decode.h"
+#include "fmt.h"
 #include "http_ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,10 +50,7 @@ static const char *const report_types[] = {
 static void
 copy_str(char *dst, size_t len, const char *src)
 {
-	int n = snprintf(dst, len, "%s", src ? src : "");
-
-	if (n < 0)
-		dst[0] = '\0';	/* cut is fine: these are for messages */
+	fmt_cut(dst, len, "%s", src ? src : "");	/* for messages */
 }
 
 /* Parse "a.b.c.d", "v6", "a.b.c.d/n" or "v6/n". */
@@ -252,9 +250,7 @@ answer(struct http_answer *out, const struct http_request *req,
 		free(s);
 		buf_release(&out->body);
 	}
-	if (snprintf(text, sizeof(text), "%u %s: %s\n", status, outcome,
-	    detail) < 0)
-		text[0] = '\0';
+	fmt_cut(text, sizeof(text), "%u %s: %s\n", status, outcome, detail);
 	out->content_type = "text/plain; charset=utf-8";
 	buf_puts(&out->body, text, NULL);	/* empty when out of memory */
 }

@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "dnsname.h"
+#include "fmt.h"
 #include "live.h"
 #include "live_dns.h"
 #include "live_policy.h"
@@ -269,15 +270,11 @@ finding(struct run *r, json_t *check, const char *code, const char *kind,
 	const char *cur;
 	va_list ap;
 	json_t *f;
-	int w, i, ci = 0, ki = 0;
+	int i, ci = 0, ki = 0;
 
 	va_start(ap, fmt);
-	w = vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (w < 0)
-		msg[0] = '\0';
-	else if ((size_t)w >= sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	f = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg, "next_step", step);
 	if (f && evidence)
@@ -552,8 +549,7 @@ lookup_addrs(struct run *r, const char *host, char (*addrs)[48], size_t *n,
 			return -1;
 		if (a.security == DNS_BOGUS) {
 			*bogus = 1;
-			if (snprintf(why, whylen, "%s", a.why_bogus) < 0)
-				why[0] = '\0';
+			fmt_cut(why, whylen, "%s", a.why_bogus);
 		}
 		for (i = 0; a.security != DNS_BOGUS && i < a.n &&
 		    *n < LIVE_ADDRS_MAX; i++)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <unbound.h>
 
+#include "fmt.h"
 #include "live_dns.h"
 #include "banned.h"
 
@@ -312,14 +313,9 @@ dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a,
 	a->rcode = p.res->rcode;
 	a->security = p.res->bogus ? DNS_BOGUS : p.res->secure ? DNS_SECURE :
 	    DNS_INSECURE;
-	if (p.res->bogus && p.res->why_bogus) {
-		int w = snprintf(a->why_bogus, sizeof(a->why_bogus), "%s",
+	if (p.res->bogus && p.res->why_bogus)
+		fmt_cut(a->why_bogus, sizeof(a->why_bogus), "%s",
 		    p.res->why_bogus);
-
-		if (w < 0 || (size_t)w >= sizeof(a->why_bogus))
-			memcpy(a->why_bogus + sizeof(a->why_bogus) - 4, "...",
-			    4);
-	}
 	rc = p.res->havedata ? decode(a, p.res, err) : 0;
 	ub_resolve_free(p.res);
 	return rc;

@@ -15,6 +15,7 @@
 #include <gnutls/x509.h>
 
 #include "buf.h"
+#include "fmt.h"
 #include "live_smtp.h"
 #include "banned.h"
 
@@ -36,15 +37,10 @@ static void
 text_set(char *dst, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	int w;
 
 	va_start(ap, fmt);
-	w = vsnprintf(dst, len, fmt, ap);
+	vfmt_cut(dst, len, fmt, ap);
 	va_end(ap);
-	if (w < 0)
-		dst[0] = '\0';
-	else if ((size_t)w >= len && len > 4)
-		memcpy(dst + len - 4, "...", 4);
 }
 
 /* Connect within the deadline; the socket is left blocking. */

@@ -10,6 +10,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "dnsname.h"
+#include "fmt.h"
 #include "mail.h"
 #include "mail_bounds.h"
 #include "banned.h"
@@ -359,16 +360,13 @@ part_label(GMimePart *p, size_t index, char *label, size_t size)
 	GMimeContentType *ct;
 	const char *name;
 	char *type = NULL;
-	int n;
 
 	name = g_mime_part_get_filename(p);
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
 	if (name == NULL && ct != NULL)
 		type = g_mime_content_type_get_mime_type(ct);
-	n = snprintf(label, size, "part %zu (%s)", index + 1,
+	fmt_cut(label, size, "part %zu (%s)", index + 1,
 	    name != NULL ? name : type != NULL ? type : "no type");
-	if (n < 0 || (size_t)n >= size)
-		memcpy(label + size - 4, "...", 4);
 	g_free(type);
 }
 

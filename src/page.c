@@ -6,6 +6,7 @@
 
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -237,32 +238,32 @@ checklist(struct pg *p, const json_t *d)
 
 	if ((r = reason_of(d, "mx-no-starttls")) != NULL ||
 	    (r = reason_of(d, "mx-cert-invalid")) != NULL) {
-		snprintf(buf, sizeof(buf), "The live probe: %s",
+		fmt_cut(buf, sizeof(buf), "The live probe: %s",
 		    STR(r, "message"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if ((r = reason_of(d, "mx-tls-broken")) != NULL) {
-		snprintf(buf, sizeof(buf), "%s failed with %s for %lld "
+		fmt_cut(buf, sizeof(buf), "%s failed with %s for %lld "
 		    "reporter(s) on %lld days.", STR(r, "receiving_mx_hostname"),
 		    STR(r, "result_type"), (long long)json_array_size(GET(r,
 		    "reporters")), INT(r, "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (has_reason(d, "tls-failures")) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce.", refused,
 		    sts, INT(GET(d, "recent"), "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (refused > 0) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce, below the "
 		    "rates that block: each is listed below with its MX.",
 		    refused, sts, INT(GET(d, "recent"), "days"));
 		check_item(p, REVIEW, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (sts > 0 || live) {
-		snprintf(buf, sizeof(buf), "%lld sts sessions in the last %lld "
+		fmt_cut(buf, sizeof(buf), "%lld sts sessions in the last %lld "
 		    "days%s; none would be refused under enforce.", sts,
 		    INT(GET(d, "recent"), "days"), live ? " and the live "
 		    "STARTTLS probe" : "");
@@ -296,7 +297,7 @@ checklist(struct pg *p, const json_t *d)
 	if (has_reason(d, "too-few-days") || has_reason(d, "too-few-reporters")
 	    || has_reason(d, "too-few-sessions") ||
 	    has_reason(d, "stale-reports")) {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporter%s: not enough yet (see the next steps).",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")),
@@ -304,7 +305,7 @@ checklist(struct pg *p, const json_t *d)
 		check_item(p, NOT_MET, "Long enough in testing, reports "
 		    "reviewed", buf);
 	} else {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporters, reviewed on this page.",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")));
@@ -380,8 +381,8 @@ charts(struct pg *p, const json_t *d, int idx)
 		struct svg_chart c = { .xlabels = (const char *const *)labels,
 		    .n = n, .width = 720, .height = 220 };
 
-		snprintf(id, sizeof(id), "c%d-s", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of sts sessions per day "
+		fmt_cut(id, sizeof(id), "c%d-s", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of sts sessions per day "
 		    "over %zu days: %lld in all.", n, ts);
 		c.id = id;
 		c.title = "sts sessions per day";
@@ -392,8 +393,8 @@ charts(struct pg *p, const json_t *d, int idx)
 		c.ylabel = c.log_scale ? "sessions (log scale)" : "sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 
-		snprintf(id, sizeof(id), "c%d-f", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of failed sts sessions "
+		fmt_cut(id, sizeof(id), "c%d-f", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of failed sts sessions "
 		    "per day, and of those that enforce would refuse (hatched): "
 		    "%lld failed and %lld refused in all.", tf, tr);
 		c.id = id;
@@ -585,7 +586,7 @@ live_checks(struct pg *p, const json_t *live)
 				    STR(e, "mx") : STR(e, "pattern") ?
 				    STR(e, "pattern") : "";
 
-				snprintf(name, sizeof(name), "%s %s%s%s", key,
+				fmt_cut(name, sizeof(name), "%s %s%s%s", key,
 				    what, STR(e, "address") ? " " : "",
 				    STR(e, "address") ? STR(e, "address") : "");
 				live_row(p, name, e);

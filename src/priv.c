@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "fmt.h"
 #include "priv.h"
 #include "banned.h"
 
@@ -31,8 +32,7 @@ is_number(const char *s, unsigned long *out)
 static void
 keep_name(char *dst, const char *src)
 {
-	if (snprintf(dst, PRIV_NAME_MAX, "%s", src) < 0)
-		dst[0] = '\0';	/* only for messages */
+	fmt_cut(dst, PRIV_NAME_MAX, "%s", src);	/* only for messages */
 }
 
 static int
@@ -77,9 +77,8 @@ name_group(struct priv *p)
 	    getgrgid_r(p->gid, &gr, buf, PRIV_ENTRY_MAX, &found) == 0 &&
 	    found != NULL)
 		keep_name(p->group, gr.gr_name);
-	else if (snprintf(p->group, PRIV_NAME_MAX, "%lu",
-	    (unsigned long)p->gid) < 0)
-		p->group[0] = '\0';	/* only for messages */
+	else
+		fmt_cut(p->group, PRIV_NAME_MAX, "%lu", (unsigned long)p->gid);
 	free(buf);
 }
 

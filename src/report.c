@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "bounds.h"
 #include "dnsname.h"
+#include "fmt.h"
 #include "report.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -82,16 +83,16 @@ path_of(const struct parser *ps, char *buf, size_t n)
 	case AT_RANGE:
 		return "date-range";
 	case AT_POLICY:
-		snprintf(buf, n, "policies[%zu]", ps->policy);
+		fmt_cut(buf, n, "policies[%zu]", ps->policy);
 		break;
 	case AT_POLICY_POLICY:
-		snprintf(buf, n, "policies[%zu].policy", ps->policy);
+		fmt_cut(buf, n, "policies[%zu].policy", ps->policy);
 		break;
 	case AT_SUMMARY:
-		snprintf(buf, n, "policies[%zu].summary", ps->policy);
+		fmt_cut(buf, n, "policies[%zu].summary", ps->policy);
 		break;
 	case AT_FAILURE:
-		snprintf(buf, n, "policies[%zu].failure-details[%zu]",
+		fmt_cut(buf, n, "policies[%zu].failure-details[%zu]",
 		    ps->policy, ps->failure);
 		break;
 	}
@@ -110,7 +111,7 @@ fail(struct parser *ps, const char *sub, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (path[0] && sub)
 		return error_set(ps->err, ERR_INPUT, "%s.%s: %s", path, sub,

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "bounds.h"
+#include "fmt.h"
 #include "log.h"
 #include "metrics.h"
 #include "spool.h"
@@ -59,22 +60,24 @@ enum drain {
 	DRAIN_GONE,		/* someone else removed it */
 };
 
+/*
+ * The name of the file of seq: prefix, the number in SEQ_DIGITS digits,
+ * suffix. It always fits; were it ever cut, the name would be "", which
+ * no call on the folder takes.
+ */
+static void
+seq_name(char out[NAME_MAX_LEN], const char *prefix, unsigned long long seq,
+	 const char *suffix)
+{
+	if (fmt_whole(out, NAME_MAX_LEN, "%s%0*llu%s", prefix, SEQ_DIGITS, seq,
+	    suffix) < 0)
+		out[0] = '\0';
+}
+
 static void
 name_final(char out[NAME_MAX_LEN], unsigned long long seq)
 {
-	snprintf(out, NAME_MAX_LEN, "%0*llu.spool", SEQ_DIGITS, seq);
-}
-
-static void
-name_tmp(char out[NAME_MAX_LEN], unsigned long long seq)
-{
-	snprintf(out, NAME_MAX_LEN, ".%0*llu.tmp", SEQ_DIGITS, seq);
-}
-
-static void
-name_bad(char out[NAME_MAX_LEN], unsigned long long seq)
-{
-	snprintf(out, NAME_MAX_LEN, "%0*llu.bad", SEQ_DIGITS, seq);
+	seq_name(out, "", seq, ".spool");
 }
 
 /*
@@ -424,7 +427,7 @@ write_durably(struct spool *sp, unsigned long long seq, const char *h,
 	char tmp[NAME_MAX_LEN], final[NAME_MAX_LEN];
 	int fd, saved;
 
-	name_tmp(tmp, seq);
+	seq_name(tmp, ".", seq, ".tmp");
 	name_final(final, seq);
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600);
@@ -512,7 +515,7 @@ spool_hold_back(struct spool *sp, const char *reason)
 {
 	pthread_mutex_lock(&sp->lock);
 	sp->holding = 1;
-	snprintf(sp->reason, sizeof(sp->reason), "%s", reason ? reason : "");
+	fmt_cut(sp->reason, sizeof(sp->reason), "%s", reason ? reason : "");
 	pthread_mutex_unlock(&sp->lock);
 }
 
@@ -671,7 +674,7 @@ drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 		return DRAIN_RETRY;
 	if (rc < 0 || entry_parse(text, size, &e, err) < 0) {
 		free(text);
-		name_bad(bad, seq);
+		seq_name(bad, "", seq, ".bad");
 		log_err("spool %s: %s: %s; set aside as %s", sp->dir, name,
 		    err->msg, bad);
 		renameat(sp->dirfd, name, sp->dirfd, bad);
@@ -727,7 +730,7 @@ worker(void *arg)
 				log_warn("spool %s: deferred: %s; trying again "
 				    "every few seconds", sp->dir, err.msg);
 			sp->deferred = 1;
-			snprintf(sp->reason, sizeof(sp->reason), "%s",
+			fmt_cut(sp->reason, sizeof(sp->reason), "%s",
 			    err.msg);
 			if (err.kind != ERR_NOMEM)
 				sp->holding = 1;
@@ -787,7 +790,7 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 	st->bytes = sp->bytes;
 	st->oldest = sp->n ? sp->q[sp->head].arrived : 0;
 	st->deferred = sp->deferred || sp->holding;
-	snprintf(st->reason, sizeof(st->reason), "%s", sp->reason);
+	fmt_cut(st->reason, sizeof(st->reason), "%s", sp->reason);
 	pthread_mutex_unlock(&sp->lock);
 }
 
@@ -797,7 +800,6 @@ spool_stalled(struct spool *sp, char *reason, size_t len)
 	struct spool_stats st;
 	unsigned stall;
 	time_t now = time(NULL);
-	int n;
 
 	if (sp == NULL)
 		return 0;
@@ -807,11 +809,8 @@ spool_stalled(struct spool *sp, char *reason, size_t len)
 	pthread_mutex_unlock(&sp->lock);
 	if (stall == 0 || st.bodies == 0 || now - st.oldest <= (time_t)stall)
 		return 0;
-	n = snprintf(reason, len, "the spool does not drain: %zu bodies "
-	    "wait, the oldest for %lld s%s%s", st.bodies,
-	    (long long)(now - st.oldest), st.deferred ? "; the store: " : "",
-	    st.deferred ? st.reason : "");
-	if (n < 0)
-		reason[0] = '\0';
+	fmt_cut(reason, len, "the spool does not drain: %zu bodies wait, the "
+	    "oldest for %lld s%s%s", st.bodies, (long long)(now - st.oldest),
+	    st.deferred ? "; the store: " : "", st.deferred ? st.reason : "");
 	return 1;
 }

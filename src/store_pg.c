@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "count.h"
+#include "fmt.h"
 #include "schema.h"
 #include "store_pg.h"
 #include "banned.h"
@@ -285,13 +286,10 @@ conn_message(PGconn *c, const PGresult *res, char *buf, size_t len)
 {
 	const char *m = res ? PQresultErrorMessage(res) : "";
 	char *nl;
-	int n;
 
 	if (m == NULL || m[0] == '\0')
 		m = c ? PQerrorMessage(c) : "out of memory";
-	n = snprintf(buf, len, "%s", m && m[0] ? m : "unknown failure");
-	if (n < 0 || (size_t)n >= len)
-		memcpy(buf + len - 4, "...", 4);
+	fmt_cut(buf, len, "%s", m && m[0] ? m : "unknown failure");
 	while ((nl = strchr(buf, '\n')) != NULL)
 		*nl = nl[1] ? ' ' : '\0';
 	return buf;
@@ -534,7 +532,6 @@ make_label(const char *uri)
 	PQconninfoOption *opts, *o;
 	const char *db = NULL, *host = NULL;
 	char buf[256];
-	int n;
 
 	opts = PQconninfoParse(uri, NULL);
 	for (o = opts; o != NULL && o->keyword != NULL; o++) {
@@ -543,10 +540,8 @@ make_label(const char *uri)
 		else if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
 	}
-	n = snprintf(buf, sizeof(buf), "postgresql database %s%s%s",
+	fmt_cut(buf, sizeof(buf), "postgresql database %s%s%s",
 	    db ? db : "(default)", host ? " on " : "", host ? host : "");
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
 	PQconninfoFree(opts);
 	return strdup(buf);
 }
@@ -663,10 +658,12 @@ upsert_daily(struct pg_store *s, struct error *err)
 	if (buf_append(&b, "{", 1, err) < 0)
 		goto fail;
 	for (i = 0; i < s->ndaily; i++) {
-		int n = snprintf(num, sizeof(num), "%s%lld", i ? "," : "",
-		    (long long)s->daily[i]);
-
-		if (buf_append(&b, num, (size_t)n, err) < 0)
+		if (fmt_whole(num, sizeof(num), "%s%lld", i ? "," : "",
+		    (long long)s->daily[i]) < 0) {
+			error_set(err, ERR_INTERNAL, "a report's number");
+			goto fail;
+		}
+		if (buf_puts(&b, num, err) < 0)
 			goto fail;
 	}
 	if (buf_append(&b, "}", 2, err) < 0)	/* and the NUL */
@@ -1040,7 +1037,9 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	res->first = pg_int(q, 0, 0);
 	res->first_received = pg_int(q, 0, 2);
 	d = pg_str(q, 0, 1);
-	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	/* Not a digest of ours: matches none, as a conflict. */
+	if (fmt_whole(digest, sizeof(digest), "%s", d ? d : "") < 0)
+		digest[0] = '\0';
 	PQclear(q);
 	if (d == NULL) {
 		if (report_digest(s, res->first, digest, err) < 0)

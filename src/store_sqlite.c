@@ -45,6 +45,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "count.h"
+#include "fmt.h"
 #include "schema.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
@@ -226,8 +227,12 @@ migrate(struct sqlite_store *s, struct error *err)
 			db_fail(s, rc, m->name, err);
 			goto fail;
 		}
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    m->version);
+		if (fmt_whole(pragma, sizeof(pragma), "PRAGMA user_version = "
+		    "%d", m->version) < 0) {
+			error_set(err, ERR_INTERNAL, "%s: version %d", m->name,
+			    m->version);
+			goto fail;
+		}
 		if (exec(s, pragma, err) < 0 || exec(s, "COMMIT", err) < 0)
 			goto fail;
 		have = m->version;
@@ -886,7 +891,9 @@ find_copies(struct sqlite_store *s, const struct store_row_report *r,
 	res->first = sqlite3_column_int64(st, 0);
 	res->first_received = sqlite3_column_int64(st, 2);
 	d = (const char *)sqlite3_column_text(st, 1);
-	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	/* Not a digest of ours: matches none, as a conflict. */
+	if (fmt_whole(digest, sizeof(digest), "%s", d ? d : "") < 0)
+		digest[0] = '\0';
 	sqlite3_reset(st);
 	if (d == NULL) {
 		if (store_sqlite_report_digest(s->db, res->first, digest,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "fmt.h"
 #include "summary_format.h"
 #include "banned.h"
 
@@ -96,7 +97,7 @@ domain_text(FILE *f, const json_t *d, int color)
 	    INT(GET(d, "sessions"), "failed"));
 	rate(f, GET(GET(d, "sessions"), "failure_rate"));
 	fputs(")\n", f);
-	snprintf(label, sizeof(label), "last %lld days",
+	fmt_cut(label, sizeof(label), "last %lld days",
 	    INT(GET(d, "recent"), "days"));
 	fprintf(f, "    %-12s %lld sts session%s, %lld would be refused "
 	    "under enforce (", label, INT(GET(sts, "recent"), "sessions"),
@@ -226,7 +227,7 @@ summary_print_csv(FILE *f, const json_t *raw)
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reasons"), j, r) {
 			len = strlen(buf);
-			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			fmt_cut(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? " " : "", STR(r, "code"));
 		}
 		escape_csv_cell(f, buf, 0);
@@ -235,7 +236,7 @@ summary_print_csv(FILE *f, const json_t *raw)
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reporters"), j, v) {
 			len = strlen(buf);
-			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			fmt_cut(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? "; " : "", json_string_value(v));
 		}
 		escape_csv_cell(f, buf, 0);

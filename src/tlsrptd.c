@@ -25,6 +25,7 @@
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_ingest.h"
 #include "ingest.h"
@@ -153,7 +154,7 @@ die(struct daemon_state *ds, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "tlsrptd: %s\n", msg);
 	if (!ds->foreground)
@@ -506,7 +507,7 @@ check_one(struct daemon_state *ds, const char *what, const char *path,
 	/* A file is written in its folder (SQLite's log beside it). */
 	if (!is_dir || stat(path, &sb) < 0) {
 		if ((slash = strrchr(dir, '/')) == NULL)
-			snprintf(dir, sizeof(dir), ".");
+			memcpy(dir, ".", 2);
 		else if (slash == dir)
 			dir[1] = '\0';
 		else
