@@ -73,6 +73,18 @@ int live_option_set(struct live_options *o, const char *name,
 /* The usage lines of the live options, for --help. */
 extern const char live_options_help[];
 
+/* The options live_option_set() takes, as entries of a getopt_long table
+ * (getopt.h), each returning val. */
+#define LIVE_OPTIONS(val) \
+	{ "resolver", required_argument, NULL, (val) }, \
+	{ "trust-anchor", required_argument, NULL, (val) }, \
+	{ "ca-file", required_argument, NULL, (val) }, \
+	{ "connect-to", required_argument, NULL, (val) }, \
+	{ "dns-timeout", required_argument, NULL, (val) }, \
+	{ "http-timeout", required_argument, NULL, (val) }, \
+	{ "smtp-timeout", required_argument, NULL, (val) }, \
+	{ "no-smtp", no_argument, NULL, (val) }
+
 /* Which connect-to entry applies to host:port, or NULL. */
 const struct live_connect_to *live_connect_to_find(
     const struct live_options *o, const char *host, int port);

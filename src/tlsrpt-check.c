@@ -15,7 +15,6 @@
 #include "live.h"
 #include "report.h"
 #include "rfc3339.h"
-#include "version.h"
 #include "banned.h"
 
 static void
@@ -42,17 +41,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "resolver", required_argument, NULL, 'L' },
-		{ "trust-anchor", required_argument, NULL, 'L' },
-		{ "ca-file", required_argument, NULL, 'L' },
-		{ "connect-to", required_argument, NULL, 'L' },
-		{ "dns-timeout", required_argument, NULL, 'L' },
-		{ "http-timeout", required_argument, NULL, 'L' },
-		{ "smtp-timeout", required_argument, NULL, 'L' },
-		{ "no-smtp", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		LIVE_OPTIONS('L'),
+		CLI_OPTIONS_END,
 	};
 	struct live_options o;
 	struct error err;
@@ -82,14 +72,8 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tlsrpt-check %s\n", TLSRPT_VERSION);
-			return 0;
 		default:
-			return cli_option_error("tlsrpt-check", ch, argv);
+			return cli_other_option("tlsrpt-check", ch, argv, usage);
 		}
 	}
 	if (optind == argc) {

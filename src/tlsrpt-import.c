@@ -15,7 +15,6 @@
 #include "import.h"
 #include "mail.h"
 #include "report.h"
-#include "version.h"
 #include "banned.h"
 
 static void
@@ -63,16 +62,13 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
 		{ "received", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	const char *db = NULL, *config_path = NULL, *copy = NULL;
 	struct import_options o = { .received = -1, .out = stdout };
 	struct import_counts counts;
 	struct pipeline pl;
 	struct config cfg;
-	struct error err;
 	struct store *st;
 	int ch, rc;
 
@@ -99,14 +95,8 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			printf("tlsrpt-import %s\n", TLSRPT_VERSION);
-			return EX_OK;
 		default:
-			return cli_option_error("tlsrpt-import", ch, argv);
+			return cli_other_option("tlsrpt-import", ch, argv, usage);
 		}
 	}
 	if (copy != NULL && optind < argc) {
@@ -120,23 +110,11 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	config_init(&cfg);
-	if (config_path && config_load(&cfg, config_path, &err) < 0) {
-		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
-	}
-	if (db == NULL)
-		db = config_path ? cfg.database : "tlsrpt.db";
-
 	report_init();
 	mail_init();
-	st = store_open(db, &err);
-	if (st == NULL) {
-		fprintf(stderr, "tlsrpt-import: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
-	}
+	if ((rc = cli_open_store("tlsrpt-import", config_path, db, 0, &cfg,
+	    &st)) != 0)
+		return rc;
 	if (copy != NULL) {
 		rc = import_copy_from(st, copy, stdout);
 	} else {

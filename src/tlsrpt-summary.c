@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -23,7 +22,6 @@
 #include "report.h"
 #include "rfc3339.h"
 #include "summary_format.h"
-#include "version.h"
 #include "banned.h"
 
 /* The --domain names, normalised (dnsname.h). */
@@ -138,17 +136,8 @@ main(int argc, char **argv)
 		{ "min-reporters", required_argument, NULL, O_MINREP },
 		{ "min-sessions", required_argument, NULL, O_MINSESS },
 		{ "live", no_argument, NULL, O_LIVE },
-		{ "resolver", required_argument, NULL, O_LIVEOPT },
-		{ "trust-anchor", required_argument, NULL, O_LIVEOPT },
-		{ "ca-file", required_argument, NULL, O_LIVEOPT },
-		{ "connect-to", required_argument, NULL, O_LIVEOPT },
-		{ "dns-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "http-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "smtp-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "no-smtp", no_argument, NULL, O_LIVEOPT },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		LIVE_OPTIONS(O_LIVEOPT),
+		CLI_OPTIONS_END,
 	};
 	const char *db = NULL, *config_path = NULL, *format = "text";
 	const char *output = NULL;
@@ -161,7 +150,6 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct error err;
 	struct store *st;
-	struct stat sb;
 	size_t ndomains = 0;
 	long long n;
 	json_t *doc;
@@ -253,14 +241,8 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tlsrpt-summary %s\n", TLSRPT_VERSION);
-			return 0;
 		default:
-			return cli_option_error("tlsrpt-summary", ch, argv);
+			return cli_other_option("tlsrpt-summary", ch, argv, usage);
 		}
 	}
 	if (optind < argc) {
@@ -269,27 +251,10 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	config_init(&cfg);
-	if (config_path && config_load(&cfg, config_path, &err) < 0) {
-		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
-	}
-	if (db == NULL)
-		db = cfg.database;
 	/* A summary never creates a store: a wrong path is an error. */
-	if (!store_is_postgresql(db) && stat(db, &sb) < 0) {
-		fprintf(stderr, "tlsrpt-summary: %s: no such database (import "
-		    "reports with tlsrpt-import, or give --db)\n", db);
-		config_release(&cfg);
-		return EX_NOINPUT;
-	}
-	st = store_open(db, &err);
-	if (st == NULL) {
-		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
-	}
+	if ((rc = cli_open_store("tlsrpt-summary", config_path, db, 1, &cfg,
+	    &st)) != 0)
+		return rc;
 	if (ndomains > 0) {
 		unknown = analyse_known_domains(st, "tlsrpt-summary", domains,
 		    &ndomains, stderr, &err);

@@ -714,9 +714,7 @@ main(int argc, char **argv)
 		{ "maildir", required_argument, NULL, 'm' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	struct daemon_state ds;
 	struct error err;
@@ -762,14 +760,8 @@ main(int argc, char **argv)
 		case 'n':
 			ds.check_only = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			printf("tlsrptd %s\n", TLSRPT_VERSION);
-			return EX_OK;
 		default:
-			return cli_option_error("tlsrptd", ch, argv);
+			return cli_other_option("tlsrptd", ch, argv, usage);
 		}
 	}
 	if (optind < argc) {
