@@ -31,6 +31,7 @@
 
 #include "error.h"
 #include "evidence.h"
+#include "live.h"
 #include "store.h"
 
 /* Fixed parts of the rules of doc/verdict.md. */
@@ -96,5 +97,14 @@ int analyse_exit_code(const json_t *summary);
  */
 int analyse_add_live(json_t *domain, const json_t *live,
 		     const struct analyse_options *opt);
+
+/*
+ * tlsrpt-summary --live: the live checks of every domain of the summary
+ * document (live.h, with the options lo), each joined to its verdict by
+ * analyse_add_live(). -1 with err: ERR_INPUT or ERR_IO for options that
+ * cannot be used, ERR_BUSY when DNS does not answer.
+ */
+int analyse_join_live(json_t *summary, const struct live_options *lo,
+		      const struct analyse_options *opt, struct error *err);
 
 #endif

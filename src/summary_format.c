@@ -1,8 +1,10 @@
 /* summary_format: see include/summary_format.h. */
 #include <string.h>
 
+#include "buf.h"
 #include "escape.h"
 #include "fmt.h"
+#include "page.h"
 #include "summary_format.h"
 #include "banned.h"
 
@@ -255,4 +257,28 @@ summary_print_csv(FILE *f, const json_t *raw)
 		escape_csv_cell(f, v ? json_string_value(v) : "", 1);
 	}
 	json_decref(summary);
+}
+
+int
+summary_write(FILE *f, const json_t *summary, const char *format, int color,
+	      struct error *err)
+{
+	struct buf page;
+	int rc = 0;
+
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(summary, f, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', f);
+	} else if (strcmp(format, "csv") == 0) {
+		summary_print_csv(f, summary);
+	} else if (strcmp(format, "html") == 0) {
+		buf_init(&page, PAGE_MAX);
+		rc = page_render(&page, summary, err);
+		if (rc == 0)
+			fwrite(page.data, 1, page.len, f);
+		buf_release(&page);
+	} else {
+		summary_print_text(f, summary, color);
+	}
+	return rc;
 }

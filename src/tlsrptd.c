@@ -691,14 +691,19 @@ stop(struct daemon_state *ds)
 	config_release(&ds->cfg);
 }
 
-static void
-add_override(struct daemon_state *ds, const char *key, const char *value)
+/* A setting given on the command line: --NAME VALUE, NAME the setting's
+ * but for --db (database). Returns whether it names the certificate. */
+static int
+add_override(struct daemon_state *ds, const char *name, const char *value)
 {
+	const char *key = strcmp(name, "db") == 0 ? "database" : name;
+
 	if (ds->nov < OVERRIDES_MAX) {
 		ds->ov[ds->nov].key = key;
 		ds->ov[ds->nov].value = value;
 		ds->nov++;
 	}
+	return strncmp(key, "tls-", 4) == 0;
 }
 
 int
@@ -706,13 +711,13 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "api-listen", required_argument, NULL, 'a' },
-		{ "maildir", required_argument, NULL, 'm' },
-		{ "user", required_argument, NULL, 'u' },
+		{ "db", required_argument, NULL, 'o' },
+		{ "listen", required_argument, NULL, 'o' },
+		{ "tls-cert", required_argument, NULL, 'o' },
+		{ "tls-key", required_argument, NULL, 'o' },
+		{ "api-listen", required_argument, NULL, 'o' },
+		{ "maildir", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
 		CLI_OPTIONS_END,
 	};
@@ -720,39 +725,19 @@ main(int argc, char **argv)
 	struct error err;
 	enum log_level lvl;
 	sigset_t set;
-	int ch, sig, rc, tls_given = 0;
+	int ch, sig, rc, idx = 0, tls_given = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
 	ds.argv0 = argv[0];
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:fn", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'c':
 			ds.config_path = optarg;
 			break;
-		case 'd':
-			add_override(&ds, "database", optarg);
-			break;
-		case 'l':
-			add_override(&ds, "listen", optarg);
-			break;
-		case 'C':
-			add_override(&ds, "tls-cert", optarg);
-			tls_given = 1;
-			break;
-		case 'K':
-			add_override(&ds, "tls-key", optarg);
-			tls_given = 1;
-			break;
-		case 'a':
-			add_override(&ds, "api-listen", optarg);
-			break;
-		case 'm':
-			add_override(&ds, "maildir", optarg);
-			break;
-		case 'u':
-			add_override(&ds, "user", optarg);
+		case 'o':
+			tls_given |= add_override(&ds, opts[idx].name, optarg);
 			break;
 		case 'f':
 			ds.foreground = 1;
