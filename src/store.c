@@ -83,6 +83,21 @@ store_is_postgresql(const char *spec)
 	    strncmp(spec, "postgres://", 11) == 0;
 }
 
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_stop_writer(st);
+	st->ops->close(st->be);
+	free(st->file);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->idle);
+	pthread_cond_destroy(&st->work);
+	pthread_cond_destroy(&st->flushable);
+	free(st);
+}
+
 struct store *
 store_open(const char *spec, struct error *err)
 {
@@ -120,21 +135,6 @@ store_open(const char *spec, struct error *err)
 	st->tail = &st->queue;
 	st->wtail = &st->written;
 	return st;
-}
-
-void
-store_close(struct store *st)
-{
-	if (st == NULL)
-		return;
-	store_stop_writer(st);
-	st->ops->close(st->be);
-	free(st->file);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->idle);
-	pthread_cond_destroy(&st->work);
-	pthread_cond_destroy(&st->flushable);
-	free(st);
 }
 
 const char *

@@ -60,9 +60,8 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT one",
 	/* A put's (copy_key NULL) and a copy's: a row copied before is
 	 * not copied again. */
-	[PG_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, copy_key, dkim_domain) VALUES "
+	[PG_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD
+	    ", copy_key) VALUES "
 	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
 	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" IDENTITY_LOCK
@@ -88,20 +87,14 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "f.receiving_mx_helo, f.additional_info, f.failure_reason_code, "
 	    "f.failed_sessions FROM policy p JOIN failure f ON "
 	    "f.policy = p.id WHERE p.report = $1 ORDER BY f.policy, f.id",
-	[PG_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at, digest, "
-	    "first_copy, conflicting) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+	[PG_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
 	    "ON CONFLICT ON CONSTRAINT report_copy DO NOTHING RETURNING id",
-	[PG_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
-	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
-	    "max_age, mx_host, successful, failed, organization_name, "
-	    "start_time, end_time) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+	[PG_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
 	    "RETURNING id",
-	[PG_FAILURE] = "INSERT INTO failure (policy, result_type, "
-	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
-	    "receiving_mx_helo, additional_info, failure_reason_code, "
-	    "failed_sessions) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+	[PG_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
 	[PG_COPIED] = "SELECT 1 FROM payload WHERE copy_key = $1",
 	/* The per-day aggregates of the transaction's new reports (an
 	 * array), in key order: two transactions adding to the same rows
@@ -336,7 +329,8 @@ pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	res = PQexecPrepared(s->conn, stmt_name(name, (int)which), a->n, a->v, a->len, a->fmt, 0);
+	res = PQexecPrepared(s->conn, stmt_name(name, (int)which), a->n, a->v,
+	    a->len, a->fmt, 0);
 	rc = PQresultStatus(res);
 	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
 		return res;
@@ -831,8 +825,8 @@ insert_payload(struct pg_store *s, const struct store_payload *p,
 		pg_arg_int(&a, report);
 	else
 		pg_arg_null(&a);
-	pg_arg_text(&a, key);
 	pg_arg_text(&a, o->dkim_domain);
+	pg_arg_text(&a, key);
 	return run_id(s, PG_PAYLOAD, &a, id, err);
 }
 

@@ -64,13 +64,10 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_SAVEPOINT] = "SAVEPOINT one",
 	[ST_RELEASE] = "RELEASE one",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
-	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, dkim_domain) "
+	[ST_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD ") "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at, digest, "
-	    "first_copy, conflicting) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	/* The copies of an identity (migration 007): any one of them
 	 * names the first, through the index report_copy. */
 	[ST_FIRST] = "SELECT id, digest, received_at FROM report WHERE id = "
@@ -83,14 +80,10 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_MARK] = "UPDATE report SET conflicting = 1 WHERE id = ?1 AND "
 	    "conflicting = 0",
 	[ST_DIGEST] = "UPDATE report SET digest = ?1 WHERE id = ?2",
-	[ST_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
-	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
-	    "max_age, mx_host, successful, failed, organization_name, "
-	    "start_time, end_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_FAILURE] = "INSERT INTO failure (policy, result_type, "
-	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
-	    "receiving_mx_helo, additional_info, failure_reason_code, "
-	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
 	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
 };
@@ -586,6 +579,16 @@ run(struct sqlite_store *s, int which, struct error *err)
 	return db_fail(s, rc, "writing", err);
 }
 
+/* Run a one-row statement that changes the store. */
+static int
+run_change(struct sqlite_store *s, int which, struct error *err)
+{
+	int rc = run(s, which, err);
+
+	sqlite3_reset(s->st[which]);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	       const char *outcome, const char *reason, sqlite3_int64 report,
@@ -683,28 +686,18 @@ done:
 static int
 begin(struct sqlite_store *s, struct error *err)
 {
-	int which = s->batch ? ST_SAVEPOINT : ST_BEGIN;
-	int rc;
-
 	if (s->group)
 		return 0;
-	rc = run(s, which, err);
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
+	return run_change(s, s->batch ? ST_SAVEPOINT : ST_BEGIN, err);
 }
 
 /* Commit; a failed COMMIT leaves nothing acknowledged. */
 static int
 commit(struct sqlite_store *s, struct error *err)
 {
-	int which = s->batch ? ST_RELEASE : ST_COMMIT;
-	int rc;
-
 	if (s->group)
 		return 0;
-	rc = run(s, which, err);
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
+	return run_change(s, s->batch ? ST_RELEASE : ST_COMMIT, err);
 }
 
 /* Undo a put: its savepoint in a batch, else the whole transaction (a
@@ -731,13 +724,10 @@ static int
 sqlite_batch_begin(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
-	int rc;
 
 	if (s->batch)
 		return error_set(err, ERR_INTERNAL, "a batch is already open");
-	rc = run(s, ST_BEGIN, err);
-	sqlite3_reset(s->st[ST_BEGIN]);
-	if (rc < 0)
+	if (run_change(s, ST_BEGIN, err) < 0)
 		return -1;
 	s->batch = 1;
 	return 0;
@@ -759,16 +749,10 @@ static int
 sqlite_batch_commit(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
-	int rc;
 
 	s->batch = s->group = 0;
-	if (!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	rc = run(s, ST_COMMIT, err);
-	sqlite3_reset(s->st[ST_COMMIT]);
-	if (rc < 0) {
+	if ((!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) ||
+	    run_change(s, ST_COMMIT, err) < 0) {
 		rollback(s);
 		return -1;
 	}
@@ -852,16 +836,6 @@ bind_identity(sqlite3_stmt *st, const struct store_row_report *r)
 	bind_text(st, 2, r->report_id);
 	sqlite3_bind_int64(st, 3, r->start_time);
 	sqlite3_bind_int64(st, 4, r->end_time);
-}
-
-/* Run a one-row statement that changes the store. */
-static int
-run_change(struct sqlite_store *s, int which, struct error *err)
-{
-	int rc = run(s, which, err);
-
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
 }
 
 /*
