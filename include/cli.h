@@ -13,6 +13,11 @@
 #include "config.h"
 #include "store.h"
 
+/* The entries of the tools' getopt_long tables for the store. */
+#define CLI_STORE_OPTIONS \
+	{ "db", required_argument, NULL, 'd' }, \
+	{ "config", required_argument, NULL, 'c' }
+
 /* The last entries of every program's getopt_long table. */
 #define CLI_OPTIONS_END \
 	{ "help", no_argument, NULL, 'h' }, \

@@ -19,8 +19,6 @@
 /* 0, or -1 when the text did not fit in size bytes or failed. */
 int fmt_whole(char *dst, size_t size, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
-int vfmt_whole(char *dst, size_t size, const char *format, va_list ap)
-	__attribute__((format(printf, 3, 0)));
 
 /* 0, or -1 when the text was cut (ending "...") or failed (""). */
 int fmt_cut(char *dst, size_t size, const char *format, ...)

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "fmt.h"
 #include "banned.h"
 
 void
@@ -98,7 +97,9 @@ buf_printf(struct buf *b, struct error *err, const char *fmt, ...)
 	if (buf_grow(b, (size_t)n, err) < 0)
 		return -1;
 	va_start(ap, fmt);
-	n = vfmt_whole(b->data + b->len, (size_t)n + 1, fmt, ap) < 0 ? -1 : n;
+	/* Room was made for all of it: anything else is a failure. */
+	if (vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap) != n)
+		n = -1;
 	va_end(ap);
 	if (n < 0)
 		return error_set(err, ERR_INTERNAL, "bad format");

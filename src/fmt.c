@@ -6,30 +6,19 @@
 #include "banned.h"
 
 int
-vfmt_whole(char *dst, size_t size, const char *format, va_list ap)
+fmt_whole(char *dst, size_t size, const char *format, ...)
 {
+	va_list ap;
 	int n;
 
 	if (size == 0)
 		return -1;
-	n = vsnprintf(dst, size, format, ap);
-	if (n < 0) {
-		dst[0] = '\0';
-		return -1;
-	}
-	return (size_t)n < size ? 0 : -1;
-}
-
-int
-fmt_whole(char *dst, size_t size, const char *format, ...)
-{
-	va_list ap;
-	int rc;
-
 	va_start(ap, format);
-	rc = vfmt_whole(dst, size, format, ap);
+	n = vsnprintf(dst, size, format, ap);
 	va_end(ap);
-	return rc;
+	if (n < 0)
+		dst[0] = '\0';
+	return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
 int

@@ -189,6 +189,19 @@ live_connect_to_find(const struct live_options *o, const char *host,
 	return NULL;
 }
 
+void
+live_free(struct live *lv)
+{
+	if (lv == NULL)
+		return;
+	dns_free(lv->dns);
+	if (lv->cred)
+		gnutls_certificate_free_credentials(lv->cred);
+	if (lv->curl)
+		live_fetch_global_cleanup();
+	free(lv);
+}
+
 struct live *
 live_new(const struct live_options *o, struct error *err)
 {
@@ -224,19 +237,6 @@ live_new(const struct live_options *o, struct error *err)
 fail:
 	live_free(lv);
 	return NULL;
-}
-
-void
-live_free(struct live *lv)
-{
-	if (lv == NULL)
-		return;
-	dns_free(lv->dns);
-	if (lv->cred)
-		gnutls_certificate_free_credentials(lv->cred);
-	if (lv->curl)
-		live_fetch_global_cleanup();
-	free(lv);
 }
 
 /* One domain being checked. */

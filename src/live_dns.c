@@ -69,6 +69,16 @@ resolver_valid(const char *s)
 	    port < 65536;
 }
 
+void
+dns_free(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ctx)
+		ub_ctx_delete(d->ctx);
+	free(d);
+}
+
 struct dns *
 dns_new(const char *resolver, const char *trust_anchor, int timeout,
 	struct error *err)
@@ -134,16 +144,6 @@ fail:
 	return NULL;
 }
 
-void
-dns_free(struct dns *d)
-{
-	if (d == NULL)
-		return;
-	if (d->ctx)
-		ub_ctx_delete(d->ctx);
-	free(d);
-}
-
 static void
 on_answer(void *arg, int err, struct ub_result *res)
 {
@@ -154,8 +154,8 @@ on_answer(void *arg, int err, struct ub_result *res)
 	p->res = res;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+live_now_ms(void)
 {
 	struct timespec ts;
 
@@ -285,9 +285,9 @@ dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a,
 	if (rc != 0)
 		return error_set(err, ERR_INTERNAL, "DNS lookup of %s: %s",
 		    name, ub_strerror(rc));
-	deadline = now_ms() + (int64_t)d->timeout * 1000;
+	deadline = live_now_ms() + (int64_t)d->timeout * 1000;
 	while (!p.done) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - live_now_ms();
 
 		if (left <= 0) {
 			ub_cancel(d->ctx, id);

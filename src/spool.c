@@ -281,6 +281,21 @@ scan(struct spool *sp, struct error *err)
 	return 0;
 }
 
+void
+spool_close(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	spool_stop(sp);
+	if (sp->dirfd >= 0)
+		close(sp->dirfd);	/* and the lock with it */
+	pthread_cond_destroy(&sp->work);
+	pthread_mutex_destroy(&sp->lock);
+	free(sp->q);
+	free(sp->dir);
+	free(sp);
+}
+
 struct spool *
 spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	   struct error *err)
@@ -326,21 +341,6 @@ spool_open(const char *dir, size_t max_bytes, unsigned stall,
 fail:
 	spool_close(sp);
 	return NULL;
-}
-
-void
-spool_close(struct spool *sp)
-{
-	if (sp == NULL)
-		return;
-	spool_stop(sp);
-	if (sp->dirfd >= 0)
-		close(sp->dirfd);	/* and the lock with it */
-	pthread_cond_destroy(&sp->work);
-	pthread_mutex_destroy(&sp->lock);
-	free(sp->q);
-	free(sp->dir);
-	free(sp);
 }
 
 void

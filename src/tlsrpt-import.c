@@ -57,8 +57,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
+		CLI_STORE_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
 		{ "received", required_argument, NULL, 'R' },

@@ -122,8 +122,7 @@ parse_options(int argc, char **argv, struct args *a)
 	enum { O_MAXRATE = 256, O_MINDAYS, O_MINREP, O_MINSESS, O_LIVE,
 	    O_LIVEOPT };
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
+		CLI_STORE_OPTIONS,
 		{ "domain", required_argument, NULL, 'D' },
 		{ "days", required_argument, NULL, 'n' },
 		{ "now", required_argument, NULL, 't' },
