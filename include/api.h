@@ -2,11 +2,15 @@
  * api: the routes of the daemon's read API (doc/http.md), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
+ *   GET /                                 every domain at a glance
+ *                                         (overview.h, watch.h)
  *   GET /healthz                          "ok" (never needs the token);
  *                                         503 and why when the store
  *                                         cannot take writes, or the
  *                                         spool does not drain (spool.h)
- *   GET /metrics                          Prometheus text (metrics.h)
+ *   GET /metrics                          Prometheus text (metrics.h,
+ *                                         and the domains' series of
+ *                                         watch.h and notify.h)
  *   GET /api/v1/domains                   {"domains": [...]}
  *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json
  *                                         for that domain (?days=N&now=T)

@@ -217,6 +217,7 @@
  */
 #define CONFIG_LINE_MAX		4096
 #define CONFIG_FILE_MAX		(1024 * 1024)
+#define CONFIG_LIST_MAX		32	/* values of a repeatable setting */
 #define TLS_PEM_MAX		(1024 * 1024)
 #define TLS_CHAIN_MAX		16
 #define PRIV_ENTRY_MAX		(64 * 1024)

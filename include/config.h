@@ -14,6 +14,12 @@
 #include "error.h"
 #include "pipeline.h"
 
+/* A setting that may be given several times: each adds a value. */
+struct config_list {
+	char **v;
+	size_t n;
+};
+
 struct config {
 	char *database;		/* SQLite path or postgresql:// URI */
 	char *listen;		/* public listener, ADDR:PORT ("" = none) */
@@ -38,6 +44,10 @@ struct config {
 	unsigned spool_stall;	/* seconds before /healthz fails */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
+	char *public_url;	/* the API as people reach it, or NULL */
+	struct config_list notify_webhook;	/* http:// or https:// URLs */
+	struct config_list notify_mail;		/* addresses */
+	char *sendmail;		/* the program notify-mail runs with -t */
 };
 
 /* Fill cfg with the built-in defaults. */

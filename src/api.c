@@ -10,10 +10,13 @@
 #include "bounds.h"
 #include "dnsname.h"
 #include "metrics.h"
+#include "notify.h"
+#include "overview.h"
 #include "page.h"
 #include "rfc3339.h"
 #include "spool.h"
 #include "store_read.h"
+#include "watch.h"
 #include "banned.h"
 
 #define DOMAINS_PREFIX "/api/v1/domains/"
@@ -270,6 +273,26 @@ route_report(struct ingest *in, const char *url, const struct api_query *q,
 	json_decref(doc);
 }
 
+/* Every domain at a glance, as the daemon last judged them (watch.h). */
+static void
+route_overview(struct api_answer *out)
+{
+	struct overview_row *rows;
+	struct error err;
+	size_t n;
+
+	error_clear(&err);
+	if (watch_overview_rows(&rows, &n, &err) < 0 ||
+	    overview_page(&out->body, rows, n, &err) < 0) {
+		answer_error(out, 503, err.msg);
+		out->retry_after = 5;
+	} else {
+		out->status = 200;
+		out->content_type = "text/html; charset=utf-8";
+	}
+	overview_rows_free(rows, n);
+}
+
 void
 api_route(struct ingest *in, const char *token, const char *method,
 	  const char *url, const char *authorization, const struct api_query *q,
@@ -311,8 +334,14 @@ api_route(struct ingest *in, const char *token, const char *method,
 	if (strcmp(url, "/metrics") == 0) {
 		out->status = 200;
 		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		if (metrics_render(&out->body, &err) < 0)
+		if (metrics_render(&out->body, &err) < 0 ||
+		    watch_render_metrics(&out->body, &err) < 0 ||
+		    notify_render_metrics(&out->body, &err) < 0)
 			answer_error(out, 503, err.msg);
+		return;
+	}
+	if (strcmp(url, "/") == 0) {
+		route_overview(out);
 		return;
 	}
 	if (strcmp(url, "/api/v1/domains") == 0 ||

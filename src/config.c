@@ -15,7 +15,7 @@
 #include "files.h"
 #include "banned.h"
 
-enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS };
+enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS, K_LIST };
 
 struct key {
 	const char *name;
@@ -56,6 +56,10 @@ static const struct key keys[] = {
 	S("spool-dir", spool_dir),
 	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
 	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
+	S("public-url", public_url),
+	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX),
+	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX),
+	S("sendmail", sendmail),
 };
 
 static int
@@ -93,17 +97,81 @@ config_init(struct config *cfg)
 	cfg->decode_budget = BOUND_DECODE_BUDGET;
 	cfg->spool_max = BOUND_SPOOL_MAX;
 	cfg->spool_stall = BOUND_SPOOL_STALL;
+	set_str(&cfg->sendmail, "/usr/sbin/sendmail", NULL);
 }
 
 void
 config_release(struct config *cfg)
 {
-	size_t i;
+	struct config_list *l;
+	size_t i, j;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (keys[i].type == K_STRING)
 			free(*(char **)((char *)cfg + keys[i].offset));
+		if (keys[i].type != K_LIST)
+			continue;
+		l = (struct config_list *)((char *)cfg + keys[i].offset);
+		for (j = 0; j < l->n; j++)
+			free(l->v[j]);
+		free(l->v);
+	}
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * A receiver of events: a webhook must be an http or https URL, a mail
+ * address one that cannot end the header it goes in (notify.h).
+ */
+static int
+check_receiver(const char *key, const char *v, struct error *err)
+{
+	size_t i;
+
+	if (strcmp(key, "notify-webhook") == 0) {
+		if (strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return error_set(err, ERR_INPUT, "%s: \"%s\" is not an "
+			    "http:// or https:// URL", key, v);
+	} else if (strchr(v, '@') == NULL || v[0] == '-')
+		return error_set(err, ERR_INPUT, "%s: \"%s\" is not a mail "
+		    "address", key, v);
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f ||
+		    (strcmp(key, "notify-mail") == 0 && strchr("<>,;\"",
+		    v[i]) != NULL))
+			return error_set(err, ERR_INPUT, "%s: \"%s\": a space, "
+			    "control or separator in it", key, v);
+	return 0;
+}
+
+/* One more value of a repeatable setting; "" clears the list. */
+static int
+add_value(struct config_list *l, const char *key, const char *v,
+	  struct error *err)
+{
+	char **grown, *dup;
+	size_t j;
+
+	if (v[0] == '\0') {
+		for (j = 0; j < l->n; j++)
+			free(l->v[j]);
+		l->n = 0;
+		return 0;
+	}
+	if (check_receiver(key, v, err) < 0)
+		return -1;
+	if (l->n >= CONFIG_LIST_MAX)
+		return error_set(err, ERR_INPUT, "%s: more than %d of them",
+		    key, CONFIG_LIST_MAX);
+	if ((dup = strdup(v)) == NULL ||
+	    (grown = realloc(l->v, (l->n + 1) * sizeof(*l->v))) == NULL) {
+		free(dup);
+		return error_set(err, ERR_NOMEM, "out of memory");
+	}
+	l->v = grown;
+	l->v[l->n++] = dup;
+	return 0;
 }
 
 /* "10M", "64 MiB", "512k", "1048576": bytes. "30s", "5m", "1h": secs. */
@@ -163,6 +231,8 @@ config_set(struct config *cfg, const char *key, const char *value,
 		return error_set(err, ERR_INPUT, "unknown setting \"%s\"", key);
 	k = &keys[i];
 	field = (char *)cfg + k->offset;
+	if (k->type == K_LIST)
+		return add_value(field, key, value, err);
 	if (k->type == K_STRING) {
 		if (set_str(field, value, err) < 0)
 			return -1;

@@ -7,6 +7,7 @@
 #include "count.h"
 #include "escape.h"
 #include "fmt.h"
+#include "overview.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -689,7 +690,10 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	const char *v = STR(d, "verdict");
 	const json_t *w = GET(d, "window");
 
-	put(p, "<article>\n<header><p class=\"kicker\">MTA-STS action plan, "
+	/* The overview heading a page of several domains links here. */
+	put(p, "<article id=\"domain-");
+	esc(p, STR(d, "domain"));
+	put(p, "\">\n<header><p class=\"kicker\">MTA-STS action plan, "
 	    "from TLS reports of ");
 	putf(p, "%.10s to %.10s</p>\n<h1>", STR(w, "start"), STR(w, "end"));
 	esc(p, STR(d, "domain"));
@@ -705,6 +709,22 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	steps(p, d);
 	refusals(p, d);
 	put(p, "</article>\n");
+}
+
+/* Several domains: the overview first, each linked to its part. */
+static void
+overview(struct pg *p, const json_t *raw)
+{
+	struct overview_row *rows;
+	size_t n;
+
+	if (overview_rows_from_summary(raw, &rows, &n, p->err) < 0) {
+		p->rc |= -1;
+		return;
+	}
+	put(p, "<h1>MTA-STS readiness of every domain</h1>\n");
+	p->rc |= overview_table(p->out, rows, n, "#domain-", p->err);
+	overview_rows_free(rows, n);
 }
 
 /* Every string is shown escaped (escape.h) before markup is escaped:
@@ -736,6 +756,8 @@ page_render(struct buf *out, const json_t *raw, struct error *err)
 	put(&p, "</title>\n<style>");
 	put(&p, css);
 	put(&p, "</style>\n</head>\n<body>\n<main>\n");
+	if (json_array_size(doms) > 1)
+		overview(&p, raw);
 	json_array_foreach(doms, i, d)
 		domain_page(&p, d, (int)i);
 	if (json_array_size(doms) == 0)

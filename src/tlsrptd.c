@@ -31,6 +31,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
+#include "notify.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "spool.h"
@@ -39,6 +40,7 @@
 #include "store.h"
 #include "tls.h"
 #include "version.h"
+#include "watch.h"
 #include "banned.h"
 
 /* The embedded defaults of `make run`, when no --config is given. */
@@ -91,6 +93,8 @@ struct daemon_state {
 	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
+	struct notify *notify;	/* delivers the outbox's events */
+	struct watch *judge;	/* keeps every verdict current */
 };
 
 static void
@@ -664,6 +668,10 @@ start(struct daemon_state *ds)
 	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
 	    &ds->in, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
+	if ((ds->notify = notify_start(ds->store, &ds->cfg, &err)) == NULL ||
+	    (ds->judge = watch_start(ds->store, &ds->cfg, ds->notify,
+	    &err)) == NULL)
+		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
 }
@@ -675,6 +683,8 @@ stop(struct daemon_state *ds)
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
+	watch_stop(ds->judge);
+	notify_stop(ds->notify);
 	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
 	if (ds->store != NULL)

@@ -54,6 +54,21 @@ main(void)
 	    "size over its maximum: %s", err.msg);
 	ok(config_parse(&cfg, "max-connections = -1\n", 21, "t.conf", &err) <
 	    0, "negative: %s", err.msg);
+
+	/* Repeatable receivers of events (notify.h). */
+	static const char hooks[] = "notify-webhook = https://a.example/h\n"
+	    "notify-webhook = http://127.0.0.1:9/x\nnotify-mail = a@b.example\n";
+	ok(config_parse(&cfg, hooks, sizeof(hooks) - 1, "t.conf", &err) == 0,
+	    "webhooks and mail");
+	is_int(cfg.notify_webhook.n, 2, "two webhooks kept");
+	is_str(cfg.notify_webhook.v[1], "http://127.0.0.1:9/x", "in order");
+	is_str(cfg.sendmail, "/usr/sbin/sendmail", "sendmail by default");
+	ok(config_parse(&cfg, "notify-webhook = ftp://x/\n", 25, "t.conf",
+	    &err) < 0, "a webhook that is not http(s): %s", err.msg);
+	ok(config_parse(&cfg, "notify-mail = a@b\tBcc: c@d\n", 28, "t.conf",
+	    &err) < 0, "an address that would add a header: %s", err.msg);
+	ok(config_parse(&cfg, "notify-webhook =\n", 17, "t.conf", &err) ==
+	    0 && cfg.notify_webhook.n == 0, "empty: forgets the list");
 	config_release(&cfg);
 	return tap_done();
 }
