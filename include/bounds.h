@@ -135,6 +135,18 @@
 #define BOUND_FOLD_ROWS		32768
 #define BOUND_FOLD_SLICE	1024
 
+/*
+ * The daemon's watch of the verdicts (watch.h, overview.h, outbox.h):
+ * domains it keeps (report fields name domains, and anyone can post),
+ * failure pairs remembered per pass, the one-line text of an event, a
+ * reason's message in the overview (cut there), a verdict's name.
+ */
+#define WATCH_DOMAINS_MAX	10000
+#define WATCH_PAIRS_MAX		64
+#define WATCH_TEXT_MAX		1024
+#define OVERVIEW_WHY_MAX	512
+#define OUTBOX_VERDICT_MAX	32
+
 /* tlsrpt-summary: --domain options at most. */
 #define SUMMARY_DOMAINS_MAX	1024
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -52,7 +53,7 @@ post(const struct outbox_item *it, char *msg, size_t len)
 	int n;
 
 	if ((c = curl_easy_init()) == NULL) {
-		snprintf(msg, len, "out of memory");
+		fmt_cut(msg, len, "out of memory");
 		return -1;
 	}
 	n = snprintf(idh, sizeof(idh), "X-Tlsrpt-Event-Id: %s", it->event_id);
@@ -75,11 +76,11 @@ post(const struct outbox_item *it, char *msg, size_t len)
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		snprintf(msg, len, "%s", curl_easy_strerror(rc));
+		fmt_cut(msg, len, "%s", curl_easy_strerror(rc));
 		return -1;
 	}
 	if (code < 200 || code > 299) {
-		snprintf(msg, len, "answered %ld", code);
+		fmt_cut(msg, len, "answered %ld", code);
 		return -1;
 	}
 	return 0;
@@ -96,11 +97,11 @@ mail(struct notify *nt, const struct outbox_item *it, char *msg, size_t len)
 	pid_t pid;
 
 	if (pipe(fds) < 0) {
-		snprintf(msg, len, "pipe: %s", strerror(errno));
+		fmt_cut(msg, len, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	if ((pid = fork()) < 0) {
-		snprintf(msg, len, "fork: %s", strerror(errno));
+		fmt_cut(msg, len, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
@@ -128,7 +129,7 @@ mail(struct notify *nt, const struct outbox_item *it, char *msg, size_t len)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(msg, len, "%s exited with status %d", nt->sendmail,
+		fmt_cut(msg, len, "%s exited with status %d", nt->sendmail,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 
 #include "analyse.h"
 #include "escape.h"
+#include "fmt.h"
 #include "log.h"
 #include "outbox.h"
 #include "rfc3339.h"
@@ -277,13 +278,10 @@ event_text(struct event *ev, const char *fmt, ...)
 {
 	char raw[WATCH_TEXT_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	vfmt_cut(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		raw[0] = '\0';
 	escape_string(ev->text, sizeof(ev->text), raw, 0);
 }
 
