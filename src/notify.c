@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "thread.h"
 #include "version.h"
 #include "banned.h"
 
@@ -262,12 +263,8 @@ notify_start(struct store *st, const struct config *cfg, struct error *err)
 void
 notify_wake(struct notify *nt)
 {
-	if (nt == NULL)
-		return;
-	pthread_mutex_lock(&nt->lock);
-	nt->woken = 1;
-	pthread_cond_signal(&nt->wake);
-	pthread_mutex_unlock(&nt->lock);
+	if (nt != NULL)
+		thread_wake(&nt->lock, &nt->wake, &nt->woken);
 }
 
 void
@@ -275,11 +272,7 @@ notify_stop(struct notify *nt)
 {
 	if (nt == NULL)
 		return;
-	pthread_mutex_lock(&nt->lock);
-	nt->stopping = 1;
-	pthread_cond_signal(&nt->wake);
-	pthread_mutex_unlock(&nt->lock);
-	pthread_join(nt->thread, NULL);
+	thread_stop(nt->thread, &nt->lock, &nt->wake, &nt->stopping);
 	pthread_mutex_destroy(&nt->lock);
 	pthread_cond_destroy(&nt->wake);
 	free(nt->sendmail);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "spool.h"
+#include "thread.h"
 #include "banned.h"
 
 #define SPOOL_MAGIC	"TLSRPT-SPOOL 1"
@@ -774,11 +775,7 @@ spool_stop(struct spool *sp)
 {
 	if (sp == NULL || !sp->running)
 		return;
-	pthread_mutex_lock(&sp->lock);
-	sp->stop = 1;
-	pthread_cond_signal(&sp->work);
-	pthread_mutex_unlock(&sp->lock);
-	pthread_join(sp->thread, NULL);
+	thread_stop(sp->thread, &sp->lock, &sp->work, &sp->stop);
 	sp->running = 0;
 }
 

@@ -720,29 +720,29 @@ rollback(struct sqlite_store *s)
 	sqlite3_reset(s->st[ST_ROLLBACK]);
 }
 
+/* A batch, or a group: all or nothing (store_backend.h). */
 static int
-sqlite_batch_begin(void *be, struct error *err)
+begin_batch(struct sqlite_store *s, int group, struct error *err)
 {
-	struct sqlite_store *s = be;
-
 	if (s->batch)
 		return error_set(err, ERR_INTERNAL, "a batch is already open");
 	if (run_change(s, ST_BEGIN, err) < 0)
 		return -1;
 	s->batch = 1;
+	s->group = group;
 	return 0;
 }
 
-/* All or nothing: see store_backend.h. */
+static int
+sqlite_batch_begin(void *be, struct error *err)
+{
+	return begin_batch(be, 0, err);
+}
+
 static int
 sqlite_group_begin(void *be, struct error *err)
 {
-	struct sqlite_store *s = be;
-
-	if (sqlite_batch_begin(be, err) < 0)
-		return -1;
-	s->group = 1;
-	return 0;
+	return begin_batch(be, 1, err);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "rfc3339.h"
 #include "store_backend.h"
+#include "thread.h"
 #include "watch.h"
 #include "banned.h"
 
@@ -594,11 +595,7 @@ watch_stop(struct watch *w)
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	thread_stop(w->thread, &w->lock, &w->wake, &w->stopping);
 	for (i = 0; i < w->ntargets; i++)
 		free((char *)w->targets[i].to);
 	free(w->targets);
