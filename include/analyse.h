@@ -83,6 +83,13 @@ int analyse_known_domains(struct store *st, const char *prog,
 			  const char **domains, size_t *n, FILE *f,
 			  struct error *err);
 
+/*
+ * The views show a run of days without a report as one row: the last
+ * day of the run that starts at daily[i] (the domain's "daily" array),
+ * i itself when the day after has a report.
+ */
+size_t analyse_quiet_run(const json_t *daily, size_t i);
+
 /* The exit code of doc/commands.md for a summary document: 0 all ready,
  * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */
 int analyse_exit_code(const json_t *summary);

@@ -1573,3 +1573,12 @@ analyse_exit_code(const json_t *summary)
 	}
 	return any ? worst : 2;
 }
+
+size_t
+analyse_quiet_run(const json_t *daily, size_t i)
+{
+	while (i + 1 < json_array_size(daily) && json_integer_value(
+	    json_object_get(json_array_get(daily, i + 1), "reports")) == 0)
+		i++;
+	return i;
+}

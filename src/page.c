@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "count.h"
 #include "escape.h"
 #include "fmt.h"
@@ -657,7 +658,7 @@ refusals(struct pg *p, const json_t *d)
 	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
 	    "</th></tr></thead><tbody>\n");
 	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
-		size_t j = i;
+		size_t j;
 
 		e = json_array_get(GET(d, "daily"), i);
 		if (INT(e, "reports") > 0) {
@@ -667,11 +668,7 @@ refusals(struct pg *p, const json_t *d)
 			    INT(e, "sts_failed"), INT(e, "refused_if_enforced"));
 			continue;
 		}
-		/* A run of days without a report is one row. */
-		while (j + 1 < json_array_size(GET(d, "daily")) &&
-		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
-			j++;
-		if (j == i)
+		if ((j = analyse_quiet_run(GET(d, "daily"), i)) == i)
 			putf(p, "<tr><td>%s</td><td colspan=\"3\">no report</td>"
 			    "</tr>\n", STR(e, "date"));
 		else

@@ -68,6 +68,10 @@ static const char *const sql_text[ST_COUNT] = {
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
 	    "VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	/* The copies of an identity (migration 007): any one of them
 	 * names the first, through the index report_copy. */
 	[ST_FIRST] = "SELECT id, digest, received_at FROM report WHERE id = "
@@ -80,10 +84,6 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_MARK] = "UPDATE report SET conflicting = 1 WHERE id = ?1 AND "
 	    "conflicting = 0",
 	[ST_DIGEST] = "UPDATE report SET digest = ?1 WHERE id = ?2",
-	[ST_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
-	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
 	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
 };

@@ -1,6 +1,7 @@
 /* summary_format: see include/summary_format.h. */
 #include <string.h>
 
+#include "analyse.h"
 #include "buf.h"
 #include "escape.h"
 #include "fmt.h"
@@ -12,14 +13,12 @@
 #define STR(o, k)	json_string_value(json_object_get((o), (k)))
 #define INT(o, k)	((long long)json_integer_value(json_object_get((o), (k))))
 
+/* Green, red, and yellow for insufficient data. */
 static const char *
 verdict_color(const char *v)
 {
-	if (strcmp(v, "ready") == 0)
-		return "\033[1;32m";
-	if (strcmp(v, "not-ready") == 0)
-		return "\033[1;31m";
-	return "\033[1;33m";
+	return strcmp(v, "ready") == 0 ? "\033[1;32m" :
+	    strcmp(v, "not-ready") == 0 ? "\033[1;31m" : "\033[1;33m";
 }
 
 static void
@@ -146,7 +145,7 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
 	    f);
 	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
-		size_t j = i;
+		size_t j;
 
 		v = json_array_get(GET(d, "daily"), i);
 		if (INT(v, "reports") > 0) {
@@ -155,11 +154,7 @@ domain_text(FILE *f, const json_t *d, int color)
 			    INT(v, "sts_failed"), INT(v, "refused_if_enforced"));
 			continue;
 		}
-		/* A run of days without a report is one line. */
-		while (j + 1 < json_array_size(GET(d, "daily")) &&
-		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
-			j++;
-		if (j == i)
+		if ((j = analyse_quiet_run(GET(d, "daily"), i)) == i)
 			fprintf(f, "    %s  (no report)\n", STR(v, "date"));
 		else
 			fprintf(f, "    %s to %s  (no report on %zu days)\n",
