@@ -52,6 +52,20 @@
 #define BOUND_MIME_BOUNDARY_TESTS	10000000
 
 /*
+ * The public listener (config): connections in total and per client
+ * address (the address after trusted proxies; an IPv6 client by its /64),
+ * the seconds a connection may stay silent, and the seconds a whole
+ * request, headers and body, may take whatever its pace. The last
+ * 1/BOUND_CONNECTIONS_RESERVE of the total (at least one) is kept for
+ * addresses that hold no connection yet (http_guard.h).
+ */
+#define BOUND_CONNECTIONS		256
+#define BOUND_CONNECTIONS_PER_CLIENT	16
+#define BOUND_CONNECTION_TIMEOUT	30
+#define BOUND_REQUEST_DEADLINE		60
+#define BOUND_CONNECTIONS_RESERVE	8
+
+/*
  * JSON nesting. A report needs 5 levels (report, policies array, policy
  * entry, policy object, policy-string array) plus one for the tlsa record
  * list some senders put inside a policy-string element; 8 leaves room and
@@ -83,6 +97,16 @@
 #define BOUND_DNS_NAME		253
 #define BOUND_DNS_LABEL		63
 #define BOUND_DNS_TEXT		1024
+
+/*
+ * The read API's list of domains: entries in a page by default and at
+ * most. A page never grows with the store: an entry is at most a
+ * BOUND_STRING name (what the store took before names were held to DNS
+ * rules) escaped six bytes a byte, about 24 KiB, so that the largest page
+ * is about 12 MiB, under the API's answer limit (api.h).
+ */
+#define BOUND_DOMAINS_PAGE		100
+#define BOUND_DOMAINS_PAGE_MAX		500
 
 /*
  * A report's date range: RFC 8460 4 asks for a day, senders send a day or

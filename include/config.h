@@ -36,7 +36,8 @@ struct config {
 	char *group;		/* and its group (NULL: the user's own) */
 	unsigned max_connections;	/* public listener, in total */
 	unsigned max_connections_per_client;
-	unsigned connection_timeout;	/* seconds */
+	unsigned connection_timeout;	/* seconds a connection may idle */
+	unsigned request_deadline;	/* seconds a whole request may take */
 	unsigned maildir_rescan;	/* seconds between full rescans */
 	size_t decode_budget;	/* bytes being decoded at once, daemon-wide */
 	char *spool_dir;	/* "" or NULL: beside a SQLite store */

@@ -10,7 +10,10 @@
  *   report  405 another method (Allow: POST)  404 another path
  *   503 + Retry-After when the store cannot commit
  * and, on both listeners, before any of that, 400 or 501 for a request
- * whose framing could be read two ways (http_framing.h).
+ * whose framing could be read two ways (http_framing.h). Before those
+ * too, the connection limits (http_guard.h): 408 for a request past
+ * request-deadline, 429 + Retry-After for a proxied sender over its
+ * share, both closing the connection.
  * The body is plain text, or JSON when the client accepts
  * application/json. 201 and 200 come only after the store committed.
  * Over TLS when a struct tls is given (certificate asked for at each
@@ -21,8 +24,10 @@
  * The API listener serves api.h's routes, plain HTTP, meant for loopback.
  *
  * Each connection has its own thread; connections are limited in total,
- * per client address and in idle time, and each has a fixed memory pool,
- * so slow or huge clients cost bounded memory.
+ * per client (the address after trusted proxies), in idle time and in the
+ * time a request takes to arrive (http_guard.h), and each has a fixed
+ * memory pool, so slow or huge clients cost bounded memory and time and
+ * cannot lock out a sender.
  */
 #ifndef TLSRPT_HTTP_H
 #define TLSRPT_HTTP_H
@@ -81,7 +86,8 @@ int http_check_config(const struct config *cfg, struct error *err);
 
 /*
  * Take the settings that may change without a restart (ingest path, API
- * token, trusted proxies) from cfg. -1 (nothing changed) when the
+ * token, trusted proxies, the per-client share, request-deadline) from
+ * cfg. -1 (nothing changed) when the
  * trusted proxies cannot be parsed.
  */
 int http_reconfigure(struct http_server *srv, const struct config *cfg,

@@ -15,7 +15,9 @@
  *       the store cannot commit: stored shortly by the spool's worker
  *   503 + Retry-After only when the spool cannot take it either (full,
  *       the disk refused), or when there is no spool
- * and never 500. The answer is plain text, "STATUS OUTCOME: detail", or
+ * and never 500. The listener itself answers 408 for a request past
+ * request-deadline and 429 + Retry-After for a client over its share of
+ * the connections (http.h); http_answer_set() builds those too. The answer is plain text, "STATUS OUTCOME: detail", or
  * JSON when the request accepts application/json. X-Forwarded-For is
  * believed only from trusted proxies.
  *
@@ -89,6 +91,17 @@ struct http_answer {
  */
 int http_proxies_parse(const char *list, struct http_proxies *out,
 		       struct error *err);
+
+/* Is ip (text) one of the proxies, or inside one of their networks? */
+int http_proxies_trusted(const struct http_proxies *ps, const char *ip);
+
+/*
+ * The sender's address as text into out: the peer, or, when the peer is
+ * a trusted proxy, the right-most X-Forwarded-For entry that is not one
+ * (the peer's own when an entry is not an address). "" without a peer.
+ */
+void http_client_address(const struct http_request *req, char *out,
+			 size_t len);
 
 /*
  * The headers are in. 0 when the body is to be read next (out is left

@@ -66,6 +66,16 @@ int store_is_postgresql(const char *spec);
  */
 struct store *store_open(const char *spec, struct error *err);
 
+/*
+ * A connection of its own to the store spec names (opened already by
+ * store_open()), for reads only: a put through it fails (ERR_INTERNAL).
+ * Its reads never wait for the writes of the store_open() handle, nor
+ * hold them up: SQLite in WAL mode gives each read a snapshot of the
+ * transactions committed when it began, PostgreSQL gives each statement
+ * one. Pooled for the daemon's read API by store_reader.h.
+ */
+struct store *store_open_reader(const char *spec, struct error *err);
+
 /* Close the store; NULL is allowed. */
 void store_close(struct store *st);
 

@@ -10,7 +10,8 @@
  * Every backend answers the same questions with the same rows, in the
  * same order, so that the analysis built on them is identical whichever
  * backend holds the reports. The caller of every op holds whatever lock
- * serialises the store's use (store.c's writer, or store_lock()).
+ * serialises the store's use (store.c's writer, store_lock(), or the
+ * lending of a reader, store_reader.h).
  */
 #ifndef TLSRPT_STORE_BACKEND_H
 #define TLSRPT_STORE_BACKEND_H
@@ -137,6 +138,8 @@ struct store_type_row {
 };
 
 typedef int (*store_domain_cb)(const struct store_domain_row *row, void *arg);
+/* A policy domain of domain_page(); nonzero stops the walk. */
+typedef int (*store_name_cb)(const char *name, void *arg);
 typedef int (*store_type_cb)(const struct store_type_row *row, void *arg);
 
 /*
@@ -219,6 +222,10 @@ struct store_ops {
 	 * and ev->last_report, in a query of its own, through an index.
 	 * domains: every policy domain but the empty one, sorted (the
 	 * caller frees). read_domains: one row per domain, sorted.
+	 * domain_page: the first limit policy domains sorted after `after`
+	 * ("": from the first; never the empty one), each found with one
+	 * step down an index, so that a page costs the same whatever the
+	 * store holds (store_read_domains()).
 	 * read_totals: *found 0 when no report names the domain.
 	 * read_types: one row per policy type of the domain, sorted.
 	 */
@@ -227,6 +234,8 @@ struct store_ops {
 		       struct error *err);
 	int (*read_domains)(void *be, store_domain_cb cb, void *arg,
 			    struct error *err);
+	int (*domain_page)(void *be, const char *after, size_t limit,
+			   store_name_cb cb, void *arg, struct error *err);
 	int (*read_totals)(void *be, const char *domain,
 			   struct store_domain_totals *t, int *found,
 			   struct error *err);

@@ -41,7 +41,10 @@ struct watch;
 /*
  * Start watching st (kept, not owned; it must outlive the watch): events
  * go to the receivers of cfg (copied) through sender (kept, may be NULL:
- * the verdicts are kept current all the same, and nothing is told).
+ * the verdicts are kept current all the same, and nothing is told). The
+ * store is read through a reader of the watch's own on cfg's database
+ * (store_open_reader()), so that judging never holds up a report's put;
+ * the outbox is written through st.
  */
 struct watch *watch_start(struct store *st, const struct config *cfg,
 			  struct notify *sender, struct error *err);

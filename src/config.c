@@ -1,6 +1,7 @@
 /*
- * config: see include/config.h. Keys are a table (name, type, where), as
- * in redis's config.c, so adding a setting is one line.
+ * config: see include/config.h. Keys are a table (name, type, where, and
+ * the default of those whose default is not the pipeline's), as in
+ * redis's config.c, so adding a setting is one line.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,11 +23,17 @@ struct key {
 	enum key_type type;
 	size_t offset;
 	unsigned long long max;		/* K_SIZE, K_UINT, K_SECONDS */
+	unsigned long long def;		/* the default; 0: none, or the
+					   pipeline's (pipeline.h) */
 };
 
-#define S(name, field) { name, K_STRING, offsetof(struct config, field), 0 }
+#define S(name, field) \
+	{ name, K_STRING, offsetof(struct config, field), 0, 0 }
 #define N(name, type, field, max) \
-	{ name, type, offsetof(struct config, field), max }
+	{ name, type, offsetof(struct config, field), max, 0 }
+/* A number with its default. */
+#define D(name, type, field, max, def) \
+	{ name, type, offsetof(struct config, field), max, def }
 
 static const struct key keys[] = {
 	S("database", database),
@@ -47,15 +54,21 @@ static const struct key keys[] = {
 	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30),
 	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32),
 	N("max-inflate-ratio", K_UINT, pipeline.limits.ratio, 100000),
-	N("max-connections", K_UINT, max_connections, 100000),
-	N("max-connections-per-client", K_UINT, max_connections_per_client,
-	    100000),
-	N("connection-timeout", K_SECONDS, connection_timeout, 86400),
-	N("maildir-rescan", K_SECONDS, maildir_rescan, 86400),
-	N("decode-budget", K_SIZE, decode_budget, 1ULL << 40),
+	D("max-connections", K_UINT, max_connections, 100000,
+	    BOUND_CONNECTIONS),
+	D("max-connections-per-client", K_UINT, max_connections_per_client,
+	    100000, BOUND_CONNECTIONS_PER_CLIENT),
+	D("connection-timeout", K_SECONDS, connection_timeout, 86400,
+	    BOUND_CONNECTION_TIMEOUT),
+	D("request-deadline", K_SECONDS, request_deadline, 86400,
+	    BOUND_REQUEST_DEADLINE),
+	D("maildir-rescan", K_SECONDS, maildir_rescan, 86400, 60),
+	D("decode-budget", K_SIZE, decode_budget, 1ULL << 40,
+	    BOUND_DECODE_BUDGET),
 	S("spool-dir", spool_dir),
-	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
-	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
+	D("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44, BOUND_SPOOL_MAX),
+	D("spool-stall", K_SECONDS, spool_stall, 30 * 86400,
+	    BOUND_SPOOL_STALL),
 	S("public-url", public_url),
 	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX),
 	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX),
@@ -74,9 +87,23 @@ set_str(char **field, const char *v, struct error *err)
 	return 0;
 }
 
+/* Store n, within k->max, in k's field. */
+static void
+set_number(struct config *cfg, const struct key *k, unsigned long long n)
+{
+	void *field = (char *)cfg + k->offset;
+
+	if (k->type == K_SIZE)
+		*(size_t *)field = (size_t)n;
+	else
+		*(unsigned *)field = (unsigned)n;
+}
+
 void
 config_init(struct config *cfg)
 {
+	size_t i;
+
 	memset(cfg, 0, sizeof(*cfg));
 	pipeline_config_default(&cfg->pipeline);
 	set_str(&cfg->database, "tlsrpt.db", NULL);
@@ -90,13 +117,9 @@ config_init(struct config *cfg)
 	    "+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:"
 	    "+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
 	    "%SERVER_PRECEDENCE", NULL);
-	cfg->max_connections = 256;
-	cfg->max_connections_per_client = 16;
-	cfg->connection_timeout = 30;
-	cfg->maildir_rescan = 60;
-	cfg->decode_budget = BOUND_DECODE_BUDGET;
-	cfg->spool_max = BOUND_SPOOL_MAX;
-	cfg->spool_stall = BOUND_SPOOL_STALL;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].def != 0)
+			set_number(cfg, &keys[i], keys[i].def);
 	set_str(&cfg->sendmail, "/usr/sbin/sendmail", NULL);
 }
 
@@ -245,10 +268,7 @@ config_set(struct config *cfg, const char *key, const char *value,
 		return error_set(err, ERR_INPUT, "%s: \"%s\" is not a %s of at "
 		    "most %llu", key, value, k->type == K_SIZE ? "size" :
 		    k->type == K_SECONDS ? "duration" : "number", k->max);
-	if (k->type == K_SIZE)
-		*(size_t *)field = (size_t)n;
-	else
-		*(unsigned *)field = (unsigned)n;
+	set_number(cfg, k, n);
 	return 0;
 }
 

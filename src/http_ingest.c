@@ -112,9 +112,8 @@ http_proxies_parse(const char *list, struct http_proxies *out,
 	}
 }
 
-/* Is the text address ip inside one of the proxies? */
-static int
-proxy_trusted(const struct http_proxies *ps, const char *ip)
+int
+http_proxies_trusted(const struct http_proxies *ps, const char *ip)
 {
 	unsigned char a[16];
 	size_t i;
@@ -146,12 +145,8 @@ proxy_trusted(const struct http_proxies *ps, const char *ip)
 	return 0;
 }
 
-/*
- * The sender's address: the peer, or, when the peer is a trusted proxy,
- * the right-most X-Forwarded-For entry that is not a trusted proxy.
- */
-static void
-client_address(const struct http_request *req, char *out, size_t len)
+void
+http_client_address(const struct http_request *req, char *out, size_t len)
 {
 	char entry[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
 	const char *xff = req->forwarded_for, *end, *start;
@@ -161,7 +156,7 @@ client_address(const struct http_request *req, char *out, size_t len)
 	copy_str(out, len, req->peer);
 	if (xff == NULL || out[0] == '\0')
 		return;
-	trusted = proxy_trusted(req->proxies, out);
+	trusted = http_proxies_trusted(req->proxies, out);
 	end = xff + strlen(xff);
 	while (trusted && end > xff) {
 		start = end;
@@ -182,14 +177,14 @@ client_address(const struct http_request *req, char *out, size_t len)
 		if (ip_canonical(entry, canon, sizeof(canon)) < 0)
 			return;	/* garbage: keep the proxy's address */
 		copy_str(out, len, canon);
-		trusted = proxy_trusted(req->proxies, canon);
+		trusted = http_proxies_trusted(req->proxies, canon);
 	}
 }
 
 static void
 request_origin(const struct http_request *req, struct origin_buf *ob)
 {
-	client_address(req, ob->peer, sizeof(ob->peer));
+	http_client_address(req, ob->peer, sizeof(ob->peer));
 	copy_str(ob->ua, sizeof(ob->ua), req->user_agent);
 	memset(&ob->o, 0, sizeof(ob->o));
 	ob->o.source = req->tls ? "https" : "http";
@@ -224,7 +219,7 @@ answer(struct http_answer *out, const struct http_request *req,
 	out->status = status;
 	if (status == 405)
 		out->allow = "POST";
-	else if (status == 503)
+	else if (status == 503 || status == 429)
 		out->retry_after = HTTP_RETRY_AFTER;
 	if (wants_json(req)) {
 		o = json_pack("{s:i, s:s, s:s}", "status", (int)status,

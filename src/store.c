@@ -51,6 +51,7 @@ struct store {
 	const struct store_ops *ops;
 	void *be;
 	char *file;		/* SQLite: the file, for store_probe_writable */
+	int reader;		/* store_open_reader(): reads only */
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t idle;	/* busy went to 0 */
 	int lockers;		/* threads waiting in store_lock() */
@@ -134,6 +135,16 @@ store_open(const char *spec, struct error *err)
 	pthread_cond_init(&st->flushable, NULL);
 	st->tail = &st->queue;
 	st->wtail = &st->written;
+	return st;
+}
+
+struct store *
+store_open_reader(const char *spec, struct error *err)
+{
+	struct store *st = store_open(spec, err);
+
+	if (st != NULL)
+		st->reader = 1;
 	return st;
 }
 
@@ -623,6 +634,9 @@ put_wait(struct store *st, struct put *pt, struct error *err)
 	int flush;
 
 	error_clear(&pt->err);
+	if (st->reader)
+		return error_set(err, ERR_INTERNAL, "a reader of the store "
+		    "takes no writes");
 	pthread_mutex_lock(&st->lock);
 	while (st->busy && !(st->writing && !st->batch))
 		pthread_cond_wait(&st->idle, &st->lock);

@@ -134,6 +134,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "FROM policy p JOIN report r ON r.id = p.report "
 	    "WHERE p.policy_domain <> '' "
 	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	/* A page of names, one step down the index each. */
+	[PG_DOMAIN_PAGE] = "WITH RECURSIVE page(d, n) AS ("
+	    "SELECT (SELECT policy_domain FROM policy WHERE policy_domain > $1 "
+	    "ORDER BY policy_domain LIMIT 1), 1 UNION ALL SELECT (SELECT "
+	    "policy_domain FROM policy WHERE policy_domain > page.d ORDER BY "
+	    "policy_domain LIMIT 1), n + 1 FROM page WHERE page.d IS NOT NULL "
+	    "AND n < $2) SELECT d FROM page WHERE d IS NOT NULL",
 	/* The UTC day of the report's last second, as SQLite's date(). */
 	[PG_READ_TOTALS] = "SELECT COUNT(DISTINCT r.id), "
 	    "COUNT(DISTINCT floor((r.end_time - 1) / 86400.0)), "
@@ -1214,6 +1221,7 @@ const struct store_ops store_pg_ops = {
 	.evidence = store_pg_evidence,
 	.domains = store_pg_domains,
 	.read_domains = store_pg_read_domains,
+	.domain_page = store_pg_domain_page,
 	.read_totals = store_pg_read_totals,
 	.read_types = store_pg_read_types,
 	.export = NULL,

@@ -156,6 +156,32 @@ store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
 }
 
 int
+store_pg_domain_page(void *be, const char *after, size_t limit,
+		     store_name_cb cb, void *arg, struct error *err)
+{
+	struct pg_store *s = be;
+	struct pg_args a;
+	PGresult *res;
+	int i, n;
+
+	if (limit == 0)
+		return 0;
+	pg_args_init(&a);
+	pg_arg_text(&a, after);
+	pg_arg_int(&a, (int64_t)limit);
+	if ((res = read_run(s, PG_DOMAIN_PAGE, &a, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		if (cb(PQgetvalue(res, i, 0), arg) < 0) {
+			PQclear(res);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	PQclear(res);
+	return 0;
+}
+
+int
 store_pg_read_totals(void *be, const char *domain,
 		     struct store_domain_totals *t, int *found,
 		     struct error *err)

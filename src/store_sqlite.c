@@ -988,6 +988,7 @@ const struct store_ops store_sqlite_ops = {
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,
+	.domain_page = store_sqlite_domain_page,
 	.read_totals = store_sqlite_read_totals,
 	.read_types = store_sqlite_read_types,
 	.export = store_sqlite_export,

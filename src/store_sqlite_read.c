@@ -241,6 +241,45 @@ store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
 	return read_counts(be, sql_domains, NULL, &w, err);
 }
 
+/*
+ * One step down the index per domain (recursive: the least name after
+ * the last), so that a page of the list costs what it holds, not what the
+ * store holds; the policies not folded yet are sorted at each step, but
+ * there are few (store_sqlite_fold.h).
+ */
+int
+store_sqlite_domain_page(void *be, const char *after, size_t limit,
+			 store_name_cb cb, void *arg, struct error *err)
+{
+	static const char sql[] =
+	    "WITH RECURSIVE page(d, n) AS ("
+	    " SELECT (SELECT policy_domain FROM domain_policies"
+	    "  WHERE policy_domain > ?1 ORDER BY policy_domain LIMIT 1), 1"
+	    " UNION ALL SELECT (SELECT policy_domain FROM domain_policies"
+	    "  WHERE policy_domain > page.d ORDER BY policy_domain LIMIT 1),"
+	    "  n + 1 FROM page WHERE page.d IS NOT NULL AND n < ?2)"
+	    " SELECT d FROM page WHERE d IS NOT NULL";
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (limit == 0)
+		return 0;
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(col(st, 0), arg) < 0) {
+			sqlite3_finalize(st);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	return 0;
+}
+
 int
 store_sqlite_read_totals(void *be, const char *domain,
 			 struct store_domain_totals *t, int *found,

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
@@ -38,6 +39,7 @@
 #include "priv.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "store_reader.h"
 #include "tls.h"
 #include "version.h"
 #include "watch.h"
@@ -87,6 +89,7 @@ struct daemon_state {
 	struct priv priv;	/* the user to become, from cfg */
 	struct tls *tls;
 	struct store *store;
+	struct store_readers *readers;	/* the API's; NULL: no API */
 	struct ingest in;
 	int ingest_ready;
 	struct budget budget;	/* of decoding, daemon-wide */
@@ -277,14 +280,12 @@ reload(struct daemon_state *ds)
 	    !same(next.tls_priority, ds->cfg.tls_priority) ||
 	    has_tls(&next) != (ds->tls != NULL) ||
 	    next.max_connections != ds->cfg.max_connections ||
-	    next.max_connections_per_client !=
-	    ds->cfg.max_connections_per_client ||
 	    next.connection_timeout != ds->cfg.connection_timeout ||
 	    next.maildir_rescan != ds->cfg.maildir_rescan ||
 	    !same(next.spool_dir, ds->cfg.spool_dir))
 		log_warn("reload: listeners, database, maildir, spool-dir, "
-		    "connection limits, tls-priority, user and group change "
-		    "only with a restart");
+		    "max-connections, connection-timeout, tls-priority, user "
+		    "and group change only with a restart");
 	if (ds->tls != NULL && has_tls(&next)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
@@ -633,6 +634,12 @@ start(struct daemon_state *ds)
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
+	/* The API reads through connections of its own: never after a
+	 * report being stored. */
+	if (has(ds->cfg.api_listen) && (ds->readers = store_readers_open(
+	    ds->cfg.database, API_READERS, &err)) == NULL)
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
+		    err.msg, as_whom(ds, who, sizeof(who)));
 	if (has(ds->cfg.maildir) &&
 	    maildir_prepare(ds->cfg.maildir, &err) < 0)
 		die(ds, EX_OSERR, "maildir: %s%s", err.msg,
@@ -649,6 +656,7 @@ start(struct daemon_state *ds)
 		    "without capabilities", ds->priv.user, ds->priv.group,
 		    (unsigned long)ds->priv.uid, (unsigned long)ds->priv.gid);
 	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
+	ingest_set_readers(&ds->in, ds->readers);
 	ds->ingest_ready = 1;
 	budget_init(&ds->budget, ds->cfg.decode_budget);
 	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
@@ -690,6 +698,7 @@ stop(struct daemon_state *ds)
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);
+	store_readers_close(ds->readers);
 	spool_close(ds->spool);
 	if (ds->ingest_ready) {
 		ingest_release(&ds->in);

@@ -42,6 +42,8 @@ static struct {
 
 struct watch {
 	struct store *st;
+	struct store *rd;	/* a reader of its own (store.h): a domain
+				 * judged never holds up a report's put */
 	struct notify *sender;
 	struct outbox_target *targets;
 	size_t ntargets;
@@ -122,14 +124,8 @@ seen_domain(const struct store_domain_row *row, void *arg)
 static int
 poll_domains(struct watch *w, struct error *err)
 {
-	const struct store_ops *ops = store_backend_ops(w->st);
-	int rc;
-
-	store_lock(w->st);
-	rc = ops->read_domains(store_backend_handle(w->st), seen_domain, NULL,
-	    err);
-	store_unlock(w->st);
-	return rc;
+	return store_backend_ops(w->rd)->read_domains(
+	    store_backend_handle(w->rd), seen_domain, NULL, err);
 }
 
 /* A name for an event: 128 random bits in hex. */
@@ -331,9 +327,7 @@ judge(struct watch *w, const char *domain, struct error *err)
 
 	analyse_options_default(&opt);
 	opt.now = now;
-	store_lock(w->st);
-	doc = analyse_summary(w->st, doms, 1, &opt, err);
-	store_unlock(w->st);
+	doc = analyse_summary(w->rd, doms, 1, &opt, err);
 	if (doc == NULL)
 		return -1;
 	d = json_array_get(json_object_get(doc, "domains"), 0);
@@ -557,6 +551,8 @@ watch_start(struct store *st, const struct config *cfg,
 		goto nomem;
 	w->st = st;
 	w->sender = sender;
+	if ((w->rd = store_open_reader(cfg->database, err)) == NULL)
+		goto fail;
 	if (sender != NULL && (add_targets(w, &cfg->notify_webhook,
 	    "webhook") < 0 || add_targets(w, &cfg->notify_mail, "mail") < 0))
 		goto nomem;
@@ -583,6 +579,7 @@ fail:
 			free((char *)w->targets[n].to);
 		free(w->targets);
 		free(w->public_url);
+		store_close(w->rd);
 	}
 	free(w);
 	return NULL;
@@ -600,6 +597,7 @@ watch_stop(struct watch *w)
 		free((char *)w->targets[i].to);
 	free(w->targets);
 	free(w->public_url);
+	store_close(w->rd);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	free(w);

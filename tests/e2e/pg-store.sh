@@ -11,13 +11,21 @@ imp="$BIN/tlsrpt-import"
 sum="$BIN/tlsrpt-summary"
 now=2026-03-15T00:00:00Z
 
-# The shared store suite, through the store's interface.
-uri=$(pg_createdb unit)
-TLSRPT_TEST_PG=$uri "$BIN/tests/t-store" > "$T/unit.out" 2>&1
-rc=$?
-grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
-check_eq "t-store on PostgreSQL exits 0" "$rc" 0
-check "t-store ran the PostgreSQL suite" grep -q '^ok.*postgresql: every report once' "$T/unit.out"
+# unit_on_pg TEST DB LINE: a unit test's PostgreSQL suite in a new
+# database DB, its checks counted here; LINE a check it must have passed.
+unit_on_pg() {
+	uri=$(pg_createdb "$2")
+	TLSRPT_TEST_PG=$uri "$BIN/tests/$1" > "$T/$1.out" 2>&1
+	rc=$?
+	grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/$1.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
+	check_eq "$1 on PostgreSQL exits 0" "$rc" 0
+	check "$1 ran the PostgreSQL suite" grep -q "^ok.*postgresql: $3" "$T/$1.out"
+}
+
+# The shared store suite, through the store's interface; the readers and
+# the paged list of domains, through the same.
+unit_on_pg t-store unit 'every report once'
+unit_on_pg t-store_reader readers 'pages of 7'
 n=$(psql_q unit "select count(*) from tlsrpt_schema")
 check_eq "migrations recorded once" "$n" \
     "$(ls schema/postgresql/*.sql | wc -l)"

@@ -91,7 +91,8 @@ else
 fi
 stop_daemon
 
-# --- Small limits: 12 connections, 4 per client, a 2 s timeout.
+# --- Small limits: 12 connections, 4 per client, a 2 s timeout; the
+# last of the 12 is kept for an address that holds none.
 cat >> "$T/tlsrptd.conf" <<CONF
 max-connections = 12
 max-connections-per-client = 4
@@ -107,9 +108,15 @@ python3 "$PY" hold --port "$PORT" --n 6 --sources 1 --first 30 \
 check_eq "per-client limit: 4 of 6 connections from one address kept" \
     "$(val "$T/h5" open_at_0.5)" 4
 python3 "$PY" hold --port "$PORT" --n 16 --sources 4 --first 40 \
-    --mode hello --seconds 1 --report-at 0.5 > "$T/h6"
-check_eq "total limit: 12 of 16 connections from 4 addresses kept" \
-    "$(val "$T/h6" open_at_0.5)" 12
+    --mode hello --seconds 1.5 --report-at 0.5 --ready "$T/r6" > "$T/h6" &
+h6=$!
+wait_for 10 test -s "$T/r6"
+got=$(real_post "$acc/keys-in-any-order.json")
+wait $h6
+check_eq "total limit: 11 of 16 connections from 4 addresses kept" \
+    "$(val "$T/h6" open_at_0.5)" 11
+check_eq "... the 12th is for an address holding none: a sender's post" \
+    "${got% *}" 201
 python3 "$PY" hold --port "$PORT" --n 8 --sources 4 --first 50 \
     --mode hello --seconds 4 --report-at 1,3.8 > "$T/h7"
 check_eq "timeout: 8 half-open connections open after 1 s, none after 3.8 s" \

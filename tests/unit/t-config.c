@@ -1,6 +1,7 @@
 /* Unit tests: config. */
 #include <string.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "tap.h"
 
@@ -15,6 +16,7 @@ main(void)
 	    "max-body = 2M\n"
 	    "max-inflated = 64 MiB\n"
 	    "connection-timeout = 2m\n"
+	    "request-deadline = 90s\n"
 	    "api-token = \"two words # not a comment\"\n"
 	    "dkim-authserv-id = mx.example.com\n"
 	    "user = tlsrpt\n"
@@ -26,6 +28,13 @@ main(void)
 	is_str(cfg.database, "tlsrpt.db", "default database");
 	is_int(cfg.pipeline.payload_max, 10 * 1024 * 1024, "default body");
 	ok(cfg.user == NULL && cfg.group == NULL, "no user by default");
+	ok(cfg.max_connections == BOUND_CONNECTIONS &&
+	    cfg.max_connections_per_client == BOUND_CONNECTIONS_PER_CLIENT &&
+	    cfg.connection_timeout == BOUND_CONNECTION_TIMEOUT &&
+	    cfg.request_deadline == BOUND_REQUEST_DEADLINE,
+	    "connection limits and the request deadline from bounds.h");
+	ok(cfg.spool_max == BOUND_SPOOL_MAX && cfg.maildir_rescan == 60,
+	    "the other defaults of the table");
 	ok(strstr(cfg.tls_priority, "+VERS-TLS1.2") != NULL &&
 	    strstr(cfg.tls_priority, "-VERS-ALL") != NULL &&
 	    strstr(cfg.tls_priority, "+AEAD") != NULL &&
@@ -38,6 +47,7 @@ main(void)
 	is_int(cfg.pipeline.payload_max, 2 * 1024 * 1024, "size suffix");
 	is_int(cfg.pipeline.limits.inflated_max, 64 * 1024 * 1024, "MiB");
 	is_int(cfg.connection_timeout, 120, "minutes");
+	is_int(cfg.request_deadline, 90, "request-deadline");
 	is_str(cfg.api_token, "two words # not a comment", "quoted value");
 	is_str(cfg.pipeline.dkim_authserv_id, "mx.example.com", "dkim id");
 	is_str(cfg.user, "tlsrpt", "user");

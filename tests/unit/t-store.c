@@ -323,7 +323,7 @@ shared_suite(const char *spec, const char *backend)
 	struct report r;
 	struct store *st;
 	json_t *counts, *doms, *pol;
-	char **names;
+	char **names, *next;
 	size_t n;
 	struct store_put_result put;
 	int i, round, fresh = 0, failed = 0;
@@ -388,8 +388,9 @@ shared_suite(const char *spec, const char *backend)
 	while (n > 0)
 		free(names[--n]);
 	free(names);
-	ok(store_read_domains(st, &doms, &err) == 0 &&
-	    json_array_size(doms) == 2, "%s: the API's domains", backend);
+	ok(store_read_domains(st, NULL, 10, &doms, &next, &err) == 0 &&
+	    json_array_size(doms) == 2 && next == NULL,
+	    "%s: the API's domains", backend);
 	json_decref(doms);
 
 	/* A batch rolled back leaves nothing; one committed keeps all. */
