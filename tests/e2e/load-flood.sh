@@ -1,5 +1,5 @@
 #!/bin/sh
-# Slow clients cannot lock out a sender (DESIGN section 5): 256 TLS
+# Slow clients cannot lock out a sender (doc/connections.md): 256 TLS
 # connections from 16 addresses trickle a body byte every 10 s for 40 s
 # while a sender from another address posts a report every 4 s, each
 # answered 201 within 10 s.

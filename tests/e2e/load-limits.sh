@@ -1,5 +1,5 @@
 #!/bin/sh
-# The public listener's limits (DESIGN section 5): request-deadline closes
+# The public listener's limits (doc/connections.md): request-deadline closes
 # a client that sends a byte at a time, whatever its pace; behind a
 # trusted proxy each sender has its own share of the connections, counted
 # by X-Forwarded-For, and an address not trusted is counted by itself.
