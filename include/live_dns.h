@@ -18,9 +18,6 @@
 #include "bounds.h"
 #include "error.h"
 
-/* The monotonic clock in milliseconds, for the live checks' deadlines. */
-int64_t live_now_ms(void);
-
 enum dns_security {
 	DNS_INSECURE = 0,	/* not signed, or no trust anchor */
 	DNS_SECURE,		/* validated from the trust anchor */

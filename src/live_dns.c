@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <unbound.h>
 
+#include "clock.h"
 #include "fmt.h"
 #include "live_dns.h"
 #include "banned.h"
@@ -154,15 +155,6 @@ on_answer(void *arg, int err, struct ub_result *res)
 	p->res = res;
 }
 
-int64_t
-live_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A wire-format name as text, without the trailing dot. */
 static int
 wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
@@ -285,9 +277,9 @@ dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a,
 	if (rc != 0)
 		return error_set(err, ERR_INTERNAL, "DNS lookup of %s: %s",
 		    name, ub_strerror(rc));
-	deadline = live_now_ms() + (int64_t)d->timeout * 1000;
+	deadline = clock_ms() + (int64_t)d->timeout * 1000;
 	while (!p.done) {
-		int64_t left = deadline - live_now_ms();
+		int64_t left = deadline - clock_ms();
 
 		if (left <= 0) {
 			ub_cancel(d->ctx, id);

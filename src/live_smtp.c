@@ -15,6 +15,7 @@
 #include <gnutls/x509.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fmt.h"
 #include "live_smtp.h"
 #include "banned.h"
@@ -70,8 +71,8 @@ dial(const char *addr, int port, int64_t deadline, char *why, size_t wl)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		n = poll(&pfd, 1, (int)(deadline - live_now_ms() > 0 ?
-		    deadline - live_now_ms() : 0));
+		n = poll(&pfd, 1, (int)(deadline - clock_ms() > 0 ?
+		    deadline - clock_ms() : 0));
 		if (n == 0) {
 			text_set(why, wl, "connect: no answer in time");
 			close(fd);
@@ -110,7 +111,7 @@ read_reply(int fd, int64_t deadline, struct buf *reply, char *why, size_t wl)
 
 	reply->len = 0;
 	for (;;) {
-		int64_t left = deadline - live_now_ms();
+		int64_t left = deadline - clock_ms();
 
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -290,8 +291,8 @@ tls_probe(struct live_smtp *r, int fd, gnutls_certificate_credentials_t
 		goto done;
 	}
 	gnutls_transport_set_int(s, fd);
-	gnutls_handshake_set_timeout(s, (unsigned)(deadline - live_now_ms() > 1 ?
-	    deadline - live_now_ms() : 1));
+	gnutls_handshake_set_timeout(s, (unsigned)(deadline - clock_ms() > 1 ?
+	    deadline - clock_ms() : 1));
 	do {
 		rc = gnutls_handshake(s);
 	} while (rc < 0 && !gnutls_error_is_fatal(rc));
@@ -386,7 +387,7 @@ live_smtp_probe(const struct live_options *o,
 		const char *addr, int port, const struct dns_answer *tlsa,
 		struct live_smtp *r, struct error *err)
 {
-	int64_t deadline = live_now_ms() + (int64_t)o->smtp_timeout * 1000;
+	int64_t deadline = clock_ms() + (int64_t)o->smtp_timeout * 1000;
 	struct buf reply;
 	int fd, code;
 

@@ -241,6 +241,20 @@ store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
 	return read_counts(be, sql_domains, NULL, &w, err);
 }
 
+struct name_walk {
+	store_name_cb cb;
+	void *arg;
+};
+
+/* A row of a name, to the walk's callback. */
+static int
+name_row(sqlite3_stmt *st, void *arg)
+{
+	struct name_walk *w = arg;
+
+	return w->cb(col(st, 0), w->arg) < 0;
+}
+
 /*
  * One step down the index per domain (recursive: the least name after
  * the last), so that a page of the list costs what it holds, not what the
@@ -259,9 +273,9 @@ store_sqlite_domain_page(void *be, const char *after, size_t limit,
 	    "  WHERE policy_domain > page.d ORDER BY policy_domain LIMIT 1),"
 	    "  n + 1 FROM page WHERE page.d IS NOT NULL AND n < ?2)"
 	    " SELECT d FROM page WHERE d IS NOT NULL";
+	struct name_walk w = { cb, arg };
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st;
-	int rc;
 
 	if (limit == 0)
 		return 0;
@@ -269,15 +283,7 @@ store_sqlite_domain_page(void *be, const char *after, size_t limit,
 		return -1;
 	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (cb(col(st, 0), arg) < 0) {
-			sqlite3_finalize(st);
-			return error_set(err, ERR_NOMEM, "out of memory");
-		}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_fail(db, rc, "reading the store", err);
-	return 0;
+	return each_row(db, st, name_row, &w, err);
 }
 
 int
