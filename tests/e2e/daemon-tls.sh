@@ -5,8 +5,10 @@
 # 9112 says, answered at once over TLS (tests/raw-request.py): two
 # Content-Length values or one with Transfer-Encoding 400, a transfer
 # coding other than chunked 501.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 28
 
 raw=tests/raw-request.py
 make_cert a

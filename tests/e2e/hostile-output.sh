@@ -5,8 +5,9 @@
 # lines and its API page for the same reports posted over HTTPS.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan $(($(python3 tests/scenarios/hostile.py --plan) + 11))
 
-python3 tests/scenarios/hostile.py "$BIN" "$T"
+must python3 tests/scenarios/hostile.py "$BIN" "$T"
 mkdir -p "$T/d" "$T/md/new" "$T/md/cur" "$T/md/tmp"
 
 make_cert a

@@ -4,6 +4,7 @@
 # _smtp._tls records, DNSSEC secure, insecure and bogus, the options, and
 # no network at all.
 . tests/live/env.sh
+plan 30
 live_start
 
 run_live good good.test

@@ -4,7 +4,9 @@
 # and back, and each way the policy fetch can fail: 404, redirect, over
 # 64 KiB, too slow, a certificate for another name, a malformed policy;
 # --connect-to for HTTPS and SMTP.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
+plan 20
 live_start
 
 finding() { # NAME CODE FIELD: one field of the first finding with CODE

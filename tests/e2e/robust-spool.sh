@@ -12,8 +12,10 @@
 #   (the decode budget), and a real report is 201 right after.
 # - A full spool (spool-max-bytes of two blocks, the store locked): 503
 #   with Retry-After.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 38
 
 make_cert a
 CA="$T/a.crt"
