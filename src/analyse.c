@@ -81,6 +81,25 @@ strset_add(struct strset *s, const char *v)
 	return 0;
 }
 
+/*
+ * jansson answers a failed allocation with NULL, which
+ * json_array_append_new() and json_object_update() drop without a word: a
+ * verdict built on would miss a reason, and could say "ready" when it is
+ * not. Every part goes through push() or takes note here, and
+ * analyse_domain() then returns NULL, as its header says. (The programs
+ * make jansson abort instead, through report_init(); this is for the
+ * library's other callers.)
+ */
+static _Thread_local int out_of_memory;
+
+/* Append v (stolen) to the array a; a NULL either is out of memory. */
+static void
+push(json_t *a, json_t *v)
+{
+	if (v == NULL || json_array_append_new(a, v) < 0)
+		out_of_memory = 1;
+}
+
 static json_t *
 strset_json(const struct strset *s)
 {
@@ -88,7 +107,7 @@ strset_json(const struct strset *s)
 	size_t i;
 
 	for (i = 0; a && i < s->n; i++)
-		json_array_append_new(a, json_string(s->v[i]));
+		push(a, json_string(s->v[i]));
 	return a;
 }
 
@@ -639,10 +658,10 @@ add_reason(json_t *reasons, const char *code, const char *kind,
 	va_end(ap);
 	r = json_pack("{s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg);
-	if (r && evidence)
-		json_object_update(r, evidence);
+	if (evidence == NULL || (r && json_object_update(r, evidence) < 0))
+		out_of_memory = 1;
 	json_decref(evidence);
-	json_array_append_new(reasons, r);
+	push(reasons, r);
 }
 
 static void
@@ -663,7 +682,7 @@ add_step(json_t *steps, const char *fmt, ...)
 		if (strcmp(json_string_value(json_array_get(steps, i)), msg) ==
 		    0)
 			return;
-	json_array_append_new(steps, json_string(msg));
+	push(steps, json_string(msg));
 }
 
 /* What to do about a refused type at an MX, in plain words. */
@@ -780,10 +799,12 @@ refusal_list(struct state *s, int (*want)(struct state *,
 			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
 			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx)) {
 				n = count_add(n, s->rf[j].sessions);
-				if (strset_add(&reps, s->rf[j].reporter) < 0)
+				if (strset_add(&reps, s->rf[j].reporter) < 0) {
+					out_of_memory = 1;
 					break;
+				}
 			}
-		json_array_append_new(list, json_pack("{s:s, s:s?, s:I, s:o}",
+		push(list, json_pack("{s:s, s:s?, s:I, s:o}",
 		    "result_type", r->type, "receiving_mx_hostname", r->mx,
 		    "sessions", (json_int_t)n, "reporters", strset_json(&reps)));
 		strset_free(&reps);
@@ -838,7 +859,7 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    rr <= o->max_failure_rate)
 			continue;
 		r->over = 1;
-		json_array_append_new(over, json_pack("{s:s, s:I, s:I, s:f}",
+		push(over, json_pack("{s:s, s:I, s:I, s:f}",
 		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
 		if (nover++ < 3)
@@ -911,10 +932,10 @@ reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 				continue;
 			n = count_add(n, x->sessions);
 			if (strset_add(&reps, x->reporter) < 0)
-				goto next;
+				goto oom;
 			for (k = 0; k < x->days.n; k++)
 				if (dayset_add(&days, x->days.v[k]) < 0)
-					goto next;
+					goto oom;
 		}
 		if (reps.n < ANALYSE_MX_BROKEN_REPORTERS &&
 		    days.n < ANALYSE_MX_BROKEN_DAYS)
@@ -934,6 +955,9 @@ reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 		    reps.n, reps.n == 1 ? "" : "s", days.n,
 		    s->opt->recent_days, (long long)n);
 		fix_step(steps, r->type, r->mx);
+		goto next;
+oom:
+		out_of_memory = 1;
 next:
 		strset_free(&reps);
 		free(days.v);
@@ -976,7 +1000,7 @@ reason_conflicts(struct state *s, json_t *reasons, json_t *steps)
 		const struct evidence_policy *p =
 		    &s->ev->policies[s->c[i].counted->a];
 
-		json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:I, "
+		push(list, json_pack("{s:s, s:o, s:o, s:I, "
 		    "s:I}", "reporter", p->reporter, "start",
 		    time_json(p->start), "end", time_json(p->end), "copies",
 		    (json_int_t)s->c[i].copies, "refused_counted",
@@ -1116,7 +1140,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		for (i = 0; i < s->nf; i++)
 			if (in_list(fetch_types, s->f[i].type) &&
 			    s->f[i].recent > 0)
-				json_array_append_new(list, json_pack("{s:s, "
+				push(list, json_pack("{s:s, "
 				    "s:I, s:o}", "result_type", s->f[i].type,
 				    "sessions", (json_int_t)s->f[i].recent,
 				    "reporters",
@@ -1133,7 +1157,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	if (s->nv > 1) {
 		list = json_array();
 		for (i = 0; i < s->nv; i++)
-			json_array_append_new(list, strset_json(&s->v[i].reporters));
+			push(list, strset_json(&s->v[i].reporters));
 		add_reason(reasons, "policy-inconsistent", "warning",
 		    json_pack("{s:I, s:o}", "versions", (json_int_t)s->nv,
 		    "reporters_by_version", list),
@@ -1159,7 +1183,8 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	}
 	for (i = 0; i < s->recent_modes.n; i++)
 		if (strcmp(s->recent_modes.v[i], "enforce") == 0) {
-			add_reason(reasons, "already-enforced", "info", NULL,
+			add_reason(reasons, "already-enforced", "info",
+			    json_object(),
 			    s->blocking_r > 0 ? "reporters already see mode: "
 			    "enforce; the refusals listed are happening now" :
 			    "reporters already see mode: enforce; none of "
@@ -1214,7 +1239,7 @@ build(struct state *s)
 		days += s->day_seen[i] > 0;
 		rfc3339_format((s->first_day + (int64_t)i) * DAY, t);
 		t[10] = '\0';
-		json_array_append_new(daily, json_pack("{s:s, s:I, s:I, s:I, "
+		push(daily, json_pack("{s:s, s:I, s:I, s:I, "
 		    "s:I}", "date", t, "reports", (json_int_t)s->day_seen[i],
 		    "sts_sessions", (json_int_t)s->days[i].sessions,
 		    "sts_failed", (json_int_t)s->days[i].failed,
@@ -1223,7 +1248,7 @@ build(struct state *s)
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
 
-		json_array_append_new(failures, json_pack("{s:s, s:s, s:s?, "
+		push(failures, json_pack("{s:s, s:s, s:s?, "
 		    "s:I, s:I, s:o, s:o, s:o, s:b}", "policy_type", f->ptype,
 		    "result_type", f->type,
 		    "receiving_mx_hostname", f->mx, "sessions",
@@ -1236,10 +1261,10 @@ build(struct state *s)
 	for (i = 0; i < s->reporters.n; i++) {
 		const struct rep *r = &s->rep[i];
 
-		json_array_append_new(repd, json_pack("{s:s, s:I, s:o}", "name",
+		push(repd, json_pack("{s:s, s:I, s:o}", "name",
 		    r->name, "reports", (json_int_t)r->reports,
 		    "last_seen", time_json(r->last)));
-		json_array_append_new(byrep, json_pack("{s:s, s:I, s:I, s:o}",
+		push(byrep, json_pack("{s:s, s:I, s:I, s:o}",
 		    "reporter", r->name, "sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate",
 		    rate_json(r->refused_r, r->sts_r)));
@@ -1251,11 +1276,11 @@ build(struct state *s)
 
 		while (*p) {
 			nl = strchr(p, '\n');
-			json_array_append_new(lines, json_stringn(p, nl ?
+			push(lines, json_stringn(p, nl ?
 			    (size_t)(nl - p) : strlen(p)));
 			p = nl ? nl + 1 : p + strlen(p);
 		}
-		json_array_append_new(versions, json_pack("{s:o, s:s?, s:o, "
+		push(versions, json_pack("{s:o, s:s?, s:o, "
 		    "s:o, s:o}", "lines", lines, "mode", v->mode, "reporters",
 		    strset_json(&v->reporters), "first_seen",
 		    time_json(v->first), "last_seen", time_json(v->last)));
@@ -1314,6 +1339,7 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 	size_t a, b, i, n = 0;
 
 	memset(&s, 0, sizeof(s));
+	out_of_memory = 0;
 	s.opt = opt;
 	s.ev = ev;
 	s.ws = opt->now - (int64_t)opt->days * DAY;
@@ -1371,6 +1397,10 @@ done:
 	strset_free(&s.modes);
 	strset_free(&s.patterns);
 	strset_free(&s.recent_modes);
+	if (out_of_memory) {
+		json_decref(out);
+		out = NULL;
+	}
 	return out;
 }
 
@@ -1379,7 +1409,7 @@ analyse_summary(struct store *st, const char *const *domains, size_t n,
 		const struct analyse_options *opt, struct error *err)
 {
 	char **all = NULL;
-	json_t *doc, *list;
+	json_t *doc, *list, *d;
 	size_t i, nall = 0;
 
 	if (n == 0) {
@@ -1406,8 +1436,16 @@ analyse_summary(struct store *st, const char *const *domains, size_t n,
 		if (evidence_load(st, dom, opt->now - (int64_t)opt->days * DAY,
 		    opt->now, &ev, err) < 0)
 			goto fail;
-		json_array_append_new(list, analyse_domain(&ev, opt));
+		d = analyse_domain(&ev, opt);
 		evidence_release(&ev);
+		if (d == NULL || json_array_append_new(list, d) < 0) {
+			error_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (doc == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	for (i = 0; i < nall; i++)
 		free(all[i]);

@@ -58,7 +58,7 @@ run_sqlite(struct store *st, const char *sql, const struct qv *v, size_t nv,
 	sqlite3 *db = store_sqlite_db(store_backend_handle(st));
 	const char *col[QCOLS_MAX];
 	sqlite3_stmt *stmt = NULL;
-	char name[8];
+	char name[24];	/* "$" and a size_t */
 	size_t i;
 	int rc, idx, n, c;
 

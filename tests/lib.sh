@@ -43,3 +43,29 @@ sql() { sqlite3 -batch -noheader "$1" "$2"; }
 sqlite_before_digests() {
 	sql "$1" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; alter table payload drop column dkim_domain; drop table notify_domain; drop table notify_failure; drop table notify_outbox; pragma user_version = 6"
 }
+
+# lock_store DB: another writer (the sqlite3 shell) takes DB's write lock
+# with BEGIN IMMEDIATE and holds it until unlock_store, however long the
+# test needs; 1 when it did not get it within 10 s.
+lock_store() {
+	rm -f "$T/locker.in" "$T/locker.out"
+	mkfifo "$T/locker.in" || return 1
+	sqlite3 -batch "$1" < "$T/locker.in" > "$T/locker.out" 2>&1 &
+	LOCKER=$!
+	exec 9> "$T/locker.in"
+	echo "BEGIN IMMEDIATE; SELECT 'locked';" >&9
+	n=0
+	while [ $n -lt 100 ]; do
+		grep -q '^locked$' "$T/locker.out" && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# unlock_store: the writer of lock_store commits and exits.
+unlock_store() {
+	echo "COMMIT;" >&9
+	exec 9>&-
+	wait "$LOCKER"
+}
