@@ -129,9 +129,12 @@ check_eq "another path: 404" "$code" 404
 
 # 202 while another writer holds the store: the body waits in the spool
 # and is stored once the store is free (senders do not retry).
-{ echo "BEGIN IMMEDIATE;"; sleep 8; echo "COMMIT;"; } | sqlite3 "$T/db" &
+# The post waits until the lock is taken: on a busy machine the shell
+# may start later than any fixed pause.
+{ echo "BEGIN IMMEDIATE;"; echo ".shell touch '$T/locked'"; sleep 8
+  echo "COMMIT;"; } | sqlite3 "$T/db" &
 locker=$!
-sleep 0.5
+wait_for 10 test -e "$T/locked"
 code=$(post "$acc/keys-in-any-order.json" -H 'Content-Type: application/tlsrpt+json')
 check_eq "store locked: 202" "$code" 202
 check "202 says the report is kept for later" \
