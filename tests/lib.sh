@@ -1,7 +1,10 @@
-# Helpers for the end-to-end scripts: sourced, never run.
-# Each check prints "ok - name" or "not ok - name" (counted by run.sh).
-# $O is the build folder; $T a scratch folder removed at exit; $SAMPLES the
-# real-world samples when ../shared/samples exists, else empty.
+# Helpers for the end-to-end scripts: sourced, never run (tests/README
+# says how to write a script). A script first says how many checks it
+# runs (plan N: "1..N"); each check prints "ok - name" or "not ok - name";
+# tests/run.sh fails a script that prints fewer or more than its plan,
+# none, or exits non-zero. $O is the build folder; $T a scratch folder
+# removed at exit; $SAMPLES the real-world samples when ../shared/samples
+# exists, else empty.
 O=${O:-build}
 BIN=$(cd "$O" && pwd)
 TOP=$(pwd)
@@ -15,6 +18,52 @@ FIXTURES_RECEIVED=2026-03-10T00:00:00Z
 
 pass() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; }
+
+# plan N: the number of checks the script runs, before the first one. A
+# count that depends on data (the fixtures, the samples found) is counted
+# from the inputs first, never from the results.
+plan() { echo "1..$1"; }
+
+# skip COUNT FEATURE REASON...: COUNT checks that cannot run here, each
+# counted as skipped with the reason. FEATURE is one word (postgresql,
+# live, chromium, root, ipv6, samples...): on CI (CI=true) run.sh fails
+# the skip of a main feature unless ALLOW_SKIP names it.
+skip() {
+	skip_n=$1 skip_feature=$2
+	shift 2
+	while [ "$skip_n" -gt 0 ]; do
+		echo "ok # skip $skip_feature: $*"
+		skip_n=$((skip_n - 1))
+	done
+}
+
+# skip_rest FEATURE REASON...: none of the checks left can run here: says
+# why and exits 0; run.sh counts what is left of the plan as skipped.
+skip_rest() {
+	skip_feature=$1
+	shift
+	echo "# skip rest $skip_feature: $*"
+	exit 0
+}
+
+# must COMMAND...: a program the checks depend on (a scenario driver such
+# as tests/scenarios/summary.py, a client of tests/robust.py) ran to its
+# end; an exception or a crash stops the script with status 1, its
+# checks not run counted as failed. must_status NAME STATUS [FILE] does
+# the same for a status already taken (a job in the background, a pipe's
+# first command written to a file first), showing FILE (its output) when
+# it failed.
+must() {
+	"$@"
+	must_status "$1 $2" $?
+}
+must_status() {
+	if [ "$2" -ne 0 ]; then
+		[ -n "${3:-}" ] && sed 's/^/#   /' "$3" >&2
+		echo "# $1 exited with status $2: the script stops here" >&2
+		exit 1
+	fi
+}
 
 # check NAME COMMAND...: ok when the command succeeds.
 check() {

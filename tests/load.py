@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+import failfast  # noqa: F401  (an exception in a thread fails it all)
+
 HEAD = ("POST /v1/tlsrpt HTTP/1.1\r\nHost: localhost\r\n"
         "Content-Type: application/tlsrpt+json\r\n%s"
         "Content-Length: %d\r\n\r\n")

@@ -7,6 +7,7 @@
 # proxy, where X-Forwarded-For counts only from trusted-proxies; IPv6.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 27
 
 mkdir -p "$T/run"
 cd "$T/run" || exit 1
@@ -91,7 +92,7 @@ if [ -s /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001' /pro
 	    "$(sql "$T/plain2.db" "select peer from payload order by id desc limit 1")" "::1"
 	stop_daemon
 else
-	echo "# skipped: IPv6 listener (no ::1 here)"
+	skip 2 ipv6 "no ::1 on this machine"
 fi
 
 # -n checks what the start needs of the file system, as the daemon's user.
@@ -110,7 +111,7 @@ if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
 	check_eq "-n as root, user = nobody, a folder only root may write: exit 66" "$?" 66
 	check "... naming the user" grep -q 'as user nobody' "$T/n3.err"
 else
-	echo "# skipped: -n as another user (not root)"
+	skip 2 root "-n as another user: not root"
 fi
 printf 'database = %s/n4.db\nmaildir =\n' "$T" > "$T/n4.conf"
 check "-n: a folder that can be written: ok" sh -c \

@@ -4,8 +4,10 @@
 # marked seen, or to the Maildir++ folder .Failed; nothing is deleted; a
 # report already received over HTTPS is a duplicate; a message that meets
 # a locked store waits in new/ for the next scan.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 23
 
 mail=fixtures/mail
 md="$T/Maildir"

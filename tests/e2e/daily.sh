@@ -7,9 +7,11 @@
 # and into a store holding the same reports), and, on SQLite, after the
 # migration of a store made before the table existed, and in the daemon,
 # which folds them in off the answer's path (migration 004).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 36
 
 imp="$BIN/tlsrpt-import"
 now=2026-03-15T00:00:00Z
@@ -31,7 +33,7 @@ same_pg() {
 # reporter), the fixtures, then all of them again.
 db="$T/a.db"
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$db python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+TLSRPT_TEST_DB=$db must python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
 "$imp" --db "$db" fixtures/reports/accept fixtures/mail > /dev/null 2>&1
 same_sqlite "sqlite: daily = GROUP BY of the policies after imports" "$db"
 check "sqlite: some rows add up several reports" \

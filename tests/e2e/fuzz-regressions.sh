@@ -9,8 +9,9 @@
 . tests/lib.sh
 . tests/fuzz/seeds.sh
 
+# One check per target, and one on the regressions' folders.
 targets=$(ls tests/fuzz/fuzz-*.c | wc -l | tr -d ' ')
-echo "1..$((targets + 1))"
+plan $((targets + 1))
 REPLAY=$BIN/fuzz-san/tests
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

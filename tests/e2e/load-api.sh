@@ -1,11 +1,13 @@
 #!/bin/sh
-# The read API under load (DESIGN section 5): /api/v1/domains paged, with
+# The read API under load (doc/http.md): /api/v1/domains paged, with
 # thousands of domains and with 5,000 names of 4 KiB stored before the
 # DNS-name rules, no answer growing with the store; a POST during a slow
 # read is answered at once: reads never wait on ingest.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/load-lib.sh
+plan 18
 
 cat > "$T/plain.conf" <<CONF
 database = $T/plain.db

@@ -1,11 +1,13 @@
 #!/bin/sh
-# Slow clients cannot lock out a sender (DESIGN section 5): 256 TLS
+# Slow clients cannot lock out a sender (doc/connections.md): 256 TLS
 # connections from 16 addresses trickle a body byte every 10 s for 40 s
 # while a sender from another address posts a report every 3 s, each
 # answered 201 within 10 s.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/load-lib.sh
+plan 5
 
 make_cert a
 CA="$T/a.crt"
@@ -47,6 +49,7 @@ while kill -0 "$slow" 2>/dev/null && [ $i -lt 15 ]; do
 	sleep 3
 done
 wait $slow
+must_status "load.py slow" $? "$T/slow"
 sed 's/^/# /' "$T/slow"
 check "the flood held at least 200 connections open" \
     test "$(val "$T/slow" most_open)" -ge 200

@@ -1,11 +1,13 @@
 #!/bin/sh
-# The public listener's limits (DESIGN section 5): request-deadline closes
+# The public listener's limits (doc/connections.md): request-deadline closes
 # a client that sends a byte at a time, whatever its pace; behind a
 # trusted proxy each sender has its own share of the connections, counted
 # by X-Forwarded-For, and an address not trusted is counted by itself.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/load-lib.sh
+plan 13
 
 # --- request-deadline: a client that sends a byte every half second
 # keeps the 30 s idle timeout away, not the 3 s deadline.
@@ -22,9 +24,10 @@ fi
 python3 "$PY" trickle --port "$PORT" --first 20 --every 0.5 \
     --seconds 15 --mode headers > "$T/t1" &
 t1=$!
-python3 "$PY" trickle --port "$PORT" --first 21 --every 0.5 \
+must python3 "$PY" trickle --port "$PORT" --first 21 --every 0.5 \
     --seconds 15 --mode body > "$T/t2"
 wait $t1
+must_status "load.py trickle" $? "$T/t1"
 h=$(val "$T/t1" closed_after)
 b=$(val "$T/t2" closed_after)
 check "headers a byte at a time: closed at the deadline (after $h s)" \
@@ -93,7 +96,10 @@ wait_for 10 test -s "$T/r3"
 sleep 1
 check_eq "not a proxy: 127.0.0.30 holds 5, a 6th is refused at once" \
     "$(xff_post 192.0.2.10 "$T/p3.json" --interface 127.0.0.30)" 000
-wait $h2 $h3
+for h in $h2 $h3; do
+	wait $h
+	must_status "load.py hold" $?
+done
 check_eq "the 4 held connections of 192.0.2.1 were kept" \
     "$(val "$T/h2" open_at_end)" 4
 stop_daemon

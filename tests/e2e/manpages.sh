@@ -3,6 +3,7 @@
 # page renders without a warning: what a user reads agrees with what the
 # program takes.
 . tests/lib.sh
+plan 12
 
 for p in tlsrptd:8 tlsrpt-import:1 tlsrpt-summary:1 tlsrpt-check:1; do
 	name=${p%:*}

@@ -6,13 +6,15 @@
 # each pair naming the conflict. Then tlsrpt-import, --copy-from a SQLite
 # store holding conflicting copies (and one made before the digests), and
 # a store made before migration 003.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 34
 pg_start
 
 imp="$BIN/tlsrpt-import"
-python3 tests/e2e/conflict-reports.py "$T"
+must python3 tests/e2e/conflict-reports.py "$T"
 id=2026-03-10_conflict.example
 org="Big Sender Inc."
 q_copies="select count(*), sum(conflicting), count(first_copy) from report where report_id = '$id'"
@@ -63,7 +65,7 @@ check_eq "node 1: the real copy in another layout: 200" "$code" 200
 check_eq "still two copies" "$(psql_q shared "$q_copies")" "2|2|1"
 
 # Both copies of each report at the same moment, one to each node.
-python3 tests/e2e/conflict-reports.py race "$CA" "$N" "$PORT1" "$PORT2" \
+must python3 tests/e2e/conflict-reports.py race "$CA" "$N" "$PORT1" "$PORT2" \
     > "$T/race"
 check_eq "race: every copy answered 201" \
     "$(awk '$3 == 201' "$T/race" | wc -l | tr -d ' ')" $((N * 2))

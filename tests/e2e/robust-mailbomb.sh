@@ -7,8 +7,10 @@
 # watched maildir moves it to .Failed within 30 s and the daemon's peak
 # memory (VmHWM) stays under 512 MiB; after a restart nothing is met
 # again. tlsrpt-import exits 65 on each, under 256 MiB (/usr/bin/time).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 23
 
 md="$T/Maildir"
 maildir_conf "$md"

@@ -5,8 +5,10 @@
 # second attempt it is set aside to .Failed unread, the daemon lives on
 # and takes the next mail. DIR/tlsrptd-attempt named it in between. Moved
 # back to new/ by hand, without the fault, it is taken as any other.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 18
 
 PY=tests/robust.py
 md="$T/Maildir"
@@ -21,7 +23,7 @@ mkdir -p "$md/new" "$md/cur" "$md/tmp" "$T/stage/new" "$T/stage/tmp"
 # delivers it; its name is in $name.
 deliver() {
 	rm -f "$T/stage/new/"*
-	python3 "$PY" mails --dir "$T/stage" --n 1 --prefix "$1" > /dev/null
+	must python3 "$PY" mails --dir "$T/stage" --n 1 --prefix "$1" > /dev/null
 	name=$(ls "$T/stage/new")
 	if [ -n "${2:-}" ]; then
 		{ echo "$2"; cat "$T/stage/new/$name"; } > "$md/tmp/$name"

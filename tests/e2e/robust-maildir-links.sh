@@ -10,8 +10,10 @@
 # moved through it. tlsrpt-import of a maildir or a folder skips links,
 # FIFOs and devices (exit 66, each named on stderr) and reads the rest; a
 # link named on its command line is the user's to follow.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 43
 
 PY=tests/robust.py
 md="$T/Maildir"
@@ -21,7 +23,7 @@ maildir_conf "$md"
 mails() {
 	rm -rf "$T/stage"
 	mkdir -p "$T/stage/new" "$T/stage/tmp"
-	python3 "$PY" mails --dir "$T/stage" --n "$3" --prefix "$1" > /dev/null
+	must python3 "$PY" mails --dir "$T/stage" --n "$3" --prefix "$1" > /dev/null
 	_i=0
 	for _m in "$T/stage/new/"*; do
 		mv "$_m" "$2/$1-$_i.eml"

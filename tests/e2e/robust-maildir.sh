@@ -8,12 +8,14 @@
 # is taken for its fault, doc/maildir.md); every other one is in cur/ and
 # stored. ROBUST_PASSES cycles (2; 20 with ROBUST_LONG=1), on the same
 # maildir and store.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 
 PY=tests/robust.py
 N=${ROBUST_PASSES:-2}
 [ "${ROBUST_LONG:-0}" = 1 ] && N=20
+plan $((N + 3))
 M=300
 md="$T/Maildir"
 maildir_conf "$md"
@@ -33,7 +35,7 @@ good=0
 i=1
 while [ $i -le "$N" ]; do
 	rm -f "$T/stage/new/"*
-	python3 "$PY" mails --dir "$T/stage" --n $M --prefix "m$i" \
+	must python3 "$PY" mails --dir "$T/stage" --n $M --prefix "m$i" \
 	    > /dev/null
 	if ! start_daemon --config "$T/tlsrptd.conf"; then
 		fail "pass $i: daemon starts"
@@ -51,6 +53,7 @@ while [ $i -le "$N" ]; do
 	sleep 0.2
 	mv "$T/stage/new/"* "$md/new/"
 	wait $killer
+	must_status "robust.py kill-when" $?
 	wait "$D_PID" 2>/dev/null
 	D_PID=
 	left=$(count "$md/new")
@@ -89,7 +92,7 @@ check_eq "maildir SIGKILL cycles passed in a row" "$good" "$N"
 # The narrowest window: killed between the link into cur/ and the unlink
 # from new/, the message is in both. After a restart it is in cur/ once.
 rm -f "$T/stage/new/"*
-python3 "$PY" mails --dir "$T/stage" --n 1 --prefix window > /dev/null
+must python3 "$PY" mails --dir "$T/stage" --n 1 --prefix window > /dev/null
 f=$(ls "$T/stage/new")
 mv "$T/stage/new/$f" "$md/new/$f"
 ln "$md/new/$f" "$md/cur/$f:2,S"

@@ -15,10 +15,11 @@
 #
 # Three cuts: over HTTPS on a store closed cleanly, over HTTPS again on
 # the store the first cut left (a log to recover), and from the maildir.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 
-echo "1..11"
+plan 11
 PY=tests/robust.py
 STORE="$T/store"
 IMG="$T/image"

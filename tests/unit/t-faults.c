@@ -1,5 +1,6 @@
 /*
  * t-faults: allocation failures on the parse, store and verdict paths.
+ * runner: slow (a minute or more: make check-quick leaves it out)
  *
  * malloc, calloc, realloc and free are defined here, in the executable, so
  * that they stand in for glibc's in every library too (zlib, SQLite, GMime

@@ -103,8 +103,22 @@ putter_main(void *arg)
 	return NULL;
 }
 
+/* The checks suite() makes on either backend (tap.h: tap_suite_end). */
+#define SUITE_CHECKS 12
+
+static void suite_body(const char *, const char *);
+
 static void
 suite(const char *spec, const char *backend)
+{
+	int first = tap_n;
+
+	suite_body(spec, backend);
+	tap_suite_end(backend, first, SUITE_CHECKS);
+}
+
+static void
+suite_body(const char *spec, const char *backend)
 {
 	struct store_readers *rs;
 	struct store *st, *rd, *rd2;
@@ -221,10 +235,11 @@ unfolded(const char *path)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char dir[] = "/tmp/t-store_reader.XXXXXX", path[256];
 
+	tap_plan_postgresql(argc, argv, SUITE_CHECKS);
 	ok(mkdtemp(dir) != NULL, "scratch folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	suite(path, "sqlite");
