@@ -256,10 +256,12 @@ name_row(sqlite3_stmt *st, void *arg)
 }
 
 /*
- * One step down the index per domain (recursive: the least name after
- * the last), so that a page of the list costs what it holds, not what the
- * store holds; the policies not folded yet are sorted at each step, but
- * there are few (store_sqlite_fold.h).
+ * The names of the domain index one step down it each (recursive: the
+ * least name after the last), so that a page of the list costs what it
+ * holds, not what the store holds; and those of the policies not folded
+ * yet, read once (there are few: store_sqlite_fold.h). Those are all the
+ * rows past daily_upto, a superset of the view's: a row the view leaves
+ * out is in the index already, and UNION keeps a name once.
  */
 int
 store_sqlite_domain_page(void *be, const char *after, size_t limit,
@@ -267,12 +269,16 @@ store_sqlite_domain_page(void *be, const char *after, size_t limit,
 {
 	static const char sql[] =
 	    "WITH RECURSIVE page(d, n) AS ("
-	    " SELECT (SELECT policy_domain FROM domain_policies"
+	    " SELECT (SELECT policy_domain FROM policy_by_domain"
 	    "  WHERE policy_domain > ?1 ORDER BY policy_domain LIMIT 1), 1"
-	    " UNION ALL SELECT (SELECT policy_domain FROM domain_policies"
+	    " UNION ALL SELECT (SELECT policy_domain FROM policy_by_domain"
 	    "  WHERE policy_domain > page.d ORDER BY policy_domain LIMIT 1),"
 	    "  n + 1 FROM page WHERE page.d IS NOT NULL AND n < ?2)"
-	    " SELECT d FROM page WHERE d IS NOT NULL";
+	    " SELECT d FROM page WHERE d IS NOT NULL"
+	    " UNION SELECT policy_domain FROM policy"
+	    " WHERE report > (SELECT report FROM daily_upto)"
+	    " AND policy_domain > ?1"
+	    " ORDER BY 1 LIMIT ?2";
 	struct name_walk w = { cb, arg };
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st;
