@@ -1,5 +1,5 @@
 /*
- * api: the routes of the daemon's read API (DESIGN section 5), apart from
+ * api: the routes of the daemon's read API (doc/http.md), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
  *   GET /                                 every domain at a glance
@@ -31,10 +31,9 @@
 #ifndef TLSRPT_API_H
 #define TLSRPT_API_H
 
+#include "bounds.h"
 #include "buf.h"
 #include "ingest.h"
-
-#define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
 
 struct api_answer {
 	unsigned status;

@@ -10,19 +10,15 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "error.h"
 #include "pipeline.h"
-
-#define CONFIG_LINE_MAX 4096	/* a line of the config file */
-#define CONFIG_FILE_MAX (1024 * 1024)
 
 /* A setting that may be given several times: each adds a value. */
 struct config_list {
 	char **v;
 	size_t n;
 };
-
-#define CONFIG_LIST_MAX 32	/* values of a repeatable setting */
 
 struct config {
 	char *database;		/* SQLite path or postgresql:// URI */

@@ -40,6 +40,13 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 size_t escape_fputs(FILE *f, const char *s, int flags);
 
 /*
+ * The escape of v as these write it: a backslash, kind ('x' or 'u'), v in
+ * digits (2 or 4) lower-case hex digits, then a NUL, into out (at least
+ * digits + 3 bytes).
+ */
+void escape_hex(char *out, char kind, uint32_t v, int digits);
+
+/*
  * The same into out (size bytes, always terminated): the result is cut at
  * a whole escape or character when it does not fit. Returns the length
  * that the whole escaped string needs (as snprintf does).

@@ -1,5 +1,5 @@
 /*
- * http: the daemon's two libmicrohttpd listeners (DESIGN section 5).
+ * http: the daemon's two libmicrohttpd listeners (doc/http.md).
  *
  * The public listener takes reports: POST to the ingest path, the body
  * buffered in a struct buf capped at max-body, then one pipeline call
@@ -32,21 +32,13 @@
 #ifndef TLSRPT_HTTP_H
 #define TLSRPT_HTTP_H
 
+#include "bounds.h"
 #include "config.h"
 #include "error.h"
 #include "http_ingest.h"
 #include "ingest.h"
 #include "tls.h"
 
-/*
- * A connection's memory in libmicrohttpd: its read buffer and the request's
- * headers. Past 32 KiB (its default) libmicrohttpd maps a region of its own
- * for each connection and unmaps it at the close: nine page faults and two
- * TLB flushes (interrupts to the other core) a connection, 6-8 % of the
- * rate with a new connection per request. At 32 KiB it comes from malloc.
- * Headers of more than about 30 KiB are answered 431.
- */
-#define HTTP_CONNECTION_MEMORY	((size_t)32 * 1024)
 /*
  * The stack of a connection's thread. glibc keeps 40 MiB of the stacks of
  * ended threads for new ones: with the 8 MiB default that is 5 stacks, so
@@ -55,10 +47,6 @@
  * (TLS, inflate, the JSON parse, an SQLite write) needs far less.
  */
 #define HTTP_THREAD_STACK	((size_t)256 * 1024)
-#define HTTP_API_CONNECTIONS	32	/* API connections in total */
-/* A body over max-body is read and dropped up to this many times
- * max-body, to answer 413; past that the connection is closed. */
-#define HTTP_DISCARD_FACTOR	4
 
 struct http_server;
 

@@ -1,6 +1,6 @@
 /*
  * http_guard: who may hold the public listener's connections, and for how
- * long (DESIGN section 5; doc/connections.md). A few hundred slow clients
+ * long (doc/connections.md). A few hundred slow clients
  * from a handful of addresses must not lock out a sender from another.
  *
  * - Each connection counts against its client: the TCP peer, or, for a

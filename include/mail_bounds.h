@@ -1,6 +1,6 @@
 /*
  * mail_bounds: what a message would cost GMime, counted over its raw bytes
- * before GMime builds its tree (DESIGN section 6, doc/mail-bounds.md).
+ * before GMime builds its tree (doc/mail-bounds.md).
  *
  * GMime keeps an object of about 1.3 KB for every MIME part, however
  * empty, and a copy of every header: 32 MiB of "--b" lines are millions

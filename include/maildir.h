@@ -1,5 +1,5 @@
 /*
- * maildir: the daemon's watcher of a report mailbox (DESIGN section 6,
+ * maildir: the daemon's watcher of a report mailbox (doc/mail.md,
  * doc/maildir.md).
  *
  * A thread watches DIR/new with inotify, and rescans it every `rescan`

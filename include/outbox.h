@@ -23,10 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "error.h"
 #include "store.h"
-
-#define OUTBOX_VERDICT_MAX 32
 
 /* What was last told of a domain. */
 struct outbox_state {

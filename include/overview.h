@@ -1,5 +1,5 @@
 /*
- * overview: every domain at a glance (DESIGN section 11): its verdict,
+ * overview: every domain at a glance (doc/notify.md): its verdict,
  * why (its most serious reason), the end of its last report, its sts sessions and the sessions enforce
  * would refuse in the last 7 days, linked to its action plan page. The
  * API serves it alone at /, and it heads a page of several domains
@@ -13,10 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "error.h"
-
-#define OVERVIEW_WHY_MAX 512	/* a reason's message, cut there */
 
 struct overview_row {
 	char *domain;		/* owned */

@@ -53,6 +53,12 @@ struct origin {
 struct store;
 
 /*
+ * Does spec name a PostgreSQL store (a postgresql:// or postgres:// URI)?
+ * Anything else is the path of a SQLite file.
+ */
+int store_is_postgresql(const char *spec);
+
+/*
  * Open the store named by spec (a file path, or a postgresql:// URI),
  * creating it when it does not exist and applying the schema migrations.
  * Returns NULL with err set: ERR_BUSY when it is locked, ERR_IO when it

@@ -1,6 +1,6 @@
 /*
- * watch: the daemon keeps every domain's verdict current (DESIGN section
- * 11, doc/notify.md). A thread of its own looks at the store every
+ * watch: the daemon keeps every domain's verdict current
+ * (doc/notify.md). A thread of its own looks at the store every
  * WATCH_POLL_SECONDS for domains whose reports changed (whoever stored
  * them: this daemon, another node, tlsrpt-import) and judges them again,
  * and judges every domain each WATCH_ALL_SECONDS, as staleness comes with
@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "config.h"
 #include "error.h"
@@ -32,11 +33,8 @@
 
 #define WATCH_POLL_SECONDS	2	/* a report judged within 10 s */
 #define WATCH_ALL_SECONDS	3600	/* every domain hourly */
-#define WATCH_DOMAINS_MAX	10000
 #define WATCH_STOPPED_DAYS	3	/* reports-stopped */
 #define WATCH_NEW_FAILURE_DAYS	30	/* new-failure */
-#define WATCH_PAIRS_MAX		64	/* failure pairs remembered per pass */
-#define WATCH_TEXT_MAX		1024	/* the one-line text of an event */
 
 struct watch;
 

@@ -8,13 +8,14 @@
 #include "analyse.h"
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
 
 #define DAY 86400
 
-/* Result types, DESIGN section 7 and RFC 8460 4.3. */
+/* Result types, doc/verdict.md and RFC 8460 4.3. */
 static const char *const refused_types[] = { "starttls-not-supported",
     "certificate-host-mismatch", "certificate-expired",
     "certificate-not-trusted", "validation-failure", NULL };
@@ -349,7 +350,7 @@ is_sts(const struct evidence_policy *p)
 
 /*
  * What each failure detail of p counts, into out[]: a policy's details
- * count at most its failure count (types overlap, DESIGN section 3), so
+ * count at most its failure count (types overlap, doc/report.md), so
  * the refusal types of an sts policy are counted first, then the others,
  * each in the order listed, until the count is spent. Returns the
  * failures no detail explains (counted as refused for sts: NOT_DETAILED).
@@ -591,7 +592,7 @@ cmp_rpt_key(const void *a, const void *b)
 
 /*
  * Copies of one report (one identity, store.h) that disagree: only the
- * copy with the most refused sessions counts (DESIGN section 7), so that
+ * copy with the most refused sessions counts (doc/verdict.md), so that
  * a forged clean copy cannot hide the real one's failures.
  */
 static int
@@ -654,7 +655,7 @@ add_reason(json_t *reasons, const char *code, const char *kind,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	r = json_pack("{s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg);
@@ -676,7 +677,7 @@ add_step(json_t *steps, const char *fmt, ...)
 	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	for (i = 0; i < json_array_size(steps); i++)
 		if (strcmp(json_string_value(json_array_get(steps, i)), msg) ==
@@ -760,10 +761,10 @@ rows_text(char *buf, size_t size, const char *type, const char *mx,
 
 	if ((*count)++ >= 3) {
 		if (*count == 4 && size - l > 8)
-			snprintf(buf + l, size - l, ", ...");
+			fmt_cut(buf + l, size - l, ", ...");
 		return;
 	}
-	snprintf(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
+	fmt_cut(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
 	    mx ? mx : "an unnamed MX", (long long)n);
 }
 
@@ -863,7 +864,7 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
 		if (nover++ < 3)
-			snprintf(who + l, sizeof(who) - l, "%s%s saw %lld of "
+			fmt_cut(who + l, sizeof(who) - l, "%s%s saw %lld of "
 			    "its %lld sts sessions (%.2f%%)", l ? "; " : "",
 			    r->name, (long long)r->refused_r,
 			    (long long)r->sts_r, rr * 100);
@@ -1571,4 +1572,13 @@ analyse_exit_code(const json_t *summary)
 			worst = 2;
 	}
 	return any ? worst : 2;
+}
+
+size_t
+analyse_quiet_run(const json_t *daily, size_t i)
+{
+	while (i + 1 < json_array_size(daily) && json_integer_value(
+	    json_object_get(json_array_get(daily, i + 1), "reports")) == 0)
+		i++;
+	return i;
 }

@@ -112,7 +112,7 @@ config_init(struct config *cfg)
 	set_str(&cfg->ingest_path, "/v1/tlsrpt", NULL);
 	set_str(&cfg->log_level, "info", NULL);
 	/* TLS 1.2 and 1.3, forward-secret AEAD suites only, in the
-	 * server's order (DESIGN section 5; tlsrptd.conf(5)). */
+	 * server's order (doc/http.md; tlsrptd.conf(5)). */
 	set_str(&cfg->tls_priority, "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
 	    "+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:"
 	    "+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"

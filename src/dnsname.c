@@ -4,12 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "dnsname.h"
 #include "escape.h"
+#include "fmt.h"
 #include "banned.h"
-
-/* Of a name quoted in a message, this many bytes at most. */
-#define QUOTE_MAX	64
 
 /*
  * The name as a message may show it: printable ASCII and whole UTF-8
@@ -34,7 +33,7 @@ quote(const char *in, char *q, size_t qlen)
 			o += k;
 			i += k;
 		} else {
-			snprintf(q + o, qlen - o, "\\x%02x", s[i++]);
+			escape_hex(q + o, 'x', s[i++], 2);
 			o += 4;
 		}
 	}
@@ -56,7 +55,7 @@ bad(const char *in, struct error *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vfmt_cut(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	quote(in, q, sizeof(q));
 	return error_set(err, ERR_INPUT, "\"%s\" is not a DNS name: %s", q,

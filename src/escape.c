@@ -50,6 +50,19 @@ utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
  * The escape of the character at s into esc (at least 8 bytes), or "" when
  * it passes as it is; *len is the character's length in s.
  */
+void
+escape_hex(char *out, char kind, uint32_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	out[0] = '\\';
+	out[1] = kind;
+	for (i = 0; i < digits; i++)
+		out[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 15];
+	out[2 + digits] = '\0';
+}
+
 static void
 escape_one(const char *s, int flags, char *esc, size_t *len)
 {
@@ -60,21 +73,21 @@ escape_one(const char *s, int flags, char *esc, size_t *len)
 	*len = utf8_decode(u, strnlen(s, 4), &cp);
 	if (*len == 0) {
 		*len = 1;
-		snprintf(esc, 8, "\\x%02x", u[0]);
+		escape_hex(esc, 'x', u[0], 2);
 		return;
 	}
 	if ((flags & ESCAPE_KEEP_NEWLINE) && (cp == '\n' || cp == '\t'))
 		return;
-	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"'))
-		snprintf(esc, 8, "\\%c", (char)cp);
-	else
-	if (cp < 0x20 || cp == 0x7f)
-		snprintf(esc, 8, "\\x%02x", (unsigned)cp);
-	else if (cp >= 0x80 && cp <= 0x9f)
-		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
-	else if ((cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
-		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"')) {
+		esc[0] = '\\';
+		esc[1] = (char)cp;
+		esc[2] = '\0';
+	} else if (cp < 0x20 || cp == 0x7f) {
+		escape_hex(esc, 'x', cp, 2);
+	} else if ((cp >= 0x80 && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+		escape_hex(esc, 'u', cp, 4);
+	}
 }
 
 size_t

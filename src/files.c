@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "fmt.h"
 #include "banned.h"
 
 int
@@ -288,7 +289,11 @@ files_list_at(int dirfd, const char *label, struct file_list *out,
 		n = snprintf(NULL, 0, "%s/%s", label, de->d_name);
 		if (n < 0 || (path = malloc((size_t)n + 1)) == NULL)
 			goto nomem;
-		snprintf(path, (size_t)n + 1, "%s/%s", label, de->d_name);
+		if (fmt_whole(path, (size_t)n + 1, "%s/%s", label,
+		    de->d_name) < 0) {
+			free(path);
+			goto nomem;
+		}
 		if (type == S_IFREG)
 			rc = list_add(&out->paths, &out->n, &alloc, path);
 		else

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_framing.h"
 #include "http_guard.h"
@@ -44,20 +45,18 @@ struct http_server {
 				   not idle between requests */
 };
 
-/* One request on the public listener. */
-struct request {
-	struct buf body;
-	size_t seen;		/* body bytes received, kept or not */
-	int answered;		/* a response is queued already */
-	unsigned failed;	/* 413 or 503 to answer at the end; the rest
-				   of the body is discarded */
-};
-
 /* A request as http_ingest.h takes it, with the storage it points to. */
 struct request_view {
 	struct http_request req;
 	struct http_proxies proxies;
 	char peer[INET6_ADDRSTRLEN];
+};
+
+/* One request on the public listener. */
+struct request {
+	struct request_view rv;	/* filled once its headers are in */
+	struct http_body body;
+	int answered;		/* a response is queued already */
 };
 
 static void
@@ -237,8 +236,9 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 	if (a->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
 	if (a->retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a->retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a->retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
@@ -287,18 +287,17 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
       const char *method, const char *version, struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
-	struct pipeline_config cfg;
-	struct request_view rv;
+	struct http_request *req = &rq->rv.req;
 	struct http_answer a;
 	unsigned status;
 	char *path;
 	int rc;
 
-	request_fill(srv, c, url, method, &rv);
+	request_fill(srv, c, url, method, &rq->rv);
 	if ((status = framing_refused(c, version, reason,
 	    sizeof(reason))) != 0) {
 		rq->answered = 1;
-		http_answer_set(&a, &rv.req, status, status == 501 ?
+		http_answer_set(&a, req, status, status == 501 ?
 		    "not-implemented" : "rejected", reason);
 		return send_answer(srv, c, &a);
 	}
@@ -307,14 +306,14 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	pthread_mutex_unlock(&srv->lock);
 	if (path == NULL)
 		return MHD_NO;
-	rv.req.ingest_path = path;
+	req->ingest_path = path;
 	rq->answered = 1;
-	rc = http_ingest_begin(srv->in, &rv.req, &a);
+	rc = http_ingest_begin(srv->in, req, &a);
+	req->ingest_path = NULL;
 	free(path);
 	if (rc < 0)
 		return send_answer(srv, c, &a);
-	ingest_get_config(srv->in, &cfg);
-	buf_init(&rq->body, cfg.payload_max);
+	http_body_init(&rq->body, srv->in);
 	rq->answered = 0;
 	return MHD_YES;
 }
@@ -334,9 +333,8 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
 	pthread_mutex_unlock(&srv->lock);
 	rq->answered = 1;
 	request_fill(srv, c, url, method, &rv);
-	if (snprintf(reason, sizeof(reason), "the request, headers and "
-	    "body, took more than request-deadline (%u s)", deadline) < 0)
-		reason[0] = '\0';
+	fmt_cut(reason, sizeof(reason), "the request, headers and body, took "
+	    "more than request-deadline (%u s)", deadline);
 	http_answer_set(&a, &rv.req, 408, "timeout", reason);
 	return send_answer(srv, c, &a);
 }
@@ -364,11 +362,10 @@ admit_client(struct http_server *srv, struct MHD_Connection *c,
 	if ((v = http_guard_client(srv->guard, &cn->g, &client)) == GUARD_OK)
 		return 0;
 	/* Cut or not, the answer is the same 429. */
-	if (snprintf(reason, sizeof(reason), "%s holds %s; try again later",
-	    who, v == GUARD_CLIENT_FULL ? "max-connections-per-client "
-	    "connections already" : "connections already, and the rest are "
-	    "kept for senders holding none") < 0)
-		reason[0] = '\0';
+	fmt_cut(reason, sizeof(reason), "%s holds %s; try again later", who,
+	    v == GUARD_CLIENT_FULL ? "max-connections-per-client connections "
+	    "already" : "connections already, and the rest are kept for "
+	    "senders holding none");
 	rq->answered = 1;
 	http_answer_set(&a, &rv.req, 429, "too-many-connections", reason);
 	*ret = send_answer(srv, c, &a);
@@ -383,16 +380,13 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	struct http_server *srv = cls;
 	struct request *rq = *con_cls;
 	struct conn *cn = conn_of(c);
-	char reason[ERROR_MSG_MAX];
-	struct request_view rv;
 	struct http_answer a;
 	enum MHD_Result ret;
-	struct error err;
 
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
-		buf_init(&rq->body, 0);
+		buf_init(&rq->body.buf, 0);
 		*con_cls = rq;
 		conn_set_idle(srv, cn, 0);
 		pthread_mutex_lock(&srv->lock);
@@ -416,27 +410,10 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		size_t n = *data_size;
 
 		*data_size = 0;
-		rq->seen += n;
 		if (rq->answered)
 			return MHD_YES;
-		if (rq->failed) {
-			/*
-			 * libmicrohttpd answers only before or after a body:
-			 * the rest is read and dropped, up to a point.
-			 */
-			return rq->seen > rq->body.cap * HTTP_DISCARD_FACTOR ?
-			    MHD_NO : MHD_YES;
-		}
-		if (buf_append(&rq->body, data, n, &err) == 0)
-			return MHD_YES;
-		buf_release(&rq->body);
-		rq->failed = err.kind == ERR_TOO_BIG ? 413 : 503;
-		if (rq->failed == 413) {
-			request_fill(srv, c, url, method, &rv);
-			http_ingest_record_too_big(srv->in, &rv.req,
-			    rq->body.cap);
-		}
-		return MHD_YES;
+		return http_body_add(srv->in, &rq->rv.req, &rq->body, data,
+		    n) < 0 ? MHD_NO : MHD_YES;
 	}
 	if (rq->answered)
 		return MHD_YES;
@@ -445,20 +422,7 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	if (cn != NULL)
 		http_guard_whole(srv->guard, &cn->g);
 	rq->answered = 1;
-	request_fill(srv, c, url, method, &rv);
-	if (rq->failed == 413) {
-		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
-		    "limit of %zu bytes", rq->seen, rq->body.cap);
-		http_answer_set(&a, &rv.req, 413, "rejected", reason);
-	} else if (rq->failed) {
-		http_answer_set(&a, &rv.req, 503, "deferred", "out of memory; "
-		    "try again later");
-	} else {
-		/* The whole body is in: through the pipeline. */
-		rv.req.body = rq->body.data;
-		rv.req.body_len = rq->body.len;
-		http_ingest_finish(srv->in, &rv.req, &a);
-	}
+	http_body_end(srv->in, &rq->rv.req, &rq->body, &a);
 	return send_answer(srv, c, &a);
 }
 
@@ -534,7 +498,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		http_guard_done(srv->guard, &cn->g);
 	if (rq == NULL)
 		return;
-	buf_release(&rq->body);
+	http_body_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
 	pthread_mutex_lock(&srv->lock);
@@ -607,8 +571,9 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    a.www_authenticate);
 	if (a.retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a.retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a.retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
@@ -622,7 +587,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 
 	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vfmt_cut(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_debug("libmicrohttpd: %s", line);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "clock.h"
 #include "http_guard.h"
 #include "log.h"
 #include "metrics.h"
@@ -40,10 +41,7 @@ struct http_guard {
 int64_t
 http_guard_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_ms();
 }
 
 /* The key of an address of family (AF_INET, AF_INET6) in bytes. */

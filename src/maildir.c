@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "files.h"
+#include "fmt.h"
 #include "log.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "banned.h"
-
-#define MAILDIR_PATH_MAX 4096
 
 /* The folders of a maildir, each a real folder, never a link. */
 static const char *const folders[] = {
@@ -67,7 +67,9 @@ make_folder(int root, const char *dir, const char *rel, struct error *err)
 
 	if (slash == NULL)
 		return make_dir(root, rel, dir, err);
-	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	if (fmt_whole(parent, sizeof(parent), "%.*s", (int)(slash - rel),
+	    rel) < 0)
+		return error_set(err, ERR_IO, "%s: %s: name too long", dir, rel);
 	if ((fd = files_open_dir_below(root, dir, parent, err)) < 0)
 		return -1;
 	rc = make_dir(fd, slash + 1, dir, err);
@@ -86,7 +88,7 @@ check_folders(int root, const char *dir, struct error *err)
 	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
 		if ((fd = files_open_dir_below(root, dir, folders[i],
 		    err)) < 0) {
-			snprintf(why, sizeof(why), "%s", err->msg);
+			fmt_cut(why, sizeof(why), "%s", err->msg);
 			return error_set(err, ERR_IO, "%s: it must be a real "
 			    "folder of the maildir; no mail is taken or moved "
 			    "until it is one", why);
@@ -367,8 +369,8 @@ set_aside(struct md *m, const char *name, const char *why)
 	struct origin o = { .source = "mail", .path = path };
 	struct tally t;
 
-	snprintf(path, sizeof(path), "%s/new/%s", m->dir, name);
-	snprintf(reason, sizeof(reason), "%s: set aside to .Failed unread",
+	fmt_cut(path, sizeof(path), "%s/new/%s", m->dir, name);
+	fmt_cut(reason, sizeof(reason), "%s: set aside to .Failed unread",
 	    why);
 	log_warn("maildir: %s: %s", path, reason);
 	memset(&t, 0, sizeof(t));
@@ -384,7 +386,7 @@ static int
 process(struct md *m, const char *name, struct error *serr)
 {
 	struct pipeline_config cfg;
-	char path[MAILDIR_PATH_MAX], reason[ERROR_MSG_MAX];
+	char path[MAILDIR_PATH_MAX];
 	struct origin o = { .source = "mail", .path = path };
 	struct tally t;
 	struct error err;
@@ -393,7 +395,7 @@ process(struct md *m, const char *name, struct error *serr)
 	size_t total = 0;
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/new/%s", m->dir, name);
+	fmt_cut(path, sizeof(path), "%s/new/%s", m->dir, name);
 	if (attempt_mark(m, name, serr) < 0)
 		return -1;
 	memset(&t, 0, sizeof(t));
@@ -425,10 +427,10 @@ process(struct md *m, const char *name, struct error *serr)
 	}
 	metrics_count_bytes(MSRC_MAIL, total);
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "message of %s%zu bytes over "
-		    "the limit of %zu bytes", total > b.cap * 2 ?
-		    "more than " : "", total, b.cap);
-		ingest_reject(m->in, b.data, 0, &o, ERR_TOO_BIG, reason,
+		/* Reading stops short of a huge message's end. */
+		error_too_big(&err, "message", total > b.cap * 2, total,
+		    b.cap);
+		ingest_reject(m->in, b.data, 0, &o, ERR_TOO_BIG, err.msg,
 		    tally_cb, &t);
 	} else {
 		ingest_submit(m->in, b.data ? b.data : "", b.len,

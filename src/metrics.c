@@ -55,6 +55,15 @@ static struct {
 	unsigned long long guard[MGUARD_COUNT];
 } m = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Add n to a counter of m, under its lock. */
+static void
+add(unsigned long long *counter, unsigned long long n)
+{
+	pthread_mutex_lock(&m.lock);
+	*counter += n;
+	pthread_mutex_unlock(&m.lock);
+}
+
 void
 metrics_init(void)
 {
@@ -79,17 +88,13 @@ metrics_count_outcome(enum metrics_source src, const struct result *res)
 	unsigned oc = result_conflict(res) ? OUTCOME_CONFLICT :
 	    (unsigned)res->outcome;
 
-	pthread_mutex_lock(&m.lock);
-	m.outcomes[src][oc]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.outcomes[src][oc], 1);
 }
 
 void
 metrics_count_bytes(enum metrics_source src, size_t n)
 {
-	pthread_mutex_lock(&m.lock);
-	m.bytes[src] += n;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.bytes[src], n);
 }
 
 void
@@ -114,9 +119,7 @@ metrics_count_status(unsigned code)
 	for (i = 0; i < NCODES; i++)
 		if (codes[i] == code)
 			break;
-	pthread_mutex_lock(&m.lock);
-	m.status[i]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.status[i], 1);
 }
 
 void
@@ -130,17 +133,13 @@ metrics_count_guard(enum metrics_guard ev)
 void
 metrics_count_move(enum metrics_move mv)
 {
-	pthread_mutex_lock(&m.lock);
-	m.moves[mv]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.moves[mv], 1);
 }
 
 void
 metrics_count_reload(int ok)
 {
-	pthread_mutex_lock(&m.lock);
-	m.reloads[ok ? 1 : 0]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.reloads[ok ? 1 : 0], 1);
 }
 
 void
@@ -165,9 +164,7 @@ metrics_set_spool(size_t bodies, size_t bytes, time_t oldest)
 void
 metrics_count_spool(enum metrics_spool ev)
 {
-	pthread_mutex_lock(&m.lock);
-	m.spool[ev]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.spool[ev], 1);
 }
 
 /* The decode budget and the spool. */

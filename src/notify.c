@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "thread.h"
 #include "version.h"
 #include "banned.h"
 
@@ -52,7 +54,7 @@ post(const struct outbox_item *it, char *msg, size_t len)
 	int n;
 
 	if ((c = curl_easy_init()) == NULL) {
-		snprintf(msg, len, "out of memory");
+		fmt_cut(msg, len, "out of memory");
 		return -1;
 	}
 	n = snprintf(idh, sizeof(idh), "X-Tlsrpt-Event-Id: %s", it->event_id);
@@ -75,11 +77,11 @@ post(const struct outbox_item *it, char *msg, size_t len)
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		snprintf(msg, len, "%s", curl_easy_strerror(rc));
+		fmt_cut(msg, len, "%s", curl_easy_strerror(rc));
 		return -1;
 	}
 	if (code < 200 || code > 299) {
-		snprintf(msg, len, "answered %ld", code);
+		fmt_cut(msg, len, "answered %ld", code);
 		return -1;
 	}
 	return 0;
@@ -96,11 +98,11 @@ mail(struct notify *nt, const struct outbox_item *it, char *msg, size_t len)
 	pid_t pid;
 
 	if (pipe(fds) < 0) {
-		snprintf(msg, len, "pipe: %s", strerror(errno));
+		fmt_cut(msg, len, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	if ((pid = fork()) < 0) {
-		snprintf(msg, len, "fork: %s", strerror(errno));
+		fmt_cut(msg, len, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
@@ -128,7 +130,7 @@ mail(struct notify *nt, const struct outbox_item *it, char *msg, size_t len)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(msg, len, "%s exited with status %d", nt->sendmail,
+		fmt_cut(msg, len, "%s exited with status %d", nt->sendmail,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
@@ -261,12 +263,8 @@ notify_start(struct store *st, const struct config *cfg, struct error *err)
 void
 notify_wake(struct notify *nt)
 {
-	if (nt == NULL)
-		return;
-	pthread_mutex_lock(&nt->lock);
-	nt->woken = 1;
-	pthread_cond_signal(&nt->wake);
-	pthread_mutex_unlock(&nt->lock);
+	if (nt != NULL)
+		thread_wake(&nt->lock, &nt->wake, &nt->woken);
 }
 
 void
@@ -274,11 +272,7 @@ notify_stop(struct notify *nt)
 {
 	if (nt == NULL)
 		return;
-	pthread_mutex_lock(&nt->lock);
-	nt->stopping = 1;
-	pthread_cond_signal(&nt->wake);
-	pthread_mutex_unlock(&nt->lock);
-	pthread_join(nt->thread, NULL);
+	thread_stop(nt->thread, &nt->lock, &nt->wake, &nt->stopping);
 	pthread_mutex_destroy(&nt->lock);
 	pthread_cond_destroy(&nt->wake);
 	free(nt->sendmail);

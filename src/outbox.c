@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "outbox.h"
 #include "store_backend.h"
 #include "store_pg.h"
@@ -66,8 +67,8 @@ run_sqlite(struct store *st, const char *sql, const struct qv *v, size_t nv,
 	if (rc != SQLITE_OK)
 		return store_sqlite_fail(db, rc, "outbox", err);
 	for (i = 0; i < nv; i++) {
-		snprintf(name, sizeof(name), "$%zu", i + 1);
-		if ((idx = sqlite3_bind_parameter_index(stmt, name)) == 0)
+		if (fmt_whole(name, sizeof(name), "$%zu", i + 1) < 0 ||
+		    (idx = sqlite3_bind_parameter_index(stmt, name)) == 0)
 			continue;
 		if (v[i].is_int)
 			sqlite3_bind_int64(stmt, idx, v[i].i);

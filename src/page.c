@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
 #include "overview.h"
 #include "page.h"
 #include "svg.h"
@@ -238,32 +240,32 @@ checklist(struct pg *p, const json_t *d)
 
 	if ((r = reason_of(d, "mx-no-starttls")) != NULL ||
 	    (r = reason_of(d, "mx-cert-invalid")) != NULL) {
-		snprintf(buf, sizeof(buf), "The live probe: %s",
+		fmt_cut(buf, sizeof(buf), "The live probe: %s",
 		    STR(r, "message"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if ((r = reason_of(d, "mx-tls-broken")) != NULL) {
-		snprintf(buf, sizeof(buf), "%s failed with %s for %lld "
+		fmt_cut(buf, sizeof(buf), "%s failed with %s for %lld "
 		    "reporter(s) on %lld days.", STR(r, "receiving_mx_hostname"),
 		    STR(r, "result_type"), (long long)json_array_size(GET(r,
 		    "reporters")), INT(r, "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (has_reason(d, "tls-failures")) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce.", refused,
 		    sts, INT(GET(d, "recent"), "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (refused > 0) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce, below the "
 		    "rates that block: each is listed below with its MX.",
 		    refused, sts, INT(GET(d, "recent"), "days"));
 		check_item(p, REVIEW, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (sts > 0 || live) {
-		snprintf(buf, sizeof(buf), "%lld sts sessions in the last %lld "
+		fmt_cut(buf, sizeof(buf), "%lld sts sessions in the last %lld "
 		    "days%s; none would be refused under enforce.", sts,
 		    INT(GET(d, "recent"), "days"), live ? " and the live "
 		    "STARTTLS probe" : "");
@@ -297,7 +299,7 @@ checklist(struct pg *p, const json_t *d)
 	if (has_reason(d, "too-few-days") || has_reason(d, "too-few-reporters")
 	    || has_reason(d, "too-few-sessions") ||
 	    has_reason(d, "stale-reports")) {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporter%s: not enough yet (see the next steps).",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")),
@@ -305,7 +307,7 @@ checklist(struct pg *p, const json_t *d)
 		check_item(p, NOT_MET, "Long enough in testing, reports "
 		    "reviewed", buf);
 	} else {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporters, reviewed on this page.",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")));
@@ -381,8 +383,8 @@ charts(struct pg *p, const json_t *d, int idx)
 		struct svg_chart c = { .xlabels = (const char *const *)labels,
 		    .n = n, .width = 720, .height = 220 };
 
-		snprintf(id, sizeof(id), "c%d-s", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of sts sessions per day "
+		fmt_cut(id, sizeof(id), "c%d-s", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of sts sessions per day "
 		    "over %zu days: %lld in all.", n, ts);
 		c.id = id;
 		c.title = "sts sessions per day";
@@ -393,8 +395,8 @@ charts(struct pg *p, const json_t *d, int idx)
 		c.ylabel = c.log_scale ? "sessions (log scale)" : "sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 
-		snprintf(id, sizeof(id), "c%d-f", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of failed sts sessions "
+		fmt_cut(id, sizeof(id), "c%d-f", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of failed sts sessions "
 		    "per day, and of those that enforce would refuse (hatched): "
 		    "%lld failed and %lld refused in all.", tf, tr);
 		c.id = id;
@@ -549,7 +551,7 @@ live_row(struct pg *p, const char *name, const json_t *c)
 	json_decref(rest);
 }
 
-/* The live checks (DESIGN section 9): the policy published now, then one
+/* The live checks (doc/live.md): the policy published now, then one
  * row per check with its status and evidence. */
 static void
 live_checks(struct pg *p, const json_t *live)
@@ -586,7 +588,7 @@ live_checks(struct pg *p, const json_t *live)
 				    STR(e, "mx") : STR(e, "pattern") ?
 				    STR(e, "pattern") : "";
 
-				snprintf(name, sizeof(name), "%s %s%s%s", key,
+				fmt_cut(name, sizeof(name), "%s %s%s%s", key,
 				    what, STR(e, "address") ? " " : "",
 				    STR(e, "address") ? STR(e, "address") : "");
 				live_row(p, name, e);
@@ -656,7 +658,7 @@ refusals(struct pg *p, const json_t *d)
 	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
 	    "</th></tr></thead><tbody>\n");
 	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
-		size_t j = i;
+		size_t j;
 
 		e = json_array_get(GET(d, "daily"), i);
 		if (INT(e, "reports") > 0) {
@@ -666,11 +668,7 @@ refusals(struct pg *p, const json_t *d)
 			    INT(e, "sts_failed"), INT(e, "refused_if_enforced"));
 			continue;
 		}
-		/* A run of days without a report is one row. */
-		while (j + 1 < json_array_size(GET(d, "daily")) &&
-		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
-			j++;
-		if (j == i)
+		if ((j = analyse_quiet_run(GET(d, "daily"), i)) == i)
 			putf(p, "<tr><td>%s</td><td colspan=\"3\">no report</td>"
 			    "</tr>\n", STR(e, "date"));
 		else

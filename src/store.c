@@ -77,11 +77,26 @@ struct store {
 	unsigned (*others)(void *arg);
 	void *others_arg;
 };
-static int
-is_postgresql(const char *spec)
+int
+store_is_postgresql(const char *spec)
 {
 	return strncmp(spec, "postgresql://", 13) == 0 ||
 	    strncmp(spec, "postgres://", 11) == 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_stop_writer(st);
+	st->ops->close(st->be);
+	free(st->file);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->idle);
+	pthread_cond_destroy(&st->work);
+	pthread_cond_destroy(&st->flushable);
+	free(st);
 }
 
 struct store *
@@ -99,8 +114,8 @@ store_open(const char *spec, struct error *err)
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	st->ops = is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
-	if (!is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
+	st->ops = store_is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
+	if (!store_is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
 		free(st);
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -131,21 +146,6 @@ store_open_reader(const char *spec, struct error *err)
 	if (st != NULL)
 		st->reader = 1;
 	return st;
-}
-
-void
-store_close(struct store *st)
-{
-	if (st == NULL)
-		return;
-	store_stop_writer(st);
-	st->ops->close(st->be);
-	free(st->file);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->idle);
-	pthread_cond_destroy(&st->work);
-	pthread_cond_destroy(&st->flushable);
-	free(st);
 }
 
 const char *

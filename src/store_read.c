@@ -8,6 +8,19 @@
 #include "store_read.h"
 #include "banned.h"
 
+int
+store_count_row(const struct store_count_walk *w, const char *name,
+		int64_t c1, int64_t c2, int64_t c3)
+{
+	struct store_domain_row d = { .domain = name, .reports = c1,
+	    .first_seen = c2, .last_seen = c3 };
+	struct store_type_row t = { .policy_type = name, .reports = c1,
+	    .successful = c2, .failed = c3 };
+
+	return w->domains != NULL ? w->domains(&d, w->arg) < 0 :
+	    w->types(&t, w->arg) < 0;
+}
+
 static json_t *
 json_time(int64_t t)
 {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "svg.h"
 #include "banned.h"
 
@@ -58,11 +59,11 @@ static void
 short_number(double v, char *out, size_t len)
 {
 	if (v >= 1e6)
-		snprintf(out, len, "%gM", v / 1e6);
+		fmt_cut(out, len, "%gM", v / 1e6);
 	else if (v >= 1e4)
-		snprintf(out, len, "%gk", v / 1e3);
+		fmt_cut(out, len, "%gk", v / 1e3);
 	else
-		snprintf(out, len, "%g", v);
+		fmt_cut(out, len, "%g", v);
 }
 
 int

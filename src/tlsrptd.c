@@ -1,5 +1,5 @@
 /*
- * tlsrptd: the daemon (DESIGN section 2). Takes reports over HTTPS and
+ * tlsrptd: the daemon (doc/commands.md). Takes reports over HTTPS and
  * from a maildir, serves the read API, reloads on SIGHUP, drains on
  * SIGTERM. This file only parses options, puts the modules together and
  * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_ingest.h"
 #include "ingest.h"
@@ -42,13 +44,6 @@
 #include "version.h"
 #include "watch.h"
 #include "banned.h"
-
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_OSERR	71
-#define EX_TEMPFAIL	75
-#define EX_CONFIG	78
 
 /* The embedded defaults of `make run`, when no --config is given. */
 #define RUN_DIR		"var"
@@ -166,7 +161,7 @@ die(struct daemon_state *ds, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "tlsrptd: %s\n", msg);
 	if (!ds->foreground)
@@ -517,7 +512,7 @@ check_one(struct daemon_state *ds, const char *what, const char *path,
 	/* A file is written in its folder (SQLite's log beside it). */
 	if (!is_dir || stat(path, &sb) < 0) {
 		if ((slash = strrchr(dir, '/')) == NULL)
-			snprintf(dir, sizeof(dir), ".");
+			memcpy(dir, ".", 2);
 		else if (slash == dir)
 			dir[1] = '\0';
 		else
@@ -715,14 +710,19 @@ stop(struct daemon_state *ds)
 	config_release(&ds->cfg);
 }
 
-static void
-add_override(struct daemon_state *ds, const char *key, const char *value)
+/* A setting given on the command line: --NAME VALUE, NAME the setting's
+ * but for --db (database). Returns whether it names the certificate. */
+static int
+add_override(struct daemon_state *ds, const char *name, const char *value)
 {
+	const char *key = strcmp(name, "db") == 0 ? "database" : name;
+
 	if (ds->nov < OVERRIDES_MAX) {
 		ds->ov[ds->nov].key = key;
 		ds->ov[ds->nov].value = value;
 		ds->nov++;
 	}
+	return strncmp(key, "tls-", 4) == 0;
 }
 
 int
@@ -730,55 +730,33 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "api-listen", required_argument, NULL, 'a' },
-		{ "maildir", required_argument, NULL, 'm' },
-		{ "user", required_argument, NULL, 'u' },
+		{ "db", required_argument, NULL, 'o' },
+		{ "listen", required_argument, NULL, 'o' },
+		{ "tls-cert", required_argument, NULL, 'o' },
+		{ "tls-key", required_argument, NULL, 'o' },
+		{ "api-listen", required_argument, NULL, 'o' },
+		{ "maildir", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	struct daemon_state ds;
 	struct error err;
 	enum log_level lvl;
 	sigset_t set;
-	int ch, sig, rc, tls_given = 0;
+	int ch, sig, rc, idx = 0, tls_given = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
 	ds.argv0 = argv[0];
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:fn", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'c':
 			ds.config_path = optarg;
 			break;
-		case 'd':
-			add_override(&ds, "database", optarg);
-			break;
-		case 'l':
-			add_override(&ds, "listen", optarg);
-			break;
-		case 'C':
-			add_override(&ds, "tls-cert", optarg);
-			tls_given = 1;
-			break;
-		case 'K':
-			add_override(&ds, "tls-key", optarg);
-			tls_given = 1;
-			break;
-		case 'a':
-			add_override(&ds, "api-listen", optarg);
-			break;
-		case 'm':
-			add_override(&ds, "maildir", optarg);
-			break;
-		case 'u':
-			add_override(&ds, "user", optarg);
+		case 'o':
+			tls_given |= add_override(&ds, opts[idx].name, optarg);
 			break;
 		case 'f':
 			ds.foreground = 1;
@@ -786,14 +764,8 @@ main(int argc, char **argv)
 		case 'n':
 			ds.check_only = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			printf("tlsrptd %s\n", TLSRPT_VERSION);
-			return EX_OK;
 		default:
-			return cli_option_error("tlsrptd", ch, argv);
+			return cli_other_option("tlsrptd", ch, argv, usage);
 		}
 	}
 	if (optind < argc) {

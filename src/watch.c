@@ -11,10 +11,12 @@
 
 #include "analyse.h"
 #include "escape.h"
+#include "fmt.h"
 #include "log.h"
 #include "outbox.h"
 #include "rfc3339.h"
 #include "store_backend.h"
+#include "thread.h"
 #include "watch.h"
 #include "banned.h"
 
@@ -273,13 +275,10 @@ event_text(struct event *ev, const char *fmt, ...)
 {
 	char raw[WATCH_TEXT_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	vfmt_cut(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		raw[0] = '\0';
 	escape_string(ev->text, sizeof(ev->text), raw, 0);
 }
 
@@ -593,11 +592,7 @@ watch_stop(struct watch *w)
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	thread_stop(w->thread, &w->lock, &w->wake, &w->stopping);
 	for (i = 0; i < w->ntargets; i++)
 		free((char *)w->targets[i].to);
 	free(w->targets);

@@ -63,7 +63,7 @@ def slow(a):
                 try:
                     while time.time() < end:
                         s.send(b" ")
-                        time.sleep(a.every)
+                        time.sleep(max(0, min(a.every, end - time.time())))
                 except (OSError, ssl.SSLError):
                     with lock:
                         state["closed"] += 1
@@ -77,7 +77,7 @@ def slow(a):
                         first = False
             if s is not None:
                 s.close()
-            time.sleep(1)
+            time.sleep(max(0, min(1, end - time.time())))
 
     threads = [threading.Thread(target=one, args=(i,), daemon=True)
                for i in range(a.n)]

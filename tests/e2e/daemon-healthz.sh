@@ -1,5 +1,5 @@
 #!/bin/sh
-# /healthz when the store cannot take writes (DESIGN section 5): 503 with
+# /healthz when the store cannot take writes (doc/http.md): 503 with
 # the file and the reason, 200 again once it can, without a restart and
 # without a write per check. The store's folder goes read-only under the
 # running daemon through a read-only bind mount of the folder over

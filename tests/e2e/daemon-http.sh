@@ -1,6 +1,6 @@
 #!/bin/sh
 # tlsrptd's public listener driven by curl over real HTTPS on loopback:
-# every status code of DESIGN section 5, the quarantine, the log line.
+# every status code of doc/http.md, the quarantine, the log line.
 # runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Least privilege (DESIGN section 5, doc/privileges.md): started as root
+# Least privilege (doc/privileges.md): started as root
 # with user = nobody, the daemon binds its ports and reads its key as
 # root, then runs as nobody with no supplementary groups and no
 # capabilities, and still takes reports; what it made before (the store

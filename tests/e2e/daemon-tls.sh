@@ -1,5 +1,5 @@
 #!/bin/sh
-# The public listener's edges (DESIGN section 5), from a client's side:
+# The public listener's edges (doc/http.md), from a client's side:
 # TLS 1.2 and 1.3 only, forward-secret AEAD suites only, in the server's
 # order, tls-priority to change it (openssl s_client); and framing as RFC
 # 9112 says, answered at once over TLS (tests/raw-request.py): two

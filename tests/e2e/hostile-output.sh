@@ -1,6 +1,6 @@
 #!/bin/sh
-# Report fields written by an attacker through every output (DESIGN
-# section 12, doc/output.md): tlsrpt-import and tlsrpt-summary in text,
+# Report fields written by an attacker through every output
+# (doc/output.md): tlsrpt-import and tlsrpt-summary in text,
 # CSV, HTML and JSON (tests/scenarios/hostile.py), then the daemon's log
 # lines and its API page for the same reports posted over HTTPS.
 . tests/lib.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tlsrpt-summary --live (DESIGN section 9), offline in a private network
+# tlsrpt-summary --live (doc/live.md), offline in a private network
 # namespace (tests/live/env.sh): clean reports for shop.test give ready;
 # its live MX has an expired certificate, so --live gives not-ready with
 # mx-cert-invalid naming that MX; with the certificate fixed, ready.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The read API under load (DESIGN section 5): /api/v1/domains paged, with
+# The read API under load (doc/http.md): /api/v1/domains paged, with
 # thousands of domains and with 5,000 names of 4 KiB stored before the
 # DNS-name rules, no answer growing with the store; a POST during a slow
 # read is answered at once: reads never wait on ingest.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The public listener's limits (DESIGN section 5): request-deadline closes
+# The public listener's limits (doc/connections.md): request-deadline closes
 # a client that sends a byte at a time, whatever its pace; behind a
 # trusted proxy each sender has its own share of the connections, counted
 # by X-Forwarded-For, and an address not trusted is counted by itself.
@@ -57,7 +57,7 @@ if ! start_daemon --config "$T/plain.conf"; then
 	exit 1
 fi
 python3 "$PY" hold --port "$PORT" --first 1 --n 4 --xff 192.0.2.1 \
-    --seconds 10 --ready "$T/r2" > "$T/h2" &
+    --seconds 7 --ready "$T/r2" > "$T/h2" &
 h2=$!
 wait_for 10 test -s "$T/r2"
 sleep 1	# their headers read

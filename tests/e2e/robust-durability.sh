@@ -1,5 +1,5 @@
 #!/bin/sh
-# Durability of the HTTPS door (DESIGN section 4): 8 clients post distinct
+# Durability of the HTTPS door (doc/design.md): 8 clients post distinct
 # reports at once; after a random number of them were answered 200 or 201
 # the daemon gets SIGKILL. After a restart every acknowledged report is in
 # the store (posting it again gives 200 and the row is there), none is

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile clients (DESIGN section 5): idle and slow connections do not stop
+# Hostile clients (doc/http.md): idle and slow connections do not stop
 # a real sender from being served; the connection limits and the timeout
 # hold; memory stays bounded under a flood of 1 MB bodies. The hostile
 # connections come from other loopback addresses (127.0.0.2 and up), as

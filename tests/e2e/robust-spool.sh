@@ -1,5 +1,5 @@
 #!/bin/sh
-# The spool (DESIGN section 5, doc/spool.md): senders do not retry, so a
+# The spool (doc/spool.md): senders do not retry, so a
 # body within the limits is never refused for load.
 # - The SQLite store locked by another process for 10 s: every post in
 #   that window is answered 202, none 503; /healthz says the spool does

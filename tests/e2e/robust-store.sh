@@ -1,5 +1,5 @@
 #!/bin/sh
-# Store failures that pass (DESIGN section 5): a full disk, a read-only
+# Store failures that pass (doc/http.md): a full disk, a read-only
 # store and a locked store. While the disk is full or read-only, the
 # spool beside the store cannot take a body either, so the daemon answers
 # 503 with Retry-After; while the store is locked it keeps the body in

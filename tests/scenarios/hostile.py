@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Report fields written by an attacker, through every output (DESIGN
-section 12 as doc/output.md states it): the real tlsrpt-import and
+"""Report fields written by an attacker, through every output (as
+doc/output.md states it): the real tlsrpt-import and
 tlsrpt-summary in text, CSV, HTML and JSON. The daemon's log and API are
 checked by tests/e2e/hostile-output.sh with the reports this writes.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Readiness scenarios: for each reason code of DESIGN section 7, a domain
+"""Readiness scenarios: for each reason code of doc/verdict.md, a domain
 that triggers it and one that just misses it, plus the counting rules
 (tlsa and sts double listing, several sts policies, a re-sent report,
 datetimes without a time zone). The reports are written as files, imported

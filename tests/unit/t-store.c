@@ -879,11 +879,9 @@ copy_file(const char *from, const char *to)
 }
 
 /*
- * The writes to the log are gathered (store_sqlite_vfs.h), yet each
- * report is in the log once its put returns: another connection reads
- * it while the store is open, and a copy of the files taken then (a
- * crash) holds it. Some puts are larger than the buffer, some several
- * to a group.
+ * Each report is in the log once its put returns: another connection
+ * reads it while the store is open, and a copy of the files taken then
+ * (a crash) holds it. Some puts are of 200 KiB, some several to a group.
  */
 static void
 log_writes(const char *dir)

@@ -4,9 +4,11 @@
  * an empty PostgreSQL database (tests/e2e/pg-store.sh), on PostgreSQL:
  * a reader sees what the store committed, takes no writes, and a put is
  * not held up while every reader is lent; pages of the domains cover
- * every one once, in order, whatever their size.
+ * every one once, in order, whatever their size, folded into the domain
+ * index or not yet.
  */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,52 @@ suite_body(const char *spec, const char *backend)
 	store_close(st);
 }
 
+/*
+ * SQLite: rows past daily_upto, not folded into the domain index yet (as
+ * a crash, or the writer's backlog, leaves them), are in the pages too.
+ */
+static void
+unfolded(const char *path)
+{
+	static const char sql[] =
+	    "INSERT INTO report (organization_name, report_id, start_time, "
+	    "end_time, received_at) VALUES ('Late', 'late-1', 1772323200, "
+	    "1772409599, 1772409600);"
+	    "INSERT INTO policy (report, idx, organization_name, start_time, "
+	    "end_time, policy_type, policy_domain, policy_string, policy_set, "
+	    "mode, mx_patterns, mx_host, successful, failed) SELECT MAX(id), "
+	    "0, 'Late', 1772323200, 1772409599, 'sts', 'zz-unfolded.example', "
+	    "'[]', '', 'testing', '[]', '[]', 1, 0 FROM report;";
+	struct store_readers *rs;
+	struct store *rd;
+	struct error err;
+	json_t *page;
+	char *next = NULL;
+	sqlite3 *db;
+	const char *last;
+
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+	    "sqlite: a policy past daily_upto, not folded");
+	sqlite3_close(db);
+	rs = store_readers_open(path, 1, &err);
+	if (rs == NULL) {
+		ok(0, "sqlite: a reader opens: %s", err.msg);
+		return;
+	}
+	rd = store_readers_take(rs);
+	ok(store_read_domains(rd, "d229.example", 10, &page, &next, &err) ==
+	    0 && json_array_size(page) == 2 && next == NULL,
+	    "sqlite: the page after d229.example has two names");
+	last = json_string_value(json_object_get(json_array_get(page, 1),
+	    "domain"));
+	is_str(last, "zz-unfolded.example", "sqlite: the one not folded");
+	json_decref(page);
+	free(next);
+	store_readers_give(rs, rd);
+	store_readers_close(rs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,6 +243,7 @@ main(int argc, char **argv)
 	ok(mkdtemp(dir) != NULL, "scratch folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	suite(path, "sqlite");
+	unfolded(path);
 	if (getenv("TLSRPT_TEST_PG") != NULL)
 		suite(getenv("TLSRPT_TEST_PG"), "postgresql");
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
