@@ -71,6 +71,22 @@
 #define BOUND_RANGE_MAX		((int64_t)31 * 86400)
 #define BOUND_RANGE_AHEAD	((int64_t)2 * 86400)
 
+/*
+ * A rejected payload is kept in quarantine up to its first
+ * BOUND_QUARANTINE_KEEP bytes, with its size and SHA-256: junk posted at
+ * the body limit costs the store a tenth of what was sent.
+ */
+#define BOUND_QUARANTINE_KEEP	((size_t)1024 * 1024)
+
+/*
+ * retention-days (config): at most a century. A pass removes what is
+ * older in transactions of at most about BOUND_PRUNE_ROWS rows each
+ * (store_retention.h), so that reports posted meanwhile wait for one of
+ * them at most.
+ */
+#define BOUND_RETENTION_DAYS	36500
+#define BOUND_PRUNE_ROWS	4096
+
 /* SQLite: how long to wait for another writer before answering "busy". */
 #define BOUND_BUSY_TIMEOUT_MS	5000
 /*

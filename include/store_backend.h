@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "evidence.h"
 #include "store.h"
+#include "store_retention.h"
 
 struct store_payload {
 	const struct origin *origin;
@@ -28,6 +29,11 @@ struct store_payload {
 	const void *data;	/* the raw payload, compressed */
 	size_t len;
 	size_t size;		/* bytes as received */
+	size_t kept;		/* bytes of it data holds: size, or fewer
+				 * for a rejected payload cut to
+				 * BOUND_QUARANTINE_KEEP (column kept) */
+	const char *sha256;	/* of all size bytes, hex, or NULL: kept
+				 * for a rejected payload (column sha256) */
 };
 
 /*
@@ -215,6 +221,15 @@ struct store_ops {
 		      struct error *err);
 	int (*copy_put)(void *be, const struct store_row *row, int *copied,
 			struct error *err);
+
+	/*
+	 * Retention (store_retention.h): one transaction of a pass, that
+	 * removes about BOUND_PRUNE_ROWS rows at most, and leaves no row
+	 * naming one it removed. 1 when the pass has more to do, 0 when it
+	 * is over, -1 (the transaction undone) on failure.
+	 */
+	int (*prune)(void *be, struct store_prune_pass *pass,
+		     struct error *err);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -223,6 +238,14 @@ extern const struct store_ops store_pg_ops;
 /* The backend's private handle of an open store, and its ops. */
 void *store_backend_handle(struct store *st);
 const struct store_ops *store_backend_ops(struct store *st);
+
+/*
+ * store_unlock() for a task of many short holds of the store (a
+ * retention pass): returns once the writer has taken the puts queued
+ * while it held the store, so that they are written before its next
+ * hold.
+ */
+void store_unlock_for_puts(struct store *st);
 
 /*
  * For the backends' evidence op (evidence.c): append a policy row (id is

@@ -22,11 +22,16 @@ struct key {
 	enum key_type type;
 	size_t offset;
 	unsigned long long max;		/* K_SIZE, K_UINT, K_SECONDS */
+	unsigned long long def;		/* the default of D() */
 };
 
-#define S(name, field) { name, K_STRING, offsetof(struct config, field), 0 }
+#define S(name, field) \
+	{ name, K_STRING, offsetof(struct config, field), 0, 0 }
 #define N(name, type, field, max) \
-	{ name, type, offsetof(struct config, field), max }
+	{ name, type, offsetof(struct config, field), max, 0 }
+/* A number whose default is in its row. */
+#define D(name, type, field, def, max) \
+	{ name, type, offsetof(struct config, field), max, def }
 
 static const struct key keys[] = {
 	S("database", database),
@@ -56,7 +61,20 @@ static const struct key keys[] = {
 	S("spool-dir", spool_dir),
 	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
 	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
+	D("retention-days", K_UINT, retention_days, 0, BOUND_RETENTION_DAYS),
 };
+
+/* A number into its field, as wide as the key's type. */
+static void
+set_number(struct config *cfg, const struct key *k, unsigned long long n)
+{
+	void *field = (char *)cfg + k->offset;
+
+	if (k->type == K_SIZE)
+		*(size_t *)field = (size_t)n;
+	else
+		*(unsigned *)field = (unsigned)n;
+}
 
 static int
 set_str(char **field, const char *v, struct error *err)
@@ -73,7 +91,12 @@ set_str(char **field, const char *v, struct error *err)
 void
 config_init(struct config *cfg)
 {
+	size_t i;
+
 	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].type != K_STRING)
+			set_number(cfg, &keys[i], keys[i].def);
 	pipeline_config_default(&cfg->pipeline);
 	set_str(&cfg->database, "tlsrpt.db", NULL);
 	set_str(&cfg->listen, "127.0.0.1:8443", NULL);
@@ -175,10 +198,7 @@ config_set(struct config *cfg, const char *key, const char *value,
 		return error_set(err, ERR_INPUT, "%s: \"%s\" is not a %s of at "
 		    "most %llu", key, value, k->type == K_SIZE ? "size" :
 		    k->type == K_SECONDS ? "duration" : "number", k->max);
-	if (k->type == K_SIZE)
-		*(size_t *)field = (size_t)n;
-	else
-		*(unsigned *)field = (unsigned)n;
+	set_number(cfg, k, n);
 	return 0;
 }
 

@@ -68,8 +68,8 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
 	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
 	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, dkim_domain) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "outcome, reason, report, dkim_domain, kept, sha256) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
 	    "start_time, end_time, contact_info, received_at, digest, "
 	    "first_copy, conflicting) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -253,7 +253,8 @@ static int
 wal_mode(struct sqlite_store *s, struct error *err)
 {
 	sqlite3_stmt *st;
-	int rc, wal;
+	char limit[64];
+	int rc, wal, n;
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL);
@@ -271,6 +272,15 @@ wal_mode(struct sqlite_store *s, struct error *err)
 	    "main")));
 	if (s->wal == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory");
+	/* One large report grows the log by its size; once copied, the
+	 * log is cut back to what the checkpoints keep it under, CKPT_INLINE
+	 * pages of 4 KiB (doc/retention.md). */
+	n = snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d",
+	    CKPT_INLINE * 4096);
+	if (n < 0 || (size_t)n >= sizeof(limit))
+		return error_set(err, ERR_INTERNAL, "journal_size_limit");
+	if (exec(s, limit, err) < 0)
+		return -1;
 	return exec(s, "PRAGMA synchronous = NORMAL", err);
 }
 
@@ -611,6 +621,11 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	else
 		sqlite3_bind_null(st, 13);
 	bind_text(st, 14, o->dkim_domain);
+	if (p->kept < p->size)
+		sqlite3_bind_int64(st, 15, (sqlite3_int64)p->kept);
+	else
+		sqlite3_bind_null(st, 15);
+	bind_text(st, 16, p->sha256);
 	rc = run(s, ST_PAYLOAD, err);
 	sqlite3_reset(st);
 	return rc < 0 ? -1 : 0;
@@ -1014,4 +1029,5 @@ const struct store_ops store_sqlite_ops = {
 	.read_types = store_sqlite_read_types,
 	.export = store_sqlite_export,
 	.copy_put = NULL,
+	.prune = store_sqlite_prune,
 };

@@ -29,6 +29,7 @@
 #include "pipeline.h"
 #include "report.h"
 #include "rfc3339.h"
+#include "store_retention.h"
 #include "version.h"
 #include "banned.h"
 
@@ -132,6 +133,7 @@ usage(FILE *f)
 	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json]\n"
 	    "                     [--received TIME] INPUT...\n"
 	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
+	    "       tlsrpt-import --prune DAYS [--db PATH|URI]\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
 	    "INPUT is a .json or .json.gz report, a .eml message, a maildir\n"
@@ -143,6 +145,10 @@ usage(FILE *f)
 	    "  --copy-from OLD.db  copy a SQLite store, payloads, quarantine\n"
 	    "                  and reports, into the --db store; a second\n"
 	    "                  run copies nothing twice\n"
+	    "  --prune DAYS    remove what retention-days = DAYS removes\n"
+	    "                  (tlsrptd.conf(5)), once: the reports that\n"
+	    "                  ended, and the payloads received, more than\n"
+	    "                  DAYS days ago; the per-day aggregates stay\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
 	    "  --received TIME take the inputs as received at TIME (RFC 3339\n"
 	    "                  or Unix seconds), not at the clock: a report\n"
@@ -205,6 +211,31 @@ copy_from(struct store *st, const char *path)
 	default:
 		return EX_SOFTWARE;
 	}
+}
+
+/*
+ * --prune: one retention pass (store_retention.h). Exit 0, 75 when the
+ * store failed in a way that may pass, 70 otherwise.
+ */
+static int
+prune(struct store *st, unsigned days)
+{
+	struct store_prune_counts c;
+	struct error err;
+	char cut[RFC3339_LEN];
+	int64_t before = store_retention_cut((int64_t)time(NULL), days);
+	int rc;
+
+	error_clear(&err);
+	rc = store_prune(st, before, NULL, NULL, &c, &err);
+	rfc3339_format(before, cut);
+	printf("pruned\t%s store\t%zu reports and %zu payloads (%zu from "
+	    "the quarantine) older than %u days (before %s)\n",
+	    store_backend(st), c.reports, c.payloads, c.rejected, days, cut);
+	if (rc == 0)
+		return EX_OK;
+	fprintf(stderr, "tlsrpt-import: --prune: %s\n", err.msg);
+	return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 }
 
 static void
@@ -726,6 +757,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
 		{ "received", required_argument, NULL, 'R' },
+		{ "prune", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -735,6 +767,8 @@ main(int argc, char **argv)
 	struct error err;
 	struct store *st;
 	struct run rn;
+	long long days = -1;
+	char *end = NULL;
 	int ch;
 
 	memset(&rn, 0, sizeof(rn));
@@ -762,6 +796,17 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
+		case 'P':
+			days = optarg[0] >= '0' && optarg[0] <= '9' ?
+			    strtoll(optarg, &end, 10) : 0;
+			if (days < 1 || days > BOUND_RETENTION_DAYS ||
+			    *end != '\0') {
+				fprintf(stderr, "tlsrpt-import: --prune: \"%s\" "
+				    "is not a number of days from 1 to %d\n",
+				    optarg, BOUND_RETENTION_DAYS);
+				return EX_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -772,12 +817,17 @@ main(int argc, char **argv)
 			return cli_option_error("tlsrpt-import", ch, argv);
 		}
 	}
+	if (days >= 0 && (copy != NULL || optind < argc)) {
+		fprintf(stderr, "tlsrpt-import: --prune takes no INPUT and no "
+		    "--copy-from; see tlsrpt-import --help\n");
+		return EX_USAGE;
+	}
 	if (copy != NULL && optind < argc) {
 		fprintf(stderr, "tlsrpt-import: --copy-from takes no "
 		    "INPUT; see tlsrpt-import --help\n");
 		return EX_USAGE;
 	}
-	if (copy == NULL && optind >= argc) {
+	if (copy == NULL && days < 0 && optind >= argc) {
 		fprintf(stderr, "tlsrpt-import: no INPUT given; see "
 		    "tlsrpt-import --help\n");
 		return EX_USAGE;
@@ -800,8 +850,9 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
 	}
-	if (copy != NULL) {
-		int rc = copy_from(st, copy);
+	if (copy != NULL || days >= 0) {
+		int rc = copy != NULL ? copy_from(st, copy) :
+		    prune(st, (unsigned)days);
 
 		store_close(st);
 		config_release(&cfg);

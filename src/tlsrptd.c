@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
+#include "retention.h"
 #include "store.h"
 #include "tls.h"
 #include "version.h"
@@ -92,6 +93,7 @@ struct daemon_state {
 	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
+	struct retention *retention;	/* retention-days */
 };
 
 static void
@@ -305,6 +307,7 @@ reload(struct daemon_state *ds)
 	budget_set_max(&ds->budget, next.decode_budget);
 	if (ds->spool != NULL)
 		spool_set_limits(ds->spool, next.spool_max, next.spool_stall);
+	retention_reload(ds->retention, next.retention_days);
 	if (level_of(next.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	config_release(&ds->cfg);
@@ -539,6 +542,9 @@ start(struct daemon_state *ds)
 	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
 	    &ds->in, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
+	if ((ds->retention = retention_start(ds->store,
+	    ds->cfg.retention_days, &err)) == NULL)
+		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
 }
@@ -552,6 +558,7 @@ stop(struct daemon_state *ds)
 	http_drain(ds->http, wait < 5 ? 5 : wait);
 	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
+	retention_stop(ds->retention);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);

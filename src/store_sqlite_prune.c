@@ -1,0 +1,401 @@
+/*
+ * store_sqlite_prune: the SQLite backend's transaction of a retention
+ * pass (store_retention.h, store_backend.h's prune op).
+ *
+ * The reports are walked by (end_time, id) through the index report_end
+ * (migration 009), from where the last transaction stopped; each goes
+ * with its failure details, its policies and their entries of the domain
+ * index policy_by_domain, and the payloads that name it (the index
+ * payload_report), in that order, so that no row is ever left naming
+ * one gone, even between two transactions of a report too large for
+ * one. A first copy of an identity goes after its other copies, which
+ * name it. Only the reports folded into the per-day aggregates go
+ * (up to daily_upto): one not folded yet would be missing from them for
+ * ever. Then the payloads received before the cut go, oldest row first,
+ * until one that is not: rows are numbered as they come.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "store_sqlite.h"
+#include "banned.h"
+
+enum {
+	P_UPTO, P_NEXT, P_LAST_COPY, P_COPY, P_FAILURES, P_POLICIES,
+	P_UNINDEX, P_POLICY, P_PAYLOADS, P_REPORT, P_OLDEST, P_PAYLOAD,
+	P_COUNT
+};
+
+static const char *const prune_sql[P_COUNT] = {
+	[P_UPTO] = "SELECT report FROM daily_upto",
+	/* The next report past (?2, ?3) that ended before the cut ?1. */
+	[P_NEXT] = "SELECT id, end_time, first_copy IS NULL, "
+	    "organization_name, report_id, start_time FROM report "
+	    "WHERE end_time >= ?2 AND end_time < ?1 AND "
+	    "(end_time > ?2 OR id > ?3) ORDER BY end_time, id LIMIT 1",
+	/* The copies of an identity, through the index report_copy. */
+	[P_LAST_COPY] = "SELECT max(id) FROM report WHERE "
+	    "organization_name = ?1 AND report_id = ?2 AND start_time = ?3 "
+	    "AND end_time = ?4",
+	[P_COPY] = "SELECT id FROM report WHERE organization_name = ?1 AND "
+	    "report_id = ?2 AND start_time = ?3 AND end_time = ?4 AND "
+	    "id <> ?5 ORDER BY id DESC LIMIT 1",
+	[P_FAILURES] = "DELETE FROM failure WHERE id IN (SELECT f.id FROM "
+	    "policy p JOIN failure f ON f.policy = p.id WHERE p.report = ?1 "
+	    "LIMIT ?2)",
+	[P_POLICIES] = "SELECT id, policy_domain, end_time FROM policy "
+	    "WHERE report = ?1 LIMIT ?2",
+	[P_UNINDEX] = "DELETE FROM policy_by_domain WHERE policy_domain = ?1 "
+	    "AND end_time = ?2 AND policy = ?3",
+	[P_POLICY] = "DELETE FROM policy WHERE id = ?1",
+	[P_PAYLOADS] = "DELETE FROM payload WHERE id IN (SELECT id FROM "
+	    "payload WHERE report = ?1 LIMIT ?2)",
+	[P_REPORT] = "DELETE FROM report WHERE id = ?1",
+	[P_OLDEST] = "SELECT id, received_at, outcome = 'rejected' "
+	    "FROM payload ORDER BY id LIMIT 1",
+	[P_PAYLOAD] = "DELETE FROM payload WHERE id = ?1",
+};
+
+/* Policies read at a time, to remove them after the read. */
+#define POLICY_CHUNK 256
+
+struct prune {
+	sqlite3 *db;
+	sqlite3_stmt *st[P_COUNT];
+	struct store_prune_pass *pass;
+	int64_t left;		/* rows this transaction may still remove */
+	int64_t upto;		/* daily_upto: the reports folded */
+};
+
+/* A report the walk found. */
+struct candidate {
+	int64_t id, end, start;
+	int first;		/* the first copy of its identity */
+	char *org, *rid;
+};
+
+static int
+fail(struct prune *pr, int rc, struct error *err)
+{
+	return store_sqlite_fail(pr->db, rc, "removing old rows", err);
+}
+
+/* Step a statement that returns no row; its changes, or -1. */
+static int64_t
+change(struct prune *pr, int which, struct error *err)
+{
+	sqlite3_stmt *st = pr->st[which];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail(pr, rc, err);
+	return sqlite3_changes64(pr->db);
+}
+
+/* A DELETE of at most limit rows of the report of row id. */
+static int64_t
+delete_of(struct prune *pr, int which, int64_t id, int64_t limit,
+	  struct error *err)
+{
+	sqlite3_bind_int64(pr->st[which], 1, id);
+	sqlite3_bind_int64(pr->st[which], 2, limit);
+	return change(pr, which, err);
+}
+
+static int64_t
+delete_id(struct prune *pr, int which, int64_t id, struct error *err)
+{
+	sqlite3_bind_int64(pr->st[which], 1, id);
+	return change(pr, which, err);
+}
+
+/* Count n rows removed; true when the transaction may remove no more. */
+static int
+spent(struct prune *pr, int64_t n)
+{
+	pr->left -= n;
+	pr->pass->counts.rows += (size_t)n;
+	return pr->left <= 0;
+}
+
+/*
+ * The policies of report id, with their entries of the domain index, as
+ * many as the transaction may still remove: 1 when none is left.
+ */
+static int
+remove_policies(struct prune *pr, int64_t id, struct error *err)
+{
+	sqlite3_stmt *st = pr->st[P_POLICIES], *un = pr->st[P_UNINDEX];
+	struct { int64_t id, end; char *domain; } p[POLICY_CHUNK];
+	int64_t want;
+	size_t n, i;
+	int rc = 0;
+
+	for (;;) {
+		want = pr->left / 2 < POLICY_CHUNK ? pr->left / 2 :
+		    POLICY_CHUNK;
+		if (want < 1)
+			return 0;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, want);
+		for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+			p[n].id = sqlite3_column_int64(st, 0);
+			p[n].end = sqlite3_column_int64(st, 2);
+			p[n].domain = strdup((const char *)
+			    sqlite3_column_text(st, 1));
+			if (p[n].domain == NULL) {
+				rc = SQLITE_NOMEM;
+				n++;
+				break;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			fail(pr, rc, err);
+			goto out;
+		}
+		if (n == 0)
+			return 1;
+		for (i = 0; i < n; i++) {
+			sqlite3_bind_text(un, 1, p[i].domain, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(un, 2, p[i].end);
+			sqlite3_bind_int64(un, 3, p[i].id);
+			if (change(pr, P_UNINDEX, err) < 0 ||
+			    delete_id(pr, P_POLICY, p[i].id, err) < 0) {
+				rc = -1;
+				goto out;
+			}
+			spent(pr, 2);
+		}
+		for (i = 0; i < n; i++)
+			free(p[i].domain);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(p[i].domain);
+	return -1;
+}
+
+/*
+ * Report id and every row that names it, as far as the transaction may
+ * go: 1 when it is gone, 0 when the next transaction goes on with it.
+ */
+static int
+remove_report(struct prune *pr, int64_t id, struct error *err)
+{
+	int64_t n;
+	int rc;
+
+	if ((n = delete_of(pr, P_FAILURES, id, pr->left, err)) < 0)
+		return -1;
+	if (spent(pr, n))
+		return 0;
+	if ((rc = remove_policies(pr, id, err)) <= 0)
+		return rc;
+	if ((n = delete_of(pr, P_PAYLOADS, id, pr->left, err)) < 0)
+		return -1;
+	pr->pass->counts.payloads += (size_t)n;
+	if (spent(pr, n))
+		return 0;
+	if (delete_id(pr, P_REPORT, id, err) < 0)
+		return -1;
+	pr->pass->counts.reports++;
+	spent(pr, 1);
+	return 1;
+}
+
+static void
+bind_identity(sqlite3_stmt *st, const struct candidate *c)
+{
+	sqlite3_bind_text(st, 1, c->org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->start);
+	sqlite3_bind_int64(st, 4, c->end);
+}
+
+/*
+ * A first copy: its other copies first, the newest first. The identity
+ * waits for the next pass while one of them is not folded yet.
+ */
+static int
+remove_identity(struct prune *pr, const struct candidate *c,
+		struct error *err)
+{
+	sqlite3_stmt *last = pr->st[P_LAST_COPY], *copy = pr->st[P_COPY];
+	int64_t id;
+	int rc;
+
+	bind_identity(last, c);
+	rc = sqlite3_step(last);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(last, 0) : 0;
+	sqlite3_reset(last);
+	if (rc != SQLITE_ROW)
+		return fail(pr, rc, err);
+	if (id > pr->upto)
+		return 1;
+	for (;;) {
+		bind_identity(copy, c);
+		sqlite3_bind_int64(copy, 5, c->id);
+		rc = sqlite3_step(copy);
+		id = rc == SQLITE_ROW ? sqlite3_column_int64(copy, 0) : 0;
+		sqlite3_reset(copy);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			return fail(pr, rc, err);
+		if ((rc = remove_report(pr, id, err)) <= 0)
+			return rc;
+		if (pr->left <= 0)
+			return 0;
+	}
+	return remove_report(pr, c->id, err);
+}
+
+/* The next report of the walk into c: 1, or 0 when there is none. */
+static int
+next_report(struct prune *pr, struct candidate *c, struct error *err)
+{
+	sqlite3_stmt *st = pr->st[P_NEXT];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, pr->pass->before);
+	sqlite3_bind_int64(st, 2, pr->pass->end);
+	sqlite3_bind_int64(st, 3, pr->pass->id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : fail(pr, rc, err);
+	}
+	c->id = sqlite3_column_int64(st, 0);
+	c->end = sqlite3_column_int64(st, 1);
+	c->first = sqlite3_column_int(st, 2);
+	c->org = strdup((const char *)sqlite3_column_text(st, 3));
+	c->rid = strdup((const char *)sqlite3_column_text(st, 4));
+	c->start = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	if (c->org == NULL || c->rid == NULL) {
+		free(c->org);
+		free(c->rid);
+		return error_set(err, ERR_NOMEM, "out of memory");
+	}
+	return 1;
+}
+
+/* The reports that ended before the cut, as far as the budget goes. */
+static int
+prune_reports(struct prune *pr, struct error *err)
+{
+	struct store_prune_pass *pass = pr->pass;
+	struct candidate c;
+	int rc;
+
+	while (pr->left > 0) {
+		if ((rc = next_report(pr, &c, err)) <= 0) {
+			if (rc == 0)
+				pass->phase = STORE_PRUNE_PAYLOADS;
+			return rc;
+		}
+		if (c.id > pr->upto)
+			rc = 1;		/* not folded yet: the next pass */
+		else if (c.first)
+			rc = remove_identity(pr, &c, err);
+		else
+			rc = remove_report(pr, c.id, err);
+		free(c.org);
+		free(c.rid);
+		if (rc <= 0)
+			return rc;
+		pass->end = c.end;
+		pass->id = c.id;
+	}
+	return 0;
+}
+
+/* The payloads received before the cut, oldest row first. */
+static int
+prune_payloads(struct prune *pr, struct error *err)
+{
+	sqlite3_stmt *st = pr->st[P_OLDEST];
+	int64_t id, received;
+	int rc, rejected;
+
+	while (pr->left > 0) {
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				return fail(pr, rc, err);
+			pr->pass->phase = STORE_PRUNE_DONE;
+			return 0;
+		}
+		id = sqlite3_column_int64(st, 0);
+		received = sqlite3_column_int64(st, 1);
+		rejected = sqlite3_column_int(st, 2);
+		sqlite3_reset(st);
+		if (received >= pr->pass->before) {
+			pr->pass->phase = STORE_PRUNE_DONE;
+			return 0;
+		}
+		if (delete_id(pr, P_PAYLOAD, id, err) < 0)
+			return -1;
+		pr->pass->counts.payloads++;
+		pr->pass->counts.rejected += rejected != 0;
+		spent(pr, 1);
+	}
+	return 0;
+}
+
+int
+store_sqlite_prune(void *be, struct store_prune_pass *pass,
+		   struct error *err)
+{
+	struct store_prune_pass before = *pass;
+	struct prune pr = { .db = store_sqlite_db(be), .pass = pass,
+	    .left = BOUND_PRUNE_ROWS };
+	int i, rc = -1;
+
+	for (i = 0; i < P_COUNT; i++)
+		if ((rc = sqlite3_prepare_v2(pr.db, prune_sql[i], -1,
+		    &pr.st[i], NULL)) != SQLITE_OK) {
+			fail(&pr, rc, err);
+			rc = -1;
+			goto done;
+		}
+	if ((rc = sqlite3_exec(pr.db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL)) != SQLITE_OK) {
+		fail(&pr, rc, err);
+		rc = -1;
+		goto done;
+	}
+	if ((rc = sqlite3_step(pr.st[P_UPTO])) != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			error_set(err, ERR_INTERNAL, "removing old rows: table "
+			    "daily_upto has no row");
+		else
+			fail(&pr, rc, err);
+		goto undo;
+	}
+	pr.upto = sqlite3_column_int64(pr.st[P_UPTO], 0);
+	sqlite3_reset(pr.st[P_UPTO]);
+	if ((pass->phase == STORE_PRUNE_REPORTS &&
+	    prune_reports(&pr, err) < 0) ||
+	    (pass->phase == STORE_PRUNE_PAYLOADS &&
+	    prune_payloads(&pr, err) < 0))
+		goto undo;
+	if ((rc = sqlite3_exec(pr.db, "COMMIT", NULL, NULL, NULL)) !=
+	    SQLITE_OK) {
+		fail(&pr, rc, err);
+		goto undo;
+	}
+	rc = pass->phase != STORE_PRUNE_DONE;
+	goto done;
+undo:
+	sqlite3_exec(pr.db, "ROLLBACK", NULL, NULL, NULL);
+	*pass = before;
+	rc = -1;
+done:
+	for (i = 0; i < P_COUNT; i++)
+		sqlite3_finalize(pr.st[i]);
+	return rc;
+}
