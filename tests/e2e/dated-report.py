@@ -2,11 +2,11 @@
 """Reports dated from today's clock, for the retention tests
 (retention.sh, pg-retention.sh) and the store growth test (growth.sh).
 
-usage: dated-report.py OUT DAYS_AGO ORG REPORT_ID OK FAILED DOMAIN
+usage: dated-report.py OUT DAYS_AGO ORG REPORT_ID OK FAILED DOMAIN...
     one report of one sts policy for DOMAIN covering the UTC day DAYS_AGO
     days before today: OK successful sessions, FAILED failed ones in one
     failure detail (none when FAILED is 0). Written gzipped when OUT ends
-    in .gz.
+    in .gz. The seven arguments again for each more report.
 
 usage: dated-report.py --giant OUT DAYS_AGO ROWS DOMAIN
     one report of ROWS failure details whose receiving-mx-hostname and
@@ -70,17 +70,19 @@ def main(argv):
                     "report-id": "giant-%d" % rows,
                     "policies": [policy(domain, 1000, rows, details)]})
         return
-    out, days_ago, org, rid, ok, failed, domain = argv[1:8]
-    details = []
-    if int(failed) > 0:
-        details = [{"result-type": "certificate-expired",
-                    "receiving-mx-hostname": "mx1." + domain,
-                    "failed-session-count": int(failed)}]
-    write(out, {"organization-name": org,
-                "date-range": day_range(int(days_ago)),
-                "contact-info": "tlsrpt@sender.example",
-                "report-id": rid,
-                "policies": [policy(domain, int(ok), int(failed), details)]})
+    for i in range(1, len(argv) - 6, 7):
+        out, days_ago, org, rid, ok, failed, domain = argv[i:i + 7]
+        details = []
+        if int(failed) > 0:
+            details = [{"result-type": "certificate-expired",
+                        "receiving-mx-hostname": "mx1." + domain,
+                        "failed-session-count": int(failed)}]
+        write(out, {"organization-name": org,
+                    "date-range": day_range(int(days_ago)),
+                    "contact-info": "tlsrpt@sender.example",
+                    "report-id": rid,
+                    "policies": [policy(domain, int(ok), int(failed),
+                                        details)]})
 
 
 main(sys.argv)

@@ -42,10 +42,13 @@ sql "$db" "update payload set received_at = received_at - 40 * 86400 where outco
 rep "$T/pair-a.json" 100 "Old Sender" old-pair 1000 0 "$dom"
 rep "$T/pair-b.json" 100 "Old Sender" old-pair 950 50 "$dom"
 rep "$T/old60.json" 60 "Other Sender" old-60 500 5 "$dom"
+set --
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	rep "$T/recent-a$i.json" "$i" "Old Sender" "recent-a$i" 1000 0 "$dom"
-	rep "$T/recent-b$i.json" "$i" "Other Sender" "recent-b$i" 2000 1 "$dom"
+	set -- "$@" "$T/recent-a$i.json" "$i" "Old Sender" "recent-a$i" 1000 0 \
+	    "$dom" "$T/recent-b$i.json" "$i" "Other Sender" "recent-b$i" 2000 1 \
+	    "$dom"
 done
+rep "$@"
 "$imp" --db "$db" "$T/pair-a.json" "$T/pair-b.json" "$T/pair-a.json" \
     "$T/old60.json" "$T"/recent-*.json > "$T/imp.out"
 check_eq "a year's store: 23 reports, the pair conflicting" \
