@@ -48,7 +48,10 @@ enum store_prune_phase {
 struct store_prune_pass {
 	int64_t before;		/* the cut, Unix seconds */
 	enum store_prune_phase phase;
-	int64_t end, id;	/* the last report passed: (end_time, id) */
+	int64_t end, id;	/* the last report passed: (end_time, id)
+				 * on PostgreSQL, which walks the index of
+				 * their ends; its id on SQLite, which reads
+				 * the rows in order */
 	struct store_prune_counts counts;
 };
 

@@ -2,17 +2,19 @@
  * store_sqlite_prune: the SQLite backend's transaction of a retention
  * pass (store_retention.h, store_backend.h's prune op).
  *
- * The reports are walked by (end_time, id) through the index report_end
- * (migration 009), from where the last transaction stopped; each goes
- * with its failure details, its policies and their entries of the domain
- * index policy_by_domain, and the payloads that name it (the index
- * payload_report), in that order, so that no row is ever left naming
- * one gone, even between two transactions of a report too large for
- * one. A first copy of an identity goes after its other copies, which
- * name it. Only the reports folded into the per-day aggregates go
- * (up to daily_upto): one not folded yet would be missing from them for
- * ever. Then the payloads received before the cut go, oldest row first,
- * until one that is not: rows are numbered as they come.
+ * The report rows are read in id order, SCAN_IDS ids at a time, from
+ * where the last transaction stopped: they are small, and an index of
+ * their ends would cost every put (migration 009). Each report that
+ * ended before the cut goes with its failure details, its policies and
+ * their entries of the domain index policy_by_domain, and the payloads
+ * that name it (through the index payload_report), in that order, so
+ * that no row is ever left naming one gone, even between two
+ * transactions of a report too large for one. A first copy of an
+ * identity goes after its other copies, which name it. Only the reports
+ * folded into the per-day aggregates go (up to daily_upto): one not
+ * folded yet would be missing from them for ever. Then the payloads
+ * received before the cut go, oldest row first, until one that is not:
+ * rows are numbered as they come.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +31,10 @@ enum {
 
 static const char *const prune_sql[P_COUNT] = {
 	[P_UPTO] = "SELECT report FROM daily_upto",
-	/* The next report past (?2, ?3) that ended before the cut ?1. */
+	/* The next report in (?2, ?3] that ended before the cut ?1. */
 	[P_NEXT] = "SELECT id, end_time, first_copy IS NULL, "
 	    "organization_name, report_id, start_time FROM report "
-	    "WHERE end_time >= ?2 AND end_time < ?1 AND "
-	    "(end_time > ?2 OR id > ?3) ORDER BY end_time, id LIMIT 1",
+	    "WHERE id > ?2 AND id <= ?3 AND end_time < ?1 ORDER BY id LIMIT 1",
 	/* The copies of an identity, through the index report_copy. */
 	[P_LAST_COPY] = "SELECT max(id) FROM report WHERE "
 	    "organization_name = ?1 AND report_id = ?2 AND start_time = ?3 "
@@ -59,6 +60,10 @@ static const char *const prune_sql[P_COUNT] = {
 
 /* Policies read at a time, to remove them after the read. */
 #define POLICY_CHUNK 256
+
+/* Report ids read at a time, and at most in one transaction. */
+#define SCAN_IDS	4096
+#define SCAN_MAX	(16 * SCAN_IDS)
 
 struct prune {
 	sqlite3 *db;
@@ -254,16 +259,18 @@ remove_identity(struct prune *pr, const struct candidate *c,
 	return remove_report(pr, c->id, err);
 }
 
-/* The next report of the walk into c: 1, or 0 when there is none. */
+/* The next report of the walk up to row last into c: 1, or 0 when
+ * there is none. */
 static int
-next_report(struct prune *pr, struct candidate *c, struct error *err)
+next_report(struct prune *pr, int64_t last, struct candidate *c,
+	    struct error *err)
 {
 	sqlite3_stmt *st = pr->st[P_NEXT];
 	int rc;
 
 	sqlite3_bind_int64(st, 1, pr->pass->before);
-	sqlite3_bind_int64(st, 2, pr->pass->end);
-	sqlite3_bind_int64(st, 3, pr->pass->id);
+	sqlite3_bind_int64(st, 2, pr->pass->id);
+	sqlite3_bind_int64(st, 3, last);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : fail(pr, rc, err);
@@ -283,32 +290,41 @@ next_report(struct prune *pr, struct candidate *c, struct error *err)
 	return 1;
 }
 
-/* The reports that ended before the cut, as far as the budget goes. */
+/*
+ * The reports that ended before the cut, up to daily_upto, as far as the
+ * budget goes and SCAN_MAX ids at most.
+ */
 static int
 prune_reports(struct prune *pr, struct error *err)
 {
 	struct store_prune_pass *pass = pr->pass;
+	int64_t last, scanned = 0;
 	struct candidate c;
 	int rc;
 
-	while (pr->left > 0) {
-		if ((rc = next_report(pr, &c, err)) <= 0) {
-			if (rc == 0)
-				pass->phase = STORE_PRUNE_PAYLOADS;
-			return rc;
+	while (pr->left > 0 && scanned < SCAN_MAX) {
+		if (pass->id >= pr->upto) {
+			pass->phase = STORE_PRUNE_PAYLOADS;
+			return 0;
 		}
-		if (c.id > pr->upto)
-			rc = 1;		/* not folded yet: the next pass */
-		else if (c.first)
-			rc = remove_identity(pr, &c, err);
-		else
-			rc = remove_report(pr, c.id, err);
+		last = pr->upto - pass->id > SCAN_IDS ? pass->id + SCAN_IDS :
+		    pr->upto;
+		if ((rc = next_report(pr, last, &c, err)) < 0)
+			return -1;
+		if (rc == 0) {
+			scanned += last - pass->id;
+			pass->id = last;
+			continue;
+		}
+		rc = c.first ? remove_identity(pr, &c, err) :
+		    remove_report(pr, c.id, err);
 		free(c.org);
 		free(c.rid);
-		if (rc <= 0)
-			return rc;
-		pass->end = c.end;
-		pass->id = c.id;
+		if (rc < 0)
+			return -1;
+		scanned += c.id - pass->id;
+		/* A report left half removed is taken up again first. */
+		pass->id = rc > 0 ? c.id : c.id - 1;
 	}
 	return 0;
 }

@@ -230,8 +230,9 @@ prune(struct store *st, unsigned days)
 	rc = store_prune(st, before, NULL, NULL, &c, &err);
 	rfc3339_format(before, cut);
 	printf("pruned\t%s store\t%zu reports and %zu payloads (%zu from "
-	    "the quarantine) older than %u days (before %s)\n",
-	    store_backend(st), c.reports, c.payloads, c.rejected, days, cut);
+	    "the quarantine) older than %u days (before %s), in %zu "
+	    "transactions\n", store_backend(st), c.reports, c.payloads,
+	    c.rejected, days, cut, c.transactions);
 	if (rc == 0)
 		return EX_OK;
 	fprintf(stderr, "tlsrpt-import: --prune: %s\n", err.msg);

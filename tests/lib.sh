@@ -38,10 +38,10 @@ check_eq() {
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
 # sqlite_before_retention DB: the SQLite store DB as it was before
-# migration 009 (version 8: no columns kept and sha256, no indexes
-# report_end and payload_report), its rows kept.
+# migration 009 (version 8: no columns kept and sha256, no index
+# payload_report), its rows kept.
 sqlite_before_retention() {
-	sql "$1" "drop index report_end; drop index payload_report; drop view quarantine; create view quarantine as select id as payload_id, received_at, source, peer, user_agent, message_id, path, part, size, reason from payload where outcome = 'rejected'; alter table payload drop column kept; alter table payload drop column sha256; pragma user_version = 8"
+	sql "$1" "drop index payload_report; drop view quarantine; create view quarantine as select id as payload_id, received_at, source, peer, user_agent, message_id, path, part, size, reason from payload where outcome = 'rejected'; alter table payload drop column kept; alter table payload drop column sha256; pragma user_version = 8"
 }
 
 # sqlite_before_digests DB: the SQLite store DB as it was before migration

@@ -3,8 +3,8 @@
 -- A rejected payload over 1 MiB is kept as its first 1 MiB: kept is how
 -- many bytes of it data holds (NULL: all of size), and sha256 the SHA-256
 -- of the whole payload as received, hex, kept for every rejected payload.
--- The reports' index report_end and the payloads' payload_report, which
--- retention-days reads, are there from migration 001.
+-- The indexes retention-days reads, the reports' report_end and the
+-- payloads' payload_report, are there from migration 001.
 ALTER TABLE payload
 	ADD COLUMN kept bigint,
 	ADD COLUMN sha256 text;

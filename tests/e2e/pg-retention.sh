@@ -131,6 +131,17 @@ check_eq "... only the recent reports are left" \
     "$(printf '0\n20')"
 no_dangling "tlsrpt-import --prune"
 
+# A report of more rows than one transaction takes (14,000 failure
+# details): its failure details go first, over several transactions.
+python3 tests/e2e/dated-report.py --giant "$T/giant.json.gz" 40 14000 "$dom"
+"$imp" --db "$uri" "$T/giant.json.gz" > /dev/null
+out=$("$imp" --db "$uri" --prune 30)
+check "tlsrpt-import --prune: the giant report in 4 or more transactions" \
+    sh -c "echo '$out' | grep -q '	1 reports and 1 payloads .*, in \([4-9]\|[1-9][0-9]\) transactions'"
+check_eq "... no failure detail of it left" \
+    "$(q "select count(*) from failure where length(receiving_mx_hostname) = 253")" 0
+no_dangling "the giant report"
+
 # A SQLite store's cut junk copied into PostgreSQL keeps kept and sha256.
 "$imp" --db "$T/s.db" "$T/junk9" > /dev/null
 uri2=$(pg_createdb copy)
