@@ -24,11 +24,18 @@
 #include "banned.h"
 
 enum {
-	P_UPTO, P_NEXT, P_LAST_COPY, P_COPY, P_FAILURES, P_POLICIES,
-	P_UNINDEX, P_POLICY, P_PAYLOADS, P_REPORT, P_OLDEST, P_PAYLOAD,
+	P_UPTO, P_NEXT, P_LAST_COPY, P_COPY, P_POLICIES, P_FAILURE_EDGE,
+	P_FAILURES_BELOW, P_FAILURES, P_UNINDEX, P_POLICY, P_PAYLOAD_EDGE,
+	P_PAYLOADS_BELOW, P_PAYLOADS, P_REPORT, P_OLDEST, P_PAYLOAD,
 	P_COUNT
 };
 
+/*
+ * Rows are removed by their parent's index, a bounded run at a time:
+ * the row ?2 places past the first of the parent ?1 (an EDGE) bounds a
+ * DELETE BELOW it; without one, the rest go (an IN (SELECT ... LIMIT)
+ * would build a temporary table at each run, most of a pass's time).
+ */
 static const char *const prune_sql[P_COUNT] = {
 	[P_UPTO] = "SELECT report FROM daily_upto",
 	/* The next report in (?2, ?3] that ended before the cut ?1. */
@@ -42,16 +49,21 @@ static const char *const prune_sql[P_COUNT] = {
 	[P_COPY] = "SELECT id FROM report WHERE organization_name = ?1 AND "
 	    "report_id = ?2 AND start_time = ?3 AND end_time = ?4 AND "
 	    "id <> ?5 ORDER BY id DESC LIMIT 1",
-	[P_FAILURES] = "DELETE FROM failure WHERE id IN (SELECT f.id FROM "
-	    "policy p JOIN failure f ON f.policy = p.id WHERE p.report = ?1 "
-	    "LIMIT ?2)",
 	[P_POLICIES] = "SELECT id, policy_domain, end_time FROM policy "
 	    "WHERE report = ?1 LIMIT ?2",
+	[P_FAILURE_EDGE] = "SELECT id FROM failure WHERE policy = ?1 "
+	    "ORDER BY id LIMIT 1 OFFSET ?2",
+	[P_FAILURES_BELOW] = "DELETE FROM failure WHERE policy = ?1 AND "
+	    "id < ?2",
+	[P_FAILURES] = "DELETE FROM failure WHERE policy = ?1",
 	[P_UNINDEX] = "DELETE FROM policy_by_domain WHERE policy_domain = ?1 "
 	    "AND end_time = ?2 AND policy = ?3",
 	[P_POLICY] = "DELETE FROM policy WHERE id = ?1",
-	[P_PAYLOADS] = "DELETE FROM payload WHERE id IN (SELECT id FROM "
-	    "payload WHERE report = ?1 LIMIT ?2)",
+	[P_PAYLOAD_EDGE] = "SELECT id FROM payload WHERE report = ?1 "
+	    "ORDER BY id LIMIT 1 OFFSET ?2",
+	[P_PAYLOADS_BELOW] = "DELETE FROM payload WHERE report = ?1 AND "
+	    "id < ?2",
+	[P_PAYLOADS] = "DELETE FROM payload WHERE report = ?1",
 	[P_REPORT] = "DELETE FROM report WHERE id = ?1",
 	[P_OLDEST] = "SELECT id, received_at, outcome = 'rejected' "
 	    "FROM payload ORDER BY id LIMIT 1",
@@ -99,16 +111,6 @@ change(struct prune *pr, int which, struct error *err)
 	return sqlite3_changes64(pr->db);
 }
 
-/* A DELETE of at most limit rows of the report of row id. */
-static int64_t
-delete_of(struct prune *pr, int which, int64_t id, int64_t limit,
-	  struct error *err)
-{
-	sqlite3_bind_int64(pr->st[which], 1, id);
-	sqlite3_bind_int64(pr->st[which], 2, limit);
-	return change(pr, which, err);
-}
-
 static int64_t
 delete_id(struct prune *pr, int which, int64_t id, struct error *err)
 {
@@ -126,44 +128,75 @@ spent(struct prune *pr, int64_t n)
 }
 
 /*
- * The policies of report id, with their entries of the domain index, as
- * many as the transaction may still remove: 1 when none is left.
+ * The rows of parent as far as the transaction may go (statements edge,
+ * below and all): 1 when none is left, 0 when some are, -1. *n counts
+ * the rows removed.
+ */
+static int
+remove_children(struct prune *pr, int edge, int below, int all,
+		int64_t parent, int64_t *n, struct error *err)
+{
+	sqlite3_stmt *st = pr->st[edge];
+	int64_t first_kept = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, parent);
+	sqlite3_bind_int64(st, 2, pr->left);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		first_kept = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(pr, rc, err);
+	sqlite3_bind_int64(pr->st[rc == SQLITE_ROW ? below : all], 1, parent);
+	if (rc == SQLITE_ROW)
+		sqlite3_bind_int64(pr->st[below], 2, first_kept);
+	if ((*n = change(pr, rc == SQLITE_ROW ? below : all, err)) < 0)
+		return -1;
+	spent(pr, *n);
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * The policies of report id, each with its failure details and its entry
+ * of the domain index, as many as the transaction may still remove: 1
+ * when none is left.
  */
 static int
 remove_policies(struct prune *pr, int64_t id, struct error *err)
 {
 	sqlite3_stmt *st = pr->st[P_POLICIES], *un = pr->st[P_UNINDEX];
 	struct { int64_t id, end; char *domain; } p[POLICY_CHUNK];
-	int64_t want;
-	size_t n, i;
+	int64_t n;
+	size_t np, i;
 	int rc = 0;
 
 	for (;;) {
-		want = pr->left / 2 < POLICY_CHUNK ? pr->left / 2 :
-		    POLICY_CHUNK;
-		if (want < 1)
-			return 0;
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, want);
-		for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-			p[n].id = sqlite3_column_int64(st, 0);
-			p[n].end = sqlite3_column_int64(st, 2);
-			p[n].domain = strdup((const char *)
-			    sqlite3_column_text(st, 1));
-			if (p[n].domain == NULL) {
+		sqlite3_bind_int64(st, 2, POLICY_CHUNK);
+		for (np = 0; np < POLICY_CHUNK &&
+		    (rc = sqlite3_step(st)) == SQLITE_ROW; np++) {
+			p[np].id = sqlite3_column_int64(st, 0);
+			p[np].end = sqlite3_column_int64(st, 2);
+			if ((p[np].domain = strdup((const char *)
+			    sqlite3_column_text(st, 1))) == NULL) {
 				rc = SQLITE_NOMEM;
-				n++;
 				break;
 			}
 		}
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 			fail(pr, rc, err);
+			rc = -1;
 			goto out;
 		}
-		if (n == 0)
+		if (np == 0)
 			return 1;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < np; i++) {
+			if ((rc = remove_children(pr, P_FAILURE_EDGE,
+			    P_FAILURES_BELOW, P_FAILURES, p[i].id, &n,
+			    err)) <= 0)
+				goto out;
 			sqlite3_bind_text(un, 1, p[i].domain, -1,
 			    SQLITE_STATIC);
 			sqlite3_bind_int64(un, 2, p[i].end);
@@ -173,15 +206,18 @@ remove_policies(struct prune *pr, int64_t id, struct error *err)
 				rc = -1;
 				goto out;
 			}
-			spent(pr, 2);
+			if (spent(pr, 2)) {
+				rc = 0;
+				goto out;
+			}
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < np; i++)
 			free(p[i].domain);
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < np; i++)
 		free(p[i].domain);
-	return -1;
+	return rc;
 }
 
 /*
@@ -194,17 +230,14 @@ remove_report(struct prune *pr, int64_t id, struct error *err)
 	int64_t n;
 	int rc;
 
-	if ((n = delete_of(pr, P_FAILURES, id, pr->left, err)) < 0)
-		return -1;
-	if (spent(pr, n))
-		return 0;
 	if ((rc = remove_policies(pr, id, err)) <= 0)
 		return rc;
-	if ((n = delete_of(pr, P_PAYLOADS, id, pr->left, err)) < 0)
-		return -1;
-	pr->pass->counts.payloads += (size_t)n;
-	if (spent(pr, n))
-		return 0;
+	rc = remove_children(pr, P_PAYLOAD_EDGE, P_PAYLOADS_BELOW,
+	    P_PAYLOADS, id, &n, err);
+	if (rc >= 0)
+		pr->pass->counts.payloads += (size_t)n;
+	if (rc <= 0 || pr->left <= 0)
+		return rc < 0 ? -1 : 0;
 	if (delete_id(pr, P_REPORT, id, err) < 0)
 		return -1;
 	pr->pass->counts.reports++;
