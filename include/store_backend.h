@@ -232,6 +232,14 @@ struct store_ops {
 		     struct error *err);
 };
 
+/*
+ * For the backends' prune op: a transaction of a pass begins (pass->left
+ * is BOUND_PRUNE_ROWS); n rows were removed: counted, and true when
+ * the transaction may remove no more.
+ */
+void store_prune_begin(struct store_prune_pass *pass);
+int store_prune_spent(struct store_prune_pass *pass, int64_t n);
+
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 

@@ -52,6 +52,8 @@ struct store_prune_pass {
 				 * on PostgreSQL, which walks the index of
 				 * their ends; its id on SQLite, which reads
 				 * the rows in order */
+	int64_t left;		/* rows the transaction under way may
+				 * still remove */
 	struct store_prune_counts counts;
 };
 
@@ -67,5 +69,15 @@ int64_t store_retention_cut(int64_t now, unsigned days);
 int store_prune(struct store *st, int64_t before, int (*stop)(void *arg),
 		void *arg, struct store_prune_counts *counts,
 		struct error *err);
+
+/*
+ * store_prune() with the cut of a retention of days days from now, and
+ * what it removed in words into what ("N reports and N payloads (N from
+ * the quarantine) older than D days (before TIME), in N transactions"),
+ * also when it fails.
+ */
+int store_prune_days(struct store *st, unsigned days,
+		     int (*stop)(void *arg), void *arg, char *what,
+		     size_t len, struct error *err);
 
 #endif

@@ -13,7 +13,6 @@
 
 #include "log.h"
 #include "retention.h"
-#include "rfc3339.h"
 #include "store_retention.h"
 #include "banned.h"
 
@@ -47,25 +46,18 @@ stopping(void *arg)
 static time_t
 pass(struct retention *rt, unsigned days)
 {
-	struct store_prune_counts c;
 	struct error err;
-	char cut[RFC3339_LEN];
-	int64_t before;
+	char what[256];
 	int rc;
 
-	before = store_retention_cut((int64_t)time(NULL), days);
-	rfc3339_format(before, cut);
 	error_clear(&err);
-	rc = store_prune(rt->st, before, stopping, rt, &c, &err);
+	rc = store_prune_days(rt->st, days, stopping, rt, what, sizeof(what),
+	    &err);
 	if (rc < 0)
-		log_warn("retention: %s; %zu reports and %zu payloads removed "
-		    "before that; trying again in an hour", err.msg,
-		    c.reports, c.payloads);
+		log_warn("retention: %s; removed before that: %s; trying again "
+		    "in an hour", err.msg, what);
 	else
-		log_info("retention: removed %zu reports and %zu payloads "
-		    "(%zu from the quarantine) older than %u days (before "
-		    "%s), in %zu transactions", c.reports, c.payloads,
-		    c.rejected, days, cut, c.transactions);
+		log_info("retention: removed %s", what);
 	return rc < 0 ? RETENTION_RETRY : RETENTION_EVERY;
 }
 

@@ -22,10 +22,10 @@
  * lock. A put never waits for a pass, and never names a report a pass
  * has removed: it decides after the removal is committed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
 #include "store_pg.h"
 #include "banned.h"
 
@@ -110,7 +110,6 @@ static const char sql_payload[] = "DELETE FROM payload WHERE id = $1";
 struct prune {
 	struct pg_store *s;
 	struct store_prune_pass *pass;
-	int64_t left;		/* rows this transaction may still remove */
 };
 
 /* Run sql with a (released); its result, or NULL with err set. */
@@ -152,15 +151,6 @@ delete_of(struct prune *pr, const char *sql, int64_t id, int64_t limit,
 	return removed(pr, sql, &a, err);
 }
 
-/* Count n rows removed; true when the transaction may remove no more. */
-static int
-spent(struct prune *pr, int64_t n)
-{
-	pr->left -= n;
-	pr->pass->counts.rows += (size_t)n;
-	return pr->left <= 0;
-}
-
 /*
  * Report id and every row that names it, as far as the transaction may
  * go: 1 when it is gone, 0 when the next transaction goes on with it.
@@ -170,23 +160,23 @@ remove_report(struct prune *pr, int64_t id, struct error *err)
 {
 	int64_t n;
 
-	if ((n = delete_of(pr, sql_failures, id, pr->left, err)) < 0)
+	if ((n = delete_of(pr, sql_failures, id, pr->pass->left, err)) < 0)
 		return -1;
-	if (spent(pr, n))
+	if (store_prune_spent(pr->pass, n))
 		return 0;
-	if ((n = delete_of(pr, sql_policies, id, pr->left, err)) < 0)
+	if ((n = delete_of(pr, sql_policies, id, pr->pass->left, err)) < 0)
 		return -1;
-	if (spent(pr, n))
+	if (store_prune_spent(pr->pass, n))
 		return 0;
-	if ((n = delete_of(pr, sql_payloads, id, pr->left, err)) < 0)
+	if ((n = delete_of(pr, sql_payloads, id, pr->pass->left, err)) < 0)
 		return -1;
 	pr->pass->counts.payloads += (size_t)n;
-	if (spent(pr, n))
+	if (store_prune_spent(pr->pass, n))
 		return 0;
 	if (delete_of(pr, sql_report, id, 0, err) < 0)
 		return -1;
 	pr->pass->counts.reports++;
-	spent(pr, 1);
+	store_prune_spent(pr->pass, 1);
 	return 1;
 }
 
@@ -249,7 +239,7 @@ remove_copy(struct prune *pr, const PGresult *c, int i, struct error *err)
 			break;
 		if ((rc = remove_report(pr, copy, err)) <= 0)
 			return rc;
-		if (pr->left <= 0)
+		if (pr->pass->left <= 0)
 			return 0;
 	}
 	return remove_report(pr, id, err);
@@ -311,7 +301,7 @@ remove_walked(struct prune *pr, const PGresult *c, int n, const int *got,
 {
 	int64_t *ids = calloc((size_t)n, sizeof(*ids));
 	int64_t *firsts = calloc((size_t)n, sizeof(*firsts));
-	int64_t rows, left = pr->left;
+	int64_t rows, left = pr->pass->left;
 	size_t nid = 0, nfirst = 0, k;
 	PGresult *res = NULL;
 	int i, j, rc = -1, stopped = 0;
@@ -365,7 +355,7 @@ remove_walked(struct prune *pr, const PGresult *c, int n, const int *got,
 		rows = pg_int(res, 0, 0) + pg_int(res, 0, 1) + pg_int(res, 0, 2);
 		pr->pass->counts.payloads += (size_t)pg_int(res, 0, 1);
 		pr->pass->counts.reports += (size_t)pg_int(res, 0, 2);
-		spent(pr, rows);
+		store_prune_spent(pr->pass, rows);
 	}
 	rc = stopped && nid == 0;
 done:
@@ -386,7 +376,7 @@ prune_reports(struct prune *pr, struct error *err)
 	struct pg_args a;
 	PGresult *c, *l;
 
-	while (pr->left > 0) {
+	while (pr->pass->left > 0) {
 		pg_args_init(&a);
 		pg_arg_int(&a, pass->before);
 		pg_arg_int(&a, pass->end);
@@ -442,7 +432,7 @@ prune_payloads(struct prune *pr, struct error *err)
 	PGresult *res;
 	int64_t id, received, rejected;
 
-	while (pr->left > 0) {
+	while (pr->pass->left > 0) {
 		pg_args_init(&a);
 		if ((res = run(pr, sql_oldest, &a, err)) == NULL)
 			return -1;
@@ -459,7 +449,7 @@ prune_payloads(struct prune *pr, struct error *err)
 			return -1;
 		pr->pass->counts.payloads++;
 		pr->pass->counts.rejected += rejected != 0;
-		spent(pr, 1);
+		store_prune_spent(pr->pass, 1);
 	}
 	return 0;
 }
@@ -488,10 +478,11 @@ int
 store_pg_prune(void *be, struct store_prune_pass *pass, struct error *err)
 {
 	struct store_prune_pass before = *pass;
-	struct prune pr = { .s = be, .pass = pass, .left = BOUND_PRUNE_ROWS };
+	struct prune pr = { .s = be, .pass = pass };
 	struct pg_args a;
 	int64_t got;
 
+	store_prune_begin(pass);
 	if (pg_ensure(pr.s, err) < 0 || tx(&pr, "BEGIN", err) < 0)
 		return -1;
 	pg_args_init(&a);

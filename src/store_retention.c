@@ -2,8 +2,12 @@
  * store_retention: see include/store_retention.h. The pass's loop, the
  * same for both backends: each backend's prune op is one transaction.
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "bounds.h"
+#include "rfc3339.h"
 #include "store.h"
 #include "store_backend.h"
 #include "store_retention.h"
@@ -13,6 +17,20 @@ int64_t
 store_retention_cut(int64_t now, unsigned days)
 {
 	return now - (int64_t)days * 86400;
+}
+
+void
+store_prune_begin(struct store_prune_pass *pass)
+{
+	pass->left = BOUND_PRUNE_ROWS;
+}
+
+int
+store_prune_spent(struct store_prune_pass *pass, int64_t n)
+{
+	pass->left -= n;
+	pass->counts.rows += (size_t)n;
+	return pass->left <= 0;
 }
 
 int
@@ -45,4 +63,25 @@ store_prune(struct store *st, int64_t before, int (*stop)(void *arg),
 	} while (rc > 0);
 	*counts = pass.counts;
 	return rc < 0 ? -1 : 0;
+}
+
+int
+store_prune_days(struct store *st, unsigned days, int (*stop)(void *arg),
+		 void *arg, char *what, size_t len, struct error *err)
+{
+	int64_t before = store_retention_cut((int64_t)time(NULL), days);
+	struct store_prune_counts c;
+	char cut[RFC3339_LEN];
+	int rc, n;
+
+	rc = store_prune(st, before, stop, arg, &c, err);
+	rfc3339_format(before, cut);
+	n = snprintf(what, len, "%zu reports and %zu payloads (%zu from the "
+	    "quarantine) older than %u days (before %s), in %zu "
+	    "transactions", c.reports, c.payloads, c.rejected, days, cut,
+	    c.transactions);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(what, len, "%zu reports and %zu payloads", c.reports,
+		    c.payloads);
+	return rc;
 }

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -81,7 +80,6 @@ struct prune {
 	sqlite3 *db;
 	sqlite3_stmt *st[P_COUNT];
 	struct store_prune_pass *pass;
-	int64_t left;		/* rows this transaction may still remove */
 	int64_t upto;		/* daily_upto: the reports folded */
 };
 
@@ -118,15 +116,6 @@ delete_id(struct prune *pr, int which, int64_t id, struct error *err)
 	return change(pr, which, err);
 }
 
-/* Count n rows removed; true when the transaction may remove no more. */
-static int
-spent(struct prune *pr, int64_t n)
-{
-	pr->left -= n;
-	pr->pass->counts.rows += (size_t)n;
-	return pr->left <= 0;
-}
-
 /*
  * The rows of parent as far as the transaction may go (statements edge,
  * below and all): 1 when none is left, 0 when some are, -1. *n counts
@@ -141,7 +130,7 @@ remove_children(struct prune *pr, int edge, int below, int all,
 	int rc;
 
 	sqlite3_bind_int64(st, 1, parent);
-	sqlite3_bind_int64(st, 2, pr->left);
+	sqlite3_bind_int64(st, 2, pr->pass->left);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		first_kept = sqlite3_column_int64(st, 0);
@@ -153,7 +142,7 @@ remove_children(struct prune *pr, int edge, int below, int all,
 		sqlite3_bind_int64(pr->st[below], 2, first_kept);
 	if ((*n = change(pr, rc == SQLITE_ROW ? below : all, err)) < 0)
 		return -1;
-	spent(pr, *n);
+	store_prune_spent(pr->pass, *n);
 	return rc == SQLITE_DONE;
 }
 
@@ -206,7 +195,7 @@ remove_policies(struct prune *pr, int64_t id, struct error *err)
 				rc = -1;
 				goto out;
 			}
-			if (spent(pr, 2)) {
+			if (store_prune_spent(pr->pass, 2)) {
 				rc = 0;
 				goto out;
 			}
@@ -236,12 +225,12 @@ remove_report(struct prune *pr, int64_t id, struct error *err)
 	    P_PAYLOADS, id, &n, err);
 	if (rc >= 0)
 		pr->pass->counts.payloads += (size_t)n;
-	if (rc <= 0 || pr->left <= 0)
+	if (rc <= 0 || pr->pass->left <= 0)
 		return rc < 0 ? -1 : 0;
 	if (delete_id(pr, P_REPORT, id, err) < 0)
 		return -1;
 	pr->pass->counts.reports++;
-	spent(pr, 1);
+	store_prune_spent(pr->pass, 1);
 	return 1;
 }
 
@@ -286,7 +275,7 @@ remove_identity(struct prune *pr, const struct candidate *c,
 			return fail(pr, rc, err);
 		if ((rc = remove_report(pr, id, err)) <= 0)
 			return rc;
-		if (pr->left <= 0)
+		if (pr->pass->left <= 0)
 			return 0;
 	}
 	return remove_report(pr, c->id, err);
@@ -335,7 +324,7 @@ prune_reports(struct prune *pr, struct error *err)
 	struct candidate c;
 	int rc;
 
-	while (pr->left > 0 && scanned < SCAN_MAX) {
+	while (pr->pass->left > 0 && scanned < SCAN_MAX) {
 		if (pass->id >= pr->upto) {
 			pass->phase = STORE_PRUNE_PAYLOADS;
 			return 0;
@@ -370,7 +359,7 @@ prune_payloads(struct prune *pr, struct error *err)
 	int64_t id, received;
 	int rc, rejected;
 
-	while (pr->left > 0) {
+	while (pr->pass->left > 0) {
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			sqlite3_reset(st);
 			if (rc != SQLITE_DONE)
@@ -390,7 +379,7 @@ prune_payloads(struct prune *pr, struct error *err)
 			return -1;
 		pr->pass->counts.payloads++;
 		pr->pass->counts.rejected += rejected != 0;
-		spent(pr, 1);
+		store_prune_spent(pr->pass, 1);
 	}
 	return 0;
 }
@@ -400,10 +389,10 @@ store_sqlite_prune(void *be, struct store_prune_pass *pass,
 		   struct error *err)
 {
 	struct store_prune_pass before = *pass;
-	struct prune pr = { .db = store_sqlite_db(be), .pass = pass,
-	    .left = BOUND_PRUNE_ROWS };
+	struct prune pr = { .db = store_sqlite_db(be), .pass = pass };
 	int i, rc = -1;
 
+	store_prune_begin(pass);
 	for (i = 0; i < P_COUNT; i++)
 		if ((rc = sqlite3_prepare_v2(pr.db, prune_sql[i], -1,
 		    &pr.st[i], NULL)) != SQLITE_OK) {

@@ -220,19 +220,13 @@ copy_from(struct store *st, const char *path)
 static int
 prune(struct store *st, unsigned days)
 {
-	struct store_prune_counts c;
 	struct error err;
-	char cut[RFC3339_LEN];
-	int64_t before = store_retention_cut((int64_t)time(NULL), days);
+	char what[256];
 	int rc;
 
 	error_clear(&err);
-	rc = store_prune(st, before, NULL, NULL, &c, &err);
-	rfc3339_format(before, cut);
-	printf("pruned\t%s store\t%zu reports and %zu payloads (%zu from "
-	    "the quarantine) older than %u days (before %s), in %zu "
-	    "transactions\n", store_backend(st), c.reports, c.payloads,
-	    c.rejected, days, cut, c.transactions);
+	rc = store_prune_days(st, days, NULL, NULL, what, sizeof(what), &err);
+	printf("pruned\t%s store\t%s\n", store_backend(st), what);
 	if (rc == 0)
 		return EX_OK;
 	fprintf(stderr, "tlsrpt-import: --prune: %s\n", err.msg);

@@ -10,10 +10,10 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+. tests/retention-lib.sh
 pg_start
 
 imp="$BIN/tlsrpt-import"
-rep() { python3 tests/e2e/dated-report.py "$@"; }
 dom=retention.example
 now=$(date +%s)
 cut="$now - 30 * 86400"
@@ -29,25 +29,8 @@ no_dangling() {
 	    "$(printf '0\n0\n0\n0')"
 }
 
-# A small rejected payload of 40 days ago (its time set back by hand:
-# rows are numbered as they come), a conflicting pair ended 100 days
-# ago and the first copy again, a report ended 60 days ago, reports of
-# the last ten days; then 9 MB of junk.
-head -c 5000 /dev/urandom > "$T/junk.bin"
-"$imp" --db "$uri" "$T/junk.bin" > /dev/null
-q "update payload set received_at = received_at - 40 * 86400" > /dev/null
-rep "$T/pair-a.json" 100 "Old Sender" old-pair 1000 0 "$dom"
-rep "$T/pair-b.json" 100 "Old Sender" old-pair 950 50 "$dom"
-rep "$T/old60.json" 60 "Other Sender" old-60 500 5 "$dom"
-set --
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	set -- "$@" "$T/recent-a$i.json" "$i" "Old Sender" "recent-a$i" 1000 0 \
-	    "$dom" "$T/recent-b$i.json" "$i" "Other Sender" "recent-b$i" 2000 1 \
-	    "$dom"
-done
-rep "$@"
-"$imp" --db "$uri" "$T/pair-a.json" "$T/pair-b.json" "$T/pair-a.json" \
-    "$T/old60.json" "$T"/recent-*.json > /dev/null
+# A store a year old (tests/retention-lib.sh), then 9 MB of junk.
+year_store "$uri" "$dom" q
 check_eq "a year's store: 23 reports, the pair conflicting" \
     "$(q "select count(*) || '|' || sum(conflicting) from report")" "23|2"
 head -c 9000000 /dev/urandom > "$T/junk9"
@@ -62,23 +45,8 @@ check_eq "9 MB of junk: what is kept is its first 1 MiB" \
 q "$Q_DAILY" > "$T/daily.before"
 "$BIN/tlsrpt-summary" --db "$uri" --now "$now" --format json > "$T/sum.before"
 
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $uri
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-retention-days = 30
-CONF
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
-check "at start: a pass" wait_for 10 sh -c "[ \$(grep -c 'retention: removed' '$T/daemon.log') -ge 1 ]"
-check "at start: it says what it removed" grep -q \
-    'retention: removed 3 reports and 5 payloads (1 from the quarantine) older than 30 days' \
-    "$T/daemon.log"
+retention_daemon "$uri"
+first_pass
 check_eq "at start: only the recent reports are left, the junk of now" \
     "$(q "select count(*) from report where end_time < $cut; select count(*) from report; select count(*) from quarantine")" \
     "$(printf '0\n20\n1')"
@@ -99,7 +67,7 @@ done
 check_eq "old reports posted now: stored, the pair conflicting" "$codes" \
     " 201 201 200"
 kill -HUP "$D_PID"
-check "a reload: a pass" wait_for 10 sh -c "[ \$(grep -c 'retention: removed' '$T/daemon.log') -ge 2 ]"
+check "a reload: a pass" wait_for 10 passes 2
 check_eq "a reload: the pair and its three payloads are gone" \
     "$(q "select count(*) from report where report_id = 'late-pair'"; grep -c 'retention: removed 2 reports and 3 payloads' "$T/daemon.log")" \
     "$(printf '0\n1')"

@@ -12,9 +12,9 @@
 # - tlsrpt-import --prune does the same once, on a store no daemon runs on.
 . tests/lib.sh
 . tests/daemon-lib.sh
+. tests/retention-lib.sh
 
 imp="$BIN/tlsrpt-import"
-rep() { python3 tests/e2e/dated-report.py "$@"; }
 db="$T/db"
 dom=retention.example
 now=$(date +%s)
@@ -31,26 +31,8 @@ no_dangling() {
 	    "$(sql "$db" "select count(*) from policy_by_domain d where not exists (select 1 from policy p where p.id = d.policy)")" 0
 }
 
-# What a store a year old holds: a rejected payload of 40 days ago (its
-# time set back by hand: rows are numbered as they come), a conflicting
-# pair ended 100 days ago (a copy with no failure, then one with 50),
-# the first copy posted again (a duplicate receipt), a report ended 60
-# days ago, and two reporters' reports of the last ten days.
-head -c 5000 /dev/urandom > "$T/junk.bin"
-"$imp" --db "$db" "$T/junk.bin" > /dev/null
-sql "$db" "update payload set received_at = received_at - 40 * 86400 where outcome = 'rejected'"
-rep "$T/pair-a.json" 100 "Old Sender" old-pair 1000 0 "$dom"
-rep "$T/pair-b.json" 100 "Old Sender" old-pair 950 50 "$dom"
-rep "$T/old60.json" 60 "Other Sender" old-60 500 5 "$dom"
-set --
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	set -- "$@" "$T/recent-a$i.json" "$i" "Old Sender" "recent-a$i" 1000 0 \
-	    "$dom" "$T/recent-b$i.json" "$i" "Other Sender" "recent-b$i" 2000 1 \
-	    "$dom"
-done
-rep "$@"
-"$imp" --db "$db" "$T/pair-a.json" "$T/pair-b.json" "$T/pair-a.json" \
-    "$T/old60.json" "$T"/recent-*.json > "$T/imp.out"
+sql_db() { sql "$db" "$1"; }
+year_store "$db" "$dom" sql_db
 check_eq "a year's store: 23 reports, the pair conflicting" \
     "$(sql "$db" "select count(*), sum(conflicting) from report")" "23|2"
 sql "$db" "$Q_DAILY" > "$T/daily.before"
@@ -59,23 +41,8 @@ sql "$db" "$Q_DAILY" > "$T/daily.before"
 check "the recent window's verdict is read" \
     grep -q "\"domain\": \"$dom\"" "$T/sum.before"
 
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-retention-days = 30
-CONF
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
-check "at start: a pass" wait_for 10 sh -c "[ \$(grep -c 'retention: removed' '$T/daemon.log') -ge 1 ]"
-check "at start: it says what it removed" grep -q \
-    'retention: removed 3 reports and 5 payloads (1 from the quarantine) older than 30 days' \
-    "$T/daemon.log"
+retention_daemon "$db"
+first_pass
 check_eq "at start: the reports ended over 30 days ago are gone" \
     "$(sql "$db" "select count(*) from report where end_time < $cut; select count(*) from report where report_id in ('old-pair', 'old-60')")" \
     "$(printf '0\n0')"
@@ -133,7 +100,7 @@ folded() {
 check "the daemon folds them into the per-day aggregates" wait_for 10 folded
 sql "$db" "$Q_DAILY" > "$T/daily.before"
 kill -HUP "$D_PID"
-check "a reload: a pass" wait_for 10 sh -c "[ \$(grep -c 'retention: removed' '$T/daemon.log') -ge 2 ]"
+check "a reload: a pass" wait_for 10 passes 2
 check "a reload: the pass removed the pair and its three payloads" grep -q \
     'retention: removed 2 reports and 3 payloads (0 from the quarantine)' \
     "$T/daemon.log"
