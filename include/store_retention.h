@@ -57,9 +57,6 @@ struct store_prune_pass {
 	struct store_prune_counts counts;
 };
 
-/* The cut of a retention of days days at now: days * 86400 before. */
-int64_t store_retention_cut(int64_t now, unsigned days);
-
 /*
  * One pass over st with the cut before. stop, when not NULL, is asked
  * between two transactions: nonzero ends the pass there (0 returned).

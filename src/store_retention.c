@@ -13,12 +13,6 @@
 #include "store_retention.h"
 #include "banned.h"
 
-int64_t
-store_retention_cut(int64_t now, unsigned days)
-{
-	return now - (int64_t)days * 86400;
-}
-
 void
 store_prune_begin(struct store_prune_pass *pass)
 {
@@ -69,7 +63,7 @@ int
 store_prune_days(struct store *st, unsigned days, int (*stop)(void *arg),
 		 void *arg, char *what, size_t len, struct error *err)
 {
-	int64_t before = store_retention_cut((int64_t)time(NULL), days);
+	int64_t before = (int64_t)time(NULL) - (int64_t)days * 86400;
 	struct store_prune_counts c;
 	char cut[RFC3339_LEN];
 	int rc, n;
