@@ -2,6 +2,7 @@
 #
 #   make              build the programs and the library they share
 #   make check        install missing packages (as root), build, run every test
+#   make check-quick  the same without the slow scripts (under 30 s)
 #   make sanitize     the whole suite under ASan and UBSan, in build-san/
 #   make run          build and start the daemon on its embedded defaults
 #   make install      PREFIX=/usr/local DESTDIR= honoured
@@ -34,17 +35,23 @@ ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 ALL_LDFLAGS = $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-# Every src/*.c is a module of the shared library, except the programs'
-# main files; every tests/unit/t-*.c is a unit test.
-PROGRAMS = $(basename $(notdir $(wildcard src/tlsrpt*.c)))
+# The programs, each built from src/NAME.c and the library; every other
+# src/*.c is a module of that library; every tests/unit/t-*.c is a unit
+# test. A new program is named here, never guessed from its file name.
+PROGRAMS = tlsrptd tlsrpt-import tlsrpt-summary tlsrpt-check
 MODULES = $(filter-out $(PROGRAMS),$(basename $(notdir $(wildcard src/*.c))))
 UNIT_TESTS = $(basename $(notdir $(wildcard tests/unit/t-*.c)))
 
 LIB = $(O)/libtlsrpt.a
 LIB_OBJS = $(MODULES:%=$(O)/%.o) $(O)/schema_sql.o
 PROG_BINS = $(PROGRAMS:%=$(O)/%)
-TEST_BINS = $(UNIT_TESTS:%=$(O)/tests/%) $(O)/tests/report-dump
-HEADERS = $(wildcard include/*.h)
+UNIT_BINS = $(UNIT_TESTS:%=$(O)/tests/%) $(O)/tests/report-dump
+TEST_BINS = $(UNIT_BINS)
+# Each compile writes the headers it read to a .d file beside its object
+# (-MMD), with an empty rule for each (-MP, so that a header removed does
+# not stop the build): a header change compiles again only the files that
+# include it, then links.
+DEPFLAGS = -MMD -MP
 
 # Quiet by default, as git's Makefile: `make V=1` shows the commands.
 ifneq ($(V),1)
@@ -57,29 +64,38 @@ endif
 
 all: $(PROG_BINS)
 
-$(O)/%.o: src/%.c $(HEADERS) | $(O)
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(O)/%.o: src/%.c $(O)/%.d | $(O)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The schema migrations are compiled in: the programs apply them.
 $(O)/schema_sql.c: scripts/embed-schema.sh $(wildcard schema/*/*.sql) | $(O)
 	$(QUIET_GEN)./scripts/embed-schema.sh schema > $@
 
-$(O)/schema_sql.o: $(O)/schema_sql.c include/schema.h
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(O)/schema_sql.o: $(O)/schema_sql.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(QUIET_AR)$(AR) rcs $@ $(LIB_OBJS)
 
-$(O)/%: src/%.c $(LIB) $(HEADERS)
+$(PROG_BINS): %: %.o $(LIB)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/received.h $(LIB) \
-	     $(HEADERS) | $(O)/tests
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+$(UNIT_BINS:=.o): $(O)/tests/%.o: tests/unit/%.c $(O)/tests/%.d | $(O)/tests
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/unit -c -o $@ $<
 
-$(O)/bench/%: tests/bench/%.c tests/bench/corpus.h $(LIB) $(HEADERS) | $(O)/bench
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+$(UNIT_BINS): %: %.o $(LIB)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+# A library the end-to-end tests preload into the daemon (tests/powercut.c).
+# Built without the user's CFLAGS: under make sanitize it must not need
+# the sanitizers' runtime, which the daemon loads after it.
+TEST_BINS += $(O)/tests/powercut.so
+$(O)/tests/powercut.so: tests/powercut.c | $(O)/tests
+	$(QUIET_LINK)$(CC) -std=c17 $(WARN) -O2 -g -shared -fPIC -o $@ $< -ldl -lpthread
+
+$(O)/bench/%: tests/bench/%.c $(O)/bench/%.d $(LIB) | $(O)/bench
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/bench -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
 # Benchmarks print figures beside the floor the libraries allow; they
 # assert nothing. BENCH_DIR keeps the generated stores between runs.
@@ -102,10 +118,16 @@ deps:
 	@./scripts/deps.sh
 
 # The suite: unit tests, the fixture driver and the end-to-end tests of the
-# real programs; it closes with "N passed, N failed".
+# real programs, JOBS at a time (the number of CPUs), each killed after
+# TEST_TIMEOUT seconds (300); it closes with "N passed, N failed, N
+# skipped" (tests/README). check-quick leaves out the scripts marked slow.
 check: deps
 	$(MAKE) all tests
 	O=$(O) ./tests/run.sh
+
+check-quick: deps
+	$(MAKE) all tests
+	O=$(O) ./tests/run.sh --quick
 
 tests: $(TEST_BINS)
 
@@ -135,28 +157,45 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check tests sanitize run install clean bench
+.PHONY: all deps check check-quick tests sanitize run install clean bench
 
 # Fuzzing (tests/fuzz/): one libFuzzer target per parser. `make fuzz` builds
 # them with clang in build-fuzz/ (the library with fuzzer-no-link, ASan and
 # UBSan) and runs each for FUZZ_SECONDS from a copy of its seed corpus;
 # any crash, leak or timeout fails it. `make tests` builds the same entry
-# points with a plain main (tests/fuzz/standalone.c) as $(O)/tests/fuzz-*,
-# which make check runs over the seeds and fixtures/fuzz/regressions/.
+# points with a plain main (tests/fuzz/standalone.c) and ASan and UBSan,
+# with a library of their own, in $(O)/fuzz-san/ (FUZZ_REPLAY): make check
+# runs them over the seeds and fixtures/fuzz/regressions/, where a read
+# past an input or undefined behaviour fails as it would in make fuzz.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/fuzz-*.c)))
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=all
-TEST_BINS += $(FUZZ_TARGETS:%=$(O)/tests/%)
-tests: $(FUZZ_TARGETS:%=$(O)/tests/%)
+FUZZ_REPLAY = $(O)/fuzz-san
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(O)/tests/%)
+tests: fuzz-replay
 clean: clean-fuzz
 
-$(O)/tests/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/standalone.c tests/fuzz/fuzz.h $(LIB) $(HEADERS) | $(O)/tests
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/standalone.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
+# Once the library is built there, make only relinks what changed.
+fuzz-replay:
+	$(Q)$(MAKE) --no-print-directory O=$(FUZZ_REPLAY) \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  fuzz-replay-build
 
-$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB) $(HEADERS)
+fuzz-replay-build: $(FUZZ_BINS)
+	@:
+
+# One source per compile: with two, gcc writes the headers of the last
+# one only to the .d file.
+$(FUZZ_BINS:=.o) $(O)/tests/standalone.o: $(O)/tests/%.o: tests/fuzz/%.c $(O)/tests/%.d | $(O)/tests
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/fuzz -c -o $@ $<
+
+$(FUZZ_BINS): %: %.o $(O)/tests/standalone.o $(LIB)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/tests/standalone.o $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(O)/fuzz/fuzz-%.d $(LIB)
 	@mkdir -p $(O)/fuzz
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 
@@ -169,4 +208,13 @@ fuzz: deps
 clean-fuzz:
 	rm -rf build-fuzz
 
-.PHONY: fuzz fuzz-build clean-fuzz
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-replay-build clean-fuzz
+
+# The headers each output was built from (written by -MMD -MP above). The
+# .d files are named as targets without a recipe: an output whose .d is
+# missing (built before there were any) is built again.
+DEPFILES = $(LIB_OBJS:.o=.d) $(PROG_BINS:=.d) $(UNIT_BINS:=.d) \
+	   $(FUZZ_BINS:=.d) $(O)/tests/standalone.d \
+	   $(BENCHES:%=$(O)/bench/%.d) $(FUZZ_TARGETS:%=$(O)/fuzz/%.d)
+$(DEPFILES):
+-include $(wildcard $(DEPFILES))

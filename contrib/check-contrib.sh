@@ -1,9 +1,9 @@
 #!/bin/sh
 # Check the MTA and MDA snippets and the systemd unit of contrib/ with the
 # real tools, where they are installed (Debian: postfix, dovecot-sieve,
-# procmail, systemd); a check
-# whose tool is missing says "# skipped" (not counted). One line per check:
-# "ok - ...", "not ok - ..." or "# skipped: ...". Exit 1 if any failed.
+# procmail, systemd). TAP: the number of checks first ("1..14"), then one
+# line per check: "ok - ...", "not ok - ...", or, when its tool is
+# missing, "ok # skip TOOL: how to install it". Exit 1 if any failed.
 #
 #   contrib/check-contrib.sh
 set -u
@@ -15,7 +15,16 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 pass() { echo "ok - $1"; }
 fail() { echo "not ok - $1"; failed=1; }
-skip() { echo "# skipped: $1"; }
+# skip COUNT TOOL: REASON: the checks of a tool that is not installed.
+skip() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		echo "ok # skip $2"
+		i=$((i + 1))
+	done
+}
+
+echo "1..14"
 
 # --- Postfix: master.cf service and the main.cf lines of its comment. ---
 if command -v postconf > /dev/null 2>&1; then
@@ -42,7 +51,7 @@ if command -v postconf > /dev/null 2>&1; then
 		fail "postfix: main.cf lines: $(cat "$tmp/err")"
 	fi
 else
-	skip "postfix: postconf not installed (apt-get install postfix)"
+	skip 2 "postfix: postconf not installed (apt-get install postfix)"
 fi
 
 # --- Dovecot Pigeonhole: compile the script with the pipe extension. ---
@@ -61,7 +70,7 @@ EOF
 		fail "dovecot: tlsrpt.sieve: $(cat "$tmp/err")"
 	fi
 else
-	skip "dovecot: sievec not installed (apt-get install dovecot-sieve)"
+	skip 1 "dovecot: sievec not installed (apt-get install dovecot-sieve)"
 fi
 
 # --- procmail: run the recipe with a stand-in for tlsrpt-import. ---
@@ -97,7 +106,7 @@ if command -v procmail > /dev/null 2>&1; then
 75 text-only.eml 0 yes a message that is no report is left alone
 EOF
 else
-	skip "procmail: procmail not installed (apt-get install procmail)"
+	skip 5 "procmail: procmail not installed (apt-get install procmail)"
 fi
 
 # --- systemd: the unit's sandbox, as systemd-analyze rates it. ---
@@ -128,7 +137,7 @@ if command -v systemd-analyze > /dev/null 2>&1; then
 		fi
 	done
 else
-	skip "systemd: systemd-analyze not installed"
+	skip 6 "systemd: systemd-analyze not installed"
 fi
 
 exit $failed

@@ -1,5 +1,5 @@
 /*
- * analyse: the readiness verdict of DESIGN section 7, from the evidence of
+ * analyse: the readiness verdict of doc/verdict.md, from the evidence of
  * one policy domain, as a JSON object (the `--format json` element of the
  * domain; text, CSV and the API are views of it).
  *
@@ -31,9 +31,10 @@
 
 #include "error.h"
 #include "evidence.h"
+#include "live.h"
 #include "store.h"
 
-/* Fixed parts of the rules of DESIGN section 7 (doc/verdict.md). */
+/* Fixed parts of the rules of doc/verdict.md. */
 #define ANALYSE_REPORTER_MIN_REFUSED	10	/* tls-failures per reporter */
 #define ANALYSE_MX_BROKEN_REPORTERS	2	/* mx-tls-broken: reporters */
 #define ANALYSE_MX_BROKEN_DAYS		2	/* ... or days */
@@ -49,7 +50,7 @@ struct analyse_options {
 	int64_t min_sessions;		/* default 100 */
 };
 
-/* The defaults of DESIGN section 7, with now the clock. */
+/* The defaults of doc/verdict.md, with now the clock. */
 void analyse_options_default(struct analyse_options *opt);
 
 /* Is this result type one that enforce turns into refused delivery? */
@@ -82,7 +83,14 @@ int analyse_known_domains(struct store *st, const char *prog,
 			  const char **domains, size_t *n, FILE *f,
 			  struct error *err);
 
-/* The exit code of DESIGN section 2 for a summary document: 0 all ready,
+/*
+ * The views show a run of days without a report as one row: the last
+ * day of the run that starts at daily[i] (the domain's "daily" array),
+ * i itself when the day after has a report.
+ */
+size_t analyse_quiet_run(const json_t *daily, size_t i);
+
+/* The exit code of doc/commands.md for a summary document: 0 all ready,
  * 1 any not-ready, 2 otherwise (insufficient data, or no domain). */
 int analyse_exit_code(const json_t *summary);
 
@@ -96,5 +104,14 @@ int analyse_exit_code(const json_t *summary);
  */
 int analyse_add_live(json_t *domain, const json_t *live,
 		     const struct analyse_options *opt);
+
+/*
+ * tlsrpt-summary --live: the live checks of every domain of the summary
+ * document (live.h, with the options lo), each joined to its verdict by
+ * analyse_add_live(). -1 with err: ERR_INPUT or ERR_IO for options that
+ * cannot be used, ERR_BUSY when DNS does not answer.
+ */
+int analyse_join_live(json_t *summary, const struct live_options *lo,
+		      const struct analyse_options *opt, struct error *err);
 
 #endif

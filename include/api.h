@@ -1,13 +1,19 @@
 /*
- * api: the routes of the daemon's read API (DESIGN section 5), apart from
+ * api: the routes of the daemon's read API (doc/http.md), apart from
  * the HTTP plumbing so that they can be tested without a socket.
  *
+ *   GET /                                 every domain at a glance
+ *                                         (overview.h, watch.h)
  *   GET /healthz                          "ok" (never needs the token);
  *                                         503 and why when the store
  *                                         cannot take writes, or the
  *                                         spool does not drain (spool.h)
- *   GET /metrics                          Prometheus text (metrics.h)
- *   GET /api/v1/domains                   {"domains": [...]}
+ *   GET /metrics                          Prometheus text (metrics.h,
+ *                                         and the domains' series of
+ *                                         watch.h and notify.h)
+ *   GET /api/v1/domains                   {"domains": [...], "next":
+ *                                         the next page's link, or null}
+ *                                         (?limit=N&after=DOMAIN)
  *   GET /api/v1/domains/{domain}/summary  tlsrpt-summary --format json
  *                                         for that domain (?days=N&now=T)
  *   GET /report/{domain}                  the action plan page (page.h)
@@ -15,14 +21,19 @@
  * With a token configured, every route but /healthz needs the header
  * "Authorization: Bearer TOKEN" (401 otherwise). Other methods are 405,
  * other paths 404.
+ *
+ * The store is read through ingest_read_begin(): in the daemon a reader
+ * of its own, so that a read never waits for a report being stored.
+ * A test hook: TLSRPTD_TEST_READ_DELAY_MS in the environment (read once,
+ * at the first read; at most 60000) holds each read's store that long
+ * before reading, to show what a slow read holds up.
  */
 #ifndef TLSRPT_API_H
 #define TLSRPT_API_H
 
+#include "bounds.h"
 #include "buf.h"
 #include "ingest.h"
-
-#define API_BODY_MAX	((size_t)16 * 1024 * 1024)	/* an API answer */
 
 struct api_answer {
 	unsigned status;
@@ -33,11 +44,16 @@ struct api_answer {
 	struct buf body;		/* the caller releases it */
 };
 
-/* The query arguments the summary routes take; NULL when absent. */
+/* The query arguments the routes take; NULL when absent. */
 struct api_query {
 	const char *days;	/* the window in days, default 14 */
 	const char *now;	/* the window's end: RFC 3339 or Unix seconds */
+	const char *limit;	/* domains in a page (bounds.h) */
+	const char *after;	/* the page starts after this domain */
 };
+
+/* Store connections of the daemon's read API (store_reader.h). */
+#define API_READERS	2
 
 /*
  * Answer one request. method and url as received (url without the query

@@ -1,6 +1,6 @@
 /*
- * budget: the daemon-wide budget of memory for decoding (DESIGN section
- * 5, `decode-budget`). Every request being decoded holds a share of it:
+ * budget: the daemon-wide budget of memory for decoding (doc/spool.md,
+ * `decode-budget`). Every request being decoded holds a share of it:
  * its body, each buffer an encoding layer inflates into (a gzip report
  * sent with Content-Encoding: gzip inflates twice), and what parsing the
  * JSON text will take (decode_parse_cost()). A share is charged before

@@ -10,11 +10,15 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "error.h"
 #include "pipeline.h"
 
-#define CONFIG_LINE_MAX 4096	/* a line of the config file */
-#define CONFIG_FILE_MAX (1024 * 1024)
+/* A setting that may be given several times: each adds a value. */
+struct config_list {
+	char **v;
+	size_t n;
+};
 
 struct config {
 	char *database;		/* SQLite path or postgresql:// URI */
@@ -32,7 +36,8 @@ struct config {
 	char *group;		/* and its group (NULL: the user's own) */
 	unsigned max_connections;	/* public listener, in total */
 	unsigned max_connections_per_client;
-	unsigned connection_timeout;	/* seconds */
+	unsigned connection_timeout;	/* seconds a connection may idle */
+	unsigned request_deadline;	/* seconds a whole request may take */
 	unsigned maildir_rescan;	/* seconds between full rescans */
 	size_t decode_budget;	/* bytes being decoded at once, daemon-wide */
 	char *spool_dir;	/* "" or NULL: beside a SQLite store */
@@ -41,6 +46,10 @@ struct config {
 	unsigned retention_days;	/* 0: keep everything (doc/retention.md) */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
+	char *public_url;	/* the API as people reach it, or NULL */
+	struct config_list notify_webhook;	/* http:// or https:// URLs */
+	struct config_list notify_mail;		/* addresses */
+	char *sendmail;		/* the program notify-mail runs with -t */
 };
 
 /* Fill cfg with the built-in defaults. */

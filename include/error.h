@@ -10,6 +10,9 @@
 #define TLSRPT_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
+
+#include "bounds.h"
 
 enum error_kind {
 	ERR_NONE = 0,
@@ -20,8 +23,6 @@ enum error_kind {
 	ERR_NOMEM,	/* an allocation failed */
 	ERR_INTERNAL,	/* a bug or an unexpected library failure */
 };
-
-#define ERROR_MSG_MAX 512
 
 struct error {
 	enum error_kind kind;
@@ -45,7 +46,13 @@ int error_vset(struct error *err, enum error_kind kind, const char *fmt,
 int error_prefix(struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A short lower-case name of the kind, for logs and JSON. */
-const char *error_kind_name(enum error_kind kind);
+/*
+ * An input over a size limit, in the one wording every answer uses:
+ * "WHAT of N bytes over the limit of CAP bytes", "of more than N bytes"
+ * when more is set (only N were counted), "WHAT over the limit of CAP
+ * bytes" when n is 0 (not known). ERR_TOO_BIG; returns -1.
+ */
+int error_too_big(struct error *err, const char *what, int more, size_t n,
+		  size_t cap);
 
 #endif

@@ -17,7 +17,16 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+/*
+ * The length of the valid UTF-8 sequence at s, of at most n bytes (1 to
+ * 4), with its code point in *cp; 0 when it is not one (a stray or
+ * missing continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF).
+ */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* Flags. */
 #define ESCAPE_KEEP_NEWLINE	1	/* newline and tab pass as they are */
@@ -29,6 +38,13 @@
  * bytes written.
  */
 size_t escape_fputs(FILE *f, const char *s, int flags);
+
+/*
+ * The escape of v as these write it: a backslash, kind ('x' or 'u'), v in
+ * digits (2 or 4) lower-case hex digits, then a NUL, into out (at least
+ * digits + 3 bytes).
+ */
+void escape_hex(char *out, char kind, uint32_t v, int digits);
 
 /*
  * The same into out (size bytes, always terminated): the result is cut at

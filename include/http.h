@@ -1,5 +1,5 @@
 /*
- * http: the daemon's two libmicrohttpd listeners (DESIGN section 5).
+ * http: the daemon's two libmicrohttpd listeners (doc/http.md).
  *
  * The public listener takes reports: POST to the ingest path, the body
  * buffered in a struct buf capped at max-body, then one pipeline call
@@ -10,7 +10,10 @@
  *   report  405 another method (Allow: POST)  404 another path
  *   503 + Retry-After when the store cannot commit
  * and, on both listeners, before any of that, 400 or 501 for a request
- * whose framing could be read two ways (http_framing.h).
+ * whose framing could be read two ways (http_framing.h). Before those
+ * too, the connection limits (http_guard.h): 408 for a request past
+ * request-deadline, 429 + Retry-After for a proxied sender over its
+ * share, both closing the connection.
  * The body is plain text, or JSON when the client accepts
  * application/json. 201 and 200 come only after the store committed.
  * Over TLS when a struct tls is given (certificate asked for at each
@@ -21,27 +24,21 @@
  * The API listener serves api.h's routes, plain HTTP, meant for loopback.
  *
  * Each connection has its own thread; connections are limited in total,
- * per client address and in idle time, and each has a fixed memory pool,
- * so slow or huge clients cost bounded memory.
+ * per client (the address after trusted proxies), in idle time and in the
+ * time a request takes to arrive (http_guard.h), and each has a fixed
+ * memory pool, so slow or huge clients cost bounded memory and time and
+ * cannot lock out a sender.
  */
 #ifndef TLSRPT_HTTP_H
 #define TLSRPT_HTTP_H
 
+#include "bounds.h"
 #include "config.h"
 #include "error.h"
 #include "http_ingest.h"
 #include "ingest.h"
 #include "tls.h"
 
-/*
- * A connection's memory in libmicrohttpd: its read buffer and the request's
- * headers. Past 32 KiB (its default) libmicrohttpd maps a region of its own
- * for each connection and unmaps it at the close: nine page faults and two
- * TLB flushes (interrupts to the other core) a connection, 6-8 % of the
- * rate with a new connection per request. At 32 KiB it comes from malloc.
- * Headers of more than about 30 KiB are answered 431.
- */
-#define HTTP_CONNECTION_MEMORY	((size_t)32 * 1024)
 /*
  * The stack of a connection's thread. glibc keeps 40 MiB of the stacks of
  * ended threads for new ones: with the 8 MiB default that is 5 stacks, so
@@ -50,10 +47,6 @@
  * (TLS, inflate, the JSON parse, an SQLite write) needs far less.
  */
 #define HTTP_THREAD_STACK	((size_t)256 * 1024)
-#define HTTP_API_CONNECTIONS	32	/* API connections in total */
-/* A body over max-body is read and dropped up to this many times
- * max-body, to answer 413; past that the connection is closed. */
-#define HTTP_DISCARD_FACTOR	4
 
 struct http_server;
 
@@ -93,7 +86,8 @@ int http_check_config(const struct config *cfg, struct error *err);
 
 /*
  * Take the settings that may change without a restart (ingest path, API
- * token, trusted proxies) from cfg. -1 (nothing changed) when the
+ * token, trusted proxies, the per-client share, request-deadline) from
+ * cfg. -1 (nothing changed) when the
  * trusted proxies cannot be parsed.
  */
 int http_reconfigure(struct http_server *srv, const struct config *cfg,

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#define HTTP_CODING_MAX	64	/* a transfer coding kept for the answer */
+#include "bounds.h"
 
 struct http_framing {
 	unsigned lengths;		/* Content-Length fields seen */

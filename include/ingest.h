@@ -4,8 +4,10 @@
  *
  * Inputs are decoded and parsed in the caller's thread, side by side;
  * the store groups the writes of callers that wait at the same time into
- * one transaction (group commit, store.h), and a read of the store holds
- * it alone (ingest_lock). The mutex guards only the limits. Each result is
+ * one transaction (group commit, store.h). A read (ingest_read_begin)
+ * goes through a reader of its own when the daemon gave some, so that it
+ * never waits for a write; else it holds the store alone. The mutex
+ * guards only the limits. Each result is
  * counted in the metrics and logged on one line (source, outcome,
  * reporter, domain, report-id, reason) before the caller's callback sees
  * it: the log says what every sender was answered.
@@ -21,6 +23,7 @@
 
 struct budget;
 struct spool;
+struct store_readers;
 
 struct ingest {
 	pthread_mutex_t lock;
@@ -29,6 +32,9 @@ struct ingest {
 	 * not owned; NULL when there is none (the tools, the tests). */
 	struct budget *budget;
 	struct spool *spool;
+	/* The readers of the store (store_reader.h), kept, not owned;
+	 * NULL: reads hold the store alone. */
+	struct store_readers *readers;
 };
 
 /* Set up around an open store (kept, not owned). */
@@ -71,8 +77,16 @@ void ingest_reject(struct ingest *in, const void *bytes, size_t len,
 		   const struct origin *o, enum error_kind kind,
 		   const char *reason, pipeline_cb cb, void *arg);
 
-/* Hold the store for a read (the API); always pair with ingest_unlock. */
-struct store *ingest_lock(struct ingest *in);
-void ingest_unlock(struct ingest *in);
+/* Hand reads a pool of readers (kept, not owned; it must outlive every
+ * read); NULL: reads hold the store alone. */
+void ingest_set_readers(struct ingest *in, struct store_readers *rs);
+
+/*
+ * A store to read (the API): a reader when there are some, which never
+ * waits for a write; else the store, held alone. Always pair with
+ * ingest_read_end().
+ */
+struct store *ingest_read_begin(struct ingest *in);
+void ingest_read_end(struct ingest *in, struct store *st);
 
 #endif

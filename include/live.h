@@ -1,7 +1,7 @@
 /*
  * live: what a domain publishes right now, checked the way a sender
  * honouring MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) would see it
- * (DESIGN section 9):
+ * (doc/live.md):
  * - its MX records, the _mta-sts TXT record (exactly one v=STSv1, a
  *   valid id) and the _smtp._tls TXT record (exactly one v=TLSRPTv1);
  * - the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt: one
@@ -32,14 +32,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define LIVE_CONNECT_TO_MAX	32
-#define LIVE_POLICY_MAX		(64 * 1024)	/* RFC 8461 3.3: 64 KiB */
-#define LIVE_SMTP_REPLY_MAX	(16 * 1024)	/* one multi-line reply */
-#define LIVE_ADDRS_MAX		8		/* addresses tried per host */
-#define LIVE_MX_MAX		16		/* MX hosts checked */
-#define LIVE_TIMEOUT_MAX	600		/* seconds, any step */
 
 /* curl's --connect-to: HOST:PORT:ADDR:PORT, "" host or 0 port for any. */
 struct live_connect_to {
@@ -78,6 +72,18 @@ int live_option_set(struct live_options *o, const char *name,
 
 /* The usage lines of the live options, for --help. */
 extern const char live_options_help[];
+
+/* The options live_option_set() takes, as entries of a getopt_long table
+ * (getopt.h), each returning val. */
+#define LIVE_OPTIONS(val) \
+	{ "resolver", required_argument, NULL, (val) }, \
+	{ "trust-anchor", required_argument, NULL, (val) }, \
+	{ "ca-file", required_argument, NULL, (val) }, \
+	{ "connect-to", required_argument, NULL, (val) }, \
+	{ "dns-timeout", required_argument, NULL, (val) }, \
+	{ "http-timeout", required_argument, NULL, (val) }, \
+	{ "smtp-timeout", required_argument, NULL, (val) }, \
+	{ "no-smtp", no_argument, NULL, (val) }
 
 /* Which connect-to entry applies to host:port, or NULL. */
 const struct live_connect_to *live_connect_to_find(

@@ -15,11 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define DNS_NAME_MAX	256	/* a domain name in text and its NUL */
-#define DNS_RR_MAX	32	/* records kept per answer */
-#define DNS_TXT_MAX	4096	/* one TXT record, its strings joined */
 
 enum dns_security {
 	DNS_INSECURE = 0,	/* not signed, or no trust anchor */

@@ -9,13 +9,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "error.h"
 #include "live.h"
 #include "policy.h"
-
-#define STS_ID_MAX	32	/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
-#define STS_MAX_AGE_MAX	31557600	/* RFC 8461 3.2: about a year */
 
 /* What a TXT record is, for one kind of record. */
 enum live_record {

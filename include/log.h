@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
+
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* Send lines to syslog (ident, facility mail) instead of stderr. */
@@ -26,9 +28,6 @@ void log_set_quiet(int quiet);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* A value longer than this is cut, "..." marking the cut. */
-#define LOG_VALUE_MAX	256
 
 struct log_field {
 	const char *key;

@@ -2,7 +2,7 @@
  * mail: report emails (RFC 8460 section 5) to report payloads, with GMime.
  *
  * mail_parse() takes one message as bytes and finds its report parts
- * (DESIGN section 6): first by media type (application/tlsrpt+gzip,
+ * (doc/mail.md): first by media type (application/tlsrpt+gzip,
  * application/tlsrpt+json, any case), else by a file name ending .json.gz
  * or .json, else by sniffing gzip or '{'. text/plain and text/html parts
  * are never reports. A report forwarded as an attached message/rfc822 is
@@ -21,9 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define MAIL_PARTS_MAX 16	/* report parts taken from one message */
 
 struct mail_part {
 	unsigned char *data;	/* transfer-decoded bytes; owned */
@@ -68,7 +67,7 @@ void mail_forget_tree(struct mail_message *m);
 void mail_release(struct mail_message *m);
 
 /*
- * The DKIM rule of DESIGN section 6 (RFC 8601, RFC 8460 section 5.3):
+ * The DKIM rule of doc/mail.md (RFC 8601, RFC 8460 section 5.3):
  * only the topmost Authentication-Results header whose authserv-id is
  * authserv_id counts (the border MTA's; those below it may come from the
  * sender), and in it only a dkim=pass whose header.d (or, without it, the

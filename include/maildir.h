@@ -1,5 +1,6 @@
 /*
- * maildir: the daemon's watcher of a report mailbox (DESIGN section 6).
+ * maildir: the daemon's watcher of a report mailbox (doc/mail.md,
+ * doc/maildir.md).
  *
  * A thread watches DIR/new with inotify, and rescans it every `rescan`
  * seconds in case an event was missed (NFS, a full inotify queue). Each
@@ -8,8 +9,16 @@
  *   accepted or duplicate      DIR/cur/NAME:2,S  (seen; maildir info)
  *   rejected or not a report   DIR/.Failed/new/NAME  (Maildir++ folder)
  *   deferred (store busy)      left in DIR/new for the next scan
- * The move comes after the store has committed: after a crash the message
- * is simply processed again, and the store answers duplicate.
+ *   not a regular file         DIR/.Failed/new/NAME, unread: a symbolic
+ *                              link (never followed), a FIFO, a device
+ *   in hand when the daemon    DIR/.Failed/new/NAME, unread, at the next
+ *   died                       scan (DIR/tlsrptd-attempt names it)
+ * The move comes after the store has committed: after a crash between the
+ * two the message is simply processed again, and the store answers
+ * duplicate. Every folder of the maildir (new, cur, tmp, .Failed and its
+ * new, cur, tmp) must be a real folder: every step goes through
+ * descriptors opened without following links, and a scan that finds one
+ * of them a link takes no mail at all and says so.
  */
 #ifndef TLSRPT_MAILDIR_H
 #define TLSRPT_MAILDIR_H
@@ -21,13 +30,18 @@ struct maildir_watch;
 
 /*
  * Make DIR a maildir when it is not (DIR, new/, cur/, tmp/, mode 0700),
- * and its .Failed subfolder.
+ * its .Failed subfolder and its attempt record. -1 (ERR_IO, naming it)
+ * when one of its folders is a symbolic link or no folder, or the record
+ * cannot be written: the daemon does not start.
  */
 int maildir_prepare(const char *dir, struct error *err);
 
 /*
  * Process every message now in DIR/new once. Returns the number of
- * messages left in new/ (deferred), or -1 when new/ cannot be read.
+ * messages left in new/ (deferred; 0 when another daemon is scanning the
+ * maildir), or -1 when new/ cannot be read, a folder of the maildir is
+ * not a real one, or the attempt record cannot be written (nothing more
+ * is taken).
  */
 int maildir_scan(const char *dir, struct ingest *in, struct error *err);
 

@@ -41,6 +41,15 @@ enum metrics_spool {
 	MSPOOL_COUNT,
 };
 
+/* A connection the public listener's limits turned away (http_guard.h). */
+enum metrics_guard {
+	MGUARD_CLIENT_CAP,	/* refused: its client holds its share */
+	MGUARD_RESERVE,		/* refused: the rest is kept for new clients */
+	MGUARD_EVICTED,		/* closed to let in a client holding none */
+	MGUARD_DEADLINE,	/* closed: its request passed the deadline */
+	MGUARD_COUNT,
+};
+
 /* Note the start time (call once, before the listeners start). */
 void metrics_init(void);
 
@@ -75,6 +84,9 @@ void metrics_set_spool(size_t bodies, size_t bytes, time_t oldest);
 
 /* One body at the spool's door. */
 void metrics_count_spool(enum metrics_spool ev);
+
+/* One connection turned away by the public listener's limits. */
+void metrics_count_guard(enum metrics_guard ev);
 
 /* Append the whole registry in Prometheus text format 0.0.4 to out. */
 int metrics_render(struct buf *out, struct error *err);

@@ -1,5 +1,5 @@
 /*
- * page: the action plan page of DESIGN section 10, one self-contained HTML
+ * page: the action plan page of doc/page.md, one self-contained HTML
  * file per summary (inline CSS and SVG, no script, no external request:
  * its Content-Security-Policy forbids any), readable offline, in print and
  * on a phone. It is drawn from the summary document of analyse.h, so the
@@ -10,10 +10,9 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "error.h"
-
-#define PAGE_MAX ((size_t)32 * 1024 * 1024)	/* one page, all domains */
 
 /* Append the page for every domain of summary to out. */
 int page_render(struct buf *out, const json_t *summary, struct error *err);

@@ -15,9 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define STS_MX_MAX 64	/* mx patterns kept per policy */
 
 struct sts_policy {
 	char version[16];	/* "STSv1", or "" when absent */

@@ -1,5 +1,5 @@
 /*
- * priv: giving up root (DESIGN section 5, doc/privileges.md).
+ * priv: giving up root (doc/privileges.md).
  *
  * A daemon started as root does as root only what needs it (binding a
  * port under 1024, reading a key only root may read), then becomes the
@@ -23,9 +23,8 @@
 
 #include <sys/types.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define PRIV_NAME_MAX	64	/* a user or group name kept for messages */
 
 struct priv {
 	int drop;		/* started as root with a user to become */

@@ -5,7 +5,7 @@
  * struct report or fails with ERR_INPUT and a message that names the JSON
  * path and the problem ("policies[1].summary.total-failure-session-count:
  * expected a non-negative integer"). It tolerates what real senders send
- * (DESIGN section 3): absent or empty failure-details, policy-string and
+ * (doc/report.md): absent or empty failure-details, policy-string and
  * mx-host; a null contact-info; a missing policy-domain; failure entries
  * without addresses; datetimes with no offset; mx-host as a bare string;
  * a tlsa policy-string element that is itself a JSON array; both spellings
@@ -15,7 +15,7 @@
  *
  * A missing total-failure-session-count is the sum of the failure
  * details' failed-session-count: 0 without details. The sum is an upper
- * bound (the types of one session may overlap, DESIGN section 3), and
+ * bound (the types of one session may overlap, doc/report.md), and
  * counting too many failures can only delay a "ready for enforce", never
  * advance it.
  *

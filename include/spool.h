@@ -1,6 +1,6 @@
 /*
  * spool: bodies the daemon took but cannot decode or store now, kept on
- * disk until it can (DESIGN section 5; doc/spool.md has the file format).
+ * disk until it can (doc/spool.md, with the file format).
  *
  * Senders post a report once and do not retry, so a body within the
  * limits that meets a busy daemon (the decode budget spent, the store
@@ -29,10 +29,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "error.h"
 
-#define SPOOL_VALUE_MAX		256	/* a metadata value, in bytes */
-#define SPOOL_HEADER_MAX	4096	/* the metadata of one file */
 #define SPOOL_BLOCK		4096	/* the unit of max_bytes */
 #define SPOOL_RETRY_MIN		1	/* seconds after a deferred body, */
 #define SPOOL_RETRY_MAX		8	/* doubled each time up to this */

@@ -53,12 +53,28 @@ struct origin {
 struct store;
 
 /*
+ * Does spec name a PostgreSQL store (a postgresql:// or postgres:// URI)?
+ * Anything else is the path of a SQLite file.
+ */
+int store_is_postgresql(const char *spec);
+
+/*
  * Open the store named by spec (a file path, or a postgresql:// URI),
  * creating it when it does not exist and applying the schema migrations.
  * Returns NULL with err set: ERR_BUSY when it is locked, ERR_IO when it
  * cannot be opened or is from a newer version.
  */
 struct store *store_open(const char *spec, struct error *err);
+
+/*
+ * A connection of its own to the store spec names (opened already by
+ * store_open()), for reads only: a put through it fails (ERR_INTERNAL).
+ * Its reads never wait for the writes of the store_open() handle, nor
+ * hold them up: SQLite in WAL mode gives each read a snapshot of the
+ * transactions committed when it began, PostgreSQL gives each statement
+ * one. Pooled for the daemon's read API by store_reader.h.
+ */
+struct store *store_open_reader(const char *spec, struct error *err);
 
 /* Close the store; NULL is allowed. */
 void store_close(struct store *st);

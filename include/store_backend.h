@@ -10,7 +10,8 @@
  * Every backend answers the same questions with the same rows, in the
  * same order, so that the analysis built on them is identical whichever
  * backend holds the reports. The caller of every op holds whatever lock
- * serialises the store's use (store.c's writer, or store_lock()).
+ * serialises the store's use (store.c's writer, store_lock(), or the
+ * lending of a reader, store_reader.h).
  */
 #ifndef TLSRPT_STORE_BACKEND_H
 #define TLSRPT_STORE_BACKEND_H
@@ -69,6 +70,23 @@ struct store_row_report {
 	size_t npolicies;
 };
 
+/*
+ * The columns of the rows both backends write, in the order their
+ * statements take the values (PostgreSQL's payload has its copy key
+ * after them). One list, so that the backends cannot drift apart.
+ */
+#define STORE_COLUMNS_PAYLOAD "received_at, source, peer, user_agent, " \
+	"message_id, path, part, encoding, size, data, outcome, reason, " \
+	"report, dkim_domain, kept, sha256"
+#define STORE_COLUMNS_REPORT "organization_name, report_id, start_time, " \
+	"end_time, contact_info, received_at, digest, first_copy, conflicting"
+#define STORE_COLUMNS_POLICY "report, idx, policy_type, policy_domain, " \
+	"policy_string, policy_set, mode, mx_patterns, max_age, mx_host, " \
+	"successful, failed, organization_name, start_time, end_time"
+#define STORE_COLUMNS_FAILURE "policy, result_type, sending_mta_ip, " \
+	"receiving_ip, receiving_mx_hostname, receiving_mx_helo, " \
+	"additional_info, failure_reason_code, failed_sessions"
+
 /* The digest of a report's content, as hex digits (SHA-256). */
 #define STORE_DIGEST_HEX 64
 
@@ -126,7 +144,23 @@ struct store_type_row {
 };
 
 typedef int (*store_domain_cb)(const struct store_domain_row *row, void *arg);
+/* A policy domain of domain_page(); nonzero stops the walk. */
+typedef int (*store_name_cb)(const char *name, void *arg);
 typedef int (*store_type_cb)(const struct store_type_row *row, void *arg);
+
+/*
+ * For the backends' read_domains and read_types, whose rows are alike: a
+ * name and three counts, handed by store_count_row() (store_read.c) to
+ * whichever callback the walk has. Nonzero: the callback failed.
+ */
+struct store_count_walk {
+	store_domain_cb domains;	/* or types */
+	store_type_cb types;
+	void *arg;
+};
+
+int store_count_row(const struct store_count_walk *w, const char *name,
+		    int64_t c1, int64_t c2, int64_t c3);
 
 struct store_ops {
 	const char *name;
@@ -148,9 +182,9 @@ struct store_ops {
 
 	/*
 	 * A group of the writer's puts as one transaction, all or nothing:
-	 * unlike a batch's, its puts have no savepoint each (on SQLite
-	 * about a sixth of a put), so a put that fails leaves the transaction
-	 * to be undone whole. Ended by batch_commit, or by batch_rollback
+	 * unlike a batch's, its puts have no savepoint each (a cost
+	 * BENCHMARKS.md measures), so a put that fails leaves the
+	 * transaction to be undone whole. Ended by batch_commit, or by batch_rollback
 	 * after a put failed. NULL: the writer uses a batch.
 	 */
 	int (*group_begin)(void *be, struct error *err);
@@ -169,8 +203,8 @@ struct store_ops {
 	 * backend may move its upkeep (SQLite's checkpoints) to a thread of
 	 * its own, for as long as it is open, and keep work off the
 	 * answer's path (SQLite's per-day aggregates and domain index) for
-	 * the writer to do with fold(). Called with the connection held. NULL when there is
-	 * nothing to move.
+	 * the writer to do with fold(). Called with the connection held.
+	 * NULL when there is nothing to move.
 	 */
 	int (*start_writer)(void *be, struct error *err);
 
@@ -194,6 +228,10 @@ struct store_ops {
 	 * and ev->last_report, in a query of its own, through an index.
 	 * domains: every policy domain but the empty one, sorted (the
 	 * caller frees). read_domains: one row per domain, sorted.
+	 * domain_page: the first limit policy domains sorted after `after`
+	 * ("": from the first; never the empty one), each found with one
+	 * step down an index, so that a page costs the same whatever the
+	 * store holds (store_read_domains()).
 	 * read_totals: *found 0 when no report names the domain.
 	 * read_types: one row per policy type of the domain, sorted.
 	 */
@@ -202,6 +240,8 @@ struct store_ops {
 		       struct error *err);
 	int (*read_domains)(void *be, store_domain_cb cb, void *arg,
 			    struct error *err);
+	int (*domain_page)(void *be, const char *after, size_t limit,
+			   store_name_cb cb, void *arg, struct error *err);
 	int (*read_totals)(void *be, const char *domain,
 			   struct store_domain_totals *t, int *found,
 			   struct error *err);

@@ -21,9 +21,9 @@ enum pg_stmt {
 	PG_BEGIN, PG_COMMIT, PG_ROLLBACK, PG_SAVEPOINT, PG_RELEASE,
 	PG_ROLLBACK_TO, PG_PAYLOAD, PG_LOCK, PG_FIRST, PG_SAME, PG_MARK,
 	PG_DIGEST, PG_ROW_POLICIES, PG_ROW_FAILURES, PG_REPORT, PG_POLICY,
-	PG_FAILURE, PG_COPIED, PG_COPY_PAYLOAD, PG_DAILY,
+	PG_FAILURE, PG_COPIED, PG_DAILY,
 	PG_EV_POLICIES, PG_EV_FAILURES, PG_EV_LAST, PG_DOMAINS,
-	PG_READ_DOMAINS, PG_READ_TOTALS, PG_READ_TYPES,
+	PG_READ_DOMAINS, PG_DOMAIN_PAGE, PG_READ_TOTALS, PG_READ_TYPES,
 	PG_STMT_COUNT
 };
 
@@ -100,6 +100,8 @@ int store_pg_domains(void *be, char ***domains, size_t *n,
 		     struct error *err);
 int store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
 			  struct error *err);
+int store_pg_domain_page(void *be, const char *after, size_t limit,
+			 store_name_cb cb, void *arg, struct error *err);
 int store_pg_read_totals(void *be, const char *domain,
 			 struct store_domain_totals *t, int *found,
 			 struct error *err);

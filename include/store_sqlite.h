@@ -31,6 +31,8 @@ int store_sqlite_domains(void *be, char ***domains, size_t *n,
 			 struct error *err);
 int store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
 			      struct error *err);
+int store_sqlite_domain_page(void *be, const char *after, size_t limit,
+			     store_name_cb cb, void *arg, struct error *err);
 int store_sqlite_read_totals(void *be, const char *domain,
 			     struct store_domain_totals *t, int *found,
 			     struct error *err);

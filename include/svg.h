@@ -30,7 +30,16 @@ struct svg_chart {
 	size_t nseries;
 	const char *ylabel;
 	int width, height;	/* viewBox size; the chart scales to its box */
+	int log_scale;		/* y on a log scale: ticks at powers of ten,
+				 * a bar's height log10(1 + value), so that a
+				 * day of 3 shows beside a day of 30,000 */
 };
+
+/*
+ * Whether values span so much (the largest over 50 times the smallest
+ * one above 0) that a linear scale would hide the small ones.
+ */
+int svg_wants_log(const double *values, size_t n);
 
 /*
  * The axis scale for values up to max with about `ticks` ticks: *step is

@@ -17,10 +17,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "bounds.h"
 #include "error.h"
-
-#define TLS_PEM_MAX	(1024 * 1024)	/* a PEM certificate chain or key */
-#define TLS_CHAIN_MAX	16		/* certificates in a chain */
 
 struct tls;
 

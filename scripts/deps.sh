@@ -9,14 +9,15 @@ libsqlite3-dev libgmime-3.0-dev libgnutls28-dev gnutls-bin curl sqlite3 openssl
 python3 clang libclang-rt-14-dev
 libunbound-dev libevent-dev libcurl4-gnutls-dev dns-root-data nsd ldnsutils
 libpq-dev postgresql postgresql-common libidn2-dev
-util-linux iproute2 jq"
+util-linux iproute2 jq time"
 
 # Extras for tests that need a large program (a browser for the page
-# screenshots) and for `make bench` (wrk, the HTTP load generator):
+# screenshots, promtool for the alerting rules of contrib/prometheus)
+# and for `make bench` (wrk, the HTTP load generator):
 # installed when DEPS_EXTRAS=1 (CI sets it); without them those tests say
 # "# skipped".
 if [ "${DEPS_EXTRAS:-0}" = 1 ]; then
-	pkgs="$pkgs chromium wrk"
+	pkgs="$pkgs chromium prometheus wrk"
 fi
 
 missing=""

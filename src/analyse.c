@@ -9,13 +9,14 @@
 #include "bounds.h"
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
 #include "policy.h"
 #include "rfc3339.h"
 #include "banned.h"
 
 #define DAY 86400
 
-/* Result types, DESIGN section 7 and RFC 8460 4.3. */
+/* Result types, doc/verdict.md and RFC 8460 4.3. */
 static const char *const refused_types[] = { "starttls-not-supported",
     "certificate-host-mismatch", "certificate-expired",
     "certificate-not-trusted", "validation-failure", NULL };
@@ -82,6 +83,25 @@ strset_add(struct strset *s, const char *v)
 	return 0;
 }
 
+/*
+ * jansson answers a failed allocation with NULL, which
+ * json_array_append_new() and json_object_update() drop without a word: a
+ * verdict built on would miss a reason, and could say "ready" when it is
+ * not. Every part goes through push() or takes note here, and
+ * analyse_domain() then returns NULL, as its header says. (The programs
+ * make jansson abort instead, through report_init(); this is for the
+ * library's other callers.)
+ */
+static _Thread_local int out_of_memory;
+
+/* Append v (stolen) to the array a; a NULL either is out of memory. */
+static void
+push(json_t *a, json_t *v)
+{
+	if (v == NULL || json_array_append_new(a, v) < 0)
+		out_of_memory = 1;
+}
+
 static json_t *
 strset_json(const struct strset *s)
 {
@@ -89,7 +109,7 @@ strset_json(const struct strset *s)
 	size_t i;
 
 	for (i = 0; a && i < s->n; i++)
-		json_array_append_new(a, json_string(s->v[i]));
+		push(a, json_string(s->v[i]));
 	return a;
 }
 
@@ -332,7 +352,7 @@ is_sts(const struct evidence_policy *p)
 
 /*
  * What each failure detail of p counts, into out[]: a policy's details
- * count at most its failure count (types overlap, DESIGN section 3), so
+ * count at most its failure count (types overlap, doc/report.md), so
  * the refusal types of an sts policy are counted first, then the others,
  * each in the order listed, until the count is spent. Returns the
  * failures no detail explains (counted as refused for sts: NOT_DETAILED).
@@ -596,7 +616,7 @@ cmp_rpt_key(const void *a, const void *b)
 
 /*
  * Copies of one report (one identity, store.h) that disagree: only the
- * copy with the most refused sessions counts (DESIGN section 7), so that
+ * copy with the most refused sessions counts (doc/verdict.md), so that
  * a forged clean copy cannot hide the real one's failures.
  */
 static int
@@ -659,14 +679,14 @@ add_reason(json_t *reasons, const char *code, const char *kind,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	r = json_pack("{s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg);
-	if (r && evidence)
-		json_object_update(r, evidence);
+	if (evidence == NULL || (r && json_object_update(r, evidence) < 0))
+		out_of_memory = 1;
 	json_decref(evidence);
-	json_array_append_new(reasons, r);
+	push(reasons, r);
 }
 
 static void
@@ -681,13 +701,13 @@ add_step(json_t *steps, const char *fmt, ...)
 	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	for (i = 0; i < json_array_size(steps); i++)
 		if (strcmp(json_string_value(json_array_get(steps, i)), msg) ==
 		    0)
 			return;
-	json_array_append_new(steps, json_string(msg));
+	push(steps, json_string(msg));
 }
 
 /* What to do about a refused type at an MX, in plain words. */
@@ -765,10 +785,10 @@ rows_text(char *buf, size_t size, const char *type, const char *mx,
 
 	if ((*count)++ >= 3) {
 		if (*count == 4 && size - l > 8)
-			snprintf(buf + l, size - l, ", ...");
+			fmt_cut(buf + l, size - l, ", ...");
 		return;
 	}
-	snprintf(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
+	fmt_cut(buf + l, size - l, "%s%s at %s (%lld)", l ? ", " : "", type,
 	    mx ? mx : "an unnamed MX", (long long)n);
 }
 
@@ -804,10 +824,12 @@ refusal_list(struct state *s, int (*want)(struct state *,
 			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
 			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx)) {
 				n = count_add(n, s->rf[j].sessions);
-				if (strset_add(&reps, s->rf[j].reporter) < 0)
+				if (strset_add(&reps, s->rf[j].reporter) < 0) {
+					out_of_memory = 1;
 					break;
+				}
 			}
-		json_array_append_new(list, json_pack("{s:s, s:s?, s:I, s:o}",
+		push(list, json_pack("{s:s, s:s?, s:I, s:o}",
 		    "result_type", r->type, "receiving_mx_hostname", r->mx,
 		    "sessions", (json_int_t)n, "reporters", strset_json(&reps)));
 		strset_free(&reps);
@@ -862,11 +884,11 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 		    rr <= o->max_failure_rate)
 			continue;
 		r->over = 1;
-		json_array_append_new(over, json_pack("{s:s, s:I, s:I, s:f}",
+		push(over, json_pack("{s:s, s:I, s:I, s:f}",
 		    "reporter", r->name, "sts_sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate", rr));
 		if (nover++ < 3)
-			snprintf(who + l, sizeof(who) - l, "%s%s saw %lld of "
+			fmt_cut(who + l, sizeof(who) - l, "%s%s saw %lld of "
 			    "its %lld sts sessions (%.2f%%)", l ? "; " : "",
 			    r->name, (long long)r->refused_r,
 			    (long long)r->sts_r, rr * 100);
@@ -935,10 +957,10 @@ reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 				continue;
 			n = count_add(n, x->sessions);
 			if (strset_add(&reps, x->reporter) < 0)
-				goto next;
+				goto oom;
 			for (k = 0; k < x->days.n; k++)
 				if (dayset_add(&days, x->days.v[k]) < 0)
-					goto next;
+					goto oom;
 		}
 		if (reps.n < ANALYSE_MX_BROKEN_REPORTERS &&
 		    days.n < ANALYSE_MX_BROKEN_DAYS)
@@ -958,6 +980,9 @@ reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 		    reps.n, reps.n == 1 ? "" : "s", days.n,
 		    s->opt->recent_days, (long long)n);
 		fix_step(steps, r->type, r->mx);
+		goto next;
+oom:
+		out_of_memory = 1;
 next:
 		strset_free(&reps);
 		free(days.v);
@@ -1000,7 +1025,7 @@ reason_conflicts(struct state *s, json_t *reasons, json_t *steps)
 		const struct evidence_policy *p =
 		    &s->ev->policies[s->c[i].counted->a];
 
-		json_array_append_new(list, json_pack("{s:s, s:o, s:o, s:I, "
+		push(list, json_pack("{s:s, s:o, s:o, s:I, "
 		    "s:I}", "reporter", p->reporter, "start",
 		    time_json(p->start), "end", time_json(p->end), "copies",
 		    (json_int_t)s->c[i].copies, "refused_counted",
@@ -1140,7 +1165,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		for (i = 0; i < s->nf; i++)
 			if (in_list(fetch_types, s->f[i].type) &&
 			    s->f[i].recent > 0)
-				json_array_append_new(list, json_pack("{s:s, "
+				push(list, json_pack("{s:s, "
 				    "s:I, s:o}", "result_type", s->f[i].type,
 				    "sessions", (json_int_t)s->f[i].recent,
 				    "reporters",
@@ -1157,7 +1182,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	if (s->nv > 1) {
 		list = json_array();
 		for (i = 0; i < s->nv; i++)
-			json_array_append_new(list, strset_json(&s->v[i].reporters));
+			push(list, strset_json(&s->v[i].reporters));
 		add_reason(reasons, "policy-inconsistent", "warning",
 		    json_pack("{s:I, s:o}", "versions", (json_int_t)s->nv,
 		    "reporters_by_version", list),
@@ -1183,7 +1208,8 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	}
 	for (i = 0; i < s->recent_modes.n; i++)
 		if (strcmp(s->recent_modes.v[i], "enforce") == 0) {
-			add_reason(reasons, "already-enforced", "info", NULL,
+			add_reason(reasons, "already-enforced", "info",
+			    json_object(),
 			    s->blocking_r > 0 ? "reporters already see mode: "
 			    "enforce; the refusals listed are happening now" :
 			    "reporters already see mode: enforce; none of "
@@ -1238,7 +1264,7 @@ build(struct state *s)
 		days += s->day_seen[i] > 0;
 		rfc3339_format((s->first_day + (int64_t)i) * DAY, t);
 		t[10] = '\0';
-		json_array_append_new(daily, json_pack("{s:s, s:I, s:I, s:I, "
+		push(daily, json_pack("{s:s, s:I, s:I, s:I, "
 		    "s:I}", "date", t, "reports", (json_int_t)s->day_seen[i],
 		    "sts_sessions", (json_int_t)s->days[i].sessions,
 		    "sts_failed", (json_int_t)s->days[i].failed,
@@ -1247,7 +1273,7 @@ build(struct state *s)
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
 
-		json_array_append_new(failures, json_pack("{s:s, s:s, s:s?, "
+		push(failures, json_pack("{s:s, s:s, s:s?, "
 		    "s:I, s:I, s:o, s:o, s:o, s:b}", "policy_type", f->ptype,
 		    "result_type", f->type,
 		    "receiving_mx_hostname", f->mx, "sessions",
@@ -1260,10 +1286,10 @@ build(struct state *s)
 	for (i = 0; i < s->reporters.n; i++) {
 		const struct rep *r = &s->rep[i];
 
-		json_array_append_new(repd, json_pack("{s:s, s:I, s:o}", "name",
+		push(repd, json_pack("{s:s, s:I, s:o}", "name",
 		    r->name, "reports", (json_int_t)r->reports,
 		    "last_seen", time_json(r->last)));
-		json_array_append_new(byrep, json_pack("{s:s, s:I, s:I, s:o}",
+		push(byrep, json_pack("{s:s, s:I, s:I, s:o}",
 		    "reporter", r->name, "sessions", (json_int_t)r->sts_r,
 		    "refused", (json_int_t)r->refused_r, "failure_rate",
 		    rate_json(r->refused_r, r->sts_r)));
@@ -1275,11 +1301,11 @@ build(struct state *s)
 
 		while (*p) {
 			nl = strchr(p, '\n');
-			json_array_append_new(lines, json_stringn(p, nl ?
+			push(lines, json_stringn(p, nl ?
 			    (size_t)(nl - p) : strlen(p)));
 			p = nl ? nl + 1 : p + strlen(p);
 		}
-		json_array_append_new(versions, json_pack("{s:o, s:s?, s:o, "
+		push(versions, json_pack("{s:o, s:s?, s:o, "
 		    "s:o, s:o}", "lines", lines, "mode", v->mode, "reporters",
 		    strset_json(&v->reporters), "first_seen",
 		    time_json(v->first), "last_seen", time_json(v->last)));
@@ -1338,6 +1364,7 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 	size_t a, b, i, n = 0;
 
 	memset(&s, 0, sizeof(s));
+	out_of_memory = 0;
 	s.opt = opt;
 	s.ev = ev;
 	s.ws = opt->now - (int64_t)opt->days * DAY;
@@ -1396,6 +1423,10 @@ done:
 	strset_free(&s.modes);
 	strset_free(&s.patterns);
 	strset_free(&s.recent_modes);
+	if (out_of_memory) {
+		json_decref(out);
+		out = NULL;
+	}
 	return out;
 }
 
@@ -1404,7 +1435,7 @@ analyse_summary(struct store *st, const char *const *domains, size_t n,
 		const struct analyse_options *opt, struct error *err)
 {
 	char **all = NULL;
-	json_t *doc, *list;
+	json_t *doc, *list, *d;
 	size_t i, nall = 0;
 
 	if (n == 0) {
@@ -1431,8 +1462,16 @@ analyse_summary(struct store *st, const char *const *domains, size_t n,
 		if (evidence_load(st, dom, opt->now - (int64_t)opt->days * DAY,
 		    opt->now, &ev, err) < 0)
 			goto fail;
-		json_array_append_new(list, analyse_domain(&ev, opt));
+		d = analyse_domain(&ev, opt);
 		evidence_release(&ev);
+		if (d == NULL || json_array_append_new(list, d) < 0) {
+			error_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (doc == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	for (i = 0; i < nall; i++)
 		free(all[i]);
@@ -1558,4 +1597,13 @@ analyse_exit_code(const json_t *summary)
 			worst = 2;
 	}
 	return any ? worst : 2;
+}
+
+size_t
+analyse_quiet_run(const json_t *daily, size_t i)
+{
+	while (i + 1 < json_array_size(daily) && json_integer_value(
+	    json_object_get(json_array_get(daily, i + 1), "reports")) == 0)
+		i++;
+	return i;
 }

@@ -1,6 +1,6 @@
 /*
  * analyse_live: the live checks joined to the readiness verdict
- * (analyse_add_live, DESIGN section 9). The live findings already have
+ * (analyse_add_live, doc/live.md). The live findings already have
  * the shape of reasons; what only the reports can tell is whether the
  * policy changed without its id.
  */
@@ -220,4 +220,34 @@ analyse_add_live(json_t *domain, const json_t *live,
 			    "Switch the policy at ", 21) == 0)
 				json_array_remove(steps, i);
 	return json_object_set_new(domain, "live", json_deep_copy(live));
+}
+
+int
+analyse_join_live(json_t *summary, const struct live_options *lo,
+		  const struct analyse_options *opt, struct error *err)
+{
+	struct live *lv;
+	json_t *d, *live;
+	size_t i;
+	int rc = 0;
+
+	if ((lv = live_new(lo, err)) == NULL)
+		return -1;
+	json_array_foreach(json_object_get(summary, "domains"), i, d) {
+		live = live_check(lv, json_string_value(json_object_get(d,
+		    "domain")), err);
+		if (live == NULL) {
+			rc = error_prefix(err, "live checks");
+			break;
+		}
+		if (analyse_add_live(d, live, opt) < 0) {
+			json_decref(live);
+			rc = error_set(err, ERR_NOMEM, "live checks: out of "
+			    "memory");
+			break;
+		}
+		json_decref(live);
+	}
+	live_free(lv);
+	return rc;
 }

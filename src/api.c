@@ -1,21 +1,29 @@
 /* api: see include/api.h. */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "analyse.h"
 #include "api.h"
 #include "bounds.h"
 #include "dnsname.h"
 #include "metrics.h"
+#include "notify.h"
+#include "overview.h"
 #include "page.h"
 #include "rfc3339.h"
 #include "spool.h"
 #include "store_read.h"
+#include "watch.h"
 #include "banned.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define DOMAINS_PREFIX "/api/v1/domains/"
 #define SUMMARY_SUFFIX "/summary"
 #define REPORT_PREFIX "/report/"
@@ -128,21 +136,131 @@ path_domain(const char *d, const char *suffix, char out[BOUND_DNS_NAME + 1],
 	return dnsname_normalise(name, out, err);
 }
 
+/* TLSRPTD_TEST_READ_DELAY_MS, read once: see api.h. */
+static unsigned read_delay_ms;
+static pthread_once_t read_delay_once = PTHREAD_ONCE_INIT;
+
 static void
-route_domains(struct ingest *in, struct api_answer *out)
+read_delay_init(void)
 {
+	const char *v = getenv("TLSRPTD_TEST_READ_DELAY_MS");
+	unsigned long ms;
+	char *end;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	ms = strtoul(v, &end, 10);
+	if (errno == 0 && *end == '\0' && ms <= 60000)
+		read_delay_ms = (unsigned)ms;
+}
+
+/* A store to read, held for the test hook's delay first. */
+static struct store *
+read_begin(struct ingest *in)
+{
+	struct store *st = ingest_read_begin(in);
+	struct timespec ts;
+
+	pthread_once(&read_delay_once, read_delay_init);
+	if (read_delay_ms > 0) {
+		ts.tv_sec = read_delay_ms / 1000;
+		ts.tv_nsec = (long)(read_delay_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	return st;
+}
+
+/* The link to the page after `after`: its name %-encoded (RFC 3986). */
+static json_t *
+next_link(const char *after, size_t limit)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b;
+	char head[64];
+	const unsigned char *p;
+	json_t *j = NULL;
+	char esc[4];
+
+	buf_init(&b, API_BODY_MAX);
+	if (snprintf(head, sizeof(head), "/api/v1/domains?limit=%zu&after=",
+	    limit) >= (int)sizeof(head) || buf_puts(&b, head, NULL) < 0)
+		goto done;
+	for (p = (const unsigned char *)after; *p; p++) {
+		/* RFC 3986 2.3: unreserved, whatever the locale. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
+			if (buf_append(&b, p, 1, NULL) < 0)
+				goto done;
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[*p >> 4];
+		esc[2] = hex[*p & 15];
+		esc[3] = '\0';
+		if (buf_puts(&b, esc, NULL) < 0)
+			goto done;
+	}
+	j = json_stringn(b.data, b.len);
+done:
+	buf_release(&b);
+	return j;
+}
+
+/*
+ * A page of the domains: ?limit=N (1 to BOUND_DOMAINS_PAGE_MAX, default
+ * BOUND_DOMAINS_PAGE) after ?after=DOMAIN, and the link to the next page
+ * ("next", null on the last).
+ */
+static void
+route_domains(struct ingest *in, const struct api_query *q,
+	      struct api_answer *out)
+{
+	const char *after = q != NULL && q->after != NULL ? q->after : "";
+	size_t limit = BOUND_DOMAINS_PAGE;
+	char *next = NULL, *end;
+	struct store *st;
 	struct error err;
-	json_t *arr;
+	unsigned long n;
+	json_t *arr, *link;
 	int rc;
 
+	if (q != NULL && q->limit != NULL) {
+		errno = 0;
+		n = strtoul(q->limit, &end, 10);
+		if (!isdigit((unsigned char)q->limit[0]) || errno != 0 ||
+		    *end != '\0' || n < 1 ||
+		    n > BOUND_DOMAINS_PAGE_MAX) {
+			answer_error(out, 400, "limit: expected a number of "
+			    "domains from 1 to " STR(BOUND_DOMAINS_PAGE_MAX));
+			return;
+		}
+		limit = n;
+	}
+	if (strlen(after) > BOUND_STRING) {
+		answer_error(out, 400, "after: a domain of more than "
+		    STR(BOUND_STRING) " bytes");
+		return;
+	}
 	error_clear(&err);
-	rc = store_read_domains(ingest_lock(in), &arr, &err);
-	ingest_unlock(in);
+	st = read_begin(in);
+	rc = store_read_domains(st, after, limit, &arr, &next, &err);
+	ingest_read_end(in, st);
 	if (rc < 0) {
 		answer_store_error(out, &err);
 		return;
 	}
-	answer_json(out, json_pack("{s:o}", "domains", arr));
+	link = next != NULL ? next_link(next, limit) : json_null();
+	free(next);
+	if (link == NULL) {
+		json_decref(arr);
+		answer_error(out, 503, "out of memory");
+		out->retry_after = 5;
+		return;
+	}
+	answer_json(out, json_pack("{s:o, s:o}", "domains", arr, "next",
+	    link));
 }
 
 /* ?days=N&now=T into the analysis options; -1 with a message. */
@@ -210,11 +328,11 @@ domain_summary(struct ingest *in, const char *rest, const char *suffix,
 	if (query_options(q, &opt, out) < 0)
 		return NULL;
 	error_clear(&err);
-	st = ingest_lock(in);
+	st = read_begin(in);
 	rc = store_read_domain_counts(st, domain, &counts, &err);
 	if (rc == 0 && counts != NULL)
 		doc = analyse_summary(st, doms, 1, &opt, &err);
-	ingest_unlock(in);
+	ingest_read_end(in, st);
 	if (rc < 0 || (counts != NULL && doc == NULL)) {
 		json_decref(counts);
 		answer_store_error(out, &err);
@@ -270,6 +388,26 @@ route_report(struct ingest *in, const char *url, const struct api_query *q,
 	json_decref(doc);
 }
 
+/* Every domain at a glance, as the daemon last judged them (watch.h). */
+static void
+route_overview(struct api_answer *out)
+{
+	struct overview_row *rows;
+	struct error err;
+	size_t n;
+
+	error_clear(&err);
+	if (watch_overview_rows(&rows, &n, &err) < 0 ||
+	    overview_page(&out->body, rows, n, &err) < 0) {
+		answer_error(out, 503, err.msg);
+		out->retry_after = 5;
+	} else {
+		out->status = 200;
+		out->content_type = "text/html; charset=utf-8";
+	}
+	overview_rows_free(rows, n);
+}
+
 void
 api_route(struct ingest *in, const char *token, const char *method,
 	  const char *url, const char *authorization, const struct api_query *q,
@@ -311,13 +449,19 @@ api_route(struct ingest *in, const char *token, const char *method,
 	if (strcmp(url, "/metrics") == 0) {
 		out->status = 200;
 		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		if (metrics_render(&out->body, &err) < 0)
+		if (metrics_render(&out->body, &err) < 0 ||
+		    watch_render_metrics(&out->body, &err) < 0 ||
+		    notify_render_metrics(&out->body, &err) < 0)
 			answer_error(out, 503, err.msg);
+		return;
+	}
+	if (strcmp(url, "/") == 0) {
+		route_overview(out);
 		return;
 	}
 	if (strcmp(url, "/api/v1/domains") == 0 ||
 	    strcmp(url, "/api/v1/domains/") == 0) {
-		route_domains(in, out);
+		route_domains(in, q, out);
 		return;
 	}
 	if (strncmp(url, DOMAINS_PREFIX, strlen(DOMAINS_PREFIX)) == 0) {

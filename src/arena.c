@@ -64,9 +64,8 @@ arena_release(struct arena *a)
 void
 arena_free(struct arena *a)
 {
-	if (a == NULL)
-		return;
-	arena_release(a);
+	if (a != NULL)
+		arena_release(a);
 	free(a);
 }
 

@@ -97,8 +97,12 @@ buf_printf(struct buf *b, struct error *err, const char *fmt, ...)
 	if (buf_grow(b, (size_t)n, err) < 0)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	/* Room was made for all of it: anything else is a failure. */
+	if (vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap) != n)
+		n = -1;
 	va_end(ap);
+	if (n < 0)
+		return error_set(err, ERR_INTERNAL, "bad format");
 	b->len += (size_t)n;
 	return 0;
 }

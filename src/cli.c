@@ -3,10 +3,29 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sysexits.h>
 
 #include "cli.h"
 #include "rfc3339.h"
+#include "version.h"
 #include "banned.h"
+
+int
+cli_other_option(const char *prog, int ch, char *const *argv,
+		 void (*usage)(FILE *f))
+{
+	switch (ch) {
+	case 'h':
+		usage(stdout);
+		return EX_OK;
+	case 'V':
+		printf("%s %s\n", prog, TLSRPT_VERSION);
+		return EX_OK;
+	default:
+		return cli_option_error(prog, ch, argv);
+	}
+}
 
 int
 cli_option_error(const char *prog, int ch, char *const *argv)
@@ -19,7 +38,37 @@ cli_option_error(const char *prog, int ch, char *const *argv)
 	else
 		fprintf(stderr, "%s: unknown option %s; see %s --help\n", prog,
 		    opt, prog);
-	return CLI_EX_USAGE;
+	return EX_USAGE;
+}
+
+int
+cli_open_store(const char *prog, const char *config_path, const char *db,
+	       int must_exist, struct config *cfg, struct store **st)
+{
+	struct error err;
+	struct stat sb;
+
+	*st = NULL;
+	config_init(cfg);
+	if (config_path && config_load(cfg, config_path, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		config_release(cfg);
+		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
+	}
+	if (db == NULL)
+		db = cfg->database;
+	if (must_exist && !store_is_postgresql(db) && stat(db, &sb) < 0) {
+		fprintf(stderr, "%s: %s: no such database (import reports with "
+		    "tlsrpt-import, or give --db)\n", prog, db);
+		config_release(cfg);
+		return EX_NOINPUT;
+	}
+	if ((*st = store_open(db, &err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		config_release(cfg);
+		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+	}
+	return 0;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * config: see include/config.h. Keys are a table (name, type, where), as
- * in redis's config.c, so adding a setting is one line.
+ * config: see include/config.h. Keys are a table (name, type, where, and
+ * the default of those whose default is not the pipeline's), as in
+ * redis's config.c, so adding a setting is one line.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,22 +16,23 @@
 #include "files.h"
 #include "banned.h"
 
-enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS };
+enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS, K_LIST };
 
 struct key {
 	const char *name;
 	enum key_type type;
 	size_t offset;
 	unsigned long long max;		/* K_SIZE, K_UINT, K_SECONDS */
-	unsigned long long def;		/* the default of D() */
+	unsigned long long def;		/* the default; 0: none, or the
+					   pipeline's (pipeline.h) */
 };
 
 #define S(name, field) \
 	{ name, K_STRING, offsetof(struct config, field), 0, 0 }
 #define N(name, type, field, max) \
 	{ name, type, offsetof(struct config, field), max, 0 }
-/* A number whose default is in its row. */
-#define D(name, type, field, def, max) \
+/* A number with its default. */
+#define D(name, type, field, max, def) \
 	{ name, type, offsetof(struct config, field), max, def }
 
 static const struct key keys[] = {
@@ -52,29 +54,27 @@ static const struct key keys[] = {
 	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30),
 	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32),
 	N("max-inflate-ratio", K_UINT, pipeline.limits.ratio, 100000),
-	N("max-connections", K_UINT, max_connections, 100000),
-	N("max-connections-per-client", K_UINT, max_connections_per_client,
-	    100000),
-	N("connection-timeout", K_SECONDS, connection_timeout, 86400),
-	N("maildir-rescan", K_SECONDS, maildir_rescan, 86400),
-	N("decode-budget", K_SIZE, decode_budget, 1ULL << 40),
+	D("max-connections", K_UINT, max_connections, 100000,
+	    BOUND_CONNECTIONS),
+	D("max-connections-per-client", K_UINT, max_connections_per_client,
+	    100000, BOUND_CONNECTIONS_PER_CLIENT),
+	D("connection-timeout", K_SECONDS, connection_timeout, 86400,
+	    BOUND_CONNECTION_TIMEOUT),
+	D("request-deadline", K_SECONDS, request_deadline, 86400,
+	    BOUND_REQUEST_DEADLINE),
+	D("maildir-rescan", K_SECONDS, maildir_rescan, 86400, 60),
+	D("decode-budget", K_SIZE, decode_budget, 1ULL << 40,
+	    BOUND_DECODE_BUDGET),
 	S("spool-dir", spool_dir),
-	N("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44),
-	N("spool-stall", K_SECONDS, spool_stall, 30 * 86400),
-	D("retention-days", K_UINT, retention_days, 0, BOUND_RETENTION_DAYS),
+	D("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44, BOUND_SPOOL_MAX),
+	D("spool-stall", K_SECONDS, spool_stall, 30 * 86400,
+	    BOUND_SPOOL_STALL),
+	S("public-url", public_url),
+	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX),
+	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX),
+	S("sendmail", sendmail),
+	D("retention-days", K_UINT, retention_days, BOUND_RETENTION_DAYS, 0),
 };
-
-/* A number into its field, as wide as the key's type. */
-static void
-set_number(struct config *cfg, const struct key *k, unsigned long long n)
-{
-	void *field = (char *)cfg + k->offset;
-
-	if (k->type == K_SIZE)
-		*(size_t *)field = (size_t)n;
-	else
-		*(unsigned *)field = (unsigned)n;
-}
 
 static int
 set_str(char **field, const char *v, struct error *err)
@@ -88,15 +88,24 @@ set_str(char **field, const char *v, struct error *err)
 	return 0;
 }
 
+/* Store n, within k->max, in k's field. */
+static void
+set_number(struct config *cfg, const struct key *k, unsigned long long n)
+{
+	void *field = (char *)cfg + k->offset;
+
+	if (k->type == K_SIZE)
+		*(size_t *)field = (size_t)n;
+	else
+		*(unsigned *)field = (unsigned)n;
+}
+
 void
 config_init(struct config *cfg)
 {
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].type != K_STRING)
-			set_number(cfg, &keys[i], keys[i].def);
 	pipeline_config_default(&cfg->pipeline);
 	set_str(&cfg->database, "tlsrpt.db", NULL);
 	set_str(&cfg->listen, "127.0.0.1:8443", NULL);
@@ -104,29 +113,89 @@ config_init(struct config *cfg)
 	set_str(&cfg->ingest_path, "/v1/tlsrpt", NULL);
 	set_str(&cfg->log_level, "info", NULL);
 	/* TLS 1.2 and 1.3, forward-secret AEAD suites only, in the
-	 * server's order (DESIGN section 5; tlsrptd.conf(5)). */
+	 * server's order (doc/http.md; tlsrptd.conf(5)). */
 	set_str(&cfg->tls_priority, "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
 	    "+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:"
 	    "+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
 	    "%SERVER_PRECEDENCE", NULL);
-	cfg->max_connections = 256;
-	cfg->max_connections_per_client = 16;
-	cfg->connection_timeout = 30;
-	cfg->maildir_rescan = 60;
-	cfg->decode_budget = BOUND_DECODE_BUDGET;
-	cfg->spool_max = BOUND_SPOOL_MAX;
-	cfg->spool_stall = BOUND_SPOOL_STALL;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].def != 0)
+			set_number(cfg, &keys[i], keys[i].def);
+	set_str(&cfg->sendmail, "/usr/sbin/sendmail", NULL);
 }
 
 void
 config_release(struct config *cfg)
 {
-	size_t i;
+	struct config_list *l;
+	size_t i, j;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (keys[i].type == K_STRING)
 			free(*(char **)((char *)cfg + keys[i].offset));
+		if (keys[i].type != K_LIST)
+			continue;
+		l = (struct config_list *)((char *)cfg + keys[i].offset);
+		for (j = 0; j < l->n; j++)
+			free(l->v[j]);
+		free(l->v);
+	}
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * A receiver of events: a webhook must be an http or https URL, a mail
+ * address one that cannot end the header it goes in (notify.h).
+ */
+static int
+check_receiver(const char *key, const char *v, struct error *err)
+{
+	size_t i;
+
+	if (strcmp(key, "notify-webhook") == 0) {
+		if (strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return error_set(err, ERR_INPUT, "%s: \"%s\" is not an "
+			    "http:// or https:// URL", key, v);
+	} else if (strchr(v, '@') == NULL || v[0] == '-')
+		return error_set(err, ERR_INPUT, "%s: \"%s\" is not a mail "
+		    "address", key, v);
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f ||
+		    (strcmp(key, "notify-mail") == 0 && strchr("<>,;\"",
+		    v[i]) != NULL))
+			return error_set(err, ERR_INPUT, "%s: \"%s\": a space, "
+			    "control or separator in it", key, v);
+	return 0;
+}
+
+/* One more value of a repeatable setting; "" clears the list. */
+static int
+add_value(struct config_list *l, const char *key, const char *v,
+	  struct error *err)
+{
+	char **grown, *dup;
+	size_t j;
+
+	if (v[0] == '\0') {
+		for (j = 0; j < l->n; j++)
+			free(l->v[j]);
+		l->n = 0;
+		return 0;
+	}
+	if (check_receiver(key, v, err) < 0)
+		return -1;
+	if (l->n >= CONFIG_LIST_MAX)
+		return error_set(err, ERR_INPUT, "%s: more than %d of them",
+		    key, CONFIG_LIST_MAX);
+	if ((dup = strdup(v)) == NULL ||
+	    (grown = realloc(l->v, (l->n + 1) * sizeof(*l->v))) == NULL) {
+		free(dup);
+		return error_set(err, ERR_NOMEM, "out of memory");
+	}
+	l->v = grown;
+	l->v[l->n++] = dup;
+	return 0;
 }
 
 /* "10M", "64 MiB", "512k", "1048576": bytes. "30s", "5m", "1h": secs. */
@@ -186,6 +255,8 @@ config_set(struct config *cfg, const char *key, const char *value,
 		return error_set(err, ERR_INPUT, "unknown setting \"%s\"", key);
 	k = &keys[i];
 	field = (char *)cfg + k->offset;
+	if (k->type == K_LIST)
+		return add_value(field, key, value, err);
 	if (k->type == K_STRING) {
 		if (set_str(field, value, err) < 0)
 			return -1;

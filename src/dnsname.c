@@ -4,46 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "dnsname.h"
+#include "escape.h"
+#include "fmt.h"
 #include "banned.h"
-
-/* Of a name quoted in a message, this many bytes at most. */
-#define QUOTE_MAX	64
-
-/* Bytes of the UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
 
 /*
  * The name as a message may show it: printable ASCII and whole UTF-8
@@ -56,9 +21,10 @@ quote(const char *in, char *q, size_t qlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0, n = strlen(in), k;
+	uint32_t cp;
 
 	while (i < n && i < QUOTE_MAX && o + 8 < qlen) {
-		k = utf8_seq(s + i, n - i);
+		k = utf8_decode(s + i, n - i, &cp);
 		if (k == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
 		    s[i] != '\\') {
 			q[o++] = (char)s[i++];
@@ -67,7 +33,7 @@ quote(const char *in, char *q, size_t qlen)
 			o += k;
 			i += k;
 		} else {
-			snprintf(q + o, qlen - o, "\\x%02x", s[i++]);
+			escape_hex(q + o, 'x', s[i++], 2);
 			o += 4;
 		}
 	}
@@ -89,7 +55,7 @@ bad(const char *in, struct error *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vfmt_cut(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	quote(in, q, sizeof(q));
 	return error_set(err, ERR_INPUT, "\"%s\" is not a DNS name: %s", q,

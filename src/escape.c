@@ -7,49 +7,62 @@
 #include "escape.h"
 #include "banned.h"
 
-/*
- * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is
- * not one; *cp is its code point.
- */
-static size_t
-utf8_seq(const unsigned char *s, uint32_t *cp)
+size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t n, i;
+	size_t len, i;
 	uint32_t c;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80) {
 		*cp = s[0];
 		return 1;
 	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
+		len = 2;
 		c = s[0] & 0x1f;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
+		len = 3;
 		c = s[0] & 0x0f;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
+		len = 4;
 		c = s[0] & 0x07;
 	} else {
 		return 0;
 	}
-	for (i = 1; i < n; i++) {
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
 	/* Overlong forms, surrogates and past U+10FFFF. */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
 	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
-	return n;
+	return len;
 }
 
 /*
  * The escape of the character at s into esc (at least 8 bytes), or "" when
  * it passes as it is; *len is the character's length in s.
  */
+void
+escape_hex(char *out, char kind, uint32_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	out[0] = '\\';
+	out[1] = kind;
+	for (i = 0; i < digits; i++)
+		out[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 15];
+	out[2 + digits] = '\0';
+}
+
 static void
 escape_one(const char *s, int flags, char *esc, size_t *len)
 {
@@ -57,24 +70,24 @@ escape_one(const char *s, int flags, char *esc, size_t *len)
 	uint32_t cp;
 
 	esc[0] = '\0';
-	*len = utf8_seq(u, &cp);
+	*len = utf8_decode(u, strnlen(s, 4), &cp);
 	if (*len == 0) {
 		*len = 1;
-		snprintf(esc, 8, "\\x%02x", u[0]);
+		escape_hex(esc, 'x', u[0], 2);
 		return;
 	}
 	if ((flags & ESCAPE_KEEP_NEWLINE) && (cp == '\n' || cp == '\t'))
 		return;
-	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"'))
-		snprintf(esc, 8, "\\%c", (char)cp);
-	else
-	if (cp < 0x20 || cp == 0x7f)
-		snprintf(esc, 8, "\\x%02x", (unsigned)cp);
-	else if (cp >= 0x80 && cp <= 0x9f)
-		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
-	else if ((cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
-		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+	if ((flags & ESCAPE_QUOTED) && (cp == '\\' || cp == '"')) {
+		esc[0] = '\\';
+		esc[1] = (char)cp;
+		esc[2] = '\0';
+	} else if (cp < 0x20 || cp == 0x7f) {
+		escape_hex(esc, 'x', cp, 2);
+	} else if ((cp >= 0x80 && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+		escape_hex(esc, 'u', cp, 4);
+	}
 }
 
 size_t

@@ -44,6 +44,13 @@ dup_or_null(const char *s, int *failed)
 	return d;
 }
 
+static int
+out_of_memory(const struct evidence *ev, struct error *err)
+{
+	return error_set(err, ERR_NOMEM, "out of memory reading %s",
+	    ev->domain);
+}
+
 int
 evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
 		    int64_t identity, const char *reporter, int64_t start,
@@ -80,8 +87,7 @@ evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
 		goto nomem;
 	return 0;
 nomem:
-	return error_set(err, ERR_NOMEM, "out of memory reading %s",
-	    ev->domain);
+	return out_of_memory(ev, err);
 }
 
 /*
@@ -111,19 +117,14 @@ evidence_add_failure(struct evidence *ev, int64_t policy,
 	p = &ev->policies[k];
 	g = realloc(p->failures, (p->nfailures + 1) * sizeof(*f));
 	if (g == NULL)
-		goto nomem;
+		return out_of_memory(ev, err);
 	p->failures = g;
 	f = &p->failures[p->nfailures];
 	f->result_type = dup_or_null(result_type ? result_type : "", &nomem);
 	f->mx = dup_or_null(mx, &nomem);
 	f->sessions = sessions;
 	p->nfailures++;
-	if (nomem)
-		goto nomem;
-	return 0;
-nomem:
-	return error_set(err, ERR_NOMEM, "out of memory reading %s",
-	    ev->domain);
+	return nomem ? out_of_memory(ev, err) : 0;
 }
 
 int

@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_framing.h"
+#include "http_guard.h"
 #include "log.h"
 #include "banned.h"
 
@@ -26,12 +28,14 @@ struct live {
 	char *ingest_path;
 	char *token;
 	struct http_proxies proxies;
+	unsigned deadline;	/* request-deadline, for the 408's text */
 };
 
 struct http_server {
 	struct ingest *in;
 	struct MHD_Daemon *pub;
 	struct MHD_Daemon *api;
+	struct http_guard *guard;	/* the public listener's connections */
 	int tls;
 	pthread_mutex_t lock;	/* live, inflight, draining */
 	struct live live;
@@ -41,20 +45,18 @@ struct http_server {
 				   not idle between requests */
 };
 
-/* One request on the public listener. */
-struct request {
-	struct buf body;
-	size_t seen;		/* body bytes received, kept or not */
-	int answered;		/* a response is queued already */
-	unsigned failed;	/* 413 or 503 to answer at the end; the rest
-				   of the body is discarded */
-};
-
 /* A request as http_ingest.h takes it, with the storage it points to. */
 struct request_view {
 	struct http_request req;
 	struct http_proxies proxies;
 	char peer[INET6_ADDRSTRLEN];
+};
+
+/* One request on the public listener. */
+struct request {
+	struct request_view rv;	/* filled once its headers are in */
+	struct http_body body;
+	int answered;		/* a response is queued already */
 };
 
 static void
@@ -76,6 +78,7 @@ live_from_config(struct live *lv, const struct config *cfg,
 		    "starts with /", cfg->ingest_path);
 	if (http_proxies_parse(cfg->trusted_proxies, &lv->proxies, err) < 0)
 		return -1;
+	lv->deadline = cfg->request_deadline;
 	lv->ingest_path = strdup(cfg->ingest_path && cfg->ingest_path[0] ?
 	    cfg->ingest_path : "/v1/tlsrpt");
 	if (cfg->api_token && cfg->api_token[0])
@@ -88,17 +91,15 @@ live_from_config(struct live *lv, const struct config *cfg,
 	return 0;
 }
 
-/* The client's address as text; an IPv4-mapped IPv6 one as IPv4. */
+/* An address as text; an IPv4-mapped IPv6 one as IPv4. "" for none. */
 static void
-peer_address(struct MHD_Connection *c, char *out, size_t len)
+address_text(const struct sockaddr *sa, char *out, size_t len)
 {
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
 	socklen_t salen;
 
 	out[0] = '\0';
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
+	if (sa == NULL || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6))
 		return;
 	salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
@@ -109,6 +110,38 @@ peer_address(struct MHD_Connection *c, char *out, size_t len)
 	}
 	if (strncasecmp(out, "::ffff:", 7) == 0 && strchr(out, '.') != NULL)
 		memmove(out, out + 7, strlen(out + 7) + 1);
+}
+
+static const struct sockaddr *
+peer_sockaddr(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* The client's address as text. */
+static void
+peer_address(struct MHD_Connection *c, char *out, size_t len)
+{
+	address_text(peer_sockaddr(c), out, len);
+}
+
+/* Is sa (the socket's peer) one of the trusted proxies? */
+static int
+from_proxy(struct http_server *srv, const struct sockaddr *sa)
+{
+	char text[INET6_ADDRSTRLEN];
+	int rc;
+
+	address_text(sa, text, sizeof(text));
+	if (text[0] == '\0')
+		return 0;
+	pthread_mutex_lock(&srv->lock);
+	rc = http_proxies_trusted(&srv->live.proxies, text);
+	pthread_mutex_unlock(&srv->lock);
+	return rc;
 }
 
 static const char *
@@ -149,12 +182,14 @@ request_fill(struct http_server *srv, struct MHD_Connection *c,
 }
 
 /*
- * A connection of the public listener: idle once the answer to its request
- * is queued, until its next request begins. Connections not idle (new
- * ones, whose first request is still to come, and those with a request
- * not yet answered) are the ones that may hand the store a report soon.
+ * A connection of the public listener: counted by the guard from its
+ * start to its end; idle once the answer to its request is queued, until
+ * its next request begins. Connections not idle (new ones, whose first
+ * request is still to come, and those with a request not yet answered)
+ * are the ones that may hand the store a report soon.
  */
 struct conn {
+	struct guard_conn g;
 	int idle;
 };
 
@@ -201,13 +236,15 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 	if (a->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
 	if (a->retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a->retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a->retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
 	pthread_mutex_unlock(&srv->lock);
-	if (closing)
+	/* A client too slow or holding too many: not one more request. */
+	if (closing || a->status == 408 || a->status == 429)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
 	conn_set_idle(srv, conn_of(c), 1);
@@ -250,18 +287,17 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
       const char *method, const char *version, struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
-	struct pipeline_config cfg;
-	struct request_view rv;
+	struct http_request *req = &rq->rv.req;
 	struct http_answer a;
 	unsigned status;
 	char *path;
 	int rc;
 
-	request_fill(srv, c, url, method, &rv);
+	request_fill(srv, c, url, method, &rq->rv);
 	if ((status = framing_refused(c, version, reason,
 	    sizeof(reason))) != 0) {
 		rq->answered = 1;
-		http_answer_set(&a, &rv.req, status, status == 501 ?
+		http_answer_set(&a, req, status, status == 501 ?
 		    "not-implemented" : "rejected", reason);
 		return send_answer(srv, c, &a);
 	}
@@ -270,16 +306,70 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	pthread_mutex_unlock(&srv->lock);
 	if (path == NULL)
 		return MHD_NO;
-	rv.req.ingest_path = path;
+	req->ingest_path = path;
 	rq->answered = 1;
-	rc = http_ingest_begin(srv->in, &rv.req, &a);
+	rc = http_ingest_begin(srv->in, req, &a);
+	req->ingest_path = NULL;
 	free(path);
 	if (rc < 0)
 		return send_answer(srv, c, &a);
-	ingest_get_config(srv->in, &cfg);
-	buf_init(&rq->body, cfg.payload_max);
+	http_body_init(&rq->body, srv->in);
 	rq->answered = 0;
 	return MHD_YES;
+}
+
+/* 408: the request was not whole within request-deadline. */
+static enum MHD_Result
+answer_late(struct http_server *srv, struct MHD_Connection *c,
+	    const char *url, const char *method, struct request *rq)
+{
+	char reason[ERROR_MSG_MAX];
+	struct request_view rv;
+	struct http_answer a;
+	unsigned deadline;
+
+	pthread_mutex_lock(&srv->lock);
+	deadline = srv->live.deadline;
+	pthread_mutex_unlock(&srv->lock);
+	rq->answered = 1;
+	request_fill(srv, c, url, method, &rv);
+	fmt_cut(reason, sizeof(reason), "the request, headers and body, took "
+	    "more than request-deadline (%u s)", deadline);
+	http_answer_set(&a, &rv.req, 408, "timeout", reason);
+	return send_answer(srv, c, &a);
+}
+
+/*
+ * The headers of a proxied request are in: count its connection against
+ * the client X-Forwarded-For names. 0, or -1 when the client holds its
+ * share already: answered 429 then.
+ */
+static int
+admit_client(struct http_server *srv, struct MHD_Connection *c,
+	     struct conn *cn, const char *url, const char *method,
+	     struct request *rq, enum MHD_Result *ret)
+{
+	char who[INET6_ADDRSTRLEN], reason[ERROR_MSG_MAX];
+	struct request_view rv;
+	struct guard_addr client;
+	struct http_answer a;
+	enum guard_verdict v;
+
+	request_fill(srv, c, url, method, &rv);
+	http_client_address(&rv.req, who, sizeof(who));
+	if (guard_addr_parse(who, &client) < 0)
+		return 0;
+	if ((v = http_guard_client(srv->guard, &cn->g, &client)) == GUARD_OK)
+		return 0;
+	/* Cut or not, the answer is the same 429. */
+	fmt_cut(reason, sizeof(reason), "%s holds %s; try again later", who,
+	    v == GUARD_CLIENT_FULL ? "max-connections-per-client connections "
+	    "already" : "connections already, and the rest are kept for "
+	    "senders holding none");
+	rq->answered = 1;
+	http_answer_set(&a, &rv.req, 429, "too-many-connections", reason);
+	*ret = send_answer(srv, c, &a);
+	return -1;
 }
 
 static enum MHD_Result
@@ -289,66 +379,65 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct http_server *srv = cls;
 	struct request *rq = *con_cls;
-	char reason[ERROR_MSG_MAX];
-	struct request_view rv;
+	struct conn *cn = conn_of(c);
 	struct http_answer a;
-	struct error err;
+	enum MHD_Result ret;
 
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
-		buf_init(&rq->body, 0);
+		buf_init(&rq->body.buf, 0);
 		*con_cls = rq;
-		conn_set_idle(srv, conn_of(c), 0);
+		conn_set_idle(srv, cn, 0);
 		pthread_mutex_lock(&srv->lock);
 		srv->inflight++;
 		pthread_mutex_unlock(&srv->lock);
+		if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
+			return answer_late(srv, c, url, method, rq);
+		if (cn != NULL && cn->g.proxied &&
+		    admit_client(srv, c, cn, url, method, rq, &ret) < 0)
+			return ret;
 		return begin(srv, c, url, method, version, rq);
 	}
+	/*
+	 * Past the deadline in the middle of a body, libmicrohttpd cannot
+	 * answer: the connection is closed (the guard's thread would too).
+	 */
+	if (*data_size > 0 && cn != NULL &&
+	    http_guard_expired(srv->guard, &cn->g))
+		return MHD_NO;
 	if (*data_size > 0) {
 		size_t n = *data_size;
 
 		*data_size = 0;
-		rq->seen += n;
 		if (rq->answered)
 			return MHD_YES;
-		if (rq->failed) {
-			/*
-			 * libmicrohttpd answers only before or after a body:
-			 * the rest is read and dropped, up to a point.
-			 */
-			return rq->seen > rq->body.cap * HTTP_DISCARD_FACTOR ?
-			    MHD_NO : MHD_YES;
-		}
-		if (buf_append(&rq->body, data, n, &err) == 0)
-			return MHD_YES;
-		buf_release(&rq->body);
-		rq->failed = err.kind == ERR_TOO_BIG ? 413 : 503;
-		if (rq->failed == 413) {
-			request_fill(srv, c, url, method, &rv);
-			http_ingest_record_too_big(srv->in, &rv.req,
-			    rq->body.cap);
-		}
-		return MHD_YES;
+		return http_body_add(srv->in, &rq->rv.req, &rq->body, data,
+		    n) < 0 ? MHD_NO : MHD_YES;
 	}
 	if (rq->answered)
 		return MHD_YES;
+	if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
+		return answer_late(srv, c, url, method, rq);
+	if (cn != NULL)
+		http_guard_whole(srv->guard, &cn->g);
 	rq->answered = 1;
-	request_fill(srv, c, url, method, &rv);
-	if (rq->failed == 413) {
-		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
-		    "limit of %zu bytes", rq->seen, rq->body.cap);
-		http_answer_set(&a, &rv.req, 413, "rejected", reason);
-	} else if (rq->failed) {
-		http_answer_set(&a, &rv.req, 503, "deferred", "out of memory; "
-		    "try again later");
-	} else {
-		/* The whole body is in: through the pipeline. */
-		rv.req.body = rq->body.data;
-		rv.req.body_len = rq->body.len;
-		http_ingest_finish(srv->in, &rv.req, &a);
-	}
+	http_body_end(srv->in, &rq->rv.req, &rq->body, &a);
 	return send_answer(srv, c, &a);
+}
+
+/* At accept(), before the connection costs a thread: may it come in? */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t salen)
+{
+	struct http_server *srv = cls;
+	struct guard_addr peer;
+
+	(void)salen;
+	if (guard_addr_from_sockaddr(sa, &peer) < 0)
+		return MHD_YES;
+	return http_guard_admit(srv->guard, &peer, from_proxy(srv, sa)) ==
+	    GUARD_OK ? MHD_YES : MHD_NO;
 }
 
 static void
@@ -356,18 +445,35 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	      enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	struct guard_addr peer;
 	struct conn *cn;
 
-	(void)c;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		/* Without memory for it, the connection counts as busy. */
-		*socket_context = calloc(1, sizeof(struct conn));
 		atomic_fetch_add(&srv->busy, 1);
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* A connection the guard cannot count is not kept. */
+		if ((cn = calloc(1, sizeof(*cn))) == NULL) {
+			if (ci != NULL)
+				shutdown(ci->connect_fd, SHUT_RDWR);
+			*socket_context = NULL;
+			return;
+		}
+		sa = peer_sockaddr(c);
+		if (guard_addr_from_sockaddr(sa, &peer) < 0)
+			memset(&peer, 0, sizeof(peer));
+		http_guard_add(srv->guard, &cn->g, &peer, from_proxy(srv, sa),
+		    ci != NULL ? ci->connect_fd : -1);
+		*socket_context = cn;
 		return;
 	}
 	cn = *socket_context;
 	if (cn == NULL || !cn->idle)
 		atomic_fetch_sub(&srv->busy, 1);
+	if (cn != NULL)
+		http_guard_remove(srv->guard, &cn->g);
 	free(cn);
 	*socket_context = NULL;
 }
@@ -384,12 +490,15 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http_server *srv = cls;
 	struct request *rq = *con_cls;
+	struct conn *cn = conn_of(c);
 
 	(void)toe;
-	conn_set_idle(srv, conn_of(c), 1);
+	conn_set_idle(srv, cn, 1);
+	if (cn != NULL)
+		http_guard_done(srv->guard, &cn->g);
 	if (rq == NULL)
 		return;
-	buf_release(&rq->body);
+	http_body_release(&rq->body);
 	free(rq);
 	*con_cls = NULL;
 	pthread_mutex_lock(&srv->lock);
@@ -440,6 +549,10 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	pthread_mutex_unlock(&srv->lock);
 	q.days = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "days");
 	q.now = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "now");
+	q.limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "limit");
+	q.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "after");
 	api_route(srv->in, token, method, url, MHD_lookup_connection_value(c,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &q, &a);
 	free(token);
@@ -458,8 +571,9 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    a.www_authenticate);
 	if (a.retry_after > 0) {
-		snprintf(retry, sizeof(retry), "%d", a.retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		if (fmt_whole(retry, sizeof(retry), "%d", a.retry_after) == 0)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+			    retry);
 	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
@@ -473,7 +587,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	char line[512];
 
 	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vfmt_cut(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_debug("libmicrohttpd: %s", line);
 }
@@ -553,21 +667,28 @@ http_listen_socket(const char *spec, struct error *err)
 	return fd;
 }
 
+/*
+ * A listener. The public one (h on_ingest) has its connections counted
+ * by the guard, which admits them at accept(); limit is then only the
+ * hard limit behind the guard's. libmicrohttpd's own per-address limit
+ * is not used: it counts TCP peers, and behind a proxy every sender is
+ * the proxy.
+ */
 static struct MHD_Daemon *
 start_daemon(struct http_server *srv, int fd, const char *priority,
-	     unsigned limit, unsigned per_ip, unsigned timeout,
-	     MHD_AccessHandlerCallback h)
+	     unsigned limit, unsigned timeout, MHD_AccessHandlerCallback h)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
+	int pub = h == on_ingest;
 
 	if (priority != NULL)
-		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, h,
-		    srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		return MHD_start_daemon(flags | MHD_USE_TLS, 0,
+		    pub ? on_accept : NULL, srv, h, srv,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		    MHD_OPTION_CONNECTION_LIMIT, limit,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 		    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -576,17 +697,14 @@ start_daemon(struct http_server *srv, int fd, const char *priority,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve,
 		    MHD_OPTION_HTTPS_PRIORITIES, priority,
 		    MHD_OPTION_END);
-	return MHD_start_daemon(flags, 0, NULL, NULL, h, srv,
+	return MHD_start_daemon(flags, 0, pub ? on_accept : NULL, srv, h, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED,
-	    h == on_ingest ? on_completed : NULL, srv,
-	    MHD_OPTION_NOTIFY_CONNECTION,
-	    h == on_ingest ? on_connection : NULL, srv,
+	    MHD_OPTION_NOTIFY_COMPLETED, pub ? on_completed : NULL, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, pub ? on_connection : NULL, srv,
 	    MHD_OPTION_THREAD_STACK_SIZE, HTTP_THREAD_STACK,
 	    MHD_OPTION_END);
 }
@@ -638,9 +756,17 @@ http_start(const struct config *cfg, struct http_sockets *socks,
 		tls_set_current(tls);
 	}
 	if (socks->pub >= 0) {
+		struct guard_limits lim = {
+			.total = cfg->max_connections,
+			.per_client = cfg->max_connections_per_client,
+			.deadline = cfg->request_deadline,
+		};
+
+		if ((srv->guard = http_guard_new(&lim, err)) == NULL ||
+		    http_guard_start(srv->guard, err) < 0)
+			goto fail;
 		srv->pub = start_daemon(srv, socks->pub, tls != NULL ?
-		    cfg->tls_priority : NULL, cfg->max_connections,
-		    cfg->max_connections_per_client,
+		    cfg->tls_priority : NULL, http_guard_capacity(srv->guard),
 		    cfg->connection_timeout, on_ingest);
 		if (srv->pub == NULL) {
 			error_set(err, ERR_IO, "%s: libmicrohttpd cannot start "
@@ -651,7 +777,7 @@ http_start(const struct config *cfg, struct http_sockets *socks,
 	}
 	if (socks->api >= 0) {
 		srv->api = start_daemon(srv, socks->api, NULL,
-		    HTTP_API_CONNECTIONS, 0, cfg->connection_timeout, on_api);
+		    HTTP_API_CONNECTIONS, cfg->connection_timeout, on_api);
 		if (srv->api == NULL) {
 			error_set(err, ERR_IO, "%s: libmicrohttpd cannot start "
 			    "the API listener", cfg->api_listen);
@@ -690,6 +816,9 @@ http_reconfigure(struct http_server *srv, const struct config *cfg,
 	srv->live = lv;
 	pthread_mutex_unlock(&srv->lock);
 	live_release(&old);
+	if (srv->guard != NULL)
+		http_guard_set_limits(srv->guard,
+		    cfg->max_connections_per_client, cfg->request_deadline);
 	return 0;
 }
 
@@ -735,6 +864,7 @@ http_stop(struct http_server *srv)
 		MHD_stop_daemon(srv->pub);
 	if (srv->api != NULL)
 		MHD_stop_daemon(srv->api);
+	http_guard_free(srv->guard);
 	live_release(&srv->live);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

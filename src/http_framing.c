@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fmt.h"
 #include "http_framing.h"
 #include "banned.h"
 
@@ -85,10 +86,9 @@ add_codings(struct http_framing *f, const char *value)
 			if ((size_t)(end - p) == 7 &&
 			    strncasecmp(p, "chunked", 7) == 0)
 				f->chunked++;
-			else if (f->unknown[0] == '\0' &&
-			    snprintf(f->unknown, sizeof(f->unknown), "%.*s",
-			    (int)(end - p), p) < 0)
-				f->unknown[0] = '?';
+			else if (f->unknown[0] == '\0')
+				fmt_cut(f->unknown, sizeof(f->unknown), "%.*s",
+				    (int)(end - p), p);
 		}
 		p += n;
 		if (*p == ';')		/* parameters, up to the next coding */
@@ -113,13 +113,10 @@ static unsigned __attribute__((format(printf, 4, 5)))
 say(char *reason, size_t len, unsigned status, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(reason, len, fmt, ap);
+	vfmt_cut(reason, len, fmt, ap);
 	va_end(ap);
-	if (n < 0 && len > 0)
-		reason[0] = '\0';
 	return status;
 }
 

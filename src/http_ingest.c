@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "decode.h"
+#include "fmt.h"
 #include "http_ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -47,10 +50,7 @@ static const char *const report_types[] = {
 static void
 copy_str(char *dst, size_t len, const char *src)
 {
-	int n = snprintf(dst, len, "%s", src ? src : "");
-
-	if (n < 0)
-		dst[0] = '\0';	/* cut is fine: these are for messages */
+	fmt_cut(dst, len, "%s", src ? src : "");	/* for messages */
 }
 
 /* Parse "a.b.c.d", "v6", "a.b.c.d/n" or "v6/n". */
@@ -112,9 +112,8 @@ http_proxies_parse(const char *list, struct http_proxies *out,
 	}
 }
 
-/* Is the text address ip inside one of the proxies? */
-static int
-proxy_trusted(const struct http_proxies *ps, const char *ip)
+int
+http_proxies_trusted(const struct http_proxies *ps, const char *ip)
 {
 	unsigned char a[16];
 	size_t i;
@@ -146,12 +145,8 @@ proxy_trusted(const struct http_proxies *ps, const char *ip)
 	return 0;
 }
 
-/*
- * The sender's address: the peer, or, when the peer is a trusted proxy,
- * the right-most X-Forwarded-For entry that is not a trusted proxy.
- */
-static void
-client_address(const struct http_request *req, char *out, size_t len)
+void
+http_client_address(const struct http_request *req, char *out, size_t len)
 {
 	char entry[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
 	const char *xff = req->forwarded_for, *end, *start;
@@ -161,7 +156,7 @@ client_address(const struct http_request *req, char *out, size_t len)
 	copy_str(out, len, req->peer);
 	if (xff == NULL || out[0] == '\0')
 		return;
-	trusted = proxy_trusted(req->proxies, out);
+	trusted = http_proxies_trusted(req->proxies, out);
 	end = xff + strlen(xff);
 	while (trusted && end > xff) {
 		start = end;
@@ -182,14 +177,14 @@ client_address(const struct http_request *req, char *out, size_t len)
 		if (ip_canonical(entry, canon, sizeof(canon)) < 0)
 			return;	/* garbage: keep the proxy's address */
 		copy_str(out, len, canon);
-		trusted = proxy_trusted(req->proxies, canon);
+		trusted = http_proxies_trusted(req->proxies, canon);
 	}
 }
 
 static void
 request_origin(const struct http_request *req, struct origin_buf *ob)
 {
-	client_address(req, ob->peer, sizeof(ob->peer));
+	http_client_address(req, ob->peer, sizeof(ob->peer));
 	copy_str(ob->ua, sizeof(ob->ua), req->user_agent);
 	memset(&ob->o, 0, sizeof(ob->o));
 	ob->o.source = req->tls ? "https" : "http";
@@ -224,7 +219,7 @@ answer(struct http_answer *out, const struct http_request *req,
 	out->status = status;
 	if (status == 405)
 		out->allow = "POST";
-	else if (status == 503)
+	else if (status == 503 || status == 429)
 		out->retry_after = HTTP_RETRY_AFTER;
 	if (wants_json(req)) {
 		o = json_pack("{s:i, s:s, s:s}", "status", (int)status,
@@ -250,9 +245,7 @@ answer(struct http_answer *out, const struct http_request *req,
 		free(s);
 		buf_release(&out->body);
 	}
-	if (snprintf(text, sizeof(text), "%u %s: %s\n", status, outcome,
-	    detail) < 0)
-		text[0] = '\0';
+	fmt_cut(text, sizeof(text), "%u %s: %s\n", status, outcome, detail);
 	out->content_type = "text/plain; charset=utf-8";
 	buf_puts(&out->body, text, NULL);	/* empty when out of memory */
 }
@@ -397,29 +390,35 @@ verdict_deferred(struct verdict *v, const struct error *err)
 	copy_str(v->reason, sizeof(v->reason), err->msg);
 }
 
-/* Keep a record of a body refused for its size. */
+/*
+ * Keep a record of a body refused for its size: n bytes (0: not known
+ * yet, it is still coming) over the limit cap.
+ */
 static void
-record_too_big(struct ingest *in, const struct http_request *req,
-	       const char *reason)
+record_too_big(struct ingest *in, const struct http_request *req, size_t n,
+	       size_t cap)
 {
 	struct origin_buf ob;
 	struct verdict v;
+	struct error err;
 
 	memset(&v, 0, sizeof(v));
 	request_origin(req, &ob);
+	error_too_big(&err, "body", 0, n, cap);
 	/* Kept or not (the store busy), the answer is the same 413. */
-	ingest_reject(in, "", 0, &ob.o, ERR_TOO_BIG, reason, verdict_cb, &v);
+	ingest_reject(in, "", 0, &ob.o, ERR_TOO_BIG, err.msg, verdict_cb,
+	    &v);
 }
 
-void
-http_ingest_record_too_big(struct ingest *in, const struct http_request *req,
-			   size_t cap)
+/* The one answer to a body of n bytes over the limit cap. */
+static void
+answer_too_big(struct http_answer *out, const struct http_request *req,
+	       size_t n, size_t cap)
 {
-	char reason[ERROR_MSG_MAX];
+	struct error err;
 
-	snprintf(reason, sizeof(reason), "body over the limit of %zu bytes",
-	    cap);
-	record_too_big(in, req, reason);
+	error_too_big(&err, "body", 0, n, cap);
+	answer(out, req, 413, "rejected", err.msg, NULL);
 }
 
 /*
@@ -572,7 +571,6 @@ http_ingest_begin(struct ingest *in, const struct http_request *req,
 {
 	const char *ce = req->content_encoding, *cl = req->content_length;
 	const char *te = req->transfer_encoding;
-	char reason[ERROR_MSG_MAX];
 	struct pipeline_config cfg;
 	unsigned long long n;
 	char *end;
@@ -611,10 +609,10 @@ http_ingest_begin(struct ingest *in, const struct http_request *req,
 		errno = 0;
 		n = strtoull(cl, &end, 10);
 		if (errno == 0 && end != cl && n > cfg.payload_max) {
-			snprintf(reason, sizeof(reason), "body of %llu bytes "
-			    "over the limit of %zu bytes", n, cfg.payload_max);
-			record_too_big(in, req, reason);
-			answer(out, req, 413, "rejected", reason, NULL);
+			if (n > SIZE_MAX)
+				n = SIZE_MAX;
+			record_too_big(in, req, (size_t)n, cfg.payload_max);
+			answer_too_big(out, req, (size_t)n, cfg.payload_max);
 			return -1;
 		}
 	}
@@ -622,21 +620,56 @@ http_ingest_begin(struct ingest *in, const struct http_request *req,
 }
 
 void
-http_ingest_answer(struct ingest *in, const struct http_request *req,
-		   struct http_answer *out)
+http_body_init(struct http_body *b, struct ingest *in)
 {
 	struct pipeline_config cfg;
-	char reason[ERROR_MSG_MAX];
 
-	if (http_ingest_begin(in, req, out) < 0)
-		return;
 	ingest_get_config(in, &cfg);
-	if (req->body_len > cfg.payload_max) {
-		http_ingest_record_too_big(in, req, cfg.payload_max);
-		snprintf(reason, sizeof(reason), "body of %zu bytes over the "
-		    "limit of %zu bytes", req->body_len, cfg.payload_max);
-		answer(out, req, 413, "rejected", reason, NULL);
-		return;
+	buf_init(&b->buf, cfg.payload_max);
+	b->seen = 0;
+	b->failed = 0;
+}
+
+int
+http_body_add(struct ingest *in, const struct http_request *req,
+	      struct http_body *b, const void *data, size_t n)
+{
+	struct error err;
+
+	b->seen += n;
+	if (b->failed) {
+		/* libmicrohttpd answers only before or after a body: the
+		 * rest is read and dropped, up to a point. */
+		return b->seen > b->buf.cap * HTTP_DISCARD_FACTOR ? -1 : 0;
 	}
-	http_ingest_finish(in, req, out);
+	if (buf_append(&b->buf, data, n, &err) == 0)
+		return 0;
+	buf_release(&b->buf);
+	b->failed = err.kind == ERR_TOO_BIG ? 413 : 503;
+	if (b->failed == 413)
+		record_too_big(in, req, 0, b->buf.cap);
+	return 0;
+}
+
+void
+http_body_end(struct ingest *in, struct http_request *req,
+	      struct http_body *b, struct http_answer *out)
+{
+	if (b->failed == 413) {
+		answer_too_big(out, req, b->seen, b->buf.cap);
+	} else if (b->failed) {
+		answer(out, req, 503, "deferred", "out of memory; try again "
+		    "later", NULL);
+	} else {
+		req->body = b->buf.data;
+		req->body_len = b->buf.len;
+		http_ingest_finish(in, req, out);
+	}
+	http_body_release(b);
+}
+
+void
+http_body_release(struct http_body *b)
+{
+	buf_release(&b->buf);
 }

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "store_reader.h"
 #include "banned.h"
 
 struct relay {
@@ -23,6 +24,13 @@ ingest_init(struct ingest *in, struct store *st,
 	pipeline_init(&in->pl, st, cfg);
 	in->budget = NULL;
 	in->spool = NULL;
+	in->readers = NULL;
+}
+
+void
+ingest_set_readers(struct ingest *in, struct store_readers *rs)
+{
+	in->readers = rs;
 }
 
 void
@@ -191,14 +199,19 @@ ingest_reject(struct ingest *in, const void *bytes, size_t len,
 }
 
 struct store *
-ingest_lock(struct ingest *in)
+ingest_read_begin(struct ingest *in)
 {
+	if (in->readers != NULL)
+		return store_readers_take(in->readers);
 	store_lock(in->pl.store);
 	return in->pl.store;
 }
 
 void
-ingest_unlock(struct ingest *in)
+ingest_read_end(struct ingest *in, struct store *st)
 {
-	store_unlock(in->pl.store);
+	if (in->readers != NULL)
+		store_readers_give(in->readers, st);
+	else
+		store_unlock(in->pl.store);
 }

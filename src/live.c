@@ -1,4 +1,5 @@
-/* live: see include/live.h. The checks of one domain, in DESIGN order. */
+/* live: see include/live.h. The checks of one domain, in the order of
+ * doc/live.md. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "dnsname.h"
+#include "fmt.h"
 #include "live.h"
 #include "live_dns.h"
 #include "live_policy.h"
@@ -187,6 +189,19 @@ live_connect_to_find(const struct live_options *o, const char *host,
 	return NULL;
 }
 
+void
+live_free(struct live *lv)
+{
+	if (lv == NULL)
+		return;
+	dns_free(lv->dns);
+	if (lv->cred)
+		gnutls_certificate_free_credentials(lv->cred);
+	if (lv->curl)
+		live_fetch_global_cleanup();
+	free(lv);
+}
+
 struct live *
 live_new(const struct live_options *o, struct error *err)
 {
@@ -224,19 +239,6 @@ fail:
 	return NULL;
 }
 
-void
-live_free(struct live *lv)
-{
-	if (lv == NULL)
-		return;
-	dns_free(lv->dns);
-	if (lv->cred)
-		gnutls_certificate_free_credentials(lv->cred);
-	if (lv->curl)
-		live_fetch_global_cleanup();
-	free(lv);
-}
-
 /* One domain being checked. */
 struct run {
 	struct live *lv;
@@ -268,15 +270,11 @@ finding(struct run *r, json_t *check, const char *code, const char *kind,
 	const char *cur;
 	va_list ap;
 	json_t *f;
-	int w, i, ci = 0, ki = 0;
+	int i, ci = 0, ki = 0;
 
 	va_start(ap, fmt);
-	w = vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (w < 0)
-		msg[0] = '\0';
-	else if ((size_t)w >= sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	f = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "kind", kind,
 	    "message", msg, "next_step", step);
 	if (f && evidence)
@@ -401,139 +399,132 @@ txt_lookup(struct run *r, json_t *c, const char *name, struct dns_answer *a,
 	return 0;
 }
 
-static int
-check_sts_record(struct run *r, struct error *err)
-{
-	json_t *c = check_new(r, "sts_record");
-	char name[300], id[STS_ID_MAX + 1], why[200], lastwhy[200] = "";
-	struct dns_answer a;
+/*
+ * The two TXT records a domain publishes, checked alike: exactly one
+ * record of the version, and valid. They differ in the finding (a policy
+ * senders cannot find blocks; reports that do not come only warn) and in
+ * what a valid record adds to the check.
+ */
+struct txt_record {
+	const char *check;	/* the check's name */
+	const char *label;	/* where it is published, below the domain */
+	const char *version;	/* the first field of the record */
+	const char *count;	/* the JSON key of how many there are */
+	const char *list;	/* a JSON array the check always has, or NULL */
+	const char *code, *kind;	/* the finding */
 	const char *step;
+	const char *none;	/* what no record means */
+	const char *many;	/* what several mean, and the rule */
+	/* LIVE_RECORD_*; a valid record's fields into the check c */
+	enum live_record (*parse)(const char *txt, json_t *c, char *why,
+				  size_t whylen);
+};
+
+static enum live_record
+sts_parse(const char *txt, json_t *c, char *why, size_t whylen)
+{
+	char id[STS_ID_MAX + 1];
+	enum live_record k = live_sts_record(txt, id, why, whylen);
+
+	if (k == LIVE_RECORD_VALID)
+		json_object_set_new(c, "id", json_string(id));
+	return k;
+}
+
+static enum live_record
+tlsrpt_parse(const char *txt, json_t *c, char *why, size_t whylen)
+{
+	json_t *one = json_array();
+	enum live_record k = live_tlsrpt_record(txt, one, why, whylen);
+
+	if (k == LIVE_RECORD_VALID)
+		json_array_extend(json_object_get(c, "rua"), one);
+	json_decref(one);
+	return k;
+}
+
+static const struct txt_record sts_record = {
+	"sts_record", "_mta-sts", "v=STSv1", "sts_records", NULL,
+	"sts-record-invalid", "blocking",
+	"Publish exactly one TXT record \"v=STSv1; id=...\" at _mta-sts of "
+	"the domain, the id 1 to 32 letters and digits.",
+	"senders see no MTA-STS policy",
+	"senders ignore the policy unless there is exactly one (RFC 8461 3.1)",
+	sts_parse,
+};
+
+static const struct txt_record tlsrpt_record = {
+	"tlsrpt_record", "_smtp._tls", "v=TLSRPTv1", "tlsrpt_records", "rua",
+	"tlsrpt-record-missing", "warning",
+	"Publish exactly one TXT record \"v=TLSRPTv1; rua=mailto:...\" at "
+	"_smtp._tls of the domain, so that senders send reports.",
+	"senders send no reports",
+	"senders send reports only when there is exactly one (RFC 8460 3)",
+	tlsrpt_parse,
+};
+
+/*
+ * No DNS answer is a failed check, to run again; an answer that fails
+ * DNSSEC validation is not believed, and is the record's finding.
+ */
+static int
+check_txt_record(struct run *r, const struct txt_record *t,
+		 struct error *err)
+{
+	json_t *c = check_new(r, t->check);
+	char name[300], why[200], lastwhy[200] = "";
+	struct dns_answer a;
 	size_t i, n = 0, valid = 0;
+	enum live_record k;
 	int w;
 
-	w = snprintf(name, sizeof(name), "_mta-sts.%s", r->domain);
+	if (t->list != NULL)
+		json_object_set_new(c, t->list, json_array());
+	w = snprintf(name, sizeof(name), "%s.%s", t->label, r->domain);
 	if (w < 0 || (size_t)w >= sizeof(name))
 		return error_set(err, ERR_INPUT, "domain too long");
 	if (txt_lookup(r, c, name, &a, err) < 0)
 		return -1;
-	step = "Publish exactly one TXT record \"v=STSv1; id=...\" at "
-	    "_mta-sts of the domain, the id 1 to 32 letters and digits.";
 	if (a.timed_out || (a.rcode == 2 && a.security != DNS_BOGUS)) {
 		finding(r, c, "live-check-failed", "insufficient", json_pack(
-		    "{s:s, s:s}", "check", "sts_record", "name", name),
+		    "{s:s, s:s}", "check", t->check, "name", name),
 		    "Run the live checks again when DNS answers.", "no DNS "
 		    "answer for %s (%s)", name, a.timed_out ? "timeout" :
 		    "SERVFAIL");
 		goto done;
 	}
 	if (a.security == DNS_BOGUS) {
-		finding(r, c, "sts-record-invalid", "blocking", json_pack(
-		    "{s:s, s:s, s:s}", "check", "sts_record", "name", name,
-		    "why_bogus", a.why_bogus), "Fix the DNSSEC signatures of "
-		    "the zone.", "the TXT record at %s fails DNSSEC "
-		    "validation: %s", name, a.why_bogus);
+		finding(r, c, t->code, t->kind, json_pack("{s:s, s:s, s:s}",
+		    "check", t->check, "name", name, "why_bogus", a.why_bogus),
+		    "Fix the DNSSEC signatures of the zone.", "the TXT record "
+		    "at %s fails DNSSEC validation: %s", name, a.why_bogus);
 		goto done;
 	}
 	for (i = 0; i < a.n; i++) {
-		enum live_record k = live_sts_record(a.rr.txt[i], id, why,
-		    sizeof(why));
-
+		k = t->parse(a.rr.txt[i], c, why, sizeof(why));
 		if (k == LIVE_RECORD_OTHER)
 			continue;
 		n++;
-		if (k == LIVE_RECORD_VALID) {
+		if (k == LIVE_RECORD_VALID)
 			valid++;
-			json_object_set_new(c, "id", json_string(id));
-		} else {
+		else
 			memcpy(lastwhy, why, sizeof(why));
-		}
 	}
-	json_object_set_new(c, "sts_records", json_integer((json_int_t)n));
+	json_object_set_new(c, t->count, json_integer((json_int_t)n));
 	if (n == 0)
-		finding(r, c, "sts-record-invalid", "blocking", json_pack(
-		    "{s:s, s:s}", "check", "sts_record", "name", name), step,
-		    "no \"v=STSv1\" TXT record at %s: senders see no MTA-STS "
-		    "policy", name);
+		finding(r, c, t->code, t->kind, json_pack("{s:s, s:s}",
+		    "check", t->check, "name", name), t->step, "no \"%s\" TXT "
+		    "record at %s: %s", t->version, name, t->none);
 	else if (n > 1)
-		finding(r, c, "sts-record-invalid", "blocking", json_pack(
-		    "{s:s, s:s, s:I}", "check", "sts_record", "name", name,
-		    "sts_records", (json_int_t)n), step, "%zu \"v=STSv1\" TXT "
-		    "records at %s: senders ignore the policy unless there is "
-		    "exactly one (RFC 8461 3.1)", n, name);
+		finding(r, c, t->code, t->kind, json_pack("{s:s, s:s, s:I}",
+		    "check", t->check, "name", name, t->count, (json_int_t)n),
+		    t->step, "%zu \"%s\" TXT records at %s: %s", n, t->version,
+		    name, t->many);
 	else if (valid == 0)
-		finding(r, c, "sts-record-invalid", "blocking", json_pack(
-		    "{s:s, s:s, s:s}", "check", "sts_record", "name", name,
-		    "problem", lastwhy), step, "the \"v=STSv1\" TXT record at "
-		    "%s is invalid: %s", name, lastwhy);
-done:
-	dns_answer_release(&a);
-	return 0;
-}
-
-static int
-check_tlsrpt_record(struct run *r, struct error *err)
-{
-	json_t *c = check_new(r, "tlsrpt_record"), *rua = json_array();
-	char name[300], why[200], lastwhy[200] = "";
-	struct dns_answer a;
-	const char *step;
-	size_t i, n = 0, valid = 0;
-	int w;
-
-	json_object_set_new(c, "rua", rua);
-	w = snprintf(name, sizeof(name), "_smtp._tls.%s", r->domain);
-	if (w < 0 || (size_t)w >= sizeof(name))
-		return error_set(err, ERR_INPUT, "domain too long");
-	if (txt_lookup(r, c, name, &a, err) < 0)
-		return -1;
-	step = "Publish exactly one TXT record \"v=TLSRPTv1; rua=mailto:...\" "
-	    "at _smtp._tls of the domain, so that senders send reports.";
-	if (a.timed_out || (a.rcode == 2 && a.security != DNS_BOGUS)) {
-		finding(r, c, "live-check-failed", "insufficient", json_pack(
-		    "{s:s, s:s}", "check", "tlsrpt_record", "name", name),
-		    "Run the live checks again when DNS answers.", "no DNS "
-		    "answer for %s (%s)", name, a.timed_out ? "timeout" :
-		    "SERVFAIL");
-		goto done;
-	}
-	for (i = 0; a.security != DNS_BOGUS && i < a.n; i++) {
-		json_t *one = json_array();
-		enum live_record k = live_tlsrpt_record(a.rr.txt[i], one, why,
-		    sizeof(why));
-
-		if (k != LIVE_RECORD_OTHER)
-			n++;
-		if (k == LIVE_RECORD_VALID) {
-			valid++;
-			json_array_extend(rua, one);
-		} else if (k == LIVE_RECORD_INVALID) {
-			memcpy(lastwhy, why, sizeof(why));
-		}
-		json_decref(one);
-	}
-	json_object_set_new(c, "tlsrpt_records", json_integer((json_int_t)n));
-	if (a.security == DNS_BOGUS)
-		finding(r, c, "tlsrpt-record-missing", "warning", json_pack(
-		    "{s:s, s:s, s:s}", "check", "tlsrpt_record", "name", name,
-		    "why_bogus", a.why_bogus), "Fix the DNSSEC signatures of "
-		    "the zone.", "the TXT record at %s fails DNSSEC "
-		    "validation: %s", name, a.why_bogus);
-	else if (n == 0)
-		finding(r, c, "tlsrpt-record-missing", "warning", json_pack(
-		    "{s:s, s:s}", "check", "tlsrpt_record", "name", name), step,
-		    "no \"v=TLSRPTv1\" TXT record at %s: senders send no "
-		    "reports", name);
-	else if (n > 1)
-		finding(r, c, "tlsrpt-record-missing", "warning", json_pack(
-		    "{s:s, s:s, s:I}", "check", "tlsrpt_record", "name", name,
-		    "tlsrpt_records", (json_int_t)n), step, "%zu \"v=TLSRPTv1\" "
-		    "TXT records at %s: senders send reports only when there "
-		    "is exactly one (RFC 8460 3)", n, name);
-	else if (valid == 0)
-		finding(r, c, "tlsrpt-record-missing", "warning", json_pack(
-		    "{s:s, s:s, s:s}", "check", "tlsrpt_record", "name", name,
-		    "problem", lastwhy), step, "the \"v=TLSRPTv1\" TXT record "
-		    "at %s is invalid: %s", name, lastwhy);
+		finding(r, c, t->code, t->kind, json_pack("{s:s, s:s, s:s}",
+		    "check", t->check, "name", name, "problem", lastwhy),
+		    t->step, "the \"%s\" TXT record at %s is invalid: %s",
+		    t->version, name, lastwhy);
 done:
 	dns_answer_release(&a);
 	return 0;
@@ -558,8 +549,7 @@ lookup_addrs(struct run *r, const char *host, char (*addrs)[48], size_t *n,
 			return -1;
 		if (a.security == DNS_BOGUS) {
 			*bogus = 1;
-			if (snprintf(why, whylen, "%s", a.why_bogus) < 0)
-				why[0] = '\0';
+			fmt_cut(why, whylen, "%s", a.why_bogus);
 		}
 		for (i = 0; a.security != DNS_BOGUS && i < a.n &&
 		    *n < LIVE_ADDRS_MAX; i++)
@@ -925,8 +915,10 @@ live_check(struct live *lv, const char *domain, struct error *err)
 	sts_policy_init(&r.policy);
 	r.checks = json_object();
 	r.findings = json_array();
-	if (check_mx(&r, err) < 0 || check_sts_record(&r, err) < 0 ||
-	    check_tlsrpt_record(&r, err) < 0 || check_policy(&r, err) < 0)
+	if (check_mx(&r, err) < 0 ||
+	    check_txt_record(&r, &sts_record, err) < 0 ||
+	    check_txt_record(&r, &tlsrpt_record, err) < 0 ||
+	    check_policy(&r, err) < 0)
 		goto done;
 	check_mx_in_policy(&r);
 	if (check_smtp(&r, err) < 0)

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <unbound.h>
 
+#include "clock.h"
+#include "fmt.h"
 #include "live_dns.h"
 #include "banned.h"
 
@@ -66,6 +68,16 @@ resolver_valid(const char *s)
 	port = strtol(at + 1, &end, 10);
 	return errno == 0 && end != at + 1 && *end == '\0' && port > 0 &&
 	    port < 65536;
+}
+
+void
+dns_free(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	if (d->ctx)
+		ub_ctx_delete(d->ctx);
+	free(d);
 }
 
 struct dns *
@@ -133,16 +145,6 @@ fail:
 	return NULL;
 }
 
-void
-dns_free(struct dns *d)
-{
-	if (d == NULL)
-		return;
-	if (d->ctx)
-		ub_ctx_delete(d->ctx);
-	free(d);
-}
-
 static void
 on_answer(void *arg, int err, struct ub_result *res)
 {
@@ -151,15 +153,6 @@ on_answer(void *arg, int err, struct ub_result *res)
 	p->done = 1;
 	p->err = err;
 	p->res = res;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A wire-format name as text, without the trailing dot. */
@@ -284,9 +277,9 @@ dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a,
 	if (rc != 0)
 		return error_set(err, ERR_INTERNAL, "DNS lookup of %s: %s",
 		    name, ub_strerror(rc));
-	deadline = now_ms() + (int64_t)d->timeout * 1000;
+	deadline = clock_ms() + (int64_t)d->timeout * 1000;
 	while (!p.done) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 
 		if (left <= 0) {
 			ub_cancel(d->ctx, id);
@@ -312,14 +305,9 @@ dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a,
 	a->rcode = p.res->rcode;
 	a->security = p.res->bogus ? DNS_BOGUS : p.res->secure ? DNS_SECURE :
 	    DNS_INSECURE;
-	if (p.res->bogus && p.res->why_bogus) {
-		int w = snprintf(a->why_bogus, sizeof(a->why_bogus), "%s",
+	if (p.res->bogus && p.res->why_bogus)
+		fmt_cut(a->why_bogus, sizeof(a->why_bogus), "%s",
 		    p.res->why_bogus);
-
-		if (w < 0 || (size_t)w >= sizeof(a->why_bogus))
-			memcpy(a->why_bogus + sizeof(a->why_bogus) - 4, "...",
-			    4);
-	}
 	rc = p.res->havedata ? decode(a, p.res, err) : 0;
 	ub_resolve_free(p.res);
 	return rc;

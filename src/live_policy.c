@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <curl/curl.h>
 
+#include "fmt.h"
 #include "live_policy.h"
 #include "version.h"
 #include "banned.h"
@@ -245,12 +246,10 @@ problem(json_t *problems, const char *fmt, ...)
 	int w;
 
 	va_start(ap, fmt);
-	w = vsnprintf(msg, sizeof(msg), fmt, ap);
+	w = vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (w < 0)
+	if (w < 0 && msg[0] == '\0')
 		return 0;
-	if ((size_t)w >= sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	return json_array_append_new(problems, json_string(msg));
 }
 

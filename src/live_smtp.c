@@ -15,17 +15,10 @@
 #include <gnutls/x509.h>
 
 #include "buf.h"
+#include "clock.h"
+#include "fmt.h"
 #include "live_smtp.h"
 #include "banned.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 text_set(char *dst, size_t len, const char *fmt, ...)
@@ -36,15 +29,10 @@ static void
 text_set(char *dst, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	int w;
 
 	va_start(ap, fmt);
-	w = vsnprintf(dst, len, fmt, ap);
+	vfmt_cut(dst, len, fmt, ap);
 	va_end(ap);
-	if (w < 0)
-		dst[0] = '\0';
-	else if ((size_t)w >= len && len > 4)
-		memcpy(dst + len - 4, "...", 4);
 }
 
 /* Connect within the deadline; the socket is left blocking. */
@@ -83,8 +71,8 @@ dial(const char *addr, int port, int64_t deadline, char *why, size_t wl)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		n = poll(&pfd, 1, (int)(deadline - now_ms() > 0 ?
-		    deadline - now_ms() : 0));
+		n = poll(&pfd, 1, (int)(deadline - clock_ms() > 0 ?
+		    deadline - clock_ms() : 0));
 		if (n == 0) {
 			text_set(why, wl, "connect: no answer in time");
 			close(fd);
@@ -123,7 +111,7 @@ read_reply(int fd, int64_t deadline, struct buf *reply, char *why, size_t wl)
 
 	reply->len = 0;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -303,8 +291,8 @@ tls_probe(struct live_smtp *r, int fd, gnutls_certificate_credentials_t
 		goto done;
 	}
 	gnutls_transport_set_int(s, fd);
-	gnutls_handshake_set_timeout(s, (unsigned)(deadline - now_ms() > 1 ?
-	    deadline - now_ms() : 1));
+	gnutls_handshake_set_timeout(s, (unsigned)(deadline - clock_ms() > 1 ?
+	    deadline - clock_ms() : 1));
 	do {
 		rc = gnutls_handshake(s);
 	} while (rc < 0 && !gnutls_error_is_fatal(rc));
@@ -365,16 +353,43 @@ done:
 		gnutls_deinit(s);
 }
 
+/*
+ * Send the command verb (and its argument, or NULL) and read the reply
+ * into reply: 0 when its code is want; -1 when the connection failed
+ * (r->error says how), 1 when the server answered otherwise (r->error
+ * has its first line): the caller says QUIT then.
+ */
+static int
+command(int fd, const char *verb, const char *arg, int want,
+	struct buf *reply, int64_t deadline, struct live_smtp *r)
+{
+	char line[300];
+	int code;
+
+	if (fmt_whole(line, sizeof(line), "%s%s%s\r\n", verb, arg ? " " : "",
+	    arg ? arg : "") < 0 || send_all(fd, line) < 0) {
+		text_set(r->error, sizeof(r->error), "cannot send %s", verb);
+		return -1;
+	}
+	code = read_reply(fd, deadline, reply, r->error, sizeof(r->error));
+	if (code < 0)
+		return -1;
+	if (code == want)
+		return 0;
+	first_line(line, sizeof(line), reply->data);
+	text_set(r->error, sizeof(r->error), "%s: %s", verb, line);
+	return 1;
+}
+
 int
 live_smtp_probe(const struct live_options *o,
 		gnutls_certificate_credentials_t cred, const char *host,
 		const char *addr, int port, const struct dns_answer *tlsa,
 		struct live_smtp *r, struct error *err)
 {
-	int64_t deadline = now_ms() + (int64_t)o->smtp_timeout * 1000;
-	char line[300];
+	int64_t deadline = clock_ms() + (int64_t)o->smtp_timeout * 1000;
 	struct buf reply;
-	int fd, code, w;
+	int fd, code;
 
 	(void)err;
 	memset(r, 0, sizeof(*r));
@@ -393,35 +408,18 @@ live_smtp_probe(const struct live_options *o,
 		text_set(r->error, sizeof(r->error), "greeting: %s", r->banner);
 		goto quit;
 	}
-	w = snprintf(line, sizeof(line), "EHLO %s\r\n", o->ehlo);
-	if (w < 0 || (size_t)w >= sizeof(line) || send_all(fd, line) < 0) {
-		text_set(r->error, sizeof(r->error), "cannot send EHLO");
+	code = command(fd, "EHLO", o->ehlo, 250, &reply, deadline, r);
+	if (code == 0 && !(r->starttls_offered = ehlo_has(reply.data,
+	    "STARTTLS")))
+		goto quit;
+	if (code == 0)
+		code = command(fd, "STARTTLS", NULL, 220, &reply, deadline, r);
+	if (code == 0) {
+		tls_probe(r, fd, cred, host, tlsa, deadline);
 		goto done;
 	}
-	code = read_reply(fd, deadline, &reply, r->error, sizeof(r->error));
 	if (code < 0)
 		goto done;
-	if (code != 250) {
-		first_line(line, sizeof(line), reply.data);
-		text_set(r->error, sizeof(r->error), "EHLO: %s", line);
-		goto quit;
-	}
-	if (!(r->starttls_offered = ehlo_has(reply.data, "STARTTLS")))
-		goto quit;
-	if (send_all(fd, "STARTTLS\r\n") < 0) {
-		text_set(r->error, sizeof(r->error), "cannot send STARTTLS");
-		goto done;
-	}
-	code = read_reply(fd, deadline, &reply, r->error, sizeof(r->error));
-	if (code < 0)
-		goto done;
-	if (code != 220) {
-		first_line(line, sizeof(line), reply.data);
-		text_set(r->error, sizeof(r->error), "STARTTLS: %s", line);
-		goto quit;
-	}
-	tls_probe(r, fd, cred, host, tlsa, deadline);
-	goto done;
 quit:
 	send_all(fd, "QUIT\r\n");
 done:

@@ -6,13 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "escape.h"
+#include "fmt.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "banned.h"
-
-/* A line at most, cut beyond. */
-#define LOG_LINE_MAX	2048
 
 static int use_syslog;
 static int quiet;
@@ -46,15 +45,14 @@ emit(enum log_level level, const char *msg)
 	static const char *name[] = { "error", "warning", "info", "debug" };
 	char line[LOG_LINE_MAX + 2];
 	size_t head = 0, len;
-	int n;
 
 	/* On standard error, "time level: " first; syslog stamps its own. */
 	if (!use_syslog) {
 		rfc3339_format((int64_t)time(NULL), line);
 		head = strlen(line);
-		n = snprintf(line + head, sizeof(line) - head, " %s: ",
+		fmt_cut(line + head, sizeof(line) - head, " %s: ",
 		    name[level]);
-		head += (size_t)n;
+		head += strlen(line + head);
 	}
 	escape_string(line + head, LOG_LINE_MAX - head, msg, 0);
 	if (use_syslog) {
@@ -76,7 +74,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if (quiet || level > max_level)
 		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	emit(level, msg);
 }
@@ -90,7 +88,8 @@ log_event(enum log_level level, const char *event,
 
 	if (quiet || level > max_level)
 		return;
-	len = (size_t)snprintf(msg, sizeof(msg), "%s", event);
+	fmt_cut(msg, sizeof(msg), "%s", event);
+	len = strlen(msg);
 	for (i = 0; i < n && len < sizeof(msg) - 1; i++) {
 		if (f[i].value == NULL)
 			continue;
@@ -99,8 +98,9 @@ log_event(enum log_level level, const char *event,
 		    ESCAPE_QUOTED);
 		if (need >= sizeof(val) - 3)
 			memcpy(val + strlen(val), "...", 4);
-		len += (size_t)snprintf(msg + len, sizeof(msg) - len,
-		    " %s=\"%s\"", f[i].key, val);
+		fmt_cut(msg + len, sizeof(msg) - len, " %s=\"%s\"",
+		    f[i].key, val);
+		len += strlen(msg + len);
 	}
 	emit(level, msg);
 }

@@ -7,19 +7,13 @@
 
 #include <gmime/gmime.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "dnsname.h"
+#include "fmt.h"
 #include "mail.h"
+#include "mail_bounds.h"
 #include "banned.h"
-
-/*
- * Leaf parts looked at in one message, and how deep multiparts and
- * forwarded messages are followed. A report email has two or three parts
- * one level down; these only stop a hostile message from making the walk
- * itself expensive.
- */
-#define MAIL_LEAVES_MAX	256
-#define MAIL_DEPTH_MAX	16
 
 /* Bytes decoded from a part of no telling type before sniffing it. */
 #define MAIL_SNIFF_PROBE 4096
@@ -366,16 +360,13 @@ part_label(GMimePart *p, size_t index, char *label, size_t size)
 	GMimeContentType *ct;
 	const char *name;
 	char *type = NULL;
-	int n;
 
 	name = g_mime_part_get_filename(p);
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
 	if (name == NULL && ct != NULL)
 		type = g_mime_content_type_get_mime_type(ct);
-	n = snprintf(label, size, "part %zu (%s)", index + 1,
+	fmt_cut(label, size, "part %zu (%s)", index + 1,
 	    name != NULL ? name : type != NULL ? type : "no type");
-	if (n < 0 || (size_t)n >= size)
-		memcpy(label + size - 4, "...", 4);
 	g_free(type);
 }
 
@@ -526,6 +517,9 @@ mail_parse(const void *bytes, size_t len, size_t part_max,
 			    "no header line after the \"From \" line");
 	}
 
+	/* Counted before GMime builds a tree it would not bound. */
+	if (mail_bounds_check(p, len, NULL, err) == -1)
+		return -1;
 	stream = g_mime_stream_mem_new_with_buffer(p, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);

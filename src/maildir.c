@@ -1,22 +1,30 @@
-/* maildir: see include/maildir.h. */
+/* maildir: see include/maildir.h and doc/maildir.md. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "files.h"
+#include "fmt.h"
 #include "log.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "banned.h"
 
-#define MAILDIR_PATH_MAX 4096
+/* The folders of a maildir, each a real folder, never a link. */
+static const char *const folders[] = {
+	"new", "cur", "tmp", ".Failed", ".Failed/new", ".Failed/cur",
+	".Failed/tmp",
+};
 
 struct maildir_watch {
 	char *dir;
@@ -27,54 +35,229 @@ struct maildir_watch {
 	pthread_t thread;
 };
 
+/* A maildir opened for one scan: everything goes through these. */
+struct md {
+	const char *dir;
+	int root, new, cur, failed;	/* failed: .Failed/new */
+	int attempt;			/* the attempt record */
+	struct ingest *in;
+};
+
 /* What became of the reports of one message. */
 struct tally {
 	unsigned n[OUTCOME_DEFERRED + 1];
 };
 
 static int
-path_join(char *out, size_t len, const char *a, const char *b,
-	  struct error *err)
+make_dir(int at, const char *name, const char *dir, struct error *err)
 {
-	int n = snprintf(out, len, "%s/%s", a, b);
-
-	if (n < 0 || (size_t)n >= len)
-		return error_set(err, ERR_IO, "%s/%s: path too long", a, b);
+	if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
+		return error_set(err, ERR_IO, "%s/%s: %s", dir, name,
+		    strerror(errno));
 	return 0;
 }
 
+/* Make the folder rel below root (its parent a real folder already). */
 static int
-make_dir(const char *path, struct error *err)
+make_folder(int root, const char *dir, const char *rel, struct error *err)
 {
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return error_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+	const char *slash = strrchr(rel, '/');
+	char parent[64];
+	int fd, rc;
+
+	if (slash == NULL)
+		return make_dir(root, rel, dir, err);
+	if (fmt_whole(parent, sizeof(parent), "%.*s", (int)(slash - rel),
+	    rel) < 0)
+		return error_set(err, ERR_IO, "%s: %s: name too long", dir, rel);
+	if ((fd = files_open_dir_below(root, dir, parent, err)) < 0)
+		return -1;
+	rc = make_dir(fd, slash + 1, dir, err);
+	close(fd);
+	return rc;
+}
+
+/* Is every folder of the maildir a real one? Says which is not. */
+static int
+check_folders(int root, const char *dir, struct error *err)
+{
+	char why[ERROR_MSG_MAX];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		if ((fd = files_open_dir_below(root, dir, folders[i],
+		    err)) < 0) {
+			fmt_cut(why, sizeof(why), "%s", err->msg);
+			return error_set(err, ERR_IO, "%s: it must be a real "
+			    "folder of the maildir; no mail is taken or moved "
+			    "until it is one", why);
+		}
+		close(fd);
+	}
 	return 0;
 }
+
+static int attempt_open(struct md *m, struct error *err);
 
 int
 maildir_prepare(const char *dir, struct error *err)
 {
-	static const char *const subs[] = {
-		"new", "cur", "tmp", ".Failed", ".Failed/new", ".Failed/cur",
-		".Failed/tmp",
-	};
-	char p[MAILDIR_PATH_MAX];
+	struct md m = { .attempt = -1 };
 	size_t i;
-	int fd;
+	int root, fd, rc = -1;
 
-	if (make_dir(dir, err) < 0)
-		return -1;
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (path_join(p, sizeof(p), dir, subs[i], err) < 0 ||
-		    make_dir(p, err) < 0)
-			return -1;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+	/* The maildir itself is the operator's to name: a link is fine. */
+	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++)
+		if (make_folder(root, dir, folders[i], err) < 0) {
+			/* A link on the way: said as the check says it. */
+			check_folders(root, dir, err);
+			goto done;
+		}
+	if (check_folders(root, dir, err) < 0)
+		goto done;
 	/* Maildir++: the file that says ".Failed" is a folder of DIR. */
-	if (path_join(p, sizeof(p), dir, ".Failed/maildirfolder", err) < 0)
-		return -1;
-	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: %s", p, strerror(errno));
+	if ((fd = files_open_dir_below(root, dir, ".Failed", err)) < 0)
+		goto done;
+	rc = openat(fd, "maildirfolder", O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
 	close(fd);
+	if (rc < 0) {
+		error_set(err, ERR_IO, "%s/.Failed/maildirfolder: %s", dir,
+		    strerror(errno));
+		goto done;
+	}
+	close(rc);
+	/* The attempt record too: one the daemon cannot write stops it now
+	 * rather than every scan. */
+	m.dir = dir;
+	m.root = root;
+	rc = attempt_open(&m, err) < 0 ? -1 : 0;
+	if (m.attempt >= 0)
+		close(m.attempt);
+done:
+	close(root);
+	return rc;
+}
+
+/*
+ * The attempt record (doc/maildir.md): before a message is read, its name
+ * is written to DIR/tlsrptd-attempt, and the record is emptied once the
+ * store has answered. A name found there at the next scan is a message
+ * that was in hand when the daemon died: it may be what killed it, so it
+ * is set aside unread rather than tried a second time. A record, not a
+ * rename of the message: the message stays where every maildir reader
+ * expects it, and a rename into tmp/ could be swept by a server that
+ * cleans tmp/ of old files. It survives the death of the process without
+ * fsync(); a power loss may lose it, and the message is then tried once
+ * more, which is all a lost record costs.
+ */
+#define ATTEMPT_FILE "tlsrptd-attempt"
+
+/* Open the record and hold it: 0, 1 when another daemon holds it, -1. */
+static int
+attempt_open(struct md *m, struct error *err)
+{
+	struct stat sb;
+
+	m->attempt = openat(m->root, ATTEMPT_FILE, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (m->attempt < 0)
+		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s",
+		    m->dir, errno == ELOOP ? "a symbolic link, not a file of "
+		    "tlsrptd's own; no mail is taken until it is removed" :
+		    strerror(errno));
+	if (fstat(m->attempt, &sb) < 0)
+		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s",
+		    m->dir, strerror(errno));
+	/* It is truncated and written: a file of its own, never a hard
+	 * link someone made to another file. */
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)
+		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s with "
+		    "%lu links, not a file of tlsrptd's own; no mail is taken "
+		    "until it is removed", m->dir, files_kind(sb.st_mode),
+		    (unsigned long)sb.st_nlink);
+	/*
+	 * One scan at a time, should two daemons watch one maildir: the
+	 * other's record names the message it has in hand, not one it
+	 * died on. Its death frees the lock, and the record is then read.
+	 */
+	if (flock(m->attempt, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : error_set(err, ERR_IO,
+		    "%s/" ATTEMPT_FILE ": %s", m->dir, strerror(errno));
+	return 0;
+}
+
+static int
+attempt_mark(struct md *m, const char *name, struct error *err)
+{
+	size_t n = strlen(name);
+
+	if (pwrite(m->attempt, name, n, 0) != (ssize_t)n ||
+	    ftruncate(m->attempt, (off_t)n) < 0)
+		return error_set(err, ERR_IO, "%s/" ATTEMPT_FILE ": %s; no "
+		    "mail is taken until it can be written", m->dir,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+attempt_clear(struct md *m)
+{
+	if (ftruncate(m->attempt, 0) < 0)
+		log_err("maildir: %s/" ATTEMPT_FILE ": %s", m->dir,
+		    strerror(errno));
+}
+
+/* The name in the record, if it is one message name of new/; else "". */
+static void
+attempt_read(struct md *m, char *name, size_t size)
+{
+	ssize_t n = pread(m->attempt, name, size - 1, 0);
+
+	name[n > 0 ? n : 0] = '\0';
+	if (n <= 0 || (size_t)n >= size - 1 || strlen(name) != (size_t)n ||
+	    strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		name[0] = '\0';
+}
+
+static void
+md_close(struct md *m)
+{
+	int *fds[] = { &m->root, &m->new, &m->cur, &m->failed, &m->attempt };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* 0 when open, 1 when another daemon is scanning the maildir, or -1. */
+static int
+md_open(struct md *m, const char *dir, struct ingest *in, struct error *err)
+{
+	int rc = -1;
+
+	m->dir = dir;
+	m->in = in;
+	m->new = m->cur = m->failed = m->attempt = -1;
+	if ((m->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+	if (check_folders(m->root, dir, err) < 0 ||
+	    (m->new = files_open_dir_below(m->root, dir, "new", err)) < 0 ||
+	    (m->cur = files_open_dir_below(m->root, dir, "cur", err)) < 0 ||
+	    (m->failed = files_open_dir_below(m->root, dir, ".Failed/new",
+	    err)) < 0 || (rc = attempt_open(m, err)) != 0) {
+		md_close(m);
+		return rc > 0 ? 1 : -1;
+	}
 	return 0;
 }
 
@@ -86,93 +269,176 @@ tally_cb(const struct result *res, void *arg)
 	t->n[res->outcome]++;
 }
 
-/* Are a and b one file (two links of it)? errno is kept. */
+/* Are a in from and b in to one file (two links of it)? errno is kept. */
 static int
-same_file(const char *a, const char *b)
+same_file(int from, const char *a, int to, const char *b)
 {
 	struct stat sa, sb;
 	int saved = errno, same;
 
-	same = stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	same = fstatat(from, a, &sa, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstatat(to, b, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	errno = saved;
 	return same;
 }
 
 /*
- * Move from to to without ever replacing a file: link then unlink, and
- * when to exists already, to-2, to-3, ... A crash between the two leaves
- * the message in both places; when it is taken again, the link found in
- * to is that same file, and only the one in new/ goes.
+ * Move name from new/ to the folder to as dst, without ever replacing a
+ * file: link then unlink, and when dst exists already, dst-2, dst-3, ...
+ * A crash between the two leaves the message in both places; when it is
+ * taken again, the link found in to is that same file, and only the one
+ * in new/ goes. The descriptors keep every step inside the maildir: a
+ * link in new/ is moved as the link it is (linkat() does not follow it).
  */
 static int
-move_file(const char *from, const char *to, struct error *err)
+move_file(struct md *m, const char *name, int to, const char *toname,
+	  const char *dst, struct error *err)
 {
-	char alt[MAILDIR_PATH_MAX];
-	const char *dst = to;
+	char alt[NAME_MAX + 8];
+	const char *d = dst;
+	struct stat sb;
 	int i, n;
 
 	for (i = 2; i < 100; i++) {
-		if (link(from, dst) == 0 || (errno == EEXIST &&
-		    same_file(from, dst))) {
-			if (unlink(from) < 0)
-				return error_set(err, ERR_IO, "%s: %s", from,
-				    strerror(errno));
+		if (linkat(m->new, name, to, d, 0) == 0 || (errno == EEXIST &&
+		    same_file(m->new, name, to, d))) {
+			if (unlinkat(m->new, name, 0) < 0)
+				return error_set(err, ERR_IO, "%s/new/%s: %s",
+				    m->dir, name, strerror(errno));
 			return 0;
 		}
 		if (errno != EEXIST)
 			break;
-		n = snprintf(alt, sizeof(alt), "%s-%d", to, i);
+		n = snprintf(alt, sizeof(alt), "%s-%d", dst, i);
 		if (n < 0 || (size_t)n >= sizeof(alt))
-			return error_set(err, ERR_IO, "%s: path too long", to);
-		dst = alt;
+			return error_set(err, ERR_IO, "%s/%s/%s: name too "
+			    "long", m->dir, toname, dst);
+		d = alt;
 	}
-	/* No hard links here (some file systems): rename, if it is free. */
-	if (errno != EEXIST && access(dst, F_OK) < 0 && errno == ENOENT &&
-	    rename(from, dst) == 0)
+	/*
+	 * No hard links here (some file systems; a link to another's file
+	 * under protected_hardlinks): rename, if the name is free.
+	 */
+	if (errno != EEXIST && fstatat(to, d, &sb, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT && renameat(m->new, name, to, d) == 0)
 		return 0;
-	return error_set(err, ERR_IO, "moving %s to %s: %s", from, dst,
-	    strerror(errno));
+	return error_set(err, ERR_IO, "moving %s/new/%s to %s/%s/%s: %s",
+	    m->dir, name, m->dir, toname, d, strerror(errno));
 }
 
-/* Process one message file (DIR/new/NAME); 1 when it was left there. */
+/* Move name to .Failed/new or cur/ (marked seen); 0 when moved. */
 static int
-process(const char *dir, const char *path, struct ingest *in)
+move_to(struct md *m, const char *name, int failed)
+{
+	char dst[NAME_MAX + 8];
+	const char *colon = strchr(name, ':');
+	struct error err;
+	size_t baselen;
+	int n;
+
+	/* The unique part of the name, without any maildir info. */
+	baselen = colon ? (size_t)(colon - name) : strlen(name);
+	n = snprintf(dst, sizeof(dst), "%.*s%s", (int)baselen, name,
+	    failed ? "" : ":2,S");
+	if (n < 0 || (size_t)n >= sizeof(dst)) {
+		log_err("maildir: %s/new/%s: name too long to move", m->dir,
+		    name);
+		return -1;
+	}
+	if (move_file(m, name, failed ? m->failed : m->cur,
+	    failed ? ".Failed/new" : "cur", dst, &err) < 0) {
+		log_err("maildir: %s", err.msg);
+		return -1;
+	}
+	metrics_count_move(failed ? MMOVE_FAILED : MMOVE_CUR);
+	log_debug("maildir: moved %s/new/%s to %s/%s", m->dir, name,
+	    failed ? ".Failed/new" : "cur", dst);
+	return 0;
+}
+
+/*
+ * Move name to .Failed unread, saying why in the log and in the store's
+ * record of rejections. The move is made whatever the store answers: what
+ * is set aside must not be met again.
+ */
+static void
+set_aside(struct md *m, const char *name, const char *why)
+{
+	char path[MAILDIR_PATH_MAX], reason[ERROR_MSG_MAX];
+	struct origin o = { .source = "mail", .path = path };
+	struct tally t;
+
+	fmt_cut(path, sizeof(path), "%s/new/%s", m->dir, name);
+	fmt_cut(reason, sizeof(reason), "%s: set aside to .Failed unread",
+	    why);
+	log_warn("maildir: %s: %s", path, reason);
+	memset(&t, 0, sizeof(t));
+	ingest_reject(m->in, "", 0, &o, ERR_INPUT, reason, tally_cb, &t);
+	move_to(m, name, 1);
+}
+
+/*
+ * Process one message, new/NAME; 1 when it was left there, -1 when the
+ * attempt record cannot be written (the scan stops).
+ */
+static int
+process(struct md *m, const char *name, struct error *serr)
 {
 	struct pipeline_config cfg;
+	char path[MAILDIR_PATH_MAX];
 	struct origin o = { .source = "mail", .path = path };
-	char to[MAILDIR_PATH_MAX], reason[ERROR_MSG_MAX];
-	const char *name, *colon;
 	struct tally t;
 	struct error err;
+	struct stat sb;
 	struct buf b;
-	size_t total = 0, baselen;
-	enum metrics_move mv;
-	int rc, n;
+	size_t total = 0;
+	int fd, rc;
 
+	fmt_cut(path, sizeof(path), "%s/new/%s", m->dir, name);
+	if (attempt_mark(m, name, serr) < 0)
+		return -1;
 	memset(&t, 0, sizeof(t));
 	error_clear(&err);
-	ingest_get_config(in, &cfg);
-	buf_init(&b, cfg.message_max);
-	rc = files_read_path(path, &b, &total, &err);
-	if (rc < 0 && err.kind != ERR_TOO_BIG) {
+	if ((fd = files_open_regular(m->new, name, path, &err)) < 0) {
+		attempt_clear(m);
+		/* A link, a FIFO, a device put in its place since it was
+		 * listed: never read, never followed. */
+		if (err.kind == ERR_INPUT) {
+			set_aside(m, name, fstatat(m->new, name, &sb,
+			    AT_SYMLINK_NOFOLLOW) == 0 ?
+			    files_kind(sb.st_mode) : "not a regular file");
+			return 0;
+		}
 		/* Gone (another reader) or unreadable: nothing to move. */
-		log_warn("maildir: %s", err.msg);
+		if (errno != ENOENT)
+			log_warn("maildir: %s", err.msg);
+		return 0;
+	}
+	ingest_get_config(m->in, &cfg);
+	buf_init(&b, cfg.message_max);
+	rc = files_read_fd(fd, &b, &total, &err);
+	close(fd);
+	if (rc < 0 && err.kind != ERR_TOO_BIG) {
+		attempt_clear(m);
+		log_warn("maildir: %s: %s", path, err.msg);
 		buf_release(&b);
 		return 0;
 	}
 	metrics_count_bytes(MSRC_MAIL, total);
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "message of %s%zu bytes over "
-		    "the limit of %zu bytes", total > b.cap * 2 ?
-		    "more than " : "", total, b.cap);
-		ingest_reject(in, b.data, 0, &o, ERR_TOO_BIG, reason,
+		/* Reading stops short of a huge message's end. */
+		error_too_big(&err, "message", total > b.cap * 2, total,
+		    b.cap);
+		ingest_reject(m->in, b.data, 0, &o, ERR_TOO_BIG, err.msg,
 		    tally_cb, &t);
 	} else {
-		ingest_submit(in, b.data ? b.data : "", b.len, INPUT_MESSAGE,
-		    &o, tally_cb, &t);
+		ingest_submit(m->in, b.data ? b.data : "", b.len,
+		    INPUT_MESSAGE, &o, tally_cb, &t);
 	}
 	buf_release(&b);
+	/* Answered: a crash from here on is no fault of the message. */
+	attempt_clear(m);
 
 	if (t.n[OUTCOME_DEFERRED] > 0 || (t.n[OUTCOME_ACCEPTED] +
 	    t.n[OUTCOME_DUPLICATE] + t.n[OUTCOME_REJECTED] +
@@ -180,47 +446,50 @@ process(const char *dir, const char *path, struct ingest *in)
 		metrics_count_move(MMOVE_KEPT);
 		return 1;
 	}
-	name = strrchr(path, '/') + 1;
-	/* The unique part of the name, without any maildir info. */
-	colon = strchr(name, ':');
-	baselen = colon ? (size_t)(colon - name) : strlen(name);
-	if (t.n[OUTCOME_REJECTED] > 0 || t.n[OUTCOME_NOT_A_REPORT] > 0) {
-		mv = MMOVE_FAILED;
-		n = snprintf(to, sizeof(to), "%s/.Failed/new/%.*s", dir,
-		    (int)baselen, name);
-	} else {
-		mv = MMOVE_CUR;
-		n = snprintf(to, sizeof(to), "%s/cur/%.*s:2,S", dir,
-		    (int)baselen, name);
-	}
-	if (n < 0 || (size_t)n >= sizeof(to)) {
-		log_err("maildir: %s: path too long to move", path);
-		return 1;
-	}
-	if (move_file(path, to, &err) < 0) {
-		log_err("maildir: %s", err.msg);
-		return 1;
-	}
-	metrics_count_move(mv);
-	log_debug("maildir: moved %s to %s", path, to);
-	return 0;
+	return move_to(m, name, t.n[OUTCOME_REJECTED] > 0 ||
+	    t.n[OUTCOME_NOT_A_REPORT] > 0) < 0 ? 1 : 0;
 }
 
 int
 maildir_scan(const char *dir, struct ingest *in, struct error *err)
 {
-	char newdir[MAILDIR_PATH_MAX];
+	char last[NAME_MAX + 2], label[MAILDIR_PATH_MAX];
 	struct file_list l;
+	struct stat sb;
+	struct md m;
 	size_t i;
-	int left = 0;
+	int left = 0, rc = 0, n;
 
-	if (path_join(newdir, sizeof(newdir), dir, "new", err) < 0 ||
-	    files_list(newdir, &l, err) < 0)
-		return -1;
-	for (i = 0; i < l.n; i++)
-		left += process(dir, l.paths[i], in);
+	if ((rc = md_open(&m, dir, in, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	attempt_read(&m, last, sizeof(last));
+	if (last[0] != '\0') {
+		if (fstatat(m.new, last, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			set_aside(&m, last, "being read when tlsrptd stopped "
+			    "(a crash, a kill); it is not tried again, so "
+			    "that it cannot stop it twice");
+		attempt_clear(&m);
+	}
+	n = snprintf(label, sizeof(label), "%s/new", dir);
+	if (n < 0 || (size_t)n >= sizeof(label) ||
+	    files_list_at(m.new, label, &l, err) < 0) {
+		md_close(&m);
+		return error_set(err, ERR_IO, "%s: cannot list new/", dir);
+	}
+	for (i = 0; i < l.nothers; i++) {
+		const char *name = strrchr(l.others[i], '/') + 1;
+
+		if (fstatat(m.new, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			set_aside(&m, name, files_kind(sb.st_mode));
+	}
+	for (i = 0; i < l.n && rc >= 0; i++) {
+		rc = process(&m, strrchr(l.paths[i], '/') + 1, err);
+		if (rc > 0)
+			left++;
+	}
 	files_list_release(&l);
-	return left;
+	md_close(&m);
+	return rc < 0 ? -1 : left;
 }
 
 static void *
@@ -263,9 +532,13 @@ maildir_start(const char *dir, unsigned rescan, struct ingest *in,
 {
 	char newdir[MAILDIR_PATH_MAX];
 	struct maildir_watch *w;
+	int n;
 
-	if (path_join(newdir, sizeof(newdir), dir, "new", err) < 0)
+	n = snprintf(newdir, sizeof(newdir), "%s/new", dir);
+	if (n < 0 || (size_t)n >= sizeof(newdir)) {
+		error_set(err, ERR_IO, "%s/new: path too long", dir);
 		return NULL;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->dir = strdup(dir)) == NULL) {
 		free(w);
@@ -283,7 +556,7 @@ maildir_start(const char *dir, unsigned rescan, struct ingest *in,
 	fcntl(w->stop[1], F_SETFD, FD_CLOEXEC);
 	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->ino < 0 || inotify_add_watch(w->ino, newdir,
-	    IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR) < 0) {
+	    IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
 		log_warn("maildir: inotify on %s: %s; rescanning every %us "
 		    "instead", newdir, strerror(errno), rescan);
 		if (w->ino >= 0)

@@ -16,7 +16,8 @@ static const double buckets[] = {
 
 /* Status codes the public listener answers with; others count as 0. */
 static const unsigned codes[] = {
-	200, 201, 202, 400, 401, 404, 405, 411, 413, 415, 500, 503,
+	200, 201, 202, 400, 401, 404, 405, 408, 411, 413, 415, 429, 500, 501,
+	503,
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 /* The outcomes, and a conflicting copy counted apart from accepted. */
@@ -28,6 +29,9 @@ static const char *const source_names[MSRC_COUNT] = {
 };
 static const char *const move_names[MMOVE_COUNT] = {
 	"cur", "failed", "kept",
+};
+static const char *const guard_names[MGUARD_COUNT] = {
+	"client-cap", "reserve", "evicted", "deadline",
 };
 static const char *const spool_names[MSPOOL_COUNT] = {
 	"taken", "refused", "drained", "set-aside",
@@ -48,7 +52,17 @@ static struct {
 	size_t spool_bodies, spool_bytes;
 	time_t spool_oldest;
 	unsigned long long spool[MSPOOL_COUNT];
+	unsigned long long guard[MGUARD_COUNT];
 } m = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Add n to a counter of m, under its lock. */
+static void
+add(unsigned long long *counter, unsigned long long n)
+{
+	pthread_mutex_lock(&m.lock);
+	*counter += n;
+	pthread_mutex_unlock(&m.lock);
+}
 
 void
 metrics_init(void)
@@ -74,17 +88,13 @@ metrics_count_outcome(enum metrics_source src, const struct result *res)
 	unsigned oc = result_conflict(res) ? OUTCOME_CONFLICT :
 	    (unsigned)res->outcome;
 
-	pthread_mutex_lock(&m.lock);
-	m.outcomes[src][oc]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.outcomes[src][oc], 1);
 }
 
 void
 metrics_count_bytes(enum metrics_source src, size_t n)
 {
-	pthread_mutex_lock(&m.lock);
-	m.bytes[src] += n;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.bytes[src], n);
 }
 
 void
@@ -109,25 +119,27 @@ metrics_count_status(unsigned code)
 	for (i = 0; i < NCODES; i++)
 		if (codes[i] == code)
 			break;
+	add(&m.status[i], 1);
+}
+
+void
+metrics_count_guard(enum metrics_guard ev)
+{
 	pthread_mutex_lock(&m.lock);
-	m.status[i]++;
+	m.guard[ev]++;
 	pthread_mutex_unlock(&m.lock);
 }
 
 void
 metrics_count_move(enum metrics_move mv)
 {
-	pthread_mutex_lock(&m.lock);
-	m.moves[mv]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.moves[mv], 1);
 }
 
 void
 metrics_count_reload(int ok)
 {
-	pthread_mutex_lock(&m.lock);
-	m.reloads[ok ? 1 : 0]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.reloads[ok ? 1 : 0], 1);
 }
 
 void
@@ -152,9 +164,7 @@ metrics_set_spool(size_t bodies, size_t bytes, time_t oldest)
 void
 metrics_count_spool(enum metrics_spool ev)
 {
-	pthread_mutex_lock(&m.lock);
-	m.spool[ev]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.spool[ev], 1);
 }
 
 /* The decode budget and the spool. */
@@ -256,10 +266,20 @@ render_locked(struct buf *o, struct error *err)
 			return -1;
 	if (buf_printf(o, err, "tlsrpt_http_responses_total{code=\"other\"} "
 	    "%llu\n"
+	    "# HELP tlsrpt_http_connections_turned_away_total Connections "
+	    "of the ingest listener refused or closed by its limits.\n"
+	    "# TYPE tlsrpt_http_connections_turned_away_total counter\n",
+	    m.status[NCODES]) < 0)
+		return -1;
+	for (i = 0; i < MGUARD_COUNT; i++)
+		if (buf_printf(o, err, "tlsrpt_http_connections_turned_away_"
+		    "total{reason=\"%s\"} %llu\n", guard_names[i],
+		    m.guard[i]) < 0)
+			return -1;
+	if (buf_puts(o,
 	    "# HELP tlsrpt_maildir_messages_total Maildir messages by where "
 	    "they went.\n"
-	    "# TYPE tlsrpt_maildir_messages_total counter\n",
-	    m.status[NCODES]) < 0)
+	    "# TYPE tlsrpt_maildir_messages_total counter\n", err) < 0)
 		return -1;
 	for (i = 0; i < MMOVE_COUNT; i++)
 		if (buf_printf(o, err, "tlsrpt_maildir_messages_total{to="

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "count.h"
 #include "escape.h"
+#include "fmt.h"
+#include "overview.h"
 #include "page.h"
 #include "svg.h"
 #include "version.h"
@@ -63,7 +66,9 @@ static const char css[] =
     "font-size:.85rem}"
     "@media print{main{max-width:none}h2{break-after:avoid}"
     "section{break-inside:avoid}.verdict{border:1px solid #000}}"
-    "@media (max-width:36rem){body{font-size:15px}h1{font-size:1.4rem}}";
+    "@media (max-width:36rem){body{font-size:15px}h1{font-size:1.4rem}"
+    ".chart .tick{font-size:24px}.chart .axis,.chart .legend"
+    "{font-size:24px}}";
 
 struct pg {
 	struct buf *out;
@@ -235,32 +240,32 @@ checklist(struct pg *p, const json_t *d)
 
 	if ((r = reason_of(d, "mx-no-starttls")) != NULL ||
 	    (r = reason_of(d, "mx-cert-invalid")) != NULL) {
-		snprintf(buf, sizeof(buf), "The live probe: %s",
+		fmt_cut(buf, sizeof(buf), "The live probe: %s",
 		    STR(r, "message"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if ((r = reason_of(d, "mx-tls-broken")) != NULL) {
-		snprintf(buf, sizeof(buf), "%s failed with %s for %lld "
+		fmt_cut(buf, sizeof(buf), "%s failed with %s for %lld "
 		    "reporter(s) on %lld days.", STR(r, "receiving_mx_hostname"),
 		    STR(r, "result_type"), (long long)json_array_size(GET(r,
 		    "reporters")), INT(r, "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (has_reason(d, "tls-failures")) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce.", refused,
 		    sts, INT(GET(d, "recent"), "days"));
 		check_item(p, NOT_MET, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (refused > 0) {
-		snprintf(buf, sizeof(buf), "%lld of %lld sts sessions in the "
+		fmt_cut(buf, sizeof(buf), "%lld of %lld sts sessions in the "
 		    "last %lld days would be refused under enforce, below the "
 		    "rates that block: each is listed below with its MX.",
 		    refused, sts, INT(GET(d, "recent"), "days"));
 		check_item(p, REVIEW, "STARTTLS with a valid certificate on "
 		    "every MX", buf);
 	} else if (sts > 0 || live) {
-		snprintf(buf, sizeof(buf), "%lld sts sessions in the last %lld "
+		fmt_cut(buf, sizeof(buf), "%lld sts sessions in the last %lld "
 		    "days%s; none would be refused under enforce.", sts,
 		    INT(GET(d, "recent"), "days"), live ? " and the live "
 		    "STARTTLS probe" : "");
@@ -294,7 +299,7 @@ checklist(struct pg *p, const json_t *d)
 	if (has_reason(d, "too-few-days") || has_reason(d, "too-few-reporters")
 	    || has_reason(d, "too-few-sessions") ||
 	    has_reason(d, "stale-reports")) {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporter%s: not enough yet (see the next steps).",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")),
@@ -302,7 +307,7 @@ checklist(struct pg *p, const json_t *d)
 		check_item(p, NOT_MET, "Long enough in testing, reports "
 		    "reviewed", buf);
 	} else {
-		snprintf(buf, sizeof(buf), "Reports on %lld of %lld days from "
+		fmt_cut(buf, sizeof(buf), "Reports on %lld of %lld days from "
 		    "%zu reporters, reviewed on this page.",
 		    INT(d, "days_with_reports"), INT(GET(d, "window"), "days"),
 		    json_array_size(GET(d, "reporters")));
@@ -378,19 +383,20 @@ charts(struct pg *p, const json_t *d, int idx)
 		struct svg_chart c = { .xlabels = (const char *const *)labels,
 		    .n = n, .width = 720, .height = 220 };
 
-		snprintf(id, sizeof(id), "c%d-s", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of sts sessions per day "
+		fmt_cut(id, sizeof(id), "c%d-s", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of sts sessions per day "
 		    "over %zu days: %lld in all.", n, ts);
 		c.id = id;
 		c.title = "sts sessions per day";
 		c.desc = desc;
 		c.series = s1;
 		c.nseries = 1;
-		c.ylabel = "sessions";
+		c.log_scale = svg_wants_log(sess, n);
+		c.ylabel = c.log_scale ? "sessions (log scale)" : "sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 
-		snprintf(id, sizeof(id), "c%d-f", idx);
-		snprintf(desc, sizeof(desc), "Bar chart of failed sts sessions "
+		fmt_cut(id, sizeof(id), "c%d-f", idx);
+		fmt_cut(desc, sizeof(desc), "Bar chart of failed sts sessions "
 		    "per day, and of those that enforce would refuse (hatched): "
 		    "%lld failed and %lld refused in all.", tf, tr);
 		c.id = id;
@@ -398,7 +404,9 @@ charts(struct pg *p, const json_t *d, int idx)
 		c.desc = desc;
 		c.series = s2;
 		c.nseries = 2;
-		c.ylabel = "failed sessions";
+		c.log_scale = svg_wants_log(failed, n);
+		c.ylabel = c.log_scale ? "failed (log scale)" :
+		    "failed sessions";
 		p->rc |= svg_bar_chart(p->out, &c, p->err);
 	}
 	put(p, "</section>\n");
@@ -543,7 +551,7 @@ live_row(struct pg *p, const char *name, const json_t *c)
 	json_decref(rest);
 }
 
-/* The live checks (DESIGN section 9): the policy published now, then one
+/* The live checks (doc/live.md): the policy published now, then one
  * row per check with its status and evidence. */
 static void
 live_checks(struct pg *p, const json_t *live)
@@ -580,7 +588,7 @@ live_checks(struct pg *p, const json_t *live)
 				    STR(e, "mx") : STR(e, "pattern") ?
 				    STR(e, "pattern") : "";
 
-				snprintf(name, sizeof(name), "%s %s%s%s", key,
+				fmt_cut(name, sizeof(name), "%s %s%s%s", key,
 				    what, STR(e, "address") ? " " : "",
 				    STR(e, "address") ? STR(e, "address") : "");
 				live_row(p, name, e);
@@ -650,7 +658,7 @@ refusals(struct pg *p, const json_t *d)
 	    "Failed</th><th scope=\"col\" class=\"n\">Refused if enforced"
 	    "</th></tr></thead><tbody>\n");
 	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
-		size_t j = i;
+		size_t j;
 
 		e = json_array_get(GET(d, "daily"), i);
 		if (INT(e, "reports") > 0) {
@@ -660,11 +668,7 @@ refusals(struct pg *p, const json_t *d)
 			    INT(e, "sts_failed"), INT(e, "refused_if_enforced"));
 			continue;
 		}
-		/* A run of days without a report is one row. */
-		while (j + 1 < json_array_size(GET(d, "daily")) &&
-		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
-			j++;
-		if (j == i)
+		if ((j = analyse_quiet_run(GET(d, "daily"), i)) == i)
 			putf(p, "<tr><td>%s</td><td colspan=\"3\">no report</td>"
 			    "</tr>\n", STR(e, "date"));
 		else
@@ -683,7 +687,10 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	const char *v = STR(d, "verdict");
 	const json_t *w = GET(d, "window");
 
-	put(p, "<article>\n<header><p class=\"kicker\">MTA-STS action plan, "
+	/* The overview heading a page of several domains links here. */
+	put(p, "<article id=\"domain-");
+	esc(p, STR(d, "domain"));
+	put(p, "\">\n<header><p class=\"kicker\">MTA-STS action plan, "
 	    "from TLS reports of ");
 	putf(p, "%.10s to %.10s</p>\n<h1>", STR(w, "start"), STR(w, "end"));
 	esc(p, STR(d, "domain"));
@@ -699,6 +706,22 @@ domain_page(struct pg *p, const json_t *d, int idx)
 	steps(p, d);
 	refusals(p, d);
 	put(p, "</article>\n");
+}
+
+/* Several domains: the overview first, each linked to its part. */
+static void
+overview(struct pg *p, const json_t *raw)
+{
+	struct overview_row *rows;
+	size_t n;
+
+	if (overview_rows_from_summary(raw, &rows, &n, p->err) < 0) {
+		p->rc |= -1;
+		return;
+	}
+	put(p, "<h1>MTA-STS readiness of every domain</h1>\n");
+	p->rc |= overview_table(p->out, rows, n, "#domain-", p->err);
+	overview_rows_free(rows, n);
 }
 
 /* Every string is shown escaped (escape.h) before markup is escaped:
@@ -730,6 +753,8 @@ page_render(struct buf *out, const json_t *raw, struct error *err)
 	put(&p, "</title>\n<style>");
 	put(&p, css);
 	put(&p, "</style>\n</head>\n<body>\n<main>\n");
+	if (json_array_size(doms) > 1)
+		overview(&p, raw);
 	json_array_foreach(doms, i, d)
 		domain_page(&p, d, (int)i);
 	if (json_array_size(doms) == 0)

@@ -7,6 +7,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "dnsname.h"
+#include "fmt.h"
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
@@ -134,7 +135,7 @@ add_answer(struct pipeline_parsed *pp, const struct origin *o,
 
 	it->outcome = oc;
 	it->kind = kind;
-	snprintf(it->reason, sizeof(it->reason), "%s", reason);
+	fmt_cut(it->reason, sizeof(it->reason), "%s", reason);
 }
 
 /* A payload to keep in quarantine (len 0: only the record of it). */
@@ -147,7 +148,7 @@ add_reject(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	it->bytes = bytes;
 	it->len = len;
 	it->kind = kind;
-	snprintf(it->reason, sizeof(it->reason), "%s", reason);
+	fmt_cut(it->reason, sizeof(it->reason), "%s", reason);
 }
 
 /* A rejected mail part: the reason names the part, so that a person can
@@ -158,16 +159,13 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	    enum error_kind kind, const char *why)
 {
 	char reason[ERROR_MSG_MAX];
-	int n;
 
 	if (m == NULL) {
 		add_reject(pp, bytes, len, o, kind, why);
 		return;
 	}
-	n = snprintf(reason, sizeof(reason), "part \"%s\": %s",
+	fmt_cut(reason, sizeof(reason), "part \"%s\": %s",
 	    o->part ? o->part : "(no file name)", why);
-	if (n < 0 || (size_t)n >= sizeof(reason))
-		memcpy(reason + sizeof(reason) - 4, "...", 4);
 	add_reject(pp, bytes, len, o, kind, reason);
 }
 
@@ -192,11 +190,8 @@ parse_payload(const struct pipeline_config *cfg, const void *bytes,
 	error_clear(&err);
 	buf_init(&inflated, cfg->limits.inflated_max);
 	if (len > cfg->payload_max) {
-		char reason[ERROR_MSG_MAX];
-
-		snprintf(reason, sizeof(reason), "payload of %zu bytes over "
-		    "the limit of %zu bytes", len, cfg->payload_max);
-		reject_part(pp, bytes, 0, o, m, ERR_TOO_BIG, reason);
+		error_too_big(&err, "payload", 0, len, cfg->payload_max);
+		reject_part(pp, bytes, 0, o, m, ERR_TOO_BIG, err.msg);
 		return;
 	}
 	if (decode_payload(bytes, len, &cfg->limits, &inflated, &json,
@@ -244,11 +239,8 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 
 	error_clear(&err);
 	if (len > cfg->message_max) {
-		char reason[ERROR_MSG_MAX];
-
-		snprintf(reason, sizeof(reason), "message of %zu bytes over "
-		    "the limit of %zu bytes", len, cfg->message_max);
-		add_reject(pp, bytes, 0, o, ERR_TOO_BIG, reason);
+		error_too_big(&err, "message", 0, len, cfg->message_max);
+		add_reject(pp, bytes, 0, o, ERR_TOO_BIG, err.msg);
 		return;
 	}
 	if (mail_parse(bytes, len, cfg->payload_max, m, &err) < 0) {
@@ -265,7 +257,7 @@ parse_message(const struct pipeline_config *cfg, const void *bytes,
 		    "no report part in the message");
 		return;
 	}
-	/* The DKIM rule (DESIGN section 6), once for the message. */
+	/* The DKIM rule (doc/mail.md), once for the message. */
 	error_clear(&dkim);
 	pp->dkim_domain[0] = '\0';
 	if (cfg->dkim_authserv_id != NULL &&

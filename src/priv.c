@@ -12,11 +12,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bounds.h"
+#include "fmt.h"
 #include "priv.h"
 #include "banned.h"
-
-/* Room for one passwd or group entry (glibc asks for 1 KiB or so). */
-#define PRIV_ENTRY_MAX	(64 * 1024)
 
 static int
 is_number(const char *s, unsigned long *out)
@@ -33,8 +32,7 @@ is_number(const char *s, unsigned long *out)
 static void
 keep_name(char *dst, const char *src)
 {
-	if (snprintf(dst, PRIV_NAME_MAX, "%s", src) < 0)
-		dst[0] = '\0';	/* only for messages */
+	fmt_cut(dst, PRIV_NAME_MAX, "%s", src);	/* only for messages */
 }
 
 static int
@@ -79,9 +77,8 @@ name_group(struct priv *p)
 	    getgrgid_r(p->gid, &gr, buf, PRIV_ENTRY_MAX, &found) == 0 &&
 	    found != NULL)
 		keep_name(p->group, gr.gr_name);
-	else if (snprintf(p->group, PRIV_NAME_MAX, "%lu",
-	    (unsigned long)p->gid) < 0)
-		p->group[0] = '\0';	/* only for messages */
+	else
+		fmt_cut(p->group, PRIV_NAME_MAX, "%lu", (unsigned long)p->gid);
 	free(buf);
 }
 

@@ -13,19 +13,19 @@
 #include "arena.h"
 #include "bounds.h"
 #include "dnsname.h"
+#include "fmt.h"
 #include "report.h"
 #include "rfc3339.h"
 #include "banned.h"
 
 /*
  * jansson allocates every node of a tree with malloc and frees each one
- * again: for a small report, a third of the parse. While this thread
+ * again, much of a small report's parse (BENCHMARKS.md). While this thread
  * parses a report of at most JSON_ARENA_TEXT_MAX bytes, jansson allocates
  * from json_arena instead, whose blocks are dropped at once with the tree
  * (a free inside it does nothing). Everywhere else, and for larger
  * reports (so that memory stays bounded as before), malloc and free.
  */
-#define JSON_ARENA_TEXT_MAX	(256 * 1024)
 #define JSON_ARENA_BLOCK	(64 * 1024)
 
 /*
@@ -34,9 +34,7 @@
  * 64 KiB or more: a parse's arena block. So each report's memory went back
  * to the kernel (madvise, and an interrupt to the other core to drop its
  * mappings) and was faulted in again, a page at a time, for the next one
- * (perf stat: 10.2 page faults per HTTPS report against 9.4 now; 11,000
- * for an import of 20,000 files against 3,100). A heap now keeps up to
- * HEAP_KEEP free at its top.
+ * (BENCHMARKS.md). A heap now keeps up to HEAP_KEEP free at its top.
  */
 #define HEAP_KEEP		(4 * 1024 * 1024)
 
@@ -85,16 +83,16 @@ path_of(const struct parser *ps, char *buf, size_t n)
 	case AT_RANGE:
 		return "date-range";
 	case AT_POLICY:
-		snprintf(buf, n, "policies[%zu]", ps->policy);
+		fmt_cut(buf, n, "policies[%zu]", ps->policy);
 		break;
 	case AT_POLICY_POLICY:
-		snprintf(buf, n, "policies[%zu].policy", ps->policy);
+		fmt_cut(buf, n, "policies[%zu].policy", ps->policy);
 		break;
 	case AT_SUMMARY:
-		snprintf(buf, n, "policies[%zu].summary", ps->policy);
+		fmt_cut(buf, n, "policies[%zu].summary", ps->policy);
 		break;
 	case AT_FAILURE:
-		snprintf(buf, n, "policies[%zu].failure-details[%zu]",
+		fmt_cut(buf, n, "policies[%zu].failure-details[%zu]",
 		    ps->policy, ps->failure);
 		break;
 	}
@@ -113,7 +111,7 @@ fail(struct parser *ps, const char *sub, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (path[0] && sub)
 		return error_set(ps->err, ERR_INPUT, "%s.%s: %s", path, sub,

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "retention.h"
 #include "store_retention.h"
+#include "thread.h"
 #include "banned.h"
 
 /* Seconds from a pass to the next, and after one that failed. */
@@ -127,9 +128,8 @@ retention_reload(struct retention *rt, unsigned days)
 {
 	pthread_mutex_lock(&rt->lock);
 	rt->days = days;
-	rt->due = 1;
-	pthread_cond_signal(&rt->wake);
 	pthread_mutex_unlock(&rt->lock);
+	thread_wake(&rt->lock, &rt->wake, &rt->due);
 }
 
 void
@@ -137,11 +137,7 @@ retention_stop(struct retention *rt)
 {
 	if (rt == NULL)
 		return;
-	pthread_mutex_lock(&rt->lock);
-	rt->stop = 1;
-	pthread_cond_signal(&rt->wake);
-	pthread_mutex_unlock(&rt->lock);
-	pthread_join(rt->thread, NULL);
+	thread_stop(rt->thread, &rt->lock, &rt->wake, &rt->stop);
 	pthread_cond_destroy(&rt->wake);
 	pthread_mutex_destroy(&rt->lock);
 	free(rt);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "rfc3339.h"
 #include "banned.h"
 
@@ -130,16 +131,9 @@ rfc3339_format(int64_t t, char out[RFC3339_LEN])
 	unsigned m, d;
 
 	rfc3339_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		snprintf(out, RFC3339_LEN, "%s", "0000-00-00T00:00:00Z");
-		return;
-	}
-	char tmp[64];
-	int n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02dZ",
-	    (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-	    (int)(rem % 60));
-
-	if (n != RFC3339_LEN - 1)
-		n = snprintf(tmp, sizeof(tmp), "%s", "0000-00-00T00:00:00Z");
-	memcpy(out, tmp, RFC3339_LEN);
+	/* Years 0 to 9999 fill the form exactly; others cannot be written. */
+	if (y < 0 || y > 9999 || fmt_whole(out, RFC3339_LEN,
+	    "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(rem / 3600),
+	    (int)(rem / 60 % 60), (int)(rem % 60)) < 0)
+		memcpy(out, "0000-00-00T00:00:00Z", RFC3339_LEN);
 }

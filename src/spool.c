@@ -12,16 +12,17 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "bounds.h"
+#include "fmt.h"
 #include "log.h"
 #include "metrics.h"
 #include "spool.h"
+#include "thread.h"
 #include "banned.h"
 
 #define SPOOL_MAGIC	"TLSRPT-SPOOL 1"
 #define SEQ_DIGITS	20
 #define NAME_MAX_LEN	(SEQ_DIGITS + 8)
-/* A file bigger than the largest max-body and its header is not ours. */
-#define SPOOL_FILE_MAX	(((size_t)1 << 30) + SPOOL_HEADER_MAX)
 
 /* One body waiting, in the queue. */
 struct item {
@@ -60,22 +61,24 @@ enum drain {
 	DRAIN_GONE,		/* someone else removed it */
 };
 
+/*
+ * The name of the file of seq: prefix, the number in SEQ_DIGITS digits,
+ * suffix. It always fits; were it ever cut, the name would be "", which
+ * no call on the folder takes.
+ */
+static void
+seq_name(char out[NAME_MAX_LEN], const char *prefix, unsigned long long seq,
+	 const char *suffix)
+{
+	if (fmt_whole(out, NAME_MAX_LEN, "%s%0*llu%s", prefix, SEQ_DIGITS, seq,
+	    suffix) < 0)
+		out[0] = '\0';
+}
+
 static void
 name_final(char out[NAME_MAX_LEN], unsigned long long seq)
 {
-	snprintf(out, NAME_MAX_LEN, "%0*llu.spool", SEQ_DIGITS, seq);
-}
-
-static void
-name_tmp(char out[NAME_MAX_LEN], unsigned long long seq)
-{
-	snprintf(out, NAME_MAX_LEN, ".%0*llu.tmp", SEQ_DIGITS, seq);
-}
-
-static void
-name_bad(char out[NAME_MAX_LEN], unsigned long long seq)
-{
-	snprintf(out, NAME_MAX_LEN, "%0*llu.bad", SEQ_DIGITS, seq);
+	seq_name(out, "", seq, ".spool");
 }
 
 /*
@@ -279,6 +282,21 @@ scan(struct spool *sp, struct error *err)
 	return 0;
 }
 
+void
+spool_close(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	spool_stop(sp);
+	if (sp->dirfd >= 0)
+		close(sp->dirfd);	/* and the lock with it */
+	pthread_cond_destroy(&sp->work);
+	pthread_mutex_destroy(&sp->lock);
+	free(sp->q);
+	free(sp->dir);
+	free(sp);
+}
+
 struct spool *
 spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	   struct error *err)
@@ -324,21 +342,6 @@ spool_open(const char *dir, size_t max_bytes, unsigned stall,
 fail:
 	spool_close(sp);
 	return NULL;
-}
-
-void
-spool_close(struct spool *sp)
-{
-	if (sp == NULL)
-		return;
-	spool_stop(sp);
-	if (sp->dirfd >= 0)
-		close(sp->dirfd);	/* and the lock with it */
-	pthread_cond_destroy(&sp->work);
-	pthread_mutex_destroy(&sp->lock);
-	free(sp->q);
-	free(sp->dir);
-	free(sp);
 }
 
 void
@@ -425,7 +428,7 @@ write_durably(struct spool *sp, unsigned long long seq, const char *h,
 	char tmp[NAME_MAX_LEN], final[NAME_MAX_LEN];
 	int fd, saved;
 
-	name_tmp(tmp, seq);
+	seq_name(tmp, ".", seq, ".tmp");
 	name_final(final, seq);
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600);
@@ -513,7 +516,7 @@ spool_hold_back(struct spool *sp, const char *reason)
 {
 	pthread_mutex_lock(&sp->lock);
 	sp->holding = 1;
-	snprintf(sp->reason, sizeof(sp->reason), "%s", reason ? reason : "");
+	fmt_cut(sp->reason, sizeof(sp->reason), "%s", reason ? reason : "");
 	pthread_mutex_unlock(&sp->lock);
 }
 
@@ -672,7 +675,7 @@ drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 		return DRAIN_RETRY;
 	if (rc < 0 || entry_parse(text, size, &e, err) < 0) {
 		free(text);
-		name_bad(bad, seq);
+		seq_name(bad, "", seq, ".bad");
 		log_err("spool %s: %s: %s; set aside as %s", sp->dir, name,
 		    err->msg, bad);
 		renameat(sp->dirfd, name, sp->dirfd, bad);
@@ -728,7 +731,7 @@ worker(void *arg)
 				log_warn("spool %s: deferred: %s; trying again "
 				    "every few seconds", sp->dir, err.msg);
 			sp->deferred = 1;
-			snprintf(sp->reason, sizeof(sp->reason), "%s",
+			fmt_cut(sp->reason, sizeof(sp->reason), "%s",
 			    err.msg);
 			if (err.kind != ERR_NOMEM)
 				sp->holding = 1;
@@ -772,11 +775,7 @@ spool_stop(struct spool *sp)
 {
 	if (sp == NULL || !sp->running)
 		return;
-	pthread_mutex_lock(&sp->lock);
-	sp->stop = 1;
-	pthread_cond_signal(&sp->work);
-	pthread_mutex_unlock(&sp->lock);
-	pthread_join(sp->thread, NULL);
+	thread_stop(sp->thread, &sp->lock, &sp->work, &sp->stop);
 	sp->running = 0;
 }
 
@@ -788,7 +787,7 @@ spool_stats(struct spool *sp, struct spool_stats *st)
 	st->bytes = sp->bytes;
 	st->oldest = sp->n ? sp->q[sp->head].arrived : 0;
 	st->deferred = sp->deferred || sp->holding;
-	snprintf(st->reason, sizeof(st->reason), "%s", sp->reason);
+	fmt_cut(st->reason, sizeof(st->reason), "%s", sp->reason);
 	pthread_mutex_unlock(&sp->lock);
 }
 
@@ -798,7 +797,6 @@ spool_stalled(struct spool *sp, char *reason, size_t len)
 	struct spool_stats st;
 	unsigned stall;
 	time_t now = time(NULL);
-	int n;
 
 	if (sp == NULL)
 		return 0;
@@ -808,11 +806,8 @@ spool_stalled(struct spool *sp, char *reason, size_t len)
 	pthread_mutex_unlock(&sp->lock);
 	if (stall == 0 || st.bodies == 0 || now - st.oldest <= (time_t)stall)
 		return 0;
-	n = snprintf(reason, len, "the spool does not drain: %zu bodies "
-	    "wait, the oldest for %lld s%s%s", st.bodies,
-	    (long long)(now - st.oldest), st.deferred ? "; the store: " : "",
-	    st.deferred ? st.reason : "");
-	if (n < 0)
-		reason[0] = '\0';
+	fmt_cut(reason, len, "the spool does not drain: %zu bodies wait, the "
+	    "oldest for %lld s%s%s", st.bodies, (long long)(now - st.oldest),
+	    st.deferred ? "; the store: " : "", st.deferred ? st.reason : "");
 	return 1;
 }

@@ -52,6 +52,7 @@ struct store {
 	const struct store_ops *ops;
 	void *be;
 	char *file;		/* SQLite: the file, for store_probe_writable */
+	int reader;		/* store_open_reader(): reads only */
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t idle;	/* busy went to 0 */
 	int lockers;		/* threads waiting in store_lock() */
@@ -79,11 +80,26 @@ struct store {
 	unsigned (*others)(void *arg);
 	void *others_arg;
 };
-static int
-is_postgresql(const char *spec)
+int
+store_is_postgresql(const char *spec)
 {
 	return strncmp(spec, "postgresql://", 13) == 0 ||
 	    strncmp(spec, "postgres://", 11) == 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_stop_writer(st);
+	st->ops->close(st->be);
+	free(st->file);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->idle);
+	pthread_cond_destroy(&st->work);
+	pthread_cond_destroy(&st->flushable);
+	free(st);
 }
 
 struct store *
@@ -101,8 +117,8 @@ store_open(const char *spec, struct error *err)
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	st->ops = is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
-	if (!is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
+	st->ops = store_is_postgresql(spec) ? &store_pg_ops : &store_sqlite_ops;
+	if (!store_is_postgresql(spec) && (st->file = strdup(spec)) == NULL) {
 		free(st);
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -125,19 +141,14 @@ store_open(const char *spec, struct error *err)
 	return st;
 }
 
-void
-store_close(struct store *st)
+struct store *
+store_open_reader(const char *spec, struct error *err)
 {
-	if (st == NULL)
-		return;
-	store_stop_writer(st);
-	st->ops->close(st->be);
-	free(st->file);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->idle);
-	pthread_cond_destroy(&st->work);
-	pthread_cond_destroy(&st->flushable);
-	free(st);
+	struct store *st = store_open(spec, err);
+
+	if (st != NULL)
+		st->reader = 1;
+	return st;
 }
 
 const char *
@@ -630,6 +641,9 @@ put_wait(struct store *st, struct put *pt, struct error *err)
 	int flush;
 
 	error_clear(&pt->err);
+	if (st->reader)
+		return error_set(err, ERR_INTERNAL, "a reader of the store "
+		    "takes no writes");
 	pthread_mutex_lock(&st->lock);
 	while (st->busy && !(st->writing && !st->batch))
 		pthread_cond_wait(&st->idle, &st->lock);

@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "count.h"
+#include "fmt.h"
 #include "schema.h"
 #include "store_pg.h"
 #include "banned.h"
@@ -54,10 +55,12 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_SAVEPOINT] = "SAVEPOINT one",
 	[PG_RELEASE] = "RELEASE SAVEPOINT one",
 	[PG_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT one",
-	[PG_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, dkim_domain, kept, sha256) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
+	/* A put's (copy_key NULL) and a copy's: a row copied before is
+	 * not copied again. */
+	[PG_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD
+	    ", copy_key) VALUES "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
+	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" PG_IDENTITY_LOCK
 	    ", $1::integer)",
 	/* The copies of an identity (migration 003): any one of them
@@ -81,26 +84,15 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "f.receiving_mx_helo, f.additional_info, f.failure_reason_code, "
 	    "f.failed_sessions FROM policy p JOIN failure f ON "
 	    "f.policy = p.id WHERE p.report = $1 ORDER BY f.policy, f.id",
-	[PG_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at, digest, "
-	    "first_copy, conflicting) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+	[PG_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
 	    "ON CONFLICT ON CONSTRAINT report_copy DO NOTHING RETURNING id",
-	[PG_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
-	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
-	    "max_age, mx_host, successful, failed, organization_name, "
-	    "start_time, end_time) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+	[PG_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
 	    "RETURNING id",
-	[PG_FAILURE] = "INSERT INTO failure (policy, result_type, "
-	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
-	    "receiving_mx_helo, additional_info, failure_reason_code, "
-	    "failed_sessions) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+	[PG_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
+	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
 	[PG_COPIED] = "SELECT 1 FROM payload WHERE copy_key = $1",
-	[PG_COPY_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, copy_key, dkim_domain, kept, sha256) "
-	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,"
-	    "$17) ON CONFLICT (copy_key) DO NOTHING RETURNING id",
 	/* The per-day aggregates of the transaction's new reports (an
 	 * array), in key order: two transactions adding to the same rows
 	 * take their locks in one order, so wait but never deadlock. */
@@ -139,6 +131,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "FROM policy p JOIN report r ON r.id = p.report "
 	    "WHERE p.policy_domain <> '' "
 	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	/* A page of names, one step down the index each. */
+	[PG_DOMAIN_PAGE] = "WITH RECURSIVE page(d, n) AS ("
+	    "SELECT (SELECT policy_domain FROM policy WHERE policy_domain > $1 "
+	    "ORDER BY policy_domain LIMIT 1), 1 UNION ALL SELECT (SELECT "
+	    "policy_domain FROM policy WHERE policy_domain > page.d ORDER BY "
+	    "policy_domain LIMIT 1), n + 1 FROM page WHERE page.d IS NOT NULL "
+	    "AND n < $2) SELECT d FROM page WHERE d IS NOT NULL",
 	/* The UTC day of the report's last second, as SQLite's date(). */
 	[PG_READ_TOTALS] = "SELECT COUNT(DISTINCT r.id), "
 	    "COUNT(DISTINCT floor((r.end_time - 1) / 86400.0)), "
@@ -284,13 +283,10 @@ conn_message(PGconn *c, const PGresult *res, char *buf, size_t len)
 {
 	const char *m = res ? PQresultErrorMessage(res) : "";
 	char *nl;
-	int n;
 
 	if (m == NULL || m[0] == '\0')
 		m = c ? PQerrorMessage(c) : "out of memory";
-	n = snprintf(buf, len, "%s", m && m[0] ? m : "unknown failure");
-	if (n < 0 || (size_t)n >= len)
-		memcpy(buf + len - 4, "...", 4);
+	fmt_cut(buf, len, "%s", m && m[0] ? m : "unknown failure");
 	while ((nl = strchr(buf, '\n')) != NULL)
 		*nl = nl[1] ? ' ' : '\0';
 	return buf;
@@ -337,7 +333,8 @@ pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	res = PQexecPrepared(s->conn, stmt_name(name, (int)which), a->n, a->v, a->len, a->fmt, 0);
+	res = PQexecPrepared(s->conn, stmt_name(name, (int)which), a->n, a->v,
+	    a->len, a->fmt, 0);
 	rc = PQresultStatus(res);
 	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
 		return res;
@@ -553,7 +550,6 @@ make_label(const char *uri)
 	PQconninfoOption *opts, *o;
 	const char *db = NULL, *host = NULL;
 	char buf[256];
-	int n;
 
 	opts = PQconninfoParse(uri, NULL);
 	for (o = opts; o != NULL && o->keyword != NULL; o++) {
@@ -562,10 +558,8 @@ make_label(const char *uri)
 		else if (strcmp(o->keyword, "host") == 0)
 			host = o->val;
 	}
-	n = snprintf(buf, sizeof(buf), "postgresql database %s%s%s",
+	fmt_cut(buf, sizeof(buf), "postgresql database %s%s%s",
 	    db ? db : "(default)", host ? " on " : "", host ? host : "");
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
 	PQconninfoFree(opts);
 	return strdup(buf);
 }
@@ -682,10 +676,12 @@ upsert_daily(struct pg_store *s, struct error *err)
 	if (buf_append(&b, "{", 1, err) < 0)
 		goto fail;
 	for (i = 0; i < s->ndaily; i++) {
-		int n = snprintf(num, sizeof(num), "%s%lld", i ? "," : "",
-		    (long long)s->daily[i]);
-
-		if (buf_append(&b, num, (size_t)n, err) < 0)
+		if (fmt_whole(num, sizeof(num), "%s%lld", i ? "," : "",
+		    (long long)s->daily[i]) < 0) {
+			error_set(err, ERR_INTERNAL, "a report's number");
+			goto fail;
+		}
+		if (buf_puts(&b, num, err) < 0)
 			goto fail;
 	}
 	if (buf_append(&b, "}", 2, err) < 0)	/* and the NUL */
@@ -807,58 +803,6 @@ pg_batch_rollback(void *be)
 	rollback(s);
 }
 
-static void
-args_origin(struct pg_args *a, const struct store_payload *p)
-{
-	const struct origin *o = p->origin;
-
-	pg_arg_int(a, p->received_at);
-	pg_arg_text(a, o->source ? o->source : "");
-	pg_arg_text(a, o->peer);
-	pg_arg_text(a, o->user_agent);
-	pg_arg_text(a, o->message_id);
-	pg_arg_text(a, o->path);
-	pg_arg_text(a, o->part);
-	pg_arg_text(a, p->encoding);
-	pg_arg_int(a, (int64_t)p->size);
-	pg_arg_bytes(a, p->data, p->len);
-}
-
-/* The columns kept and sha256 (migration 005), after the others. */
-static void
-args_kept(struct pg_args *a, const struct store_payload *p)
-{
-	if (p->kept < p->size)
-		pg_arg_int(a, (int64_t)p->kept);
-	else
-		pg_arg_null(a);
-	pg_arg_text(a, p->sha256);
-}
-
-static int
-insert_payload(struct pg_store *s, const struct store_payload *p,
-	       const char *outcome, const char *reason, int64_t report,
-	       struct error *err)
-{
-	struct pg_args a;
-	PGresult *res;
-
-	pg_args_init(&a);
-	args_origin(&a, p);
-	pg_arg_text(&a, outcome);
-	pg_arg_text(&a, reason);
-	if (report > 0)
-		pg_arg_int(&a, report);
-	else
-		pg_arg_null(&a);
-	pg_arg_text(&a, p->origin->dkim_domain);
-	args_kept(&a, p);
-	res = pg_run(s, PG_PAYLOAD, &a, err);
-	pg_args_release(&a);
-	PQclear(res);
-	return res == NULL ? -1 : 0;
-}
-
 /* Run a statement that returns one id (or none: *id 0). */
 static int
 run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
@@ -874,6 +818,45 @@ run_id(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
 		*id = pg_int(res, 0, 0);
 	PQclear(res);
 	return 0;
+}
+
+/*
+ * The payload row of a put (key NULL) or of a copy (key: its copy key):
+ * *id its row, or 0 when a row of that copy key is there already.
+ */
+static int
+insert_payload(struct pg_store *s, const struct store_payload *p,
+	       const char *outcome, const char *reason, int64_t report,
+	       const char *key, int64_t *id, struct error *err)
+{
+	const struct origin *o = p->origin;
+	struct pg_args a;
+
+	pg_args_init(&a);
+	pg_arg_int(&a, p->received_at);
+	pg_arg_text(&a, o->source ? o->source : "");
+	pg_arg_text(&a, o->peer);
+	pg_arg_text(&a, o->user_agent);
+	pg_arg_text(&a, o->message_id);
+	pg_arg_text(&a, o->path);
+	pg_arg_text(&a, o->part);
+	pg_arg_text(&a, p->encoding);
+	pg_arg_int(&a, (int64_t)p->size);
+	pg_arg_bytes(&a, p->data, p->len);
+	pg_arg_text(&a, outcome);
+	pg_arg_text(&a, reason);
+	if (report > 0)
+		pg_arg_int(&a, report);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, o->dkim_domain);
+	if (p->kept < p->size)
+		pg_arg_int(&a, (int64_t)p->kept);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, p->sha256);
+	pg_arg_text(&a, key);
+	return run_id(s, PG_PAYLOAD, &a, id, err);
 }
 
 /* A report's policy rows and their failure rows, column for column. */
@@ -893,17 +876,17 @@ insert_policies(struct pg_store *s, int64_t report,
 		pg_args_init(&a);
 		pg_arg_int(&a, report);
 		pg_arg_int(&a, p->idx);
-		pg_arg_text(&a, p->policy_type ? p->policy_type : "");
-		pg_arg_text(&a, p->policy_domain ? p->policy_domain : "");
-		pg_arg_text(&a, p->policy_string ? p->policy_string : "[]");
-		pg_arg_text(&a, p->policy_set ? p->policy_set : "");
+		pg_arg_text(&a, p->policy_type);
+		pg_arg_text(&a, p->policy_domain);
+		pg_arg_text(&a, p->policy_string);
+		pg_arg_text(&a, p->policy_set);
 		pg_arg_text(&a, p->mode);
-		pg_arg_text(&a, p->mx_patterns ? p->mx_patterns : "[]");
+		pg_arg_text(&a, p->mx_patterns);
 		if (p->has_max_age)
 			pg_arg_int(&a, p->max_age);
 		else
 			pg_arg_null(&a);
-		pg_arg_text(&a, p->mx_host ? p->mx_host : "[]");
+		pg_arg_text(&a, p->mx_host);
 		pg_arg_int(&a, p->successful);
 		pg_arg_int(&a, p->failed);
 		pg_arg_text(&a, r->organization_name);
@@ -915,7 +898,7 @@ insert_policies(struct pg_store *s, int64_t report,
 			f = &p->failures[j];
 			pg_args_init(&a);
 			pg_arg_int(&a, policy);
-			pg_arg_text(&a, f->result_type ? f->result_type : "");
+			pg_arg_text(&a, f->result_type);
 			pg_arg_text(&a, f->sending_mta_ip);
 			pg_arg_text(&a, f->receiving_ip);
 			pg_arg_text(&a, f->receiving_mx_hostname);
@@ -1077,7 +1060,9 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	res->first = pg_int(q, 0, 0);
 	res->first_received = pg_int(q, 0, 2);
 	d = pg_str(q, 0, 1);
-	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	/* Not a digest of ours: matches none, as a conflict. */
+	if (fmt_whole(digest, sizeof(digest), "%s", d ? d : "") < 0)
+		digest[0] = '\0';
 	PQclear(q);
 	if (d == NULL) {
 		if (report_digest(s, res->first, digest, err) < 0)
@@ -1160,13 +1145,15 @@ pg_put_report(void *be, const struct store_payload *p,
 	      struct error *err)
 {
 	struct pg_store *s = be;
+	int64_t id;
 
 	memset(res, 0, sizeof(*res));
 	if (begin(s, err) < 0)
 		return -1;
 	if (write_report(s, r, res, err) < 0 ||
 	    insert_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
-	    "duplicate" : "accepted", NULL, res->report, err) < 0 ||
+	    "duplicate" : "accepted", NULL, res->report, NULL, &id,
+	    err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		memset(res, 0, sizeof(*res));
@@ -1180,10 +1167,11 @@ pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
 		struct error *err)
 {
 	struct pg_store *s = be;
+	int64_t id;
 
 	if (begin(s, err) < 0)
 		return -1;
-	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	if (insert_payload(s, p, "rejected", reason, 0, NULL, &id, err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		return -1;
@@ -1233,19 +1221,8 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 			    "duplicate" : "accepted";
 		report = res.report;
 	}
-	pg_args_init(&a);
-	args_origin(&a, &row->payload);
-	pg_arg_text(&a, outcome);
-	pg_arg_text(&a, row->reason);
-	if (report > 0)
-		pg_arg_int(&a, report);
-	else
-		pg_arg_null(&a);
-	pg_arg_text(&a, key);
-	pg_arg_text(&a, row->payload.origin->dkim_domain);
-	args_kept(&a, &row->payload);
-	if (run_id(s, PG_COPY_PAYLOAD, &a, &id, err) < 0 ||
-	    commit(s, err) < 0)
+	if (insert_payload(s, &row->payload, outcome, row->reason, report,
+	    key, &id, err) < 0 || commit(s, err) < 0)
 		goto fail;
 	*copied = id > 0;
 	return 0;
@@ -1266,6 +1243,7 @@ const struct store_ops store_pg_ops = {
 	.evidence = store_pg_evidence,
 	.domains = store_pg_domains,
 	.read_domains = store_pg_read_domains,
+	.domain_page = store_pg_domain_page,
 	.read_totals = store_pg_read_totals,
 	.read_types = store_pg_read_types,
 	.export = NULL,

@@ -3,7 +3,7 @@
  * pass (store_retention.h, store_backend.h's prune op).
  *
  * The reports that ended before the cut are walked by (end_time, id)
- * through the index report_end (migration 005), WALK at a time, each
+ * through the index report_end (migration 006), WALK at a time, each
  * with the count of the rows that name it. As many as the transaction
  * may remove go in one statement, with their failure details, policies
  * and payloads (the schema's references are checked at its end): a

@@ -117,30 +117,66 @@ nomem:
 	return error_set(err, ERR_NOMEM, "out of memory listing domains");
 }
 
-int
-store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
-		      struct error *err)
+/*
+ * The rows of which (a name and three counts; domain its parameter, or
+ * NULL), each to the walk's callback.
+ */
+static int
+count_rows(struct pg_store *s, enum pg_stmt which, const char *domain,
+	   const struct store_count_walk *w, struct error *err)
 {
-	struct pg_store *s = be;
-	struct store_domain_row row;
 	struct pg_args a;
 	PGresult *res;
 	int i, n;
 
 	pg_args_init(&a);
-	if ((res = read_run(s, PG_READ_DOMAINS, &a, err)) == NULL)
+	if (domain != NULL)
+		pg_arg_text(&a, domain);
+	if ((res = read_run(s, which, &a, err)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		row.domain = PQgetvalue(res, i, 0);
-		row.reports = pg_int(res, i, 1);
-		row.first_seen = pg_int(res, i, 2);
-		row.last_seen = pg_int(res, i, 3);
-		if (cb(&row, arg) < 0) {
+		if (store_count_row(w, PQgetvalue(res, i, 0), pg_int(res, i, 1),
+		    pg_int(res, i, 2), pg_int(res, i, 3)) != 0) {
 			PQclear(res);
 			return error_set(err, ERR_NOMEM, "out of memory");
 		}
 	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
+		      struct error *err)
+{
+	struct store_count_walk w = { .domains = cb, .arg = arg };
+
+	return count_rows(be, PG_READ_DOMAINS, NULL, &w, err);
+}
+
+int
+store_pg_domain_page(void *be, const char *after, size_t limit,
+		     store_name_cb cb, void *arg, struct error *err)
+{
+	struct pg_store *s = be;
+	struct pg_args a;
+	PGresult *res;
+	int i, n;
+
+	if (limit == 0)
+		return 0;
+	pg_args_init(&a);
+	pg_arg_text(&a, after);
+	pg_arg_int(&a, (int64_t)limit);
+	if ((res = read_run(s, PG_DOMAIN_PAGE, &a, err)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		if (cb(PQgetvalue(res, i, 0), arg) < 0) {
+			PQclear(res);
+			return error_set(err, ERR_NOMEM, "out of memory");
+		}
 	PQclear(res);
 	return 0;
 }
@@ -175,27 +211,7 @@ int
 store_pg_read_types(void *be, const char *domain, store_type_cb cb,
 		    void *arg, struct error *err)
 {
-	struct pg_store *s = be;
-	struct store_type_row row;
-	struct pg_args a;
-	PGresult *res;
-	int i, n;
+	struct store_count_walk w = { .types = cb, .arg = arg };
 
-	pg_args_init(&a);
-	pg_arg_text(&a, domain);
-	if ((res = read_run(s, PG_READ_TYPES, &a, err)) == NULL)
-		return -1;
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		row.policy_type = PQgetvalue(res, i, 0);
-		row.reports = pg_int(res, i, 1);
-		row.successful = pg_int(res, i, 2);
-		row.failed = pg_int(res, i, 3);
-		if (cb(&row, arg) < 0) {
-			PQclear(res);
-			return error_set(err, ERR_NOMEM, "out of memory");
-		}
-	}
-	PQclear(res);
-	return 0;
+	return count_rows(be, PG_READ_TYPES, domain, &w, err);
 }

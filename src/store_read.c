@@ -1,11 +1,25 @@
 /* store_read: see include/store_read.h. The queries are the backend's
  * (store_backend.h); the JSON is built here. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rfc3339.h"
 #include "store_backend.h"
 #include "store_read.h"
 #include "banned.h"
+
+int
+store_count_row(const struct store_count_walk *w, const char *name,
+		int64_t c1, int64_t c2, int64_t c3)
+{
+	struct store_domain_row d = { .domain = name, .reports = c1,
+	    .first_seen = c2, .last_seen = c3 };
+	struct store_type_row t = { .policy_type = name, .reports = c1,
+	    .successful = c2, .failed = c3 };
+
+	return w->domains != NULL ? w->domains(&d, w->arg) < 0 :
+	    w->types(&t, w->arg) < 0;
+}
 
 static json_t *
 json_time(int64_t t)
@@ -16,38 +30,90 @@ json_time(int64_t t)
 	return json_string(s);
 }
 
+/* The names of a page, copied: the backend's are only valid in cb. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
 static int
-domain_row(const struct store_domain_row *row, void *arg)
+name_row(const char *name, void *arg)
 {
+	struct names *ns = arg;
+
+	if (ns->n == ns->cap || (ns->v[ns->n] = strdup(name)) == NULL)
+		return -1;
+	ns->n++;
+	return 0;
+}
+
+/* {"domain", "reports", "first_seen", "last_seen"} into arr; a domain
+ * gone since its name was read is left out. */
+static int
+domain_entry(const struct store_ops *ops, void *be, const char *domain,
+	     json_t *arr, struct error *err)
+{
+	struct store_domain_totals t;
+	int found = 0;
 	json_t *o;
 
-	o = json_pack("{s:s, s:I, s:o, s:o}", "domain", row->domain,
-	    "reports", (json_int_t)row->reports,
-	    "first_seen", json_time(row->first_seen),
-	    "last_seen", json_time(row->last_seen));
-	return o == NULL || json_array_append_new(arg, o) < 0 ? -1 : 0;
+	if (ops->read_totals(be, domain, &t, &found, err) < 0)
+		return -1;
+	if (!found)
+		return 0;
+	o = json_pack("{s:s, s:I, s:o, s:o}", "domain", domain,
+	    "reports", (json_int_t)t.reports,
+	    "first_seen", json_time(t.first_seen),
+	    "last_seen", json_time(t.last_seen));
+	if (o == NULL || json_array_append_new(arr, o) < 0)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	return 0;
 }
 
 int
-store_read_domains(struct store *st, json_t **out, struct error *err)
+store_read_domains(struct store *st, const char *after, size_t limit,
+		   json_t **out, char **next, struct error *err)
 {
+	const struct store_ops *ops = store_backend_ops(st);
+	void *be = store_backend_handle(st);
+	struct names ns = { NULL, 0, limit + 1 };
 	json_t *arr;
-	int rc;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
-	if ((arr = json_array()) == NULL)
-		return error_set(err, ERR_NOMEM, "out of memory");
+	*next = NULL;
 	error_clear(err);
-	rc = store_backend_ops(st)->read_domains(store_backend_handle(st),
-	    domain_row, arr, err);
-	if (rc < 0) {
+	if (limit == 0)
+		limit = ns.cap = 1;
+	/* One name past the page: whether another page follows. */
+	if ((arr = json_array()) == NULL ||
+	    (ns.v = calloc(ns.cap, sizeof(*ns.v))) == NULL) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (ops->domain_page(be, after != NULL ? after : "", ns.cap,
+	    name_row, &ns, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");
-		json_decref(arr);
-		return -1;
+		goto done;
+	}
+	for (i = 0; i < ns.n && i < limit; i++)
+		if (domain_entry(ops, be, ns.v[i], arr, err) < 0)
+			goto done;
+	if (ns.n > limit) {
+		*next = ns.v[limit - 1];
+		ns.v[limit - 1] = NULL;
 	}
 	*out = arr;
-	return 0;
+	arr = NULL;
+	rc = 0;
+done:
+	for (i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	json_decref(arr);
+	return rc;
 }
 
 static int

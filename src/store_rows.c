@@ -244,9 +244,8 @@ store_rows_new(const struct report *r, struct error *err)
 void
 store_rows_free(struct store_rows *rows)
 {
-	if (rows == NULL)
-		return;
-	store_rows_release(rows);
+	if (rows != NULL)
+		store_rows_release(rows);
 	free(rows);
 }
 

@@ -8,9 +8,7 @@
  * is acknowledged before its flush: an acknowledged report survives a
  * crash or a power cut. Writes take the write lock up front (BEGIN
  * IMMEDIATE) and wait up to BOUND_BUSY_TIMEOUT_MS for another writer.
- * Every statement is prepared once and reused. The connections open the
- * file through store_sqlite_vfs.h, which hands each commit's frames to the
- * log in one write.
+ * Every statement is prepared once and reused.
  *
  * Checkpoints (copying the log's pages into the database file, then
  * flushing it) run on the connection that commits, at SQLite's default
@@ -47,10 +45,10 @@
 #include "bounds.h"
 #include "buf.h"
 #include "count.h"
+#include "fmt.h"
 #include "schema.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
-#include "store_sqlite_vfs.h"
 #include "banned.h"
 
 enum {
@@ -66,13 +64,14 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_SAVEPOINT] = "SAVEPOINT one",
 	[ST_RELEASE] = "RELEASE one",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
-	[ST_PAYLOAD] = "INSERT INTO payload (received_at, source, peer, "
-	    "user_agent, message_id, path, part, encoding, size, data, "
-	    "outcome, reason, report, dkim_domain, kept, sha256) "
+	[ST_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD ") "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_REPORT] = "INSERT INTO report (organization_name, report_id, "
-	    "start_time, end_time, contact_info, received_at, digest, "
-	    "first_copy, conflicting) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_FAILURE] = "INSERT INTO failure (" STORE_COLUMNS_FAILURE ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	/* The copies of an identity (migration 007): any one of them
 	 * names the first, through the index report_copy. */
 	[ST_FIRST] = "SELECT id, digest, received_at FROM report WHERE id = "
@@ -85,14 +84,6 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_MARK] = "UPDATE report SET conflicting = 1 WHERE id = ?1 AND "
 	    "conflicting = 0",
 	[ST_DIGEST] = "UPDATE report SET digest = ?1 WHERE id = ?2",
-	[ST_POLICY] = "INSERT INTO policy (report, idx, policy_type, "
-	    "policy_domain, policy_string, policy_set, mode, mx_patterns, "
-	    "max_age, mx_host, successful, failed, organization_name, "
-	    "start_time, end_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_FAILURE] = "INSERT INTO failure (policy, result_type, "
-	    "sending_mta_ip, receiving_ip, receiving_mx_hostname, "
-	    "receiving_mx_helo, additional_info, failure_reason_code, "
-	    "failed_sessions) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
 	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
 };
@@ -229,8 +220,12 @@ migrate(struct sqlite_store *s, struct error *err)
 			db_fail(s, rc, m->name, err);
 			goto fail;
 		}
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    m->version);
+		if (fmt_whole(pragma, sizeof(pragma), "PRAGMA user_version = "
+		    "%d", m->version) < 0) {
+			error_set(err, ERR_INTERNAL, "%s: version %d", m->name,
+			    m->version);
+			goto fail;
+		}
 		if (exec(s, pragma, err) < 0 || exec(s, "COMMIT", err) < 0)
 			goto fail;
 		have = m->version;
@@ -287,7 +282,7 @@ wal_mode(struct sqlite_store *s, struct error *err)
 /*
  * Each report of a batch is a savepoint, and SQLite keeps the pages a
  * savepoint changes in a sub-journal that goes to a temporary file past
- * 64 KiB: a write system call per page, over a quarter of an import's time.
+ * 64 KiB: a write system call per page (BENCHMARKS.md).
  * Kept in memory instead (it is bounded by the batch), set before SQLite's
  * first use; should another part of the process have started SQLite
  * first, each connection keeps its temporary files in memory instead.
@@ -323,7 +318,7 @@ sqlite_open(const char *spec, struct error *err)
 	pthread_mutex_init(&s->ckpt_lock, NULL);
 	pthread_cond_init(&s->ckpt_cond, NULL);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database: %s",
 		    spec, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -333,7 +328,7 @@ sqlite_open(const char *spec, struct error *err)
 	sqlite3_extended_result_codes(s->db, 1);
 	/*
 	 * The schema's references are not checked on each insert (SQLite's
-	 * default; the checks cost a twelfth of a put's instructions): every
+	 * default; BENCHMARKS.md has what the checks cost): every
 	 * row this file inserts refers to a row it inserted or found just
 	 * before, in the same transaction, and nothing deletes. The tests
 	 * check the store with PRAGMA foreign_key_check after every failure
@@ -341,9 +336,9 @@ sqlite_open(const char *spec, struct error *err)
 	 *
 	 * Nor is payload.outcome's CHECK: SQLite evaluates "IN (three
 	 * values)" by building a temporary index of the three for each row
-	 * inserted, which was a quarter of a put's instructions. This file
-	 * inserts only the three literals the CHECK allows; other programs
-	 * on the file (the sqlite3 shell, say) still have it enforced.
+	 * inserted (BENCHMARKS.md). This file inserts only the three
+	 * literals the CHECK allows; other programs on the file (the sqlite3
+	 * shell, say) still have it enforced.
 	 */
 	if (wal_mode(s, err) < 0 ||
 	    exec(s, "PRAGMA foreign_keys = OFF", err) < 0 ||
@@ -472,7 +467,7 @@ start_checkpointer(struct sqlite_store *s, struct error *err)
 	if (s->wal == NULL || s->ckdb != NULL)
 		return 0;
 	rc = sqlite3_open_v2(s->path, &s->ckdb, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, sqlite_vfs_name());
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error_set(err, ERR_IO, "%s: cannot open the database for "
 		    "checkpoints: %s", s->path, s->ckdb ?
@@ -594,6 +589,16 @@ run(struct sqlite_store *s, int which, struct error *err)
 	return db_fail(s, rc, "writing", err);
 }
 
+/* Run a one-row statement that changes the store. */
+static int
+run_change(struct sqlite_store *s, int which, struct error *err)
+{
+	int rc = run(s, which, err);
+
+	sqlite3_reset(s->st[which]);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	       const char *outcome, const char *reason, sqlite3_int64 report,
@@ -696,28 +701,18 @@ done:
 static int
 begin(struct sqlite_store *s, struct error *err)
 {
-	int which = s->batch ? ST_SAVEPOINT : ST_BEGIN;
-	int rc;
-
 	if (s->group)
 		return 0;
-	rc = run(s, which, err);
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
+	return run_change(s, s->batch ? ST_SAVEPOINT : ST_BEGIN, err);
 }
 
 /* Commit; a failed COMMIT leaves nothing acknowledged. */
 static int
 commit(struct sqlite_store *s, struct error *err)
 {
-	int which = s->batch ? ST_RELEASE : ST_COMMIT;
-	int rc;
-
 	if (s->group)
 		return 0;
-	rc = run(s, which, err);
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
+	return run_change(s, s->batch ? ST_RELEASE : ST_COMMIT, err);
 }
 
 /* Undo a put: its savepoint in a batch, else the whole transaction (a
@@ -740,48 +735,39 @@ rollback(struct sqlite_store *s)
 	sqlite3_reset(s->st[ST_ROLLBACK]);
 }
 
+/* A batch, or a group: all or nothing (store_backend.h). */
 static int
-sqlite_batch_begin(void *be, struct error *err)
+begin_batch(struct sqlite_store *s, int group, struct error *err)
 {
-	struct sqlite_store *s = be;
-	int rc;
-
 	if (s->batch)
 		return error_set(err, ERR_INTERNAL, "a batch is already open");
-	rc = run(s, ST_BEGIN, err);
-	sqlite3_reset(s->st[ST_BEGIN]);
-	if (rc < 0)
+	if (run_change(s, ST_BEGIN, err) < 0)
 		return -1;
 	s->batch = 1;
+	s->group = group;
 	return 0;
 }
 
-/* All or nothing: see store_backend.h. */
+static int
+sqlite_batch_begin(void *be, struct error *err)
+{
+	return begin_batch(be, 0, err);
+}
+
 static int
 sqlite_group_begin(void *be, struct error *err)
 {
-	struct sqlite_store *s = be;
-
-	if (sqlite_batch_begin(be, err) < 0)
-		return -1;
-	s->group = 1;
-	return 0;
+	return begin_batch(be, 1, err);
 }
 
 static int
 sqlite_batch_commit(void *be, struct error *err)
 {
 	struct sqlite_store *s = be;
-	int rc;
 
 	s->batch = s->group = 0;
-	if (!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	rc = run(s, ST_COMMIT, err);
-	sqlite3_reset(s->st[ST_COMMIT]);
-	if (rc < 0) {
+	if ((!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) ||
+	    run_change(s, ST_COMMIT, err) < 0) {
 		rollback(s);
 		return -1;
 	}
@@ -867,16 +853,6 @@ bind_identity(sqlite3_stmt *st, const struct store_row_report *r)
 	sqlite3_bind_int64(st, 4, r->end_time);
 }
 
-/* Run a one-row statement that changes the store. */
-static int
-run_change(struct sqlite_store *s, int which, struct error *err)
-{
-	int rc = run(s, which, err);
-
-	sqlite3_reset(s->st[which]);
-	return rc < 0 ? -1 : 0;
-}
-
 /*
  * Which copies of r's identity the store holds (doc/identity.md): none
  * (new), one of the same content (a duplicate of it), or only others (a
@@ -904,7 +880,9 @@ find_copies(struct sqlite_store *s, const struct store_row_report *r,
 	res->first = sqlite3_column_int64(st, 0);
 	res->first_received = sqlite3_column_int64(st, 2);
 	d = (const char *)sqlite3_column_text(st, 1);
-	snprintf(digest, sizeof(digest), "%s", d ? d : "");
+	/* Not a digest of ours: matches none, as a conflict. */
+	if (fmt_whole(digest, sizeof(digest), "%s", d ? d : "") < 0)
+		digest[0] = '\0';
 	sqlite3_reset(st);
 	if (d == NULL) {
 		if (store_sqlite_report_digest(s->db, res->first, digest,
@@ -1025,6 +1003,7 @@ const struct store_ops store_sqlite_ops = {
 	.evidence = store_sqlite_evidence,
 	.domains = store_sqlite_domains,
 	.read_domains = store_sqlite_read_domains,
+	.domain_page = store_sqlite_domain_page,
 	.read_totals = store_sqlite_read_totals,
 	.read_types = store_sqlite_read_types,
 	.export = store_sqlite_export,

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "bounds.h"
 #include "count.h"
+#include "fmt.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
 #include "banned.h"
@@ -85,7 +86,7 @@ fail(struct sqlite_fold *f, int rc, const char *what, struct error *err)
 {
 	char where[512];
 
-	snprintf(where, sizeof(where), "%s: %s", f->path, what);
+	fmt_cut(where, sizeof(where), "%s: %s", f->path, what);
 	return store_sqlite_fail(f->db, rc, where, err);
 }
 

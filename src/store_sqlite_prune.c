@@ -4,7 +4,7 @@
  *
  * The report rows are read in id order, SCAN_IDS ids at a time, from
  * where the last transaction stopped: they are small, and an index of
- * their ends would cost every put (migration 009). Each report that
+ * their ends would cost every put (migration 010). Each report that
  * ended before the cut goes with its failure details, its policies and
  * their entries of the domain index policy_by_domain, and the payloads
  * that name it (through the index payload_report), in that order, so

@@ -45,6 +45,22 @@ static const char sql_failures[] =
     "WHERE d.policy_domain = ?1 AND d.end_time > ?2 AND d.end_time <= ?3 "
     "ORDER BY f.policy, f.id";
 
+/* read_domains and read_types: a name and three counts a row. */
+static const char sql_domains[] =
+    "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
+    "MIN(r.start_time), MAX(r.end_time) "
+    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
+    "JOIN report r ON r.id = p.report "
+    "WHERE d.policy_domain <> '' "
+    "GROUP BY d.policy_domain ORDER BY d.policy_domain";
+
+static const char sql_types[] =
+    "SELECT p.policy_type, COUNT(DISTINCT p.report), "
+    COUNT_SUM_SQLITE("p.successful") ", " COUNT_SUM_SQLITE("p.failed")
+    " FROM domain_policies d JOIN policy p ON p.id = d.policy "
+    "WHERE d.policy_domain = ? "
+    "GROUP BY p.policy_type ORDER BY p.policy_type";
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -168,30 +184,20 @@ fail:
 	return -1;
 }
 
-int
-store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
-			  struct error *err)
+/*
+ * Step st, bound already, to its end: row() makes each row a struct for
+ * the caller's callback, which it calls; nonzero from it is out of
+ * memory. st is finalized.
+ */
+static int
+each_row(sqlite3 *db, sqlite3_stmt *st,
+	 int (*row)(sqlite3_stmt *st, void *arg), void *arg,
+	 struct error *err)
 {
-	static const char sql[] =
-	    "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
-	    "MIN(r.start_time), MAX(r.end_time) "
-	    "FROM domain_policies d JOIN policy p ON p.id = d.policy "
-	    "JOIN report r ON r.id = p.report "
-	    "WHERE d.policy_domain <> '' "
-	    "GROUP BY d.policy_domain ORDER BY d.policy_domain";
-	sqlite3 *db = store_sqlite_db(be);
-	struct store_domain_row row;
-	sqlite3_stmt *st;
 	int rc;
 
-	if (prepare(db, sql, &st, err) < 0)
-		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.domain = col(st, 0);
-		row.reports = sqlite3_column_int64(st, 1);
-		row.first_seen = sqlite3_column_int64(st, 2);
-		row.last_seen = sqlite3_column_int64(st, 3);
-		if (cb(&row, arg) < 0) {
+		if (row(st, arg) != 0) {
 			sqlite3_finalize(st);
 			return error_set(err, ERR_NOMEM, "out of memory");
 		}
@@ -200,6 +206,90 @@ store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(db, rc, "reading the store", err);
 	return 0;
+}
+
+/* A row of a name and three counts, to the walk's callback. */
+static int
+count_row(sqlite3_stmt *st, void *walk)
+{
+	return store_count_row(walk, col(st, 0), sqlite3_column_int64(st, 1),
+	    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+}
+
+/* Rows of a name and three counts (sql, with domain bound when not
+ * NULL), each to the walk's callback. */
+static int
+read_counts(void *be, const char *sql, const char *domain,
+	    struct store_count_walk *w, struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st;
+
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	if (domain != NULL)
+		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	return each_row(db, st, count_row, w, err);
+}
+
+int
+store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
+			  struct error *err)
+{
+	struct store_count_walk w = { .domains = cb, .arg = arg };
+
+	return read_counts(be, sql_domains, NULL, &w, err);
+}
+
+struct name_walk {
+	store_name_cb cb;
+	void *arg;
+};
+
+/* A row of a name, to the walk's callback. */
+static int
+name_row(sqlite3_stmt *st, void *arg)
+{
+	struct name_walk *w = arg;
+
+	return w->cb(col(st, 0), w->arg) < 0;
+}
+
+/*
+ * The names of the domain index one step down it each (recursive: the
+ * least name after the last), so that a page of the list costs what it
+ * holds, not what the store holds; and those of the policies not folded
+ * yet, read once (there are few: store_sqlite_fold.h). Those are all the
+ * rows past daily_upto, a superset of the view's: a row the view leaves
+ * out is in the index already, and UNION keeps a name once.
+ */
+int
+store_sqlite_domain_page(void *be, const char *after, size_t limit,
+			 store_name_cb cb, void *arg, struct error *err)
+{
+	static const char sql[] =
+	    "WITH RECURSIVE page(d, n) AS ("
+	    " SELECT (SELECT policy_domain FROM policy_by_domain"
+	    "  WHERE policy_domain > ?1 ORDER BY policy_domain LIMIT 1), 1"
+	    " UNION ALL SELECT (SELECT policy_domain FROM policy_by_domain"
+	    "  WHERE policy_domain > page.d ORDER BY policy_domain LIMIT 1),"
+	    "  n + 1 FROM page WHERE page.d IS NOT NULL AND n < ?2)"
+	    " SELECT d FROM page WHERE d IS NOT NULL"
+	    " UNION SELECT policy_domain FROM policy"
+	    " WHERE report > (SELECT report FROM daily_upto)"
+	    " AND policy_domain > ?1"
+	    " ORDER BY 1 LIMIT ?2";
+	struct name_walk w = { cb, arg };
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st;
+
+	if (limit == 0)
+		return 0;
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	return each_row(db, st, name_row, &w, err);
 }
 
 int
@@ -241,34 +331,9 @@ int
 store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 			void *arg, struct error *err)
 {
-	static const char sql[] =
-	    "SELECT p.policy_type, COUNT(DISTINCT p.report), "
-	    COUNT_SUM_SQLITE("p.successful") ", " COUNT_SUM_SQLITE("p.failed")
-	    " FROM domain_policies d JOIN policy p ON p.id = d.policy "
-	    "WHERE d.policy_domain = ? "
-	    "GROUP BY p.policy_type ORDER BY p.policy_type";
-	sqlite3 *db = store_sqlite_db(be);
-	struct store_type_row row;
-	sqlite3_stmt *st;
-	int rc;
+	struct store_count_walk w = { .types = cb, .arg = arg };
 
-	if (prepare(db, sql, &st, err) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.policy_type = col(st, 0);
-		row.reports = sqlite3_column_int64(st, 1);
-		row.successful = sqlite3_column_int64(st, 2);
-		row.failed = sqlite3_column_int64(st, 3);
-		if (cb(&row, arg) < 0) {
-			sqlite3_finalize(st);
-			return error_set(err, ERR_NOMEM, "out of memory");
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_fail(db, rc, "reading the store", err);
-	return 0;
+	return read_counts(be, sql_types, domain, &w, err);
 }
 
 /* The export's statements, prepared once for the walk. */

@@ -1,7 +1,11 @@
 /* summary_format: see include/summary_format.h. */
 #include <string.h>
 
+#include "analyse.h"
+#include "buf.h"
 #include "escape.h"
+#include "fmt.h"
+#include "page.h"
 #include "summary_format.h"
 #include "banned.h"
 
@@ -9,14 +13,12 @@
 #define STR(o, k)	json_string_value(json_object_get((o), (k)))
 #define INT(o, k)	((long long)json_integer_value(json_object_get((o), (k))))
 
+/* Green, red, and yellow for insufficient data. */
 static const char *
 verdict_color(const char *v)
 {
-	if (strcmp(v, "ready") == 0)
-		return "\033[1;32m";
-	if (strcmp(v, "not-ready") == 0)
-		return "\033[1;31m";
-	return "\033[1;33m";
+	return strcmp(v, "ready") == 0 ? "\033[1;32m" :
+	    strcmp(v, "not-ready") == 0 ? "\033[1;31m" : "\033[1;33m";
 }
 
 static void
@@ -96,7 +98,7 @@ domain_text(FILE *f, const json_t *d, int color)
 	    INT(GET(d, "sessions"), "failed"));
 	rate(f, GET(GET(d, "sessions"), "failure_rate"));
 	fputs(")\n", f);
-	snprintf(label, sizeof(label), "last %lld days",
+	fmt_cut(label, sizeof(label), "last %lld days",
 	    INT(GET(d, "recent"), "days"));
 	fprintf(f, "    %-12s %lld sts session%s, %lld would be refused "
 	    "under enforce (", label, INT(GET(sts, "recent"), "sessions"),
@@ -143,7 +145,7 @@ domain_text(FILE *f, const json_t *d, int color)
 	fputs("\n  Per day        sts sessions  failed  refused if enforced\n",
 	    f);
 	for (i = 0; i < json_array_size(GET(d, "daily")); i++) {
-		size_t j = i;
+		size_t j;
 
 		v = json_array_get(GET(d, "daily"), i);
 		if (INT(v, "reports") > 0) {
@@ -152,11 +154,7 @@ domain_text(FILE *f, const json_t *d, int color)
 			    INT(v, "sts_failed"), INT(v, "refused_if_enforced"));
 			continue;
 		}
-		/* A run of days without a report is one line. */
-		while (j + 1 < json_array_size(GET(d, "daily")) &&
-		    INT(json_array_get(GET(d, "daily"), j + 1), "reports") == 0)
-			j++;
-		if (j == i)
+		if ((j = analyse_quiet_run(GET(d, "daily"), i)) == i)
 			fprintf(f, "    %s  (no report)\n", STR(v, "date"));
 		else
 			fprintf(f, "    %s to %s  (no report on %zu days)\n",
@@ -226,7 +224,7 @@ summary_print_csv(FILE *f, const json_t *raw)
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reasons"), j, r) {
 			len = strlen(buf);
-			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			fmt_cut(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? " " : "", STR(r, "code"));
 		}
 		escape_csv_cell(f, buf, 0);
@@ -235,7 +233,7 @@ summary_print_csv(FILE *f, const json_t *raw)
 		buf[0] = '\0';
 		json_array_foreach(GET(d, "reporters"), j, v) {
 			len = strlen(buf);
-			snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			fmt_cut(buf + len, sizeof(buf) - len, "%s%s",
 			    j ? "; " : "", json_string_value(v));
 		}
 		escape_csv_cell(f, buf, 0);
@@ -254,4 +252,28 @@ summary_print_csv(FILE *f, const json_t *raw)
 		escape_csv_cell(f, v ? json_string_value(v) : "", 1);
 	}
 	json_decref(summary);
+}
+
+int
+summary_write(FILE *f, const json_t *summary, const char *format, int color,
+	      struct error *err)
+{
+	struct buf page;
+	int rc = 0;
+
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(summary, f, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', f);
+	} else if (strcmp(format, "csv") == 0) {
+		summary_print_csv(f, summary);
+	} else if (strcmp(format, "html") == 0) {
+		buf_init(&page, PAGE_MAX);
+		rc = page_render(&page, summary, err);
+		if (rc == 0)
+			fwrite(page.data, 1, page.len, f);
+		buf_release(&page);
+	} else {
+		summary_print_text(f, summary, color);
+	}
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "svg.h"
 #include "banned.h"
 
@@ -58,11 +59,37 @@ static void
 short_number(double v, char *out, size_t len)
 {
 	if (v >= 1e6)
-		snprintf(out, len, "%gM", v / 1e6);
+		fmt_cut(out, len, "%gM", v / 1e6);
 	else if (v >= 1e4)
-		snprintf(out, len, "%gk", v / 1e3);
+		fmt_cut(out, len, "%gk", v / 1e3);
 	else
-		snprintf(out, len, "%g", v);
+		fmt_cut(out, len, "%g", v);
+}
+
+int
+svg_wants_log(const double *values, size_t n)
+{
+	double lo = 0, hi = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (values[i] > hi)
+			hi = values[i];
+		if (values[i] > 0 && (lo == 0 || values[i] < lo))
+			lo = values[i];
+	}
+	return lo > 0 && hi > 50 * lo;
+}
+
+/* Where v stands on the y axis, from 0 (bottom) to 1 (top = ymax). */
+static double
+scaled(const struct svg_chart *c, double v, double ymax)
+{
+	if (v <= 0 || ymax <= 0)
+		return 0;
+	if (c->log_scale)
+		return log10(1 + v) / log10(1 + ymax);
+	return v / ymax;
 }
 
 int
@@ -78,7 +105,14 @@ svg_bar_chart(struct buf *out, const struct svg_chart *c, struct error *err)
 		for (i = 0; i < c->n; i++)
 			if (c->series[s].values[i] > max)
 				max = c->series[s].values[i];
-	svg_scale(max, 4, &step, &ymax);
+	if (c->log_scale) {
+		/* Ticks at 1, 10, 100...: step is the factor between them. */
+		for (ymax = 1; ymax < max; ymax *= 10)
+			;
+		step = 10;
+	} else {
+		svg_scale(max, 4, &step, &ymax);
+	}
 	plot_w = c->width - left - right;
 	plot_h = c->height - top - bottom;
 	slot = c->n ? plot_w / (double)c->n : plot_w;
@@ -102,8 +136,9 @@ svg_bar_chart(struct buf *out, const struct svg_chart *c, struct error *err)
 			    c->id, s, c->series[s].color);
 
 	/* Grid lines and the y scale. */
-	for (v = 0; v <= ymax + step / 2; v += step) {
-		y = top + plot_h - v / ymax * plot_h;
+	for (v = 0; v <= ymax + (c->log_scale ? 0 : step / 2);
+	    v = c->log_scale ? (v == 0 ? 1 : v * step) : v + step) {
+		y = top + plot_h - scaled(c, v, ymax) * plot_h;
 		short_number(v, num, sizeof(num));
 		rc |= buf_printf(out, err, "<line x1=\"%d\" x2=\"%.1f\" y1="
 		    "\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/><text x=\"%d\" y="
@@ -123,7 +158,7 @@ svg_bar_chart(struct buf *out, const struct svg_chart *c, struct error *err)
 			const struct svg_series *se = &c->series[s];
 
 			v = se->values[i];
-			h = v / ymax * plot_h;
+			h = scaled(c, v, ymax) * plot_h;
 			if (v > 0 && h < 1.5)
 				h = 1.5;	/* a failure is never invisible */
 			x = left + slot * (double)i + slot * 0.1 +
@@ -145,8 +180,9 @@ svg_bar_chart(struct buf *out, const struct svg_chart *c, struct error *err)
 			rc |= buf_puts(out, "</title></rect>\n", err);
 		}
 	}
-	/* X labels: as many as fit, evenly spaced. */
-	every = (size_t)(c->n * 44 / (plot_w > 1 ? plot_w : 1)) + 1;
+	/* X labels: as many as fit, evenly spaced, at the larger type the
+	 * page uses on a narrow screen too (60 units a label). */
+	every = (size_t)(c->n * 60 / (plot_w > 1 ? plot_w : 1)) + 1;
 	for (i = 0; i < c->n; i += every) {
 		rc |= buf_printf(out, err, "<text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"middle\" class=\"tick\">",

@@ -1,5 +1,5 @@
 /*
- * tlsrpt-check: the live checks of DESIGN section 9 alone: what each
+ * tlsrpt-check: the live checks of doc/live.md alone: what each
  * domain publishes now (MX, _mta-sts and _smtp._tls records, the policy,
  * STARTTLS and certificates on every MX). Exit: 0 all fine, 1 any
  * blocking finding, 2 otherwise any finding, 64 usage, 75 no DNS answer
@@ -9,17 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "cli.h"
 #include "live.h"
 #include "report.h"
 #include "rfc3339.h"
-#include "version.h"
 #include "banned.h"
-
-#define EX_USAGE	64
-#define EX_SOFTWARE	70
-#define EX_TEMPFAIL	75
 
 static void
 usage(FILE *f)
@@ -45,17 +41,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
-		{ "resolver", required_argument, NULL, 'L' },
-		{ "trust-anchor", required_argument, NULL, 'L' },
-		{ "ca-file", required_argument, NULL, 'L' },
-		{ "connect-to", required_argument, NULL, 'L' },
-		{ "dns-timeout", required_argument, NULL, 'L' },
-		{ "http-timeout", required_argument, NULL, 'L' },
-		{ "smtp-timeout", required_argument, NULL, 'L' },
-		{ "no-smtp", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		LIVE_OPTIONS('L'),
+		CLI_OPTIONS_END,
 	};
 	struct live_options o;
 	struct error err;
@@ -85,14 +72,8 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tlsrpt-check %s\n", TLSRPT_VERSION);
-			return 0;
 		default:
-			return cli_option_error("tlsrpt-check", ch, argv);
+			return cli_other_option("tlsrpt-check", ch, argv, usage);
 		}
 	}
 	if (optind == argc) {

@@ -1,6 +1,6 @@
 /*
  * tlsrpt-summary: is it safe to switch MTA-STS to mode: enforce? The
- * per-domain verdict of DESIGN section 7 with its evidence and next step,
+ * per-domain verdict of doc/verdict.md with its evidence and next step,
  * as text, JSON or CSV. Exit: 0 all ready, 1 any not-ready, 2 otherwise
  * (insufficient data), 64 usage, 66 no such database.
  */
@@ -9,30 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "analyse.h"
+#include "bounds.h"
 #include "cli.h"
 #include "config.h"
 #include "dnsname.h"
 #include "live.h"
-#include "page.h"
 #include "report.h"
-#include "rfc3339.h"
 #include "summary_format.h"
-#include "version.h"
 #include "banned.h"
 
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_CANTCREAT	73
-#define EX_TEMPFAIL	75
-#define EX_SOFTWARE	70
-#define MAX_DOMAINS	1024
-
 /* The --domain names, normalised (dnsname.h). */
-static char domain_names[MAX_DOMAINS][BOUND_DNS_NAME + 1];
+static char domain_names[SUMMARY_DOMAINS_MAX][BOUND_DNS_NAME + 1];
 
 static void
 usage(FILE *f)
@@ -75,37 +66,15 @@ usage(FILE *f)
 	    live_options_help);
 }
 
-/* --live: the live checks of each domain joined to its verdict. */
-static int
-add_live(json_t *doc, const struct live_options *lo,
-	 const struct analyse_options *opt)
-{
-	struct error err;
-	struct live *lv;
-	json_t *d, *live;
-	size_t i;
-
-	if ((lv = live_new(lo, &err)) == NULL) {
-		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		return err.kind == ERR_INPUT || err.kind == ERR_IO ? EX_USAGE :
-		    EX_SOFTWARE;
-	}
-	json_array_foreach(json_object_get(doc, "domains"), i, d) {
-		live = live_check(lv, json_string_value(json_object_get(d,
-		    "domain")), &err);
-		if (live == NULL || analyse_add_live(d, live, opt) < 0) {
-			fprintf(stderr, "tlsrpt-summary: --live: %s\n",
-			    live ? "out of memory" : err.msg);
-			json_decref(live);
-			live_free(lv);
-			return live == NULL && err.kind == ERR_BUSY ?
-			    EX_TEMPFAIL : EX_SOFTWARE;
-		}
-		json_decref(live);
-	}
-	live_free(lv);
-	return 0;
-}
+/* What the command line asks for. */
+struct args {
+	const char *db, *config_path, *format, *output;
+	const char *domains[SUMMARY_DOMAINS_MAX];
+	size_t ndomains;
+	struct analyse_options opt;
+	struct live_options lopt;
+	int live;
+};
 
 static int
 bad_value(const char *opt, const char *v, const char *want)
@@ -114,25 +83,46 @@ bad_value(const char *opt, const char *v, const char *want)
 	return EX_USAGE;
 }
 
+/* A whole number from lo to hi into *out; else the usage error. */
 static int
-parse_long(const char *s, long long lo, long long hi, long long *out)
+count_value(const char *opt, const char *v, long long lo, long long hi,
+	    const char *want, long long *out)
 {
 	char *end;
 
 	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && *out >= lo &&
-	    *out <= hi ? 0 : -1;
+	*out = strtoll(v, &end, 10);
+	if (errno == 0 && end != v && *end == '\0' && *out >= lo &&
+	    *out <= hi)
+		return 0;
+	return bad_value(opt, v, want);
 }
 
-int
-main(int argc, char **argv)
+/* --domain D, normalised as the reports' domains were stored. */
+static int
+add_domain(struct args *a, const char *v)
+{
+	struct error err;
+
+	if (a->ndomains == SUMMARY_DOMAINS_MAX)
+		return bad_value("--domain", v, "allowed: too many domains");
+	if (dnsname_normalise(v, domain_names[a->ndomains], &err) < 0) {
+		fprintf(stderr, "tlsrpt-summary: --domain: %s\n", err.msg);
+		return EX_USAGE;
+	}
+	a->domains[a->ndomains] = domain_names[a->ndomains];
+	a->ndomains++;
+	return 0;
+}
+
+/* The options into a; 0, or the exit code when the program ends here. */
+static int
+parse_options(int argc, char **argv, struct args *a)
 {
 	enum { O_MAXRATE = 256, O_MINDAYS, O_MINREP, O_MINSESS, O_LIVE,
 	    O_LIVEOPT };
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
+		CLI_STORE_OPTIONS,
 		{ "domain", required_argument, NULL, 'D' },
 		{ "days", required_argument, NULL, 'n' },
 		{ "now", required_argument, NULL, 't' },
@@ -143,221 +133,169 @@ main(int argc, char **argv)
 		{ "min-reporters", required_argument, NULL, O_MINREP },
 		{ "min-sessions", required_argument, NULL, O_MINSESS },
 		{ "live", no_argument, NULL, O_LIVE },
-		{ "resolver", required_argument, NULL, O_LIVEOPT },
-		{ "trust-anchor", required_argument, NULL, O_LIVEOPT },
-		{ "ca-file", required_argument, NULL, O_LIVEOPT },
-		{ "connect-to", required_argument, NULL, O_LIVEOPT },
-		{ "dns-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "http-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "smtp-timeout", required_argument, NULL, O_LIVEOPT },
-		{ "no-smtp", no_argument, NULL, O_LIVEOPT },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		LIVE_OPTIONS(O_LIVEOPT),
+		CLI_OPTIONS_END,
 	};
-	const char *db = NULL, *config_path = NULL, *format = "text";
-	const char *output = NULL;
-	FILE *out = stdout;
-	const char *domains[MAX_DOMAINS];
-	int unknown = 0;
-	struct analyse_options opt;
-	struct live_options lopt;
-	int live = 0, idx = 0;
-	struct config cfg;
 	struct error err;
-	struct store *st;
-	struct stat sb;
-	size_t ndomains = 0;
-	long long n;
-	json_t *doc;
+	long long n = 0;
+	int ch, idx = 0, rc = 0;
 	char *end;
-	int ch, rc;
 
-	report_init();
-	analyse_options_default(&opt);
-	live_options_default(&lopt);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
+	while (rc == 0 &&
+	    (ch = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'd':
-			db = optarg;
+			a->db = optarg;
 			break;
 		case 'c':
-			config_path = optarg;
+			a->config_path = optarg;
 			break;
 		case 'D':
-			if (ndomains == MAX_DOMAINS)
-				return bad_value("--domain", optarg,
-				    "allowed: too many domains");
-			/* As the reports' domains were stored. */
-			if (dnsname_normalise(optarg, domain_names[ndomains],
-			    &err) < 0) {
-				fprintf(stderr, "tlsrpt-summary: --domain: "
-				    "%s\n", err.msg);
-				return EX_USAGE;
-			}
-			domains[ndomains] = domain_names[ndomains];
-			ndomains++;
+			rc = add_domain(a, optarg);
 			break;
 		case 'n':
-			if (parse_long(optarg, 1, 3660, &n) < 0)
-				return bad_value("--days", optarg,
-				    "a number of days from 1 to 3660");
-			opt.days = (int)n;
+			rc = count_value("--days", optarg, 1, 3660,
+			    "a number of days from 1 to 3660", &n);
+			a->opt.days = (int)n;
 			break;
 		case 't':
-			if (cli_parse_time(optarg, &opt.now) < 0)
-				return bad_value("--now", optarg,
+			if (cli_parse_time(optarg, &a->opt.now) < 0)
+				rc = bad_value("--now", optarg,
 				    "an RFC 3339 time or Unix seconds");
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
 			    strcmp(optarg, "csv") && strcmp(optarg, "html"))
-				return bad_value("--format", optarg,
+				rc = bad_value("--format", optarg,
 				    "text, json, csv or html");
-			format = optarg;
+			a->format = optarg;
 			break;
 		case 'o':
-			output = optarg;
+			a->output = optarg;
 			break;
 		case O_MAXRATE:
 			errno = 0;
-			opt.max_failure_rate = strtod(optarg, &end);
+			a->opt.max_failure_rate = strtod(optarg, &end);
 			if (errno || end == optarg || *end ||
-			    !(opt.max_failure_rate >= 0 &&
-			    opt.max_failure_rate <= 1))
-				return bad_value("--max-failure-rate", optarg,
+			    !(a->opt.max_failure_rate >= 0 &&
+			    a->opt.max_failure_rate <= 1))
+				rc = bad_value("--max-failure-rate", optarg,
 				    "a rate from 0 to 1");
 			break;
 		case O_MINDAYS:
-			if (parse_long(optarg, 0, 3660, &n) < 0)
-				return bad_value("--min-days", optarg,
-				    "a number of days");
-			opt.min_days = (int)n;
+			rc = count_value("--min-days", optarg, 0, 3660,
+			    "a number of days", &n);
+			a->opt.min_days = (int)n;
 			break;
 		case O_MINREP:
-			if (parse_long(optarg, 0, 100000, &n) < 0)
-				return bad_value("--min-reporters", optarg,
-				    "a number");
-			opt.min_reporters = (int)n;
+			rc = count_value("--min-reporters", optarg, 0, 100000,
+			    "a number", &n);
+			a->opt.min_reporters = (int)n;
 			break;
 		case O_MINSESS:
-			if (parse_long(optarg, 0, 1LL << 53, &n) < 0)
-				return bad_value("--min-sessions", optarg,
-				    "a number");
-			opt.min_sessions = n;
+			rc = count_value("--min-sessions", optarg, 0, 1LL << 53,
+			    "a number", &n);
+			a->opt.min_sessions = n;
 			break;
 		case O_LIVE:
-			live = 1;
+			a->live = 1;
 			break;
 		case O_LIVEOPT:
-			if (live_option_set(&lopt, opts[idx].name, optarg,
+			if (live_option_set(&a->lopt, opts[idx].name, optarg,
 			    &err) != 0) {
 				fprintf(stderr, "tlsrpt-summary: %s\n",
 				    err.msg);
-				return EX_USAGE;
+				rc = EX_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tlsrpt-summary %s\n", TLSRPT_VERSION);
-			return 0;
 		default:
-			return cli_option_error("tlsrpt-summary", ch, argv);
+			return cli_other_option("tlsrpt-summary", ch, argv,
+			    usage);
 		}
 	}
-	if (optind < argc) {
+	if (rc == 0 && optind < argc) {
 		fprintf(stderr, "tlsrpt-summary: unexpected argument \"%s\"; "
 		    "domains are given with --domain\n", argv[optind]);
-		return EX_USAGE;
+		rc = EX_USAGE;
 	}
+	return rc;
+}
 
-	config_init(&cfg);
-	if (config_path && config_load(&cfg, config_path, &err) < 0) {
-		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
-	}
-	if (db == NULL)
-		db = cfg.database;
+/* The summary document of a's domains (all without --domain), or NULL
+ * with *rc the exit code. */
+static json_t *
+summarise(struct args *a, int *unknown, int *rc)
+{
+	struct config cfg;
+	struct error err;
+	struct store *st;
+	json_t *doc = NULL;
+
 	/* A summary never creates a store: a wrong path is an error. */
-	if (strncmp(db, "postgres", 8) != 0 && stat(db, &sb) < 0) {
-		fprintf(stderr, "tlsrpt-summary: %s: no such database (import "
-		    "reports with tlsrpt-import, or give --db)\n", db);
-		config_release(&cfg);
-		return EX_NOINPUT;
-	}
-	st = store_open(db, &err);
-	if (st == NULL) {
+	if ((*rc = cli_open_store("tlsrpt-summary", a->config_path, a->db, 1,
+	    &cfg, &st)) != 0)
+		return NULL;
+	*unknown = 0;
+	if (a->ndomains > 0)
+		*unknown = analyse_known_domains(st, "tlsrpt-summary",
+		    a->domains, &a->ndomains, stderr, &err);
+	if (*unknown < 0)
+		*rc = err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
+	else if (a->ndomains == 0 && *unknown > 0)
+		*rc = 2;	/* not one of them is known */
+	else if ((doc = analyse_summary(st, a->ndomains ? a->domains : NULL,
+	    a->ndomains, &a->opt, &err)) == NULL)
+		*rc = err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
+	if (*rc != 0 && *rc != 2)
 		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		config_release(&cfg);
-		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
-	}
-	if (ndomains > 0) {
-		unknown = analyse_known_domains(st, "tlsrpt-summary", domains,
-		    &ndomains, stderr, &err);
-		if (unknown < 0) {
-			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-			store_close(st);
-			config_release(&cfg);
-			return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT;
-		}
-		if (ndomains == 0) {
-			store_close(st);
-			config_release(&cfg);
-			return 2;
-		}
-		doc = analyse_summary(st, domains, ndomains, &opt, &err);
-	} else {
-		doc = analyse_summary(st, NULL, 0, &opt, &err);
-	}
 	store_close(st);
 	config_release(&cfg);
-	if (doc == NULL) {
-		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-		return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
-	}
-	if (live && (rc = add_live(doc, &lopt, &opt)) != 0) {
-		json_decref(doc);
+	return doc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { .format = "text" };
+	struct error err;
+	FILE *out = stdout;
+	int rc, unknown;
+	json_t *doc;
+
+	report_init();
+	analyse_options_default(&a.opt);
+	live_options_default(&a.lopt);
+	if ((rc = parse_options(argc, argv, &a)) != 0)
 		return rc;
+	if ((doc = summarise(&a, &unknown, &rc)) == NULL)
+		return rc;
+	if (a.live && analyse_join_live(doc, &a.lopt, &a.opt, &err) < 0) {
+		fprintf(stderr, "tlsrpt-summary: --live: %s\n", err.msg);
+		json_decref(doc);
+		return err.kind == ERR_INPUT || err.kind == ERR_IO ? EX_USAGE :
+		    err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
 	rc = analyse_exit_code(doc);
 	/* A domain no report named is not a ready one. */
 	if (unknown > 0 && rc == 0)
 		rc = 2;
-	if (output != NULL && (out = fopen(output, "w")) == NULL) {
-		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output,
+	if (a.output != NULL && (out = fopen(a.output, "w")) == NULL) {
+		fprintf(stderr, "tlsrpt-summary: %s: %s\n", a.output,
 		    strerror(errno));
 		json_decref(doc);
 		return EX_CANTCREAT;
 	}
-	if (strcmp(format, "json") == 0) {
-		json_dumpf(doc, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		fputc('\n', out);
-	} else if (strcmp(format, "csv") == 0) {
-		summary_print_csv(out, doc);
-	} else if (strcmp(format, "html") == 0) {
-		struct buf page;
-
-		buf_init(&page, PAGE_MAX);
-		if (page_render(&page, doc, &err) < 0) {
-			fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
-			rc = EX_SOFTWARE;
-		} else {
-			fwrite(page.data, 1, page.len, out);
-		}
-		buf_release(&page);
-	} else {
-		summary_print_text(out, doc, output == NULL &&
-		    isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+	if (summary_write(out, doc, a.format, a.output == NULL &&
+	    isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL, &err) < 0) {
+		fprintf(stderr, "tlsrpt-summary: %s\n", err.msg);
+		rc = EX_SOFTWARE;
 	}
 	json_decref(doc);
 	if (fflush(out) != 0 || ferror(out) || (out != stdout &&
 	    fclose(out) != 0)) {
-		fprintf(stderr, "tlsrpt-summary: %s: %s\n", output ? output :
-		    "standard output", strerror(errno));
+		fprintf(stderr, "tlsrpt-summary: %s: %s\n", a.output ?
+		    a.output : "standard output", strerror(errno));
 		return EX_CANTCREAT;
 	}
 	return rc;

@@ -1,5 +1,5 @@
 /*
- * tlsrptd: the daemon (DESIGN section 2). Takes reports over HTTPS and
+ * tlsrptd: the daemon (doc/commands.md). Takes reports over HTTPS and
  * from a maildir, serves the read API, reloads on SIGHUP, drains on
  * SIGTERM. This file only parses options, puts the modules together and
  * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
@@ -18,32 +18,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "fmt.h"
 #include "http.h"
 #include "http_ingest.h"
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
+#include "notify.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
 #include "retention.h"
+#include "rfc3339.h"
 #include "store.h"
+#include "store_reader.h"
 #include "tls.h"
 #include "version.h"
+#include "watch.h"
 #include "banned.h"
-
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_OSERR	71
-#define EX_TEMPFAIL	75
-#define EX_CONFIG	78
 
 /* The embedded defaults of `make run`, when no --config is given. */
 #define RUN_DIR		"var"
@@ -51,7 +52,8 @@
 #define RUN_TLS_CERT	"var/tls/cert.pem"
 #define RUN_TLS_KEY	"var/tls/key.pem"
 #define RUN_MAILDIR	"var/maildir"
-#define RUN_SAMPLE	"fixtures/mail/report-sts.json.gz"
+#define RUN_SAMPLE	RUN_DIR "/demo-report.json"
+#define RUN_SAMPLE_DOMAIN "demo.example"
 
 #define OVERRIDES_MAX	16
 
@@ -76,6 +78,7 @@ struct override {
 };
 
 struct daemon_state {
+	const char *argv0;
 	const char *config_path;	/* NULL: embedded defaults */
 	struct override ov[OVERRIDES_MAX];
 	size_t nov;
@@ -87,6 +90,7 @@ struct daemon_state {
 	struct priv priv;	/* the user to become, from cfg */
 	struct tls *tls;
 	struct store *store;
+	struct store_readers *readers;	/* the API's; NULL: no API */
 	struct ingest in;
 	int ingest_ready;
 	struct budget budget;	/* of decoding, daemon-wide */
@@ -94,6 +98,8 @@ struct daemon_state {
 	struct http_server *http;
 	struct maildir_watch *watch;
 	struct retention *retention;	/* retention-days */
+	struct notify *notify;	/* delivers the outbox's events */
+	struct watch *judge;	/* keeps every verdict current */
 };
 
 static void
@@ -157,7 +163,7 @@ die(struct daemon_state *ds, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "tlsrptd: %s\n", msg);
 	if (!ds->foreground)
@@ -276,14 +282,12 @@ reload(struct daemon_state *ds)
 	    !same(next.tls_priority, ds->cfg.tls_priority) ||
 	    has_tls(&next) != (ds->tls != NULL) ||
 	    next.max_connections != ds->cfg.max_connections ||
-	    next.max_connections_per_client !=
-	    ds->cfg.max_connections_per_client ||
 	    next.connection_timeout != ds->cfg.connection_timeout ||
 	    next.maildir_rescan != ds->cfg.maildir_rescan ||
 	    !same(next.spool_dir, ds->cfg.spool_dir))
 		log_warn("reload: listeners, database, maildir, spool-dir, "
-		    "connection limits, tls-priority, user and group change "
-		    "only with a restart");
+		    "max-connections, connection-timeout, tls-priority, user "
+		    "and group change only with a restart");
 	if (ds->tls != NULL && has_tls(&next)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
@@ -348,6 +352,8 @@ daemonise(struct daemon_state *ds)
 	}
 }
 
+static void print_first_steps(struct daemon_state *ds, const char *url);
+
 static void
 print_start(struct daemon_state *ds, int made_cert)
 {
@@ -373,15 +379,72 @@ print_start(struct daemon_state *ds, int made_cert)
 	log_info("database %s", c->database);
 	if (has(c->maildir))
 		log_info("watching the maildir %s", c->maildir);
-	if (!ds->foreground || !has(c->listen))
+	/* The first steps, for `make run` only: a real config has its own. */
+	if (!ds->foreground || !has(c->listen) || ds->config_path != NULL)
 		return;
+	print_first_steps(ds, url);
+}
+
+/*
+ * A report of yesterday for the "Try it" step, so that the first summary
+ * a new user sees counts it; 0 when written.
+ */
+static int
+write_demo_report(const char *path)
+{
+	char start[RFC3339_LEN], end[RFC3339_LEN];
+	time_t day = time(NULL) / 86400 - 1;
+	FILE *f;
+	int rc;
+
+	rfc3339_format((int64_t)day * 86400, start);
+	rfc3339_format((int64_t)day * 86400 + 86399, end);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "{\"organization-name\": \"Demo Sender\", "
+	    "\"date-range\": {\"start-datetime\": \"%s\", "
+	    "\"end-datetime\": \"%s\"}, \"contact-info\": "
+	    "\"tlsrpt@demo-sender.example\", \"report-id\": \"demo-%s\", "
+	    "\"policies\": [{\"policy\": {\"policy-type\": \"sts\", "
+	    "\"policy-string\": [\"version: STSv1\", \"mode: testing\", "
+	    "\"mx: mx1.%s\", \"max_age: 86400\"], \"policy-domain\": "
+	    "\"%s\"}, \"summary\": {\"total-successful-session-count\": 120, "
+	    "\"total-failure-session-count\": 1}, \"failure-details\": "
+	    "[{\"result-type\": \"certificate-expired\", "
+	    "\"receiving-mx-hostname\": \"mx1.%s\", "
+	    "\"failed-session-count\": 1}]}]}\n", start, end, start,
+	    RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN);
+	rc = ferror(f);
+	return fclose(f) != 0 || rc ? -1 : 0;
+}
+
+/* What to do next, printed once the daemon listens on its defaults. */
+static void
+print_first_steps(struct daemon_state *ds, const char *url)
+{
+	const struct config *c = &ds->cfg;
+	const char *slash = strrchr(ds->argv0, '/');
+	int dirlen = slash ? (int)(slash - ds->argv0 + 1) : 0;
+
 	printf("tlsrptd %s: senders post to %s%s\n", TLSRPT_VERSION, url,
 	    c->ingest_path);
-	printf("Try it:\n  curl %s%s%s-H 'Content-Type: application/tlsrpt+gzip' "
-	    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
-	    ds->tls ? c->tls_cert : "", ds->tls ? " " : "",
-	    access(RUN_SAMPLE, R_OK) == 0 ? RUN_SAMPLE : "REPORT.json.gz",
-	    url, c->ingest_path);
+	if (write_demo_report(RUN_SAMPLE) == 0)
+		printf("\nTry it: post a report of yesterday\n"
+		    "  curl %s%s%s-H 'Content-Type: application/tlsrpt+json' "
+		    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
+		    ds->tls ? c->tls_cert : "", ds->tls ? " " : "", RUN_SAMPLE,
+		    url, c->ingest_path);
+	printf("\nThen ask whether %s may enforce MTA-STS:\n"
+	    "  %.*stlsrpt-summary --db %s\n", RUN_SAMPLE_DOMAIN, dirlen,
+	    ds->argv0, c->database);
+	if (has(c->api_listen))
+		printf("  the action plan page: http://%s/report/%s\n"
+		    "  the API: http://%s/api/v1/domains\n", c->api_listen,
+		    RUN_SAMPLE_DOMAIN, c->api_listen);
+	printf("\nReal reports: point the rua= of your _smtp._tls TXT record "
+	    "here, or deliver\nreport mail to the maildir %s (README.md, "
+	    "\"Running tlsrptd for real\").\n", has(c->maildir) ? c->maildir :
+	    "(none)");
 	fflush(stdout);
 }
 
@@ -426,6 +489,73 @@ as_whom(struct daemon_state *ds, char *buf, size_t len)
 	n = snprintf(buf, len, " (as user %s, who runs the daemon: it must "
 	    "be able to write there)", ds->priv.user);
 	return n < 0 || (size_t)n >= len ? "" : buf;
+}
+
+/*
+ * -n: can the folders the daemon writes be written, as the user it will
+ * run as? Each problem on stderr; the exit status the start would have
+ * given for the first one, or EX_OK. A folder that the start makes (the
+ * maildir, var/ of the embedded defaults) needs a writable parent.
+ */
+static void
+check_one(struct daemon_state *ds, const char *what, const char *path,
+	  int is_dir, int exit_code, int *rc)
+{
+	char dir[4096], who[160];
+	const char *probe = path;
+	struct stat sb;
+	char *slash;
+	int n;
+
+	if (!has(path) || strncmp(path, "postgres", 8) == 0)
+		return;
+	n = snprintf(dir, sizeof(dir), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return;
+	/* A file is written in its folder (SQLite's log beside it). */
+	if (!is_dir || stat(path, &sb) < 0) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			memcpy(dir, ".", 2);
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		probe = dir;
+		if (ds->config_path == NULL && strcmp(dir, RUN_DIR) == 0 &&
+		    stat(dir, &sb) < 0)
+			return;	/* ./var, made at start */
+	}
+	/* As the effective user (priv_assume), not the real one. */
+	if (faccessat(AT_FDCWD, probe, W_OK | X_OK, AT_EACCESS) == 0 &&
+	    (is_dir || faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) < 0 ||
+	    faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) == 0))
+		return;
+	fprintf(stderr, "tlsrptd: %s %s: %s%s%s%s\n", what, path,
+	    probe == path ? "" : probe, probe == path ? "" : ": ",
+	    strerror(errno), as_whom(ds, who, sizeof(who)));
+	if (*rc == EX_OK)
+		*rc = exit_code;
+}
+
+static int
+check_paths(struct daemon_state *ds)
+{
+	struct error err;
+	int rc = EX_OK;
+
+	error_clear(&err);
+	if (ds->priv.drop && priv_assume(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	check_one(ds, "database", ds->cfg.database, 0, EX_NOINPUT, &rc);
+	check_one(ds, "maildir", ds->cfg.maildir, 1, EX_OSERR, &rc);
+	check_one(ds, "spool-dir", ds->cfg.spool_dir, 1, EX_OSERR, &rc);
+	if (ds->priv.drop && priv_restore(&ds->priv, &err) < 0) {
+		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		return EX_OSERR;
+	}
+	return rc;
 }
 
 /*
@@ -507,6 +637,12 @@ start(struct daemon_state *ds)
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
+	/* The API reads through connections of its own: never after a
+	 * report being stored. */
+	if (has(ds->cfg.api_listen) && (ds->readers = store_readers_open(
+	    ds->cfg.database, API_READERS, &err)) == NULL)
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
+		    err.msg, as_whom(ds, who, sizeof(who)));
 	if (has(ds->cfg.maildir) &&
 	    maildir_prepare(ds->cfg.maildir, &err) < 0)
 		die(ds, EX_OSERR, "maildir: %s%s", err.msg,
@@ -523,6 +659,7 @@ start(struct daemon_state *ds)
 		    "without capabilities", ds->priv.user, ds->priv.group,
 		    (unsigned long)ds->priv.uid, (unsigned long)ds->priv.gid);
 	ingest_init(&ds->in, ds->store, &ds->cfg.pipeline);
+	ingest_set_readers(&ds->in, ds->readers);
 	ds->ingest_ready = 1;
 	budget_init(&ds->budget, ds->cfg.decode_budget);
 	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
@@ -542,7 +679,10 @@ start(struct daemon_state *ds)
 	if (ds->spool != NULL && spool_start(ds->spool, http_ingest_spooled,
 	    &ds->in, &err) < 0)
 		die(ds, EX_OSERR, "%s", err.msg);
-	if ((ds->retention = retention_start(ds->store,
+	if ((ds->notify = notify_start(ds->store, &ds->cfg, &err)) == NULL ||
+	    (ds->judge = watch_start(ds->store, &ds->cfg, ds->notify,
+	    &err)) == NULL ||
+	    (ds->retention = retention_start(ds->store,
 	    ds->cfg.retention_days, &err)) == NULL)
 		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
@@ -556,12 +696,15 @@ stop(struct daemon_state *ds)
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
+	watch_stop(ds->judge);
+	notify_stop(ds->notify);
 	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
 	retention_stop(ds->retention);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);
+	store_readers_close(ds->readers);
 	spool_close(ds->spool);
 	if (ds->ingest_ready) {
 		ingest_release(&ds->in);
@@ -573,14 +716,19 @@ stop(struct daemon_state *ds)
 	config_release(&ds->cfg);
 }
 
-static void
-add_override(struct daemon_state *ds, const char *key, const char *value)
+/* A setting given on the command line: --NAME VALUE, NAME the setting's
+ * but for --db (database). Returns whether it names the certificate. */
+static int
+add_override(struct daemon_state *ds, const char *name, const char *value)
 {
+	const char *key = strcmp(name, "db") == 0 ? "database" : name;
+
 	if (ds->nov < OVERRIDES_MAX) {
 		ds->ov[ds->nov].key = key;
 		ds->ov[ds->nov].value = value;
 		ds->nov++;
 	}
+	return strncmp(key, "tls-", 4) == 0;
 }
 
 int
@@ -588,54 +736,33 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "api-listen", required_argument, NULL, 'a' },
-		{ "maildir", required_argument, NULL, 'm' },
-		{ "user", required_argument, NULL, 'u' },
+		{ "db", required_argument, NULL, 'o' },
+		{ "listen", required_argument, NULL, 'o' },
+		{ "tls-cert", required_argument, NULL, 'o' },
+		{ "tls-key", required_argument, NULL, 'o' },
+		{ "api-listen", required_argument, NULL, 'o' },
+		{ "maildir", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'o' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPTIONS_END,
 	};
 	struct daemon_state ds;
 	struct error err;
 	enum log_level lvl;
 	sigset_t set;
-	int ch, sig, tls_given = 0;
+	int ch, sig, rc, idx = 0, tls_given = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
+	ds.argv0 = argv[0];
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:fn", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:fn", opts, &idx)) != -1) {
 		switch (ch) {
 		case 'c':
 			ds.config_path = optarg;
 			break;
-		case 'd':
-			add_override(&ds, "database", optarg);
-			break;
-		case 'l':
-			add_override(&ds, "listen", optarg);
-			break;
-		case 'C':
-			add_override(&ds, "tls-cert", optarg);
-			tls_given = 1;
-			break;
-		case 'K':
-			add_override(&ds, "tls-key", optarg);
-			tls_given = 1;
-			break;
-		case 'a':
-			add_override(&ds, "api-listen", optarg);
-			break;
-		case 'm':
-			add_override(&ds, "maildir", optarg);
-			break;
-		case 'u':
-			add_override(&ds, "user", optarg);
+		case 'o':
+			tls_given |= add_override(&ds, opts[idx].name, optarg);
 			break;
 		case 'f':
 			ds.foreground = 1;
@@ -643,14 +770,8 @@ main(int argc, char **argv)
 		case 'n':
 			ds.check_only = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			printf("tlsrptd %s\n", TLSRPT_VERSION);
-			return EX_OK;
 		default:
-			return cli_option_error("tlsrptd", ch, argv);
+			return cli_other_option("tlsrptd", ch, argv, usage);
 		}
 	}
 	if (optind < argc) {
@@ -684,6 +805,10 @@ main(int argc, char **argv)
 				return EX_CONFIG;
 			}
 			tls_free(t);
+		}
+		if ((rc = check_paths(&ds)) != EX_OK) {
+			config_release(&ds.cfg);
+			return rc;
 		}
 		printf("tlsrptd: configuration %s ok\n", ds.config_path ?
 		    ds.config_path : "(embedded defaults)");

@@ -121,3 +121,17 @@ wait_for() {
 	done
 	return 1
 }
+
+# maildir_conf DIR: $T/tlsrptd.conf for a daemon that watches the maildir
+# DIR (rescanned every second) and stores in $T/db, with a certificate
+# made as $T/a.crt and $T/a.key.
+maildir_conf() {
+	make_cert a
+	cat > "$T/tlsrptd.conf" <<CONF
+database = $T/db
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+maildir = $1
+maildir-rescan = 1s
+CONF
+}

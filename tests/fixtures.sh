@@ -10,6 +10,12 @@
 dump() { "$BIN/tests/report-dump" --received "$FIXTURES_RECEIVED" "$@"; }
 import() { "$BIN/tlsrpt-import" --received "$FIXTURES_RECEIVED" "$@"; }
 
+# Each accepted file is parsed and imported, each rejected one parsed,
+# rejected and found in quarantine; seven checks on the stores.
+na=$(ls fixtures/reports/accept | grep -vc '\.expect$')
+nr=$(ls fixtures/reports/reject | grep -vc '\.expect$')
+plan $((2 * na + 3 * nr + 7))
+
 for f in fixtures/reports/accept/* fixtures/reports/reject/*; do
 	case $f in *.expect) continue ;; esac
 	got=$(dump "$f" 2>&1)

@@ -30,6 +30,8 @@ import threading
 import time
 import zlib
 
+import failfast  # noqa: F401  (an exception in a thread fails it all)
+
 ORG = "Robust Test Org"
 
 

@@ -23,6 +23,10 @@ import ssl
 import sys
 import threading
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import failfast  # noqa: E402,F401  (an exception in a thread fails it all)
+
 
 def report(rid, ok, failed, details):
     r = {

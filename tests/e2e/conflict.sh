@@ -9,9 +9,10 @@
 # PostgreSQL side is pg-conflict.sh).
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 43
 
 imp="$BIN/tlsrpt-import"
-python3 tests/e2e/conflict-reports.py "$T"
+must python3 tests/e2e/conflict-reports.py "$T"
 id=2026-03-10_conflict.example
 org="Big Sender Inc."
 q_copies="select count(*), sum(conflicting), count(first_copy) from report where report_id = '$id'"

@@ -5,9 +5,11 @@
 # every sum (the per-day aggregates, the summary in each format) is held
 # at the largest 64-bit integer instead of wrapping to a negative number,
 # and the daemon's API answers 200 with them.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 15
 
 imp="$BIN/tlsrpt-import"
 sum="$BIN/tlsrpt-summary"

@@ -3,6 +3,7 @@
 # and their counts, the bearer token, methods and paths it refuses.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 41
 
 acc=fixtures/reports/accept
 make_cert a

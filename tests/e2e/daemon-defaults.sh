@@ -1,13 +1,15 @@
 #!/bin/sh
 # `make run`: tlsrptd with no config file makes a self-signed certificate
 # under ./var/ on first start, keeps the store and a maildir there, and
-# prints a curl command that a sender's 201 answers; plain HTTP behind a
+# prints the next steps (a curl command posting a report of yesterday,
+# the summary command, the page), each working as printed; and with a
+# real config it prints none of them; plain HTTP behind a
 # proxy, where X-Forwarded-For counts only from trusted-proxies; IPv6.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 27
 
-mkdir -p "$T/run/fixtures/mail"
-cp fixtures/mail/report-sts.json.gz "$T/run/fixtures/mail/"
+mkdir -p "$T/run"
 cd "$T/run" || exit 1
 if ! start_daemon; then
 	fail "daemon starts on the embedded defaults"
@@ -27,6 +29,18 @@ cmd=$(grep '^  curl ' "$T/daemon.out")
 check "start prints a curl command" test -n "$cmd"
 code=$(eval "$cmd -s -o /dev/null -w '%{http_code}'")
 check_eq "the printed curl command: 201" "$code" 201
+# The next step as printed: the summary counts the demo report, dated
+# yesterday, in today's window.
+sum=$(grep '^  .*tlsrpt-summary --db ' "$T/daemon.out" | sed 's/^  //')
+check "start prints the summary command with its --db" \
+    test -n "$sum" -a -x "${sum%% *}"
+out=$(eval "$sum --format json")
+check_eq "the printed summary: one domain, one report, in today's window" \
+    "$(echo "$out" | python3 -c 'import json, sys; d = json.load(sys.stdin)["domains"]; print(len(d), d[0]["domain"], d[0]["reports"], d[0]["days_with_reports"])')" \
+    "1 demo.example 1 1"
+page=$(sed -n 's/^  the action plan page: //p' "$T/daemon.out")
+check_eq "the printed page URL answers" \
+    "$(curl -s -o /dev/null -w '%{http_code}' "$page")" 200
 fp1=$(fingerprint var/tls/cert.pem)
 stop_daemon
 check_eq "SIGTERM: exit 0" "$?" 0
@@ -34,6 +48,13 @@ start_daemon
 check_eq "second start keeps the certificate" "$(fingerprint var/tls/cert.pem)" "$fp1"
 stop_daemon
 cd "$TOP" || exit 1
+
+# A real config: no demo, no first steps on standard output.
+printf 'database = %s/real.db\nmaildir =\n' "$T" > "$T/real.conf"
+: > "$T/daemon.out"
+start_daemon --config "$T/real.conf" || { fail "daemon starts on a config"; exit 1; }
+check "a real config prints no demo" sh -c "! grep -q 'Try it' '$T/daemon.out'"
+stop_daemon
 
 # Plain HTTP behind a proxy: the peer is 127.0.0.1, trusted.
 cat > "$T/plain.conf" <<CONF
@@ -71,5 +92,27 @@ if [ -s /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001' /pro
 	    "$(sql "$T/plain2.db" "select peer from payload order by id desc limit 1")" "::1"
 	stop_daemon
 else
-	echo "# skipped: IPv6 listener (no ::1 here)"
+	skip 2 ipv6 "no ::1 on this machine"
 fi
+
+# -n checks what the start needs of the file system, as the daemon's user.
+printf 'database = %s/nowhere/db\nmaildir =\n' "$T" > "$T/n1.conf"
+"$BIN/tlsrptd" -n --config "$T/n1.conf" > /dev/null 2> "$T/n1.err"
+check_eq "-n: a database folder that does not exist: exit 66" "$?" 66
+check "... naming it" grep -q "database $T/nowhere/db: $T/nowhere: No such file" "$T/n1.err"
+printf 'database = %s/n2.db\nmaildir = %s/md-parent/none/md\n' "$T" "$T" > "$T/n2.conf"
+"$BIN/tlsrptd" -n --config "$T/n2.conf" > /dev/null 2> "$T/n2.err"
+check_eq "-n: a maildir whose parent does not exist: exit 71" "$?" 71
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
+	mkdir "$T/rootonly"
+	chmod 755 "$T"
+	printf 'database = %s/rootonly/db\nmaildir =\nuser = nobody\n' "$T" > "$T/n3.conf"
+	"$BIN/tlsrptd" -n --config "$T/n3.conf" > /dev/null 2> "$T/n3.err"
+	check_eq "-n as root, user = nobody, a folder only root may write: exit 66" "$?" 66
+	check "... naming the user" grep -q 'as user nobody' "$T/n3.err"
+else
+	skip 2 root "-n as another user: not root"
+fi
+printf 'database = %s/n4.db\nmaildir =\n' "$T" > "$T/n4.conf"
+check "-n: a folder that can be written: ok" sh -c \
+    "'$BIN/tlsrptd' -n --config '$T/n4.conf' | grep -q 'ok$'"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# /healthz when the store cannot take writes (DESIGN section 5): 503 with
+# /healthz when the store cannot take writes (doc/http.md): 503 with
 # the file and the reason, 200 again once it can, without a restart and
 # without a write per check. The store's folder goes read-only under the
 # running daemon through a read-only bind mount of the folder over
@@ -8,20 +8,16 @@
 # ignores modes, not that), then, with user = nobody, the folder's modes
 # shut the user out. Root only, in a mount namespace of its own so that
 # no mount outlives the script.
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skipped: not root"
-	exit 0
-fi
-if [ -z "${TLSRPT_HEALTHZ_NS:-}" ]; then
-	if unshare -m --propagation private true 2> /dev/null; then
-		TLSRPT_HEALTHZ_NS=1 exec unshare -m --propagation private \
-		    sh "$0"
-	fi
-	echo "# skipped: cannot make a mount namespace (unshare -m)"
-	exit 0
+if [ -z "${TLSRPT_HEALTHZ_NS:-}" ] && [ "$(id -u)" -eq 0 ] &&
+    unshare -m --propagation private true 2> /dev/null; then
+	TLSRPT_HEALTHZ_NS=1 exec unshare -m --propagation private sh "$0"
 fi
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 15
+[ "$(id -u)" -eq 0 ] || skip_rest root "the store is shut by mounts and chattr"
+[ -n "${TLSRPT_HEALTHZ_NS:-}" ] ||
+    skip_rest mount "cannot make a mount namespace (unshare -m)"
 
 # A process that gave up root cannot be stopped by LeakSanitizer at exit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
@@ -58,7 +54,7 @@ if mount --bind "$s" "$s" && mount -o remount,bind,ro "$s"; then
 	umount "$s"
 	check_eq "writable again: 200, no restart" "$(api /healthz)" 200
 else
-	echo "# skipped: read-only bind mount (mount refused)"
+	skip 4 mount "read-only bind mount refused"
 fi
 
 if chattr +i "$s/db" 2> /dev/null; then
@@ -74,7 +70,7 @@ if chattr +i "$s/db" 2> /dev/null; then
 	chattr -i "$s"
 	check_eq "writable again: 200" "$(api /healthz)" 200
 else
-	echo "# skipped: immutable files (chattr +i refused on this file system)"
+	skip 5 chattr "chattr +i refused on this file system"
 fi
 stop_daemon
 
@@ -98,4 +94,6 @@ if id nobody > /dev/null 2>&1; then
 		fail "daemon starts with user = nobody"
 		cat "$T/daemon.log"
 	fi
+else
+	skip 4 root "no user nobody to run as"
 fi

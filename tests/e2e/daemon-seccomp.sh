@@ -8,17 +8,14 @@
 # the API, reload on SIGHUP and stop cleanly on SIGTERM.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 14
 
 unit=contrib/systemd/tlsrptd.service
-if ! command -v systemd-analyze > /dev/null 2>&1; then
-	echo "# skipped: system call filter (systemd-analyze not installed)"
-	exit 0
-fi
-if ! python3 -c 'import ctypes.util, sys
-sys.exit(ctypes.util.find_library("seccomp") is None)' 2>/dev/null; then
-	echo "# skipped: system call filter (no libseccomp)"
-	exit 0
-fi
+command -v systemd-analyze > /dev/null 2>&1 ||
+    skip_rest seccomp "systemd-analyze is not installed"
+python3 -c 'import ctypes.util, sys
+sys.exit(ctypes.util.find_library("seccomp") is None)' 2>/dev/null ||
+    skip_rest seccomp "no libseccomp"
 
 # expand GROUP: its calls, nested groups expanded.
 expand() {

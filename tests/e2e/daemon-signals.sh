@@ -4,8 +4,10 @@
 # certificate), a bad certificate on reload (the old one stays), SIGTERM
 # while posts are in flight (each completes, then exit 0; new connections
 # are refused).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 27
 
 acc=fixtures/reports/accept
 d="$BIN/tlsrptd"

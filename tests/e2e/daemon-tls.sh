@@ -1,12 +1,14 @@
 #!/bin/sh
-# The public listener's edges (DESIGN section 5), from a client's side:
+# The public listener's edges (doc/http.md), from a client's side:
 # TLS 1.2 and 1.3 only, forward-secret AEAD suites only, in the server's
 # order, tls-priority to change it (openssl s_client); and framing as RFC
 # 9112 says, answered at once over TLS (tests/raw-request.py): two
 # Content-Length values or one with Transfer-Encoding 400, a transfer
 # coding other than chunked 501.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 28
 
 raw=tests/raw-request.py
 make_cert a

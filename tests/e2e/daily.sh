@@ -7,9 +7,11 @@
 # and into a store holding the same reports), and, on SQLite, after the
 # migration of a store made before the table existed, and in the daemon,
 # which folds them in off the answer's path (migration 004).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 36
 
 imp="$BIN/tlsrpt-import"
 now=2026-03-15T00:00:00Z
@@ -31,7 +33,7 @@ same_pg() {
 # reporter), the fixtures, then all of them again.
 db="$T/a.db"
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$db python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+TLSRPT_TEST_DB=$db must python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
 "$imp" --db "$db" fixtures/reports/accept fixtures/mail > /dev/null 2>&1
 same_sqlite "sqlite: daily = GROUP BY of the policies after imports" "$db"
 check "sqlite: some rows add up several reports" \
@@ -52,7 +54,7 @@ later="select id from report where first_copy is not null"
 sql "$T/old.db" "delete from failure where policy in (select id from policy where report in ($later)); delete from payload where report in ($later); delete from policy_by_domain where policy in (select id from policy where report in ($later)); delete from policy where report in ($later); delete from report where id in ($later); update report set conflicting = 0" > /dev/null
 "$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.one"
 sqlite_before_retention "$T/old.db"
-sql "$T/old.db" "drop view domain_policies; drop table policy_by_domain; create index policy_domain on policy (policy_domain, end_time); drop table daily; drop table daily_upto; alter table payload drop column dkim_domain; pragma user_version = 1" > /dev/null
+sql "$T/old.db" "drop view domain_policies; drop table policy_by_domain; create index policy_domain on policy (policy_domain, end_time); drop table daily; drop table daily_upto; alter table payload drop column dkim_domain; drop table notify_domain; drop table notify_failure; drop table notify_outbox; pragma user_version = 1" > /dev/null
 "$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.old"
 newest=$(ls schema/sqlite | sed -n 's/^0*\([0-9][0-9]*\)-.*/\1/p' | sort -n | tail -n 1)
 check_eq "sqlite: migrations 002 to $newest applied to an older store" \

@@ -9,6 +9,7 @@
 # the bound is refused, naming it.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 22
 
 db="$T/db"
 python3 tests/e2e/dated-report.py --giant "$T/giant.json.gz" 2 14000 \

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Report fields written by an attacker through every output (DESIGN
-# section 12, doc/output.md): tlsrpt-import and tlsrpt-summary in text,
+# Report fields written by an attacker through every output
+# (doc/output.md): tlsrpt-import and tlsrpt-summary in text,
 # CSV, HTML and JSON (tests/scenarios/hostile.py), then the daemon's log
 # lines and its API page for the same reports posted over HTTPS.
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan $(($(python3 tests/scenarios/hostile.py --plan) + 11))
 
-python3 tests/scenarios/hostile.py "$BIN" "$T"
+must python3 tests/scenarios/hostile.py "$BIN" "$T"
 mkdir -p "$T/d" "$T/md/new" "$T/md/cur" "$T/md/tmp"
 
 make_cert a

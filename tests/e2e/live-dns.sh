@@ -1,9 +1,10 @@
 #!/bin/sh
-# tlsrpt-check, DNS side (DESIGN section 9), offline in a private network
+# tlsrpt-check, DNS side (doc/live.md), offline in a private network
 # namespace (tests/live/env.sh): a good domain, the _mta-sts and
 # _smtp._tls records, DNSSEC secure, insecure and bogus, the options, and
 # no network at all.
 . tests/live/env.sh
+plan 30
 live_start
 
 run_live good good.test

@@ -1,10 +1,12 @@
 #!/bin/sh
-# tlsrpt-check, the policy side (DESIGN section 9), offline in a private
+# tlsrpt-check, the policy side (doc/live.md), offline in a private
 # network namespace (tests/live/env.sh): MX against the policy's patterns
 # and back, and each way the policy fetch can fail: 404, redirect, over
 # 64 KiB, too slow, a certificate for another name, a malformed policy;
 # --connect-to for HTTPS and SMTP.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
+plan 20
 live_start
 
 finding() { # NAME CODE FIELD: one field of the first finding with CODE

@@ -1,9 +1,11 @@
 #!/bin/sh
-# tlsrpt-check, the MX side (DESIGN section 9), offline in a private
+# tlsrpt-check, the MX side (doc/live.md), offline in a private
 # network namespace (tests/live/env.sh): STARTTLS not offered, each
 # certificate fault (expired, wrong name, self-signed), a certificate
 # expiring before now + max_age, a DANE mismatch, --no-smtp.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
+plan 12
 live_start
 
 finding() { # NAME CODE FIELD

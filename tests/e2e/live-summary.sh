@@ -1,11 +1,13 @@
 #!/bin/sh
-# tlsrpt-summary --live (DESIGN section 9), offline in a private network
+# tlsrpt-summary --live (doc/live.md), offline in a private network
 # namespace (tests/live/env.sh): clean reports for shop.test give ready;
 # its live MX has an expired certificate, so --live gives not-ready with
 # mx-cert-invalid naming that MX; with the certificate fixed, ready.
 # rot.test: reporters saw another policy than the live one and the id is
 # not a new one: policy-id-not-rotated.
+# runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
+plan 21
 live_start
 
 mkdir -p "$T/reports"
@@ -67,6 +69,13 @@ check "--live page: the policy published now" \
 check "--live page: a row per MX probed" \
     grep -q "<th scope=\"row\">smtp mx.shop.test 127.0.2.8</th><td class=\"st-blocking\">" \
     "$BIN/test-output/page-live.html"
+# What page.sh checks of the other pages.
+p="$BIN/test-output/page-live.html"
+check "--live page: no script" sh -c "! grep -qi '<script' '$p'"
+check "--live page: no external resource" \
+    sh -c "! grep -Eqi '(src|href)=\"[a-z]+:' '$p'"
+check "--live page: a policy that forbids loading anything" \
+    grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$p"
 check_eq "--live, expired MX certificate: not-ready, exit 1" \
     "$(jqv expired '.domains[0].verdict') $(cat "$T/expired.rc")" "not-ready 1"
 check_eq "--live: mx-cert-invalid names the MX, blocking" \

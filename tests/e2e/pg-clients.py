@@ -20,6 +20,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import failfast  # noqa: E402,F401  (an exception in a thread fails it all)
+
 CA, N, CLIENTS, RETRY = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     float(sys.argv[4])
 PORTS = [int(p) for p in sys.argv[5:]]

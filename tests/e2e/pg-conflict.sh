@@ -6,13 +6,15 @@
 # each pair naming the conflict. Then tlsrpt-import, --copy-from a SQLite
 # store holding conflicting copies (and one made before the digests), and
 # a store made before migration 003.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 34
 pg_start
 
 imp="$BIN/tlsrpt-import"
-python3 tests/e2e/conflict-reports.py "$T"
+must python3 tests/e2e/conflict-reports.py "$T"
 id=2026-03-10_conflict.example
 org="Big Sender Inc."
 q_copies="select count(*), sum(conflicting), count(first_copy) from report where report_id = '$id'"
@@ -63,7 +65,7 @@ check_eq "node 1: the real copy in another layout: 200" "$code" 200
 check_eq "still two copies" "$(psql_q shared "$q_copies")" "2|2|1"
 
 # Both copies of each report at the same moment, one to each node.
-python3 tests/e2e/conflict-reports.py race "$CA" "$N" "$PORT1" "$PORT2" \
+must python3 tests/e2e/conflict-reports.py race "$CA" "$N" "$PORT1" "$PORT2" \
     > "$T/race"
 check_eq "race: every copy answered 201" \
     "$(awk '$3 == 201' "$T/race" | wc -l | tr -d ' ')" $((N * 2))
@@ -127,12 +129,11 @@ out=$("$imp" --db "$old_uri" "$T/real-pretty.json" fixtures/reports/accept)
 check_eq "... the same reports again are duplicates" \
     "$(echo "$out" | grep -v '\.expect	' | cut -f1 | sort -u)" duplicate
 
-# A store made before migration 003 (the later ones undone too): its
-# reports have no digest; a copy of one is still a duplicate, another
-# content a conflict.
+# A store made before migration 003: its reports have no digest; a copy
+# of one is still a duplicate, another content a conflict.
 mig_uri=$(pg_createdb mig)
 "$imp" --db "$mig_uri" "$T/real.json" fixtures/reports/accept > /dev/null 2>&1
-psql_q mig "drop view quarantine; create view quarantine as select id as payload_id, received_at, source, peer, user_agent, message_id, path, part, size, reason from payload where outcome = 'rejected'; alter table payload drop column kept, drop column sha256, drop column dkim_domain; alter table report drop constraint report_copy; alter table report drop column first_copy, drop column conflicting, drop column digest; alter table report add constraint report_identity unique (organization_name, report_id, start_time, end_time); delete from tlsrpt_schema where version >= 3" > /dev/null
+psql_q mig "drop view quarantine; create view quarantine as select id as payload_id, received_at, source, peer, user_agent, message_id, path, part, size, reason from payload where outcome = 'rejected'; alter table payload drop column kept, drop column sha256; alter table report drop constraint report_copy; alter table report drop column first_copy, drop column conflicting, drop column digest; alter table report add constraint report_identity unique (organization_name, report_id, start_time, end_time); alter table payload drop column dkim_domain; drop table notify_domain, notify_failure, notify_outbox; delete from tlsrpt_schema where version >= 3" > /dev/null
 n=$(psql_q mig "select count(*) from report")
 out=$("$imp" --db "$mig_uri" "$T/real-pretty.json"); rc=$?
 check_eq "version 2 store: migration 003, the real copy again a duplicate" \

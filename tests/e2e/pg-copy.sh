@@ -3,8 +3,10 @@
 # quarantine, mail) moved into PostgreSQL gives the same rows and the
 # same summary for every domain; a second run copies nothing twice, and a
 # later run copies only what is new.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/pg-lib.sh
+plan 17
 pg_start
 
 imp="$BIN/tlsrpt-import"
@@ -15,7 +17,7 @@ old="$T/old.db"
 # The old store: the scenario reports, the fixtures twice, the rejected
 # ones, and report mails.
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$old python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
+TLSRPT_TEST_DB=$old must python3 tests/scenarios/summary.py "$BIN" "$T/scen" > /dev/null
 "$imp" --received "$FIXTURES_RECEIVED" --db "$old" fixtures/reports/accept \
     fixtures/reports/accept fixtures/reports/reject fixtures/mail \
     > /dev/null 2>&1

@@ -4,9 +4,11 @@
 # answered 201 or 200, every report is stored exactly once (one 201 and
 # one 200 each), and both nodes' API answers the same summary JSON as the
 # command line. Then the maildir and the page on PostgreSQL.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 22
 pg_start
 
 N=2000
@@ -55,7 +57,7 @@ check_eq "migrations applied once" \
     "$(ls schema/postgresql/*.sql | wc -l)"
 
 t0=$(date +%s)
-python3 tests/e2e/pg-clients.py "$CA" "$N" 8 0 "$PORT1" "$PORT2" > "$T/answers"
+must python3 tests/e2e/pg-clients.py "$CA" "$N" 8 0 "$PORT1" "$PORT2" > "$T/answers"
 t1=$(date +%s)
 echo "# $((N * 2)) posts to two nodes in $((t1 - t0)) s"
 check_eq "every post answered" "$(wc -l < "$T/answers" | tr -d ' ')" $((N * 2))

@@ -3,9 +3,11 @@
 # answers 503 with Retry-After meanwhile (never 500), the import tool
 # exits 75, and both recover by themselves when the server is back: every
 # report is acknowledged in the end, and nothing acknowledged is lost.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
+plan 16
 pg_start
 
 N=400
@@ -47,6 +49,7 @@ sleep 8
 pg_ctl_start
 check "the server is back" test $? -eq 0
 wait "$clients"
+must_status tests/e2e/pg-clients.py $?
 
 check "the daemon ran through: the same process" kill -0 "$pid"
 check_eq "no answer but 201, 200 or 503 with Retry-After" \

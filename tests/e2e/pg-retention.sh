@@ -11,6 +11,7 @@
 . tests/daemon-lib.sh
 . tests/pg-lib.sh
 . tests/retention-lib.sh
+plan 24
 pg_start
 
 imp="$BIN/tlsrpt-import"

@@ -3,21 +3,37 @@
 # suite (t-store), the fixture import checks, the readiness scenarios,
 # the same summary from both backends byte for byte in every format, and
 # the exit codes while the server is down.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/pg-lib.sh
+# The unit tests' suites, summary.py's scenarios, and the checks here.
+plan $(($("$BIN/tests/t-store" --plan-postgresql) + \
+    $("$BIN/tests/t-store_reader" --plan-postgresql) + \
+    $(python3 tests/scenarios/summary.py --plan) + 24))
 pg_start
 
 imp="$BIN/tlsrpt-import"
 sum="$BIN/tlsrpt-summary"
 now=2026-03-15T00:00:00Z
 
-# The shared store suite, through the store's interface.
-uri=$(pg_createdb unit)
-TLSRPT_TEST_PG=$uri "$BIN/tests/t-store" > "$T/unit.out" 2>&1
-rc=$?
-grep -e '^ok [0-9]* - postgresql: ' -e '^not ok' "$T/unit.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
-check_eq "t-store on PostgreSQL exits 0" "$rc" 0
-check "t-store ran the PostgreSQL suite" grep -q '^ok.*postgresql: every report once' "$T/unit.out"
+# unit_on_pg TEST DB LINE: a unit test's PostgreSQL suite in a new
+# database DB, its checks counted here (TEST --plan-postgresql says how
+# many); LINE a check it must have passed.
+unit_on_pg() {
+	uri=$(pg_createdb "$2")
+	TLSRPT_TEST_PG=$uri "$BIN/tests/$1" > "$T/$1.out" 2>&1
+	rc=$?
+	grep -e '^ok [0-9]* - postgresql: ' -e '^not ok [0-9]* - postgresql: ' "$T/$1.out" | sed 's/^ok [0-9]* - /ok - /; s/^not ok [0-9]* - /not ok - /'
+	check_eq "$1 on PostgreSQL exits 0, its plan whole" \
+	    "$rc $(sed -n 's/^1\.\.//p' "$T/$1.out")" \
+	    "0 $(grep -c '^\(not \)\{0,1\}ok ' "$T/$1.out")"
+	check "$1 ran the PostgreSQL suite" grep -q "^ok.*postgresql: $3" "$T/$1.out"
+}
+
+# The shared store suite, through the store's interface; the readers and
+# the paged list of domains, through the same.
+unit_on_pg t-store unit 'every report once'
+unit_on_pg t-store_reader readers 'pages of 7'
 n=$(psql_q unit "select count(*) from tlsrpt_schema")
 check_eq "migrations recorded once" "$n" \
     "$(ls schema/postgresql/*.sql | wc -l)"
@@ -82,8 +98,14 @@ check_eq "stdin again: duplicate, exit 0" "$(echo "$out" | cut -f1) $rc" "duplic
 # every format of the summary byte for byte the same.
 uri=$(pg_createdb scenarios)
 mkdir -p "$T/scen"
-TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" |
-    sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /'
+# Its lines named for the backend; its status taken before the names
+# are added (a pipe would hide it).
+TLSRPT_TEST_DB=$uri python3 tests/scenarios/summary.py "$BIN" "$T/scen" \
+    > "$T/scen.out"
+rc=$?
+sed 's/^ok - /ok - postgresql: /; s/^not ok - /not ok - postgresql: /' \
+    "$T/scen.out"
+must_status tests/scenarios/summary.py $rc
 "$imp" --db "$T/scen.db" "$T/scen/reports" > /dev/null
 "$imp" --db "$T/scen.db" "$T/scen/late" > /dev/null
 for fmt in json text csv html; do

@@ -13,6 +13,7 @@
 . tests/lib.sh
 . tests/daemon-lib.sh
 . tests/retention-lib.sh
+plan 39
 
 imp="$BIN/tlsrpt-import"
 db="$T/db"

@@ -3,8 +3,10 @@
 # about 2 MB on the wire): 413, whether it is the report or the
 # Content-Encoding, with the daemon's memory (VmHWM) under 256 MiB; the
 # daemon keeps serving afterwards.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 9
 
 acc=fixtures/reports/accept
 make_cert a

@@ -1,16 +1,18 @@
 #!/bin/sh
-# Durability of the HTTPS door (DESIGN section 4): 8 clients post distinct
+# Durability of the HTTPS door (doc/design.md): 8 clients post distinct
 # reports at once; after a random number of them were answered 200 or 201
 # the daemon gets SIGKILL. After a restart every acknowledged report is in
 # the store (posting it again gives 200 and the row is there), none is
 # stored twice, and the database passes PRAGMA integrity_check. The cycle
 # runs ROBUST_PASSES times on the same store (3; 20 with ROBUST_LONG=1).
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 
 PY=tests/robust.py
 N=${ROBUST_PASSES:-3}
 [ "${ROBUST_LONG:-0}" = 1 ] && N=20
+plan $((N + 1))
 make_cert a
 CA="$T/a.crt"
 cat > "$T/tlsrptd.conf" <<CONF
@@ -50,6 +52,7 @@ while [ $i -le "$N" ]; do
 	python3 "$PY" ingest-kill --port "$PORT" --ca "$CA" --clients 8 \
 	    --prefix "p$i" --kill "$D_PID" --kill-after "$k" \
 	    --out "$T/answers.$i" > "$T/kill.out" 2>&1
+	must_status "robust.py ingest-kill" $? "$T/kill.out"
 	wait "$D_PID" 2>/dev/null
 	D_PID=
 	if ! start_daemon --config "$T/tlsrptd.conf"; then
@@ -59,6 +62,7 @@ while [ $i -le "$N" ]; do
 	fi
 	python3 "$PY" repost --port "$PORT" --ca "$CA" --in "$T/answers.$i" \
 	    > "$T/repost.out" 2>&1
+	must_status "robust.py repost" $? "$T/repost.out"
 	stop_daemon
 	acked=$(sed -n 's/^acked=//p' "$T/kill.out")
 	killed=$(sed -n 's/^killed=//p' "$T/kill.out")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The spool (DESIGN section 5, doc/spool.md): senders do not retry, so a
+# The spool (doc/spool.md): senders do not retry, so a
 # body within the limits is never refused for load.
 # - The SQLite store locked by another process for 10 s: every post in
 #   that window is answered 202, none 503; /healthz says the spool does
@@ -12,8 +12,10 @@
 #   (the decode budget), and a real report is 201 right after.
 # - A full spool (spool-max-bytes of two blocks, the store locked): 503
 #   with Retry-After.
+# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
+plan 38
 
 make_cert a
 CA="$T/a.crt"

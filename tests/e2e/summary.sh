@@ -4,7 +4,8 @@
 # the daemon's API on the same store answers the same JSON.
 . tests/lib.sh
 . tests/daemon-lib.sh
-python3 tests/scenarios/summary.py "$BIN" "$T"
+plan $(($(python3 tests/scenarios/summary.py --plan) + 9))
+must python3 tests/scenarios/summary.py "$BIN" "$T"
 
 now=2026-03-15T00:00:00Z
 make_cert a

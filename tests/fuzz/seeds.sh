@@ -6,7 +6,6 @@ fuzz_seeds() {
 	fuzz-decode)	echo fixtures/reports fixtures/mail/*.json* ;;
 	fuzz-report)	echo fixtures/reports fixtures/mail/*.json ;;
 	fuzz-mail)	echo fixtures/mail fixtures/mail-bad ;;
-	fuzz-filename)	echo fixtures/fuzz/filename ;;
 	fuzz-config)	echo fixtures/fuzz/config ;;
 	fuzz-http)	echo fixtures/fuzz/http ;;
 	fuzz-pipeline)	echo fixtures/reports fixtures/mail fixtures/mail-bad ;;

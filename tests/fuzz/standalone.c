@@ -1,8 +1,10 @@
 /*
  * standalone: a main for a fuzz target built without libFuzzer. Each
  * argument is a file, or a folder whose files (recursively) are each one
- * input; every input goes once through LLVMFuzzerTestOneInput. A crash is
- * the failure; otherwise it prints how many inputs it ran and exits 0.
+ * input; every input goes once through LLVMFuzzerTestOneInput, in a
+ * buffer of exactly its size (ASan sees a read past it), its name on
+ * stderr first. A crash is the failure; otherwise it prints how many
+ * inputs it ran and exits 0.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,14 +39,26 @@ run_file(const char *path)
 		fclose(fp);
 		return -1;
 	}
-	/* One spare byte, so that an empty file is not a NULL pointer. */
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
+	/*
+	 * Exactly the input's size, as libFuzzer gives it, so that ASan
+	 * sees a read one byte past it. malloc(0) is not NULL in glibc nor
+	 * under ASan.
+	 */
+	if ((data = malloc((size_t)sb.st_size)) == NULL && sb.st_size > 0) {
 		fclose(fp);
 		return -1;
 	}
-	while ((got = fread(data + len, 1, (size_t)sb.st_size - len, fp)) > 0)
+	while (len < (size_t)sb.st_size &&
+	    (got = fread(data + len, 1, (size_t)sb.st_size - len, fp)) > 0)
 		len += got;
 	fclose(fp);
+	if (len != (size_t)sb.st_size) {
+		fprintf(stderr, "%s: changed while read\n", path);
+		free(data);
+		return -1;
+	}
+	/* As libFuzzer does: the input a sanitizer's report is about. */
+	fprintf(stderr, "Running: %s\n", path);
 	LLVMFuzzerTestOneInput(data, len);
 	free(data);
 	ran++;

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Report fields written by an attacker, through every output (DESIGN
-section 12 as doc/output.md states it): the real tlsrpt-import and
+"""Report fields written by an attacker, through every output (as
+doc/output.md states it): the real tlsrpt-import and
 tlsrpt-summary in text, CSV, HTML and JSON. The daemon's log and API are
 checked by tests/e2e/hostile-output.sh with the reports this writes.
 
 usage: hostile.py BUILD_DIR SCRATCH_DIR        prints ok / not ok lines
+       hostile.py --plan                         prints how many (PLAN)
+
+tests/e2e/hostile-output.sh adds PLAN to its own plan: a check added here
+raises PLAN. An exception stops it with status 1.
 """
 import csv
 import io
@@ -14,6 +18,10 @@ import re
 import subprocess
 import sys
 
+PLAN = 12
+if sys.argv[1:] == ["--plan"]:
+    print(PLAN)
+    sys.exit(0)
 BIN, WORK = sys.argv[1], sys.argv[2]
 DB = os.path.join(WORK, "hostile.db")
 DIR = os.path.join(WORK, "hostile")

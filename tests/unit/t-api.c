@@ -1,7 +1,8 @@
 /*
- * t-api: the daemon's read API routes (api.h) on a real store, the
- * metrics text (metrics.h) and the listen address parser (http.h),
- * without a socket to a client.
+ * t-api: the daemon's read API routes (api.h) on a real store, held
+ * alone and then through readers of their own, the metrics text
+ * (metrics.h) and the listen address parser (http.h), without a socket
+ * to a client.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_reader.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -37,6 +39,22 @@ get(struct ingest *in, const char *token, const char *method,
 	return st;
 }
 
+/* GET /api/v1/domains?limit=LIMIT&after=AFTER (either NULL: absent). */
+static unsigned
+page(struct ingest *in, const char *limit, const char *after,
+     struct buf *body)
+{
+	struct api_query q = { .limit = limit, .after = after };
+	struct api_answer a;
+	unsigned st;
+
+	api_route(in, NULL, "GET", "/api/v1/domains", NULL, &q, &a);
+	st = a.status;
+	buf_release(body);
+	*body = a.body;
+	return st;
+}
+
 int
 main(void)
 {
@@ -44,6 +62,7 @@ main(void)
 	struct origin o = { .source = "https", .peer = "127.0.0.1" };
 	struct error err;
 	struct ingest in;
+	struct store_readers *rs;
 	struct store *st;
 	struct buf body, report;
 	enum outcome oc = OUTCOME_DEFERRED;
@@ -92,6 +111,29 @@ main(void)
 	    "domains");
 	ok(body.data && strstr(body.data, "\"domain\": \"example.com\""),
 	    "example.com listed");
+	ok(body.data && strstr(body.data, "\"next\": null"),
+	    "one page: no next");
+	is_int(page(&in, "0", NULL, &body), 400, "limit=0: 400");
+	is_int(page(&in, "501", NULL, &body), 400, "limit over 500: 400");
+	is_int(page(&in, "-1", NULL, &body), 400, "limit=-1: 400");
+	is_int(page(&in, " 5", NULL, &body), 400, "limit with a blank: 400");
+	ok(body.data && strstr(body.data, "from 1 to 500"), "says the range");
+	is_int(page(&in, "1", "example.co", &body), 200, "after a prefix");
+	ok(body.data && strstr(body.data, "\"domain\": \"example.com\"") &&
+	    strstr(body.data, "\"next\": null"), "... the domain after it");
+	is_int(page(&in, "1", "example.com", &body), 200, "after the last");
+	ok(body.data && strstr(body.data, "\"domains\": []"),
+	    "... an empty page");
+
+	/* Through readers of their own, as the daemon reads. */
+	rs = store_readers_open(db, API_READERS, &err);
+	ok(rs != NULL, "readers open");
+	if (rs != NULL)
+		ingest_set_readers(&in, rs);
+	is_int(page(&in, "1", "", &body), 200, "a page through a reader");
+	ok(body.data && strstr(body.data, "\"domain\": \"example.com\""),
+	    "... example.com");
+
 	is_int(get(&in, NULL, "GET", "/api/v1/domains/Example.COM./summary",
 	    NULL, &body), 200, "summary, any case, trailing dot");
 	ok(body.data && strstr(body.data, "\"domain\": \"example.com\"") &&
@@ -118,6 +160,8 @@ main(void)
 		close(fd);
 
 	buf_release(&body);
+	ingest_set_readers(&in, NULL);
+	store_readers_close(rs);
 	ingest_release(&in);
 	store_close(st);
 	snprintf(rm, sizeof(rm), "rm -rf %s", dir);

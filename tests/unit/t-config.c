@@ -1,6 +1,7 @@
 /* Unit tests: config. */
 #include <string.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "tap.h"
 
@@ -15,6 +16,7 @@ main(void)
 	    "max-body = 2M\n"
 	    "max-inflated = 64 MiB\n"
 	    "connection-timeout = 2m\n"
+	    "request-deadline = 90s\n"
 	    "api-token = \"two words # not a comment\"\n"
 	    "dkim-authserv-id = mx.example.com\n"
 	    "user = tlsrpt\n"
@@ -29,6 +31,13 @@ main(void)
 	ok(cfg.user == NULL && cfg.group == NULL, "no user by default");
 	is_int(cfg.retention_days, 0, "retention-days: everything kept by "
 	    "default");
+	ok(cfg.max_connections == BOUND_CONNECTIONS &&
+	    cfg.max_connections_per_client == BOUND_CONNECTIONS_PER_CLIENT &&
+	    cfg.connection_timeout == BOUND_CONNECTION_TIMEOUT &&
+	    cfg.request_deadline == BOUND_REQUEST_DEADLINE,
+	    "connection limits and the request deadline from bounds.h");
+	ok(cfg.spool_max == BOUND_SPOOL_MAX && cfg.maildir_rescan == 60,
+	    "the other defaults of the table");
 	ok(strstr(cfg.tls_priority, "+VERS-TLS1.2") != NULL &&
 	    strstr(cfg.tls_priority, "-VERS-ALL") != NULL &&
 	    strstr(cfg.tls_priority, "+AEAD") != NULL &&
@@ -41,6 +50,7 @@ main(void)
 	is_int(cfg.pipeline.payload_max, 2 * 1024 * 1024, "size suffix");
 	is_int(cfg.pipeline.limits.inflated_max, 64 * 1024 * 1024, "MiB");
 	is_int(cfg.connection_timeout, 120, "minutes");
+	is_int(cfg.request_deadline, 90, "request-deadline");
 	is_str(cfg.api_token, "two words # not a comment", "quoted value");
 	is_str(cfg.pipeline.dkim_authserv_id, "mx.example.com", "dkim id");
 	is_str(cfg.user, "tlsrpt", "user");
@@ -63,6 +73,21 @@ main(void)
 	    "retention-days over a century: %s", err.msg);
 	ok(config_parse(&cfg, "retention-days = 30d\n", 21, "t.conf",
 	    &err) < 0, "retention-days is a number of days: %s", err.msg);
+
+	/* Repeatable receivers of events (notify.h). */
+	static const char hooks[] = "notify-webhook = https://a.example/h\n"
+	    "notify-webhook = http://127.0.0.1:9/x\nnotify-mail = a@b.example\n";
+	ok(config_parse(&cfg, hooks, sizeof(hooks) - 1, "t.conf", &err) == 0,
+	    "webhooks and mail");
+	is_int(cfg.notify_webhook.n, 2, "two webhooks kept");
+	is_str(cfg.notify_webhook.v[1], "http://127.0.0.1:9/x", "in order");
+	is_str(cfg.sendmail, "/usr/sbin/sendmail", "sendmail by default");
+	ok(config_parse(&cfg, "notify-webhook = ftp://x/\n", 25, "t.conf",
+	    &err) < 0, "a webhook that is not http(s): %s", err.msg);
+	ok(config_parse(&cfg, "notify-mail = a@b\tBcc: c@d\n", 28, "t.conf",
+	    &err) < 0, "an address that would add a header: %s", err.msg);
+	ok(config_parse(&cfg, "notify-webhook =\n", 17, "t.conf", &err) ==
+	    0 && cfg.notify_webhook.n == 0, "empty: forgets the list");
 	config_release(&cfg);
 	return tap_done();
 }

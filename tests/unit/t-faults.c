@@ -1,13 +1,16 @@
 /*
- * t-faults: allocation failures on the parse and store paths.
+ * t-faults: allocation failures on the parse, store and verdict paths.
+ * runner: slow (a minute or more: make check-quick leaves it out)
  *
  * malloc, calloc, realloc and free are defined here, in the executable, so
- * that they stand in for glibc's in every library too (jansson, zlib,
- * SQLite, GMime call them through their own .so; glibc lets a program
- * replace its allocator this way) and pass on to glibc's own through the
- * __libc_ names. Armed with fault_fail_at = N, the Nth allocation returns
- * NULL, once. Each walk tries N = 1, 2, 3, ... until a run makes fewer
- * than N allocations, and checks that every failure became a clean error:
+ * that they stand in for glibc's in every library too (zlib, SQLite, GMime
+ * call them through their own .so; glibc lets a program replace its
+ * allocator this way) and pass on to glibc's own through the __libc_
+ * names. jansson's allocations come here through json_set_alloc_funcs(),
+ * its own hook, so that they are told apart (and, under ASan, still
+ * failed). Armed with fault_fail_at = N, the Nth allocation returns NULL,
+ * once. Each walk tries N = 1, 2, 3, ... until a run makes fewer than N
+ * allocations, and checks that every failure became a clean error:
  *
  *   decode + report_parse  the same report, or ERR_NOMEM, nothing leaked
  *   the pipeline           accepted / duplicate / rejected as without
@@ -16,22 +19,33 @@
  *                          stores what a run without faults stores, once
  *   store_open             a store, or NULL and an error; a later open
  *                          works and the file passes integrity_check
+ *   analyse_domain         the verdict of each domain of the fixtures as
+ *                          JSON: the same document, or NULL; nothing of
+ *                          jansson's leaked
  *
- * GLib aborts the program when g_malloc fails, by design, and GMime,
- * built on it, does not expect malloc to fail either: an allocation with
- * GLib or GMime on the call stack is never failed (the next one is), so
- * the mail path is tested in mail.c's own allocations.
+ * Each check says how many allocations it failed and how many of them
+ * were jansson's; a walk that failed none says so (TAP "# SKIP", with
+ * why), and the last line lists them, so that a walk that stopped
+ * covering anything is seen.
  *
- * jansson 2.14 is not safe against a failed allocation while it reads
- * JSON: lex_save() drops the byte it could not save, and the lexer then
- * asserts, or walks off the end of its buffer (akheron/jansson#362, not
- * fixed in a release). json_loadb() is defined here too,
- * and no allocation is failed while it runs, unless FAULTS_JANSSON=1 asks
- * to see the crash.
+ * Not failed:
+ * - GLib's and GMime's: g_malloc aborts the program when memory runs
+ *   out, by design, and GMime, built on it, does not expect malloc to
+ *   fail either. An allocation with GLib or GMime on the call stack is
+ *   never failed (the next one is), so the mail path is tested in mail.c's
+ *   own allocations.
+ * - jansson's while it reads JSON (json_loadb, json_loads): jansson 2.14
+ *   is not safe against a failed allocation there: lex_save() drops the
+ *   byte it could not save, and the lexer then asserts, or walks off the
+ *   end of its buffer (akheron/jansson#362, not fixed in a release). The
+ *   programs make every jansson allocation abort instead (report_init()).
+ *   FAULTS_JANSSON=1 fails them too, to see the crash. jansson's other
+ *   allocations (building JSON, in analyse.c) are failed.
  *
- * Under ASan the allocator is ASan's and cannot be replaced: the test says
- * it is skipped. Run from the project root; FAULTS_DEBUG=1 prints the
- * store's content when it differs from a run without faults.
+ * Under ASan the allocator is ASan's and cannot be replaced: only the
+ * walk over analyse_domain runs, failing jansson's allocations alone.
+ * Run from the project root; FAULTS_DEBUG=1 prints the store's content,
+ * or the verdict, when it differs from a run without faults.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -46,7 +60,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyse.h"
 #include "decode.h"
+#include "evidence.h"
 #include "log.h"
 #include "mail.h"
 #include "pipeline.h"
@@ -63,25 +79,63 @@
 #endif
 #endif
 
-#ifndef FAULTS_UNDER_ASAN
-
 /* The walk gives up past this many allocations in one run: a runaway. */
 #define FAULT_WALK_MAX	200000
+
+static int fault_armed;			/* count allocations and fail one */
+static int fault_json_only;		/* count and fail jansson's alone */
+static int fault_held;			/* inside json_load*: fail none */
+static int fault_held_never;		/* FAULTS_JANSSON=1 */
+static unsigned long fault_fail_at;	/* the allocation to fail, from 1 */
+static unsigned long fault_count;	/* allocations counted while armed */
+static unsigned long fault_count_held;	/* ... of them inside json_load* */
+static int fault_injected;		/* the failure happened */
+static int fault_injected_json;		/* ... in jansson */
+static unsigned long fault_failed;	/* at this allocation */
+static int fault_checking;		/* in exempt(): fail none */
+static long fault_live;			/* blocks allocated and not freed */
+static long fault_json_live;		/* ... of them by jansson */
+
+static int exempt(void);
+
+/*
+ * Should this allocation fail? The first one from fault_fail_at on that is
+ * not exempt does.
+ */
+static int
+fault_now(int json)
+{
+	int skip;
+
+	if (!fault_armed || fault_checking || fault_injected ||
+	    (fault_json_only && !json))
+		return 0;
+	fault_count++;
+	if (fault_held) {
+		fault_count_held++;
+		return 0;
+	}
+	if (fault_count < fault_fail_at)
+		return 0;
+	fault_checking = 1;
+	skip = !json && exempt();
+	fault_checking = 0;
+	if (skip)
+		return 0;
+	fault_injected = 1;
+	fault_injected_json = json;
+	fault_failed = fault_count;
+	return 1;
+}
+
+#ifndef FAULTS_UNDER_ASAN
 
 extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void __libc_free(void *p);
-
-static int fault_armed;			/* count allocations and fail one */
-static int fault_held;			/* inside json_loadb: fail none */
-static int fault_held_never;		/* FAULTS_JANSSON=1 */
-static unsigned long fault_fail_at;	/* the allocation to fail, from 1 */
-static unsigned long fault_count;	/* allocations counted while armed */
-static int fault_injected;		/* the failure happened */
-static unsigned long fault_failed;	/* at this allocation */
-static int fault_checking;		/* in exempt(): fail none */
-static long fault_live;			/* blocks allocated and not freed */
+#define REAL_MALLOC	__libc_malloc
+#define REAL_FREE	__libc_free
 
 /* The code of libglib-2.0 and libgmime-3.0 (see above). */
 #define GLIB_RANGES_MAX	8
@@ -133,34 +187,12 @@ exempt(void)
 	return 0;
 }
 
-/*
- * Should this allocation fail? The first one from fault_fail_at on that is
- * not exempt does.
- */
-static int
-fault_now(void)
-{
-	int skip;
-
-	if (!fault_armed || fault_checking || fault_injected ||
-	    ++fault_count < fault_fail_at || fault_held)
-		return 0;
-	fault_checking = 1;
-	skip = exempt();
-	fault_checking = 0;
-	if (skip)
-		return 0;
-	fault_injected = 1;
-	fault_failed = fault_count;
-	return 1;
-}
-
 void *
 malloc(size_t n)
 {
 	void *p;
 
-	if (fault_now())
+	if (fault_now(0))
 		return NULL;
 	if ((p = __libc_malloc(n)) != NULL)
 		fault_live++;
@@ -172,7 +204,7 @@ calloc(size_t n, size_t size)
 {
 	void *p;
 
-	if (fault_now())
+	if (fault_now(0))
 		return NULL;
 	if ((p = __libc_calloc(n, size)) != NULL)
 		fault_live++;
@@ -184,7 +216,7 @@ realloc(void *old, size_t n)
 {
 	void *p;
 
-	if (fault_now())
+	if (fault_now(0))
 		return NULL;
 	p = __libc_realloc(old, n);
 	if (old == NULL && p != NULL)
@@ -202,8 +234,45 @@ free(void *p)
 	__libc_free(p);
 }
 
+#else
+
+/* ASan's allocator: only jansson's allocations are failed. */
+#define REAL_MALLOC	malloc
+#define REAL_FREE	free
+
+static int
+exempt(void)
+{
+	return 0;
+}
+
+#endif
+
+/* jansson's allocator (json_set_alloc_funcs): counted apart, never in
+ * fault_live, as it takes glibc's (or ASan's) directly. */
+static void *
+fault_json_malloc(size_t n)
+{
+	void *p;
+
+	if (fault_now(1))
+		return NULL;
+	if ((p = REAL_MALLOC(n)) != NULL)
+		fault_json_live++;
+	return p;
+}
+
+static void
+fault_json_free(void *p)
+{
+	if (p != NULL)
+		fault_json_live--;
+	REAL_FREE(p);
+}
+
 static json_t *(*real_json_loadb)(const char *, size_t, size_t,
 				  json_error_t *);
+static json_t *(*real_json_loads)(const char *, size_t, json_error_t *);
 
 json_t *
 json_loadb(const char *buffer, size_t buflen, size_t flags,
@@ -217,20 +286,69 @@ json_loadb(const char *buffer, size_t buflen, size_t flags,
 	return v;
 }
 
+json_t *
+json_loads(const char *input, size_t flags, json_error_t *error)
+{
+	json_t *v;
+
+	fault_held = !fault_held_never;
+	v = real_json_loads(input, flags, error);
+	fault_held = 0;
+	return v;
+}
+
 static void
 fault_arm(unsigned long n)
 {
 	fault_count = 0;
+	fault_count_held = 0;
 	fault_failed = 0;
 	fault_injected = 0;
+	fault_injected_json = 0;
 	fault_fail_at = n;
 	fault_armed = 1;
 }
 
+/* Disarm; a failure in jansson counts in *json. */
 static void
-fault_disarm(void)
+fault_disarm(unsigned long *json)
 {
 	fault_armed = 0;
+	if (fault_injected && fault_injected_json)
+		(*json)++;
+}
+
+/*
+ * The walks that failed no allocation, for the last line. Each walk's
+ * check ends here: runs allocations failed, json of them jansson's; none
+ * is a TAP skip saying why (the last run counted every allocation).
+ */
+static char nothing_list[4096];
+static int nothing_n, walks_n;
+
+static void
+walk_report(int good, const char *name, unsigned long runs,
+	    unsigned long json, const char *promise)
+{
+	size_t l = strlen(nothing_list);
+
+	walks_n++;
+	if (runs > 0 || !good) {
+		ok(good, "%s: each of %lu allocations failed in turn (%lu of "
+		    "them jansson's): %s", name, runs, json, promise);
+		return;
+	}
+	nothing_n++;
+	snprintf(nothing_list + l, sizeof(nothing_list) - l, "%s%s",
+	    l ? ", " : "", name);
+	if (fault_count == 0)
+		ok(1, "%s # SKIP no allocation to fail", name);
+	else if (fault_count == fault_count_held)
+		ok(1, "%s # SKIP its %lu allocations are all inside jansson's "
+		    "reader (never failed)", name, fault_count);
+	else
+		ok(1, "%s # SKIP its %lu allocations are all GLib's or "
+		    "GMime's (never failed)", name, fault_count);
 }
 
 static unsigned char *
@@ -252,6 +370,8 @@ slurp(const char *path, size_t *len)
 	fclose(fp);
 	return p;
 }
+
+#ifndef FAULTS_UNDER_ASAN
 
 /* FNV-1a over everything a parsed report holds. */
 static uint64_t
@@ -344,10 +464,11 @@ walk_parse(const char *path)
 	struct error base_err, err;
 	uint64_t base = 0, got = 0;
 	unsigned char *in;
-	unsigned long n, runs = 0, bad = 0, leaks = 0;
+	unsigned long n, runs = 0, bad = 0, leaks = 0, json = 0;
 	size_t len;
-	long live;
+	long live, jlive;
 	int base_rc, rc;
+	char name[1100];
 
 	if ((in = slurp(path, &len)) == NULL) {
 		ok(0, "parse %s: cannot read it", path);
@@ -356,10 +477,11 @@ walk_parse(const char *path)
 	base_rc = decode_parse(in, len, &base, &base_err);
 	for (n = 1; n < FAULT_WALK_MAX; n = fault_failed + 1) {
 		live = fault_live;
+		jlive = fault_json_live;
 		fault_arm(n);
 		rc = decode_parse(in, len, &got, &err);
-		fault_disarm();
-		if (fault_live != live)
+		fault_disarm(&json);
+		if (fault_live != live || fault_json_live != jlive)
 			leaks++;
 		if (!fault_injected)
 			break;
@@ -377,9 +499,9 @@ walk_parse(const char *path)
 			    fault_failed,
 			    rc == 0 ? "a different report" : err.msg);
 	}
-	ok(bad == 0 && leaks == 0 && n < FAULT_WALK_MAX,
-	    "parse %s: each of %lu allocations failed in turn: a clean "
-	    "error or the same report", path, runs);
+	snprintf(name, sizeof(name), "parse %s", path);
+	walk_report(bad == 0 && leaks == 0 && n < FAULT_WALK_MAX, name, runs,
+	    json, "a clean error or the same report");
 	if (leaks)
 		printf("#   %lu runs leaked\n", leaks);
 	free(in);
@@ -423,6 +545,8 @@ static const char *const sub_path[NSUBS] = {
 	[SUB_MAIL] = "fixtures/mail/two-reports.eml",
 };
 
+#endif
+
 struct tally {
 	int n;			/* results */
 	int count[OUTCOME_DEFERRED + 1];
@@ -450,6 +574,8 @@ submit(struct pipeline *pl, const unsigned char *bytes, size_t len,
 	return pipeline_submit(pl, bytes, len, INPUT_SNIFF, &o, TEST_RECEIVED,
 	    tally_cb, t);
 }
+
+#ifndef FAULTS_UNDER_ASAN
 
 /* What the tables hold, without ids and times, in a stable order. */
 static const char content_sql[] =
@@ -542,6 +668,8 @@ copy_file(const char *from, const char *to)
 	return rc;
 }
 
+#endif
+
 static void
 remove_db(const char *path)
 {
@@ -567,6 +695,8 @@ scratch_make(void)
 	snprintf(scratch, sizeof(scratch), "%s/t-faults.XXXXXX", base);
 	return mkdtemp(scratch) ? 0 : -1;
 }
+
+#ifndef FAULTS_UNDER_ASAN
 
 /*
  * Is this outcome of submission i right for a run with a fault, given
@@ -609,7 +739,7 @@ walk_pipeline(void)
 	struct error err;
 	struct tally t;
 	char *base = NULL, *got;
-	unsigned long n, runs = 0, bad = 0, deferred = 0;
+	unsigned long n, runs = 0, bad = 0, deferred = 0, json = 0;
 	int i, rc, good_stored;
 
 	for (i = 0; i < NSUBS; i++)
@@ -628,6 +758,7 @@ walk_pipeline(void)
 	}
 	store_close(st);
 	fault_failed = 0;
+	fault_injected = 0;
 	for (n = 0; n < FAULT_WALK_MAX; n = fault_failed + 1) {
 		why[0] = '\0';
 		remove_db(db);
@@ -655,7 +786,7 @@ walk_pipeline(void)
 				good_stored = 1;
 			deferred += (unsigned long)t.count[OUTCOME_DEFERRED];
 		}
-		fault_disarm();
+		fault_disarm(&json);
 		/* The sender tries again: every submission, no faults. */
 		for (i = 0; i < NSUBS; i++) {
 			rc = submit(&pl, bytes[i], len[i], &t);
@@ -689,10 +820,11 @@ walk_pipeline(void)
 			break;
 		runs++;
 	}
-	ok(bad == 0 && n < FAULT_WALK_MAX, "pipeline (report, duplicate, "
-	    "rejected, mail of two): each of %lu allocations failed in turn: "
-	    "answered as without faults or deferred (%lu deferrals), stored "
-	    "once when sent again, integrity_check ok", runs, deferred);
+	snprintf(why, sizeof(why), "answered as without faults or deferred "
+	    "(%lu deferrals), stored once when sent again, integrity_check "
+	    "ok", deferred);
+	walk_report(bad == 0 && n < FAULT_WALK_MAX, "pipeline (report, "
+	    "duplicate, rejected, mail of two)", runs, json, why);
 	if (bad > 1)
 		printf("#   %lu runs of %lu went wrong\n", bad, runs);
 out:
@@ -711,7 +843,7 @@ walk_open(void)
 	struct store *st;
 	struct error err;
 	char *content;
-	unsigned long n, runs = 0, bad = 0;
+	unsigned long n, runs = 0, bad = 0, json = 0;
 
 	snprintf(db, sizeof(db), "%s/open.db", scratch);
 	for (n = 1; n < FAULT_WALK_MAX; n = fault_failed + 1) {
@@ -719,7 +851,7 @@ walk_open(void)
 		error_clear(&err);
 		fault_arm(n);
 		st = store_open(db, &err);
-		fault_disarm();
+		fault_disarm(&json);
 		if (st == NULL && (err.kind == ERR_NONE || !err.msg[0]) &&
 		    bad++ == 0)
 			printf("# store_open, allocation %lu failed: NULL "
@@ -742,17 +874,152 @@ walk_open(void)
 			break;
 		runs++;
 	}
-	ok(bad == 0 && n < FAULT_WALK_MAX, "store_open of a new file: each of "
-	    "%lu allocations failed in turn: a clean error, and the file "
-	    "opens and passes integrity_check afterwards", runs);
+	walk_report(bad == 0 && n < FAULT_WALK_MAX, "store_open of a new file",
+	    runs, json, "a clean error, and the file opens and passes "
+	    "integrity_check afterwards");
 	remove_db(db);
 }
+
+#endif
+
+/* The verdict of d as text, keys sorted, d released; NULL for NULL. */
+static char *
+verdict_text(json_t *d)
+{
+	char *t = d ? json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	char *c = t ? strdup(t) : NULL;
+
+	fault_json_free(t);	/* jansson's, from its allocator */
+	json_decref(d);
+	return c;
+}
+
+/*
+ * analyse_domain over the evidence of each domain of the accepted report
+ * fixtures (loaded once, without faults): the same verdict, or NULL, and
+ * nothing leaked. A verdict missing a part (a reason dropped because its
+ * allocation failed) would say "ready" where it should not.
+ */
+static void
+walk_analyse(void)
+{
+	char db[1024], path[1024], why[256];
+	struct analyse_options opt;
+	struct dirent **names;
+	struct pipeline pl;
+	struct evidence ev;
+	struct store *st;
+	struct error err;
+	struct tally t;
+	unsigned char *in;
+	char **doms = NULL, *base, *got;
+	json_t *d;
+	unsigned long n, runs = 0, bad = 0, leaks = 0, nulls = 0, json = 0;
+	size_t i, ndoms = 0, len;
+	long live, jlive;
+	int k, nf;
+
+	snprintf(db, sizeof(db), "%s/analyse.db", scratch);
+	remove_db(db);
+	error_clear(&err);
+	if ((st = store_open(db, &err)) == NULL) {
+		ok(0, "verdicts: store_open: %s", err.msg);
+		return;
+	}
+	pipeline_init(&pl, st, NULL);
+	if ((nf = scandir("fixtures/reports/accept", &names, NULL,
+	    alphasort)) < 0)
+		nf = 0;
+	for (k = 0; k < nf; k++) {
+		snprintf(path, sizeof(path), "fixtures/reports/accept/%s",
+		    names[k]->d_name);
+		if (names[k]->d_name[0] != '.' && !strstr(path, ".expect") &&
+		    (in = slurp(path, &len)) != NULL) {
+			submit(&pl, in, len, &t);
+			free(in);
+		}
+		free(names[k]);
+	}
+	if (nf > 0)
+		free(names);
+	analyse_options_default(&opt);
+	opt.now = TEST_RECEIVED;
+	if (evidence_domains(st, &doms, &ndoms, &err) < 0 || ndoms == 0) {
+		ok(0, "verdicts: the fixtures' domains: %s", err.msg);
+		goto out;
+	}
+	for (i = 0; i < ndoms; i++) {
+		if (evidence_load(st, doms[i], opt.now - (int64_t)opt.days *
+		    86400, opt.now, &ev, &err) < 0) {
+			ok(0, "verdicts: evidence of %s: %s", doms[i], err.msg);
+			goto out;
+		}
+		base = verdict_text(analyse_domain(&ev, &opt));
+		fault_injected = 0;
+		for (n = 1; base && n < FAULT_WALK_MAX; n = fault_failed + 1) {
+			live = fault_live;
+			jlive = fault_json_live;
+			fault_arm(n);
+			d = analyse_domain(&ev, &opt);
+			fault_disarm(&json);
+			got = verdict_text(d);
+			if (fault_injected) {
+				runs++;
+				nulls += got == NULL;
+			}
+			if (fault_injected && got && strcmp(got, base) != 0 &&
+			    bad++ == 0)
+				printf("# verdict of %s, allocation %lu (%s) "
+				    "failed: a different verdict\n", doms[i],
+				    fault_failed, fault_injected_json ?
+				    "jansson's" : "malloc");
+			if (getenv("FAULTS_DEBUG") && got && strcmp(got, base))
+				fprintf(stderr, "BASE %s\nGOT %s\nEND\n", base,
+				    got);
+			free(got);
+			if (fault_live != live || fault_json_live != jlive)
+				leaks++;
+			if (!fault_injected)
+				break;
+		}
+		if (base == NULL && bad++ == 0)
+			printf("# verdict of %s: none without faults\n",
+			    doms[i]);
+		free(base);
+		evidence_release(&ev);
+	}
+	snprintf(path, sizeof(path), "verdicts of the %zu domains of "
+	    "fixtures/reports/accept (analyse_domain)", ndoms);
+	snprintf(why, sizeof(why), "the same verdict, or none (%lu); "
+	    "nothing leaked", nulls);
+	walk_report(bad == 0 && leaks == 0 && n < FAULT_WALK_MAX, path, runs,
+	    json, why);
+	if (leaks)
+		printf("#   %lu runs leaked\n", leaks);
+out:
+	for (i = 0; i < ndoms; i++)
+		free(doms[i]);
+	free(doms);
+	store_close(st);
+	remove_db(db);
+}
+
+static void
+walks_done(void)
+{
+	if (nothing_n)
+		printf("# walks that failed no allocation: %d of %d: %s\n",
+		    nothing_n, walks_n, nothing_list);
+	else
+		printf("# every walk failed allocations (%d walks)\n", walks_n);
+}
+
+#ifndef FAULTS_UNDER_ASAN
 
 int
 main(void)
 {
 	const char *j = getenv("FAULTS_JANSSON");
-
 	void *warm[4];
 
 	/* backtrace() loads its unwinder on first use: not while armed. */
@@ -760,13 +1027,17 @@ main(void)
 	dl_iterate_phdr(find_glib, NULL);
 	ok(nglib_ranges > 0, "GLib and GMime found, their allocations are "
 	    "never failed");
+	json_set_alloc_funcs(fault_json_malloc, fault_json_free);
 	*(void **)&real_json_loadb = dlsym(RTLD_NEXT, "json_loadb");
-	ok(real_json_loadb != NULL, "jansson's json_loadb found");
-	if (real_json_loadb == NULL)
+	*(void **)&real_json_loads = dlsym(RTLD_NEXT, "json_loads");
+	ok(real_json_loadb != NULL && real_json_loads != NULL,
+	    "jansson's json_loadb and json_loads found");
+	if (real_json_loadb == NULL || real_json_loads == NULL)
 		return tap_done();
 	if (j == NULL || strcmp(j, "1") != 0)
-		printf("# json_loadb's allocations are never failed "
-		    "(akheron/jansson#362); FAULTS_JANSSON=1 fails them too\n");
+		printf("# allocations inside json_loadb and json_loads are "
+		    "never failed (akheron/jansson#362); FAULTS_JANSSON=1 "
+		    "fails them too\n");
 	else
 		fault_held_never = 1;
 	log_set_quiet(1);
@@ -780,7 +1051,9 @@ main(void)
 	}
 	walk_open();
 	walk_pipeline();
+	walk_analyse();
 	rmdir(scratch);
+	walks_done();
 	return tap_done();
 }
 
@@ -789,8 +1062,22 @@ main(void)
 int
 main(void)
 {
-	printf("# skipped under ASan: its allocator cannot be replaced, "
-	    "so no allocation can be made to fail\n");
+	printf("# under ASan, whose allocator cannot be replaced: only "
+	    "jansson's allocations are failed, through "
+	    "json_set_alloc_funcs()\n");
+	json_set_alloc_funcs(fault_json_malloc, fault_json_free);
+	*(void **)&real_json_loadb = dlsym(RTLD_NEXT, "json_loadb");
+	*(void **)&real_json_loads = dlsym(RTLD_NEXT, "json_loads");
+	ok(real_json_loadb != NULL && real_json_loads != NULL,
+	    "jansson's json_loadb and json_loads found");
+	if (real_json_loadb == NULL || real_json_loads == NULL ||
+	    scratch_make() < 0)
+		return tap_done();
+	fault_json_only = 1;
+	log_set_quiet(1);
+	walk_analyse();
+	rmdir(scratch);
+	walks_done();
 	return tap_done();
 }
 

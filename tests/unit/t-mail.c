@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "filename.h"
 #include "mail.h"
 #include "tap.h"
 
@@ -162,7 +161,6 @@ test_not_a_message(void)
 static void
 test_google(void)
 {
-	struct report_filename fn;
 	struct mail_message m;
 	struct error err;
 	int rc;
@@ -183,13 +181,6 @@ test_google(void)
 	is_str(m.report_submitter, "example.net",
 	    "google: TLS-Report-Submitter");
 	is_str(m.from, "noreply-tlsrpt@example.net", "google: From address");
-	if (m.nparts == 1) {
-		rc = report_filename_parse(m.parts[0].filename, &fn);
-		is_int(rc, 0, "google: the attachment has an RFC 8460 name");
-		is_str(fn.policy_domain, "example.com",
-		    "google: policy domain from the name");
-		is_int(fn.begin, 1709251200, "google: begin from the name");
-	}
 	mail_release(&m);
 	mail_release(&m);
 	ok(m.priv == NULL && m.nparts == 0, "release twice is safe");

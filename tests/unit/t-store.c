@@ -312,8 +312,27 @@ conflicts(struct store *st, const char *spec, const char *backend)
 	    "receipts name their copy", backend);
 }
 
+/*
+ * The checks shared_suite() makes on any backend; on SQLite,
+ * conflicts() makes SHARED_SQLITE_ONLY more (tap.h: tap_suite_end).
+ */
+#define SHARED_CHECKS 47
+#define SHARED_SQLITE_ONLY 3
+
+static void shared_suite_body(const char *, const char *);
+
 static void
 shared_suite(const char *spec, const char *backend)
+{
+	int first = tap_n;
+
+	shared_suite_body(spec, backend);
+	tap_suite_end(backend, first, SHARED_CHECKS +
+	    (strcmp(backend, "sqlite") == 0 ? SHARED_SQLITE_ONLY : 0));
+}
+
+static void
+shared_suite_body(const char *spec, const char *backend)
 {
 	struct origin o = { .source = "file", .path = "r1.json" };
 	struct worker w[THREADS];
@@ -323,7 +342,7 @@ shared_suite(const char *spec, const char *backend)
 	struct report r;
 	struct store *st;
 	json_t *counts, *doms, *pol;
-	char **names;
+	char **names, *next;
 	size_t n;
 	struct store_put_result put;
 	int i, round, fresh = 0, failed = 0;
@@ -388,8 +407,9 @@ shared_suite(const char *spec, const char *backend)
 	while (n > 0)
 		free(names[--n]);
 	free(names);
-	ok(store_read_domains(st, &doms, &err) == 0 &&
-	    json_array_size(doms) == 2, "%s: the API's domains", backend);
+	ok(store_read_domains(st, NULL, 10, &doms, &next, &err) == 0 &&
+	    json_array_size(doms) == 2 && next == NULL,
+	    "%s: the API's domains", backend);
 	json_decref(doms);
 
 	/* A batch rolled back leaves nothing; one committed keeps all. */
@@ -859,11 +879,9 @@ copy_file(const char *from, const char *to)
 }
 
 /*
- * The writes to the log are gathered (store_sqlite_vfs.h), yet each
- * report is in the log once its put returns: another connection reads
- * it while the store is open, and a copy of the files taken then (a
- * crash) holds it. Some puts are larger than the buffer, some several
- * to a group.
+ * Each report is in the log once its put returns: another connection
+ * reads it while the store is open, and a copy of the files taken then
+ * (a crash) holds it. Some puts are of 200 KiB, some several to a group.
  */
 static void
 log_writes(const char *dir)
@@ -1025,7 +1043,7 @@ one_bad_put(const char *dir)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char dir[] = "/tmp/t-store.XXXXXX", path[256];
 	struct origin o = { .source = "file", .path = "r1.json" };
@@ -1036,6 +1054,7 @@ main(void)
 	struct store_put_result put;
 	int mode;
 
+	tap_plan_postgresql(argc, argv, SHARED_CHECKS);
 	ok(mkdtemp(dir) != NULL, "scratch folder");
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 

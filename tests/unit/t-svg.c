@@ -20,7 +20,7 @@ main(void)
 	struct svg_series s[] = { { "sessions", a, "#0072b2", 0 },
 	    { "refused <if> enforced", b, "#d55e00", 1 } };
 	struct svg_chart c = { "c0", "Sessions & failures", "3 days: 1203 "
-	    "sessions", x, 3, s, 2, "sessions", 600, 200 };
+	    "sessions", x, 3, s, 2, "sessions", 600, 200, 0 };
 	struct error err;
 	struct buf out;
 
@@ -56,5 +56,25 @@ main(void)
 	ok(strstr(out.data, "height=\"1.5\"") != NULL, "a one-session bar is "
 	    "still visible");
 	buf_release(&out);
+
+	/* A day of 3 beside a day of 30,000: on a log scale the small one
+	 * stands a fifth of the way up, not at a 1.5-unit sliver. */
+	{
+		static const double w[] = { 3, 30000, 0 };
+		struct svg_series ws[] = { { "sessions", w, "#0072b2", 0 } };
+		struct svg_chart lc = { "c1", "Sessions", "wide", x, 3, ws, 1,
+		    "sessions (log scale)", 600, 200, 1 };
+
+		ok(svg_wants_log(w, 3), "3 beside 30,000 wants a log scale");
+		ok(svg_wants_log(a + 1, 2), "3 beside 1200 too");
+		ok(!svg_wants_log(b, 3), "one value alone does not");
+		ok(svg_bar_chart(&out, &lc, &err) == 0, "log chart drawn");
+		ok(strstr(out.data, ">10</text>") != NULL &&
+		    strstr(out.data, ">100k</text>") != NULL,
+		    "ticks at powers of ten up to 100k");
+		ok(strstr(out.data, "height=\"1.5\"") == NULL,
+		    "the small day is more than a sliver");
+		buf_release(&out);
+	}
 	return tap_done();
 }

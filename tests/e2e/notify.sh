@@ -1,0 +1,180 @@
+#!/bin/sh
+# Watching and telling (doc/notify.md): reports posted over HTTPS make the
+# daemon judge their domain again and tell a webhook on loopback; an event
+# decided while the receiver is down survives a kill -9 and arrives once
+# after the restart; the per-domain series in /metrics; the overview at /
+# lists every domain, report fields escaped.
+# runner: slow (make check-quick leaves it out)
+# The plan; tests/e2e/pg-notify.sh, which runs this script again, asks
+# for it (--plan) to say it before its cluster starts.
+NOTIFY_PLAN=26
+if [ "${1:-}" = --plan ]; then
+	echo "$NOTIFY_PLAN"
+	exit 0
+fi
+. tests/lib.sh
+. tests/daemon-lib.sh
+# The store: a SQLite file, or the PostgreSQL URI tests/e2e/pg-notify.sh
+# gives.
+DB=${NOTIFY_DB:-$T/db}
+
+[ -n "${NOTIFY_DB:-}" ] || plan "$NOTIFY_PLAN"
+make_cert a
+CA="$T/a.crt"
+HOOK=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 10000 ) + 10000 ))
+H_PID=
+stop_hook() {
+	[ -n "$H_PID" ] && kill "$H_PID" 2>/dev/null && wait "$H_PID" 2>/dev/null
+	H_PID=
+}
+start_hook() {
+	python3 tests/webhook-receiver.py "$HOOK" "$T/events" &
+	H_PID=$!
+	wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $HOOK), 1)" 2>/dev/null
+}
+trap 'stop_hook; d_cleanup' EXIT
+cat > "$T/tlsrptd.conf" <<CONF
+database = $DB
+tls-cert = $T/a.crt
+tls-key = $T/a.key
+notify-webhook = http://127.0.0.1:$HOOK/hook
+public-url = https://tlsrpt.example.net/
+CONF
+
+# report FILE ORG DOMAIN MX TYPE FAILED: a report for yesterday, 1000
+# sessions, FAILED of them failing with TYPE at MX.
+report() {
+	python3 - "$@" <<'PY'
+import datetime, json, sys
+f, org, dom, mx, typ, failed = sys.argv[1:7]
+day = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
+d = day.isoformat()
+pol = {"policy": {"policy-type": "sts", "policy-domain": dom,
+        "policy-string": ["version: STSv1", "mode: testing",
+                          "mx: *.%s" % dom, "max_age: 604800"]},
+       "summary": {"total-successful-session-count": 1000 - int(failed),
+                   "total-failure-session-count": int(failed)}}
+if int(failed):
+    pol["failure-details"] = [{"result-type": typ, "receiving-mx-hostname": mx,
+                               "failed-session-count": int(failed)}]
+json.dump({"organization-name": org, "contact-info": "tls@example.org",
+           "report-id": "%s-%s-%s-%s" % (d, dom, org, failed),
+           "date-range": {"start-datetime": d + "T00:00:00Z",
+                          "end-datetime": d + "T23:59:59Z"},
+           "policies": [pol]}, open(f, "w"))
+PY
+}
+# events_for DOMAIN EVENT: the events of that kind received for DOMAIN.
+events_for() {
+	grep -c "\"event\":\"$2\".*\"domain\":\"$1\"\|\"domain\":\"$1\".*\"event\":\"$2\"" \
+	    "$T/events" 2>/dev/null
+}
+
+start_hook
+if ! start_daemon --config "$T/tlsrptd.conf"; then
+	fail "daemon starts"
+	cat "$T/daemon.log"
+	exit 1
+fi
+report "$T/good.json" "Good Mail" good.example mx1.good.example none 0
+check_eq "a report for good.example: 201" \
+    "$(post "$T/good.json" -H 'Content-Type: application/tlsrpt+json')" 201
+check "verdict-changed for good.example within 10 s" \
+    wait_for 10 sh -c "grep -qs '\"domain\":\"good.example\"' '$T/events'"
+check_eq "one verdict-changed for good.example" \
+    "$(events_for good.example verdict-changed)" 1
+line=$(grep '"domain":"good.example"' "$T/events" | head -n 1)
+check "the event: first verdict, no previous one" \
+    sh -c "echo '$line' | grep -q '\"previous_verdict\":null'"
+check "the event: its verdict, id, text and report URL" sh -c "echo '$line' |
+    grep '\"verdict\":\"insufficient-data\"' | grep '\"id\":\"[0-9a-f]\{32\}\"' |
+    grep '\"text\":\"good.example: MTA-STS verdict insufficient-data' |
+    grep -q '\"report_url\":\"https://tlsrpt.example.net/report/good.example\"'"
+
+# The receiver goes down; a failing report; the daemon dies with the
+# event written but not delivered.
+stop_hook
+report "$T/bad.json" "Bad Mail" bad.example mx2.bad.example certificate-expired 40
+check_eq "a failing report for bad.example: 201" \
+    "$(post "$T/bad.json" -H 'Content-Type: application/tlsrpt+json')" 201
+pending() {
+	api /metrics >/dev/null
+	grep -q '^tlsrpt_notify_pending [1-9]' "$T/api"
+}
+check "the events wait in the outbox (tlsrpt_notify_pending)" wait_for 20 pending
+api /metrics >/dev/null
+check "metrics: bad.example not-ready" \
+    grep -q '^tlsrpt_domain_verdict{domain="bad.example",verdict="not-ready"} 1$' "$T/api"
+check "metrics: bad.example ready 0" \
+    grep -q '^tlsrpt_domain_verdict{domain="bad.example",verdict="ready"} 0$' "$T/api"
+check "metrics: refused sessions of bad.example" \
+    grep -q '^tlsrpt_domain_refused_sessions{domain="bad.example"} 40$' "$T/api"
+check "metrics: last report of good.example" \
+    grep -q '^tlsrpt_domain_last_report_timestamp_seconds{domain="good.example"} [0-9]' "$T/api"
+kill -KILL "$D_PID"
+wait "$D_PID" 2>/dev/null
+D_PID=
+
+# From now on, mail too, through a sendmail that keeps what it is given.
+cat > "$T/sendmail" <<SH
+#!/bin/sh
+[ "\$1 \$2" = "-t -i" ] || exit 64
+cat >> "$T/mail"
+SH
+chmod +x "$T/sendmail"
+printf 'notify-mail = ops@example.net\nsendmail = %s\n' "$T/sendmail" \
+    >> "$T/tlsrptd.conf"
+start_hook
+if ! start_daemon --config "$T/tlsrptd.conf"; then
+	fail "daemon starts again"
+	cat "$T/daemon.log"
+	exit 1
+fi
+check "after the restart the event naming the MX and not-ready arrives" \
+    wait_for 60 sh -c "grep '\"domain\":\"bad.example\"' '$T/events' |
+	grep '\"event\":\"verdict-changed\"' | grep '\"verdict\":\"not-ready\"' |
+	grep -q 'mx2.bad.example'"
+check "and a new-failure naming the MX and type" \
+    wait_for 10 sh -c "grep '\"event\":\"new-failure\"' '$T/events' |
+	grep -q '\"failure\":{[^}]*\"receiving_mx_hostname\":\"mx2.bad.example\"'"
+# Given time to send anything twice (the sender looks every 5 s),
+# nothing is.
+sleep 6
+check_eq "the verdict-changed of bad.example arrived once" \
+    "$(events_for bad.example verdict-changed)" 1
+check_eq "the verdict of good.example is not told again" \
+    "$(events_for good.example verdict-changed)" 1
+check "every event was JSON" sh -c "! grep -q '^bad ' '$T/events'"
+
+# The overview: every domain, linked; report fields escaped.
+esc=$(printf '\033')
+report "$T/evil.json" "<script>x</script>$esc[31m Evil" evil.example \
+    mx.evil.example "<script>y</script>$esc[31m" 5
+check_eq "a report naming a hostile MX: 201" \
+    "$(post "$T/evil.json" -H 'Content-Type: application/tlsrpt+json')" 201
+overview() {
+	api / >/dev/null
+	grep -q 'href="/report/evil.example"' "$T/api"
+}
+check "/ lists the new domain with a link to its page" wait_for 15 overview
+check "/ lists the others too" sh -c "grep -q 'href=\"/report/good.example\"' '$T/api' &&
+    grep -q 'href=\"/report/bad.example\"' '$T/api'"
+check "/ shows why, the result type from the report escaped" \
+    grep -q '&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/api"
+check "the event's one line shows the control as an escape" \
+    wait_for 10 sh -c "grep '\"event\":\"new-failure\"' '$T/events' |
+	grep -q '\"text\":\"evil.example: new failure <script>y</script>\\\\\\\\x1b\\[31m at mx.evil.example'"
+check "/ is self-contained: no script, no raw ESC" sh -c "
+    ! grep -qi '<script' '$T/api' && ! grep -q \"$(printf '\033')\" '$T/api'"
+check "/ has the verdicts" grep -q 'class="v-not-ready"' "$T/api"
+check "the event mailed through sendmail -t" wait_for 10 sh -c "
+    grep -q '^To: ops@example.net$' '$T/mail' &&
+    grep -q '^Subject: evil.example: ' '$T/mail'"
+
+# The same overview heads a page of several domains.
+"$BIN/tlsrpt-summary" --db "$DB" --format html > "$T/all.html"
+check "tlsrpt-summary: the overview links each domain to its part" sh -c "
+    grep -q 'href=\"#domain-bad.example\"' '$T/all.html' &&
+    grep -q '<article id=\"domain-bad.example\"' '$T/all.html'"
+check "tlsrpt-summary: the overview escapes report fields" \
+    grep -q '<td>5 of 1000 sts sessions.*&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/all.html"

@@ -1,0 +1,103 @@
+/*
+ * t-fmt: the checked snprintf (fmt.h), and the words every answer uses
+ * for an input over a limit (error_too_big()) and for a cut message.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "error.h"
+#include "escape.h"
+#include "fmt.h"
+#include "tap.h"
+
+static void
+test_whole(void)
+{
+	char b[8];
+
+	is_int(fmt_whole(b, sizeof(b), "%s", "1234567"), 0,
+	    "whole: seven bytes and the NUL fit eight");
+	is_str(b, "1234567", "whole: as written");
+	is_int(fmt_whole(b, sizeof(b), "%s", "12345678"), -1,
+	    "whole: eight bytes do not fit eight");
+	ok(strlen(b) < sizeof(b), "whole: cut, still terminated");
+	is_int(fmt_whole(b, 0, "%s", "x"), -1, "whole: no room at all");
+	is_int(fmt_whole(b, sizeof(b), "%d-%d", 12, 34), 0,
+	    "whole: numbers");
+	is_str(b, "12-34", "whole: numbers as written");
+}
+
+static void
+test_cut(void)
+{
+	char b[8];
+
+	is_int(fmt_cut(b, sizeof(b), "%s", "short"), 0, "cut: fits");
+	is_str(b, "short", "cut: as written");
+	is_int(fmt_cut(b, sizeof(b), "%s", "much too long"), -1,
+	    "cut: says it cut");
+	is_str(b, "much...", "cut: the cut is marked");
+	is_int(fmt_cut(b, 3, "%s", "abc"), -1, "cut: no room for the mark");
+	is_str(b, "", "cut: then nothing, terminated");
+}
+
+static void
+test_too_big(void)
+{
+	struct error err;
+
+	is_int(error_too_big(&err, "body", 0, 12, 10), -1,
+	    "too big: returns -1");
+	is_int(err.kind, ERR_TOO_BIG, "too big: ERR_TOO_BIG");
+	is_str(err.msg, "body of 12 bytes over the limit of 10 bytes",
+	    "too big: the size and the limit");
+	error_too_big(&err, "input", 1, 40, 10);
+	is_str(err.msg, "input of more than 40 bytes over the limit of 10 "
+	    "bytes", "too big: only part of it was counted");
+	error_too_big(&err, "body", 0, 0, 10);
+	is_str(err.msg, "body over the limit of 10 bytes",
+	    "too big: the size not known yet");
+}
+
+static void
+test_error(void)
+{
+	char longer[ERROR_MSG_MAX * 2];
+	struct error err;
+
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	error_set(&err, ERR_INPUT, "%s", longer);
+	is_int(strlen(err.msg), ERROR_MSG_MAX - 1,
+	    "error: a long message fills the buffer");
+	is_str(err.msg + ERROR_MSG_MAX - 4, "...",
+	    "error: and ends with the mark of its cut");
+	error_set(&err, ERR_IO, "cannot open");
+	error_prefix(&err, "%s", "store");
+	is_str(err.msg, "store: cannot open", "error: a prefix");
+	is_int(err.kind, ERR_IO, "error: the prefix keeps the kind");
+}
+
+static void
+test_escape_hex(void)
+{
+	char b[8];
+
+	escape_hex(b, 'x', 0x1b, 2);
+	is_str(b, "\\x1b", "escape_hex: a control");
+	escape_hex(b, 'u', 0x202e, 4);
+	is_str(b, "\\u202e", "escape_hex: a bidirectional control");
+	escape_hex(b, 'x', 0xff, 2);
+	is_str(b, "\\xff", "escape_hex: a byte");
+}
+
+int
+main(void)
+{
+	test_whole();
+	test_cut();
+	test_too_big();
+	test_error();
+	test_escape_hex();
+	return tap_done();
+}
