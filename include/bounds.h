@@ -78,9 +78,23 @@
  * (a report with 100,000 failure details has about 700,000).
  */
 #define BOUND_JSON_VALUES	1000000
-/* Entries of one report: policies, and failure details per policy. */
-#define BOUND_POLICIES		10000
+/*
+ * Entries of one report: policies, and failure details per policy. A
+ * report is of one domain's policies (an sts and a tlsa, or the sts
+ * policies of a day the policy changed): a thousand is far beyond what
+ * senders send. Each policy row repeats the reporter's name and the
+ * domain (and a domain's aggregates do), so that the count multiplies
+ * what a report adds to the store (doc/retention.md).
+ */
+#define BOUND_POLICIES		1000
 #define BOUND_FAILURES		100000
+/*
+ * Distinct receiving MX names the verdict of one domain counts by name
+ * (analyse.c); the failures at any more are counted as at an unnamed MX.
+ * A domain has a few MX hosts: thousands come only from forged reports,
+ * and each would be a line of every output.
+ */
+#define BOUND_ANALYSE_MX	256
 /* A string field of a report (names, policy lines, reason codes). */
 #define BOUND_STRING		4096
 
@@ -117,6 +131,22 @@
  */
 #define BOUND_RANGE_MAX		((int64_t)31 * 86400)
 #define BOUND_RANGE_AHEAD	((int64_t)2 * 86400)
+
+/*
+ * A rejected payload is kept in quarantine up to its first
+ * BOUND_QUARANTINE_KEEP bytes, with its size and SHA-256: junk posted at
+ * the body limit costs the store a tenth of what was sent.
+ */
+#define BOUND_QUARANTINE_KEEP	((size_t)1024 * 1024)
+
+/*
+ * retention-days (config): at most a century. A pass removes what is
+ * older in transactions of at most about BOUND_PRUNE_ROWS rows each
+ * (store_retention.h), so that reports posted meanwhile wait for one of
+ * them at most.
+ */
+#define BOUND_RETENTION_DAYS	36500
+#define BOUND_PRUNE_ROWS	4096
 
 /*
  * tlsrpt-import (import.h, import_read.h): reports a batch transaction

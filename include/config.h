@@ -43,6 +43,7 @@ struct config {
 	char *spool_dir;	/* "" or NULL: beside a SQLite store */
 	size_t spool_max;	/* bytes the spool may hold */
 	unsigned spool_stall;	/* seconds before /healthz fails */
+	unsigned retention_days;	/* 0: keep everything (doc/retention.md) */
 	struct pipeline_config pipeline;	/* limits, DKIM rule */
 	char *dkim_authserv_id;	/* storage for pipeline.dkim_authserv_id */
 	char *public_url;	/* the API as people reach it, or NULL */

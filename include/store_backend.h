@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "evidence.h"
 #include "store.h"
+#include "store_retention.h"
 
 struct store_payload {
 	const struct origin *origin;
@@ -29,6 +30,11 @@ struct store_payload {
 	const void *data;	/* the raw payload, compressed */
 	size_t len;
 	size_t size;		/* bytes as received */
+	size_t kept;		/* bytes of it data holds: size, or fewer
+				 * for a rejected payload cut to
+				 * BOUND_QUARANTINE_KEEP (column kept) */
+	const char *sha256;	/* of all size bytes, hex, or NULL: kept
+				 * for a rejected payload (column sha256) */
 };
 
 /*
@@ -71,7 +77,7 @@ struct store_row_report {
  */
 #define STORE_COLUMNS_PAYLOAD "received_at, source, peer, user_agent, " \
 	"message_id, path, part, encoding, size, data, outcome, reason, " \
-	"report, dkim_domain"
+	"report, dkim_domain, kept, sha256"
 #define STORE_COLUMNS_REPORT "organization_name, report_id, start_time, " \
 	"end_time, contact_info, received_at, digest, first_copy, conflicting"
 #define STORE_COLUMNS_POLICY "report, idx, policy_type, policy_domain, " \
@@ -255,7 +261,24 @@ struct store_ops {
 		      struct error *err);
 	int (*copy_put)(void *be, const struct store_row *row, int *copied,
 			struct error *err);
+
+	/*
+	 * Retention (store_retention.h): one transaction of a pass, that
+	 * removes about BOUND_PRUNE_ROWS rows at most, and leaves no row
+	 * naming one it removed. 1 when the pass has more to do, 0 when it
+	 * is over, -1 (the transaction undone) on failure.
+	 */
+	int (*prune)(void *be, struct store_prune_pass *pass,
+		     struct error *err);
 };
+
+/*
+ * For the backends' prune op: a transaction of a pass begins (pass->left
+ * is BOUND_PRUNE_ROWS); n rows were removed: counted, and true when
+ * the transaction may remove no more.
+ */
+void store_prune_begin(struct store_prune_pass *pass);
+int store_prune_spent(struct store_prune_pass *pass, int64_t n);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
@@ -263,6 +286,14 @@ extern const struct store_ops store_pg_ops;
 /* The backend's private handle of an open store, and its ops. */
 void *store_backend_handle(struct store *st);
 const struct store_ops *store_backend_ops(struct store *st);
+
+/*
+ * store_unlock() for a task of many short holds of the store (a
+ * retention pass): returns once the writer has taken the puts queued
+ * while it held the store, so that they are written before its next
+ * hold.
+ */
+void store_unlock_for_puts(struct store *st);
 
 /*
  * For the backends' evidence op (evidence.c): append a policy row (id is

@@ -14,6 +14,9 @@
 
 #include "store_backend.h"
 
+/* pg_advisory_xact_lock() class of the identities' locks: "TLSI". */
+#define PG_IDENTITY_LOCK	"1414288201"
+
 enum pg_stmt {
 	PG_BEGIN, PG_COMMIT, PG_ROLLBACK, PG_SAVEPOINT, PG_RELEASE,
 	PG_ROLLBACK_TO, PG_PAYLOAD, PG_LOCK, PG_FIRST, PG_SAME, PG_MARK,
@@ -40,7 +43,7 @@ struct pg_store {
 	size_t ndaily, daily_cap, daily_mark;
 };
 
-#define PG_ARGS_MAX 16
+#define PG_ARGS_MAX 20
 
 /* The parameters of one statement, valid until pg_args_release(). */
 struct pg_args {
@@ -73,6 +76,20 @@ int pg_ensure(struct pg_store *s, struct error *err);
 PGresult *pg_run(struct pg_store *s, enum pg_stmt which,
 		 const struct pg_args *a, struct error *err);
 
+/*
+ * Run sql (of this program: a retention pass's, which runs once a day
+ * and is not prepared on every connection), with a as its parameters;
+ * the result as pg_run() gives it.
+ */
+PGresult *pg_exec(struct pg_store *s, const char *sql,
+		  const struct pg_args *a, struct error *err);
+
+/*
+ * The key of the advisory lock of a report's identity (32 bits of it):
+ * a put holds it while it decides and stores a copy (store_pg.c).
+ */
+int64_t pg_identity_key(const struct store_row_report *r);
+
 /* A column as a number; 0 when NULL. */
 int64_t pg_int(const PGresult *res, int row, int col);
 /* A column as a string; NULL when NULL. */
@@ -90,5 +107,9 @@ int store_pg_read_totals(void *be, const char *domain,
 			 struct error *err);
 int store_pg_read_types(void *be, const char *domain, store_type_cb cb,
 			void *arg, struct error *err);
+
+/* One transaction of a retention pass (store_pg_prune.c). */
+int store_pg_prune(void *be, struct store_prune_pass *pass,
+		   struct error *err);
 
 #endif

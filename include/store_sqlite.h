@@ -41,4 +41,8 @@ int store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 int store_sqlite_export(void *be, store_row_cb cb, void *arg,
 			struct error *err);
 
+/* One transaction of a retention pass (store_sqlite_prune.c). */
+int store_sqlite_prune(void *be, struct store_prune_pass *pass,
+		       struct error *err);
+
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "bounds.h"
 #include "count.h"
 #include "escape.h"
 #include "fmt.h"
@@ -228,6 +229,7 @@ struct state {
 	int64_t newest;
 	int64_t reports;
 	int domain_over;		/* tls-failures for the whole domain */
+	struct strset mxs;		/* the MX names counted by name */
 };
 
 static int
@@ -405,6 +407,28 @@ policy_refused(struct state *s, const struct evidence_policy *p)
 	return refused;
 }
 
+/*
+ * A domain has a few MX hosts; reports that name thousands are forged,
+ * and would make the analysis and every output grow with them: past
+ * BOUND_ANALYSE_MX distinct names, an MX is counted as an unnamed one
+ * (doc/verdict.md). *mx is set to NULL then.
+ */
+static int
+mx_counted(struct state *s, const char **mx)
+{
+	size_t i;
+
+	if (*mx == NULL)
+		return 0;
+	for (i = 0; i < s->mxs.n; i++)
+		if (strcmp(s->mxs.v[i], *mx) == 0)
+			return 0;
+	if (s->mxs.n < BOUND_ANALYSE_MX)
+		return strset_add(&s->mxs, *mx);
+	*mx = NULL;
+	return 0;
+}
+
 /* One failure row's share of policy p: n sessions of type at mx. */
 static int
 add_failure(struct state *s, const struct evidence_policy *p, int recent,
@@ -413,8 +437,8 @@ add_failure(struct state *s, const struct evidence_policy *p, int recent,
 	struct fagg *g;
 	struct rfail *r;
 
-	if (n <= 0)
-		return 0;
+	if (n <= 0 || mx_counted(s, &mx) < 0)
+		return n <= 0 ? 0 : -1;
 	if ((g = fagg_get(s, p->type, type, mx)) == NULL ||
 	    strset_add(&g->reporters, p->reporter) < 0)
 		return -1;
@@ -1394,6 +1418,7 @@ done:
 	free(s.counted);
 	free(s.days);
 	free(s.day_seen);
+	strset_free(&s.mxs);
 	strset_free(&s.reporters);
 	strset_free(&s.modes);
 	strset_free(&s.patterns);

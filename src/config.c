@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX),
 	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX),
 	S("sendmail", sendmail),
+	D("retention-days", K_UINT, retention_days, BOUND_RETENTION_DAYS, 0),
 };
 
 static int

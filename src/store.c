@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <gnutls/crypto.h>
 #include <zlib.h>
 
 #include "bounds.h"
@@ -66,6 +67,8 @@ struct store {
 	pthread_cond_t work;	/* for the writer: a put queued, or idle */
 	pthread_cond_t flushable; /* for the flusher: a group committed */
 	struct put *queue, **tail;	   /* waiting to be written */
+	unsigned long groups;		   /* groups the writer has taken */
+	int yielders;			   /* in store_unlock_for_puts() */
 	struct put *written, **wtail;	   /* committed, to be flushed */
 	unsigned delay_us;
 	unsigned siblings;		/* sources worth waiting for, >= 1 */
@@ -184,6 +187,7 @@ payload_prepare(struct store_payload *p, const struct origin *o,
 	p->origin = o;
 	p->received_at = (int64_t)time(NULL);
 	p->size = rawlen;
+	p->kept = rawlen;
 	p->data = raw;
 	p->len = rawlen;
 	p->encoding = "identity";
@@ -494,6 +498,9 @@ writer_main(void *arg)
 		st->tail = &st->queue;
 		st->inflight += st->queued;
 		st->queued = 0;
+		st->groups++;
+		if (st->yielders > 0)
+			pthread_cond_broadcast(&st->idle);
 		pthread_mutex_unlock(&st->lock);
 		write_group(st, group);
 		pthread_mutex_lock(&st->lock);
@@ -714,18 +721,40 @@ store_put_report(struct store *st, const void *raw, size_t rawlen,
 	return rc;
 }
 
+/*
+ * Junk must not fill the disk at the rate it is sent: past
+ * BOUND_QUARANTINE_KEEP bytes a rejected payload is kept as its start,
+ * with its size and the SHA-256 of the whole (doc/retention.md).
+ */
 int
 store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		   const struct origin *o, const char *reason,
 		   struct error *err)
 {
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	char sha256[2 * sizeof(md) + 1];
 	struct store_payload p;
 	struct put pt = { .p = &p, .reason = reason };
+	size_t keep = rawlen, i;
 	void *tofree;
 	int rc;
 
-	if (payload_prepare(&p, o, raw, rawlen, &tofree, err) < 0)
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, rawlen ? raw : "", rawlen,
+	    md) < 0)
+		return error_set(err, ERR_INTERNAL, "cannot take the SHA-256 "
+		    "of a rejected payload");
+	for (i = 0; i < sizeof(md); i++) {
+		sha256[2 * i] = hex[md[i] >> 4];
+		sha256[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	sha256[2 * sizeof(md)] = '\0';
+	if (keep > BOUND_QUARANTINE_KEEP)
+		keep = BOUND_QUARANTINE_KEEP;
+	if (payload_prepare(&p, o, raw, keep, &tofree, err) < 0)
 		return -1;
+	p.size = rawlen;
+	p.sha256 = sha256;
 	rc = put_wait(st, &pt, err);
 	free(tofree);
 	return rc;
@@ -748,6 +777,27 @@ store_unlock(struct store *st)
 {
 	pthread_mutex_lock(&st->lock);
 	release(st);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * The writer defers to store_lock(): a task that locks again at once
+ * would keep the puts queued meanwhile waiting until it ends. Woken when
+ * the writer takes a group (writer_main()), or stops.
+ */
+void
+store_unlock_for_puts(struct store *st)
+{
+	unsigned long seen;
+
+	pthread_mutex_lock(&st->lock);
+	release(st);
+	seen = st->groups;
+	st->yielders++;
+	while (st->writing && !st->stopping && st->queue != NULL &&
+	    st->groups == seen)
+		pthread_cond_wait(&st->idle, &st->lock);
+	st->yielders--;
 	pthread_mutex_unlock(&st->lock);
 }
 

@@ -34,9 +34,6 @@
 /* pg_advisory_lock() key of the migrations: "TLSR" in ASCII. */
 #define MIGRATION_LOCK	"1414288210"
 
-/* pg_advisory_xact_lock() class of the identities' locks: "TLSI". */
-#define IDENTITY_LOCK	"1414288201"
-
 /* Seconds to wait for the server when connecting, unless the URI says. */
 #define CONNECT_TIMEOUT	"5"
 
@@ -62,9 +59,9 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	 * not copied again. */
 	[PG_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD
 	    ", copy_key) VALUES "
-	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+	    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
 	    "ON CONFLICT (copy_key) DO NOTHING RETURNING id",
-	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" IDENTITY_LOCK
+	[PG_LOCK] = "SELECT pg_advisory_xact_lock(" PG_IDENTITY_LOCK
 	    ", $1::integer)",
 	/* The copies of an identity (migration 003): any one of them
 	 * names the first, through the index of report_copy. */
@@ -343,6 +340,26 @@ pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
 		return res;
 	pg_fail(s, res, which <= PG_ROLLBACK_TO ? sql_text[which] :
 	    which < PG_EV_POLICIES ? "writing" : "reading", err);
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *
+pg_exec(struct pg_store *s, const char *sql, const struct pg_args *a,
+	struct error *err)
+{
+	PGresult *res;
+	ExecStatusType rc;
+
+	if (a->nomem) {
+		error_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	res = PQexecParams(s->conn, sql, a->n, NULL, a->v, a->len, a->fmt, 0);
+	rc = PQresultStatus(res);
+	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
+		return res;
+	pg_fail(s, res, "removing old rows", err);
 	PQclear(res);
 	return NULL;
 }
@@ -833,6 +850,11 @@ insert_payload(struct pg_store *s, const struct store_payload *p,
 	else
 		pg_arg_null(&a);
 	pg_arg_text(&a, o->dkim_domain);
+	if (p->kept < p->size)
+		pg_arg_int(&a, (int64_t)p->kept);
+	else
+		pg_arg_null(&a);
+	pg_arg_text(&a, p->sha256);
 	pg_arg_text(&a, key);
 	return run_id(s, PG_PAYLOAD, &a, id, err);
 }
@@ -919,8 +941,8 @@ fnv1a(uint32_t h, const void *p, size_t n)
  * The key of the lock of an identity: 32 bits of it. Two identities of
  * one key only wait for each other.
  */
-static int64_t
-identity_key(const struct store_row_report *r)
+int64_t
+pg_identity_key(const struct store_row_report *r)
 {
 	uint32_t h = 2166136261u;
 	int64_t range[2] = { r->start_time, r->end_time };
@@ -1084,7 +1106,7 @@ write_report(struct pg_store *s, const struct store_row_report *r,
 	int64_t id;
 
 	pg_args_init(&a);
-	pg_arg_int(&a, identity_key(r));
+	pg_arg_int(&a, pg_identity_key(r));
 	if (run_id(s, PG_LOCK, &a, &id, err) < 0 ||
 	    find_copies(s, r, res, err) < 0)
 		return -1;
@@ -1226,4 +1248,5 @@ const struct store_ops store_pg_ops = {
 	.read_types = store_pg_read_types,
 	.export = NULL,
 	.copy_put = pg_copy_put,
+	.prune = store_pg_prune,
 };

@@ -65,7 +65,7 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_RELEASE] = "RELEASE one",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
 	[ST_PAYLOAD] = "INSERT INTO payload (" STORE_COLUMNS_PAYLOAD ") "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
 	    "VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_POLICY] = "INSERT INTO policy (" STORE_COLUMNS_POLICY ") "
@@ -248,7 +248,8 @@ static int
 wal_mode(struct sqlite_store *s, struct error *err)
 {
 	sqlite3_stmt *st;
-	int rc, wal;
+	char limit[64];
+	int rc, wal, n;
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL);
@@ -266,6 +267,15 @@ wal_mode(struct sqlite_store *s, struct error *err)
 	    "main")));
 	if (s->wal == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory");
+	/* One large report grows the log by its size; once copied, the
+	 * log is cut back to what the checkpoints keep it under, CKPT_INLINE
+	 * pages of 4 KiB (doc/retention.md). */
+	n = snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d",
+	    CKPT_INLINE * 4096);
+	if (n < 0 || (size_t)n >= sizeof(limit))
+		return error_set(err, ERR_INTERNAL, "journal_size_limit");
+	if (exec(s, limit, err) < 0)
+		return -1;
 	return exec(s, "PRAGMA synchronous = NORMAL", err);
 }
 
@@ -616,6 +626,11 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	else
 		sqlite3_bind_null(st, 13);
 	bind_text(st, 14, o->dkim_domain);
+	if (p->kept < p->size)
+		sqlite3_bind_int64(st, 15, (sqlite3_int64)p->kept);
+	else
+		sqlite3_bind_null(st, 15);
+	bind_text(st, 16, p->sha256);
 	rc = run(s, ST_PAYLOAD, err);
 	sqlite3_reset(st);
 	return rc < 0 ? -1 : 0;
@@ -993,4 +1008,5 @@ const struct store_ops store_sqlite_ops = {
 	.read_types = store_sqlite_read_types,
 	.export = store_sqlite_export,
 	.copy_put = NULL,
+	.prune = store_sqlite_prune,
 };

@@ -342,7 +342,7 @@ enum { X_PAYLOAD, X_REPORT, X_POLICY, X_FAILURE, X_COUNT };
 static const char *const export_sql[X_COUNT] = {
 	[X_PAYLOAD] = "SELECT id, received_at, source, peer, user_agent, "
 	    "message_id, path, part, encoding, size, data, outcome, reason, "
-	    "report, dkim_domain FROM payload ORDER BY id",
+	    "report, dkim_domain, kept, sha256 FROM payload ORDER BY id",
 	[X_REPORT] = "SELECT organization_name, report_id, start_time, "
 	    "end_time, contact_info, received_at, digest FROM report "
 	    "WHERE id = ?",
@@ -557,6 +557,9 @@ store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
 		row.outcome = col(st, 11);
 		row.reason = col(st, 12);
 		o.dkim_domain = col(st, 14);
+		row.payload.kept = sqlite3_column_type(st, 15) == SQLITE_NULL ?
+		    row.payload.size : (size_t)sqlite3_column_int64(st, 15);
+		row.payload.sha256 = col(st, 16);
 		if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
 			if (export_report(db, xs, sqlite3_column_int64(st, 13),
 			    &x, err) < 0)

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "bounds.h"
 #include "cli.h"
 #include "config.h"
 #include "import.h"
 #include "mail.h"
 #include "report.h"
+#include "store_retention.h"
 #include "banned.h"
 
 static void
@@ -24,6 +26,7 @@ usage(FILE *f)
 	    "usage: tlsrpt-import [--db PATH|URI] [--config FILE] [--json]\n"
 	    "                     [--received TIME] INPUT...\n"
 	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
+	    "       tlsrpt-import --prune DAYS [--db PATH|URI]\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
 	    "INPUT is a .json or .json.gz report, a .eml message, a maildir\n"
@@ -35,6 +38,10 @@ usage(FILE *f)
 	    "  --copy-from OLD.db  copy a SQLite store, payloads, quarantine\n"
 	    "                  and reports, into the --db store; a second\n"
 	    "                  run copies nothing twice\n"
+	    "  --prune DAYS    remove what retention-days = DAYS removes\n"
+	    "                  (tlsrptd.conf(5)), once: the reports that\n"
+	    "                  ended, and the payloads received, more than\n"
+	    "                  DAYS days ago; the per-day aggregates stay\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
 	    "  --received TIME take the inputs as received at TIME (RFC 3339\n"
 	    "                  or Unix seconds), not at the clock: a report\n"
@@ -53,6 +60,26 @@ usage(FILE *f)
 	    "is busy or unwritable (an MTA retries later); 64 usage.\n");
 }
 
+/*
+ * --prune: one retention pass (store_retention.h). Exit 0, 75 when the
+ * store failed in a way that may pass, 70 otherwise.
+ */
+static int
+prune(struct store *st, unsigned days)
+{
+	struct error err;
+	char what[256];
+	int rc;
+
+	error_clear(&err);
+	rc = store_prune_days(st, days, NULL, NULL, what, sizeof(what), &err);
+	printf("pruned\t%s store\t%s\n", store_backend(st), what);
+	if (rc == 0)
+		return EX_OK;
+	fprintf(stderr, "tlsrpt-import: --prune: %s\n", err.msg);
+	return err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -61,6 +88,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "copy-from", required_argument, NULL, 'C' },
 		{ "received", required_argument, NULL, 'R' },
+		{ "prune", required_argument, NULL, 'P' },
 		CLI_OPTIONS_END,
 	};
 	const char *db = NULL, *config_path = NULL, *copy = NULL;
@@ -69,6 +97,8 @@ main(int argc, char **argv)
 	struct pipeline pl;
 	struct config cfg;
 	struct store *st;
+	long long days = -1;
+	char *end = NULL;
 	int ch, rc;
 
 	opterr = 0;
@@ -94,16 +124,32 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
+		case 'P':
+			days = optarg[0] >= '0' && optarg[0] <= '9' ?
+			    strtoll(optarg, &end, 10) : 0;
+			if (days < 1 || days > BOUND_RETENTION_DAYS ||
+			    *end != '\0') {
+				fprintf(stderr, "tlsrpt-import: --prune: \"%s\" "
+				    "is not a number of days from 1 to %d\n",
+				    optarg, BOUND_RETENTION_DAYS);
+				return EX_USAGE;
+			}
+			break;
 		default:
 			return cli_other_option("tlsrpt-import", ch, argv, usage);
 		}
+	}
+	if (days >= 0 && (copy != NULL || optind < argc)) {
+		fprintf(stderr, "tlsrpt-import: --prune takes no INPUT and no "
+		    "--copy-from; see tlsrpt-import --help\n");
+		return EX_USAGE;
 	}
 	if (copy != NULL && optind < argc) {
 		fprintf(stderr, "tlsrpt-import: --copy-from takes no "
 		    "INPUT; see tlsrpt-import --help\n");
 		return EX_USAGE;
 	}
-	if (copy == NULL && optind >= argc) {
+	if (copy == NULL && days < 0 && optind >= argc) {
 		fprintf(stderr, "tlsrpt-import: no INPUT given; see "
 		    "tlsrpt-import --help\n");
 		return EX_USAGE;
@@ -116,6 +162,8 @@ main(int argc, char **argv)
 		return rc;
 	if (copy != NULL) {
 		rc = import_copy_from(st, copy, stdout);
+	} else if (days >= 0) {
+		rc = prune(st, (unsigned)days);
 	} else {
 		pipeline_init(&pl, st, &cfg.pipeline);
 		import_run(&pl, &o, argv + optind, argc - optind, &counts);

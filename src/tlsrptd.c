@@ -37,6 +37,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "priv.h"
+#include "retention.h"
 #include "rfc3339.h"
 #include "store.h"
 #include "store_reader.h"
@@ -96,6 +97,7 @@ struct daemon_state {
 	struct spool *spool;	/* NULL: none (no spool-dir) */
 	struct http_server *http;
 	struct maildir_watch *watch;
+	struct retention *retention;	/* retention-days */
 	struct notify *notify;	/* delivers the outbox's events */
 	struct watch *judge;	/* keeps every verdict current */
 };
@@ -309,6 +311,7 @@ reload(struct daemon_state *ds)
 	budget_set_max(&ds->budget, next.decode_budget);
 	if (ds->spool != NULL)
 		spool_set_limits(ds->spool, next.spool_max, next.spool_stall);
+	retention_reload(ds->retention, next.retention_days);
 	if (level_of(next.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	config_release(&ds->cfg);
@@ -678,7 +681,9 @@ start(struct daemon_state *ds)
 		die(ds, EX_OSERR, "%s", err.msg);
 	if ((ds->notify = notify_start(ds->store, &ds->cfg, &err)) == NULL ||
 	    (ds->judge = watch_start(ds->store, &ds->cfg, ds->notify,
-	    &err)) == NULL)
+	    &err)) == NULL ||
+	    (ds->retention = retention_start(ds->store,
+	    ds->cfg.retention_days, &err)) == NULL)
 		die(ds, EX_OSERR, "%s", err.msg);
 	print_start(ds, made);
 	report_ready(ds, EX_OK);
@@ -695,6 +700,7 @@ stop(struct daemon_state *ds)
 	notify_stop(ds->notify);
 	spool_stop(ds->spool);
 	maildir_stop(ds->watch);
+	retention_stop(ds->retention);
 	if (ds->store != NULL)
 		store_stop_writer(ds->store);
 	http_stop(ds->http);

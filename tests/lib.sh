@@ -86,10 +86,18 @@ check_eq() {
 # sql DB QUERY: one query through the sqlite3 shell.
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# sqlite_before_retention DB: the SQLite store DB as it was before
+# migration 010 (version 9: no columns kept and sha256, no index
+# payload_report), its rows kept.
+sqlite_before_retention() {
+	sql "$1" "drop index payload_report; drop view quarantine; create view quarantine as select id as payload_id, received_at, source, peer, user_agent, message_id, path, part, size, reason from payload where outcome = 'rejected'; alter table payload drop column kept; alter table payload drop column sha256; pragma user_version = 9"
+}
+
 # sqlite_before_digests DB: the SQLite store DB as it was before migration
 # 007 (version 6: no digests, the identity unique, no DKIM domain), its
 # rows kept.
 sqlite_before_digests() {
+	sqlite_before_retention "$1"
 	sql "$1" "create table report_old (id INTEGER PRIMARY KEY, organization_name TEXT NOT NULL, report_id TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER NOT NULL, contact_info TEXT, received_at INTEGER NOT NULL, UNIQUE (organization_name, report_id, start_time, end_time)); insert into report_old select id, organization_name, report_id, start_time, end_time, contact_info, received_at from report; drop table report; alter table report_old rename to report; alter table payload drop column dkim_domain; drop table notify_domain; drop table notify_failure; drop table notify_outbox; pragma user_version = 6"
 }
 

@@ -53,6 +53,7 @@ cp "$db" "$T/old.db"
 later="select id from report where first_copy is not null"
 sql "$T/old.db" "delete from failure where policy in (select id from policy where report in ($later)); delete from payload where report in ($later); delete from policy_by_domain where policy in (select id from policy where report in ($later)); delete from policy where report in ($later); delete from report where id in ($later); update report set conflicting = 0" > /dev/null
 "$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.one"
+sqlite_before_retention "$T/old.db"
 sql "$T/old.db" "drop view domain_policies; drop table policy_by_domain; create index policy_domain on policy (policy_domain, end_time); drop table daily; drop table daily_upto; alter table payload drop column dkim_domain; drop table notify_domain; drop table notify_failure; drop table notify_outbox; pragma user_version = 1" > /dev/null
 "$BIN/tlsrpt-summary" --db "$T/old.db" --now "$now" --format json > "$T/sum.old"
 newest=$(ls schema/sqlite | sed -n 's/^0*\([0-9][0-9]*\)-.*/\1/p' | sort -n | tail -n 1)

@@ -18,14 +18,18 @@ if ! start_daemon --config "$T/plain.conf"; then
 	exit 1
 fi
 
-# --- /api/v1/domains paged: 3,000 domains in one report.
-python3 -c 'import sys; print(" ".join("p%04d.example" % i for i in range(3000)))' > "$T/names"
-# shellcheck disable=SC2046
-report paged $(cat "$T/names") > "$T/paged.json"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
-    -H 'Content-Type: application/tlsrpt+json' \
-    --data-binary "@$T/paged.json" "http://127.0.0.1:$PORT/v1/tlsrpt")
-check_eq "a report naming 3,000 domains: 201" "$code" 201
+# --- /api/v1/domains paged: 3,000 domains in three reports (a report
+# names 1,000 policies at most, BOUND_POLICIES).
+codes=
+for k in 0 1 2; do
+	python3 -c 'import sys; k = int(sys.argv[1]); print(" ".join("p%04d.example" % i for i in range(k * 1000, k * 1000 + 1000)))' "$k" > "$T/names"
+	# shellcheck disable=SC2046
+	report "paged-$k" $(cat "$T/names") > "$T/paged.json"
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+	    -H 'Content-Type: application/tlsrpt+json' \
+	    --data-binary "@$T/paged.json" "http://127.0.0.1:$PORT/v1/tlsrpt")"
+done
+check_eq "three reports naming 3,000 domains: 201" "$codes" " 201 201 201"
 # walk LIMIT: follow the next links; "pages names distinct sorted".
 walk() {
 	python3 - "$APIPORT" "$1" <<'EOF'

@@ -20,7 +20,8 @@ main(void)
 	    "api-token = \"two words # not a comment\"\n"
 	    "dkim-authserv-id = mx.example.com\n"
 	    "user = tlsrpt\n"
-	    "group = mail\n";
+	    "group = mail\n"
+	    "retention-days = 400\n";
 	struct config cfg;
 	struct error err;
 
@@ -28,6 +29,8 @@ main(void)
 	is_str(cfg.database, "tlsrpt.db", "default database");
 	is_int(cfg.pipeline.payload_max, 10 * 1024 * 1024, "default body");
 	ok(cfg.user == NULL && cfg.group == NULL, "no user by default");
+	is_int(cfg.retention_days, 0, "retention-days: everything kept by "
+	    "default");
 	ok(cfg.max_connections == BOUND_CONNECTIONS &&
 	    cfg.max_connections_per_client == BOUND_CONNECTIONS_PER_CLIENT &&
 	    cfg.connection_timeout == BOUND_CONNECTION_TIMEOUT &&
@@ -52,6 +55,7 @@ main(void)
 	is_str(cfg.pipeline.dkim_authserv_id, "mx.example.com", "dkim id");
 	is_str(cfg.user, "tlsrpt", "user");
 	is_str(cfg.group, "mail", "group");
+	is_int(cfg.retention_days, 400, "retention-days");
 
 	ok(config_parse(&cfg, "x\n", 2, "t.conf", &err) < 0, "no '='");
 	is_str(err.msg, "t.conf:1: expected \"key = value\"", "says where");
@@ -64,6 +68,11 @@ main(void)
 	    "size over its maximum: %s", err.msg);
 	ok(config_parse(&cfg, "max-connections = -1\n", 21, "t.conf", &err) <
 	    0, "negative: %s", err.msg);
+	ok(config_parse(&cfg, "retention-days = 36501\n", 23, "t.conf",
+	    &err) < 0 && strstr(err.msg, "at most 36500") != NULL,
+	    "retention-days over a century: %s", err.msg);
+	ok(config_parse(&cfg, "retention-days = 30d\n", 21, "t.conf",
+	    &err) < 0, "retention-days is a number of days: %s", err.msg);
 
 	/* Repeatable receivers of events (notify.h). */
 	static const char hooks[] = "notify-webhook = https://a.example/h\n"
