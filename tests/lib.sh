@@ -110,9 +110,11 @@ lock_store() {
 	sqlite3 -batch "$1" < "$T/locker.in" > "$T/locker.out" 2>&1 &
 	LOCKER=$!
 	exec 9> "$T/locker.in"
+	# Wait out a writer of the daemon's own rather than fail at once.
+	echo ".timeout 60000" >&9
 	echo "BEGIN IMMEDIATE; SELECT 'locked';" >&9
 	n=0
-	while [ $n -lt 100 ]; do
+	while [ $n -lt 600 ]; do
 		grep -q '^locked$' "$T/locker.out" && return 0
 		sleep 0.1
 		n=$((n + 1))

@@ -50,7 +50,9 @@ lock() {
 	rm -f "$T/locked" "$T/unlock"
 	python3 - "$T/db" "$1" "$T/locked" "$T/unlock" <<'EOF' &
 import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+# The daemon's own writer or checkpointer may hold the lock a moment:
+# wait for it rather than give up and leave the store unlocked.
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
 db.execute("BEGIN EXCLUSIVE")
 open(sys.argv[3], "w").close()
 end = time.monotonic() + float(sys.argv[2])
@@ -60,7 +62,7 @@ db.execute("COMMIT")
 os.unlink(sys.argv[3])
 EOF
 	LOCKER=$!
-	wait_for 10 test -e "$T/locked"
+	wait_for 60 test -e "$T/locked"
 }
 spool_bodies() {
 	curl -s "http://127.0.0.1:$APIPORT/metrics" |
