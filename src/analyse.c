@@ -9,6 +9,7 @@
 #include "bounds.h"
 #include "count.h"
 #include "escape.h"
+#include "hashidx.h"
 #include "fmt.h"
 #include "policy.h"
 #include "rfc3339.h"
@@ -56,31 +57,65 @@ analyse_options_default(struct analyse_options *opt)
 	opt->min_sessions = 100;
 }
 
-/* A set of strings borrowed from the evidence (which outlives it). */
+/* A set of strings borrowed from the evidence (which outlives it), in the
+ * order they came, indexed (hashidx.h): reporters and MX names are as
+ * many as whoever posts makes them. */
 struct strset {
 	const char **v;
 	size_t n, alloc;
+	struct hashidx idx;
 };
+
+static int
+strset_eq(const void *arg, size_t pos)
+{
+	const void *const *a = arg;	/* { set, string } */
+	const struct strset *set = a[0];
+
+	return strcmp(set->v[pos], a[1]) == 0;
+}
+
+/* The position of v in s, or HASHIDX_NONE. */
+static size_t
+strset_find(const struct strset *s, const char *v)
+{
+	const void *arg[2] = { s, v };
+
+	return hashidx_find(&s->idx, hashidx_str(HASHIDX_SEED, v), strset_eq,
+	    arg);
+}
+
+/* Add v unless s has it; its position in *pos when pos is not NULL. */
+static int
+strset_add_at(struct strset *s, const char *v, size_t *pos)
+{
+	size_t i = strset_find(s, v);
+
+	if (i == HASHIDX_NONE) {
+		if (s->n == s->alloc) {
+			const char **g;
+			size_t na = s->alloc ? s->alloc * 2 : 8;
+
+			if ((g = realloc(s->v, na * sizeof(*g))) == NULL)
+				return -1;
+			s->v = g;
+			s->alloc = na;
+		}
+		if (hashidx_add(&s->idx, hashidx_str(HASHIDX_SEED, v),
+		    s->n) < 0)
+			return -1;
+		i = s->n;
+		s->v[s->n++] = v;
+	}
+	if (pos != NULL)
+		*pos = i;
+	return 0;
+}
 
 static int
 strset_add(struct strset *s, const char *v)
 {
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], v) == 0)
-			return 0;
-	if (s->n == s->alloc) {
-		const char **g;
-
-		s->alloc = s->alloc ? s->alloc * 2 : 8;
-		g = realloc(s->v, s->alloc * sizeof(*g));
-		if (g == NULL)
-			return -1;
-		s->v = g;
-	}
-	s->v[s->n++] = v;
-	return 0;
+	return strset_add_at(s, v, NULL);
 }
 
 /*
@@ -117,7 +152,25 @@ static void
 strset_free(struct strset *s)
 {
 	free(s->v);
+	hashidx_free(&s->idx);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Room for one more element of size each in *v (n of alloc used). */
+static int
+grow(void *v, size_t n, size_t *alloc, size_t each)
+{
+	void *g;
+	size_t na;
+
+	if (n < *alloc)
+		return 0;
+	na = *alloc ? *alloc * 2 : 16;
+	if ((g = realloc(*(void **)v, na * each)) == NULL)
+		return -1;
+	*(void **)v = g;
+	*alloc = na;
+	return 0;
 }
 
 /* A set of day numbers. */
@@ -163,9 +216,21 @@ struct fagg {
 /* Recent refusals of one type at one MX, as one reporter saw them. */
 struct rfail {
 	const char *type, *mx, *reporter;
+	size_t rep;		/* the reporter's position in s->rep */
 	int64_t sessions;
 	struct dayset days;
 	int covered;		/* a blocking reason names them */
+};
+
+/* The recent refusals of one result type at one MX, all reporters: the
+ * rows of rf in a group, in the order of the first. */
+struct rgroup {
+	const char *type, *mx;
+	int64_t sessions;	/* of the members a reason selects */
+	struct strset reps;	/* their reporters */
+	struct dayset days;	/* their days */
+	int emitted;
+	int outside;		/* at an MX outside the policy (blocking) */
 };
 
 /* One reporter of the window. */
@@ -213,11 +278,16 @@ struct state {
 	struct rep *rep;		/* by reporter index */
 	size_t rep_alloc;
 	struct fagg *f;
-	size_t nf;
+	size_t nf, f_alloc;
 	struct rfail *rf;
-	size_t nrf;
+	size_t nrf, rf_alloc;
 	struct vagg *v;
-	size_t nv;
+	size_t nv, v_alloc;
+	struct hashidx f_idx, rf_idx, v_idx;	/* of f, rf and v by key */
+	struct rgroup *g;		/* rf by result type and MX */
+	size_t ng, g_alloc;
+	struct hashidx g_idx;
+	size_t *rf_group;		/* the group of each row of rf */
 	struct conflict *c;
 	size_t nc;
 	int64_t *counted;		/* scratch: what each detail counts */
@@ -238,21 +308,42 @@ same_mx(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
+/* The keys of the aggregates, hashed, and compared by eq functions. */
+struct fkey {
+	const struct state *s;
+	const char *ptype, *type, *mx, *reporter, *set;
+};
+
+static uint64_t
+key_hash(const char *a, const char *b, const char *c)
+{
+	return hashidx_str(hashidx_str(hashidx_str(HASHIDX_SEED, a), b), c);
+}
+
+static int
+fagg_eq(const void *arg, size_t pos)
+{
+	const struct fkey *k = arg;
+	const struct fagg *f = &k->s->f[pos];
+
+	return strcmp(f->type, k->type) == 0 &&
+	    strcmp(f->ptype, k->ptype) == 0 && same_mx(f->mx, k->mx);
+}
+
 static struct fagg *
 fagg_get(struct state *s, const char *ptype, const char *type,
 	 const char *mx)
 {
+	struct fkey k = { s, ptype, type, mx, NULL, NULL };
+	uint64_t h = key_hash(ptype, type, mx);
 	struct fagg *g;
 	size_t i;
 
-	for (i = 0; i < s->nf; i++)
-		if (strcmp(s->f[i].type, type) == 0 &&
-		    strcmp(s->f[i].ptype, ptype) == 0 && same_mx(s->f[i].mx, mx))
-			return &s->f[i];
-	g = realloc(s->f, (s->nf + 1) * sizeof(*g));
-	if (g == NULL)
+	if ((i = hashidx_find(&s->f_idx, h, fagg_eq, &k)) != HASHIDX_NONE)
+		return &s->f[i];
+	if (grow(&s->f, s->nf, &s->f_alloc, sizeof(*s->f)) < 0 ||
+	    hashidx_add(&s->f_idx, h, s->nf) < 0)
 		return NULL;
-	s->f = g;
 	g = &s->f[s->nf++];
 	memset(g, 0, sizeof(*g));
 	g->ptype = ptype;
@@ -264,43 +355,60 @@ fagg_get(struct state *s, const char *ptype, const char *type,
 	return g;
 }
 
+static int
+rfail_eq(const void *arg, size_t pos)
+{
+	const struct fkey *k = arg;
+	const struct rfail *r = &k->s->rf[pos];
+
+	return strcmp(r->type, k->type) == 0 &&
+	    strcmp(r->reporter, k->reporter) == 0 && same_mx(r->mx, k->mx);
+}
+
 static struct rfail *
 rfail_get(struct state *s, const char *type, const char *mx,
 	  const char *reporter)
 {
+	struct fkey k = { s, NULL, type, mx, reporter, NULL };
+	uint64_t h = key_hash(type, mx, reporter);
 	struct rfail *g;
 	size_t i;
 
-	for (i = 0; i < s->nrf; i++)
-		if (strcmp(s->rf[i].type, type) == 0 &&
-		    strcmp(s->rf[i].reporter, reporter) == 0 &&
-		    same_mx(s->rf[i].mx, mx))
-			return &s->rf[i];
-	g = realloc(s->rf, (s->nrf + 1) * sizeof(*g));
-	if (g == NULL)
+	if ((i = hashidx_find(&s->rf_idx, h, rfail_eq, &k)) != HASHIDX_NONE)
+		return &s->rf[i];
+	if (grow(&s->rf, s->nrf, &s->rf_alloc, sizeof(*s->rf)) < 0 ||
+	    hashidx_add(&s->rf_idx, h, s->nrf) < 0)
 		return NULL;
-	s->rf = g;
 	g = &s->rf[s->nrf++];
 	memset(g, 0, sizeof(*g));
 	g->type = type;
 	g->mx = mx;
 	g->reporter = reporter;
+	g->rep = strset_find(&s->reporters, reporter);
 	return g;
+}
+
+static int
+vagg_eq(const void *arg, size_t pos)
+{
+	const struct fkey *k = arg;
+
+	return strcmp(k->s->v[pos].set, k->set) == 0;
 }
 
 static struct vagg *
 vagg_get(struct state *s, const char *set, const char *mode)
 {
+	struct fkey k = { s, NULL, NULL, NULL, NULL, set };
+	uint64_t h = hashidx_str(HASHIDX_SEED, set);
 	struct vagg *g;
 	size_t i;
 
-	for (i = 0; i < s->nv; i++)
-		if (strcmp(s->v[i].set, set) == 0)
-			return &s->v[i];
-	g = realloc(s->v, (s->nv + 1) * sizeof(*g));
-	if (g == NULL)
+	if ((i = hashidx_find(&s->v_idx, h, vagg_eq, &k)) != HASHIDX_NONE)
+		return &s->v[i];
+	if (grow(&s->v, s->nv, &s->v_alloc, sizeof(*s->v)) < 0 ||
+	    hashidx_add(&s->v_idx, h, s->nv) < 0)
 		return NULL;
-	s->v = g;
 	g = &s->v[s->nv++];
 	memset(g, 0, sizeof(*g));
 	g->set = set;
@@ -314,11 +422,8 @@ rep_get(struct state *s, const char *name)
 {
 	size_t i;
 
-	if (strset_add(&s->reporters, name) < 0)
+	if (strset_add_at(&s->reporters, name, &i) < 0)
 		return NULL;
-	for (i = 0; i < s->reporters.n; i++)
-		if (strcmp(s->reporters.v[i], name) == 0)
-			break;
 	if (i >= s->rep_alloc) {
 		size_t na = s->rep_alloc ? s->rep_alloc * 2 : 8;
 		struct rep *g = realloc(s->rep, na * sizeof(*g));
@@ -416,13 +521,8 @@ policy_refused(struct state *s, const struct evidence_policy *p)
 static int
 mx_counted(struct state *s, const char **mx)
 {
-	size_t i;
-
-	if (*mx == NULL)
+	if (*mx == NULL || strset_find(&s->mxs, *mx) != HASHIDX_NONE)
 		return 0;
-	for (i = 0; i < s->mxs.n; i++)
-		if (strcmp(s->mxs.v[i], *mx) == 0)
-			return 0;
 	if (s->mxs.n < BOUND_ANALYSE_MX)
 		return strset_add(&s->mxs, *mx);
 	*mx = NULL;
@@ -765,15 +865,85 @@ cmp_rfail(const void *a, const void *b)
 	return strcmp(x->reporter, y->reporter);
 }
 
-static struct rep *
-rep_of(struct state *s, const char *name)
+static int
+rgroup_eq(const void *arg, size_t pos)
 {
-	size_t i;
+	const struct fkey *k = arg;
+	const struct rgroup *g = &k->s->g[pos];
 
-	for (i = 0; i < s->reporters.n; i++)
-		if (strcmp(s->rep[i].name, name) == 0)
-			return &s->rep[i];
-	return NULL;
+	return strcmp(g->type, k->type) == 0 && same_mx(g->mx, k->mx);
+}
+
+/* The group of result type and MX, HASHIDX_NONE when there is none. */
+static size_t
+rgroup_find(const struct state *s, const char *type, const char *mx)
+{
+	struct fkey k = { s, NULL, type, mx, NULL, NULL };
+
+	return hashidx_find(&s->g_idx, key_hash(type, mx, NULL), rgroup_eq,
+	    &k);
+}
+
+/*
+ * Group the rows of rf (sorted) by result type and MX, in the order of
+ * each group's first row: the reasons then read each row once, however
+ * many reporters there are.
+ */
+static int
+rgroup_build(struct state *s, size_t **of)
+{
+	size_t i, k;
+
+	if ((*of = calloc(s->nrf ? s->nrf : 1, sizeof(**of))) == NULL)
+		return -1;
+	for (i = 0; i < s->nrf; i++) {
+		const struct rfail *r = &s->rf[i];
+
+		if ((k = rgroup_find(s, r->type, r->mx)) == HASHIDX_NONE) {
+			if (grow(&s->g, s->ng, &s->g_alloc, sizeof(*s->g)) <
+			    0 || hashidx_add(&s->g_idx, key_hash(r->type,
+			    r->mx, NULL), s->ng) < 0)
+				return -1;
+			k = s->ng++;
+			memset(&s->g[k], 0, sizeof(s->g[k]));
+			s->g[k].type = r->type;
+			s->g[k].mx = r->mx;
+		}
+		(*of)[i] = k;
+	}
+	return 0;
+}
+
+/* Empty the groups' tallies for the next reason. */
+static void
+rgroup_reset(struct state *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->ng; k++) {
+		strset_free(&s->g[k].reps);
+		free(s->g[k].days.v);
+		memset(&s->g[k].days, 0, sizeof(s->g[k].days));
+		s->g[k].sessions = 0;
+		s->g[k].emitted = 0;
+	}
+}
+
+/* Tally row i into its group; -1 when memory runs out. */
+static int
+rgroup_tally(struct state *s, size_t i, int with_days)
+{
+	const struct rfail *r = &s->rf[i];
+	struct rgroup *g = &s->g[s->rf_group[i]];
+	size_t k;
+
+	g->sessions = count_add(g->sessions, r->sessions);
+	if (strset_add(&g->reps, r->reporter) < 0)
+		return -1;
+	for (k = 0; with_days && k < r->days.n; k++)
+		if (dayset_add(&g->days, r->days.v[k]) < 0)
+			return -1;
+	return 0;
 }
 
 /* "type at mx (n)" for up to three rows, into buf. */
@@ -803,38 +973,25 @@ refusal_list(struct state *s, int (*want)(struct state *,
 {
 	json_t *list = json_array();
 	int count = 0;
-	size_t i, j;
+	size_t i;
 
 	buf[0] = '\0';
+	rgroup_reset(s);
+	for (i = 0; i < s->nrf; i++)
+		if (want(s, &s->rf[i], arg) && rgroup_tally(s, i, 0) < 0)
+			out_of_memory = 1;
 	for (i = 0; i < s->nrf; i++) {
-		const struct rfail *r = &s->rf[i];
-		struct strset reps = { 0 };
-		int64_t n = 0;
-		int dup = 0;
+		struct rgroup *g = &s->g[s->rf_group[i]];
 
-		if (!want(s, r, arg))
+		if (!want(s, &s->rf[i], arg) || g->emitted)
 			continue;
-		for (j = 0; j < i; j++)
-			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
-			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx))
-				dup = 1;
-		if (dup)
-			continue;
-		for (j = i; j < s->nrf; j++)
-			if (want(s, &s->rf[j], arg) && strcmp(s->rf[j].type,
-			    r->type) == 0 && same_mx(s->rf[j].mx, r->mx)) {
-				n = count_add(n, s->rf[j].sessions);
-				if (strset_add(&reps, s->rf[j].reporter) < 0) {
-					out_of_memory = 1;
-					break;
-				}
-			}
+		g->emitted = 1;
 		push(list, json_pack("{s:s, s:s?, s:I, s:o}",
-		    "result_type", r->type, "receiving_mx_hostname", r->mx,
-		    "sessions", (json_int_t)n, "reporters", strset_json(&reps)));
-		strset_free(&reps);
-		rows_text(buf, size, r->type, r->mx, n, &count);
-		fix_step(steps, r->type, r->mx);
+		    "result_type", g->type, "receiving_mx_hostname", g->mx,
+		    "sessions", (json_int_t)g->sessions, "reporters",
+		    strset_json(&g->reps)));
+		rows_text(buf, size, g->type, g->mx, g->sessions, &count);
+		fix_step(steps, g->type, g->mx);
 	}
 	return list;
 }
@@ -842,10 +999,9 @@ refusal_list(struct state *s, int (*want)(struct state *,
 static int
 want_over(struct state *s, const struct rfail *r, const void *arg)
 {
-	const struct rep *rep = rep_of(s, r->reporter);
-
 	(void)arg;
-	return s->domain_over || (rep && rep->over);
+	return s->domain_over || (r->rep != HASHIDX_NONE &&
+	    s->rep[r->rep].over);
 }
 
 static int
@@ -931,61 +1087,36 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 static void
 reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 {
-	size_t i, j;
+	size_t i;
 
+	rgroup_reset(s);
+	for (i = 0; i < s->nrf; i++)
+		if (s->rf[i].mx != NULL && in_list(host_types, s->rf[i].type) &&
+		    rgroup_tally(s, i, 1) < 0)
+			out_of_memory = 1;
 	for (i = 0; i < s->nrf; i++) {
-		const struct rfail *r = &s->rf[i];
-		struct strset reps = { 0 };
-		struct dayset days = { 0 };
-		int64_t n = 0;
-		int dup = 0;
+		struct rgroup *g = &s->g[s->rf_group[i]];
 
-		if (r->mx == NULL || !in_list(host_types, r->type))
+		if (g->reps.n == 0)
 			continue;
-		for (j = 0; j < i; j++)
-			if (strcmp(s->rf[j].type, r->type) == 0 &&
-			    same_mx(s->rf[j].mx, r->mx))
-				dup = 1;
-		if (dup)
+		if (g->reps.n < ANALYSE_MX_BROKEN_REPORTERS &&
+		    g->days.n < ANALYSE_MX_BROKEN_DAYS)
 			continue;
-		for (j = i; j < s->nrf; j++) {
-			const struct rfail *x = &s->rf[j];
-			size_t k;
-
-			if (strcmp(x->type, r->type) != 0 ||
-			    !same_mx(x->mx, r->mx))
-				continue;
-			n = count_add(n, x->sessions);
-			if (strset_add(&reps, x->reporter) < 0)
-				goto oom;
-			for (k = 0; k < x->days.n; k++)
-				if (dayset_add(&days, x->days.v[k]) < 0)
-					goto oom;
-		}
-		if (reps.n < ANALYSE_MX_BROKEN_REPORTERS &&
-		    days.n < ANALYSE_MX_BROKEN_DAYS)
-			goto next;
-		for (j = i; j < s->nrf; j++)
-			if (strcmp(s->rf[j].type, r->type) == 0 &&
-			    same_mx(s->rf[j].mx, r->mx))
-				s->rf[j].covered = 1;
+		s->rf[i].covered = 1;
+		if (g->emitted)
+			continue;
+		g->emitted = 1;
 		add_reason(reasons, "mx-tls-broken", "blocking",
 		    json_pack("{s:s, s:s, s:I, s:o, s:I}",
-		    "receiving_mx_hostname", r->mx, "result_type", r->type,
-		    "sessions", (json_int_t)n, "reporters", strset_json(&reps),
-		    "days", (json_int_t)days.n),
+		    "receiving_mx_hostname", g->mx, "result_type", g->type,
+		    "sessions", (json_int_t)g->sessions, "reporters",
+		    strset_json(&g->reps), "days", (json_int_t)g->days.n),
 		    "%s failed with %s for %zu reporter%s on %zu of the last "
 		    "%d days (%lld sessions): enforce would refuse mail "
-		    "whenever senders use it, however little", r->mx, r->type,
-		    reps.n, reps.n == 1 ? "" : "s", days.n,
-		    s->opt->recent_days, (long long)n);
-		fix_step(steps, r->type, r->mx);
-		goto next;
-oom:
-		out_of_memory = 1;
-next:
-		strset_free(&reps);
-		free(days.v);
+		    "whenever senders use it, however little", g->mx, g->type,
+		    g->reps.n, g->reps.n == 1 ? "" : "s", g->days.n,
+		    s->opt->recent_days, (long long)g->sessions);
+		fix_step(steps, g->type, g->mx);
 	}
 }
 
@@ -1062,24 +1193,31 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	for (i = 0; i < (size_t)s->ndays; i++)
 		if (s->day_seen[i])
 			days++;
+	/* Sorted, the aggregates are no longer where their indexes say:
+	 * nothing looks them up from here on, and the groups are made of
+	 * the sorted rows. */
 	if (s->nf > 1)
 		qsort(s->f, s->nf, sizeof(*s->f), cmp_fagg);
 	if (s->nrf > 1)
 		qsort(s->rf, s->nrf, sizeof(*s->rf), cmp_rfail);
+	hashidx_free(&s->f_idx);
+	hashidx_free(&s->rf_idx);
+	if (rgroup_build(s, &s->rf_group) < 0) {
+		out_of_memory = 1;	/* the verdict is dropped */
+		return;
+	}
 
 	/* Blocking. */
 	reason_tls_failures(s, reasons, steps);
 	reason_mx_broken(s, reasons, steps);
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
-		size_t j;
+		size_t k;
 
 		if (f->outside == 0)
 			continue;
-		for (j = 0; j < s->nrf; j++)
-			if (strcmp(s->rf[j].type, f->type) == 0 &&
-			    same_mx(s->rf[j].mx, f->mx))
-				s->rf[j].covered = 1;
+		if ((k = rgroup_find(s, f->type, f->mx)) != HASHIDX_NONE)
+			s->g[k].outside = 1;
 		add_reason(reasons, "mx-not-in-policy", "blocking",
 		    json_pack("{s:s, s:s, s:I, s:o}", "receiving_mx_hostname",
 		    f->mx, "result_type", f->type, "sessions",
@@ -1093,6 +1231,10 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "MX), then change the id in the _mta-sts.%s TXT record.",
 		    f->mx, dom, f->mx, dom);
 	}
+	/* The refusals at an MX outside the policy are named above. */
+	for (i = 0; s->rf_group != NULL && i < s->nrf; i++)
+		if (s->g[s->rf_group[i]].outside)
+			s->rf[i].covered = 1;
 	if (s->nopolicy_r > 0 && s->sts_r == 0) {
 		add_reason(reasons, "no-policy-published", "blocking",
 		    json_pack("{s:I}", "sessions", (json_int_t)s->nopolicy_r),
@@ -1409,6 +1551,13 @@ done:
 		free(s.rf[i].days.v);
 	for (i = 0; i < s.nv; i++)
 		strset_free(&s.v[i].reporters);
+	rgroup_reset(&s);
+	free(s.g);
+	free(s.rf_group);
+	hashidx_free(&s.f_idx);
+	hashidx_free(&s.rf_idx);
+	hashidx_free(&s.v_idx);
+	hashidx_free(&s.g_idx);
 	free(r);
 	free(s.f);
 	free(s.rf);

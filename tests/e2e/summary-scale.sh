@@ -1,0 +1,42 @@
+#!/bin/sh
+# A domain's summary costs what its distinct rows cost, not their square:
+# 3,000 reporters (anyone may invent them) each naming 60 failing MX
+# hosts, 180,000 (result type, MX, reporter) rows, are judged in bounded
+# time (the runner's timeout, and timeout(1) here), every row counted.
+# runner: slow
+. tests/lib.sh
+plan 3
+
+mkdir -p "$T/r"
+python3 - "$T/r" <<'PY'
+import json, sys
+for i in range(3000):
+    mx = ["mx%d.scale.example" % j for j in range(60)]
+    json.dump({
+        "organization-name": "Invented %d" % i,
+        "date-range": {"start-datetime": "2026-03-10T00:00:00Z",
+                       "end-datetime": "2026-03-10T23:59:59Z"},
+        "contact-info": "x", "report-id": "r%d" % i,
+        "policies": [{"policy": {"policy-type": "sts",
+                                 "policy-domain": "scale.example",
+                                 "policy-string": ["version: STSv1",
+                                                   "mode: testing",
+                                                   "mx: *.scale.example",
+                                                   "max_age: 86400"]},
+                      "summary": {"total-successful-session-count": 10,
+                                  "total-failure-session-count": 60},
+                      "failure-details": [
+                          {"result-type": "certificate-expired",
+                           "receiving-mx-hostname": m,
+                           "failed-session-count": 1} for m in mx]}]},
+        open("%s/%d.json" % (sys.argv[1], i), "w"))
+PY
+"$BIN/tlsrpt-import" --db "$T/db" --received 2026-03-12T00:00:00Z "$T/r" \
+    > /dev/null
+check_eq "3,000 reports of 60 failing MX hosts imported" "$?" 0
+timeout 120 "$BIN/tlsrpt-summary" --db "$T/db" --now 2026-03-15T00:00:00Z \
+    --format json > "$T/sum.json"
+check_eq "the summary ends, not-ready (exit 1)" "$?" 1
+check_eq "every MX and reporter counted: 60 rows, 3,000 reporters, 180,000 refused" \
+    "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; print(len(d["failures"]), len(d["by_reporter"]), d["sts"]["window"]["failed"], sum(f["sessions"] for f in d["failures"]))' "$T/sum.json")" \
+    "60 3000 180000 180000"
