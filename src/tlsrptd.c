@@ -188,6 +188,12 @@ level_of(const char *name, enum log_level *out)
 	return -1;
 }
 
+static int
+has(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
 /*
  * Build a config: the built-in defaults, the embedded ones of `make run`
  * when there is no file, the file, then the command line.
@@ -210,14 +216,12 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 	for (i = 0; i < ds->nov; i++)
 		if (config_set(cfg, ds->ov[i].key, ds->ov[i].value, err) < 0)
 			return error_prefix(err, "--%s", ds->ov[i].key);
-	if (ds->self_signed && (cfg->tls_cert == NULL ||
-	    cfg->tls_cert[0] == '\0')) {
+	if (ds->self_signed && !has(cfg->tls_cert)) {
 		if (config_set(cfg, "tls-cert", RUN_TLS_CERT, err) < 0 ||
 		    config_set(cfg, "tls-key", RUN_TLS_KEY, err) < 0)
 			return -1;
 	}
-	if ((cfg->tls_cert && cfg->tls_cert[0]) !=
-	    (cfg->tls_key && cfg->tls_key[0]))
+	if (has(cfg->tls_cert) != has(cfg->tls_key))
 		return error_set(err, ERR_INPUT, "%s: tls-cert and tls-key go "
 		    "together", ds->config_path ? ds->config_path :
 		    "command line");
@@ -225,7 +229,7 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 		return error_set(err, ERR_INPUT, "%s: log-level \"%s\": use "
 		    "error, warning, info or debug", ds->config_path ?
 		    ds->config_path : "command line", cfg->log_level);
-	if (cfg->database == NULL || cfg->database[0] == '\0')
+	if (!has(cfg->database))
 		return error_set(err, ERR_INPUT, "no database given");
 	if (http_check_config(cfg, err) < 0 ||
 	    tls_check_priority(cfg->tls_priority, err) < 0 ||
@@ -235,24 +239,6 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 	return 0;
 }
 
-static int
-has_tls(const struct config *cfg)
-{
-	return cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
-}
-
-static int
-has(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
-static int
-same(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 /* SIGHUP: the certificate, and the settings that can change in flight. */
 static void
 reload(struct daemon_state *ds)
@@ -260,7 +246,8 @@ reload(struct daemon_state *ds)
 	struct config next;
 	struct error err;
 	enum log_level lvl;
-	int ok = 1;
+	char restart[512];
+	int ok = 1, tls_flip;
 
 	error_clear(&err);
 	if (load_config(ds, &next, &err) < 0) {
@@ -273,22 +260,14 @@ reload(struct daemon_state *ds)
 		metrics_count_reload(0);
 		return;
 	}
-	if (!same(next.listen, ds->cfg.listen) ||
-	    !same(next.api_listen, ds->cfg.api_listen) ||
-	    !same(next.database, ds->cfg.database) ||
-	    !same(next.maildir, ds->cfg.maildir) ||
-	    !same(next.user, ds->cfg.user) ||
-	    !same(next.group, ds->cfg.group) ||
-	    !same(next.tls_priority, ds->cfg.tls_priority) ||
-	    has_tls(&next) != (ds->tls != NULL) ||
-	    next.max_connections != ds->cfg.max_connections ||
-	    next.connection_timeout != ds->cfg.connection_timeout ||
-	    next.maildir_rescan != ds->cfg.maildir_rescan ||
-	    !same(next.spool_dir, ds->cfg.spool_dir))
-		log_warn("reload: listeners, database, maildir, spool-dir, "
-		    "max-connections, connection-timeout, tls-priority, user "
-		    "and group change only with a restart");
-	if (ds->tls != NULL && has_tls(&next)) {
+	/* HTTPS turned on or off is a listener of another kind. */
+	tls_flip = has(next.tls_cert) != (ds->tls != NULL);
+	if (config_restart_changes(&ds->cfg, &next, restart,
+	    sizeof(restart)) > 0 || tls_flip)
+		log_warn("reload: %s%s%s: changed, but these take effect "
+		    "only with a restart", restart, restart[0] && tls_flip ?
+		    ", " : "", tls_flip ? "tls-cert given or removed" : "");
+	if (ds->tls != NULL && has(next.tls_cert)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
 			/* After the drop the files are read as the user. */
@@ -609,7 +588,7 @@ start(struct daemon_state *ds)
 	if (!ds->foreground)
 		log_to_syslog("tlsrptd");
 	say_who(ds);
-	if (ds->self_signed && has_tls(&ds->cfg)) {
+	if (ds->self_signed && has(ds->cfg.tls_cert)) {
 		as_user(ds, 1);
 		if (tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key,
 		    &made, &err) < 0)
@@ -617,7 +596,7 @@ start(struct daemon_state *ds)
 			    as_whom(ds, who, sizeof(who)));
 		as_user(ds, 0);
 	}
-	if (has_tls(&ds->cfg) &&
+	if (has(ds->cfg.tls_cert) &&
 	    (ds->tls = tls_load(ds->cfg.tls_cert, ds->cfg.tls_key,
 	    &err)) == NULL)
 		die(ds, err.kind == ERR_IO ? EX_OSERR : EX_CONFIG, "%s",
@@ -795,7 +774,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (ds.check_only) {
-		if (has_tls(&ds.cfg) && !ds.self_signed) {
+		if (has(ds.cfg.tls_cert) && !ds.self_signed) {
 			struct tls *t = tls_load(ds.cfg.tls_cert,
 			    ds.cfg.tls_key, &err);
 
