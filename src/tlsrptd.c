@@ -196,13 +196,16 @@ has(const char *s)
 
 /*
  * Build a config: the built-in defaults, the embedded ones of `make run`
- * when there is no file, the file, then the command line.
+ * when there is no file, the file, then the command line; and who its
+ * user and group are.
  */
 static int
-load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
+load_config(struct daemon_state *ds, struct config *cfg, struct priv *who,
+	    struct error *err)
 {
+	const char *from = ds->config_path ? ds->config_path :
+	    "command line";
 	enum log_level lvl;
-	struct priv who;
 	size_t i;
 
 	config_init(cfg);
@@ -223,19 +226,16 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 	}
 	if (has(cfg->tls_cert) != has(cfg->tls_key))
 		return error_set(err, ERR_INPUT, "%s: tls-cert and tls-key go "
-		    "together", ds->config_path ? ds->config_path :
-		    "command line");
+		    "together", from);
 	if (level_of(cfg->log_level, &lvl) < 0)
 		return error_set(err, ERR_INPUT, "%s: log-level \"%s\": use "
-		    "error, warning, info or debug", ds->config_path ?
-		    ds->config_path : "command line", cfg->log_level);
+		    "error, warning, info or debug", from, cfg->log_level);
 	if (!has(cfg->database))
 		return error_set(err, ERR_INPUT, "no database given");
 	if (http_check_config(cfg, err) < 0 ||
 	    tls_check_priority(cfg->tls_priority, err) < 0 ||
-	    priv_init(&who, cfg->user, cfg->group, err) < 0)
-		return error_prefix(err, "%s", ds->config_path ?
-		    ds->config_path : "command line");
+	    priv_init(who, cfg->user, cfg->group, err) < 0)
+		return error_prefix(err, "%s", from);
 	return 0;
 }
 
@@ -244,13 +244,14 @@ static void
 reload(struct daemon_state *ds)
 {
 	struct config next;
+	struct priv who;	/* user and group change only at start */
 	struct error err;
 	enum log_level lvl;
 	char restart[512];
 	int ok = 1, tls_flip;
 
 	error_clear(&err);
-	if (load_config(ds, &next, &err) < 0) {
+	if (load_config(ds, &next, &who, &err) < 0) {
 		/* After the drop the file is read as the user. */
 		log_err("reload: %s%s%s; keeping the running configuration",
 		    err.msg, ds->priv.drop && err.kind == ERR_IO ?
@@ -339,13 +340,11 @@ print_start(struct daemon_state *ds, int made_cert)
 	const struct config *c = &ds->cfg;
 	const char *scheme = ds->tls ? "https" : "http";
 	char url[512];
-	int n;
 
 	if (has(c->listen)) {
-		n = snprintf(url, sizeof(url), "%s://%s%s", scheme,
+		if (fmt_whole(url, sizeof(url), "%s://%s%s", scheme,
 		    strncmp(c->listen, "*:", 2) == 0 ? "localhost" : c->listen,
-		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "");
-		if (n < 0 || (size_t)n >= sizeof(url))
+		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "") < 0)
 			url[0] = '\0';
 		log_info("taking reports at %s%s", url, c->ingest_path);
 		if (ds->tls)
@@ -461,13 +460,10 @@ as_user(struct daemon_state *ds, int on)
 static const char *
 as_whom(struct daemon_state *ds, char *buf, size_t len)
 {
-	int n;
-
 	if (!ds->priv.drop)
 		return "";
-	n = snprintf(buf, len, " (as user %s, who runs the daemon: it must "
-	    "be able to write there)", ds->priv.user);
-	return n < 0 || (size_t)n >= len ? "" : buf;
+	return fmt_whole(buf, len, " (as user %s, who runs the daemon: it "
+	    "must be able to write there)", ds->priv.user) == 0 ? buf : "";
 }
 
 /*
@@ -484,12 +480,9 @@ check_one(struct daemon_state *ds, const char *what, const char *path,
 	const char *probe = path;
 	struct stat sb;
 	char *slash;
-	int n;
 
-	if (!has(path) || strncmp(path, "postgres", 8) == 0)
-		return;
-	n = snprintf(dir, sizeof(dir), "%s", path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (!has(path) || store_is_postgresql(path) ||
+	    fmt_whole(dir, sizeof(dir), "%s", path) < 0)
 		return;
 	/* A file is written in its folder (SQLite's log beside it). */
 	if (!is_dir || stat(path, &sb) < 0) {
@@ -546,12 +539,10 @@ open_spool(struct daemon_state *ds)
 {
 	char dir[4096], who[160];
 	struct error err;
-	int n;
 
 	error_clear(&err);
 	if (has(ds->cfg.spool_dir)) {
-		n = snprintf(dir, sizeof(dir), "%s", ds->cfg.spool_dir);
-		if (n < 0 || (size_t)n >= sizeof(dir))
+		if (fmt_whole(dir, sizeof(dir), "%s", ds->cfg.spool_dir) < 0)
 			die(ds, EX_CONFIG, "spool-dir: longer than %zu bytes",
 			    sizeof(dir) - 1);
 	} else
@@ -763,12 +754,7 @@ main(int argc, char **argv)
 	ds.self_signed = ds.config_path == NULL && !tls_given;
 
 	error_clear(&err);
-	if (load_config(&ds, &ds.cfg, &err) < 0) {
-		config_release(&ds.cfg);
-		fprintf(stderr, "tlsrptd: %s\n", err.msg);
-		return EX_CONFIG;
-	}
-	if (priv_init(&ds.priv, ds.cfg.user, ds.cfg.group, &err) < 0) {
+	if (load_config(&ds, &ds.cfg, &ds.priv, &err) < 0) {
 		config_release(&ds.cfg);
 		fprintf(stderr, "tlsrptd: %s\n", err.msg);
 		return EX_CONFIG;
