@@ -72,4 +72,14 @@ int config_parse(struct config *cfg, const char *text, size_t len,
 int config_set(struct config *cfg, const char *key, const char *value,
 	       struct error *err);
 
+/*
+ * The settings that take effect only at start (a listener, the store,
+ * the receivers of events: config.c's table says which) whose values
+ * differ between a and b. Their names, ", " between them, go to names
+ * (cut with "..." when len is short; "" when none). Returns how many.
+ */
+size_t config_restart_changes(const struct config *a,
+			      const struct config *b, char *names,
+			      size_t len);
+
 #endif

@@ -14,9 +14,17 @@
 #include "bounds.h"
 #include "config.h"
 #include "files.h"
+#include "fmt.h"
 #include "banned.h"
 
 enum key_type { K_STRING, K_SIZE, K_UINT, K_SECONDS, K_LIST };
+
+/*
+ * When a change of the setting takes effect: LIVE on SIGHUP (tlsrptd.c's
+ * reload() hands it on), START only with a restart (what was set up
+ * with it at start stays: a listener, the store, a thread's copy).
+ */
+enum key_when { LIVE, START };
 
 struct key {
 	const char *name;
@@ -25,55 +33,59 @@ struct key {
 	unsigned long long max;		/* K_SIZE, K_UINT, K_SECONDS */
 	unsigned long long def;		/* the default; 0: none, or the
 					   pipeline's (pipeline.h) */
+	enum key_when when;
 };
 
-#define S(name, field) \
-	{ name, K_STRING, offsetof(struct config, field), 0, 0 }
-#define N(name, type, field, max) \
-	{ name, type, offsetof(struct config, field), max, 0 }
+#define S(name, field, when) \
+	{ name, K_STRING, offsetof(struct config, field), 0, 0, when }
+#define N(name, type, field, max, when) \
+	{ name, type, offsetof(struct config, field), max, 0, when }
 /* A number with its default. */
-#define D(name, type, field, max, def) \
-	{ name, type, offsetof(struct config, field), max, def }
+#define D(name, type, field, max, def, when) \
+	{ name, type, offsetof(struct config, field), max, def, when }
 
 static const struct key keys[] = {
-	S("database", database),
-	S("listen", listen),
-	S("tls-cert", tls_cert),
-	S("tls-key", tls_key),
-	S("tls-priority", tls_priority),
-	S("api-listen", api_listen),
-	S("api-token", api_token),
-	S("maildir", maildir),
-	S("ingest-path", ingest_path),
-	S("trusted-proxies", trusted_proxies),
-	S("log-level", log_level),
-	S("dkim-authserv-id", dkim_authserv_id),
-	S("user", user),
-	S("group", group),
-	N("max-body", K_SIZE, pipeline.payload_max, 1ULL << 30),
-	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30),
-	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32),
-	N("max-inflate-ratio", K_UINT, pipeline.limits.ratio, 100000),
+	S("database", database, START),
+	S("listen", listen, START),
+	S("tls-cert", tls_cert, LIVE),
+	S("tls-key", tls_key, LIVE),
+	S("tls-priority", tls_priority, START),
+	S("api-listen", api_listen, START),
+	S("api-token", api_token, LIVE),
+	S("maildir", maildir, START),
+	S("ingest-path", ingest_path, LIVE),
+	S("trusted-proxies", trusted_proxies, LIVE),
+	S("log-level", log_level, LIVE),
+	S("dkim-authserv-id", dkim_authserv_id, LIVE),
+	S("user", user, START),
+	S("group", group, START),
+	N("max-body", K_SIZE, pipeline.payload_max, 1ULL << 30, LIVE),
+	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30, LIVE),
+	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32,
+	    LIVE),
+	N("max-inflate-ratio", K_UINT, pipeline.limits.ratio, 100000, LIVE),
 	D("max-connections", K_UINT, max_connections, 100000,
-	    BOUND_CONNECTIONS),
+	    BOUND_CONNECTIONS, START),
 	D("max-connections-per-client", K_UINT, max_connections_per_client,
-	    100000, BOUND_CONNECTIONS_PER_CLIENT),
+	    100000, BOUND_CONNECTIONS_PER_CLIENT, LIVE),
 	D("connection-timeout", K_SECONDS, connection_timeout, 86400,
-	    BOUND_CONNECTION_TIMEOUT),
+	    BOUND_CONNECTION_TIMEOUT, START),
 	D("request-deadline", K_SECONDS, request_deadline, 86400,
-	    BOUND_REQUEST_DEADLINE),
-	D("maildir-rescan", K_SECONDS, maildir_rescan, 86400, 60),
+	    BOUND_REQUEST_DEADLINE, LIVE),
+	D("maildir-rescan", K_SECONDS, maildir_rescan, 86400, 60, START),
 	D("decode-budget", K_SIZE, decode_budget, 1ULL << 40,
-	    BOUND_DECODE_BUDGET),
-	S("spool-dir", spool_dir),
-	D("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44, BOUND_SPOOL_MAX),
+	    BOUND_DECODE_BUDGET, LIVE),
+	S("spool-dir", spool_dir, START),
+	D("spool-max-bytes", K_SIZE, spool_max, 1ULL << 44, BOUND_SPOOL_MAX,
+	    LIVE),
 	D("spool-stall", K_SECONDS, spool_stall, 30 * 86400,
-	    BOUND_SPOOL_STALL),
-	S("public-url", public_url),
-	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX),
-	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX),
-	S("sendmail", sendmail),
-	D("retention-days", K_UINT, retention_days, BOUND_RETENTION_DAYS, 0),
+	    BOUND_SPOOL_STALL, LIVE),
+	S("public-url", public_url, START),
+	N("notify-webhook", K_LIST, notify_webhook, CONFIG_LIST_MAX, START),
+	N("notify-mail", K_LIST, notify_mail, CONFIG_LIST_MAX, START),
+	S("sendmail", sendmail, START),
+	D("retention-days", K_UINT, retention_days, BOUND_RETENTION_DAYS, 0,
+	    LIVE),
 };
 
 static int
@@ -343,4 +355,56 @@ config_load(struct config *cfg, const char *path, struct error *err)
 	rc = config_parse(cfg, b.data ? b.data : "", b.len, path, err);
 	buf_release(&b);
 	return rc;
+}
+
+/* Do a and b hold the same value of k? NULL and "" are alike. */
+static int
+same_value(const struct config *a, const struct config *b,
+	   const struct key *k)
+{
+	const void *fa = (const char *)a + k->offset;
+	const void *fb = (const char *)b + k->offset;
+	const struct config_list *la = fa, *lb = fb;
+	const char *sa, *sb;
+	size_t i;
+
+	switch (k->type) {
+	case K_STRING:
+		sa = *(char *const *)fa;
+		sb = *(char *const *)fb;
+		return strcmp(sa ? sa : "", sb ? sb : "") == 0;
+	case K_SIZE:
+		return *(const size_t *)fa == *(const size_t *)fb;
+	case K_LIST:
+		if (la->n != lb->n)
+			return 0;
+		for (i = 0; i < la->n; i++)
+			if (strcmp(la->v[i], lb->v[i]) != 0)
+				return 0;
+		return 1;
+	default:
+		return *(const unsigned *)fa == *(const unsigned *)fb;
+	}
+}
+
+size_t
+config_restart_changes(const struct config *a, const struct config *b,
+		       char *names, size_t len)
+{
+	size_t i, n = 0, off = 0;
+
+	if (len > 0)
+		names[0] = '\0';
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (keys[i].when != START || same_value(a, b, &keys[i]))
+			continue;
+		/* Once cut ("..."), nothing more is added. */
+		if (off < len && fmt_cut(names + off, len - off, "%s%s",
+		    n > 0 ? ", " : "", keys[i].name) == 0)
+			off += strlen(names + off);
+		else
+			off = len;
+		n++;
+	}
+	return n;
 }

@@ -199,7 +199,6 @@ run(void *arg)
 {
 	struct notify *nt = arg;
 	struct outbox_item *items;
-	struct timespec until;
 	struct error err;
 	size_t n, i;
 	int64_t now;
@@ -223,16 +222,8 @@ run(void *arg)
 			if (n == NOTIFY_BATCH)
 				continue;
 		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += NOTIFY_POLL;
-		pthread_mutex_lock(&nt->lock);
-		while (!nt->stopping && !nt->woken &&
-		    pthread_cond_timedwait(&nt->wake, &nt->lock, &until) !=
-		    ETIMEDOUT)
-			;
-		nt->woken = 0;
-		stop = nt->stopping;
-		pthread_mutex_unlock(&nt->lock);
+		stop = thread_nap(&nt->lock, &nt->wake, &nt->stopping,
+		    &nt->woken, NOTIFY_POLL);
 	}
 	return NULL;
 }
@@ -250,7 +241,7 @@ notify_start(struct store *st, const struct config *cfg, struct error *err)
 	}
 	nt->st = st;
 	pthread_mutex_init(&nt->lock, NULL);
-	pthread_cond_init(&nt->wake, NULL);
+	thread_cond_init(&nt->wake);
 	if (pthread_create(&nt->thread, NULL, run, nt) != 0) {
 		free(nt->sendmail);
 		free(nt);

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,34 @@ priv_init(struct priv *p, const char *user, const char *group,
 	return 0;
 }
 
+/*
+ * A change of ids that failed (errno), said with what to do: EPERM as
+ * root means the capabilities to change ids were taken before the start
+ * (a container, a unit's CapabilityBoundingSet=).
+ */
+static int
+ids_failed(const struct priv *p, struct error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+ids_failed(const struct priv *p, struct error *err, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	vfmt_cut(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (e == EPERM)
+		return error_set(err, ERR_IO, "%s: %s: root without "
+		    "CAP_SETUID and CAP_SETGID (a container or a unit's "
+		    "CapabilityBoundingSet= took them): give them back, or "
+		    "start tlsrptd as user %s with user unset", what,
+		    strerror(e), p->user);
+	return error_set(err, ERR_IO, "%s: %s", what, strerror(e));
+}
+
 int
 priv_assume(const struct priv *p, struct error *err)
 {
@@ -148,8 +177,8 @@ priv_assume(const struct priv *p, struct error *err)
 	 * supplementary groups would be out of reach after the drop. */
 	if (setgroups(0, NULL) < 0 || setresgid(-1, p->gid, -1) < 0 ||
 	    setresuid(-1, p->uid, -1) < 0)
-		return error_set(err, ERR_IO, "becoming user %s for a while: "
-		    "%s", p->user, strerror(errno));
+		return ids_failed(p, err, "becoming user %s for a while",
+		    p->user);
 	return 0;
 }
 
@@ -159,8 +188,7 @@ priv_restore(const struct priv *p, struct error *err)
 	if (!p->drop)
 		return 0;
 	if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0)
-		return error_set(err, ERR_IO, "back to root: %s",
-		    strerror(errno));
+		return ids_failed(p, err, "back to root");
 	return 0;
 }
 
@@ -211,18 +239,16 @@ priv_drop(const struct priv *p, struct error *err)
 		return error_set(err, ERR_IO, "clearing ambient capabilities: "
 		    "%s", strerror(errno));
 	if (setgroups(0, NULL) < 0)
-		return error_set(err, ERR_IO, "setgroups: %s", strerror(errno));
+		return ids_failed(p, err, "setgroups");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
-		return error_set(err, ERR_IO, "setgid %s: %s", p->group,
-		    strerror(errno));
+		return ids_failed(p, err, "setgid %s", p->group);
 	/* All three uids leave 0: the kernel then clears the permitted and
 	 * effective capabilities too. */
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
-		return error_set(err, ERR_IO, "setuid %s: %s", p->user,
-		    strerror(errno));
+		return ids_failed(p, err, "setuid %s", p->user);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return error_set(err, ERR_IO, "no_new_privs: %s",
-		    strerror(errno));
+		return error_set(err, ERR_IO, "no_new_privs: %s: it needs "
+		    "Linux 3.5 or later", strerror(errno));
 
 	/* Trust nothing above: root must be out of reach now. */
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||

@@ -188,15 +188,24 @@ level_of(const char *name, enum log_level *out)
 	return -1;
 }
 
+static int
+has(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
 /*
  * Build a config: the built-in defaults, the embedded ones of `make run`
- * when there is no file, the file, then the command line.
+ * when there is no file, the file, then the command line; and who its
+ * user and group are.
  */
 static int
-load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
+load_config(struct daemon_state *ds, struct config *cfg, struct priv *who,
+	    struct error *err)
 {
+	const char *from = ds->config_path ? ds->config_path :
+	    "command line";
 	enum log_level lvl;
-	struct priv who;
 	size_t i;
 
 	config_init(cfg);
@@ -210,47 +219,24 @@ load_config(struct daemon_state *ds, struct config *cfg, struct error *err)
 	for (i = 0; i < ds->nov; i++)
 		if (config_set(cfg, ds->ov[i].key, ds->ov[i].value, err) < 0)
 			return error_prefix(err, "--%s", ds->ov[i].key);
-	if (ds->self_signed && (cfg->tls_cert == NULL ||
-	    cfg->tls_cert[0] == '\0')) {
+	if (ds->self_signed && !has(cfg->tls_cert)) {
 		if (config_set(cfg, "tls-cert", RUN_TLS_CERT, err) < 0 ||
 		    config_set(cfg, "tls-key", RUN_TLS_KEY, err) < 0)
 			return -1;
 	}
-	if ((cfg->tls_cert && cfg->tls_cert[0]) !=
-	    (cfg->tls_key && cfg->tls_key[0]))
+	if (has(cfg->tls_cert) != has(cfg->tls_key))
 		return error_set(err, ERR_INPUT, "%s: tls-cert and tls-key go "
-		    "together", ds->config_path ? ds->config_path :
-		    "command line");
+		    "together", from);
 	if (level_of(cfg->log_level, &lvl) < 0)
 		return error_set(err, ERR_INPUT, "%s: log-level \"%s\": use "
-		    "error, warning, info or debug", ds->config_path ?
-		    ds->config_path : "command line", cfg->log_level);
-	if (cfg->database == NULL || cfg->database[0] == '\0')
+		    "error, warning, info or debug", from, cfg->log_level);
+	if (!has(cfg->database))
 		return error_set(err, ERR_INPUT, "no database given");
 	if (http_check_config(cfg, err) < 0 ||
 	    tls_check_priority(cfg->tls_priority, err) < 0 ||
-	    priv_init(&who, cfg->user, cfg->group, err) < 0)
-		return error_prefix(err, "%s", ds->config_path ?
-		    ds->config_path : "command line");
+	    priv_init(who, cfg->user, cfg->group, err) < 0)
+		return error_prefix(err, "%s", from);
 	return 0;
-}
-
-static int
-has_tls(const struct config *cfg)
-{
-	return cfg->tls_cert != NULL && cfg->tls_cert[0] != '\0';
-}
-
-static int
-has(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
-static int
-same(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 /* SIGHUP: the certificate, and the settings that can change in flight. */
@@ -258,12 +244,14 @@ static void
 reload(struct daemon_state *ds)
 {
 	struct config next;
+	struct priv who;	/* user and group change only at start */
 	struct error err;
 	enum log_level lvl;
-	int ok = 1;
+	char restart[512];
+	int ok = 1, tls_flip;
 
 	error_clear(&err);
-	if (load_config(ds, &next, &err) < 0) {
+	if (load_config(ds, &next, &who, &err) < 0) {
 		/* After the drop the file is read as the user. */
 		log_err("reload: %s%s%s; keeping the running configuration",
 		    err.msg, ds->priv.drop && err.kind == ERR_IO ?
@@ -273,22 +261,14 @@ reload(struct daemon_state *ds)
 		metrics_count_reload(0);
 		return;
 	}
-	if (!same(next.listen, ds->cfg.listen) ||
-	    !same(next.api_listen, ds->cfg.api_listen) ||
-	    !same(next.database, ds->cfg.database) ||
-	    !same(next.maildir, ds->cfg.maildir) ||
-	    !same(next.user, ds->cfg.user) ||
-	    !same(next.group, ds->cfg.group) ||
-	    !same(next.tls_priority, ds->cfg.tls_priority) ||
-	    has_tls(&next) != (ds->tls != NULL) ||
-	    next.max_connections != ds->cfg.max_connections ||
-	    next.connection_timeout != ds->cfg.connection_timeout ||
-	    next.maildir_rescan != ds->cfg.maildir_rescan ||
-	    !same(next.spool_dir, ds->cfg.spool_dir))
-		log_warn("reload: listeners, database, maildir, spool-dir, "
-		    "max-connections, connection-timeout, tls-priority, user "
-		    "and group change only with a restart");
-	if (ds->tls != NULL && has_tls(&next)) {
+	/* HTTPS turned on or off is a listener of another kind. */
+	tls_flip = has(next.tls_cert) != (ds->tls != NULL);
+	if (config_restart_changes(&ds->cfg, &next, restart,
+	    sizeof(restart)) > 0 || tls_flip)
+		log_warn("reload: %s%s%s: changed, but these take effect "
+		    "only with a restart", restart, restart[0] && tls_flip ?
+		    ", " : "", tls_flip ? "tls-cert given or removed" : "");
+	if (ds->tls != NULL && has(next.tls_cert)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
 			/* After the drop the files are read as the user. */
@@ -360,13 +340,11 @@ print_start(struct daemon_state *ds, int made_cert)
 	const struct config *c = &ds->cfg;
 	const char *scheme = ds->tls ? "https" : "http";
 	char url[512];
-	int n;
 
 	if (has(c->listen)) {
-		n = snprintf(url, sizeof(url), "%s://%s%s", scheme,
+		if (fmt_whole(url, sizeof(url), "%s://%s%s", scheme,
 		    strncmp(c->listen, "*:", 2) == 0 ? "localhost" : c->listen,
-		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "");
-		if (n < 0 || (size_t)n >= sizeof(url))
+		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "") < 0)
 			url[0] = '\0';
 		log_info("taking reports at %s%s", url, c->ingest_path);
 		if (ds->tls)
@@ -482,13 +460,10 @@ as_user(struct daemon_state *ds, int on)
 static const char *
 as_whom(struct daemon_state *ds, char *buf, size_t len)
 {
-	int n;
-
 	if (!ds->priv.drop)
 		return "";
-	n = snprintf(buf, len, " (as user %s, who runs the daemon: it must "
-	    "be able to write there)", ds->priv.user);
-	return n < 0 || (size_t)n >= len ? "" : buf;
+	return fmt_whole(buf, len, " (as user %s, who runs the daemon: it "
+	    "must be able to write there)", ds->priv.user) == 0 ? buf : "";
 }
 
 /*
@@ -505,12 +480,9 @@ check_one(struct daemon_state *ds, const char *what, const char *path,
 	const char *probe = path;
 	struct stat sb;
 	char *slash;
-	int n;
 
-	if (!has(path) || strncmp(path, "postgres", 8) == 0)
-		return;
-	n = snprintf(dir, sizeof(dir), "%s", path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (!has(path) || store_is_postgresql(path) ||
+	    fmt_whole(dir, sizeof(dir), "%s", path) < 0)
 		return;
 	/* A file is written in its folder (SQLite's log beside it). */
 	if (!is_dir || stat(path, &sb) < 0) {
@@ -567,12 +539,10 @@ open_spool(struct daemon_state *ds)
 {
 	char dir[4096], who[160];
 	struct error err;
-	int n;
 
 	error_clear(&err);
 	if (has(ds->cfg.spool_dir)) {
-		n = snprintf(dir, sizeof(dir), "%s", ds->cfg.spool_dir);
-		if (n < 0 || (size_t)n >= sizeof(dir))
+		if (fmt_whole(dir, sizeof(dir), "%s", ds->cfg.spool_dir) < 0)
 			die(ds, EX_CONFIG, "spool-dir: longer than %zu bytes",
 			    sizeof(dir) - 1);
 	} else
@@ -609,7 +579,7 @@ start(struct daemon_state *ds)
 	if (!ds->foreground)
 		log_to_syslog("tlsrptd");
 	say_who(ds);
-	if (ds->self_signed && has_tls(&ds->cfg)) {
+	if (ds->self_signed && has(ds->cfg.tls_cert)) {
 		as_user(ds, 1);
 		if (tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key,
 		    &made, &err) < 0)
@@ -617,7 +587,7 @@ start(struct daemon_state *ds)
 			    as_whom(ds, who, sizeof(who)));
 		as_user(ds, 0);
 	}
-	if (has_tls(&ds->cfg) &&
+	if (has(ds->cfg.tls_cert) &&
 	    (ds->tls = tls_load(ds->cfg.tls_cert, ds->cfg.tls_key,
 	    &err)) == NULL)
 		die(ds, err.kind == ERR_IO ? EX_OSERR : EX_CONFIG, "%s",
@@ -784,18 +754,13 @@ main(int argc, char **argv)
 	ds.self_signed = ds.config_path == NULL && !tls_given;
 
 	error_clear(&err);
-	if (load_config(&ds, &ds.cfg, &err) < 0) {
-		config_release(&ds.cfg);
-		fprintf(stderr, "tlsrptd: %s\n", err.msg);
-		return EX_CONFIG;
-	}
-	if (priv_init(&ds.priv, ds.cfg.user, ds.cfg.group, &err) < 0) {
+	if (load_config(&ds, &ds.cfg, &ds.priv, &err) < 0) {
 		config_release(&ds.cfg);
 		fprintf(stderr, "tlsrptd: %s\n", err.msg);
 		return EX_CONFIG;
 	}
 	if (ds.check_only) {
-		if (has_tls(&ds.cfg) && !ds.self_signed) {
+		if (has(ds.cfg.tls_cert) && !ds.self_signed) {
 			struct tls *t = tls_load(ds.cfg.tls_cert,
 			    ds.cfg.tls_key, &err);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "clock.h"
 #include "escape.h"
 #include "fmt.h"
 #include "log.h"
@@ -468,24 +469,6 @@ all_due(void)
 	pthread_mutex_unlock(&reg.lock);
 }
 
-/* Sleep up to s seconds; 1 when stopping. */
-static int
-nap(struct watch *w, int s)
-{
-	struct timespec until;
-	int stop;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += s;
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping &&
-	    pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
-		;
-	stop = w->stopping;
-	pthread_mutex_unlock(&w->lock);
-	return stop;
-}
-
 static int
 stopping(struct watch *w)
 {
@@ -503,15 +486,15 @@ run(void *arg)
 	struct watch *w = arg;
 	char domain[512];
 	struct error err;
-	time_t last_all = time(NULL);
+	int64_t last_all = clock_ms();
 
 	do {
 		error_clear(&err);
 		if (poll_domains(w, &err) < 0)
 			log_warn("watch: reading the domains: %s", err.msg);
-		if (time(NULL) - last_all >= WATCH_ALL_SECONDS) {
+		if (clock_ms() - last_all >= WATCH_ALL_SECONDS * 1000LL) {
 			all_due();
-			last_all = time(NULL);
+			last_all = clock_ms();
 		}
 		while (!stopping(w) && next_due(domain, sizeof(domain))) {
 			error_clear(&err);
@@ -521,7 +504,8 @@ run(void *arg)
 				break;
 			}
 		}
-	} while (!nap(w, WATCH_POLL_SECONDS));
+	} while (!thread_nap(&w->lock, &w->wake, &w->stopping, NULL,
+	    WATCH_POLL_SECONDS));
 	return NULL;
 }
 
@@ -565,7 +549,7 @@ watch_start(struct store *st, const struct config *cfg,
 			w->public_url[--n] = '\0';
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	thread_cond_init(&w->wake);
 	if (pthread_create(&w->thread, NULL, run, w) != 0) {
 		error_set(err, ERR_INTERNAL, "watch: cannot start a thread");
 		goto fail;

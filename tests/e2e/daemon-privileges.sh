@@ -6,9 +6,11 @@
 # and its log, the maildir, a self-signed certificate) is the user's;
 # SIGHUP after the drop says why it cannot read a key only root may
 # read. Started as root without user, its first log line says so.
+# Root without the capabilities to change ids: the start and -n say what
+# to do.
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 38
+plan 41
 
 [ "$(id -u)" -eq 0 ] || skip_rest root "started as a user, nothing to drop"
 id nobody > /dev/null 2>&1 || skip_rest root "no user nobody to drop to"
@@ -163,3 +165,24 @@ group = no-such-group-tlsrpt|group "no-such-group-tlsrpt": no such group'; do
 	check_eq "$(printf '%s' "${bad%%|*}" | tr '\n' ' '): exit 78" "$rc" 78
 	check "... saying: ${bad#*|}" grep -q -- "${bad#*|}" "$T/bad.err"
 done
+
+# Root whose CAP_SETUID and CAP_SETGID were taken (a container, a unit's
+# CapabilityBoundingSet=): it cannot become the user, and says what to do.
+if setpriv --bounding-set -setuid,-setgid true 2> /dev/null; then
+	setpriv --bounding-set -setuid,-setgid "$BIN/tlsrptd" --foreground \
+	    --listen "" --api-listen "" --maildir "" --db "$T/nocap.db" \
+	    --user nobody > /dev/null 2> "$T/nocap.err"
+	check_eq "root without CAP_SETUID/CAP_SETGID, user = nobody: exit 71" \
+	    "$?" 71
+	check "... saying which capabilities, and what to do" grep -q \
+	    'Operation not permitted: root without CAP_SETUID and CAP_SETGID .*give them back, or start tlsrptd as user nobody with user unset' \
+	    "$T/nocap.err"
+	setpriv --bounding-set -setuid,-setgid "$BIN/tlsrptd" -n \
+	    --db "$T/nocap.db" --maildir "" --user nobody > /dev/null \
+	    2> "$T/nocap-n.err"
+	rc=$?
+	check "... and so does -n (exit $rc)" sh -c "test $rc = 71 &&
+	    grep -q 'give them back' '$T/nocap-n.err'"
+else
+	skip 3 root "the bounding set cannot be changed here"
+fi

@@ -7,7 +7,7 @@
 # runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 27
+plan 29
 
 acc=fixtures/reports/accept
 d="$BIN/tlsrptd"
@@ -86,15 +86,24 @@ check_eq "after SIGHUP: serves certificate b" "$(served_fingerprint)" "$(fingerp
 wait $slow
 check_eq "upload in flight across SIGHUP: 201" "$(cat "$T/hup.code")" 201
 check "daemon still running after SIGHUP" kill -0 "$D_PID"
+check "only the certificate changed: no restart asked for" \
+    sh -c "! grep -q 'only with a restart' '$T/daemon.log'"
 code=$(CA="$T/b.crt" post "$acc/gzip.json.gz" -H 'Content-Type: application/tlsrpt+gzip')
 check_eq "a new post trusts b: 201" "$code" 201
 
-# A reload with a broken key keeps the certificate in use.
+# A reload with a broken key keeps the certificate in use; a receiver
+# of events added, and a limit changed: the receiver waits for a restart,
+# and the log names it alone.
 echo garbage > "$T/key.pem"
+printf 'notify-webhook = http://127.0.0.1:9/x\nmax-body = 1M\n' \
+    >> "$T/tlsrptd.conf"
 kill -HUP "$D_PID"
 sleep 0.5
 check_eq "bad key on reload: still serving b" "$(served_fingerprint)" "$(fingerprint "$T/b.crt")"
 check "bad key on reload: logged" grep -q 'keeping the certificate in use' "$T/daemon.log"
+check "a webhook added on reload: the log says it needs a restart" \
+    grep -q 'warning: reload: notify-webhook: changed, but these take effect only with a restart' \
+    "$T/daemon.log"
 
 # SIGTERM with two posts in flight: both complete, exit 0, port closed.
 slow_report term1

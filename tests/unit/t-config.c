@@ -89,5 +89,41 @@ main(void)
 	ok(config_parse(&cfg, "notify-webhook =\n", 17, "t.conf", &err) ==
 	    0 && cfg.notify_webhook.n == 0, "empty: forgets the list");
 	config_release(&cfg);
+
+	/* What a reload cannot change: named, and nothing else. */
+	{
+		static const char changed[] = "listen = *:443\n"
+		    "max-body = 1M\nlog-level = debug\n"
+		    "maildir-rescan = 5s\n"
+		    "notify-webhook = https://a.example/h\n";
+		struct config next;
+		char names[512], tiny[12];
+
+		config_init(&cfg);
+		config_init(&next);
+		is_int(config_restart_changes(&cfg, &next, names,
+		    sizeof(names)), 0, "the same config: nothing to restart");
+		is_str(names, "", "... no names");
+		ok(config_parse(&next, changed, sizeof(changed) - 1, "t.conf",
+		    &err) == 0, "a config changed in five settings");
+		is_int(config_restart_changes(&cfg, &next, names,
+		    sizeof(names)), 3, "three of them need a restart");
+		is_str(names, "listen, maildir-rescan, notify-webhook",
+		    "... named in the table's order");
+		ok(config_set(&next, "listen", "127.0.0.1:8443", &err) == 0 &&
+		    config_set(&next, "notify-webhook", "", &err) == 0 &&
+		    config_set(&next, "maildir-rescan", "60", &err) == 0 &&
+		    config_set(&next, "api-token", "", &err) == 0 &&
+		    config_restart_changes(&cfg, &next, names,
+		    sizeof(names)) == 0, "back to the start's values, and "
+		    "\"\" for no token as none: nothing");
+		ok(config_set(&next, "database", "other.db", &err) == 0 &&
+		    config_set(&next, "sendmail", "/bin/true", &err) == 0 &&
+		    config_restart_changes(&cfg, &next, tiny,
+		    sizeof(tiny)) == 2, "a short buffer: both counted");
+		is_str(tiny, "database...", "... the names cut, and seen so");
+		config_release(&next);
+		config_release(&cfg);
+	}
 	return tap_done();
 }
