@@ -59,6 +59,8 @@ void pg_args_init(struct pg_args *a);
 void pg_arg_text(struct pg_args *a, const char *v);
 void pg_arg_int(struct pg_args *a, int64_t v);
 void pg_arg_null(struct pg_args *a);
+/* An array of numbers ("{1,2,3}", for a $n::bigint[] or integer[]). */
+void pg_arg_ints(struct pg_args *a, const int64_t *v, size_t n);
 void pg_arg_bytes(struct pg_args *a, const void *p, size_t len);
 void pg_args_release(struct pg_args *a);
 

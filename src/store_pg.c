@@ -24,7 +24,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "buf.h"
 #include "count.h"
 #include "fmt.h"
 #include "schema.h"
@@ -249,6 +248,37 @@ void
 pg_arg_null(struct pg_args *a)
 {
 	arg_slot(a);
+}
+
+void
+pg_arg_ints(struct pg_args *a, const int64_t *v, size_t n)
+{
+	size_t size, len = 1, i;
+	char *t;
+	int k;
+
+	if ((k = arg_slot(a)) < 0)
+		return;
+	/* "{", each number (20 characters at most) after its comma, "}". */
+	if (n > (SIZE_MAX - 3) / 21 || (t = malloc(n * 21 + 3)) == NULL) {
+		a->nomem = 1;
+		return;
+	}
+	size = n * 21 + 3;
+	t[0] = '{';
+	for (i = 0; i < n; i++) {
+		if (fmt_whole(t + len, size - len, "%s%lld", i ? "," : "",
+		    (long long)v[i]) < 0) {
+			free(t);
+			a->nomem = 1;
+			return;
+		}
+		len += strlen(t + len);
+	}
+	t[len++] = '}';
+	t[len] = '\0';
+	a->owned[k] = t;
+	a->v[k] = t;
 }
 
 void
@@ -664,39 +694,18 @@ daily_add(struct pg_store *s, int64_t report, struct error *err)
 static int
 upsert_daily(struct pg_store *s, struct error *err)
 {
-	struct buf b;
 	struct pg_args a;
 	PGresult *res;
-	size_t i;
-	char num[32];
 
 	if (s->ndaily == 0)
 		return 0;
-	buf_init(&b, 1 << 30);
-	if (buf_append(&b, "{", 1, err) < 0)
-		goto fail;
-	for (i = 0; i < s->ndaily; i++) {
-		if (fmt_whole(num, sizeof(num), "%s%lld", i ? "," : "",
-		    (long long)s->daily[i]) < 0) {
-			error_set(err, ERR_INTERNAL, "a report's number");
-			goto fail;
-		}
-		if (buf_puts(&b, num, err) < 0)
-			goto fail;
-	}
-	if (buf_append(&b, "}", 2, err) < 0)	/* and the NUL */
-		goto fail;
 	pg_args_init(&a);
-	pg_arg_text(&a, (const char *)b.data);
+	pg_arg_ints(&a, s->daily, s->ndaily);
 	res = pg_run(s, PG_DAILY, &a, err);
 	pg_args_release(&a);
-	buf_release(&b);
 	s->ndaily = s->daily_mark = 0;
 	PQclear(res);
 	return res == NULL ? -1 : 0;
-fail:
-	buf_release(&b);
-	return -1;
 }
 
 /* COMMIT of a transaction that failed answers ROLLBACK: not durable. */
