@@ -79,12 +79,13 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt which,
 		 const struct pg_args *a, struct error *err);
 
 /*
- * Run sql (of this program: a retention pass's, which runs once a day
- * and is not prepared on every connection), with a as its parameters;
- * the result as pg_run() gives it.
+ * Run sql (of this program: a retention pass's or the outbox's, which
+ * run too seldom to be prepared on every connection), with a as its
+ * parameters; the result as pg_run() gives it, a failure named by what.
  */
 PGresult *pg_exec(struct pg_store *s, const char *sql,
-		  const struct pg_args *a, struct error *err);
+		  const struct pg_args *a, const char *what,
+		  struct error *err);
 
 /*
  * The key of the advisory lock of a report's identity (32 bits of it):

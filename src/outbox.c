@@ -108,7 +108,6 @@ run_pg(struct store *st, const char *sql, const struct qv *v, size_t nv,
 	const char *col[QCOLS_MAX];
 	struct pg_args a;
 	PGresult *res;
-	ExecStatusType rc;
 	size_t i;
 	int r, c, n, ok = 0;
 
@@ -121,20 +120,10 @@ run_pg(struct store *st, const char *sql, const struct qv *v, size_t nv,
 		else
 			pg_arg_text(&a, v[i].s);
 	}
-	if (a.nomem) {
-		pg_args_release(&a);
-		return error_set(err, ERR_NOMEM, "out of memory");
-	}
-	res = PQexecParams(s->conn, sql, a.n, NULL, a.v, a.len, a.fmt, 0);
+	res = pg_exec(s, sql, &a, "outbox", err);
 	pg_args_release(&a);
-	rc = PQresultStatus(res);
-	if (res == NULL || (rc != PGRES_COMMAND_OK && rc != PGRES_TUPLES_OK)) {
-		error_set(err, PQstatus(s->conn) != CONNECTION_OK || res ==
-		    NULL ? ERR_BUSY : ERR_IO, "%s: outbox: %s", s->label,
-		    PQerrorMessage(s->conn));
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
 	n = PQnfields(res);
 	if (n > QCOLS_MAX)
 		n = QCOLS_MAX;

@@ -376,7 +376,7 @@ pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
 
 PGresult *
 pg_exec(struct pg_store *s, const char *sql, const struct pg_args *a,
-	struct error *err)
+	const char *what, struct error *err)
 {
 	PGresult *res;
 	ExecStatusType rc;
@@ -389,7 +389,7 @@ pg_exec(struct pg_store *s, const char *sql, const struct pg_args *a,
 	rc = PQresultStatus(res);
 	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
 		return res;
-	pg_fail(s, res, "removing old rows", err);
+	pg_fail(s, res, what, err);
 	PQclear(res);
 	return NULL;
 }

@@ -115,7 +115,7 @@ struct prune {
 static PGresult *
 run(struct prune *pr, const char *sql, struct pg_args *a, struct error *err)
 {
-	PGresult *res = pg_exec(pr->s, sql, a, err);
+	PGresult *res = pg_exec(pr->s, sql, a, "removing old rows", err);
 
 	pg_args_release(a);
 	return res;
