@@ -26,7 +26,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <gnutls/crypto.h>
 #include <zlib.h>
 
 #include "bounds.h"
@@ -731,24 +730,15 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		   const struct origin *o, const char *reason,
 		   struct error *err)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	char sha256[2 * sizeof(md) + 1];
+	char sha256[STORE_DIGEST_HEX + 1];
 	struct store_payload p;
 	struct put pt = { .p = &p, .reason = reason };
-	size_t keep = rawlen, i;
+	size_t keep = rawlen;
 	void *tofree;
 	int rc;
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, rawlen ? raw : "", rawlen,
-	    md) < 0)
-		return error_set(err, ERR_INTERNAL, "cannot take the SHA-256 "
-		    "of a rejected payload");
-	for (i = 0; i < sizeof(md); i++) {
-		sha256[2 * i] = hex[md[i] >> 4];
-		sha256[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	sha256[2 * sizeof(md)] = '\0';
+	if (store_sha256_hex(raw, rawlen, sha256, err) < 0)
+		return -1;
 	if (keep > BOUND_QUARANTINE_KEEP)
 		keep = BOUND_QUARANTINE_KEEP;
 	if (payload_prepare(&p, o, raw, keep, &tofree, err) < 0)
