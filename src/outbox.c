@@ -342,8 +342,16 @@ struct claim {
 	struct outbox_item *items;
 	int64_t *next_at;
 	size_t n, max;
-	int nomem;
 };
+
+static void
+item_release(struct outbox_item *it)
+{
+	free(it->event_id);
+	free(it->kind);
+	free(it->to);
+	free(it->body);
+}
 
 static char *
 dup_or_empty(const char *s)
@@ -383,7 +391,7 @@ outbox_claim(struct store *st, int64_t now, int64_t lease, int all,
 	     struct error *err)
 {
 	const struct qv v[] = { I(all ? INT64_MAX : now), I((int64_t)max) };
-	struct claim c = { NULL, NULL, 0, max, 0 };
+	struct claim c = { NULL, NULL, 0, max };
 	size_t i, kept = 0;
 	int64_t changes;
 
@@ -426,12 +434,8 @@ outbox_claim(struct store *st, int64_t now, int64_t lease, int all,
 	}
 	store_unlock(st);
 	free(c.next_at);
-	for (i = kept; i < c.n; i++) {
-		free(c.items[i].event_id);
-		free(c.items[i].kind);
-		free(c.items[i].to);
-		free(c.items[i].body);
-	}
+	for (i = kept; i < c.n; i++)
+		item_release(&c.items[i]);
 	if (kept == 0) {
 		free(c.items);
 		return 0;
@@ -443,8 +447,6 @@ fail:
 	store_unlock(st);
 	free(c.next_at);
 	outbox_items_free(c.items, c.n);
-	if (c.n == 0)
-		free(c.items);
 	return -1;
 }
 
@@ -453,14 +455,8 @@ outbox_items_free(struct outbox_item *items, size_t n)
 {
 	size_t i;
 
-	if (items == NULL || n == 0)
-		return;
-	for (i = 0; i < n; i++) {
-		free(items[i].event_id);
-		free(items[i].kind);
-		free(items[i].to);
-		free(items[i].body);
-	}
+	for (i = 0; i < n; i++)
+		item_release(&items[i]);
 	free(items);
 }
 
