@@ -5,7 +5,6 @@
  * does without prepared statements kept on the connection.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,13 +181,11 @@ static int
 state_row(void *arg, int ncol, const char *const *col, struct error *err)
 {
 	struct outbox_state *s = arg;
-	int n;
 
 	(void)err;
 	if (ncol < 2 || col[0] == NULL)
 		return 0;
-	n = snprintf(s->verdict, sizeof(s->verdict), "%s", col[0]);
-	if (n < 0 || (size_t)n >= sizeof(s->verdict))
+	if (fmt_whole(s->verdict, sizeof(s->verdict), "%s", col[0]) < 0)
 		s->verdict[0] = '\0';
 	s->stopped = col[1] != NULL && strtoll(col[1], NULL, 10) != 0;
 	s->known = 1;
@@ -306,16 +303,17 @@ outbox_commit(struct store *st, const char *domain,
 	for (i = 0; i < nevents; i++)
 		for (j = 0; j < ntargets; j++) {
 			int mail = strcmp(targets[j].kind, "mail") == 0;
-			char target[4200];
-			int n = snprintf(target, sizeof(target), "%s %s",
-			    targets[j].kind, targets[j].to);
+			/* A receiver is a value of a configuration line. */
+			char target[sizeof("webhook ") + CONFIG_LINE_MAX];
 			const struct qv v[] = { T(events[i].id), T(target),
 			    T(mail ? events[i].mail_body :
 			    events[i].webhook_body), I(now) };
 
-			if (n < 0 || (size_t)n >= sizeof(target)) {
-				error_set(err, ERR_INPUT, "a receiver of more "
-				    "than %zu bytes", sizeof(target) - 1);
+			if (fmt_whole(target, sizeof(target), "%s %s",
+			    targets[j].kind, targets[j].to) < 0) {
+				error_set(err, ERR_INPUT, "a %s receiver of "
+				    "more than %d bytes: shorten it",
+				    targets[j].kind, CONFIG_LINE_MAX);
 				goto undo;
 			}
 			if (run(st, "INSERT INTO notify_outbox (event_id, "

@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +29,7 @@
 
 #include "bounds.h"
 #include "decode.h"
+#include "fmt.h"
 #include "log.h"
 #include "store.h"
 #include "store_backend.h"
@@ -923,23 +923,21 @@ store_probe_writable(const struct store *st, struct error *err)
 	static const char *const sides[] = { "-wal", "-shm", "-journal" };
 	char side[4096], dir[4096], *slash;
 	size_t i;
-	int n;
 
 	if (st->file == NULL)
 		return 0;
 	if (probe(st->file, 1, err) < 0)
 		return -1;
 	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
-		n = snprintf(side, sizeof(side), "%s%s", st->file, sides[i]);
-		if (n < 0 || (size_t)n >= sizeof(side))
+		if (fmt_whole(side, sizeof(side), "%s%s", st->file,
+		    sides[i]) < 0)
 			return error_set(err, ERR_IO, "%s: path too long",
 			    st->file);
 		if (probe(side, 0, err) < 0)
 			return -1;
 	}
 	/* The folder: where SQLite makes the log again after a restart. */
-	n = snprintf(dir, sizeof(dir), "%s", st->file);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (fmt_whole(dir, sizeof(dir), "%s", st->file) < 0)
 		return error_set(err, ERR_IO, "%s: path too long", st->file);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return probe(".", 1, err);
