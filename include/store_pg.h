@@ -93,6 +93,13 @@ PGresult *pg_exec(struct pg_store *s, const char *sql,
  */
 int64_t pg_identity_key(const struct store_row_report *r);
 
+/*
+ * a, begun anew, with a report's identity as its first four parameters
+ * (organization-name, report-id, start, end), as the statements that
+ * look copies up take it.
+ */
+void pg_args_identity(struct pg_args *a, const struct store_row_report *r);
+
 /* A column as a number; 0 when NULL. */
 int64_t pg_int(const PGresult *res, int row, int col);
 /* A column as a string; NULL when NULL. */

@@ -925,8 +925,8 @@ insert_policies(struct pg_store *s, int64_t report,
 	return 0;
 }
 
-static void
-args_identity(struct pg_args *a, const struct store_row_report *r)
+void
+pg_args_identity(struct pg_args *a, const struct store_row_report *r)
 {
 	pg_args_init(a);
 	pg_arg_text(a, r->organization_name);
@@ -1057,7 +1057,7 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	int64_t id;
 
 	memset(res, 0, sizeof(*res));
-	args_identity(&a, r);
+	pg_args_identity(&a, r);
 	q = pg_run(s, PG_FIRST, &a, err);
 	pg_args_release(&a);
 	if (q == NULL)
@@ -1088,7 +1088,7 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	if (strcmp(digest, r->digest) == 0) {
 		id = res->first;
 	} else {
-		args_identity(&a, r);
+		pg_args_identity(&a, r);
 		pg_arg_text(&a, r->digest);
 		if (run_id(s, PG_SAME, &a, &id, err) < 0)
 			return -1;
@@ -1121,7 +1121,7 @@ write_report(struct pg_store *s, const struct store_row_report *r,
 		return -1;
 	if (res->kind == STORE_PUT_DUPLICATE)
 		return 0;
-	args_identity(&a, r);
+	pg_args_identity(&a, r);
 	pg_arg_text(&a, r->contact_info);
 	pg_arg_int(&a, r->received_at);
 	pg_arg_text(&a, r->digest);

@@ -226,11 +226,7 @@ remove_copy(struct prune *pr, const PGresult *c, int i, struct error *err)
 	if (!got)
 		return 1;
 	while (pg_int(c, i, 2)) {
-		pg_args_init(&a);
-		pg_arg_text(&a, r.organization_name);
-		pg_arg_text(&a, r.report_id);
-		pg_arg_int(&a, r.start_time);
-		pg_arg_int(&a, r.end_time);
+		pg_args_identity(&a, &r);
 		pg_arg_int(&a, id);
 		if (number(pr, sql_copy, &a, &copy, err) < 0)
 			return -1;
