@@ -114,6 +114,10 @@ void store_rows_release(struct store_rows *rows);
 int store_rows_digest(const struct store_row_report *r,
 		      char out[STORE_DIGEST_HEX + 1], struct error *err);
 
+/* The SHA-256 of the n bytes at p, as hex digits, as the digests. */
+int store_sha256_hex(const void *p, size_t n, char out[STORE_DIGEST_HEX + 1],
+		     struct error *err);
+
 struct store_row {
 	int64_t id;			/* the payload's row in its store */
 	struct store_payload payload;	/* its time and origin as kept */

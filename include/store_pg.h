@@ -59,6 +59,8 @@ void pg_args_init(struct pg_args *a);
 void pg_arg_text(struct pg_args *a, const char *v);
 void pg_arg_int(struct pg_args *a, int64_t v);
 void pg_arg_null(struct pg_args *a);
+/* An array of numbers ("{1,2,3}", for a $n::bigint[] or integer[]). */
+void pg_arg_ints(struct pg_args *a, const int64_t *v, size_t n);
 void pg_arg_bytes(struct pg_args *a, const void *p, size_t len);
 void pg_args_release(struct pg_args *a);
 
@@ -77,18 +79,26 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt which,
 		 const struct pg_args *a, struct error *err);
 
 /*
- * Run sql (of this program: a retention pass's, which runs once a day
- * and is not prepared on every connection), with a as its parameters;
- * the result as pg_run() gives it.
+ * Run sql (of this program: a retention pass's or the outbox's, which
+ * run too seldom to be prepared on every connection), with a as its
+ * parameters; the result as pg_run() gives it, a failure named by what.
  */
 PGresult *pg_exec(struct pg_store *s, const char *sql,
-		  const struct pg_args *a, struct error *err);
+		  const struct pg_args *a, const char *what,
+		  struct error *err);
 
 /*
  * The key of the advisory lock of a report's identity (32 bits of it):
  * a put holds it while it decides and stores a copy (store_pg.c).
  */
 int64_t pg_identity_key(const struct store_row_report *r);
+
+/*
+ * a, begun anew, with a report's identity as its first four parameters
+ * (organization-name, report-id, start, end), as the statements that
+ * look copies up take it.
+ */
+void pg_args_identity(struct pg_args *a, const struct store_row_report *r);
 
 /* A column as a number; 0 when NULL. */
 int64_t pg_int(const PGresult *res, int row, int col);

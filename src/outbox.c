@@ -5,7 +5,6 @@
  * does without prepared statements kept on the connection.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +107,6 @@ run_pg(struct store *st, const char *sql, const struct qv *v, size_t nv,
 	const char *col[QCOLS_MAX];
 	struct pg_args a;
 	PGresult *res;
-	ExecStatusType rc;
 	size_t i;
 	int r, c, n, ok = 0;
 
@@ -121,20 +119,10 @@ run_pg(struct store *st, const char *sql, const struct qv *v, size_t nv,
 		else
 			pg_arg_text(&a, v[i].s);
 	}
-	if (a.nomem) {
-		pg_args_release(&a);
-		return error_set(err, ERR_NOMEM, "out of memory");
-	}
-	res = PQexecParams(s->conn, sql, a.n, NULL, a.v, a.len, a.fmt, 0);
+	res = pg_exec(s, sql, &a, "outbox", err);
 	pg_args_release(&a);
-	rc = PQresultStatus(res);
-	if (res == NULL || (rc != PGRES_COMMAND_OK && rc != PGRES_TUPLES_OK)) {
-		error_set(err, PQstatus(s->conn) != CONNECTION_OK || res ==
-		    NULL ? ERR_BUSY : ERR_IO, "%s: outbox: %s", s->label,
-		    PQerrorMessage(s->conn));
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
 	n = PQnfields(res);
 	if (n > QCOLS_MAX)
 		n = QCOLS_MAX;
@@ -193,13 +181,11 @@ static int
 state_row(void *arg, int ncol, const char *const *col, struct error *err)
 {
 	struct outbox_state *s = arg;
-	int n;
 
 	(void)err;
 	if (ncol < 2 || col[0] == NULL)
 		return 0;
-	n = snprintf(s->verdict, sizeof(s->verdict), "%s", col[0]);
-	if (n < 0 || (size_t)n >= sizeof(s->verdict))
+	if (fmt_whole(s->verdict, sizeof(s->verdict), "%s", col[0]) < 0)
 		s->verdict[0] = '\0';
 	s->stopped = col[1] != NULL && strtoll(col[1], NULL, 10) != 0;
 	s->known = 1;
@@ -317,16 +303,17 @@ outbox_commit(struct store *st, const char *domain,
 	for (i = 0; i < nevents; i++)
 		for (j = 0; j < ntargets; j++) {
 			int mail = strcmp(targets[j].kind, "mail") == 0;
-			char target[4200];
-			int n = snprintf(target, sizeof(target), "%s %s",
-			    targets[j].kind, targets[j].to);
+			/* A receiver is a value of a configuration line. */
+			char target[sizeof("webhook ") + CONFIG_LINE_MAX];
 			const struct qv v[] = { T(events[i].id), T(target),
 			    T(mail ? events[i].mail_body :
 			    events[i].webhook_body), I(now) };
 
-			if (n < 0 || (size_t)n >= sizeof(target)) {
-				error_set(err, ERR_INPUT, "a receiver of more "
-				    "than %zu bytes", sizeof(target) - 1);
+			if (fmt_whole(target, sizeof(target), "%s %s",
+			    targets[j].kind, targets[j].to) < 0) {
+				error_set(err, ERR_INPUT, "a %s receiver of "
+				    "more than %d bytes: shorten it",
+				    targets[j].kind, CONFIG_LINE_MAX);
 				goto undo;
 			}
 			if (run(st, "INSERT INTO notify_outbox (event_id, "
@@ -353,8 +340,16 @@ struct claim {
 	struct outbox_item *items;
 	int64_t *next_at;
 	size_t n, max;
-	int nomem;
 };
+
+static void
+item_release(struct outbox_item *it)
+{
+	free(it->event_id);
+	free(it->kind);
+	free(it->to);
+	free(it->body);
+}
 
 static char *
 dup_or_empty(const char *s)
@@ -394,7 +389,7 @@ outbox_claim(struct store *st, int64_t now, int64_t lease, int all,
 	     struct error *err)
 {
 	const struct qv v[] = { I(all ? INT64_MAX : now), I((int64_t)max) };
-	struct claim c = { NULL, NULL, 0, max, 0 };
+	struct claim c = { NULL, NULL, 0, max };
 	size_t i, kept = 0;
 	int64_t changes;
 
@@ -437,12 +432,8 @@ outbox_claim(struct store *st, int64_t now, int64_t lease, int all,
 	}
 	store_unlock(st);
 	free(c.next_at);
-	for (i = kept; i < c.n; i++) {
-		free(c.items[i].event_id);
-		free(c.items[i].kind);
-		free(c.items[i].to);
-		free(c.items[i].body);
-	}
+	for (i = kept; i < c.n; i++)
+		item_release(&c.items[i]);
 	if (kept == 0) {
 		free(c.items);
 		return 0;
@@ -454,8 +445,6 @@ fail:
 	store_unlock(st);
 	free(c.next_at);
 	outbox_items_free(c.items, c.n);
-	if (c.n == 0)
-		free(c.items);
 	return -1;
 }
 
@@ -464,14 +453,8 @@ outbox_items_free(struct outbox_item *items, size_t n)
 {
 	size_t i;
 
-	if (items == NULL || n == 0)
-		return;
-	for (i = 0; i < n; i++) {
-		free(items[i].event_id);
-		free(items[i].kind);
-		free(items[i].to);
-		free(items[i].body);
-	}
+	for (i = 0; i < n; i++)
+		item_release(&items[i]);
 	free(items);
 }
 

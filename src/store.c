@@ -21,16 +21,15 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <gnutls/crypto.h>
 #include <zlib.h>
 
 #include "bounds.h"
 #include "decode.h"
+#include "fmt.h"
 #include "log.h"
 #include "store.h"
 #include "store_backend.h"
@@ -731,24 +730,15 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		   const struct origin *o, const char *reason,
 		   struct error *err)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[32];
-	char sha256[2 * sizeof(md) + 1];
+	char sha256[STORE_DIGEST_HEX + 1];
 	struct store_payload p;
 	struct put pt = { .p = &p, .reason = reason };
-	size_t keep = rawlen, i;
+	size_t keep = rawlen;
 	void *tofree;
 	int rc;
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, rawlen ? raw : "", rawlen,
-	    md) < 0)
-		return error_set(err, ERR_INTERNAL, "cannot take the SHA-256 "
-		    "of a rejected payload");
-	for (i = 0; i < sizeof(md); i++) {
-		sha256[2 * i] = hex[md[i] >> 4];
-		sha256[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	sha256[2 * sizeof(md)] = '\0';
+	if (store_sha256_hex(raw, rawlen, sha256, err) < 0)
+		return -1;
 	if (keep > BOUND_QUARANTINE_KEEP)
 		keep = BOUND_QUARANTINE_KEEP;
 	if (payload_prepare(&p, o, raw, keep, &tofree, err) < 0)
@@ -933,23 +923,21 @@ store_probe_writable(const struct store *st, struct error *err)
 	static const char *const sides[] = { "-wal", "-shm", "-journal" };
 	char side[4096], dir[4096], *slash;
 	size_t i;
-	int n;
 
 	if (st->file == NULL)
 		return 0;
 	if (probe(st->file, 1, err) < 0)
 		return -1;
 	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
-		n = snprintf(side, sizeof(side), "%s%s", st->file, sides[i]);
-		if (n < 0 || (size_t)n >= sizeof(side))
+		if (fmt_whole(side, sizeof(side), "%s%s", st->file,
+		    sides[i]) < 0)
 			return error_set(err, ERR_IO, "%s: path too long",
 			    st->file);
 		if (probe(side, 0, err) < 0)
 			return -1;
 	}
 	/* The folder: where SQLite makes the log again after a restart. */
-	n = snprintf(dir, sizeof(dir), "%s", st->file);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (fmt_whole(dir, sizeof(dir), "%s", st->file) < 0)
 		return error_set(err, ERR_IO, "%s: path too long", st->file);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		return probe(".", 1, err);

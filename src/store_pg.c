@@ -24,7 +24,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "buf.h"
 #include "count.h"
 #include "fmt.h"
 #include "schema.h"
@@ -252,6 +251,37 @@ pg_arg_null(struct pg_args *a)
 }
 
 void
+pg_arg_ints(struct pg_args *a, const int64_t *v, size_t n)
+{
+	size_t size, len = 1, i;
+	char *t;
+	int k;
+
+	if ((k = arg_slot(a)) < 0)
+		return;
+	/* "{", each number (20 characters at most) after its comma, "}". */
+	if (n > (SIZE_MAX - 3) / 21 || (t = malloc(n * 21 + 3)) == NULL) {
+		a->nomem = 1;
+		return;
+	}
+	size = n * 21 + 3;
+	t[0] = '{';
+	for (i = 0; i < n; i++) {
+		if (fmt_whole(t + len, size - len, "%s%lld", i ? "," : "",
+		    (long long)v[i]) < 0) {
+			free(t);
+			a->nomem = 1;
+			return;
+		}
+		len += strlen(t + len);
+	}
+	t[len++] = '}';
+	t[len] = '\0';
+	a->owned[k] = t;
+	a->v[k] = t;
+}
+
+void
 pg_arg_bytes(struct pg_args *a, const void *p, size_t len)
 {
 	int i;
@@ -346,7 +376,7 @@ pg_run(struct pg_store *s, enum pg_stmt which, const struct pg_args *a,
 
 PGresult *
 pg_exec(struct pg_store *s, const char *sql, const struct pg_args *a,
-	struct error *err)
+	const char *what, struct error *err)
 {
 	PGresult *res;
 	ExecStatusType rc;
@@ -359,7 +389,7 @@ pg_exec(struct pg_store *s, const char *sql, const struct pg_args *a,
 	rc = PQresultStatus(res);
 	if (res != NULL && (rc == PGRES_COMMAND_OK || rc == PGRES_TUPLES_OK))
 		return res;
-	pg_fail(s, res, "removing old rows", err);
+	pg_fail(s, res, what, err);
 	PQclear(res);
 	return NULL;
 }
@@ -664,39 +694,18 @@ daily_add(struct pg_store *s, int64_t report, struct error *err)
 static int
 upsert_daily(struct pg_store *s, struct error *err)
 {
-	struct buf b;
 	struct pg_args a;
 	PGresult *res;
-	size_t i;
-	char num[32];
 
 	if (s->ndaily == 0)
 		return 0;
-	buf_init(&b, 1 << 30);
-	if (buf_append(&b, "{", 1, err) < 0)
-		goto fail;
-	for (i = 0; i < s->ndaily; i++) {
-		if (fmt_whole(num, sizeof(num), "%s%lld", i ? "," : "",
-		    (long long)s->daily[i]) < 0) {
-			error_set(err, ERR_INTERNAL, "a report's number");
-			goto fail;
-		}
-		if (buf_puts(&b, num, err) < 0)
-			goto fail;
-	}
-	if (buf_append(&b, "}", 2, err) < 0)	/* and the NUL */
-		goto fail;
 	pg_args_init(&a);
-	pg_arg_text(&a, (const char *)b.data);
+	pg_arg_ints(&a, s->daily, s->ndaily);
 	res = pg_run(s, PG_DAILY, &a, err);
 	pg_args_release(&a);
-	buf_release(&b);
 	s->ndaily = s->daily_mark = 0;
 	PQclear(res);
 	return res == NULL ? -1 : 0;
-fail:
-	buf_release(&b);
-	return -1;
 }
 
 /* COMMIT of a transaction that failed answers ROLLBACK: not durable. */
@@ -916,8 +925,8 @@ insert_policies(struct pg_store *s, int64_t report,
 	return 0;
 }
 
-static void
-args_identity(struct pg_args *a, const struct store_row_report *r)
+void
+pg_args_identity(struct pg_args *a, const struct store_row_report *r)
 {
 	pg_args_init(a);
 	pg_arg_text(a, r->organization_name);
@@ -1048,7 +1057,7 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	int64_t id;
 
 	memset(res, 0, sizeof(*res));
-	args_identity(&a, r);
+	pg_args_identity(&a, r);
 	q = pg_run(s, PG_FIRST, &a, err);
 	pg_args_release(&a);
 	if (q == NULL)
@@ -1079,7 +1088,7 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 	if (strcmp(digest, r->digest) == 0) {
 		id = res->first;
 	} else {
-		args_identity(&a, r);
+		pg_args_identity(&a, r);
 		pg_arg_text(&a, r->digest);
 		if (run_id(s, PG_SAME, &a, &id, err) < 0)
 			return -1;
@@ -1112,7 +1121,7 @@ write_report(struct pg_store *s, const struct store_row_report *r,
 		return -1;
 	if (res->kind == STORE_PUT_DUPLICATE)
 		return 0;
-	args_identity(&a, r);
+	pg_args_identity(&a, r);
 	pg_arg_text(&a, r->contact_info);
 	pg_arg_int(&a, r->received_at);
 	pg_arg_text(&a, r->digest);

@@ -22,7 +22,6 @@
  * lock. A put never waits for a pass, and never names a report a pass
  * has removed: it decides after the removal is committed.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +115,7 @@ struct prune {
 static PGresult *
 run(struct prune *pr, const char *sql, struct pg_args *a, struct error *err)
 {
-	PGresult *res = pg_exec(pr->s, sql, a, err);
+	PGresult *res = pg_exec(pr->s, sql, a, "removing old rows", err);
 
 	pg_args_release(a);
 	return res;
@@ -227,11 +226,7 @@ remove_copy(struct prune *pr, const PGresult *c, int i, struct error *err)
 	if (!got)
 		return 1;
 	while (pg_int(c, i, 2)) {
-		pg_args_init(&a);
-		pg_arg_text(&a, r.organization_name);
-		pg_arg_text(&a, r.report_id);
-		pg_arg_int(&a, r.start_time);
-		pg_arg_int(&a, r.end_time);
+		pg_args_identity(&a, &r);
 		pg_arg_int(&a, id);
 		if (number(pr, sql_copy, &a, &copy, err) < 0)
 			return -1;
@@ -245,45 +240,18 @@ remove_copy(struct prune *pr, const PGresult *c, int i, struct error *err)
 	return remove_report(pr, id, err);
 }
 
-/* "{v0,v1,...}": an array parameter. NULL when out of memory. */
-static char *
-array_text(const int64_t *v, size_t n)
-{
-	size_t size = n * 21 + 3, len = 1, i;
-	char *t = malloc(size);
-
-	if (t == NULL)
-		return NULL;
-	t[0] = '{';
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(t + len, size - len, "%s%lld",
-		    i ? "," : "", (long long)v[i]);
-	snprintf(t + len, size - len, "}");
-	return t;
-}
-
-/* Run sql with arrays (NULL: none) as its parameters. */
+/* Run sql with arrays (v2 NULL: one) as its parameters. */
 static PGresult *
 run_arrays(struct prune *pr, const char *sql, const int64_t *v1, size_t n1,
 	   const int64_t *v2, size_t n2, struct error *err)
 {
-	char *t1 = array_text(v1, n1), *t2 = v2 ? array_text(v2, n2) : NULL;
 	struct pg_args a;
-	PGresult *res = NULL;
 
-	if (t1 == NULL || (v2 != NULL && t2 == NULL)) {
-		error_set(err, ERR_NOMEM, "out of memory");
-		goto done;
-	}
 	pg_args_init(&a);
-	pg_arg_text(&a, t1);
-	if (t2 != NULL)
-		pg_arg_text(&a, t2);
-	res = run(pr, sql, &a, err);
-done:
-	free(t1);
-	free(t2);
-	return res;
+	pg_arg_ints(&a, v1, n1);
+	if (v2 != NULL)
+		pg_arg_ints(&a, v2, n2);
+	return run(pr, sql, &a, err);
 }
 
 /*

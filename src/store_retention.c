@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "fmt.h"
 #include "rfc3339.h"
 #include "store.h"
 #include "store_backend.h"
@@ -66,16 +67,13 @@ store_prune_days(struct store *st, unsigned days, int (*stop)(void *arg),
 	int64_t before = (int64_t)time(NULL) - (int64_t)days * 86400;
 	struct store_prune_counts c;
 	char cut[RFC3339_LEN];
-	int rc, n;
+	int rc;
 
 	rc = store_prune(st, before, stop, arg, &c, err);
 	rfc3339_format(before, cut);
-	n = snprintf(what, len, "%zu reports and %zu payloads (%zu from the "
+	fmt_cut(what, len, "%zu reports and %zu payloads (%zu from the "
 	    "quarantine) older than %u days (before %s), in %zu "
 	    "transactions", c.reports, c.payloads, c.rejected, days, cut,
 	    c.transactions);
-	if (n < 0 || (size_t)n >= len)
-		snprintf(what, len, "%zu reports and %zu payloads", c.reports,
-		    c.payloads);
 	return rc;
 }

@@ -322,6 +322,33 @@ cmp_md(const void *a, const void *b)
 	return memcmp(a, b, MD_LEN);
 }
 
+/* A SHA-256 as hex digits, as the store keeps them. */
+static void
+hex_of(const unsigned char md[MD_LEN], char out[STORE_DIGEST_HEX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < MD_LEN; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[STORE_DIGEST_HEX] = '\0';
+}
+
+int
+store_sha256_hex(const void *p, size_t n, char out[STORE_DIGEST_HEX + 1],
+		 struct error *err)
+{
+	unsigned char md[MD_LEN];
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, n ? p : "", n, md) < 0)
+		return error_set(err, ERR_INTERNAL, "cannot take the SHA-256 "
+		    "of %zu bytes", n);
+	hex_of(md, out);
+	return 0;
+}
+
 /* Hash the n bytes at p into h's state. */
 static int
 hash(gnutls_hash_hd_t h, const void *p, size_t n, struct error *err)
@@ -406,7 +433,6 @@ int
 store_rows_digest(const struct store_row_report *r,
 		  char out[STORE_DIGEST_HEX + 1], struct error *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct mds pols = { 0 }, fails = { 0 };
 	unsigned char md[MD_LEN];
 	gnutls_hash_hd_t h;
@@ -429,11 +455,7 @@ store_rows_digest(const struct store_row_report *r,
 	    put_num(&b, 'c', (int64_t)pols.n, ';', err) < 0 ||
 	    hash_with_sorted(h, &b, &pols, md, err) < 0)
 		goto done;
-	for (i = 0; i < MD_LEN; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[STORE_DIGEST_HEX] = '\0';
+	hex_of(md, out);
 	rc = 0;
 done:
 	gnutls_hash_deinit(h, NULL);

@@ -249,7 +249,7 @@ wal_mode(struct sqlite_store *s, struct error *err)
 {
 	sqlite3_stmt *st;
 	char limit[64];
-	int rc, wal, n;
+	int rc, wal;
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL);
@@ -270,9 +270,8 @@ wal_mode(struct sqlite_store *s, struct error *err)
 	/* One large report grows the log by its size; once copied, the
 	 * log is cut back to what the checkpoints keep it under, CKPT_INLINE
 	 * pages of 4 KiB (doc/retention.md). */
-	n = snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d",
-	    CKPT_INLINE * 4096);
-	if (n < 0 || (size_t)n >= sizeof(limit))
+	if (fmt_whole(limit, sizeof(limit), "PRAGMA journal_size_limit = %d",
+	    CKPT_INLINE * 4096) < 0)
 		return error_set(err, ERR_INTERNAL, "journal_size_limit");
 	if (exec(s, limit, err) < 0)
 		return -1;
