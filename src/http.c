@@ -283,8 +283,8 @@ framing_refused(struct MHD_Connection *c, const char *version, char *reason,
  * sends the body in vain.
  */
 static enum MHD_Result
-begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
-      const char *method, const char *version, struct request *rq)
+begin(struct http_server *srv, struct MHD_Connection *c, const char *version,
+      struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
 	struct http_request *req = &rq->rv.req;
@@ -293,7 +293,6 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	char *path;
 	int rc;
 
-	request_fill(srv, c, url, method, &rq->rv);
 	if ((status = framing_refused(c, version, reason,
 	    sizeof(reason))) != 0) {
 		rq->answered = 1;
@@ -321,10 +320,9 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 /* 408: the request was not whole within request-deadline. */
 static enum MHD_Result
 answer_late(struct http_server *srv, struct MHD_Connection *c,
-	    const char *url, const char *method, struct request *rq)
+	    struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
-	struct request_view rv;
 	struct http_answer a;
 	unsigned deadline;
 
@@ -332,10 +330,9 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
 	deadline = srv->live.deadline;
 	pthread_mutex_unlock(&srv->lock);
 	rq->answered = 1;
-	request_fill(srv, c, url, method, &rv);
 	fmt_cut(reason, sizeof(reason), "the request, headers and body, took "
 	    "more than request-deadline (%u s)", deadline);
-	http_answer_set(&a, &rv.req, 408, "timeout", reason);
+	http_answer_set(&a, &rq->rv.req, 408, "timeout", reason);
 	return send_answer(srv, c, &a);
 }
 
@@ -346,17 +343,14 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
  */
 static int
 admit_client(struct http_server *srv, struct MHD_Connection *c,
-	     struct conn *cn, const char *url, const char *method,
-	     struct request *rq, enum MHD_Result *ret)
+	     struct conn *cn, struct request *rq, enum MHD_Result *ret)
 {
 	char who[INET6_ADDRSTRLEN], reason[ERROR_MSG_MAX];
-	struct request_view rv;
 	struct guard_addr client;
 	struct http_answer a;
 	enum guard_verdict v;
 
-	request_fill(srv, c, url, method, &rv);
-	http_client_address(&rv.req, who, sizeof(who));
+	http_client_address(&rq->rv.req, who, sizeof(who));
 	if (guard_addr_parse(who, &client) < 0)
 		return 0;
 	if ((v = http_guard_client(srv->guard, &cn->g, &client)) == GUARD_OK)
@@ -367,7 +361,7 @@ admit_client(struct http_server *srv, struct MHD_Connection *c,
 	    "already" : "connections already, and the rest are kept for "
 	    "senders holding none");
 	rq->answered = 1;
-	http_answer_set(&a, &rv.req, 429, "too-many-connections", reason);
+	http_answer_set(&a, &rq->rv.req, 429, "too-many-connections", reason);
 	*ret = send_answer(srv, c, &a);
 	return -1;
 }
@@ -392,12 +386,13 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_lock(&srv->lock);
 		srv->inflight++;
 		pthread_mutex_unlock(&srv->lock);
+		request_fill(srv, c, url, method, &rq->rv);
 		if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
-			return answer_late(srv, c, url, method, rq);
+			return answer_late(srv, c, rq);
 		if (cn != NULL && cn->g.proxied &&
-		    admit_client(srv, c, cn, url, method, rq, &ret) < 0)
+		    admit_client(srv, c, cn, rq, &ret) < 0)
 			return ret;
-		return begin(srv, c, url, method, version, rq);
+		return begin(srv, c, version, rq);
 	}
 	/*
 	 * Past the deadline in the middle of a body, libmicrohttpd cannot
@@ -418,7 +413,7 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	if (rq->answered)
 		return MHD_YES;
 	if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
-		return answer_late(srv, c, url, method, rq);
+		return answer_late(srv, c, rq);
 	if (cn != NULL)
 		http_guard_whole(srv->guard, &cn->g);
 	rq->answered = 1;
