@@ -394,13 +394,9 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 			return ret;
 		return begin(srv, c, version, rq);
 	}
-	/*
-	 * Past the deadline in the middle of a body, libmicrohttpd cannot
-	 * answer: the connection is closed (the guard's thread would too).
-	 */
-	if (*data_size > 0 && cn != NULL &&
-	    http_guard_expired(srv->guard, &cn->g))
-		return MHD_NO;
+	/* Past the deadline in the middle of a body (where libmicrohttpd
+	 * cannot answer), the guard's thread closes the connection: nothing
+	 * to look at per piece. */
 	if (*data_size > 0) {
 		size_t n = *data_size;
 
@@ -412,10 +408,8 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (rq->answered)
 		return MHD_YES;
-	if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
+	if (cn != NULL && http_guard_whole(srv->guard, &cn->g))
 		return answer_late(srv, c, rq);
-	if (cn != NULL)
-		http_guard_whole(srv->guard, &cn->g);
 	rq->answered = 1;
 	http_body_end(srv->in, &rq->rv.req, &rq->body, &a);
 	return send_answer(srv, c, &a);
