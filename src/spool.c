@@ -420,10 +420,44 @@ write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-/* Write the file of seq durably (above); errno set when it fails. */
+/*
+ * ERR_IO for a body the disk refused: the file, what failed and errno's
+ * words, and what a person can do about it.
+ */
+static int
+refused(const struct spool *sp, const char *name, const char *what,
+	int e, struct error *err)
+{
+	const char *remedy;
+
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		remedy = "free room on its disk";
+		break;
+	case EACCES:
+	case EPERM:
+		remedy = "let the daemon's user write to spool-dir";
+		break;
+	case EROFS:
+		remedy = "mount its disk read-write";
+		break;
+	case ENOENT:
+		remedy = "spool-dir was removed; restart the daemon to make it "
+		    "again";
+		break;
+	default:
+		remedy = "see that spool-dir's disk works";
+		break;
+	}
+	return error_set(err, ERR_IO, "the spool cannot keep the body: "
+	    "%s/%s: %s: %s; %s", sp->dir, name, what, strerror(e), remedy);
+}
+
+/* Write the file of seq durably (above); ERR_IO when the disk refused. */
 static int
 write_durably(struct spool *sp, unsigned long long seq, const char *h,
-	      size_t hlen, const void *body, size_t len)
+	      size_t hlen, const void *body, size_t len, struct error *err)
 {
 	char tmp[NAME_MAX_LEN], final[NAME_MAX_LEN];
 	int fd, saved;
@@ -433,27 +467,30 @@ write_durably(struct spool *sp, unsigned long long seq, const char *h,
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600);
 	if (fd < 0)
-		return -1;
+		return refused(sp, tmp, "cannot create", errno, err);
 	if (write_all(fd, h, hlen) < 0 || write_all(fd, body, len) < 0 ||
 	    fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		unlinkat(sp->dirfd, tmp, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, tmp, "cannot write", saved, err);
 	}
-	if (close(fd) < 0 || renameat(sp->dirfd, tmp, sp->dirfd, final) < 0) {
+	if (close(fd) < 0) {
 		saved = errno;
 		unlinkat(sp->dirfd, tmp, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, tmp, "cannot write", saved, err);
+	}
+	if (renameat(sp->dirfd, tmp, sp->dirfd, final) < 0) {
+		saved = errno;
+		unlinkat(sp->dirfd, tmp, 0);
+		return refused(sp, tmp, "cannot rename", saved, err);
 	}
 	if (fsync(sp->dirfd) < 0) {
 		/* The name may not last: not acknowledged, so not kept. */
 		saved = errno;
 		unlinkat(sp->dirfd, final, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, final, "cannot fsync the folder", saved,
+		    err);
 	}
 	return 0;
 }
@@ -476,8 +513,9 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 	pthread_mutex_lock(&sp->lock);
 	if (cost > sp->max_bytes || sp->bytes > sp->max_bytes - cost) {
 		error_set(err, ERR_TOO_BIG, "the spool is full (%zu bodies, "
-		    "%zu of spool-max-bytes %zu in use)", sp->n, sp->bytes,
-		    sp->max_bytes);
+		    "%zu of spool-max-bytes %zu in use): they wait for the "
+		    "store; see why it refuses them, or raise spool-max-bytes",
+		    sp->n, sp->bytes, sp->max_bytes);
 		pthread_mutex_unlock(&sp->lock);
 		metrics_count_spool(MSPOOL_REFUSED);
 		return -1;
@@ -486,9 +524,7 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 	sp->bytes += cost;
 	pthread_mutex_unlock(&sp->lock);
 
-	if (write_durably(sp, seq, h, hlen, body, len) < 0) {
-		error_set(err, ERR_IO, "the spool cannot keep the body: %s: %s",
-		    sp->dir, strerror(errno));
+	if (write_durably(sp, seq, h, hlen, body, len, err) < 0) {
 		pthread_mutex_lock(&sp->lock);
 		sp->bytes -= cost;
 		pthread_mutex_unlock(&sp->lock);
