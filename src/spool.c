@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "bounds.h"
+#include "files.h"
 #include "fmt.h"
 #include "log.h"
 #include "metrics.h"
@@ -641,7 +642,7 @@ entry_parse(char *text, size_t size, struct spool_entry *e,
 /*
  * Read the file name whole into *text (the caller frees it). -1 with
  * ERR_NONE when it is gone, ERR_INPUT when it is no spool file, another
- * kind when reading it may work later.
+ * kind when reading it may work later; the message starts with name.
  */
 static int
 entry_read(struct spool *sp, const char *name, char **text, size_t *size,
@@ -653,22 +654,27 @@ entry_read(struct spool *sp, const char *name, char **text, size_t *size,
 	int fd;
 
 	*text = NULL;
-	fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		error_set(err, errno == ENOENT ? ERR_NONE : ERR_IO, "%s: %s",
-		    name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	/* A regular file only, never through a link, and never blocking. */
+	if ((fd = files_open_regular(sp->dirfd, name, NULL, err)) < 0) {
+		if (err->kind == ERR_IO && errno == ENOENT)
+			err->kind = ERR_NONE;
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > SPOOL_FILE_MAX) {
+	if (fstat(fd, &sb) < 0) {
+		error_set(err, ERR_IO, "%s: %s", name, strerror(errno));
 		close(fd);
-		return error_set(err, ERR_INPUT, "not a spool file");
+		return -1;
+	}
+	if ((size_t)sb.st_size > SPOOL_FILE_MAX) {
+		close(fd);
+		return error_set(err, ERR_INPUT, "%s: %lld bytes, over the "
+		    "limit of %zu bytes", name, (long long)sb.st_size,
+		    SPOOL_FILE_MAX);
 	}
 	*size = (size_t)sb.st_size;
 	if ((*text = malloc(*size + 1)) == NULL) {
 		close(fd);
-		return error_set(err, ERR_NOMEM, "out of memory");
+		return error_set(err, ERR_NOMEM, "%s: out of memory", name);
 	}
 	while (off < *size) {
 		r = pread(fd, *text + off, *size - off, (off_t)off);
@@ -690,11 +696,34 @@ entry_read(struct spool *sp, const char *name, char **text, size_t *size,
 	return 0;
 }
 
+/*
+ * Rename the file name, which does not read back whole (why in err),
+ * NAME.bad, for a person to look at.
+ */
+static void
+set_aside(struct spool *sp, const char *name, unsigned long long seq,
+	  const struct error *err)
+{
+	char bad[NAME_MAX_LEN];
+
+	seq_name(bad, "", seq, ".bad");
+	if (renameat(sp->dirfd, name, sp->dirfd, bad) < 0) {
+		log_err("spool %s: %s; cannot set it aside as %s: %s (it is "
+		    "tried again at the next start)", sp->dir, err->msg, bad,
+		    strerror(errno));
+		return;
+	}
+	fsync(sp->dirfd);
+	log_err("spool %s: %s; set aside as %s: look at it, then remove it, "
+	    "or rename it back to %s to try it again at the next start",
+	    sp->dir, err->msg, bad, name);
+}
+
 /* One try of the body seq, outside the lock. */
 static enum drain
 drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 {
-	char name[NAME_MAX_LEN], bad[NAME_MAX_LEN];
+	char name[NAME_MAX_LEN];
 	struct spool_entry e;
 	size_t size = 0;
 	char *text;
@@ -709,13 +738,13 @@ drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 	}
 	if (rc < 0 && err->kind != ERR_INPUT)
 		return DRAIN_RETRY;
-	if (rc < 0 || entry_parse(text, size, &e, err) < 0) {
+	if (rc == 0 && entry_parse(text, size, &e, err) < 0) {
+		error_prefix(err, "%s", name);
+		rc = -1;
+	}
+	if (rc < 0) {
 		free(text);
-		seq_name(bad, "", seq, ".bad");
-		log_err("spool %s: %s: %s; set aside as %s", sp->dir, name,
-		    err->msg, bad);
-		renameat(sp->dirfd, name, sp->dirfd, bad);
-		fsync(sp->dirfd);
+		set_aside(sp, name, seq, err);
 		metrics_count_spool(MSPOOL_SET_ASIDE);
 		return DRAIN_SET_ASIDE;
 	}
