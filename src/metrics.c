@@ -125,9 +125,7 @@ metrics_count_status(unsigned code)
 void
 metrics_count_guard(enum metrics_guard ev)
 {
-	pthread_mutex_lock(&m.lock);
-	m.guard[ev]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.guard[ev], 1);
 }
 
 void
