@@ -214,6 +214,32 @@ conn_set_idle(struct http_server *srv, struct conn *cn, int idle)
 		atomic_fetch_add(&srv->busy, 1);
 }
 
+/*
+ * A response of len bytes of data (copied) with its Content-Type, and
+ * Allow and Retry-After when given (NULL, 0: none); NULL when out of
+ * memory.
+ */
+static struct MHD_Response *
+response_new(const void *data, size_t len, const char *type,
+	     const char *allow, int retry_after)
+{
+	struct MHD_Response *r;
+	char retry[16];
+
+	r = MHD_create_response_from_buffer(len, data != NULL ?
+	    (void *)(uintptr_t)data : (void *)(uintptr_t)"",
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (retry_after > 0 &&
+	    fmt_whole(retry, sizeof(retry), "%d", retry_after) == 0)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	return r;
+}
+
 /* Queue a (an answer of the public listener) and release it. */
 static enum MHD_Result
 send_answer(struct http_server *srv, struct MHD_Connection *c,
@@ -221,24 +247,13 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char retry[16];
 	int closing;
 
-	r = MHD_create_response_from_buffer(a->body.len,
-	    a->body.data ? a->body.data : (void *)(uintptr_t)"",
-	    MHD_RESPMEM_MUST_COPY);
+	r = response_new(a->body.data, a->body.len, a->content_type,
+	    a->allow, a->retry_after);
 	if (r == NULL) {
 		http_answer_release(a);
 		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    a->content_type);
-	if (a->allow != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
-	if (a->retry_after > 0) {
-		if (fmt_whole(retry, sizeof(retry), "%d", a->retry_after) == 0)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-			    retry);
 	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
@@ -505,7 +520,7 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	struct api_query q;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char retry[16], reason[ERROR_MSG_MAX];
+	char reason[ERROR_MSG_MAX];
 	char *token = NULL;
 	unsigned status;
 	static int first, refused;
@@ -517,12 +532,10 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		if ((status = framing_refused(c, version, reason,
 		    sizeof(reason))) == 0)
 			return MHD_YES;
-		r = MHD_create_response_from_buffer(strlen(reason), reason,
-		    MHD_RESPMEM_MUST_COPY);
+		r = response_new(reason, strlen(reason),
+		    "text/plain; charset=utf-8", NULL, 0);
 		if (r == NULL)
 			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    "text/plain; charset=utf-8");
 		ret = MHD_queue_response(c, status, r);
 		MHD_destroy_response(r);
 		*con_cls = &refused;
@@ -545,25 +558,15 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	api_route(srv->in, token, method, url, MHD_lookup_connection_value(c,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &q, &a);
 	free(token);
-	r = MHD_create_response_from_buffer(a.body.len,
-	    a.body.data ? a.body.data : (void *)(uintptr_t)"",
-	    MHD_RESPMEM_MUST_COPY);
+	r = response_new(a.body.data, a.body.len, a.content_type, a.allow,
+	    a.retry_after);
 	if (r == NULL) {
 		buf_release(&a.body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    a.content_type);
-	if (a.allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a.allow);
 	if (a.www_authenticate)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    a.www_authenticate);
-	if (a.retry_after > 0) {
-		if (fmt_whole(retry, sizeof(retry), "%d", a.retry_after) == 0)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-			    retry);
-	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
 	buf_release(&a.body);
