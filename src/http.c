@@ -128,13 +128,23 @@ peer_address(struct MHD_Connection *c, char *out, size_t len)
 	address_text(peer_sockaddr(c), out, len);
 }
 
-/* Is sa (the socket's peer) one of the trusted proxies? */
+/*
+ * Is sa (the socket's peer) one of the trusted proxies? Asked twice for
+ * each connection (at accept() and as it starts): without trusted-proxies
+ * (the default) the address is not even put into words.
+ */
 static int
 from_proxy(struct http_server *srv, const struct sockaddr *sa)
 {
 	char text[INET6_ADDRSTRLEN];
+	size_t n;
 	int rc;
 
+	pthread_mutex_lock(&srv->lock);
+	n = srv->live.proxies.n;
+	pthread_mutex_unlock(&srv->lock);
+	if (n == 0)
+		return 0;
 	address_text(sa, text, sizeof(text));
 	if (text[0] == '\0')
 		return 0;
