@@ -29,7 +29,6 @@ struct http_framing {
 	const char *bad_length;		/* one that is not a number */
 	unsigned encodings;		/* Transfer-Encoding fields seen */
 	unsigned chunked;		/* times "chunked" was named */
-	unsigned codings;		/* transfer codings named in all */
 	char unknown[HTTP_CODING_MAX];	/* the first coding not chunked */
 };
 

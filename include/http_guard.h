@@ -118,17 +118,23 @@ enum guard_verdict http_guard_client(struct http_guard *g,
 				     struct guard_conn *c,
 				     const struct guard_addr *client);
 
-/* The request is whole: from now on no deadline, and never closed. */
-void http_guard_whole(struct http_guard *g, struct guard_conn *c);
+/*
+ * The request is whole: from now on no deadline, and never closed. 1
+ * when it passed the deadline first (the caller answers 408), counted as
+ * http_guard_expired() counts it; else 0.
+ */
+int http_guard_whole(struct http_guard *g, struct guard_conn *c);
 
 /* The request has ended: the next one's deadline runs from now; a
  * proxied connection's next request may be another client's. */
 void http_guard_done(struct http_guard *g, struct guard_conn *c);
 
 /*
- * Has the request on c passed the deadline? When it has, the caller ends
- * it at once (408, or closing it): from then on the guard's thread leaves
- * it alone, and it is counted as closed for the deadline.
+ * Has the request on c passed the deadline? When it has, the caller
+ * answers 408 at once: from then on the guard's thread leaves it alone,
+ * and it is counted as closed for the deadline. A request past it in the
+ * middle of its body is closed by the guard's thread, within
+ * HTTP_GUARD_TICK_MS: libmicrohttpd could not answer it there.
  */
 int http_guard_expired(struct http_guard *g, struct guard_conn *c);
 

@@ -99,8 +99,9 @@ void spool_set_limits(struct spool *sp, size_t max_bytes, unsigned stall);
 
 /*
  * Keep len bytes of body with m, durably (above). ERR_TOO_BIG when the
- * folder is full, ERR_IO when the disk refused (full, read-only); the
- * message says which. Safe from any thread.
+ * folder is full, ERR_IO when the disk refused (full, read-only): the
+ * message names the file, what failed and what to do. Safe from any
+ * thread.
  */
 int spool_put(struct spool *sp, const struct spool_meta *m,
 	      const void *body, size_t len, struct error *err);

@@ -128,13 +128,23 @@ peer_address(struct MHD_Connection *c, char *out, size_t len)
 	address_text(peer_sockaddr(c), out, len);
 }
 
-/* Is sa (the socket's peer) one of the trusted proxies? */
+/*
+ * Is sa (the socket's peer) one of the trusted proxies? Asked twice for
+ * each connection (at accept() and as it starts): without trusted-proxies
+ * (the default) the address is not even put into words.
+ */
 static int
 from_proxy(struct http_server *srv, const struct sockaddr *sa)
 {
 	char text[INET6_ADDRSTRLEN];
+	size_t n;
 	int rc;
 
+	pthread_mutex_lock(&srv->lock);
+	n = srv->live.proxies.n;
+	pthread_mutex_unlock(&srv->lock);
+	if (n == 0)
+		return 0;
 	address_text(sa, text, sizeof(text));
 	if (text[0] == '\0')
 		return 0;
@@ -214,6 +224,32 @@ conn_set_idle(struct http_server *srv, struct conn *cn, int idle)
 		atomic_fetch_add(&srv->busy, 1);
 }
 
+/*
+ * A response of len bytes of data (copied) with its Content-Type, and
+ * Allow and Retry-After when given (NULL, 0: none); NULL when out of
+ * memory.
+ */
+static struct MHD_Response *
+response_new(const void *data, size_t len, const char *type,
+	     const char *allow, int retry_after)
+{
+	struct MHD_Response *r;
+	char retry[16];
+
+	r = MHD_create_response_from_buffer(len, data != NULL ?
+	    (void *)(uintptr_t)data : (void *)(uintptr_t)"",
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (retry_after > 0 &&
+	    fmt_whole(retry, sizeof(retry), "%d", retry_after) == 0)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	return r;
+}
+
 /* Queue a (an answer of the public listener) and release it. */
 static enum MHD_Result
 send_answer(struct http_server *srv, struct MHD_Connection *c,
@@ -221,24 +257,13 @@ send_answer(struct http_server *srv, struct MHD_Connection *c,
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char retry[16];
 	int closing;
 
-	r = MHD_create_response_from_buffer(a->body.len,
-	    a->body.data ? a->body.data : (void *)(uintptr_t)"",
-	    MHD_RESPMEM_MUST_COPY);
+	r = response_new(a->body.data, a->body.len, a->content_type,
+	    a->allow, a->retry_after);
 	if (r == NULL) {
 		http_answer_release(a);
 		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    a->content_type);
-	if (a->allow != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
-	if (a->retry_after > 0) {
-		if (fmt_whole(retry, sizeof(retry), "%d", a->retry_after) == 0)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-			    retry);
 	}
 	pthread_mutex_lock(&srv->lock);
 	closing = srv->draining;
@@ -283,8 +308,8 @@ framing_refused(struct MHD_Connection *c, const char *version, char *reason,
  * sends the body in vain.
  */
 static enum MHD_Result
-begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
-      const char *method, const char *version, struct request *rq)
+begin(struct http_server *srv, struct MHD_Connection *c, const char *version,
+      struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
 	struct http_request *req = &rq->rv.req;
@@ -293,7 +318,6 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 	char *path;
 	int rc;
 
-	request_fill(srv, c, url, method, &rq->rv);
 	if ((status = framing_refused(c, version, reason,
 	    sizeof(reason))) != 0) {
 		rq->answered = 1;
@@ -321,10 +345,9 @@ begin(struct http_server *srv, struct MHD_Connection *c, const char *url,
 /* 408: the request was not whole within request-deadline. */
 static enum MHD_Result
 answer_late(struct http_server *srv, struct MHD_Connection *c,
-	    const char *url, const char *method, struct request *rq)
+	    struct request *rq)
 {
 	char reason[ERROR_MSG_MAX];
-	struct request_view rv;
 	struct http_answer a;
 	unsigned deadline;
 
@@ -332,10 +355,9 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
 	deadline = srv->live.deadline;
 	pthread_mutex_unlock(&srv->lock);
 	rq->answered = 1;
-	request_fill(srv, c, url, method, &rv);
 	fmt_cut(reason, sizeof(reason), "the request, headers and body, took "
 	    "more than request-deadline (%u s)", deadline);
-	http_answer_set(&a, &rv.req, 408, "timeout", reason);
+	http_answer_set(&a, &rq->rv.req, 408, "timeout", reason);
 	return send_answer(srv, c, &a);
 }
 
@@ -346,17 +368,14 @@ answer_late(struct http_server *srv, struct MHD_Connection *c,
  */
 static int
 admit_client(struct http_server *srv, struct MHD_Connection *c,
-	     struct conn *cn, const char *url, const char *method,
-	     struct request *rq, enum MHD_Result *ret)
+	     struct conn *cn, struct request *rq, enum MHD_Result *ret)
 {
 	char who[INET6_ADDRSTRLEN], reason[ERROR_MSG_MAX];
-	struct request_view rv;
 	struct guard_addr client;
 	struct http_answer a;
 	enum guard_verdict v;
 
-	request_fill(srv, c, url, method, &rv);
-	http_client_address(&rv.req, who, sizeof(who));
+	http_client_address(&rq->rv.req, who, sizeof(who));
 	if (guard_addr_parse(who, &client) < 0)
 		return 0;
 	if ((v = http_guard_client(srv->guard, &cn->g, &client)) == GUARD_OK)
@@ -367,7 +386,7 @@ admit_client(struct http_server *srv, struct MHD_Connection *c,
 	    "already" : "connections already, and the rest are kept for "
 	    "senders holding none");
 	rq->answered = 1;
-	http_answer_set(&a, &rv.req, 429, "too-many-connections", reason);
+	http_answer_set(&a, &rq->rv.req, 429, "too-many-connections", reason);
 	*ret = send_answer(srv, c, &a);
 	return -1;
 }
@@ -392,20 +411,17 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_lock(&srv->lock);
 		srv->inflight++;
 		pthread_mutex_unlock(&srv->lock);
+		request_fill(srv, c, url, method, &rq->rv);
 		if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
-			return answer_late(srv, c, url, method, rq);
+			return answer_late(srv, c, rq);
 		if (cn != NULL && cn->g.proxied &&
-		    admit_client(srv, c, cn, url, method, rq, &ret) < 0)
+		    admit_client(srv, c, cn, rq, &ret) < 0)
 			return ret;
-		return begin(srv, c, url, method, version, rq);
+		return begin(srv, c, version, rq);
 	}
-	/*
-	 * Past the deadline in the middle of a body, libmicrohttpd cannot
-	 * answer: the connection is closed (the guard's thread would too).
-	 */
-	if (*data_size > 0 && cn != NULL &&
-	    http_guard_expired(srv->guard, &cn->g))
-		return MHD_NO;
+	/* Past the deadline in the middle of a body (where libmicrohttpd
+	 * cannot answer), the guard's thread closes the connection: nothing
+	 * to look at per piece. */
 	if (*data_size > 0) {
 		size_t n = *data_size;
 
@@ -417,10 +433,8 @@ on_ingest(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (rq->answered)
 		return MHD_YES;
-	if (cn != NULL && http_guard_expired(srv->guard, &cn->g))
-		return answer_late(srv, c, url, method, rq);
-	if (cn != NULL)
-		http_guard_whole(srv->guard, &cn->g);
+	if (cn != NULL && http_guard_whole(srv->guard, &cn->g))
+		return answer_late(srv, c, rq);
 	rq->answered = 1;
 	http_body_end(srv->in, &rq->rv.req, &rq->body, &a);
 	return send_answer(srv, c, &a);
@@ -516,7 +530,7 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	struct api_query q;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char retry[16], reason[ERROR_MSG_MAX];
+	char reason[ERROR_MSG_MAX];
 	char *token = NULL;
 	unsigned status;
 	static int first, refused;
@@ -528,12 +542,10 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		if ((status = framing_refused(c, version, reason,
 		    sizeof(reason))) == 0)
 			return MHD_YES;
-		r = MHD_create_response_from_buffer(strlen(reason), reason,
-		    MHD_RESPMEM_MUST_COPY);
+		r = response_new(reason, strlen(reason),
+		    "text/plain; charset=utf-8", NULL, 0);
 		if (r == NULL)
 			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    "text/plain; charset=utf-8");
 		ret = MHD_queue_response(c, status, r);
 		MHD_destroy_response(r);
 		*con_cls = &refused;
@@ -556,25 +568,15 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 	api_route(srv->in, token, method, url, MHD_lookup_connection_value(c,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &q, &a);
 	free(token);
-	r = MHD_create_response_from_buffer(a.body.len,
-	    a.body.data ? a.body.data : (void *)(uintptr_t)"",
-	    MHD_RESPMEM_MUST_COPY);
+	r = response_new(a.body.data, a.body.len, a.content_type, a.allow,
+	    a.retry_after);
 	if (r == NULL) {
 		buf_release(&a.body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    a.content_type);
-	if (a.allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a.allow);
 	if (a.www_authenticate)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    a.www_authenticate);
-	if (a.retry_after > 0) {
-		if (fmt_whole(retry, sizeof(retry), "%d", a.retry_after) == 0)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-			    retry);
-	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
 	buf_release(&a.body);

@@ -81,15 +81,11 @@ add_codings(struct http_framing *f, const char *value)
 		n = strcspn(p, ",;");
 		for (end = p + n; end > p && is_ows(end[-1]); end--)
 			;
-		if (end > p) {
-			f->codings++;
-			if ((size_t)(end - p) == 7 &&
-			    strncasecmp(p, "chunked", 7) == 0)
-				f->chunked++;
-			else if (f->unknown[0] == '\0')
-				fmt_cut(f->unknown, sizeof(f->unknown), "%.*s",
-				    (int)(end - p), p);
-		}
+		if ((size_t)(end - p) == 7 && strncasecmp(p, "chunked", 7) == 0)
+			f->chunked++;
+		else if (end > p && f->unknown[0] == '\0')
+			fmt_cut(f->unknown, sizeof(f->unknown), "%.*s",
+			    (int)(end - p), p);
 		p += n;
 		if (*p == ';')		/* parameters, up to the next coding */
 			p += strcspn(p, ",");

@@ -410,13 +410,6 @@ http_guard_client(struct http_guard *g, struct guard_conn *c,
 	return v;
 }
 
-void
-http_guard_whole(struct http_guard *g, struct guard_conn *c)
-{
-	pthread_mutex_lock(&g->lock);
-	c->whole = 1;
-	pthread_mutex_unlock(&g->lock);
-}
 
 void
 http_guard_done(struct http_guard *g, struct guard_conn *c)
@@ -439,22 +432,36 @@ expired(const struct http_guard *g, const struct guard_conn *c, int64_t now)
 	    now - c->since >= (int64_t)g->lim.deadline * 1000;
 }
 
+/* Has c passed the deadline? Then, or when whole is set, c has no
+ * deadline from now on. */
+static int
+judge(struct http_guard *g, struct guard_conn *c, int whole)
+{
+	int64_t now = http_guard_now();
+	int late;
+
+	pthread_mutex_lock(&g->lock);
+	late = !c->closing && expired(g, c, now);
+	/* The caller answers 408: the guard's thread must not cut the
+	 * answer short. */
+	if (late || whole)
+		c->whole = 1;
+	pthread_mutex_unlock(&g->lock);
+	if (late)
+		metrics_count_guard(MGUARD_DEADLINE);
+	return late;
+}
+
 int
 http_guard_expired(struct http_guard *g, struct guard_conn *c)
 {
-	int64_t now = http_guard_now();
-	int rc;
+	return judge(g, c, 0);
+}
 
-	pthread_mutex_lock(&g->lock);
-	rc = !c->closing && expired(g, c, now);
-	/* The caller answers 408 or closes it: the guard's thread must not
-	 * cut the answer short. */
-	if (rc)
-		c->whole = 1;
-	pthread_mutex_unlock(&g->lock);
-	if (rc)
-		metrics_count_guard(MGUARD_DEADLINE);
-	return rc;
+int
+http_guard_whole(struct http_guard *g, struct guard_conn *c)
+{
+	return judge(g, c, 1);
 }
 
 unsigned

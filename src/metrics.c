@@ -1,5 +1,6 @@
 /* metrics: see include/metrics.h. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,7 +49,9 @@ static struct {
 	unsigned long long status[NCODES + 1];
 	unsigned long long moves[MMOVE_COUNT];
 	unsigned long long reloads[2];
-	size_t decode_used, decode_max;
+	/* Set at each charge of the decode budget, under its lock: not
+	 * under this one too. */
+	atomic_size_t decode_used, decode_max;
 	size_t spool_bodies, spool_bytes;
 	time_t spool_oldest;
 	unsigned long long spool[MSPOOL_COUNT];
@@ -125,9 +128,7 @@ metrics_count_status(unsigned code)
 void
 metrics_count_guard(enum metrics_guard ev)
 {
-	pthread_mutex_lock(&m.lock);
-	m.guard[ev]++;
-	pthread_mutex_unlock(&m.lock);
+	add(&m.guard[ev], 1);
 }
 
 void
@@ -145,10 +146,8 @@ metrics_count_reload(int ok)
 void
 metrics_set_decode(size_t used, size_t max)
 {
-	pthread_mutex_lock(&m.lock);
-	m.decode_used = used;
-	m.decode_max = max;
-	pthread_mutex_unlock(&m.lock);
+	atomic_store_explicit(&m.decode_used, used, memory_order_relaxed);
+	atomic_store_explicit(&m.decode_max, max, memory_order_relaxed);
 }
 
 void
@@ -199,8 +198,8 @@ render_spool(struct buf *o, struct error *err)
 	    "# HELP tlsrpt_spool_total Bodies at the spool: taken (202), "
 	    "refused (503), drained, set aside (unreadable).\n"
 	    "# TYPE tlsrpt_spool_total counter\n",
-	    m.decode_used, m.decode_max, m.spool_bodies, m.spool_bytes,
-	    age) < 0)
+	    atomic_load(&m.decode_used), atomic_load(&m.decode_max),
+	    m.spool_bodies, m.spool_bytes, age) < 0)
 		return -1;
 	for (i = 0; i < MSPOOL_COUNT; i++)
 		if (buf_printf(o, err, "tlsrpt_spool_total{event=\"%s\"} "

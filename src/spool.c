@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "bounds.h"
+#include "files.h"
 #include "fmt.h"
 #include "log.h"
 #include "metrics.h"
@@ -420,10 +421,44 @@ write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-/* Write the file of seq durably (above); errno set when it fails. */
+/*
+ * ERR_IO for a body the disk refused: the file, what failed and errno's
+ * words, and what a person can do about it.
+ */
+static int
+refused(const struct spool *sp, const char *name, const char *what,
+	int e, struct error *err)
+{
+	const char *remedy;
+
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		remedy = "free room on its disk";
+		break;
+	case EACCES:
+	case EPERM:
+		remedy = "let the daemon's user write to spool-dir";
+		break;
+	case EROFS:
+		remedy = "mount its disk read-write";
+		break;
+	case ENOENT:
+		remedy = "spool-dir was removed; restart the daemon to make it "
+		    "again";
+		break;
+	default:
+		remedy = "see that spool-dir's disk works";
+		break;
+	}
+	return error_set(err, ERR_IO, "the spool cannot keep the body: "
+	    "%s/%s: %s: %s; %s", sp->dir, name, what, strerror(e), remedy);
+}
+
+/* Write the file of seq durably (above); ERR_IO when the disk refused. */
 static int
 write_durably(struct spool *sp, unsigned long long seq, const char *h,
-	      size_t hlen, const void *body, size_t len)
+	      size_t hlen, const void *body, size_t len, struct error *err)
 {
 	char tmp[NAME_MAX_LEN], final[NAME_MAX_LEN];
 	int fd, saved;
@@ -433,27 +468,30 @@ write_durably(struct spool *sp, unsigned long long seq, const char *h,
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600);
 	if (fd < 0)
-		return -1;
+		return refused(sp, tmp, "cannot create", errno, err);
 	if (write_all(fd, h, hlen) < 0 || write_all(fd, body, len) < 0 ||
 	    fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		unlinkat(sp->dirfd, tmp, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, tmp, "cannot write", saved, err);
 	}
-	if (close(fd) < 0 || renameat(sp->dirfd, tmp, sp->dirfd, final) < 0) {
+	if (close(fd) < 0) {
 		saved = errno;
 		unlinkat(sp->dirfd, tmp, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, tmp, "cannot write", saved, err);
+	}
+	if (renameat(sp->dirfd, tmp, sp->dirfd, final) < 0) {
+		saved = errno;
+		unlinkat(sp->dirfd, tmp, 0);
+		return refused(sp, tmp, "cannot rename", saved, err);
 	}
 	if (fsync(sp->dirfd) < 0) {
 		/* The name may not last: not acknowledged, so not kept. */
 		saved = errno;
 		unlinkat(sp->dirfd, final, 0);
-		errno = saved;
-		return -1;
+		return refused(sp, final, "cannot fsync the folder", saved,
+		    err);
 	}
 	return 0;
 }
@@ -476,8 +514,9 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 	pthread_mutex_lock(&sp->lock);
 	if (cost > sp->max_bytes || sp->bytes > sp->max_bytes - cost) {
 		error_set(err, ERR_TOO_BIG, "the spool is full (%zu bodies, "
-		    "%zu of spool-max-bytes %zu in use)", sp->n, sp->bytes,
-		    sp->max_bytes);
+		    "%zu of spool-max-bytes %zu in use): they wait for the "
+		    "store; see why it refuses them, or raise spool-max-bytes",
+		    sp->n, sp->bytes, sp->max_bytes);
 		pthread_mutex_unlock(&sp->lock);
 		metrics_count_spool(MSPOOL_REFUSED);
 		return -1;
@@ -486,9 +525,7 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 	sp->bytes += cost;
 	pthread_mutex_unlock(&sp->lock);
 
-	if (write_durably(sp, seq, h, hlen, body, len) < 0) {
-		error_set(err, ERR_IO, "the spool cannot keep the body: %s: %s",
-		    sp->dir, strerror(errno));
+	if (write_durably(sp, seq, h, hlen, body, len, err) < 0) {
 		pthread_mutex_lock(&sp->lock);
 		sp->bytes -= cost;
 		pthread_mutex_unlock(&sp->lock);
@@ -605,7 +642,7 @@ entry_parse(char *text, size_t size, struct spool_entry *e,
 /*
  * Read the file name whole into *text (the caller frees it). -1 with
  * ERR_NONE when it is gone, ERR_INPUT when it is no spool file, another
- * kind when reading it may work later.
+ * kind when reading it may work later; the message starts with name.
  */
 static int
 entry_read(struct spool *sp, const char *name, char **text, size_t *size,
@@ -617,22 +654,27 @@ entry_read(struct spool *sp, const char *name, char **text, size_t *size,
 	int fd;
 
 	*text = NULL;
-	fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		error_set(err, errno == ENOENT ? ERR_NONE : ERR_IO, "%s: %s",
-		    name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	/* A regular file only, never through a link, and never blocking. */
+	if ((fd = files_open_regular(sp->dirfd, name, NULL, err)) < 0) {
+		if (err->kind == ERR_IO && errno == ENOENT)
+			err->kind = ERR_NONE;
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > SPOOL_FILE_MAX) {
+	if (fstat(fd, &sb) < 0) {
+		error_set(err, ERR_IO, "%s: %s", name, strerror(errno));
 		close(fd);
-		return error_set(err, ERR_INPUT, "not a spool file");
+		return -1;
+	}
+	if ((size_t)sb.st_size > SPOOL_FILE_MAX) {
+		close(fd);
+		return error_set(err, ERR_INPUT, "%s: %lld bytes, over the "
+		    "limit of %zu bytes", name, (long long)sb.st_size,
+		    SPOOL_FILE_MAX);
 	}
 	*size = (size_t)sb.st_size;
 	if ((*text = malloc(*size + 1)) == NULL) {
 		close(fd);
-		return error_set(err, ERR_NOMEM, "out of memory");
+		return error_set(err, ERR_NOMEM, "%s: out of memory", name);
 	}
 	while (off < *size) {
 		r = pread(fd, *text + off, *size - off, (off_t)off);
@@ -654,11 +696,34 @@ entry_read(struct spool *sp, const char *name, char **text, size_t *size,
 	return 0;
 }
 
+/*
+ * Rename the file name, which does not read back whole (why in err),
+ * NAME.bad, for a person to look at.
+ */
+static void
+set_aside(struct spool *sp, const char *name, unsigned long long seq,
+	  const struct error *err)
+{
+	char bad[NAME_MAX_LEN];
+
+	seq_name(bad, "", seq, ".bad");
+	if (renameat(sp->dirfd, name, sp->dirfd, bad) < 0) {
+		log_err("spool %s: %s; cannot set it aside as %s: %s (it is "
+		    "tried again at the next start)", sp->dir, err->msg, bad,
+		    strerror(errno));
+		return;
+	}
+	fsync(sp->dirfd);
+	log_err("spool %s: %s; set aside as %s: look at it, then remove it, "
+	    "or rename it back to %s to try it again at the next start",
+	    sp->dir, err->msg, bad, name);
+}
+
 /* One try of the body seq, outside the lock. */
 static enum drain
 drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 {
-	char name[NAME_MAX_LEN], bad[NAME_MAX_LEN];
+	char name[NAME_MAX_LEN];
 	struct spool_entry e;
 	size_t size = 0;
 	char *text;
@@ -673,13 +738,13 @@ drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 	}
 	if (rc < 0 && err->kind != ERR_INPUT)
 		return DRAIN_RETRY;
-	if (rc < 0 || entry_parse(text, size, &e, err) < 0) {
+	if (rc == 0 && entry_parse(text, size, &e, err) < 0) {
+		error_prefix(err, "%s", name);
+		rc = -1;
+	}
+	if (rc < 0) {
 		free(text);
-		seq_name(bad, "", seq, ".bad");
-		log_err("spool %s: %s: %s; set aside as %s", sp->dir, name,
-		    err->msg, bad);
-		renameat(sp->dirfd, name, sp->dirfd, bad);
-		fsync(sp->dirfd);
+		set_aside(sp, name, seq, err);
 		metrics_count_spool(MSPOOL_SET_ASIDE);
 		return DRAIN_SET_ASIDE;
 	}

@@ -83,6 +83,17 @@ start_daemon() {
 	return 1
 }
 
+# must_start WHAT ARGS...: start_daemon ARGS...; when the daemon does not
+# start, the check WHAT fails, its log is shown and the script stops.
+must_start() {
+	what=$1
+	shift
+	start_daemon "$@" && return 0
+	fail "$what"
+	cat "$T/daemon.log"
+	exit 1
+}
+
 # stop_daemon: SIGTERM, and the exit status.
 stop_daemon() {
 	kill -TERM "$D_PID"
@@ -131,16 +142,24 @@ wait_for() {
 	return 1
 }
 
-# maildir_conf DIR: $T/tlsrptd.conf for a daemon that watches the maildir
-# DIR (rescanned every second) and stores in $T/db, with a certificate
-# made as $T/a.crt and $T/a.key.
-maildir_conf() {
-	make_cert a
-	cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
+# https_conf FILE DATABASE [SETTINGS]: FILE a config for a daemon that
+# stores in DATABASE and serves HTTPS with the certificate $T/a.crt and
+# $T/a.key (made by the first call; $CA trusts it), SETTINGS (lines,
+# "key = value") after those.
+https_conf() {
+	[ -e "$T/a.crt" ] || make_cert a
+	CA="$T/a.crt"
+	cat > "$1" <<CONF
+database = $2
 tls-cert = $T/a.crt
 tls-key = $T/a.key
-maildir = $1
-maildir-rescan = 1s
+${3:-}
 CONF
+}
+
+# maildir_conf DIR: $T/tlsrptd.conf (https_conf) for a daemon that
+# watches the maildir DIR (rescanned every second) and stores in $T/db.
+maildir_conf() {
+	https_conf "$T/tlsrptd.conf" "$T/db" "maildir = $1
+maildir-rescan = 1s"
 }

@@ -31,18 +31,8 @@ h_cleanup() {
 trap h_cleanup EXIT
 
 mkdir "$s"
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $s/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+https_conf "$T/tlsrptd.conf" "$s/db"
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 check_eq "a writable store: 200" "$(api /healthz)" 200
 check_eq "... ok" "$(cat "$T/api")" ok
 

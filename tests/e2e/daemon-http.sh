@@ -8,21 +8,8 @@ plan 48
 
 acc=fixtures/reports/accept
 rej=fixtures/reports/reject
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-# the test's daemon
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-log-level = info
-CONF
-
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+https_conf "$T/tlsrptd.conf" "$T/db" "log-level = info"
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 pass "daemon starts over HTTPS"
 
 # 201 stored, 200 the same report again.

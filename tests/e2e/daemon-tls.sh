@@ -11,13 +11,7 @@
 plan 28
 
 raw=tests/raw-request.py
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$T/db"
 
 # hello ARGS...: an openssl s_client handshake with $PORT; prints
 # "PROTOCOL CIPHER", or "refused" when it fails. The client's own floor
@@ -33,11 +27,7 @@ hello() {
 	echo "$proto $(sed -n 's/^New, .*, Cipher is //p' "$T/hello")"
 }
 
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 low='DEFAULT:@SECLEVEL=0'
 check_eq "TLS 1.0: refused" "$(hello -tls1 -cipher "$low")" refused
 check_eq "TLS 1.1: refused" "$(hello -tls1_1 -cipher "$low")" refused
@@ -98,11 +88,8 @@ stop_daemon
 
 # tls-priority changes it: GnuTLS's NORMAL takes TLS 1.1 and CBC again.
 printf 'tls-priority = NORMAL\n' >> "$T/tlsrptd.conf"
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts with tls-priority = NORMAL"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts with tls-priority = NORMAL" \
+    --config "$T/tlsrptd.conf"
 check_eq "tls-priority = NORMAL: TLS 1.1 taken" \
     "$(hello -tls1_1 -cipher "$low" | cut -d' ' -f1)" TLSv1.1
 check_eq "tls-priority = NORMAL: a CBC suite taken" \

@@ -12,11 +12,7 @@ plan 18
 cat > "$T/plain.conf" <<CONF
 database = $T/plain.db
 CONF
-if ! start_daemon --config "$T/plain.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/plain.conf"
 
 # --- /api/v1/domains paged: 3,000 domains in three reports (a report
 # names 1,000 policies at most, BOUND_POLICIES).
@@ -81,11 +77,7 @@ SELECT (SELECT MAX(id) FROM report), i - 1, 'Old Mail', 1772323200,
 check_eq "5,000 names of 4,096 bytes in the store" \
     "$(sql "$T/plain.db" "SELECT COUNT(*), MAX(LENGTH(policy_domain)) FROM policy WHERE organization_name = 'Old Mail'")" \
     "5000|4096"
-if ! start_daemon --config "$T/plain.conf"; then
-	fail "daemon starts again"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts again" --config "$T/plain.conf"
 check_eq "with them, /api/v1/domains: 200" "$(api /api/v1/domains)" 200
 check_eq "the largest page of them: 200" \
     "$(api '/api/v1/domains?limit=500&after=q')" 200
@@ -100,11 +92,7 @@ stop_daemon
 # --- A POST during a slow read of the API: the read holds its store
 # for 4 s (the test hook), the POST does not wait for it.
 export TLSRPTD_TEST_READ_DELAY_MS=4000
-if ! start_daemon --config "$T/plain.conf"; then
-	fail "daemon starts with the read delay"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts with the read delay" --config "$T/plain.conf"
 unset TLSRPTD_TEST_READ_DELAY_MS
 curl -s -o "$T/slowread" -w '%{http_code} %{time_total}' --max-time 30 \
     "http://127.0.0.1:$APIPORT/api/v1/domains?limit=5" > "$T/read" &

@@ -9,22 +9,11 @@
 . tests/load-lib.sh
 plan 5
 
-make_cert a
-CA="$T/a.crt"
-
 # --- 256 slow TLS connections from 127.0.0.2-17, a body byte every 10 s
 # for 40 s, on the defaults (256 connections, 16 a client); a sender
 # from 127.0.0.100 posts a new report every 3 s meanwhile.
-cat > "$T/tls.conf" <<CONF
-database = $T/tls.db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
-if ! start_daemon --config "$T/tls.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+https_conf "$T/tls.conf" "$T/tls.db"
+must_start "daemon starts" --config "$T/tls.conf"
 python3 "$PY" slow --port "$PORT" --ca "$CA" --n 256 --sources 16 \
     --first 2 --every 10 --seconds 40 --ready "$T/r1" > "$T/slow" &
 slow=$!

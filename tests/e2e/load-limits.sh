@@ -16,11 +16,8 @@ database = $T/deadline.db
 request-deadline = 3s
 connection-timeout = 30s
 CONF
-if ! start_daemon --config "$T/deadline.conf"; then
-	fail "daemon starts with request-deadline = 3s"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts with request-deadline = 3s" \
+    --config "$T/deadline.conf"
 python3 "$PY" trickle --port "$PORT" --first 20 --every 0.5 \
     --seconds 15 --mode headers > "$T/t1" &
 t1=$!
@@ -51,11 +48,7 @@ database = $T/plain.db
 trusted-proxies = 127.0.0.1
 max-connections-per-client = 4
 CONF
-if ! start_daemon --config "$T/plain.conf"; then
-	fail "daemon starts behind a proxy"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts behind a proxy" --config "$T/plain.conf"
 python3 "$PY" hold --port "$PORT" --first 1 --n 4 --xff 192.0.2.1 \
     --seconds 7 --ready "$T/r2" > "$T/h2" &
 h2=$!

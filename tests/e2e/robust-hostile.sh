@@ -11,8 +11,6 @@ plan 15
 
 PY=tests/robust.py
 acc=fixtures/reports/accept
-make_cert a
-CA="$T/a.crt"
 
 # val FILE KEY: a key=value line of robust.py's output.
 val() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
@@ -28,16 +26,8 @@ within() { awk -v t="${2#* }" -v l="$1" 'BEGIN { exit !(t < l) }'; }
 
 # --- The defaults (256 connections, 16 per client, 30 s timeout) with
 # 220 hostile connections held open from 22 addresses.
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+https_conf "$T/tlsrptd.conf" "$T/db"
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 python3 "$PY" hold --port "$PORT" --n 100 --sources 10 --first 2 \
     --mode nothing --seconds 4 --report-at 3 --ready "$T/r1" > "$T/h1" &
 h1=$!
@@ -103,11 +93,7 @@ max-connections = 12
 max-connections-per-client = 4
 connection-timeout = 2s
 CONF
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts with small limits"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts with small limits" --config "$T/tlsrptd.conf"
 must python3 "$PY" hold --port "$PORT" --n 6 --sources 1 --first 30 \
     --mode nothing --seconds 1 --report-at 0.5 > "$T/h5"
 check_eq "per-client limit: 4 of 6 connections from one address kept" \

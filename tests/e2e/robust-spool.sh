@@ -17,17 +17,10 @@
 . tests/daemon-lib.sh
 plan 38
 
-make_cert a
-CA="$T/a.crt"
 conf() {
-	cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-max-connections-per-client = 32
+	https_conf "$T/tlsrptd.conf" "$T/db" "max-connections-per-client = 32
 spool-stall = 1s
-$1
-CONF
+$1"
 }
 conf ""
 
@@ -70,11 +63,7 @@ spool_bodies() {
 }
 drained() { [ "$(spool_bodies)" = 0 ]; }
 
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 report before
 check_eq "an idle daemon stores at once: 201" "$(send before)" 201
 check "... without the spool" test -z "$(ls "$T/spool")"
@@ -135,11 +124,7 @@ touch "$T/unlock"
 wait $LOCKER
 check_eq "killed with 5 bodies in the spool" "$(ls "$T/spool" | grep -c '\.spool$')" 5
 : > "$T/spool/.00000000000000000099.tmp"
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon restarts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon restarts" --config "$T/tlsrptd.conf"
 check "after the restart the spool drains" wait_for 20 drained
 n=0
 for i in 1 2 3 4 5; do

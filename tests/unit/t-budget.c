@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "budget.h"
+#include "metrics.h"
 #include "tap.h"
 
 struct waiter {
@@ -41,6 +42,20 @@ waiting(struct budget *b)
 	w = b->waiting;
 	pthread_mutex_unlock(&b->lock);
 	return w;
+}
+
+/* Does the metrics' text hold line? */
+static int
+metrics_has(const char *line)
+{
+	struct buf out;
+	int has;
+
+	buf_init(&out, 1 << 20);
+	has = metrics_render(&out, NULL) == 0 && out.data != NULL &&
+	    strstr(out.data, line) != NULL;
+	buf_release(&out);
+	return has;
 }
 
 int
@@ -93,6 +108,9 @@ main(void)
 	budget_set_max(&b, 10);
 	is_int(budget_hold_charge(&h1, 8, &err), 0, "a new size: 8 of 10");
 	is_int(budget_hold_charge(&h2, 8, &err), -1, "... 8 more refused");
+	ok(metrics_has("\ntlsrpt_decode_budget_bytes 8\n") &&
+	    metrics_has("\ntlsrpt_decode_budget_limit_bytes 10\n"),
+	    "the metrics show the budget in use and its size");
 	budget_hold_end(&h1);
 
 	budget_release(&b);

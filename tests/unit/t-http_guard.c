@@ -199,7 +199,7 @@ test_deadline(void)
 	slow = open_from(g, "192.0.2.20", 0);
 	done = open_from(g, "192.0.2.21", 0);
 	whole = open_from(g, "192.0.2.22", 0);
-	http_guard_whole(g, &whole->g);
+	ok(!http_guard_whole(g, &whole->g), "a request whole in time: no 408");
 	ok(!http_guard_expired(g, &slow->g), "a new request has time left");
 	is_int(http_guard_tick(g, now + 1000), 0, "nothing past it at 1 s");
 	is_int(http_guard_tick(g, now + 2500), 2,

@@ -205,6 +205,18 @@ main(void)
 	ok(access(path, F_OK) == 0, "numbered after all the folder held");
 	spool_close(sp);
 
+	/* The folder removed under a running daemon. */
+	snprintf(dir, sizeof(dir), "%s/gone", tmpl);
+	sp = spool_open(dir, 1 << 20, 60, &err);
+	ok(sp != NULL && rmdir(dir) == 0, "a spool folder, then removed");
+	is_int(put(sp, "lost", "ua", now, &err), -1, "a body is refused");
+	snprintf(path, sizeof(path), "%s/.00000000000000000001.tmp: cannot "
+	    "create", dir);
+	ok(err.kind == ERR_IO && strstr(err.msg, path) != NULL &&
+	    strstr(err.msg, "restart the daemon") != NULL,
+	    "the message names the file and what to do: %s", err.msg);
+	spool_close(sp);
+
 	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
 	if (system(path) != 0)
 		return 1;
