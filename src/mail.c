@@ -819,8 +819,8 @@ mail_dkim_verify(const struct mail_message *m, const char *authserv_id,
 		    "hold a signature against");
 	/* In the form of a d= tag (A-labels, RFC 8616 4). */
 	if (dnsname_normalise(from + 1, fromdom, err) < 0)
-		return error_set(err, ERR_INPUT, "DKIM: the From: domain is "
-		    "not a DNS name");
+		return error_prefix(err, "DKIM: the domain of the From: "
+		    "address");
 	from = fromdom;
 	hl = g_mime_object_get_header_list(GMIME_OBJECT(m->priv));
 	n = g_mime_header_list_get_count(hl);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "fmt.h"
 #include "mail.h"
 #include "tap.h"
 
@@ -448,9 +449,12 @@ test_dkim(void)
 	mail_release(&m);
 }
 
+/* Why the last dkim_inline() gave "-" ("" when it did not). */
+static char dkim_error[ERROR_MSG_MAX];
+
 /*
  * One message of headers only, with an Authentication-Results value and
- * a From: address: the verified domain, or "-".
+ * a From: address: the verified domain, or "-" (why: dkim_error).
  */
 static const char *
 dkim_inline(const char *ar, const char *from)
@@ -461,6 +465,7 @@ dkim_inline(const char *ar, const char *from)
 	char msg[2048];
 	int n, rc;
 
+	dkim_error[0] = '\0';
 	n = snprintf(msg, sizeof(msg), "Authentication-Results: %s\n"
 	    "From: %s\nSubject: t\n\nbody\n", ar, from);
 	if (n < 0 || (size_t)n >= sizeof(msg))
@@ -469,6 +474,8 @@ dkim_inline(const char *ar, const char *from)
 		return "(no message)";
 	rc = mail_dkim_verify(&m, "mx.example.com", domain, sizeof(domain),
 	    &err);
+	if (rc < 0)
+		fmt_cut(dkim_error, sizeof(dkim_error), "%s", err.msg);
 	mail_release(&m);
 	return rc == 0 ? domain : "-";
 }
@@ -492,6 +499,13 @@ test_dkim_inline(void)
 	    "a@badexample.net"), "-", "ar: nor the other way round");
 	is_str(dkim_inline("mx.example.com; dkim=pass header.d=example.net",
 	    "nobody"), "-", "ar: a From: without a domain");
+	is_str(dkim_inline("mx.example.com; dkim=pass header.d=example.net",
+	    "a@ex!ample.net"), "-", "ar: a From: domain that is no DNS name");
+	ok(strcmp(dkim_error, "DKIM: the domain of the From: address: "
+	    "\"ex!ample.net\" is not a DNS name: the character '!' "
+	    "(only letters, digits, '-' and '_')") == 0,
+	    "ar: ... and the reason says what is wrong with it: %s",
+	    dkim_error);
 	is_str(dkim_inline("mx.example.com; dkim=pass (signature verified) "
 	    "header.i=@example.net", net), "example.net",
 	    "ar: header.i with @ when there is no header.d");
