@@ -110,6 +110,7 @@ bench: deps all $(BENCHES:%=$(O)/bench/%)
 	$(O)/bench/bench-https $(O) $(BENCH_DIR)/https
 	$(O)/bench/bench-summary $(BENCH_DIR)/summary-1M.db
 	O=$(O) BENCH_DIR=$(BENCH_DIR) sh tests/bench/pg.sh
+	O=$(O) sh tests/bench/mailbomb.sh
 
 $(O) $(O)/tests $(O)/bench:
 	mkdir -p $@
