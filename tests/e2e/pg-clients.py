@@ -61,6 +61,7 @@ def report(i):
 def say(line):
     with out_lock:
         sys.stdout.write(line + "\n")
+        sys.stdout.flush()  # read while it runs (pg-restart.sh)
 
 
 def client(k, port):
