@@ -775,6 +775,9 @@ store_quarantine_put_rows(struct store *st, int64_t id, int64_t received_at,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (id < 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)id);
 	payload_in_place(&p, &none, id, received_at);
 	rows->r.received_at = received_at;
 	rc = put_wait(st, &pt, err);
@@ -791,6 +794,9 @@ store_quarantine_reject(struct store *st, int64_t id, const char *reason,
 	struct store_payload p;
 	struct put pt = { .p = &p, .reason = reason };
 
+	if (id < 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)id);
 	payload_in_place(&p, &none, id, 0);
 	return put_wait(st, &pt, err);
 }
