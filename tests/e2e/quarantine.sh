@@ -5,7 +5,7 @@
 # stays with its reason, a body cut to its first 1 MiB says it cannot.
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 30
+plan 31
 
 imp="$BIN/tlsrpt-import"
 acc=fixtures/reports/accept
