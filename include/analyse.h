@@ -38,6 +38,7 @@
 #define ANALYSE_REPORTER_MIN_REFUSED	10	/* tls-failures per reporter */
 #define ANALYSE_MX_BROKEN_REPORTERS	2	/* mx-tls-broken: reporters */
 #define ANALYSE_MX_BROKEN_DAYS		2	/* ... or days */
+#define ANALYSE_NO_DOMAIN_REPORTERS	16	/* named in no_policy_domain */
 
 struct analyse_options {
 	int64_t now;			/* end of the window, Unix seconds */
@@ -65,8 +66,11 @@ json_t *analyse_domain(const struct evidence *ev,
 
 /*
  * The whole summary document {"now", "window_days", "domains": [...]} for
- * the given domains, or every domain in the store when n is 0. NULL with
- * err set when the store cannot be read.
+ * the given domains, or every domain in the store when n is 0; then, when
+ * reports of the window named no policy domain (no domain's verdict can
+ * count them), "no_policy_domain": {"reports", "sessions", "reporters":
+ * the first ANALYSE_NO_DOMAIN_REPORTERS names, sorted, "more_reporters"}.
+ * NULL with err set when the store cannot be read.
  */
 json_t *analyse_summary(struct store *st, const char *const *domains,
 			size_t n, const struct analyse_options *opt,

@@ -19,7 +19,9 @@
  *   GET /report/{domain}                  the action plan page (page.h)
  *
  * With a token configured, every route but /healthz needs the header
- * "Authorization: Bearer TOKEN" (401 otherwise). Other methods are 405,
+ * "Authorization: Bearer TOKEN", or HTTP Basic with the token as the
+ * password and any user name, so that a browser can open the pages
+ * (401 otherwise, with the challenges of both). Other methods are 405,
  * other paths 404.
  *
  * The store is read through ingest_read_begin(): in the daemon a reader
@@ -39,7 +41,9 @@ struct api_answer {
 	unsigned status;
 	const char *content_type;	/* static string */
 	const char *allow;		/* 405: the Allow header, or NULL */
-	const char *www_authenticate;	/* 401: the header, or NULL */
+	int challenge;			/* 401: ask for the token (the
+					 * WWW-Authenticate headers of
+					 * Basic and of Bearer) */
 	int retry_after;		/* 503: seconds, or 0 */
 	struct buf body;		/* the caller releases it */
 };

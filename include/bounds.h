@@ -218,6 +218,7 @@
 #define HTTP_ANSWER_MAX		((size_t)16 * 1024)	/* an answer's body */
 #define HTTP_CODING_MAX		64	/* a transfer coding kept for the answer */
 #define API_BODY_MAX		((size_t)16 * 1024 * 1024)	/* an API answer */
+#define API_AUTHORIZATION_MAX	1024	/* an Authorization header read */
 
 /*
  * Mail (mail.h): report parts taken from one message; leaf parts looked at

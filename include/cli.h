@@ -47,6 +47,14 @@ int cli_option_error(const char *prog, int ch, char *const *argv);
 int cli_parse_time(const char *s, int64_t *t);
 
 /*
+ * The n row numbers of args (each "N" or "#N", N from 1), into *ids (the
+ * caller frees it; NULL when n is 0). -1 after one line on stderr naming
+ * prog and the argument that is not one, or when out of memory.
+ */
+int cli_parse_ids(const char *prog, char *const *args, int n, int64_t **ids,
+		  size_t *nids);
+
+/*
  * What the tools do before their work: the config file config_path (NULL:
  * the defaults) into cfg, then the store db names (NULL: the config's
  * database) opened into *st. With must_exist, a path that names no file

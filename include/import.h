@@ -51,6 +51,15 @@ void import_run(struct pipeline *pl, const struct import_options *o,
 		char *const *inputs, int n, struct import_counts *counts);
 
 /*
+ * One line of outcome as import_run() writes it (the input named by
+ * res->origin->path, else by input), and the count of it.
+ */
+void import_print_result(FILE *out, int json, const char *input,
+			 const struct result *res);
+void import_count(struct import_counts *c, enum outcome oc,
+		  enum error_kind kind);
+
+/*
  * The exit code of an import (sysexits.h): EX_TEMPFAIL when anything was
  * deferred, else EX_SOFTWARE for a failure of ours, else EX_NOINPUT when
  * an input could not be opened, else EX_DATAERR when anything was

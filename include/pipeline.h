@@ -124,6 +124,13 @@ struct pipeline_parsed {
 	char dkim_domain[256];		/* the message's verified signer */
 	struct pipeline_item items[MAIL_PARTS_MAX];
 	size_t n;
+	/* A row of the quarantine parsed again, set by the caller after
+	 * pipeline_parse() (0: none): pipeline_store() then changes that
+	 * row rather than write a payload, with the report's time of
+	 * receipt `received` (store_quarantine_put_rows()). One finding
+	 * only: a payload row names one report. */
+	int64_t replaces;
+	int64_t received;
 };
 
 /* Take len bytes, received at received, apart into pp (always at least

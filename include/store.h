@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "error.h"
 #include "report.h"
 
@@ -140,6 +141,63 @@ int store_put_rows(struct store *st, const void *raw, size_t rawlen,
 int store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 		       const struct origin *o, const char *reason,
 		       struct error *err);
+
+/*
+ * The quarantine: the payloads rejected, by row (doc/quarantine.md).
+ * A row is kept whole, or, past BOUND_QUARANTINE_KEEP, as its first
+ * bytes (kept < size): such a row cannot be parsed again.
+ */
+struct store_quarantined {
+	int64_t id;		/* its row */
+	int64_t received_at;	/* Unix seconds */
+	struct origin origin;	/* as it came */
+	size_t size;		/* bytes received */
+	size_t kept;		/* of them kept */
+	const char *sha256;	/* of all size bytes, hex, or NULL */
+	const char *reason;
+	const void *data;	/* store_quarantine_get(): the kept bytes as
+				 * received, else NULL */
+	size_t len;
+	struct arena *owned;	/* store_quarantine_get(): the strings and
+				 * data; store_quarantined_release() */
+};
+
+/* Called for each row of the quarantine; nonzero stops the walk. */
+typedef int (*store_quarantine_cb)(const struct store_quarantined *q,
+				   void *arg);
+
+/*
+ * Walk the rows of the quarantine after row `after` (0: from the first)
+ * in row order, limit of them at most (0: all), without their data. The
+ * store is held meanwhile (store_lock()): cb must not put.
+ */
+int store_quarantine_walk(struct store *st, int64_t after, size_t limit,
+			  store_quarantine_cb cb, void *arg,
+			  struct error *err);
+
+/*
+ * Row id of the quarantine with its kept bytes, as received, into q (the
+ * caller's; store_quarantined_release() frees what it holds). *found 0
+ * when the quarantine has no row id.
+ */
+int store_quarantine_get(struct store *st, int64_t id,
+			 struct store_quarantined *q, int *found,
+			 struct error *err);
+void store_quarantined_release(struct store_quarantined *q);
+
+/*
+ * A row of the quarantine parsed again. store_quarantine_put_rows()
+ * stores the report parsed from it (rows, store_rows_new()) as
+ * store_put_rows() would, and the row becomes its payload, accepted or
+ * duplicate: it leaves the quarantine. store_quarantine_reject() keeps
+ * the row with a new reason. The report takes the row's time of receipt.
+ * Both fail with ERR_INPUT when the row left the quarantine meanwhile.
+ */
+int store_quarantine_put_rows(struct store *st, int64_t id,
+			      int64_t received_at, struct store_rows *rows,
+			      struct store_put_result *res, struct error *err);
+int store_quarantine_reject(struct store *st, int64_t id, const char *reason,
+			    struct error *err);
 
 /*
  * For a daemon that takes reports over many connections at once: from now

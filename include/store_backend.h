@@ -35,6 +35,10 @@ struct store_payload {
 				 * BOUND_QUARANTINE_KEEP (column kept) */
 	const char *sha256;	/* of all size bytes, hex, or NULL: kept
 				 * for a rejected payload (column sha256) */
+	int64_t replaces;	/* a row of the quarantine parsed again:
+				 * the put changes that row rather than
+				 * write a payload (origin and data
+				 * unused); 0 for a new payload */
 };
 
 /*
@@ -180,6 +184,14 @@ struct store_ops {
 			  struct store_put_result *res, struct error *err);
 	int (*put_rejected)(void *be, const struct store_payload *p,
 			    const char *reason, struct error *err);
+	/*
+	 * The quarantine (payloads rejected): the rows after row `after`
+	 * in row order, limit at most (0: all), each as a store_row
+	 * (report NULL), with its data (as stored: payload.encoding) only
+	 * when data is nonzero.
+	 */
+	int (*quarantine)(void *be, int64_t after, size_t limit, int data,
+			  store_row_cb cb, void *arg, struct error *err);
 	int (*batch_begin)(void *be, struct error *err);
 	int (*batch_commit)(void *be, struct error *err);
 	void (*batch_rollback)(void *be);

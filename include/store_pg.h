@@ -105,6 +105,8 @@ int64_t pg_int(const PGresult *res, int row, int col);
 /* A column as a string; NULL when NULL. */
 const char *pg_str(const PGresult *res, int row, int col);
 
+int store_pg_quarantine(void *be, int64_t after, size_t limit, int data,
+			store_row_cb cb, void *arg, struct error *err);
 int store_pg_evidence(void *be, struct evidence *ev, struct error *err);
 int store_pg_domains(void *be, char ***domains, size_t *n,
 		     struct error *err);

@@ -1579,10 +1579,82 @@ done:
 	return out;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	    json_string_value(*(json_t *const *)b));
+}
+
+/*
+ * The reports of the window that named no policy domain (report.c stores
+ * a missing or empty policy-domain as ""): stored, but no domain's
+ * verdict counts them, so the summary of the whole store says how many
+ * came and from whom (doc/verdict.md). 0 and nothing added when none.
+ */
+static int
+add_no_domain(struct store *st, json_t *doc, int64_t from, int64_t to,
+	      struct error *err)
+{
+	json_t *who = NULL, *names[ANALYSE_NO_DOMAIN_REPORTERS], *o;
+	int64_t reports = 0, sessions = 0, last = 0;
+	size_t i, j, nn = 0;
+	struct evidence ev;
+	int more = 0;
+
+	if (evidence_load(st, "", from, to, &ev, err) < 0)
+		return -1;
+	for (i = 0; i < ev.n; i++) {
+		const struct evidence_policy *p = &ev.policies[i];
+
+		if (i == 0 || p->report != last)
+			reports++;
+		last = p->report;
+		sessions = count_add(sessions, count_add(p->successful,
+		    p->failed));
+		for (j = 0; j < nn; j++)
+			if (strcmp(json_string_value(names[j]),
+			    p->reporter) == 0)
+				break;
+		if (j < nn)
+			continue;
+		if (nn == ANALYSE_NO_DOMAIN_REPORTERS) {
+			more = 1;
+			continue;
+		}
+		if ((names[nn] = json_string(p->reporter)) == NULL)
+			goto nomem;
+		nn++;
+	}
+	evidence_release(&ev);
+	if (reports == 0)
+		return 0;
+	qsort(names, nn, sizeof(names[0]), name_cmp);
+	if ((who = json_array()) == NULL)
+		goto nomem_names;
+	for (j = 0; j < nn; j++) {
+		json_array_append_new(who, names[j]);
+		names[j] = NULL;
+	}
+	o = json_pack("{s:I, s:I, s:o, s:b}", "reports", (json_int_t)reports,
+	    "sessions", (json_int_t)sessions, "reporters", who,
+	    "more_reporters", more);
+	if (o == NULL || json_object_set_new(doc, "no_policy_domain", o) < 0)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	return 0;
+nomem:
+	evidence_release(&ev);
+nomem_names:
+	for (j = 0; j < nn; j++)
+		json_decref(names[j]);
+	return error_set(err, ERR_NOMEM, "out of memory");
+}
+
 json_t *
 analyse_summary(struct store *st, const char *const *domains, size_t n,
 		const struct analyse_options *opt, struct error *err)
 {
+	int whole = n == 0;
 	char **all = NULL;
 	json_t *doc, *list, *d;
 	size_t i, nall = 0;
@@ -1622,6 +1694,9 @@ analyse_summary(struct store *st, const char *const *domains, size_t n,
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (whole && add_no_domain(st, doc, opt->now - (int64_t)opt->days *
+	    DAY, opt->now, err) < 0)
+		goto fail;
 	for (i = 0; i < nall; i++)
 		free(all[i]);
 	free(all);

@@ -88,9 +88,9 @@ answer_store_error(struct api_answer *out, const struct error *err)
 
 /* Compare without telling by the time taken how much matched. */
 static int
-token_equal(const char *a, const char *b)
+token_equal(const char *a, size_t la, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
+	size_t lb = strlen(b), i;
 	unsigned char d = la != lb;
 
 	for (i = 0; i < la; i++)
@@ -98,17 +98,96 @@ token_equal(const char *a, const char *b)
 	return d == 0;
 }
 
+/* The value of one base64 digit (RFC 4648), or -1. */
+static int
+base64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode the n base64 characters at in (padded, RFC 4648 section 4) into
+ * out, which has room for n / 4 * 3 bytes: their number, or -1 when in
+ * is not base64.
+ */
+static long
+base64_decode(const char *in, size_t n, char *out)
+{
+	size_t i, o = 0, pad = 0;
+	unsigned long v;
+	int j, d;
+
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	if (in[n - 1] == '=')
+		pad = in[n - 2] == '=' ? 2 : 1;
+	for (i = 0; i < n; i += 4) {
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			if (i + (size_t)j >= n - pad) {
+				v <<= 6;
+				continue;
+			}
+			if ((d = base64_digit((unsigned char)in[i + j])) < 0)
+				return -1;
+			v = v << 6 | (unsigned long)d;
+		}
+		out[o++] = (char)(v >> 16 & 0xff);
+		out[o++] = (char)(v >> 8 & 0xff);
+		out[o++] = (char)(v & 0xff);
+	}
+	return (long)(o - pad);
+}
+
+/*
+ * Does the Authorization header give the token? As a bearer token
+ * (RFC 6750), or as the password of HTTP Basic (RFC 7617), whatever the
+ * user name, so that an owner can open the pages in a browser. A header
+ * over API_AUTHORIZATION_MAX bytes, or not base64, gives none.
+ */
 static int
 authorized(const char *token, const char *authz)
 {
+	char plain[API_AUTHORIZATION_MAX / 4 * 3];
+	const char *colon;
+	size_t n;
+	long len;
+
 	if (token == NULL || token[0] == '\0')
 		return 1;
-	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
+	if (authz == NULL ||
+	    (n = strnlen(authz, API_AUTHORIZATION_MAX + 1)) >
+	    API_AUTHORIZATION_MAX)
 		return 0;
-	authz += 7;
+	if (strncasecmp(authz, "Bearer ", 7) == 0) {
+		authz += 7;
+		while (*authz == ' ')
+			authz++;
+		return token_equal(authz, strlen(authz), token);
+	}
+	if (strncasecmp(authz, "Basic ", 6) != 0)
+		return 0;
+	authz += 6;
 	while (*authz == ' ')
 		authz++;
-	return token_equal(authz, token);
+	n = strlen(authz);
+	while (n > 0 && authz[n - 1] == ' ')
+		n--;
+	if ((len = base64_decode(authz, n, plain)) < 0 ||
+	    (colon = memchr(plain, ':', (size_t)len)) == NULL)
+		return 0;
+	colon++;
+	return token_equal(colon, (size_t)(plain + len - colon), token);
 }
 
 /*
@@ -442,8 +521,10 @@ api_route(struct ingest *in, const char *token, const char *method,
 		return;
 	}
 	if (!authorized(token, authorization)) {
-		out->www_authenticate = "Bearer realm=\"tlsrptd\"";
-		answer_error(out, 401, "a bearer token is needed");
+		out->challenge = 1;
+		answer_error(out, 401, "the api-token is needed: as "
+		    "\"Authorization: Bearer TOKEN\", or as the password of "
+		    "HTTP Basic");
 		return;
 	}
 	if (strcmp(url, "/metrics") == 0) {

@@ -72,6 +72,40 @@ cli_open_store(const char *prog, const char *config_path, const char *db,
 }
 
 int
+cli_parse_ids(const char *prog, char *const *args, int n, int64_t **ids,
+	      size_t *nids)
+{
+	const char *s;
+	long long v;
+	char *end;
+	int i;
+
+	*ids = NULL;
+	*nids = 0;
+	if (n <= 0)
+		return 0;
+	if ((*ids = calloc((size_t)n, sizeof(**ids))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		s = args[i][0] == '#' ? args[i] + 1 : args[i];
+		errno = 0;
+		v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
+		if (v < 1 || errno != 0 || *end != '\0') {
+			fprintf(stderr, "%s: \"%s\" is not a row of the "
+			    "quarantine (a number from 1, as --quarantine "
+			    "lists them)\n", prog, args[i]);
+			free(*ids);
+			*ids = NULL;
+			return -1;
+		}
+		(*ids)[(*nids)++] = v;
+	}
+	return 0;
+}
+
+int
 cli_parse_time(const char *s, int64_t *t)
 {
 	long long n;

@@ -574,9 +574,16 @@ on_api(void *cls, struct MHD_Connection *c, const char *url,
 		buf_release(&a.body);
 		return MHD_NO;
 	}
-	if (a.www_authenticate)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-		    a.www_authenticate);
+	/* Basic first: a browser prompts for it, and only for it. */
+	if (a.challenge &&
+	    (MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    "Basic realm=\"tlsrptd\", charset=\"UTF-8\"") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    "Bearer realm=\"tlsrptd\"") != MHD_YES)) {
+		MHD_destroy_response(r);
+		buf_release(&a.body);
+		return MHD_NO;
+	}
 	ret = MHD_queue_response(c, a.status, r);
 	MHD_destroy_response(r);
 	buf_release(&a.body);

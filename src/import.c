@@ -40,7 +40,7 @@ struct run {
 };
 
 static void
-print_json(FILE *out, const struct run *rn, const struct result *res)
+print_json(FILE *out, const char *input, const struct result *res)
 {
 	const struct report *r = res->report;
 	char start[RFC3339_LEN], end[RFC3339_LEN];
@@ -48,7 +48,7 @@ print_json(FILE *out, const struct run *rn, const struct result *res)
 	char *s;
 
 	o = json_pack("{s:s, s:s}", "outcome", outcome_name(res->outcome),
-	    "input", res->origin->path ? res->origin->path : rn->input);
+	    "input", res->origin->path ? res->origin->path : input);
 	if (o == NULL)
 		return;
 	if (res->origin->part)
@@ -93,13 +93,13 @@ put_clean(FILE *out, const char *s)
 }
 
 static void
-print_text(FILE *out, const struct run *rn, const struct result *res)
+print_text(FILE *out, const char *input, const struct result *res)
 {
 	const struct report *r = res->report;
 	char start[RFC3339_LEN], end[RFC3339_LEN];
 
 	fprintf(out, "%s\t", outcome_name(res->outcome));
-	put_clean(out, res->origin->path ? res->origin->path : rn->input);
+	put_clean(out, res->origin->path ? res->origin->path : input);
 	fputc('\t', out);
 	if (r != NULL && res->outcome != OUTCOME_DEFERRED) {
 		if (res->origin->part) {
@@ -127,13 +127,20 @@ print_text(FILE *out, const struct run *rn, const struct result *res)
 	fputc('\n', out);
 }
 
+void
+import_print_result(FILE *out, int json, const char *input,
+		    const struct result *res)
+{
+	if (json)
+		print_json(out, input, res);
+	else
+		print_text(out, input, res);
+}
+
 static void
 print_line(FILE *out, const struct run *rn, const struct result *res)
 {
-	if (rn->o->json)
-		print_json(out, rn, res);
-	else
-		print_text(out, rn, res);
+	import_print_result(out, rn->o->json, rn->input, res);
 }
 
 /* The line of an input answered "deferred" at once, and its count. */
@@ -151,16 +158,16 @@ print_deferred(struct run *rn, const char *input, const struct error *err)
 		rn->counts->internal++;
 }
 
-static void
-count(struct run *rn, enum outcome oc, enum error_kind kind)
+void
+import_count(struct import_counts *c, enum outcome oc, enum error_kind kind)
 {
 	if (oc == OUTCOME_REJECTED)
-		rn->counts->rejected++;
+		c->rejected++;
 	if (oc == OUTCOME_DEFERRED) {
 		if (kind == ERR_BUSY)
-			rn->counts->deferred++;
+			c->deferred++;
 		else
-			rn->counts->internal++;
+			c->internal++;
 	}
 }
 
@@ -187,7 +194,7 @@ flush(struct run *rn)
 
 		if (ok || p->outcome == OUTCOME_DEFERRED ||
 		    p->outcome == OUTCOME_NOT_A_REPORT) {
-			count(rn, p->outcome, p->kind);
+			import_count(rn->counts, p->outcome, p->kind);
 			fwrite(rn->linebuf + p->start, 1,
 			    (size_t)(p->end - p->start), rn->o->out);
 		} else {

@@ -295,6 +295,8 @@ pipeline_parse(const struct pipeline_config *cfg, const void *bytes,
 {
 	memset(&pp->msg, 0, sizeof(pp->msg));
 	pp->n = 0;
+	pp->replaces = 0;
+	pp->received = received;
 	if (kind == INPUT_SNIFF)
 		kind = decode_sniff(bytes, len) == PAYLOAD_OTHER &&
 		    mail_sniff(bytes, len) ? INPUT_MESSAGE : INPUT_REPORT;
@@ -321,13 +323,27 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 			    it->reason, it->kind);
 			break;
 		case STEP_REJECT:
-			pipeline_reject(pl, it->bytes, it->len, &it->origin,
-			    it->kind, it->reason, cb, arg);
+			if (pp->replaces == 0) {
+				pipeline_reject(pl, it->bytes, it->len,
+				    &it->origin, it->kind, it->reason, cb, arg);
+				break;
+			}
+			error_clear(&err);
+			if (store_quarantine_reject(pl->store, pp->replaces,
+			    it->reason, &err) < 0)
+				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
+				    NULL, err.msg, err.kind);
+			else
+				answer(cb, arg, OUTCOME_REJECTED, &it->origin,
+				    NULL, it->reason, it->kind);
 			break;
 		case STEP_STORE:
 			error_clear(&err);
-			if (store_put_rows(pl->store, it->bytes, it->len,
-			    &it->origin, it->rows, &put, &err) < 0)
+			if ((pp->replaces == 0 ? store_put_rows(pl->store,
+			    it->bytes, it->len, &it->origin, it->rows, &put,
+			    &err) : store_quarantine_put_rows(pl->store,
+			    pp->replaces, pp->received, it->rows, &put,
+			    &err)) < 0)
 				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
 				    &it->report, err.msg, err.kind);
 			else

@@ -750,6 +750,198 @@ store_put_rejected(struct store *st, const void *raw, size_t rawlen,
 	return rc;
 }
 
+/* The put of a row of the quarantine parsed again: the row changes in
+ * place, so there is no payload to write. */
+static void
+payload_in_place(struct store_payload *p, const struct origin *none,
+		 int64_t id, int64_t received_at)
+{
+	memset(p, 0, sizeof(*p));
+	p->origin = none;
+	p->received_at = received_at;
+	p->encoding = "identity";
+	p->data = "";
+	p->replaces = id;
+}
+
+int
+store_quarantine_put_rows(struct store *st, int64_t id, int64_t received_at,
+			  struct store_rows *rows, struct store_put_result *res,
+			  struct error *err)
+{
+	struct origin none = { .source = "" };
+	struct store_payload p;
+	struct put pt = { .p = &p, .r = &rows->r };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (id < 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)id);
+	payload_in_place(&p, &none, id, received_at);
+	rows->r.received_at = received_at;
+	rc = put_wait(st, &pt, err);
+	if (rc == 0)
+		*res = pt.res;
+	return rc;
+}
+
+int
+store_quarantine_reject(struct store *st, int64_t id, const char *reason,
+			struct error *err)
+{
+	struct origin none = { .source = "" };
+	struct store_payload p;
+	struct put pt = { .p = &p, .reason = reason };
+
+	if (id < 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)id);
+	payload_in_place(&p, &none, id, 0);
+	return put_wait(st, &pt, err);
+}
+
+/* The walk of store_quarantine_walk(), or the one row of _get(). */
+struct quarantine_walk {
+	store_quarantine_cb cb;
+	void *arg;
+	int64_t id;			/* _get: the row wanted */
+	struct store_quarantined *q;	/* _get: where it goes */
+	int found;
+};
+
+static void
+quarantined_from_row(struct store_quarantined *q, const struct store_row *row)
+{
+	memset(q, 0, sizeof(*q));
+	q->id = row->id;
+	q->received_at = row->payload.received_at;
+	q->origin = *row->payload.origin;
+	q->size = row->payload.size;
+	q->kept = row->payload.kept;
+	q->sha256 = row->payload.sha256;
+	q->reason = row->reason;
+}
+
+static int
+walk_row(const struct store_row *row, void *arg, struct error *err)
+{
+	struct quarantine_walk *w = arg;
+	struct store_quarantined q;
+
+	(void)err;
+	quarantined_from_row(&q, row);
+	return w->cb(&q, w->arg) != 0;
+}
+
+int
+store_quarantine_walk(struct store *st, int64_t after, size_t limit,
+		      store_quarantine_cb cb, void *arg, struct error *err)
+{
+	struct quarantine_walk w = { .cb = cb, .arg = arg };
+	int rc;
+
+	store_lock(st);
+	rc = st->ops->quarantine(st->be, after, limit, 0, walk_row, &w, err);
+	store_unlock(st);
+	return rc;
+}
+
+/* A copy of s (NULL stays NULL) in a; -1 when out of memory. */
+static int
+owned_str(struct arena *a, const char **s)
+{
+	if (*s == NULL)
+		return 0;
+	*s = arena_strndup(a, *s, strlen(*s));
+	return *s == NULL ? -1 : 0;
+}
+
+/*
+ * The row's data as received: stored as it came ("identity", "gzip": a
+ * gzip body is kept as sent) or compressed by payload_prepare() ("zlib"),
+ * into kept bytes; no more than BOUND_MESSAGE_MAX.
+ */
+static int
+get_row(const struct store_row *row, void *arg, struct error *err)
+{
+	struct quarantine_walk *w = arg;
+	struct store_quarantined *q = w->q;
+	const struct store_payload *p = &row->payload;
+	uLongf n;
+	void *data;
+
+	if (row->id != w->id)
+		return 1;
+	quarantined_from_row(q, row);
+	if ((q->owned = calloc(1, sizeof(*q->owned))) == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	if (owned_str(q->owned, &q->origin.source) < 0 ||
+	    owned_str(q->owned, &q->origin.peer) < 0 ||
+	    owned_str(q->owned, &q->origin.user_agent) < 0 ||
+	    owned_str(q->owned, &q->origin.message_id) < 0 ||
+	    owned_str(q->owned, &q->origin.path) < 0 ||
+	    owned_str(q->owned, &q->origin.part) < 0 ||
+	    owned_str(q->owned, &q->origin.dkim_domain) < 0 ||
+	    owned_str(q->owned, &q->sha256) < 0 ||
+	    owned_str(q->owned, &q->reason) < 0)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	if (q->kept > BOUND_MESSAGE_MAX)
+		return error_set(err, ERR_TOO_BIG, "row %lld of the "
+		    "quarantine holds %zu bytes, over the %zu read back",
+		    (long long)row->id, q->kept, BOUND_MESSAGE_MAX);
+	if ((data = arena_alloc(q->owned, q->kept + 1)) == NULL)
+		return error_set(err, ERR_NOMEM, "out of memory");
+	n = (uLongf)q->kept;
+	if (p->encoding != NULL && strcmp(p->encoding, "zlib") == 0) {
+		if (uncompress(data, &n, p->data, (uLong)p->len) != Z_OK ||
+		    n != q->kept)
+			return error_set(err, ERR_IO, "row %lld of the "
+			    "quarantine: its data does not inflate to the "
+			    "%zu bytes kept", (long long)row->id, q->kept);
+	} else if (p->len == q->kept) {
+		memcpy(data, p->data, p->len);
+	} else {
+		return error_set(err, ERR_IO, "row %lld of the quarantine: "
+		    "%zu bytes of data for the %zu kept", (long long)row->id,
+		    p->len, q->kept);
+	}
+	q->data = data;
+	q->len = q->kept;
+	w->found = 1;
+	return 1;
+}
+
+int
+store_quarantine_get(struct store *st, int64_t id,
+		     struct store_quarantined *q, int *found,
+		     struct error *err)
+{
+	struct quarantine_walk w = { .id = id, .q = q };
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	*found = 0;
+	if (id < 1)
+		return 0;
+	store_lock(st);
+	rc = st->ops->quarantine(st->be, id - 1, 1, 1, get_row, &w, err);
+	store_unlock(st);
+	if (rc < 0) {
+		store_quarantined_release(q);
+		return -1;
+	}
+	*found = w.found;
+	return 0;
+}
+
+void
+store_quarantined_release(struct store_quarantined *q)
+{
+	arena_free(q->owned);
+	memset(q, 0, sizeof(*q));
+}
+
 void
 store_lock(struct store *st)
 {

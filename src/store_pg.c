@@ -868,6 +868,49 @@ insert_payload(struct pg_store *s, const struct store_payload *p,
 	return run_id(s, PG_PAYLOAD, &a, id, err);
 }
 
+/*
+ * The payload row of a put: a new one, or, for a row of the quarantine
+ * parsed again, that row changed in place (rejected with another reason,
+ * or the payload of its report now).
+ */
+static int
+put_payload(struct pg_store *s, const struct store_payload *p,
+	    const char *outcome, const char *reason, int64_t report,
+	    struct error *err)
+{
+	struct pg_args a;
+	PGresult *res;
+	int64_t id;
+	int n;
+
+	if (p->replaces == 0)
+		return insert_payload(s, p, outcome, reason, report, NULL, &id,
+		    err);
+	pg_args_init(&a);
+	if (reason != NULL) {
+		pg_arg_text(&a, reason);
+		pg_arg_int(&a, p->replaces);
+		res = pg_exec(s, "UPDATE payload SET reason = $1 WHERE id = $2 "
+		    "AND outcome = 'rejected'", &a, "writing", err);
+	} else {
+		pg_arg_text(&a, outcome);
+		pg_arg_int(&a, report);
+		pg_arg_int(&a, p->replaces);
+		res = pg_exec(s, "UPDATE payload SET outcome = $1, reason = "
+		    "NULL, report = $2 WHERE id = $3 AND outcome = 'rejected'",
+		    &a, "writing", err);
+	}
+	pg_args_release(&a);
+	if (res == NULL)
+		return -1;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	if (n != 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)p->replaces);
+	return 0;
+}
+
 /* A report's policy rows and their failure rows, column for column. */
 static int
 insert_policies(struct pg_store *s, int64_t report,
@@ -1154,15 +1197,13 @@ pg_put_report(void *be, const struct store_payload *p,
 	      struct error *err)
 {
 	struct pg_store *s = be;
-	int64_t id;
 
 	memset(res, 0, sizeof(*res));
 	if (begin(s, err) < 0)
 		return -1;
 	if (write_report(s, r, res, err) < 0 ||
-	    insert_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
-	    "duplicate" : "accepted", NULL, res->report, NULL, &id,
-	    err) < 0 ||
+	    put_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
+	    "duplicate" : "accepted", NULL, res->report, err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		memset(res, 0, sizeof(*res));
@@ -1176,11 +1217,10 @@ pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
 		struct error *err)
 {
 	struct pg_store *s = be;
-	int64_t id;
 
 	if (begin(s, err) < 0)
 		return -1;
-	if (insert_payload(s, p, "rejected", reason, 0, NULL, &id, err) < 0 ||
+	if (put_payload(s, p, "rejected", reason, 0, err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		return -1;
@@ -1246,6 +1286,7 @@ const struct store_ops store_pg_ops = {
 	.close = pg_close,
 	.put_report = pg_put_report,
 	.put_rejected = pg_put_rejected,
+	.quarantine = store_pg_quarantine,
 	.batch_begin = pg_batch_begin,
 	.batch_commit = pg_batch_commit,
 	.batch_rollback = pg_batch_rollback,

@@ -215,3 +215,82 @@ store_pg_read_types(void *be, const char *domain, store_type_cb cb,
 
 	return count_rows(be, PG_READ_TYPES, domain, &w, err);
 }
+
+/* The rows of the quarantine as store_sqlite_quarantine() reads them; a
+ * limit of NULL is none. */
+int
+store_pg_quarantine(void *be, int64_t after, size_t limit, int data,
+		    store_row_cb cb, void *arg, struct error *err)
+{
+	struct pg_store *s = be;
+	struct store_row row;
+	struct origin o;
+	struct pg_args a;
+	PGresult *res;
+	unsigned char *bytes = NULL;
+	size_t len;
+	int i, n, rc = -1, stop;
+
+	if (pg_ensure(s, err) < 0)
+		return -1;
+	pg_args_init(&a);
+	pg_arg_int(&a, after);
+	if (limit > 0)
+		pg_arg_int(&a, (int64_t)limit);
+	else
+		pg_arg_null(&a);
+	pg_arg_int(&a, data != 0);
+	res = pg_exec(s, "SELECT id, received_at, source, peer, user_agent, "
+	    "message_id, path, part, encoding, size, reason, dkim_domain, "
+	    "kept, sha256, CASE WHEN $3::integer = 1 THEN data END "
+	    "FROM payload WHERE id > $1 AND outcome = 'rejected' "
+	    "ORDER BY id LIMIT $2", &a, "reading the quarantine", err);
+	pg_args_release(&a);
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		memset(&row, 0, sizeof(row));
+		memset(&o, 0, sizeof(o));
+		row.id = pg_int(res, i, 0);
+		row.payload.origin = &o;
+		row.payload.received_at = pg_int(res, i, 1);
+		o.source = pg_str(res, i, 2);
+		o.peer = pg_str(res, i, 3);
+		o.user_agent = pg_str(res, i, 4);
+		o.message_id = pg_str(res, i, 5);
+		o.path = pg_str(res, i, 6);
+		o.part = pg_str(res, i, 7);
+		row.payload.encoding = pg_str(res, i, 8);
+		row.payload.size = (size_t)pg_int(res, i, 9);
+		row.outcome = "rejected";
+		row.reason = pg_str(res, i, 10);
+		o.dkim_domain = pg_str(res, i, 11);
+		row.payload.kept = PQgetisnull(res, i, 12) ?
+		    row.payload.size : (size_t)pg_int(res, i, 12);
+		row.payload.sha256 = pg_str(res, i, 13);
+		row.payload.data = "";
+		if (!PQgetisnull(res, i, 14)) {
+			bytes = PQunescapeBytea((const unsigned char *)
+			    PQgetvalue(res, i, 14), &len);
+			if (bytes == NULL) {
+				error_set(err, ERR_NOMEM, "out of memory");
+				goto done;
+			}
+			row.payload.data = bytes;
+			row.payload.len = len;
+		}
+		stop = cb(&row, arg, err);
+		PQfreemem(bytes);
+		bytes = NULL;
+		if (stop < 0)
+			goto done;
+		if (stop)
+			break;
+	}
+	rc = 0;
+done:
+	PQfreemem(bytes);
+	PQclear(res);
+	return rc;
+}

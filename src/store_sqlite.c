@@ -54,7 +54,8 @@
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PAYLOAD, ST_REPORT, ST_FIRST,
 	ST_SAME, ST_MARK, ST_DIGEST, ST_POLICY, ST_FAILURE, ST_SAVEPOINT,
-	ST_RELEASE, ST_ROLLBACK_TO, ST_FOLD_RANGE, ST_COUNT
+	ST_RELEASE, ST_ROLLBACK_TO, ST_FOLD_RANGE, ST_REPLACE, ST_REASON,
+	ST_COUNT
 };
 
 static const char *const sql_text[ST_COUNT] = {
@@ -86,6 +87,11 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_DIGEST] = "UPDATE report SET digest = ?1 WHERE id = ?2",
 	[ST_FOLD_RANGE] = "SELECT (SELECT report FROM daily_upto), "
 	    "(SELECT COALESCE(MAX(id), 0) FROM report)",
+	/* A row of the quarantine parsed again (store_payload.replaces). */
+	[ST_REPLACE] = "UPDATE payload SET outcome = ?1, reason = NULL, "
+	    "report = ?2 WHERE id = ?3 AND outcome = 'rejected'",
+	[ST_REASON] = "UPDATE payload SET reason = ?1 WHERE id = ?2 AND "
+	    "outcome = 'rejected'",
 };
 
 struct sqlite_store {
@@ -635,6 +641,40 @@ insert_payload(struct sqlite_store *s, const struct store_payload *p,
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * The payload row of a put: a new one, or, for a row of the quarantine
+ * parsed again, that row changed in place (rejected with another reason,
+ * or the payload of its report now).
+ */
+static int
+put_payload(struct sqlite_store *s, const struct store_payload *p,
+	    const char *outcome, const char *reason, sqlite3_int64 report,
+	    struct error *err)
+{
+	sqlite3_stmt *st;
+
+	if (p->replaces == 0)
+		return insert_payload(s, p, outcome, reason, report, err);
+	if (reason != NULL) {
+		st = s->st[ST_REASON];
+		bind_text(st, 1, reason);
+		sqlite3_bind_int64(st, 2, p->replaces);
+		if (run_change(s, ST_REASON, err) < 0)
+			return -1;
+	} else {
+		st = s->st[ST_REPLACE];
+		bind_text(st, 1, outcome);
+		sqlite3_bind_int64(st, 2, report);
+		sqlite3_bind_int64(st, 3, p->replaces);
+		if (run_change(s, ST_REPLACE, err) < 0)
+			return -1;
+	}
+	if (sqlite3_changes(s->db) != 1)
+		return error_set(err, ERR_INPUT, "row %lld is not in the "
+		    "quarantine", (long long)p->replaces);
+	return 0;
+}
+
 /* A policy row of report, and its failure rows. */
 static int
 insert_policy(struct sqlite_store *s, sqlite3_int64 report,
@@ -930,7 +970,7 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	if (find_copies(s, r, res, err) < 0)
 		goto fail;
 	if (res->kind == STORE_PUT_DUPLICATE) {
-		if (insert_payload(s, p, "duplicate", NULL, res->report,
+		if (put_payload(s, p, "duplicate", NULL, res->report,
 		    err) < 0 || commit(s, err) < 0)
 			goto fail;
 		return 0;
@@ -955,7 +995,7 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, &r->policies[i], err) < 0)
 			goto fail;
-	if (insert_payload(s, p, "accepted", NULL, report, err) < 0 ||
+	if (put_payload(s, p, "accepted", NULL, report, err) < 0 ||
 	    (!s->defer && !s->batch && sqlite_fold_run(s->fold, 1, err) < 0) ||
 	    commit(s, err) < 0)
 		goto fail;
@@ -977,7 +1017,7 @@ sqlite_put_rejected(void *be, const struct store_payload *p,
 
 	if (begin(s, err) < 0)
 		return -1;
-	if (insert_payload(s, p, "rejected", reason, 0, err) < 0 ||
+	if (put_payload(s, p, "rejected", reason, 0, err) < 0 ||
 	    commit(s, err) < 0) {
 		rollback(s);
 		return -1;
@@ -991,6 +1031,7 @@ const struct store_ops store_sqlite_ops = {
 	.close = sqlite_close,
 	.put_report = sqlite_put_report,
 	.put_rejected = sqlite_put_rejected,
+	.quarantine = store_sqlite_quarantine,
 	.batch_begin = sqlite_batch_begin,
 	.batch_commit = sqlite_batch_commit,
 	.batch_rollback = sqlite_batch_rollback,

@@ -521,6 +521,39 @@ done:
 	return rc;
 }
 
+/*
+ * A payload row read by a statement of the columns of X_PAYLOAD, in its
+ * order, into row and o (their strings are the statement's until its
+ * next step).
+ */
+static void
+payload_row(sqlite3_stmt *st, struct store_row *row, struct origin *o)
+{
+	memset(row, 0, sizeof(*row));
+	memset(o, 0, sizeof(*o));
+	row->id = sqlite3_column_int64(st, 0);
+	row->payload.origin = o;
+	row->payload.received_at = sqlite3_column_int64(st, 1);
+	o->source = col(st, 2);
+	o->peer = col(st, 3);
+	o->user_agent = col(st, 4);
+	o->message_id = col(st, 5);
+	o->path = col(st, 6);
+	o->part = col(st, 7);
+	row->payload.encoding = col(st, 8);
+	row->payload.size = (size_t)sqlite3_column_int64(st, 9);
+	row->payload.data = sqlite3_column_blob(st, 10);
+	row->payload.len = (size_t)sqlite3_column_bytes(st, 10);
+	if (row->payload.data == NULL)
+		row->payload.data = "";
+	row->outcome = col(st, 11);
+	row->reason = col(st, 12);
+	o->dkim_domain = col(st, 14);
+	row->payload.kept = sqlite3_column_type(st, 15) == SQLITE_NULL ?
+	    row->payload.size : (size_t)sqlite3_column_int64(st, 15);
+	row->payload.sha256 = col(st, 16);
+}
+
 int
 store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
 {
@@ -537,29 +570,7 @@ store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
 			goto done;
 	st = xs[X_PAYLOAD];
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		memset(&o, 0, sizeof(o));
-		row.id = sqlite3_column_int64(st, 0);
-		row.payload.origin = &o;
-		row.payload.received_at = sqlite3_column_int64(st, 1);
-		o.source = col(st, 2);
-		o.peer = col(st, 3);
-		o.user_agent = col(st, 4);
-		o.message_id = col(st, 5);
-		o.path = col(st, 6);
-		o.part = col(st, 7);
-		row.payload.encoding = col(st, 8);
-		row.payload.size = (size_t)sqlite3_column_int64(st, 9);
-		row.payload.data = sqlite3_column_blob(st, 10);
-		row.payload.len = (size_t)sqlite3_column_bytes(st, 10);
-		if (row.payload.data == NULL)
-			row.payload.data = "";
-		row.outcome = col(st, 11);
-		row.reason = col(st, 12);
-		o.dkim_domain = col(st, 14);
-		row.payload.kept = sqlite3_column_type(st, 15) == SQLITE_NULL ?
-		    row.payload.size : (size_t)sqlite3_column_int64(st, 15);
-		row.payload.sha256 = col(st, 16);
+		payload_row(st, &row, &o);
 		if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
 			if (export_report(db, xs, sqlite3_column_int64(st, 13),
 			    &x, err) < 0)
@@ -579,5 +590,46 @@ done:
 	export_report_release(&x);
 	for (i = 0; i < X_COUNT; i++)
 		sqlite3_finalize(xs[i]);
+	return rc;
+}
+
+/* Rows of the payload table with their outcome "rejected", in the
+ * columns of X_PAYLOAD. The data only when asked for: SQLite then never
+ * reads it. */
+static const char sql_quarantine[] =
+	"SELECT id, received_at, source, peer, user_agent, message_id, "
+	"path, part, encoding, size, CASE WHEN ?3 THEN data END, outcome, "
+	"reason, report, dkim_domain, kept, sha256 FROM payload "
+	"WHERE id > ?1 AND outcome = 'rejected' ORDER BY id LIMIT ?2";
+
+int
+store_sqlite_quarantine(void *be, int64_t after, size_t limit, int data,
+			store_row_cb cb, void *arg, struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st = NULL;
+	struct store_row row;
+	struct origin o;
+	int rc = -1, step, stop;
+
+	if (prepare(db, sql_quarantine, &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	sqlite3_bind_int(st, 3, data != 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		payload_row(st, &row, &o);
+		if ((stop = cb(&row, arg, err)) < 0)
+			goto done;
+		if (stop)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		store_sqlite_fail(db, step, "reading the quarantine", err);
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -169,6 +169,29 @@ domain_text(FILE *f, const json_t *d, int color)
 
 /* Every string of the summary is printed escaped (escape.h): report
  * fields are written by whoever posted the report. */
+/* The reports no verdict counts, so that they are not lost from sight. */
+static void
+no_domain_text(FILE *f, const json_t *nd, long long days)
+{
+	const json_t *r;
+	long long n = INT(nd, "reports");
+	size_t i;
+
+	if (nd == NULL || n == 0)
+		return;
+	fprintf(f, "\nNote: %lld report%s of these %lld days named no policy "
+	    "domain, so no verdict above counts %s (%lld sessions; from ", n,
+	    n == 1 ? "" : "s", days, n == 1 ? "it" : "them",
+	    INT(nd, "sessions"));
+	json_array_foreach(GET(nd, "reporters"), i, r)
+		fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
+	if (json_is_true(GET(nd, "more_reporters")))
+		fputs(" and others", f);
+	fputs("). The sender left policy-domain out; the reports are "
+	    "stored, and --format json has them under no_policy_domain.\n",
+	    f);
+}
+
 void
 summary_print_text(FILE *f, const json_t *raw, int color)
 {
@@ -189,6 +212,8 @@ summary_print_text(FILE *f, const json_t *raw, int color)
 	if (json_array_size(GET(summary, "domains")) == 0)
 		fputs("No policy domain in the store: import reports first "
 		    "(tlsrpt-import) or wait for tlsrptd to receive some.\n", f);
+	no_domain_text(f, GET(summary, "no_policy_domain"),
+	    INT(summary, "window_days"));
 	json_decref(summary);
 }
 

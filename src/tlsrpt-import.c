@@ -15,6 +15,7 @@
 #include "config.h"
 #include "import.h"
 #include "mail.h"
+#include "quarantine.h"
 #include "report.h"
 #include "store_retention.h"
 #include "banned.h"
@@ -27,6 +28,8 @@ usage(FILE *f)
 	    "                     [--received TIME] INPUT...\n"
 	    "       tlsrpt-import --copy-from OLD.db --db URI\n"
 	    "       tlsrpt-import --prune DAYS [--db PATH|URI]\n"
+	    "       tlsrpt-import --quarantine [--retry [ID...]] [--db PATH|URI]\n"
+	    "                     [--config FILE] [--json]\n"
 	    "\n"
 	    "Import TLS reports (RFC 8460) into the store.\n"
 	    "INPUT is a .json or .json.gz report, a .eml message, a maildir\n"
@@ -42,6 +45,13 @@ usage(FILE *f)
 	    "                  (tlsrptd.conf(5)), once: the reports that\n"
 	    "                  ended, and the payloads received, more than\n"
 	    "                  DAYS days ago; the per-day aggregates stay\n"
+	    "  --quarantine    list the payloads rejected, one line each:\n"
+	    "                  ID, received, source, size, reason\n"
+	    "  --retry [ID...] with --quarantine: parse those rows (or every\n"
+	    "                  row) again; what parses now is stored and\n"
+	    "                  leaves the quarantine, what fails stays with\n"
+	    "                  its new reason; a row cut to its first 1 MiB\n"
+	    "                  cannot be parsed again\n"
 	    "  --config FILE   read database and limits from a tlsrptd config\n"
 	    "  --received TIME take the inputs as received at TIME (RFC 3339\n"
 	    "                  or Unix seconds), not at the clock: a report\n"
@@ -89,6 +99,8 @@ main(int argc, char **argv)
 		{ "copy-from", required_argument, NULL, 'C' },
 		{ "received", required_argument, NULL, 'R' },
 		{ "prune", required_argument, NULL, 'P' },
+		{ "quarantine", no_argument, NULL, 'Q' },
+		{ "retry", no_argument, NULL, 'T' },
 		CLI_OPTIONS_END,
 	};
 	const char *db = NULL, *config_path = NULL, *copy = NULL;
@@ -99,7 +111,9 @@ main(int argc, char **argv)
 	struct store *st;
 	long long days = -1;
 	char *end = NULL;
-	int ch, rc;
+	int ch, rc, quarantine = 0, retry = 0;
+	int64_t *ids = NULL;
+	size_t nids = 0;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
@@ -124,6 +138,12 @@ main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			break;
+		case 'Q':
+			quarantine = 1;
+			break;
+		case 'T':
+			retry = 1;
+			break;
 		case 'P':
 			days = optarg[0] >= '0' && optarg[0] <= '9' ?
 			    strtoll(optarg, &end, 10) : 0;
@@ -139,6 +159,21 @@ main(int argc, char **argv)
 			return cli_other_option("tlsrpt-import", ch, argv, usage);
 		}
 	}
+	if (retry && !quarantine) {
+		fprintf(stderr, "tlsrpt-import: --retry goes with "
+		    "--quarantine; see tlsrpt-import --help\n");
+		return EX_USAGE;
+	}
+	if (quarantine && (copy != NULL || days >= 0 ||
+	    (!retry && optind < argc))) {
+		fprintf(stderr, "tlsrpt-import: --quarantine takes no INPUT, "
+		    "no --copy-from and no --prune; see tlsrpt-import "
+		    "--help\n");
+		return EX_USAGE;
+	}
+	if (retry && cli_parse_ids("tlsrpt-import", argv + optind,
+	    argc - optind, &ids, &nids) < 0)
+		return EX_USAGE;
 	if (days >= 0 && (copy != NULL || optind < argc)) {
 		fprintf(stderr, "tlsrpt-import: --prune takes no INPUT and no "
 		    "--copy-from; see tlsrpt-import --help\n");
@@ -149,7 +184,7 @@ main(int argc, char **argv)
 		    "INPUT; see tlsrpt-import --help\n");
 		return EX_USAGE;
 	}
-	if (copy == NULL && days < 0 && optind >= argc) {
+	if (copy == NULL && days < 0 && !quarantine && optind >= argc) {
 		fprintf(stderr, "tlsrpt-import: no INPUT given; see "
 		    "tlsrpt-import --help\n");
 		return EX_USAGE;
@@ -158,9 +193,17 @@ main(int argc, char **argv)
 	report_init();
 	mail_init();
 	if ((rc = cli_open_store("tlsrpt-import", config_path, db, 0, &cfg,
-	    &st)) != 0)
+	    &st)) != 0) {
+		free(ids);
 		return rc;
-	if (copy != NULL) {
+	}
+	if (quarantine && !retry) {
+		rc = quarantine_list(st, o.json, stdout);
+	} else if (quarantine) {
+		pipeline_init(&pl, st, &cfg.pipeline);
+		quarantine_retry(&pl, o.json, stdout, ids, nids, &counts);
+		rc = import_exit_code(&counts);
+	} else if (copy != NULL) {
 		rc = import_copy_from(st, copy, stdout);
 	} else if (days >= 0) {
 		rc = prune(st, (unsigned)days);
@@ -171,5 +214,6 @@ main(int argc, char **argv)
 	}
 	store_close(st);
 	config_release(&cfg);
+	free(ids);
 	return rc;
 }

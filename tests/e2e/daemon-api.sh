@@ -1,9 +1,10 @@
 #!/bin/sh
 # tlsrptd's read API: /healthz, /metrics in Prometheus text, the domains
-# and their counts, the bearer token, methods and paths it refuses.
+# and their counts, the token (Bearer, or the password of HTTP Basic for
+# a browser), methods and paths it refuses.
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 41
+plan 55
 
 acc=fixtures/reports/accept
 make_cert a
@@ -78,6 +79,32 @@ check_eq "/report/example.com: 200" "$code" 200
 check "/report: the same page as tlsrpt-summary --format html" cmp -s "$T/api" "$T/cli.html"
 code=$(api "/report/example.com")
 check_eq "/report needs the token too" "$code" 401
+check "/report without the token asks for Basic, as a browser needs" \
+    sh -c "curl -s -o /dev/null -D - http://127.0.0.1:$APIPORT/report/example.com |
+    tr -d '\r' | grep -qx 'WWW-Authenticate: Basic realm=\"tlsrptd\", charset=\"UTF-8\"'"
+# A browser's way: HTTP Basic, any user name, the token as the password.
+code=$(api "/report/example.com?now=$now&days=30" -u 'owner:s3cret token')
+check_eq "/report with Basic and the token: 200" "$code" 200
+check "/report with Basic: the same page" cmp -s "$T/api" "$T/cli.html"
+check_eq "/ with Basic and the token: 200" "$(api / -u 'x:s3cret token')" 200
+check_eq "/api/v1/domains with Basic and the token: 200" \
+    "$(api /api/v1/domains -u 'any:s3cret token')" 200
+check "... lists example.com" grep -q '"domain": "example.com"' "$T/api"
+check_eq "/metrics with Basic and the token: 200" \
+    "$(api /metrics -u ':s3cret token')" 200
+code=$(api /report/example.com -u 'owner:s3cret' -D "$T/headers")
+check_eq "/report with Basic and a wrong password: 401" "$code" 401
+check_eq "... with the Basic challenge" "$(header WWW-Authenticate)" \
+    'Basic realm="tlsrptd", charset="UTF-8"'
+check "... and the Bearer one" grep -q '^WWW-Authenticate: Bearer realm="tlsrptd"' "$T/headers"
+check_eq "/report with Basic that is not base64: 401" \
+    "$(api /report/example.com -H 'Authorization: Basic %%%not-base64')" 401
+check_eq "/report with Basic of no colon: 401" \
+    "$(api /report/example.com -H 'Authorization: Basic czNjcmV0IHRva2Vu')" 401
+big=$(head -c 3000 /dev/zero | tr '\0' A)
+check_eq "a 3000-byte Authorization header: 401" \
+    "$(api /api/v1/domains -H "Authorization: Basic $big")" 401
+check_eq "the daemon still answers" "$(api /healthz)" 200
 code=$(api "/report/nothing.example" -H "$auth")
 check_eq "/report of an unknown domain: 404" "$code" 404
 code=$(api "/api/v1/domains/example.com/summary?days=0" -H "$auth")

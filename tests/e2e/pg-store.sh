@@ -9,7 +9,7 @@
 # The unit tests' suites, summary.py's scenarios, and the checks here.
 plan $(($("$BIN/tests/t-store" --plan-postgresql) + \
     $("$BIN/tests/t-store_reader" --plan-postgresql) + \
-    $(python3 tests/scenarios/summary.py --plan) + 24))
+    $(python3 tests/scenarios/summary.py --plan) + 30))
 pg_start
 
 imp="$BIN/tlsrpt-import"
@@ -90,6 +90,34 @@ f=fixtures/reports/reject/gzip-corrupt.json.gz
 psql_q reject "select encode(data, 'hex') from payload where path = '$f'" > "$T/raw.hex"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(open(sys.argv[1]).read().strip()))' "$T/raw.hex" > "$T/raw"
 check "a quarantined gzip payload is kept as sent" cmp -s "$T/raw" "$f"
+
+# The quarantine seen and parsed again (tlsrpt-import --quarantine).
+nrej=$(psql_q reject "select count(*) from quarantine")
+"$imp" --db "$uri" --quarantine > "$T/q.list"
+check_eq "--quarantine on PostgreSQL: a line per rejected payload, exit $?" \
+    "$(wc -l < "$T/q.list")" "$nrej"
+neg=$(grep '	file fixtures/reports/reject/count-negative.json	' "$T/q.list" | cut -f1)
+"$imp" --db "$uri" --quarantine --retry "$neg" > "$T/q.retry"
+check_eq "--retry ID on PostgreSQL: a parser's rejection stays, exit $?" \
+    "$(cut -f1,2 "$T/q.retry")" "rejected	#$neg"
+gzip -c fixtures/reports/accept/plain-rfc.json > "$T/plain.json.gz"
+printf 'max-inflate-ratio = 1\n' > "$T/ratio.conf"
+"$imp" --db "$uri" --config "$T/ratio.conf" "$T/plain.json.gz" > /dev/null
+gz=$("$imp" --db "$uri" --quarantine --json | python3 -c '
+import json, sys
+print([r["id"] for r in map(json.loads, sys.stdin) if r.get("path", "").endswith("plain.json.gz")][0])')
+"$imp" --db "$uri" --quarantine --retry "$gz" > "$T/q.retry"
+check_eq "--retry on PostgreSQL: the limit lifted, the report is accepted" \
+    "$(cut -f1,2 "$T/q.retry") $?" "accepted	#$gz 0"
+check_eq "... and its row is its payload, out of the quarantine" \
+    "$(psql_q reject "select outcome, report is not null from payload where id = $gz")" \
+    "accepted|t"
+head -c 1500000 /dev/zero | tr '\0' j | "$imp" --db "$uri" - > /dev/null
+"$imp" --db "$uri" --quarantine --retry > "$T/q.retry"
+check_eq "--retry of every row on PostgreSQL: exit 65, a line each" \
+    "$? $(wc -l < "$T/q.retry")" "65 $((nrej + 1))"
+check "... a cut payload cannot be parsed again" \
+    grep -q '^rejected	#[0-9]*	cannot be parsed again: only the first 1048576 of its 1500000 bytes' "$T/q.retry"
 
 # Standard input, as an MTA pipe gives it.
 out=$("$imp" --db "$uri" - < fixtures/reports/accept/gzip.json.gz); rc=$?

@@ -92,6 +92,41 @@ main(void)
 	    "metrics with a longer token");
 	is_int(get(&in, "t", "GET", "/metrics", "bearer t", &body), 200,
 	    "metrics with the token (scheme in any case)");
+	/* HTTP Basic, the token as the password: "u:t", ":t", "a:b:t". */
+	is_int(get(&in, "t", "GET", "/metrics", "Basic dTp0", &body), 200,
+	    "Basic with the token as the password");
+	is_int(get(&in, "t", "GET", "/metrics", "basic  Onc= ", &body), 401,
+	    "Basic with another password");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic OnQ=", &body), 200,
+	    "Basic with no user name");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic dA==", &body), 401,
+	    "Basic without a colon");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic dTp0AA==", &body),
+	    401, "Basic with a NUL after the token");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic dTp0=", &body), 401,
+	    "Basic not a multiple of 4");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic d=p0", &body), 401,
+	    "Basic with padding inside");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic ====", &body), 401,
+	    "Basic all padding");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic *Tp0", &body), 401,
+	    "Basic not base64");
+	is_int(get(&in, "t", "GET", "/metrics", "Basic ", &body), 401,
+	    "Basic with nothing");
+	{
+		char big[API_AUTHORIZATION_MAX + 8];
+
+		memset(big, 'A', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		memcpy(big, "Basic dTp0", 10);
+		big[10] = '\0';
+		is_int(get(&in, "t", "GET", "/metrics", big, &body), 200,
+		    "a short header in a big buffer");
+		big[10] = 'A';
+		memcpy(big + sizeof(big) - 5, "dTp0", 4);
+		is_int(get(&in, "t", "GET", "/metrics", big, &body), 401,
+		    "a header over API_AUTHORIZATION_MAX");
+	}
 	is_int(get(&in, NULL, "POST", "/metrics", NULL, &body), 405,
 	    "POST is 405");
 	is_int(get(&in, NULL, "GET", "/x", NULL, &body), 404, "other path");

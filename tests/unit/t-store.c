@@ -316,7 +316,105 @@ conflicts(struct store *st, const char *spec, const char *backend)
  * The checks shared_suite() makes on any backend; on SQLite,
  * conflicts() makes SHARED_SQLITE_ONLY more (tap.h: tap_suite_end).
  */
-#define SHARED_CHECKS 47
+#define SHARED_CHECKS 58
+/* A walk of the quarantine: its rows' ids and reasons. */
+struct qwalk {
+	int64_t ids[8];
+	char reasons[8][64];
+	size_t n;
+};
+
+static int
+qwalk_row(const struct store_quarantined *q, void *arg)
+{
+	struct qwalk *w = arg;
+
+	if (w->n < 8) {
+		w->ids[w->n] = q->id;
+		snprintf(w->reasons[w->n], sizeof(w->reasons[0]), "%s",
+		    q->reason ? q->reason : "");
+	}
+	w->n++;
+	return 0;
+}
+
+/*
+ * The quarantine (store.h): walked without the data, a row read back as
+ * it came, a report parsed from it stored in its place (it leaves), a row
+ * that stays given its new reason, a row cut to BOUND_QUARANTINE_KEEP.
+ */
+static void
+quarantine_suite(struct store *st, const char *backend)
+{
+	struct origin o = { .source = "https", .peer = "192.0.2.7" };
+	struct store_quarantined q;
+	struct store_put_result put;
+	struct store_rows *rows;
+	struct qwalk w = { .n = 0 };
+	struct report r;
+	struct error err;
+	char body[2048];
+	char *big;
+	int found, n;
+	int64_t id;
+
+	n = snprintf(body, sizeof(body), conflict_fmt, 5, 5, "q1", 10, 0, "");
+	ok(n > 0 && (size_t)n < sizeof(body) &&
+	    store_put_rejected(st, body, (size_t)n, &o, "refused once",
+	    &err) == 0 && store_put_rejected(st, "junk", 4, &o, "not json",
+	    &err) == 0, "%s: two payloads rejected", backend);
+	ok(store_quarantine_walk(st, 0, 0, qwalk_row, &w, &err) == 0 &&
+	    w.n == 3 && strcmp(w.reasons[0], "policies: missing") == 0 &&
+	    strcmp(w.reasons[1], "refused once") == 0,
+	    "%s: the quarantine walked in row order", backend);
+	id = w.ids[1];
+	w.n = 0;
+	ok(store_quarantine_walk(st, id, 1, qwalk_row, &w, &err) == 0 &&
+	    w.n == 1 && strcmp(w.reasons[0], "not json") == 0,
+	    "%s: a page after a row", backend);
+	ok(store_quarantine_get(st, id, &q, &found, &err) == 0 && found &&
+	    q.len == (size_t)n && memcmp(q.data, body, q.len) == 0 &&
+	    q.kept == q.size && strcmp(q.origin.peer, "192.0.2.7") == 0,
+	    "%s: a row read back as it came", backend);
+	store_quarantined_release(&q);
+	ok(report_parse(body, (size_t)n, TEST_RECEIVED, &r, &err) == 0 &&
+	    (rows = store_rows_new(&r, &err)) != NULL, "%s: parsed again",
+	    backend);
+	ok(store_quarantine_put_rows(st, id, 1772668800, rows, &put,
+	    &err) == 0 && put.kind == STORE_PUT_NEW,
+	    "%s: stored in place of its row", backend);
+	ok(store_quarantine_put_rows(st, id, 1772668800, rows, &put,
+	    &err) < 0 && err.kind == ERR_INPUT,
+	    "%s: once only: the row is not in the quarantine now", backend);
+	store_rows_free(rows);
+	report_release(&r);
+	ok(store_quarantine_get(st, id, &q, &found, &err) == 0 && !found,
+	    "%s: the row left the quarantine", backend);
+	w.n = 0;
+	ok(store_quarantine_reject(st, 0, "x", &err) < 0 &&
+	    store_quarantine_walk(st, 0, 0, qwalk_row, &w, &err) == 0 &&
+	    w.n == 2 && store_quarantine_reject(st, w.ids[1], "still not json",
+	    &err) == 0, "%s: a row that stays takes its new reason",
+	    backend);
+	big = malloc(BOUND_QUARANTINE_KEEP + 100);
+	if (big != NULL)
+		memset(big, 'j', BOUND_QUARANTINE_KEEP + 100);
+	w.n = 0;
+	ok(big != NULL && store_put_rejected(st, big,
+	    BOUND_QUARANTINE_KEEP + 100, &o, "too big", &err) == 0 &&
+	    store_quarantine_walk(st, 0, 0, qwalk_row, &w, &err) == 0 &&
+	    w.n == 3 && strcmp(w.reasons[1], "still not json") == 0,
+	    "%s: the new reason kept, a big one added", backend);
+	free(big);
+	ok(store_quarantine_get(st, w.ids[2], &q, &found, &err) == 0 &&
+	    found && q.size == BOUND_QUARANTINE_KEEP + 100 &&
+	    q.kept == BOUND_QUARANTINE_KEEP && q.len == q.kept &&
+	    q.sha256 != NULL && strlen(q.sha256) == 64,
+	    "%s: a big row is its first bytes, its size and SHA-256",
+	    backend);
+	store_quarantined_release(&q);
+}
+
 #define SHARED_SQLITE_ONLY 3
 
 static void shared_suite_body(const char *, const char *);
@@ -470,6 +568,7 @@ shared_suite_body(const char *spec, const char *backend)
 	    2 + 2 * THREADS * PER_THREAD + 1, "%s: all there after reopening",
 	    backend);
 	json_decref(counts);
+	quarantine_suite(st, backend);
 	store_close(st);
 }
 
