@@ -261,6 +261,8 @@ def smtp(addr, name, cert, starttls=True):
     return {"addr": addr, "name": name, "cert": pki + cert + ".pem",
             "key": pki + cert + ".key", "starttls": starttls}
 conf = {"ready": T + "/servers.ready",
+        "dns": [{"addr": "127.0.0.54", "mode": "nodnssec"},
+                {"addr": "127.0.0.55", "mode": "servfail"}],
         "https": [https("127.0.1.1", "policy"), https("127.0.1.2", "404"),
                   https("127.0.1.3", "redirect"), https("127.0.1.4", "big"),
                   https("127.0.1.5", "slow"),
