@@ -33,7 +33,8 @@ usage(FILE *f)
 	    "%s"
 	    "\n"
 	    "Exit: 0 all fine, 1 any blocking finding, 2 otherwise any\n"
-	    "finding, 64 usage, 75 no DNS answer (try again later).\n",
+	    "finding, 64 usage, 75 no DNS answer for some domain (try again\n"
+	    "later; the JSON still names the error).\n",
 	    live_options_help);
 }
 

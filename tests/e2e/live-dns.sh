@@ -133,7 +133,8 @@ check "no network: a clear message" grep -q 'DNS: no answer for the MX' \
 check "no network: fails fast (under 3 s)" [ $((end - start)) -lt 3 ]
 unshare --net "$BIN/tlsrpt-check" --format json good.test plain.test \
     > "$T/nonet.json" 2> /dev/null
-check_eq "no network, JSON: valid, exit 75" "$? $(jq -e type "$T/nonet.json")" \
+rc=$?
+check_eq "no network, JSON: valid, exit 75" "$rc $(jq -e type "$T/nonet.json")" \
     '75 "object"'
 check_eq "no network, JSON: each domain an error naming DNS" \
     "$(jqv nonet '[.domains[] | .domain + ":" + .status] | join(" ")') $(jqv nonet '.domains[0].error | startswith("DNS: no answer for the MX records of good.test")')" \

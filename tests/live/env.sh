@@ -38,7 +38,10 @@ done
 . tests/lib.sh
 PY=/usr/bin/python3
 LIVE_PIDS=
-trap 'for p in $LIVE_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# Each server waited for once killed: nsd still writes its state files
+# into $T as it stops.
+trap 'for p in $LIVE_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+rm -rf "$T"' EXIT
 
 # The options every check run uses.
 LIVE="--resolver 127.0.0.53 --trust-anchor $T/dns/anchor.ds --ca-file $T/pki/ca.pem --dns-timeout 2 --http-timeout 2 --smtp-timeout 3"
