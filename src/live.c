@@ -270,8 +270,10 @@ lookup(struct live *lv, const char *name, int type, struct dns_answer *a,
 		lv->dnssec_seen = 1;
 	if (a->security != DNS_BOGUS || lv->dnssec_seen || zone == NULL)
 		return 0;
-	if (dns_lookup(lv->dns, zone, 48, &k, err) < 0)
+	if (dns_lookup(lv->dns, zone, 48, &k, err) < 0) {
+		dns_answer_release(a);
 		return -1;
+	}
 	if (k.security == DNS_SECURE) {
 		lv->dnssec_seen = 1;
 		dns_answer_release(&k);
@@ -285,10 +287,10 @@ lookup(struct live *lv, const char *name, int type, struct dns_answer *a,
 		    "the DNSKEY of %s (%s); %s", zone, k.timed_out ? "timeout" :
 		    dns_rcode_name(k.rcode), a->why_bogus);
 	dns_answer_release(&k);
+	dns_answer_release(a);
 	if ((lv->plain = dns_new(lv->o->resolver, "none", lv->o->dns_timeout,
 	    err)) == NULL)
 		return -1;
-	dns_answer_release(a);
 	return dns_lookup(lv->plain, name, type, a, err);
 }
 

@@ -4,7 +4,7 @@
 # _smtp._tls records, DNSSEC secure, insecure and bogus, a resolver that
 # gives no DNSSEC data, the options, and DNS down (SERVFAIL, no network).
 . tests/live/env.sh
-plan 47
+plan 48
 live_start
 
 run_live good good.test
@@ -99,6 +99,12 @@ check_eq "no DNSSEC from the resolver, text: one warning line for two domains" \
     "$(grep -c '^warning: the resolver 127.0.0.54 gives no DNSSEC data' "$T/strip.out")" 1
 check "no DNSSEC from the resolver, text: the other findings still shown" \
     grep -q 'blocking sts-record-invalid' "$T/strip.out"
+# The root key (dns-root-data, the default anchor) through a server that
+# cannot give the root's DNSKEY: the same, said of the anchor ".".
+run_live root --trust-anchor /usr/share/dns/root.key good.test
+check_eq "root anchor, no root DNSKEY from the resolver: passes, one warning" \
+    "$(jqv root '.domains[0].status') $(jqv root '.resolver_dnssec') $(jqv root '.warnings[0].trust_anchor') $(cat "$T/root.rc")" \
+    "ok false . 0"
 run_live none --trust-anchor none good.test
 check_eq "--trust-anchor none: no resolver_dnssec field, exit 0" \
     "$(jqv none 'has("resolver_dnssec")') $(cat "$T/none.rc")" "false 0"
