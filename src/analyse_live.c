@@ -186,8 +186,8 @@ live_missing(json_t *domain, const char *why)
 	json_t *r;
 	char msg[1024];
 
-	fmt_cut(msg, sizeof(msg), "the live checks could not run (%s): this "
-	    "verdict is from the reports alone", why);
+	fmt_cut(msg, sizeof(msg), "the live checks could not run, so this "
+	    "verdict is from the reports alone: %s", why);
 	if ((r = json_pack("{s:s, s:s, s:s, s:s}", "code",
 	    "live-checks-not-run", "kind", "warning", "message", msg, "error",
 	    why)) == NULL || json_array_append_new(json_object_get(domain,
