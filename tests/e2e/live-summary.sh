@@ -9,7 +9,7 @@
 # reports stays, saying the live checks could not run.
 # runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
-plan 33
+plan 34
 live_start
 
 mkdir -p "$T/reports"
@@ -131,6 +131,12 @@ summary strip --resolver 127.0.0.54
 check_eq "--live, resolver without DNSSEC, JSON: resolver_dnssec false, one warning" \
     "$(jqv strip '.resolver_dnssec') $(jqv strip '[.warnings[].code] | join(" ")')" \
     "false resolver-without-dnssec"
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format html --live \
+    $LIVE --resolver 127.0.0.54 > "$T/strip.html"
+check "--live, resolver without DNSSEC, page: DNSSEC and DANE not checked" \
+    grep -q '<p>DNSSEC and DANE were not checked: the resolver gives no DNSSEC data' \
+    "$T/strip.html"
 
 # DNS down: the verdict of the reports stays, the live part said missing.
 unshare --net "$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --live \

@@ -7,8 +7,10 @@
 # - the zone "test." signed with ldns-signzone (its DS is the trust
 #   anchor; one MX record is altered after signing, so it is bogus) and
 #   the unsigned child zone plain.test, served by nsd on 127.0.0.53;
-# - HTTPS policy hosts on 127.0.1.x:443 and SMTP hosts on 127.0.2.x:25
-#   (tests/live/servers.py).
+# - HTTPS policy hosts on 127.0.1.x:443 and SMTP hosts on 127.0.2.x:25,
+#   and two resolvers in front of nsd: 127.0.0.54 clears the DNSSEC OK
+#   bit of every query (no signature comes back, as behind many home
+#   routers), 127.0.0.55 answers SERVFAIL (tests/live/servers.py).
 # live_start starts the servers; they are killed by pid at exit. The
 # script says its plan between sourcing this and live_start: where
 # namespaces are not allowed or a tool is missing, live_start skips the
