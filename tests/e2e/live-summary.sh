@@ -160,6 +160,7 @@ check_eq "--live, SERVFAIL resolver, JSON: live-checks-not-run names SERVFAIL" \
 check_eq "--live, SERVFAIL resolver, JSON: no live object" \
     "$(jqv servfail '[.domains[] | has("live")] | join(" ")')" "false false"
 # Too few reporters for the reports: insufficient-data stays, exit 2.
+# shellcheck disable=SC2086
 "$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format json \
     --min-reporters 3 --live $LIVE --resolver 127.0.0.55 > "$T/nr.json"
 rc=$?
