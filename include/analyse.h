@@ -112,8 +112,10 @@ int analyse_add_live(json_t *domain, const json_t *live,
 /*
  * tlsrpt-summary --live: the live checks of every domain of the summary
  * document (live.h, with the options lo), each joined to its verdict by
- * analyse_add_live(). -1 with err: ERR_INPUT or ERR_IO for options that
- * cannot be used, ERR_BUSY when DNS does not answer.
+ * analyse_add_live(). A domain DNS gave no answer for keeps the verdict
+ * of its reports, with a warning reason live-checks-not-run naming the
+ * error. The document gains live_dnssec_json()'s fields. -1 with err:
+ * ERR_INPUT or ERR_IO for options that cannot be used, ERR_NOMEM.
  */
 int analyse_join_live(json_t *summary, const struct live_options *lo,
 		      const struct analyse_options *opt, struct error *err);

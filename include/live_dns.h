@@ -59,7 +59,16 @@ struct dns *dns_new(const char *resolver, const char *trust_anchor,
 void dns_free(struct dns *d);
 
 /*
- * Look name up for type (1 A, 15 MX, 16 TXT, 28 AAAA, 52 TLSA) into a,
+ * The zone of the trust anchor answers are validated from ("." for the
+ * root key), or NULL when nothing is validated. A resolver that carries
+ * DNSSEC data gives that zone's DNSKEY as secure (live.c asks it when an
+ * answer is bogus, to tell a resolver without DNSSEC from a bad zone).
+ */
+const char *dns_anchor(const struct dns *d);
+
+/*
+ * Look name up for type (1 A, 15 MX, 16 TXT, 28 AAAA, 52 TLSA; others,
+ * such as 48 DNSKEY, are counted in total but not decoded) into a,
  * which the caller releases with dns_answer_release. A timeout or a DNS
  * error is an answer (timed_out, rcode), not a failure: -1 only when the
  * library fails or memory runs out.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "fmt.h"
 #include "live_policy.h"
 #include "rfc3339.h"
 #include "banned.h"
@@ -148,18 +149,70 @@ step_add(json_t *steps, const char *s, size_t at)
 	return 1;
 }
 
+/*
+ * The reasons of a domain by kind, stable: blocking, insufficient,
+ * warning, info; then the verdict they make.
+ */
+static const char *
+reasons_sort(json_t *domain)
+{
+	json_t *sorted = json_array();
+	const json_t *e;
+	const char *verdict = "ready";
+	size_t i;
+	int k;
+
+	for (k = 0; k <= 4; k++)
+		json_array_foreach(json_object_get(domain, "reasons"), i, e)
+			if (kind_rank(e) == k)
+				json_array_append(sorted, (json_t *)e);
+	json_object_set_new(domain, "reasons", sorted);
+	json_array_foreach(sorted, i, e) {
+		if (kind_rank(e) == 0)
+			return "not-ready";
+		if (kind_rank(e) == 1)
+			verdict = "insufficient-data";
+	}
+	return verdict;
+}
+
+/*
+ * The live checks of a domain could not run (no DNS answer): the verdict
+ * stays the one of the reports, and says the live part is missing.
+ */
+static int
+live_missing(json_t *domain, const char *why)
+{
+	json_t *r;
+	char msg[1024];
+
+	fmt_cut(msg, sizeof(msg), "the live checks could not run, so this "
+	    "verdict is from the reports alone: %s", why);
+	if ((r = json_pack("{s:s, s:s, s:s, s:s}", "code",
+	    "live-checks-not-run", "kind", "warning", "message", msg, "error",
+	    why)) == NULL || json_array_append_new(json_object_get(domain,
+	    "reasons"), r) < 0)
+		return -1;
+	/* First: what is published now may still block the switch. */
+	step_add(json_object_get(domain, "next_steps"), "Run the live checks "
+	    "again (--live) when DNS answers.", 0);
+	/* A warning never changes the verdict; only the order of reasons. */
+	reasons_sort(domain);
+	return 0;
+}
+
 int
 analyse_add_live(json_t *domain, const json_t *live,
 		 const struct analyse_options *opt)
 {
-	json_t *reasons = json_object_get(domain, "reasons"), *sorted;
+	json_t *reasons = json_object_get(domain, "reasons");
 	json_t *steps = json_object_get(domain, "next_steps"), *f, *nr;
 	const json_t *e;
 	const char *verdict, *dom = json_string_value(json_object_get(domain,
 	    "domain"));
 	char msg[1024];
 	size_t i, nblock = 0;
-	int k, w;
+	int w;
 
 	(void)opt;
 	if (!json_is_array(reasons) || !json_is_array(steps))
@@ -194,24 +247,7 @@ analyse_add_live(json_t *domain, const json_t *live,
 		if (w > 0 && (size_t)w < sizeof(msg))
 			step_add(steps, msg, (size_t)-1);
 	}
-
-	/* Reasons by kind, stable: blocking, insufficient, warning, info. */
-	sorted = json_array();
-	for (k = 0; k <= 4; k++)
-		json_array_foreach(reasons, i, e)
-			if (kind_rank(e) == k)
-				json_array_append(sorted, (json_t *)e);
-	json_object_set_new(domain, "reasons", sorted);
-
-	verdict = "ready";
-	json_array_foreach(sorted, i, e) {
-		if (kind_rank(e) == 0) {
-			verdict = "not-ready";
-			break;
-		}
-		if (kind_rank(e) == 1)
-			verdict = "insufficient-data";
-	}
+	verdict = reasons_sort(domain);
 	json_object_set_new(domain, "verdict", json_string(verdict));
 	/* The switch to enforce is only a step when still ready. */
 	if (strcmp(verdict, "ready") != 0)
@@ -236,6 +272,14 @@ analyse_join_live(json_t *summary, const struct live_options *lo,
 	json_array_foreach(json_object_get(summary, "domains"), i, d) {
 		live = live_check(lv, json_string_value(json_object_get(d,
 		    "domain")), err);
+		if (live == NULL && err->kind == ERR_BUSY) {
+			if (live_missing(d, err->msg) < 0) {
+				rc = error_set(err, ERR_NOMEM, "live checks: "
+				    "out of memory");
+				break;
+			}
+			continue;
+		}
 		if (live == NULL) {
 			rc = error_prefix(err, "live checks");
 			break;
@@ -248,6 +292,8 @@ analyse_join_live(json_t *summary, const struct live_options *lo,
 		}
 		json_decref(live);
 	}
+	if (rc == 0 && live_dnssec_json(lv, summary) < 0)
+		rc = error_set(err, ERR_NOMEM, "live checks: out of memory");
 	live_free(lv);
 	return rc;
 }

@@ -24,6 +24,12 @@
 struct live {
 	const struct live_options *o;
 	struct dns *dns;
+	/* Without validation, once the resolver proved to give no DNSSEC
+	 * data (lookup()); then every lookup goes here. */
+	struct dns *plain;
+	int dnssec_seen;	/* an answer validated: the resolver carries
+				 * DNSSEC, a bogus answer is the zone's */
+	char dnssec_why[512];	/* why the anchor's DNSKEY did not validate */
 	gnutls_certificate_credentials_t cred;
 	int curl;		/* libcurl's global set-up done */
 };
@@ -195,6 +201,7 @@ live_free(struct live *lv)
 	if (lv == NULL)
 		return;
 	dns_free(lv->dns);
+	dns_free(lv->plain);
 	if (lv->cred)
 		gnutls_certificate_free_credentials(lv->cred);
 	if (lv->curl)
@@ -237,6 +244,98 @@ live_new(const struct live_options *o, struct error *err)
 fail:
 	live_free(lv);
 	return NULL;
+}
+
+/*
+ * dns_lookup through the validating resolver, until it proves to give no
+ * DNSSEC data. A bogus answer is believed only when the trust anchor's
+ * own DNSKEY validates: a resolver that drops the DO bit or the
+ * signatures (many home routers and forwarders) makes every answer
+ * bogus, which says nothing of the domain. Then this lookup and every
+ * later one go to the same resolver without validation, and
+ * live_dnssec() says so once.
+ */
+static int
+lookup(struct live *lv, const char *name, int type, struct dns_answer *a,
+       struct error *err)
+{
+	struct dns_answer k;
+	const char *zone = dns_anchor(lv->dns);
+
+	if (lv->plain != NULL)
+		return dns_lookup(lv->plain, name, type, a, err);
+	if (dns_lookup(lv->dns, name, type, a, err) < 0)
+		return -1;
+	if (a->security == DNS_SECURE)
+		lv->dnssec_seen = 1;
+	if (a->security != DNS_BOGUS || lv->dnssec_seen || zone == NULL)
+		return 0;
+	if (dns_lookup(lv->dns, zone, 48, &k, err) < 0) {
+		dns_answer_release(a);
+		return -1;
+	}
+	if (k.security == DNS_SECURE) {
+		lv->dnssec_seen = 1;
+		dns_answer_release(&k);
+		return 0;
+	}
+	if (k.security == DNS_BOGUS || (!k.timed_out && k.rcode == 0))
+		fmt_cut(lv->dnssec_why, sizeof(lv->dnssec_why), "%s",
+		    k.security == DNS_BOGUS ? k.why_bogus : a->why_bogus);
+	else
+		fmt_cut(lv->dnssec_why, sizeof(lv->dnssec_why), "no answer for "
+		    "the DNSKEY of %s (%s); %s", zone, k.timed_out ? "timeout" :
+		    dns_rcode_name(k.rcode), a->why_bogus);
+	dns_answer_release(&k);
+	dns_answer_release(a);
+	if ((lv->plain = dns_new(lv->o->resolver, "none", lv->o->dns_timeout,
+	    err)) == NULL)
+		return -1;
+	return dns_lookup(lv->plain, name, type, a, err);
+}
+
+enum live_dnssec
+live_dnssec(const struct live *lv)
+{
+	return lv->plain != NULL ? LIVE_DNSSEC_MISSING : lv->dnssec_seen ?
+	    LIVE_DNSSEC_ON : dns_anchor(lv->dns) != NULL ?
+	    LIVE_DNSSEC_UNKNOWN : LIVE_DNSSEC_OFF;
+}
+
+int
+live_dnssec_warning(const struct live *lv, char *msg, size_t len)
+{
+	if (lv->plain == NULL)
+		return 0;
+	fmt_cut(msg, len, "the resolver %s%s gives no DNSSEC data that "
+	    "validates from the trust anchor \"%s\": DNSSEC and DANE were "
+	    "not checked; name a validating resolver with --resolver to "
+	    "check them", lv->o->resolver ? "" : "of ", lv->o->resolver ?
+	    lv->o->resolver : "/etc/resolv.conf", dns_anchor(lv->dns));
+	return 1;
+}
+
+int
+live_dnssec_json(const struct live *lv, json_t *doc)
+{
+	char msg[512];
+	json_t *w;
+
+	if (live_dnssec(lv) != LIVE_DNSSEC_ON &&
+	    live_dnssec(lv) != LIVE_DNSSEC_MISSING)
+		return 0;
+	if (json_object_set_new(doc, "resolver_dnssec", json_boolean(
+	    live_dnssec(lv) == LIVE_DNSSEC_ON)) < 0)
+		return -1;
+	if (!live_dnssec_warning(lv, msg, sizeof(msg)))
+		return 0;
+	if ((w = json_object_get(doc, "warnings")) == NULL &&
+	    json_object_set_new(doc, "warnings", w = json_array()) < 0)
+		return -1;
+	return json_array_append_new(w, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+	    "code", "resolver-without-dnssec", "kind", "warning", "message",
+	    msg, "trust_anchor", dns_anchor(lv->dns), "why_bogus",
+	    lv->dnssec_why));
 }
 
 /* One domain being checked. */
@@ -313,10 +412,10 @@ time_json(int64_t t)
 
 /* The security and rcode of an answer, into a check's evidence. */
 static void
-dns_evidence(json_t *c, const struct dns_answer *a)
+dns_evidence(const struct run *r, json_t *c, const struct dns_answer *a)
 {
-	json_object_set_new(c, "dnssec", json_string(dns_security_name(
-	    a->security)));
+	json_object_set_new(c, "dnssec", json_string(r->lv->plain ?
+	    "not-checked" : dns_security_name(a->security)));
 	json_object_set_new(c, "rcode", json_string(a->timed_out ? "timeout" :
 	    dns_rcode_name(a->rcode)));
 	if (a->security == DNS_BOGUS)
@@ -330,9 +429,9 @@ check_mx(struct run *r, struct error *err)
 	json_t *c = check_new(r, "mx"), *hosts = json_array();
 	size_t i, j;
 
-	if (dns_lookup(r->lv->dns, r->domain, 15, &a, err) < 0)
+	if (lookup(r->lv, r->domain, 15, &a, err) < 0)
 		return -1;
-	dns_evidence(c, &a);
+	dns_evidence(r, c, &a);
 	json_object_set_new(c, "hosts", hosts);
 	if (a.timed_out || (a.rcode == 2 && a.security != DNS_BOGUS)) {
 		error_set(err, ERR_BUSY, "DNS: no answer for the MX records "
@@ -389,10 +488,10 @@ txt_lookup(struct run *r, json_t *c, const char *name, struct dns_answer *a,
 	json_t *recs = json_array();
 	size_t i;
 
-	if (dns_lookup(r->lv->dns, name, 16, a, err) < 0)
+	if (lookup(r->lv, name, 16, a, err) < 0)
 		return -1;
 	json_object_set_new(c, "name", json_string(name));
-	dns_evidence(c, a);
+	dns_evidence(r, c, a);
 	for (i = 0; i < a->n; i++)
 		json_array_append_new(recs, json_string(a->rr.txt[i]));
 	json_object_set_new(c, "records", recs);
@@ -545,7 +644,7 @@ lookup_addrs(struct run *r, const char *host, char (*addrs)[48], size_t *n,
 	*n = 0;
 	*bogus = 0;
 	for (t = 0; t < 2; t++) {
-		if (dns_lookup(r->lv->dns, host, types[t], &a, err) < 0)
+		if (lookup(r->lv, host, types[t], &a, err) < 0)
 			return -1;
 		if (a.security == DNS_BOGUS) {
 			*bogus = 1;
@@ -811,8 +910,8 @@ smtp_json(const char *mx, const struct live_smtp *p)
 		    time_json(p->not_after), "verify", p->cert_faults ?
 		    p->verify : "ok"));
 	if (p->dane >= 0)
-		json_object_set_new(c, "dane", json_pack("{s:b, s:s}", "match",
-		    p->dane, "detail", p->dane_detail));
+		json_object_set_new(c, "dane", json_pack("{s:b, s:b, s:s}",
+		    "checked", 1, "match", p->dane, "detail", p->dane_detail));
 	return c;
 }
 
@@ -839,7 +938,7 @@ check_smtp(struct run *r, struct error *err)
 		 * only secure TLSA records count. */
 		w = snprintf(name, sizeof(name), "_25._tcp.%s", r->mx[i]);
 		if (r->mx_secure && w > 0 && (size_t)w < sizeof(name)) {
-			if (dns_lookup(r->lv->dns, name, 52, &tlsa, err) < 0)
+			if (lookup(r->lv, name, 52, &tlsa, err) < 0)
 				return -1;
 			if (tlsa.security == DNS_SECURE && tlsa.n > 0)
 				ta = &tlsa;
@@ -874,6 +973,11 @@ check_smtp(struct run *r, struct error *err)
 				return -1;
 			}
 			c = smtp_json(r->mx[i], &p);
+			/* Not failed: unknown, as no answer was validated. */
+			if (r->lv->plain)
+				json_object_set_new(c, "dane", json_pack(
+				    "{s:b, s:s}", "checked", 0, "detail", "not "
+				    "checked: the resolver gives no DNSSEC data"));
 			json_array_append_new(list, c);
 			smtp_findings(r, c, r->mx[i], &p);
 		}

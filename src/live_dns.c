@@ -19,6 +19,7 @@
 struct dns {
 	struct ub_ctx *ctx;
 	int timeout;
+	char anchor[DNS_NAME_MAX];	/* zone of the first trust anchor */
 };
 
 /* One lookup in flight: the callback fills it. */
@@ -68,6 +69,40 @@ resolver_valid(const char *s)
 	port = strtol(at + 1, &end, 10);
 	return errno == 0 && end != at + 1 && *end == '\0' && port > 0 &&
 	    port < 65536;
+}
+
+/*
+ * The owner name of the first record of a trust anchor file (zone-file
+ * form, as root.key and the DS files of ldns-keygen): the zone whose keys
+ * every validated answer hangs from. "" when there is none.
+ */
+static void
+anchor_zone(const char *path, char *out, size_t outlen)
+{
+	char line[1024];
+	FILE *f;
+
+	out[0] = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strcspn(line, " \t\r\n;");
+
+		if (n == 0 || line[0] == '$')
+			continue;
+		if (n < outlen && line[n - 1] == '.') {
+			memcpy(out, line, n);
+			out[n] = '\0';
+		}
+		break;
+	}
+	fclose(f);
+}
+
+const char *
+dns_anchor(const struct dns *d)
+{
+	return d->anchor[0] ? d->anchor : NULL;
 }
 
 void
@@ -133,9 +168,13 @@ dns_new(const char *resolver, const char *trust_anchor, int timeout,
 		    ub_strerror(rc));
 		goto fail;
 	}
+	if (trust_anchor && strcmp(trust_anchor, "none") != 0)
+		anchor_zone(trust_anchor, d->anchor, sizeof(d->anchor));
 	/* RFC 6761 makes .test NXDOMAIN in resolvers: let test zones
-	 * through (the forwarder decides what exists). */
-	if ((rc = ub_ctx_zone_add(d->ctx, "test.", "transparent")) != 0)
+	 * through (the forwarder decides what exists). Type-transparent:
+	 * "transparent" answers the apex from the built-in SOA and NS, so
+	 * a query for the DNSKEY of test. would never reach the forwarder. */
+	if ((rc = ub_ctx_zone_add(d->ctx, "test.", "typetransparent")) != 0)
 		goto ub_fail;
 	return d;
 ub_fail:

@@ -575,6 +575,10 @@ live_checks(struct pg *p, const json_t *live)
 	} else {
 		put(p, "<p>No policy could be fetched.</p>\n");
 	}
+	if (STR(GET(checks, "mx"), "dnssec") != NULL &&
+	    strcmp(STR(GET(checks, "mx"), "dnssec"), "not-checked") == 0)
+		put(p, "<p>DNSSEC and DANE were not checked: the resolver "
+		    "gives no DNSSEC data (tlsrpt-check(1)).</p>\n");
 	put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">"
 	    "Check</th><th scope=\"col\">Status</th><th scope=\"col\">"
 	    "Evidence</th></tr></thead><tbody>\n");
@@ -603,7 +607,7 @@ live_checks(struct pg *p, const json_t *live)
 static void
 versions(struct pg *p, const json_t *d)
 {
-	const json_t *v, *l, *live = GET(d, "live");
+	const json_t *v, *l, *r, *live = GET(d, "live");
 	size_t i, j;
 
 	put(p, "<section aria-labelledby=\"pol\"><h2 id=\"pol\">Policy "
@@ -623,6 +627,12 @@ versions(struct pg *p, const json_t *d)
 	}
 	if (json_is_object(live))
 		live_checks(p, live);
+	else if ((r = reason_of(d, "live-checks-not-run")) != NULL) {
+		put(p, "<h3>Published now</h3>\n<p>The live checks could not "
+		    "run: ");
+		esc(p, STR(r, "error") ? STR(r, "error") : "");
+		put(p, "</p>\n");
+	}
 	put(p, "</section>\n");
 }
 

@@ -204,6 +204,11 @@ summary_print_text(FILE *f, const json_t *raw, int color)
 		return;
 	}
 
+	/* What concerns every domain (live.h: a resolver without DNSSEC),
+	 * said once. */
+	json_array_foreach(GET(summary, "warnings"), i, d)
+		if (STR(d, "message"))
+			fprintf(f, "warning: %s\n\n", STR(d, "message"));
 	json_array_foreach(GET(summary, "domains"), i, d) {
 		if (i)
 			fputc('\n', f);

@@ -3,7 +3,8 @@
  * domain publishes now (MX, _mta-sts and _smtp._tls records, the policy,
  * STARTTLS and certificates on every MX). Exit: 0 all fine, 1 any
  * blocking finding, 2 otherwise any finding, 64 usage, 75 no DNS answer
- * (no network, the resolver down: try again later).
+ * for some domain (no network, the resolver down: try again later; the
+ * JSON still names each domain and its error).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ usage(FILE *f)
 	    "%s"
 	    "\n"
 	    "Exit: 0 all fine, 1 any blocking finding, 2 otherwise any\n"
-	    "finding, 64 usage, 75 no DNS answer (try again later).\n",
+	    "finding, 64 usage, 75 no DNS answer for some domain (try again\n"
+	    "later; the JSON still names the error).\n",
 	    live_options_help);
 }
 
@@ -50,7 +52,7 @@ main(int argc, char **argv)
 	const char *format = "text";
 	json_t *doc, *list;
 	char now[RFC3339_LEN];
-	int ch, idx, rc = 0, i;
+	int ch, idx, rc = 0, i, busy = 0, warned = 0;
 
 	live_options_default(&o);
 	report_init();
@@ -91,15 +93,32 @@ main(int argc, char **argv)
 	doc = json_pack("{s:s, s:o}", "checked_at", now, "domains", list);
 	for (i = optind; doc && i < argc; i++) {
 		json_t *live = live_check(lv, argv[i], &err);
+		char warning[512];
 		int code;
 
+		/* Said once, before the first domain it applies to. */
+		if (!warned && live_dnssec_warning(lv, warning,
+		    sizeof(warning)) && strcmp(format, "text") == 0)
+			printf("warning: %s\n\n", warning);
+		warned = live_dnssec(lv) == LIVE_DNSSEC_MISSING;
+		if (live == NULL && err.kind == ERR_BUSY) {
+			/* No answer is no verdict: the others are still
+			 * checked, and the exit says to try again. */
+			fprintf(stderr, "tlsrpt-check: %s: %s\n", argv[i],
+			    err.msg);
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s, "
+			    "s:s, s:{}, s:[]}", "domain", argv[i], "checked_at",
+			    now, "status", "error", "error", err.msg, "checks",
+			    "findings"));
+			busy = 1;
+			continue;
+		}
 		if (live == NULL) {
 			fprintf(stderr, "tlsrpt-check: %s: %s\n", argv[i],
 			    err.msg);
 			json_decref(doc);
 			live_free(lv);
-			return err.kind == ERR_BUSY ? EX_TEMPFAIL :
-			    err.kind == ERR_INPUT ? EX_USAGE : EX_SOFTWARE;
+			return err.kind == ERR_INPUT ? EX_USAGE : EX_SOFTWARE;
 		}
 		code = live_exit_code(live);
 		if (code == 1 || (code == 2 && rc == 0))
@@ -108,11 +127,17 @@ main(int argc, char **argv)
 			live_print_text(stdout, live);
 		json_array_append_new(list, live);
 	}
-	if (doc && strcmp(format, "json") == 0) {
+	if (doc == NULL || live_dnssec_json(lv, doc) < 0) {
+		fprintf(stderr, "tlsrpt-check: out of memory\n");
+		json_decref(doc);
+		live_free(lv);
+		return EX_SOFTWARE;
+	}
+	if (strcmp(format, "json") == 0) {
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
 	}
 	json_decref(doc);
 	live_free(lv);
-	return rc;
+	return busy ? EX_TEMPFAIL : rc;
 }

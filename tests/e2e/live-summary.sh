@@ -4,10 +4,12 @@
 # its live MX has an expired certificate, so --live gives not-ready with
 # mx-cert-invalid naming that MX; with the certificate fixed, ready.
 # rot.test: reporters saw another policy than the live one and the id is
-# not a new one: policy-id-not-rotated.
+# not a new one: policy-id-not-rotated. Behind a resolver without DNSSEC
+# the verdicts stand, with one warning; with DNS down the verdict of the
+# reports stays, saying the live checks could not run.
 # runner: slow (make check-quick leaves it out)
 . tests/live/env.sh
-plan 21
+plan 33
 live_start
 
 mkdir -p "$T/reports"
@@ -45,12 +47,14 @@ check_eq "clean reports imported" "$?" 0
 check_eq "reports alone: shop.test is ready, exit 0" \
     "$(jqv plain '.domains[0].verdict') $?" "ready 0"
 
-summary() { # NAME: tlsrpt-summary --live into $T/NAME.json
+summary() { # NAME [live options]: tlsrpt-summary --live into $T/NAME.json
+	name=$1
+	shift
 	# shellcheck disable=SC2086
 	"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test \
-	    --domain rot.test --format json --live $LIVE > "$T/$1.json" \
-	    2> "$T/$1.err"
-	echo $? > "$T/$1.rc"
+	    --domain rot.test --format json --live $LIVE "$@" \
+	    > "$T/$name.json" 2> "$T/$name.err"
+	echo $? > "$T/$name.rc"
 }
 reason() { # NAME DOMAIN CODE FIELD
 	jqv "$1" ".domains[] | select(.domain==\"$2\") | .reasons[] | select(.code==\"$3\") | .$4"
@@ -111,6 +115,59 @@ check_eq "--live, fixed: rot.test ready with its warning" \
     --resolver 127.0.0.53 --trust-anchor "$T/dns/anchor.ds" \
     --ca-file "$T/pki/ca.pem" > "$T/text.out"
 check "--live text output shows the verdict" grep -q "^shop.test: READY" "$T/text.out"
+
+# A resolver that gives no DNSSEC data: the same verdicts, said once.
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --domain rot.test \
+    --live $LIVE --resolver 127.0.0.54 > "$T/strip.out"
+rc=$?
+check_eq "--live, resolver without DNSSEC: ready, exit 0" \
+    "$(grep -c '^[a-z.]*: READY' "$T/strip.out") $rc" "2 0"
+check_eq "--live, resolver without DNSSEC: one warning line" \
+    "$(grep -c '^warning: the resolver 127.0.0.54 gives no DNSSEC data' "$T/strip.out")" 1
+check "--live, resolver without DNSSEC: no dnssec-bogus reason" \
+    sh -c "! grep -q dnssec-bogus '$T/strip.out'"
+summary strip --resolver 127.0.0.54
+check_eq "--live, resolver without DNSSEC, JSON: resolver_dnssec false, one warning" \
+    "$(jqv strip '.resolver_dnssec') $(jqv strip '[.warnings[].code] | join(" ")')" \
+    "false resolver-without-dnssec"
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format html --live \
+    $LIVE --resolver 127.0.0.54 > "$T/strip.html"
+check "--live, resolver without DNSSEC, page: DNSSEC and DANE not checked" \
+    grep -q '<p>DNSSEC and DANE were not checked: the resolver gives no DNSSEC data' \
+    "$T/strip.html"
+
+# DNS down: the verdict of the reports stays, the live part said missing.
 unshare --net "$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --live \
-    > /dev/null 2> "$T/nonet.err"
-check_eq "--live without any network: exit 75" "$?" 75
+    > "$T/nonet.out" 2> "$T/nonet.err"
+rc=$?
+check_eq "--live without any network: the reports' verdict, its exit 0" \
+    "$(head -1 "$T/nonet.out") $rc" "shop.test: READY 0"
+check "--live without any network: says the live checks could not run" \
+    grep -q 'warning   live-checks-not-run: the live checks could not run, so this verdict is from the reports alone: DNS: no answer for the MX records of shop.test' \
+    "$T/nonet.out"
+check "--live without any network: the next step is to run them again" \
+    grep -q '1. Run the live checks again (--live) when DNS answers.' \
+    "$T/nonet.out"
+summary servfail --resolver 127.0.0.55
+check_eq "--live, SERVFAIL resolver, JSON: the reports' verdicts, exit 0" \
+    "$(jqv servfail '[.domains[].verdict] | join(" ")') $(cat "$T/servfail.rc")" \
+    "ready ready 0"
+check_eq "--live, SERVFAIL resolver, JSON: live-checks-not-run names SERVFAIL" \
+    "$(reason servfail shop.test live-checks-not-run kind) $(reason servfail shop.test live-checks-not-run 'error | test("SERVFAIL")')" \
+    "warning true"
+check_eq "--live, SERVFAIL resolver, JSON: no live object" \
+    "$(jqv servfail '[.domains[] | has("live")] | join(" ")')" "false false"
+# Too few reporters for the reports: insufficient-data stays, exit 2.
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format json \
+    --min-reporters 3 --live $LIVE --resolver 127.0.0.55 > "$T/nr.json"
+rc=$?
+check_eq "--live, SERVFAIL resolver: the reports' insufficient-data, exit 2" \
+    "$(jqv nr '.domains[0].verdict') $rc" "insufficient-data 2"
+# shellcheck disable=SC2086
+"$BIN/tlsrpt-summary" --db "$T/db" --domain shop.test --format html --live \
+    $LIVE --resolver 127.0.0.55 > "$T/servfail.html"
+check "--live, SERVFAIL resolver, page: the live checks could not run" \
+    grep -q '<p>The live checks could not run: DNS: no answer' "$T/servfail.html"

@@ -7,8 +7,10 @@
 # - the zone "test." signed with ldns-signzone (its DS is the trust
 #   anchor; one MX record is altered after signing, so it is bogus) and
 #   the unsigned child zone plain.test, served by nsd on 127.0.0.53;
-# - HTTPS policy hosts on 127.0.1.x:443 and SMTP hosts on 127.0.2.x:25
-#   (tests/live/servers.py).
+# - HTTPS policy hosts on 127.0.1.x:443 and SMTP hosts on 127.0.2.x:25,
+#   and two resolvers in front of nsd: 127.0.0.54 clears the DNSSEC OK
+#   bit of every query (no signature comes back, as behind many home
+#   routers), 127.0.0.55 answers SERVFAIL (tests/live/servers.py).
 # live_start starts the servers; they are killed by pid at exit. The
 # script says its plan between sourcing this and live_start: where
 # namespaces are not allowed or a tool is missing, live_start skips the
@@ -38,7 +40,10 @@ done
 . tests/lib.sh
 PY=/usr/bin/python3
 LIVE_PIDS=
-trap 'for p in $LIVE_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# Each server waited for once killed: nsd still writes its state files
+# into $T as it stops.
+trap 'for p in $LIVE_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+rm -rf "$T"' EXIT
 
 # The options every check run uses.
 LIVE="--resolver 127.0.0.53 --trust-anchor $T/dns/anchor.ds --ca-file $T/pki/ca.pem --dns-timeout 2 --http-timeout 2 --smtp-timeout 3"
@@ -261,6 +266,8 @@ def smtp(addr, name, cert, starttls=True):
     return {"addr": addr, "name": name, "cert": pki + cert + ".pem",
             "key": pki + cert + ".key", "starttls": starttls}
 conf = {"ready": T + "/servers.ready",
+        "dns": [{"addr": "127.0.0.54", "mode": "nodnssec"},
+                {"addr": "127.0.0.55", "mode": "servfail"}],
         "https": [https("127.0.1.1", "policy"), https("127.0.1.2", "404"),
                   https("127.0.1.3", "redirect"), https("127.0.1.4", "big"),
                   https("127.0.1.5", "slow"),

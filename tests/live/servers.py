@@ -9,7 +9,10 @@ HTTPS listener modes: policy (200 with the policy for the Host header, or
 404), 404, redirect (301), big (100 KiB, no Content-Length), slow (sleeps
 before answering). SMTP: a greeting, EHLO (with or without STARTTLS),
 STARTTLS, QUIT; the certificate file is read again at each STARTTLS so a
-test can swap it.
+test can swap it. DNS resolvers in front of the test zones (UDP): nodnssec
+forwards each query to the upstream with the DNSSEC OK bit cleared, so no
+signature comes back (as many home routers and forwarders do); servfail
+answers SERVFAIL to everything.
 """
 import http.server
 import json
@@ -132,6 +135,70 @@ def start_smtp(spec):
     threading.Thread(target=loop, daemon=True).start()
 
 
+def dns_query_end(q):
+    """The offset just past the question of a query, or None."""
+    i = 12
+    while i < len(q) and q[i] != 0:
+        if q[i] & 0xC0:
+            return None
+        i += 1 + q[i]
+    i += 5
+    return i if i <= len(q) and len(q) >= 12 else None
+
+
+def dns_clear_do(q):
+    """The query with the DO bit of its OPT record cleared."""
+    end = dns_query_end(q)
+    b = bytearray(q)
+    # A query's additional section: the OPT record, root name first.
+    if end is not None and len(b) >= end + 11 and b[end] == 0 and \
+            b[end + 1:end + 3] == b"\x00\x29":
+        b[end + 7] &= 0x7F
+    return bytes(b)
+
+
+def dns_servfail(q):
+    end = dns_query_end(q)
+    if end is None:
+        return None
+    h = bytearray(q[:end])
+    h[2] = 0x80 | (h[2] & 0x79)     # QR, the opcode and RD kept
+    h[3] = 0x80 | 2                 # RA, SERVFAIL
+    h[6:12] = b"\x00" * 6
+    return bytes(h)
+
+
+def start_dns(spec):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((spec["addr"], spec.get("port", 53)))
+    up = (spec.get("upstream", "127.0.0.53"), 53)
+
+    def answer(q, client):
+        if spec["mode"] == "servfail":
+            r = dns_servfail(q)
+        else:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.settimeout(2)
+            try:
+                u.sendto(dns_clear_do(q), up)
+                r = u.recv(65535)
+            except OSError:
+                r = None
+            finally:
+                u.close()
+        if r:
+            s.sendto(r, client)
+
+    def loop():
+        while True:
+            q, client = s.recvfrom(65535)
+            threading.Thread(target=answer, args=(q, client),
+                             daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+
+
+for spec in conf.get("dns", []):
+    start_dns(spec)
 for spec in conf.get("https", []):
     start_https(spec)
 for spec in conf.get("smtp", []):
