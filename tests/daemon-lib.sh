@@ -129,6 +129,17 @@ api() {
 	    "http://127.0.0.1:$APIPORT$p"
 }
 
+# events_parse FILE: every "report" line of the log FILE reads as
+# key="value" pairs to its end, a quote inside a value escaped (log.h);
+# 1 when one does not, shown.
+events_parse() {
+	grep -E '^[^ ]+ [a-z]+: report ' "$1" > "$T/events" || return 1
+	grep -Ev '^[^ ]+ [a-z]+: report( [a-z-]+="([^"\\]|\\.)*")+$' \
+	    "$T/events" > "$T/events.bad"
+	sed 's/^/#   not key="value": /' "$T/events.bad"
+	[ ! -s "$T/events.bad" ]
+}
+
 # wait_for SECONDS COMMAND...: until the command succeeds, or 1.
 wait_for() {
 	limit=$(( $1 * 10 ))
