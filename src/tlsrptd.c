@@ -5,8 +5,9 @@
  * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
  *
  * Exit: 0 after SIGTERM or a good -n; 64 usage; 78 a bad config; 66 the
- * store cannot be opened; 75 the store is locked; 71 a listener or the
- * certificate cannot be set up.
+ * store cannot be opened; 75 the store is locked, or another daemon holds
+ * the pidfile; 71 a listener, the certificate or the pidfile cannot be
+ * set up.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,11 +138,14 @@ usage(FILE *f)
 	    "  --help               this text\n"
 	    "  --version            the version\n"
 	    "\n"
-	    "SIGHUP reloads the certificate and the settings that allow it;\n"
-	    "SIGTERM stops taking connections, finishes what is in flight and\n"
-	    "exits 0. Exit: 64 usage, 78 bad configuration, 66 the store\n"
-	    "cannot be opened, 75 it is locked, 71 a listener or certificate\n"
-	    "cannot be set up.\n");
+	    "Without --foreground the daemon writes its pid to the pidfile\n"
+	    "setting (/run/tlsrptd.pid; " RUN_PIDFILE " with the embedded\n"
+	    "defaults). SIGHUP reloads the certificate and the settings that\n"
+	    "allow it; SIGTERM stops taking connections, finishes what is in\n"
+	    "flight and exits 0. Exit: 64 usage, 78 bad configuration, 66 the\n"
+	    "store cannot be opened, 75 it is locked or another daemon holds\n"
+	    "the pidfile, 71 a listener, certificate or pidfile cannot be set\n"
+	    "up.\n");
 }
 
 /* Tell a waiting parent how the start went, once. */

@@ -44,6 +44,13 @@ ours() {
 	ss -Hltnp "sport = :$1" 2> /dev/null | grep -q "pid=$D_PID,"
 }
 
+# pick_ports: two loopback ports picked at random, $PORT and $APIPORT
+# ($PORT + 1); a start that finds one taken picks again.
+pick_ports() {
+	PORT=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
+	APIPORT=$((PORT + 1))
+}
+
 # start_daemon ARGS...: tlsrptd in the foreground on two free loopback
 # ports ($PORT public, $APIPORT API), logging to $T/daemon.log; returns
 # once its own /healthz answers. 1 when it does not start.
@@ -51,8 +58,7 @@ start_daemon() {
 	tries=0
 	while [ $tries -lt 5 ]; do
 		tries=$((tries + 1))
-		PORT=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
-		APIPORT=$((PORT + 1))
+		pick_ports
 		"$BIN/tlsrptd" --foreground --listen "127.0.0.1:$PORT" \
 		    --api-listen "127.0.0.1:$APIPORT" "$@" \
 		    >>"$T/daemon.out" 2>>"$T/daemon.log" &

@@ -22,8 +22,7 @@ daemonised() {
 	tries=0
 	while [ $tries -lt 5 ]; do
 		tries=$((tries + 1))
-		PORT=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
-		APIPORT=$((PORT + 1))
+		pick_ports
 		"$d" --listen "127.0.0.1:$PORT" --api-listen "127.0.0.1:$APIPORT" \
 		    "$@" > "$T/out" 2> "$T/err"
 		rc=$?
