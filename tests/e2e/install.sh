@@ -5,7 +5,7 @@
 . tests/lib.sh
 # One check per man page, as make install copies them.
 pages=$(ls man/*.1 man/*.5 man/*.8 | wc -l)
-plan $((26 + pages))
+plan $((28 + pages))
 make -s install O="$O" DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1
 check_eq "make install DESTDIR=... PREFIX=/usr: exit 0" "$?" 0
 for f in usr/bin/tlsrpt-import usr/bin/tlsrpt-summary usr/sbin/tlsrptd \
@@ -76,6 +76,26 @@ fi
 "$T/root/usr/sbin/tlsrptd" -n --config "$conf" > "$T/n.out" 2>&1
 check "tlsrptd -n reads it (and names what is to do: the certificate)" \
     grep -q "tlsrptd: .*/etc/tlsrptd/cert.pem" "$T/n.out"
+
+# The modes the docs give, as the service's user meets them: nobody in
+# tlsrpt's place, its group in tlsrpt's.
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1 &&
+    command -v setpriv > /dev/null 2>&1; then
+	chmod 755 "$T" "$T/root" "$T/root/etc"
+	as_service() {
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		    "$T/root/usr/sbin/tlsrptd" -n --config "$conf" > "$T/n.out" 2>&1
+		grep -q "$1" "$T/n.out"
+	}
+	chgrp "$(id -g nobody)" "$conf"
+	check "root:GROUP 0640: the service's user reads it (tlsrptd -n)" \
+	    as_service "tlsrptd: .*/etc/tlsrptd/cert.pem"
+	chgrp root "$conf"
+	check "root:root 0640: the service's user cannot, and -n says what to do" \
+	    as_service "Permission denied; this user may not read it: make it root:tlsrpt, mode 0640"
+else
+	skip 2 root "not root, or no user nobody or setpriv: no other user to read as"
+fi
 
 # An admin's config survives the next install, a link in its place too.
 echo "# edited" >> "$conf"
