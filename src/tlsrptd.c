@@ -725,20 +725,6 @@ stop(struct daemon_state *ds)
 	config_release(&ds->cfg);
 }
 
-/*
- * A config file this user may not read: most often the service's user
- * (systemd's -n check) meeting a file only root may read.
- */
-static const char *
-unreadable_hint(const char *path, const struct error *err)
-{
-	if (path == NULL || err->kind != ERR_IO || access(path, R_OK) == 0 ||
-	    errno != EACCES)
-		return "";
-	return "; this user may not read it: make it root:tlsrpt, mode 0640, "
-	    "for user tlsrpt (tlsrptd.conf(5))";
-}
-
 /* A setting given on the command line: --NAME VALUE, NAME the setting's
  * but for --db (database). Returns whether it names the certificate. */
 static int
@@ -811,7 +797,7 @@ main(int argc, char **argv)
 	if (load_config(&ds, &ds.cfg, &ds.priv, &err) < 0) {
 		config_release(&ds.cfg);
 		fprintf(stderr, "tlsrptd: %s%s\n", err.msg,
-		    unreadable_hint(ds.config_path, &err));
+		    cli_config_hint(ds.config_path, &err));
 		return EX_CONFIG;
 	}
 	if (ds.check_only) {

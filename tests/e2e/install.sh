@@ -5,7 +5,7 @@
 . tests/lib.sh
 # One check per man page, as make install copies them.
 pages=$(ls man/*.1 man/*.5 man/*.8 | wc -l)
-plan $((28 + pages))
+plan $((29 + pages))
 make -s install O="$O" DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1
 check_eq "make install DESTDIR=... PREFIX=/usr: exit 0" "$?" 0
 for f in usr/bin/tlsrpt-import usr/bin/tlsrpt-summary usr/sbin/tlsrptd \
@@ -93,8 +93,14 @@ if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1 &&
 	chgrp root "$conf"
 	check "root:root 0640: the service's user cannot, and -n says what to do" \
 	    as_service "Permission denied; this user may not read it: make it root:tlsrpt, mode 0640"
+	# The MTA's pipe, as the same user: tlsrpt-import says the same.
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    "$T/root/usr/bin/tlsrpt-import" --config "$conf" - < /dev/null \
+	    > "$T/i.out" 2>&1
+	check "... and so does tlsrpt-import, the MTA's pipe" \
+	    grep -q "Permission denied; this user may not read it" "$T/i.out"
 else
-	skip 2 root "not root, or no user nobody or setpriv: no other user to read as"
+	skip 3 root "not root, or no user nobody or setpriv: no other user to read as"
 fi
 
 # An admin's config survives the next install, a link in its place too.
