@@ -5,7 +5,6 @@
 # left by a daemon that was killed is taken over; the embedded defaults
 # keep it in var/. A daemon that gave up root and may not remove the file
 # from its folder (/run) empties it, and the next start takes it over.
-# runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
 plan 20
