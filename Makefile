@@ -5,7 +5,8 @@
 #   make check-quick  the same without the slow scripts (under 30 s)
 #   make sanitize     the whole suite under ASan and UBSan, in build-san/
 #   make run          build and start the daemon on its embedded defaults
-#   make install      PREFIX=/usr/local DESTDIR= honoured
+#   make install      PREFIX=/usr/local DESTDIR= honoured (and SYSCONFDIR,
+#                     SYSTEMDUNITDIR: the config, the systemd unit)
 #
 # Project flags are kept apart from the user's: CFLAGS and LDFLAGS from the
 # command line or the environment are added, never replaced. A packager who
@@ -16,6 +17,11 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SHAREDIR ?= $(PREFIX)/share/tlsrptd
+# /etc whatever the PREFIX: the man pages and the unit name
+# /etc/tlsrptd.conf, and a packager's PREFIX=/usr must not make it
+# /usr/etc.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 O ?= build
 
@@ -142,10 +148,15 @@ sanitize: deps
 run: deps all
 	$(O)/tlsrptd --foreground
 
-install: all
+# The unit of contrib/ names the programs as the default PREFIX installs
+# them: the one installed names them where this install puts them. Made
+# at each install, as PREFIX may differ from the last one; a path left
+# unchanged (the unit's lines moved) stops the install.
+install: all | $(O)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(SHAREDIR)/schema/sqlite $(DESTDIR)$(SHAREDIR)/schema/postgresql
+	  $(DESTDIR)$(SHAREDIR)/schema/sqlite $(DESTDIR)$(SHAREDIR)/schema/postgresql \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 $(O)/tlsrpt-import $(O)/tlsrpt-summary $(O)/tlsrpt-check \
 	  $(DESTDIR)$(BINDIR)/
 	install -m 755 $(O)/tlsrptd $(DESTDIR)$(SBINDIR)/
@@ -154,6 +165,16 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 schema/sqlite/*.sql $(DESTDIR)$(SHAREDIR)/schema/sqlite/
 	install -m 644 schema/postgresql/*.sql $(DESTDIR)$(SHAREDIR)/schema/postgresql/
+	sed -e 's|/usr/local/sbin/tlsrptd|$(SBINDIR)/tlsrptd|g' \
+	  -e 's|/etc/tlsrptd\.conf|$(SYSCONFDIR)/tlsrptd.conf|g' \
+	  contrib/systemd/tlsrptd.service > $(O)/tlsrptd.service
+	@grep -q '^ExecStart=$(SBINDIR)/tlsrptd --foreground --config $(SYSCONFDIR)/tlsrptd.conf$$' \
+	  $(O)/tlsrptd.service || { echo "contrib/systemd/tlsrptd.service:" \
+	  "its ExecStart= is not the line the Makefile rewrites" >&2; exit 1; }
+	install -m 644 $(O)/tlsrptd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 contrib/tlsrptd.conf.example $(DESTDIR)$(SHAREDIR)/
+	@./scripts/install-config.sh contrib/tlsrptd.conf.example \
+	  $(DESTDIR)$(SYSCONFDIR)/tlsrptd.conf
 
 clean:
 	rm -rf build build-san

@@ -55,6 +55,13 @@ int cli_parse_ids(const char *prog, char *const *args, int n, int64_t **ids,
 		  size_t *nids);
 
 /*
+ * After a config file could not be read (err): when this user may not
+ * read path, the modes that let the service's user (tlsrpt) read it, as
+ * text to add to the message ("; ..."); else "".
+ */
+const char *cli_config_hint(const char *path, const struct error *err);
+
+/*
  * What the tools do before their work: the config file config_path (NULL:
  * the defaults) into cfg, then the store db names (NULL: the config's
  * database) opened into *st. With must_exist, a path that names no file

@@ -34,6 +34,7 @@ struct config {
 	char *log_level;	/* error, warning, info, debug */
 	char *user;		/* started as root: the user to run as */
 	char *group;		/* and its group (NULL: the user's own) */
+	char *pidfile;		/* daemonised: the pid's file ("" = none) */
 	unsigned max_connections;	/* public listener, in total */
 	unsigned max_connections_per_client;
 	unsigned connection_timeout;	/* seconds a connection may idle */

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bounds.h"
+
 /*
  * The length of the valid UTF-8 sequence at s, of at most n bytes (1 to
  * 4), with its code point in *cp; 0 when it is not one (a stray or
@@ -52,6 +54,18 @@ void escape_hex(char *out, char kind, uint32_t v, int digits);
  * that the whole escaped string needs (as snprintf does).
  */
 size_t escape_string(char *out, size_t size, const char *s, int flags);
+
+/*
+ * A value from outside as a message quotes it between double quotes
+ * (the caller writes the quotes): printable ASCII and whole UTF-8
+ * characters as they are; a double quote, a backslash, a control, a byte
+ * that is not UTF-8 as \xNN, a C1 or bidirectional control as \uNNNN;
+ * cut after QUOTE_MAX bytes of s with "...". So the quoted value ends at
+ * the first double quote that follows, in a log line, an answer to a
+ * sender or JSON. out is at least ESCAPE_QUOTE_SIZE bytes.
+ */
+#define ESCAPE_QUOTE_SIZE	(QUOTE_MAX * 4 + 8)
+void escape_quote(char *out, size_t size, const char *s);
 
 /*
  * A deep copy of v with every string (object keys aside) escaped, newline

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "rfc3339.h"
@@ -41,6 +42,16 @@ cli_option_error(const char *prog, int ch, char *const *argv)
 	return EX_USAGE;
 }
 
+const char *
+cli_config_hint(const char *path, const struct error *err)
+{
+	if (path == NULL || err->kind != ERR_IO || access(path, R_OK) == 0 ||
+	    errno != EACCES)
+		return "";
+	return "; this user may not read it: make it root:tlsrpt, mode 0640, "
+	    "for user tlsrpt (tlsrptd.conf(5))";
+}
+
 int
 cli_open_store(const char *prog, const char *config_path, const char *db,
 	       int must_exist, struct config *cfg, struct store **st)
@@ -51,7 +62,8 @@ cli_open_store(const char *prog, const char *config_path, const char *db,
 	*st = NULL;
 	config_init(cfg);
 	if (config_path && config_load(cfg, config_path, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		fprintf(stderr, "%s: %s%s\n", prog, err.msg,
+		    cli_config_hint(config_path, &err));
 		config_release(cfg);
 		return err.kind == ERR_IO ? EX_NOINPUT : EX_USAGE;
 	}

@@ -59,6 +59,7 @@ static const struct key keys[] = {
 	S("dkim-authserv-id", dkim_authserv_id, LIVE),
 	S("user", user, START),
 	S("group", group, START),
+	S("pidfile", pidfile, START),
 	N("max-body", K_SIZE, pipeline.payload_max, 1ULL << 30, LIVE),
 	N("max-message", K_SIZE, pipeline.message_max, 1ULL << 30, LIVE),
 	N("max-inflated", K_SIZE, pipeline.limits.inflated_max, 1ULL << 32,
@@ -124,6 +125,8 @@ config_init(struct config *cfg)
 	set_str(&cfg->api_listen, "127.0.0.1:8080", NULL);
 	set_str(&cfg->ingest_path, "/v1/tlsrpt", NULL);
 	set_str(&cfg->log_level, "info", NULL);
+	/* Written by a daemonised tlsrptd only (--foreground: none). */
+	set_str(&cfg->pidfile, "/run/tlsrptd.pid", NULL);
 	/* TLS 1.2 and 1.3, forward-secret AEAD suites only, in the
 	 * server's order (doc/http.md; tlsrptd.conf(5)). */
 	set_str(&cfg->tls_priority, "NORMAL:-VERS-ALL:+VERS-TLS1.3:"

@@ -10,40 +10,6 @@
 #include "fmt.h"
 #include "banned.h"
 
-/*
- * The name as a message may show it: printable ASCII and whole UTF-8
- * characters as they are, any other byte as \xNN, cut after QUOTE_MAX
- * bytes of the name with "...". The message goes to logs, to a sender
- * and into JSON, which must stay valid UTF-8 on one line.
- */
-static void
-quote(const char *in, char *q, size_t qlen)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, n = strlen(in), k;
-	uint32_t cp;
-
-	while (i < n && i < QUOTE_MAX && o + 8 < qlen) {
-		k = utf8_decode(s + i, n - i, &cp);
-		if (k == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
-		    s[i] != '\\') {
-			q[o++] = (char)s[i++];
-		} else if (k > 1) {
-			memcpy(q + o, s + i, k);
-			o += k;
-			i += k;
-		} else {
-			escape_hex(q + o, 'x', s[i++], 2);
-			o += 4;
-		}
-	}
-	if (i < n) {
-		memcpy(q + o, "...", 3);
-		o += 3;
-	}
-	q[o] = '\0';
-}
-
 static int
 bad(const char *in, struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -51,13 +17,13 @@ bad(const char *in, struct error *err, const char *fmt, ...)
 static int
 bad(const char *in, struct error *err, const char *fmt, ...)
 {
-	char q[QUOTE_MAX * 4 + 8], why[ERROR_MSG_MAX];
+	char q[ESCAPE_QUOTE_SIZE], why[ERROR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vfmt_cut(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	quote(in, q, sizeof(q));
+	escape_quote(q, sizeof(q), in);
 	return error_set(err, ERR_INPUT, "\"%s\" is not a DNS name: %s", q,
 	    why);
 }
@@ -98,7 +64,7 @@ static int
 append_alabel(const char *in, char *buf, size_t *o, const char *label,
 	      size_t n, struct error *err)
 {
-	char u[BOUND_DNS_TEXT + 1], q[QUOTE_MAX * 4 + 8];
+	char u[BOUND_DNS_TEXT + 1], q[ESCAPE_QUOTE_SIZE];
 	char *a = NULL;
 	int rc;
 
@@ -109,7 +75,7 @@ append_alabel(const char *in, char *buf, size_t *o, const char *label,
 		return error_set(err, ERR_NOMEM, "out of memory converting "
 		    "a domain name");
 	if (rc != IDN2_OK) {
-		quote(u, q, sizeof(q));
+		escape_quote(q, sizeof(q), u);
 		return bad(in, err, "the label \"%s\": %s", q,
 		    idn2_strerror(rc));
 	}

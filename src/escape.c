@@ -63,6 +63,41 @@ escape_hex(char *out, char kind, uint32_t v, int digits)
 	out[2 + digits] = '\0';
 }
 
+void
+escape_quote(char *out, size_t size, const char *in)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, n = strlen(in), k;
+	uint32_t cp;
+
+	/* Room for the longest escape, then "..." and the NUL. */
+	while (i < n && i < QUOTE_MAX && o + 11 <= size) {
+		k = utf8_decode(s + i, n - i, &cp);
+		if (k == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+		    s[i] != '\\') {
+			out[o++] = (char)s[i++];
+		} else if (k > 1 && ((cp >= 0x80 && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))) {
+			escape_hex(out + o, 'u', cp, 4);
+			o += 6;
+			i += k;
+		} else if (k > 1) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			escape_hex(out + o, 'x', s[i++], 2);
+			o += 4;
+		}
+	}
+	if (i < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
 static void
 escape_one(const char *s, int flags, char *esc, size_t *len)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "escape.h"
 #include "fmt.h"
 #include "http_framing.h"
 #include "banned.h"
@@ -120,6 +121,8 @@ unsigned
 http_framing_check(const struct http_framing *f, int http10, char *reason,
 		   size_t len)
 {
+	char q[ESCAPE_QUOTE_SIZE];
+
 	if (f->encodings > 0 && f->lengths > 0)
 		return say(reason, len, 400, "Content-Length together with "
 		    "Transfer-Encoding: the body's end could be read two ways "
@@ -127,19 +130,22 @@ http_framing_check(const struct http_framing *f, int http10, char *reason,
 	if (f->encodings > 0 && http10)
 		return say(reason, len, 400, "Transfer-Encoding in an HTTP/1.0 "
 		    "request (RFC 9112 section 6.1)");
-	if (f->unknown[0] != '\0')
+	if (f->unknown[0] != '\0') {
+		escape_quote(q, sizeof(q), f->unknown);
 		return say(reason, len, 501, "transfer coding \"%s\" is not "
-		    "implemented; only chunked is (RFC 9112 section 6.1)",
-		    f->unknown);
+		    "implemented; only chunked is (RFC 9112 section 6.1)", q);
+	}
 	if (f->encodings > 0 && f->chunked == 0)
 		return say(reason, len, 400, "an empty Transfer-Encoding "
 		    "(RFC 9112 section 6.1)");
 	if (f->chunked > 1)
 		return say(reason, len, 400, "chunked named more than once in "
 		    "Transfer-Encoding (RFC 9112 section 7)");
-	if (f->bad_length != NULL)
-		return say(reason, len, 400, "Content-Length \"%.64s\" is not "
-		    "a number (RFC 9112 section 6.3)", f->bad_length);
+	if (f->bad_length != NULL) {
+		escape_quote(q, sizeof(q), f->bad_length);
+		return say(reason, len, 400, "Content-Length \"%s\" is not "
+		    "a number (RFC 9112 section 6.3)", q);
+	}
 	if (f->other_length != NULL)
 		return say(reason, len, 400, "two Content-Length values, %.32s "
 		    "and %.32s (RFC 9112 section 6.3)", f->length,

@@ -284,25 +284,33 @@ same_file(int from, const char *a, int to, const char *b)
 }
 
 /*
- * Move name from new/ to the folder to as dst, without ever replacing a
- * file: link then unlink, and when dst exists already, dst-2, dst-3, ...
- * A crash between the two leaves the message in both places; when it is
- * taken again, the link found in to is that same file, and only the one
- * in new/ goes. The descriptors keep every step inside the maildir: a
- * link in new/ is moved as the link it is (linkat() does not follow it).
+ * Move name from new/ to the folder to as base followed by info (the
+ * maildir flags, ":2,S", or ""), without ever replacing a file: link then
+ * unlink, and when that name exists already, base-2 info, base-3 info, ...
+ * The counter goes before the info, never after it, so that a reader
+ * still finds the flags at the end of the name. A crash between the two
+ * leaves the message in both places; when it is taken again, the link
+ * found in to is that same file, and only the one in new/ goes. The
+ * descriptors keep every step inside the maildir: a link in new/ is moved
+ * as the link it is (linkat() does not follow it). The name used goes to
+ * dst (of dstlen bytes).
  */
 static int
 move_file(struct md *m, const char *name, int to, const char *toname,
-	  const char *dst, struct error *err)
+	  const char *base, const char *info, char *dst, size_t dstlen,
+	  struct error *err)
 {
-	char alt[NAME_MAX + 8];
-	const char *d = dst;
+	char counter[16];
 	struct stat sb;
-	int i, n;
+	int i;
 
+	counter[0] = '\0';
 	for (i = 2; i < 100; i++) {
-		if (linkat(m->new, name, to, d, 0) == 0 || (errno == EEXIST &&
-		    same_file(m->new, name, to, d))) {
+		if (fmt_whole(dst, dstlen, "%s%s%s", base, counter, info) < 0)
+			return error_set(err, ERR_IO, "%s/new/%s: name too "
+			    "long to move to %s", m->dir, name, toname);
+		if (linkat(m->new, name, to, dst, 0) == 0 ||
+		    (errno == EEXIST && same_file(m->new, name, to, dst))) {
 			if (unlinkat(m->new, name, 0) < 0)
 				return error_set(err, ERR_IO, "%s/new/%s: %s",
 				    m->dir, name, strerror(errno));
@@ -310,44 +318,39 @@ move_file(struct md *m, const char *name, int to, const char *toname,
 		}
 		if (errno != EEXIST)
 			break;
-		n = snprintf(alt, sizeof(alt), "%s-%d", dst, i);
-		if (n < 0 || (size_t)n >= sizeof(alt))
-			return error_set(err, ERR_IO, "%s/%s/%s: name too "
-			    "long", m->dir, toname, dst);
-		d = alt;
+		if (fmt_whole(counter, sizeof(counter), "-%d", i) < 0)
+			break;
 	}
 	/*
 	 * No hard links here (some file systems; a link to another's file
 	 * under protected_hardlinks): rename, if the name is free.
 	 */
-	if (errno != EEXIST && fstatat(to, d, &sb, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    errno == ENOENT && renameat(m->new, name, to, d) == 0)
+	if (errno != EEXIST && fstatat(to, dst, &sb, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT && renameat(m->new, name, to, dst) == 0)
 		return 0;
 	return error_set(err, ERR_IO, "moving %s/new/%s to %s/%s/%s: %s",
-	    m->dir, name, m->dir, toname, d, strerror(errno));
+	    m->dir, name, m->dir, toname, dst, strerror(errno));
 }
 
 /* Move name to .Failed/new or cur/ (marked seen); 0 when moved. */
 static int
 move_to(struct md *m, const char *name, int failed)
 {
-	char dst[NAME_MAX + 8];
+	char base[NAME_MAX + 1], dst[NAME_MAX + 8];
 	const char *colon = strchr(name, ':');
 	struct error err;
 	size_t baselen;
-	int n;
 
 	/* The unique part of the name, without any maildir info. */
 	baselen = colon ? (size_t)(colon - name) : strlen(name);
-	n = snprintf(dst, sizeof(dst), "%.*s%s", (int)baselen, name,
-	    failed ? "" : ":2,S");
-	if (n < 0 || (size_t)n >= sizeof(dst)) {
+	if (fmt_whole(base, sizeof(base), "%.*s", (int)baselen, name) < 0) {
 		log_err("maildir: %s/new/%s: name too long to move", m->dir,
 		    name);
 		return -1;
 	}
 	if (move_file(m, name, failed ? m->failed : m->cur,
-	    failed ? ".Failed/new" : "cur", dst, &err) < 0) {
+	    failed ? ".Failed/new" : "cur", base, failed ? "" : ":2,S", dst,
+	    sizeof(dst), &err) < 0) {
 		log_err("maildir: %s", err.msg);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "dnsname.h"
+#include "escape.h"
 #include "fmt.h"
 #include "log.h"
 #include "mail.h"
@@ -158,14 +159,17 @@ reject_part(struct pipeline_parsed *pp, const void *bytes, size_t len,
 	    const struct origin *o, const struct mail_message *m,
 	    enum error_kind kind, const char *why)
 {
-	char reason[ERROR_MSG_MAX];
+	char reason[ERROR_MSG_MAX], name[ESCAPE_QUOTE_SIZE];
 
 	if (m == NULL) {
 		add_reject(pp, bytes, len, o, kind, why);
 		return;
 	}
-	fmt_cut(reason, sizeof(reason), "part \"%s\": %s",
-	    o->part ? o->part : "(no file name)", why);
+	/* The file name is the sender's: a quote in it must not end it. */
+	if (o->part != NULL)
+		escape_quote(name, sizeof(name), o->part);
+	fmt_cut(reason, sizeof(reason), "part %s%s%s: %s", o->part ? "\"" :
+	    "", o->part ? name : "(no file name)", o->part ? "\"" : "", why);
 	add_reject(pp, bytes, len, o, kind, reason);
 }
 

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "bounds.h"
 #include "dnsname.h"
+#include "escape.h"
 #include "fmt.h"
 #include "report.h"
 #include "rfc3339.h"
@@ -580,14 +581,17 @@ parse_policy(struct parser *ps, size_t idx, json_t *entry,
 static int
 parse_time(struct parser *ps, json_t *range, const char *key, int64_t *t)
 {
+	char q[ESCAPE_QUOTE_SIZE];
 	const char *s;
 
 	if (get_string(ps, range, key, 0, &s) < 0)
 		return -1;
 	if (s == NULL)
 		return fail(ps, key, "missing");
-	if (rfc3339_parse(s, t) < 0)
-		return fail(ps, key, "not a date-time: \"%.64s\"", s);
+	if (rfc3339_parse(s, t) < 0) {
+		escape_quote(q, sizeof(q), s);
+		return fail(ps, key, "not a date-time: \"%s\"", q);
+	}
 	return 0;
 }
 

@@ -74,6 +74,7 @@ struct args {
 	struct analyse_options opt;
 	struct live_options lopt;
 	int live;
+	int answered;	/* --help or --version: said, nothing more to do */
 };
 
 static int
@@ -210,6 +211,7 @@ parse_options(int argc, char **argv, struct args *a)
 			}
 			break;
 		default:
+			a->answered = ch == 'h' || ch == 'V';
 			return cli_other_option("tlsrpt-summary", ch, argv,
 			    usage);
 		}
@@ -266,7 +268,7 @@ main(int argc, char **argv)
 	report_init();
 	analyse_options_default(&a.opt);
 	live_options_default(&a.lopt);
-	if ((rc = parse_options(argc, argv, &a)) != 0)
+	if ((rc = parse_options(argc, argv, &a)) != 0 || a.answered)
 		return rc;
 	if ((doc = summarise(&a, &unknown, &rc)) == NULL)
 		return rc;

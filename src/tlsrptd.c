@@ -5,8 +5,9 @@
  * waits for signals; the work is in http.c, maildir.c, ingest.c, tls.c.
  *
  * Exit: 0 after SIGTERM or a good -n; 64 usage; 78 a bad config; 66 the
- * store cannot be opened; 75 the store is locked; 71 a listener or the
- * certificate cannot be set up.
+ * store cannot be opened; 75 the store is locked, or another daemon holds
+ * the pidfile; 71 a listener, the certificate or the pidfile cannot be
+ * set up.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include "notify.h"
 #include "maildir.h"
 #include "metrics.h"
+#include "pidfile.h"
 #include "spool.h"
 #include "priv.h"
 #include "retention.h"
@@ -52,6 +54,7 @@
 #define RUN_TLS_CERT	"var/tls/cert.pem"
 #define RUN_TLS_KEY	"var/tls/key.pem"
 #define RUN_MAILDIR	"var/maildir"
+#define RUN_PIDFILE	RUN_DIR "/tlsrptd.pid"
 #define RUN_SAMPLE	RUN_DIR "/demo-report.json"
 #define RUN_SAMPLE_DOMAIN "demo.example"
 
@@ -88,6 +91,7 @@ struct daemon_state {
 	int ready_fd;		/* to the waiting parent, or -1 */
 	struct config cfg;
 	struct priv priv;	/* the user to become, from cfg */
+	struct pidfile pidfile;	/* held while daemonised */
 	struct tls *tls;
 	struct store *store;
 	struct store_readers *readers;	/* the API's; NULL: no API */
@@ -134,11 +138,14 @@ usage(FILE *f)
 	    "  --help               this text\n"
 	    "  --version            the version\n"
 	    "\n"
-	    "SIGHUP reloads the certificate and the settings that allow it;\n"
-	    "SIGTERM stops taking connections, finishes what is in flight and\n"
-	    "exits 0. Exit: 64 usage, 78 bad configuration, 66 the store\n"
-	    "cannot be opened, 75 it is locked, 71 a listener or certificate\n"
-	    "cannot be set up.\n");
+	    "Without --foreground the daemon writes its pid to the pidfile\n"
+	    "setting (/run/tlsrptd.pid; " RUN_PIDFILE " with the embedded\n"
+	    "defaults). SIGHUP reloads the certificate and the settings that\n"
+	    "allow it; SIGTERM stops taking connections, finishes what is in\n"
+	    "flight and exits 0. Exit: 64 usage, 78 bad configuration, 66 the\n"
+	    "store cannot be opened, 75 it is locked or another daemon holds\n"
+	    "the pidfile, 71 a listener, certificate or pidfile cannot be set\n"
+	    "up.\n");
 }
 
 /* Tell a waiting parent how the start went, once. */
@@ -168,6 +175,7 @@ die(struct daemon_state *ds, int code, const char *fmt, ...)
 	fprintf(stderr, "tlsrptd: %s\n", msg);
 	if (!ds->foreground)
 		log_err("%s", msg);
+	pidfile_release(&ds->pidfile);
 	report_ready(ds, code);
 	exit(code);
 }
@@ -211,7 +219,8 @@ load_config(struct daemon_state *ds, struct config *cfg, struct priv *who,
 	config_init(cfg);
 	if (ds->config_path == NULL) {
 		if (config_set(cfg, "database", RUN_DATABASE, err) < 0 ||
-		    config_set(cfg, "maildir", RUN_MAILDIR, err) < 0)
+		    config_set(cfg, "maildir", RUN_MAILDIR, err) < 0 ||
+		    config_set(cfg, "pidfile", RUN_PIDFILE, err) < 0)
 			return -1;
 	} else if (config_load(cfg, ds->config_path, err) < 0) {
 		return -1;
@@ -562,6 +571,26 @@ open_spool(struct daemon_state *ds)
 }
 
 /*
+ * The pidfile of a daemonised tlsrptd, written by the forked daemon as
+ * whoever started it (root, for /run): another daemon holding it stops
+ * this start, naming its pid.
+ */
+static void
+take_pidfile(struct daemon_state *ds)
+{
+	struct error err;
+
+	if (ds->foreground || !has(ds->cfg.pidfile))
+		return;
+	error_clear(&err);
+	if (pidfile_take(&ds->pidfile, ds->cfg.pidfile, &err) < 0)
+		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_OSERR, "%s%s",
+		    err.msg, err.kind == ERR_IO ? "; set pidfile in the "
+		    "configuration to a file this user may write, or to \"\" "
+		    "for none (tlsrptd.conf(5))" : "");
+}
+
+/*
  * Root is needed to read a key only root may read and to bind a port
  * under 1024; the store, the maildir and a certificate of our own are
  * made and opened as the user (priv.h). Root is given up for good before
@@ -604,6 +633,9 @@ start(struct daemon_state *ds)
 	    errno != EEXIST)
 		die(ds, EX_OSERR, "%s: %s%s", RUN_DIR, strerror(errno),
 		    as_whom(ds, who, sizeof(who)));
+	as_user(ds, 0);
+	take_pidfile(ds);
+	as_user(ds, 1);
 	if ((ds->store = store_open(ds->cfg.database, &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
@@ -682,6 +714,13 @@ stop(struct daemon_state *ds)
 	}
 	store_close(ds->store);
 	tls_free(ds->tls);
+	/* After giving up root, /run cannot be written: the file stays,
+	 * empty and held by nobody, and the next start takes it over. */
+	if (pidfile_release(&ds->pidfile) == 1)
+		log_info("pidfile %s: emptied, not removed%s%s%s",
+		    ds->cfg.pidfile, ds->priv.drop ? ": user " : "",
+		    ds->priv.drop ? ds->priv.user : "", ds->priv.drop ?
+		    " may not remove it from its folder" : "");
 	log_info("stopped");
 	config_release(&ds->cfg);
 }
@@ -724,6 +763,7 @@ main(int argc, char **argv)
 
 	memset(&ds, 0, sizeof(ds));
 	ds.ready_fd = -1;
+	pidfile_init(&ds.pidfile);
 	ds.argv0 = argv[0];
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:fn", opts, &idx)) != -1) {
@@ -756,7 +796,8 @@ main(int argc, char **argv)
 	error_clear(&err);
 	if (load_config(&ds, &ds.cfg, &ds.priv, &err) < 0) {
 		config_release(&ds.cfg);
-		fprintf(stderr, "tlsrptd: %s\n", err.msg);
+		fprintf(stderr, "tlsrptd: %s%s\n", err.msg,
+		    cli_config_hint(ds.config_path, &err));
 		return EX_CONFIG;
 	}
 	if (ds.check_only) {

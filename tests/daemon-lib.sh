@@ -44,6 +44,13 @@ ours() {
 	ss -Hltnp "sport = :$1" 2> /dev/null | grep -q "pid=$D_PID,"
 }
 
+# pick_ports: two loopback ports picked at random, $PORT and $APIPORT
+# ($PORT + 1); a start that finds one taken picks again.
+pick_ports() {
+	PORT=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
+	APIPORT=$((PORT + 1))
+}
+
 # start_daemon ARGS...: tlsrptd in the foreground on two free loopback
 # ports ($PORT public, $APIPORT API), logging to $T/daemon.log; returns
 # once its own /healthz answers. 1 when it does not start.
@@ -51,8 +58,7 @@ start_daemon() {
 	tries=0
 	while [ $tries -lt 5 ]; do
 		tries=$((tries + 1))
-		PORT=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 20000 ))
-		APIPORT=$((PORT + 1))
+		pick_ports
 		"$BIN/tlsrptd" --foreground --listen "127.0.0.1:$PORT" \
 		    --api-listen "127.0.0.1:$APIPORT" "$@" \
 		    >>"$T/daemon.out" 2>>"$T/daemon.log" &
@@ -127,6 +133,17 @@ api() {
 	shift
 	curl -s -o "$T/api" -w '%{http_code}' --max-time 10 "$@" \
 	    "http://127.0.0.1:$APIPORT$p"
+}
+
+# events_parse FILE: every "report" line of the log FILE reads as
+# key="value" pairs to its end, a quote inside a value escaped (log.h);
+# 1 when one does not, shown.
+events_parse() {
+	grep -E '^[^ ]+ [a-z]+: report ' "$1" > "$T/events" || return 1
+	grep -Ev '^[^ ]+ [a-z]+: report( [a-z-]+="([^"\\]|\\.)*")+$' \
+	    "$T/events" > "$T/events.bad"
+	sed 's/^/#   not key="value": /' "$T/events.bad"
+	[ ! -s "$T/events.bad" ]
 }
 
 # wait_for SECONDS COMMAND...: until the command succeeds, or 1.

@@ -4,7 +4,7 @@
 # runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 48
+plan 51
 
 acc=fixtures/reports/accept
 rej=fixtures/reports/reject
@@ -137,6 +137,15 @@ check_eq "... and the same report again is 200" "$code" 200
 # One log line per report, and never a 500.
 check "log line per report" grep -q 'report source="https" peer="127.0.0.1" outcome="accepted" domain=' "$T/daemon.log"
 check "log line for a rejection has the reason" grep -q 'outcome="rejected" .*reason="' "$T/daemon.log"
+# A value of the sender's with a quote and a backslash in it, quoted in
+# the reason: the reason's own quotes still end it, and the log line's.
+sed 's/"yesterday"/"yester\\"day\\\\"/' "$rej/start-not-a-datetime.json" > "$T/quote.json"
+code=$(post "$T/quote.json" -H 'Content-Type: application/tlsrpt+json')
+check_eq "a date-time with a quote: 400 quoting it escaped" "$code $(cat "$T/body")" \
+    '400 400 rejected: date-range.start-datetime: not a date-time: "yester\x22day\x5c"'
+check "every report log line reads as key=\"value\" pairs" events_parse "$T/daemon.log"
+check "the log line quotes the reason's quotes escaped" grep -qF \
+    'reason="date-range.start-datetime: not a date-time: \"yester\\x22day\\x5c\""' "$T/daemon.log"
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
 check "metrics: no 500" grep -q '^tlsrpt_http_responses_total{code="500"} 0$' "$T/metrics"
 check "metrics: the 201s counted" grep -q '^tlsrpt_reports_total{source="https",outcome="accepted"} 8$' "$T/metrics"

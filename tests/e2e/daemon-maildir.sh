@@ -7,7 +7,7 @@
 # runner: slow (make check-quick leaves it out)
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 23
+plan 28
 
 mail=fixtures/mail
 md="$T/Maildir"
@@ -83,9 +83,34 @@ check_eq "store free: the message in cur/ is stored, once" "$(m6)" "1 1"
 # A message whose name already carries maildir info keeps its unique part.
 deliver "$mail/crlf.eml" "1700000006.M7P1.test:2,"
 check "info in the name is replaced" wait_for 10 test -f "$md/cur/1700000006.M7P1.test:2,S"
+# Another message of that unique part (a copy, delivered again): the
+# counter goes before the flags, so that a reader still finds them.
+deliver "$mail/qp-json.eml" 1700000006.M7P1.test
+check "same name again: cur/NAME-2:2,S" wait_for 10 test -f "$md/cur/1700000006.M7P1.test-2:2,S"
+check_eq "same name again: the first kept, none with a counter after the flags" \
+    "$(cmp -s "$mail/crlf.eml" "$md/cur/1700000006.M7P1.test:2,S" && echo kept) $(ls "$md/cur" | grep -c ':2,S-')" "kept 0"
+
+# A part named with a quote and a backslash, its report rejected: the
+# reason quotes the name escaped, and the log line stays key="value".
+cat > "$T/quoted.eml" <<'EOF'
+From: noreply-tlsrpt@example.net
+To: tlsrpt@example.com
+Subject: Report Domain: example.com Submitter: example.net
+Message-ID: <quoted.1@example.net>
+MIME-Version: 1.0
+Content-Type: application/tlsrpt+json
+Content-Disposition: attachment; filename="we\"ird\\name.json"
+
+{"organization-name": "Example", "report-id": "q"}
+EOF
+deliver "$T/quoted.eml" 1700000008.M9P1.test
+check "part named with a quote: set aside" wait_for 10 test -f "$md/.Failed/new/1700000008.M9P1.test"
+check "... its log line quotes the name escaped" grep -qF \
+    'reason="part \"we\\x22ird\\x5cname.json\": date-range: missing"' "$T/daemon.log"
+check "every report log line reads as key=\"value\" pairs" events_parse "$T/daemon.log"
 
 curl -s "http://127.0.0.1:$APIPORT/metrics" > "$T/metrics"
-check "metrics count the moves" grep -q '^tlsrpt_maildir_messages_total{to="failed"} 1$' "$T/metrics"
+check "metrics count the moves" grep -q '^tlsrpt_maildir_messages_total{to="failed"} 2$' "$T/metrics"
 check "metrics count mail reports" grep -q '^tlsrpt_reports_total{source="mail",outcome="duplicate"}' "$T/metrics"
 
 stop_daemon

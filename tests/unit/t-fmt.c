@@ -91,6 +91,29 @@ test_escape_hex(void)
 	is_str(b, "\\xff", "escape_hex: a byte");
 }
 
+/* A value quoted in a message: nothing in it can end the quotes. */
+static void
+test_escape_quote(void)
+{
+	char q[ESCAPE_QUOTE_SIZE], in[QUOTE_MAX * 2 + 1];
+	size_t i;
+
+	escape_quote(q, sizeof(q), "a\"b\\c");
+	is_str(q, "a\\x22b\\x5cc", "escape_quote: a quote and a backslash");
+	escape_quote(q, sizeof(q), "\xc3\xa9t\xc3\xa9\x1b\xff");
+	is_str(q, "\xc3\xa9t\xc3\xa9\\x1b\\xff",
+	    "escape_quote: UTF-8 kept, a control and a stray byte escaped");
+	escape_quote(q, sizeof(q), "x\xe2\x80\xaey");
+	is_str(q, "x\\u202ey", "escape_quote: a bidirectional control");
+	for (i = 0; i < sizeof(in) - 1; i++)
+		in[i] = '"';
+	in[i] = '\0';
+	escape_quote(q, sizeof(q), in);
+	ok(strlen(q) == QUOTE_MAX * 4 + 3 &&
+	    strcmp(q + QUOTE_MAX * 4, "...") == 0,
+	    "escape_quote: cut after QUOTE_MAX bytes, with \"...\"");
+}
+
 int
 main(void)
 {
@@ -99,5 +122,6 @@ main(void)
 	test_too_big();
 	test_error();
 	test_escape_hex();
+	test_escape_quote();
 	return tap_done();
 }
