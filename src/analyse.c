@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "array.h"
 #include "bounds.h"
 #include "count.h"
 #include "escape.h"
@@ -92,15 +93,8 @@ strset_add_at(struct strset *s, const char *v, size_t *pos)
 	size_t i = strset_find(s, v);
 
 	if (i == HASHIDX_NONE) {
-		if (s->n == s->alloc) {
-			const char **g;
-			size_t na = s->alloc ? s->alloc * 2 : 8;
-
-			if ((g = realloc(s->v, na * sizeof(*g))) == NULL)
-				return -1;
-			s->v = g;
-			s->alloc = na;
-		}
+		if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0)
+			return -1;
 		if (hashidx_add(&s->idx, hashidx_str(HASHIDX_SEED, v),
 		    s->n) < 0)
 			return -1;
@@ -156,23 +150,6 @@ strset_free(struct strset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Room for one more element of size each in *v (n of alloc used). */
-static int
-grow(void *v, size_t n, size_t *alloc, size_t each)
-{
-	void *g;
-	size_t na;
-
-	if (n < *alloc)
-		return 0;
-	na = *alloc ? *alloc * 2 : 16;
-	if ((g = realloc(*(void **)v, na * each)) == NULL)
-		return -1;
-	*(void **)v = g;
-	*alloc = na;
-	return 0;
-}
-
 /* A set of day numbers. */
 struct dayset {
 	int64_t *v;
@@ -187,14 +164,8 @@ dayset_add(struct dayset *s, int64_t day)
 	for (i = 0; i < s->n; i++)
 		if (s->v[i] == day)
 			return 0;
-	if (s->n == s->alloc) {
-		int64_t *g;
-
-		s->alloc = s->alloc ? s->alloc * 2 : 8;
-		if ((g = realloc(s->v, s->alloc * sizeof(*g))) == NULL)
-			return -1;
-		s->v = g;
-	}
+	if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0)
+		return -1;
 	s->v[s->n++] = day;
 	return 0;
 }
@@ -341,7 +312,7 @@ fagg_get(struct state *s, const char *ptype, const char *type,
 
 	if ((i = hashidx_find(&s->f_idx, h, fagg_eq, &k)) != HASHIDX_NONE)
 		return &s->f[i];
-	if (grow(&s->f, s->nf, &s->f_alloc, sizeof(*s->f)) < 0 ||
+	if (array_grow(&s->f, s->nf, &s->f_alloc, sizeof(*s->f), 16) < 0 ||
 	    hashidx_add(&s->f_idx, h, s->nf) < 0)
 		return NULL;
 	g = &s->f[s->nf++];
@@ -376,7 +347,7 @@ rfail_get(struct state *s, const char *type, const char *mx,
 
 	if ((i = hashidx_find(&s->rf_idx, h, rfail_eq, &k)) != HASHIDX_NONE)
 		return &s->rf[i];
-	if (grow(&s->rf, s->nrf, &s->rf_alloc, sizeof(*s->rf)) < 0 ||
+	if (array_grow(&s->rf, s->nrf, &s->rf_alloc, sizeof(*s->rf), 16) < 0 ||
 	    hashidx_add(&s->rf_idx, h, s->nrf) < 0)
 		return NULL;
 	g = &s->rf[s->nrf++];
@@ -406,7 +377,7 @@ vagg_get(struct state *s, const char *set, const char *mode)
 
 	if ((i = hashidx_find(&s->v_idx, h, vagg_eq, &k)) != HASHIDX_NONE)
 		return &s->v[i];
-	if (grow(&s->v, s->nv, &s->v_alloc, sizeof(*s->v)) < 0 ||
+	if (array_grow(&s->v, s->nv, &s->v_alloc, sizeof(*s->v), 16) < 0 ||
 	    hashidx_add(&s->v_idx, h, s->nv) < 0)
 		return NULL;
 	g = &s->v[s->nv++];
@@ -900,9 +871,10 @@ rgroup_build(struct state *s, size_t **of)
 		const struct rfail *r = &s->rf[i];
 
 		if ((k = rgroup_find(s, r->type, r->mx)) == HASHIDX_NONE) {
-			if (grow(&s->g, s->ng, &s->g_alloc, sizeof(*s->g)) <
-			    0 || hashidx_add(&s->g_idx, key_hash(r->type,
-			    r->mx, NULL), s->ng) < 0)
+			if (array_grow(&s->g, s->ng, &s->g_alloc,
+			    sizeof(*s->g), 16) < 0 ||
+			    hashidx_add(&s->g_idx, key_hash(r->type, r->mx,
+			    NULL), s->ng) < 0)
 				return -1;
 			k = s->ng++;
 			memset(&s->g[k], 0, sizeof(s->g[k]));

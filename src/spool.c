@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "bounds.h"
 #include "files.h"
 #include "fmt.h"
@@ -144,21 +145,12 @@ publish(const struct spool *sp)
 static int
 queue_room(struct spool *sp)
 {
-	struct item *q;
-	size_t alloc;
-
 	if (sp->head > 0 && sp->head + sp->n == sp->alloc) {
 		memmove(sp->q, sp->q + sp->head, sp->n * sizeof(*sp->q));
 		sp->head = 0;
 	}
-	if (sp->head + sp->n < sp->alloc)
-		return 0;
-	alloc = sp->alloc ? sp->alloc * 2 : 64;
-	if ((q = realloc(sp->q, alloc * sizeof(*q))) == NULL)
-		return -1;
-	sp->q = q;
-	sp->alloc = alloc;
-	return 0;
+	return array_grow(&sp->q, sp->head + sp->n, &sp->alloc,
+	    sizeof(*sp->q), 64);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "count.h"
 #include "fmt.h"
 #include "schema.h"
@@ -677,15 +678,9 @@ begin_tx(struct pg_store *s, struct error *err)
 static int
 daily_add(struct pg_store *s, int64_t report, struct error *err)
 {
-	if (s->ndaily == s->daily_cap) {
-		size_t cap = s->daily_cap ? s->daily_cap * 2 : 64;
-		int64_t *d = realloc(s->daily, cap * sizeof(*d));
-
-		if (d == NULL)
-			return error_set(err, ERR_NOMEM, "out of memory");
-		s->daily = d;
-		s->daily_cap = cap;
-	}
+	if (array_grow(&s->daily, s->ndaily, &s->daily_cap,
+	    sizeof(*s->daily), 64) < 0)
+		return error_set(err, ERR_NOMEM, "out of memory");
 	s->daily[s->ndaily++] = report;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "count.h"
 #include "store_sqlite.h"
 #include "banned.h"
@@ -154,15 +155,8 @@ store_sqlite_domains(void *be, char ***domains, size_t *n,
 	    err) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == alloc) {
-			char **g;
-
-			alloc = alloc ? alloc * 2 : 16;
-			g = realloc(v, alloc * sizeof(*v));
-			if (g == NULL)
-				goto nomem;
-			v = g;
-		}
+		if (array_grow(&v, *n, &alloc, sizeof(*v), 16) < 0)
+			goto nomem;
 		if ((v[*n] = strdup(col(st, 0))) == NULL)
 			goto nomem;
 		(*n)++;
@@ -372,16 +366,10 @@ keep(struct export_report *x, const char *s, int *nomem)
 
 	if (s == NULL)
 		return NULL;
-	if (x->nstrings == x->alloc) {
-		size_t a = x->alloc ? x->alloc * 2 : 64;
-		char **g = realloc(x->strings, a * sizeof(*g));
-
-		if (g == NULL) {
-			*nomem = 1;
-			return NULL;
-		}
-		x->strings = g;
-		x->alloc = a;
+	if (array_grow(&x->strings, x->nstrings, &x->alloc,
+	    sizeof(*x->strings), 64) < 0) {
+		*nomem = 1;
+		return NULL;
 	}
 	if ((d = strdup(s)) == NULL) {
 		*nomem = 1;
