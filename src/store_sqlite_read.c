@@ -79,12 +79,24 @@ prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct error *err)
 	return 0;
 }
 
+/* sql prepared with the window of ev: ?1 its domain, ?2 and ?3 its
+ * start and end. -1 with err set, nothing left to finalize. */
 static int
-bind_window(sqlite3_stmt *st, const struct evidence *ev)
+prepare_window(sqlite3 *db, const char *sql, const struct evidence *ev,
+	       sqlite3_stmt **st, struct error *err)
 {
-	return sqlite3_bind_text(st, 1, ev->domain, -1, SQLITE_STATIC) |
-	    sqlite3_bind_int64(st, 2, ev->from) |
-	    sqlite3_bind_int64(st, 3, ev->to);
+	int rc;
+
+	if (prepare(db, sql, st, err) < 0)
+		return -1;
+	if ((rc = sqlite3_bind_text(*st, 1, ev->domain, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(*st, 2, ev->from) |
+	    sqlite3_bind_int64(*st, 3, ev->to)) != SQLITE_OK) {
+		store_sqlite_fail(db, rc, "reading the store", err);
+		sqlite3_finalize(*st);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -94,10 +106,8 @@ store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(db, sql_policies, &st, err) < 0)
+	if (prepare_window(db, sql_policies, ev, &st, err) < 0)
 		return -1;
-	if ((rc = bind_window(st, ev)) != SQLITE_OK)
-		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (evidence_add_policy(ev, sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
@@ -118,10 +128,8 @@ store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 		goto dberr;
 	ev->last_report = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (prepare(db, sql_failures, &st, err) < 0)
+	if (prepare_window(db, sql_failures, ev, &st, err) < 0)
 		return -1;
-	if ((rc = bind_window(st, ev)) != SQLITE_OK)
-		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (evidence_add_failure(ev, sqlite3_column_int64(st, 0),
 		    col(st, 1), col(st, 2), sqlite3_column_int64(st, 3),
