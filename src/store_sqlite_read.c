@@ -401,6 +401,23 @@ export_report_release(struct export_report *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/*
+ * One more row, zeroed, at the end of the array at v (a T ** as void *)
+ * of *n rows: the row structs keep no capacity, and a report holds few
+ * rows. NULL out of memory, the array as it was.
+ */
+static void *
+append_row(void *v, size_t *n, size_t each)
+{
+	char *g = realloc(*(void **)v, (*n + 1) * each);
+
+	if (g == NULL)
+		return NULL;
+	*(void **)v = g;
+	memset(g + *n * each, 0, each);
+	return g + (*n)++ * each;
+}
+
 static int
 export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 		struct export_report *x, struct store_row_policy *p,
@@ -412,13 +429,9 @@ export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 	sqlite3_reset(fs);
 	sqlite3_bind_int64(fs, 1, policy);
 	while ((rc = sqlite3_step(fs)) == SQLITE_ROW) {
-		void *g = realloc(p->failures, (p->nfailures + 1) *
-		    sizeof(*f));
-
-		if (g == NULL)
+		f = append_row(&p->failures, &p->nfailures, sizeof(*f));
+		if (f == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		p->failures = g;
-		f = &p->failures[p->nfailures++];
 		f->result_type = keep(x, col(fs, 0), &nomem);
 		f->sending_mta_ip = keep(x, col(fs, 1), &nomem);
 		f->receiving_ip = keep(x, col(fs, 2), &nomem);
@@ -465,14 +478,9 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	sqlite3_reset(ps);
 	sqlite3_bind_int64(ps, 1, id);
 	while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
-		void *g = realloc(x->r.policies, (x->r.npolicies + 1) *
-		    sizeof(*p));
-
-		if (g == NULL)
+		p = append_row(&x->r.policies, &x->r.npolicies, sizeof(*p));
+		if (p == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		x->r.policies = g;
-		p = &x->r.policies[x->r.npolicies++];
-		memset(p, 0, sizeof(*p));
 		p->idx = sqlite3_column_int64(ps, 1);
 		p->policy_type = keep(x, col(ps, 2), &nomem);
 		p->policy_domain = keep(x, col(ps, 3), &nomem);
