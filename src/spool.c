@@ -294,7 +294,6 @@ struct spool *
 spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	   struct error *err)
 {
-	pthread_condattr_t ca;
 	struct spool *sp;
 
 	if ((sp = calloc(1, sizeof(*sp))) == NULL ||
@@ -307,10 +306,7 @@ spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	sp->max_bytes = max_bytes;
 	sp->stall = stall;
 	pthread_mutex_init(&sp->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&sp->work, &ca);
-	pthread_condattr_destroy(&ca);
+	thread_cond_init(&sp->work);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		error_set(err, ERR_IO, "spool-dir %s: %s", dir,
 		    strerror(errno));
