@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "array.h"
 #include "bounds.h"
 #include "count.h"
 #include "escape.h"
@@ -92,15 +93,8 @@ strset_add_at(struct strset *s, const char *v, size_t *pos)
 	size_t i = strset_find(s, v);
 
 	if (i == HASHIDX_NONE) {
-		if (s->n == s->alloc) {
-			const char **g;
-			size_t na = s->alloc ? s->alloc * 2 : 8;
-
-			if ((g = realloc(s->v, na * sizeof(*g))) == NULL)
-				return -1;
-			s->v = g;
-			s->alloc = na;
-		}
+		if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0)
+			return -1;
 		if (hashidx_add(&s->idx, hashidx_str(HASHIDX_SEED, v),
 		    s->n) < 0)
 			return -1;
@@ -156,23 +150,6 @@ strset_free(struct strset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Room for one more element of size each in *v (n of alloc used). */
-static int
-grow(void *v, size_t n, size_t *alloc, size_t each)
-{
-	void *g;
-	size_t na;
-
-	if (n < *alloc)
-		return 0;
-	na = *alloc ? *alloc * 2 : 16;
-	if ((g = realloc(*(void **)v, na * each)) == NULL)
-		return -1;
-	*(void **)v = g;
-	*alloc = na;
-	return 0;
-}
-
 /* A set of day numbers. */
 struct dayset {
 	int64_t *v;
@@ -187,14 +164,8 @@ dayset_add(struct dayset *s, int64_t day)
 	for (i = 0; i < s->n; i++)
 		if (s->v[i] == day)
 			return 0;
-	if (s->n == s->alloc) {
-		int64_t *g;
-
-		s->alloc = s->alloc ? s->alloc * 2 : 8;
-		if ((g = realloc(s->v, s->alloc * sizeof(*g))) == NULL)
-			return -1;
-		s->v = g;
-	}
+	if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0)
+		return -1;
 	s->v[s->n++] = day;
 	return 0;
 }
@@ -320,6 +291,31 @@ key_hash(const char *a, const char *b, const char *c)
 	return hashidx_str(hashidx_str(hashidx_str(HASHIDX_SEED, a), b), c);
 }
 
+/*
+ * The element of the array at v (a T ** as void *, *n of *alloc used)
+ * that eq(arg, position) accepts under hash h in idx; else a new one at
+ * its end, zeroed and indexed, and *added set. NULL out of memory.
+ */
+static void *
+find_or_add(struct hashidx *idx, uint64_t h,
+	    int (*eq)(const void *arg, size_t pos), const void *arg, void *v,
+	    size_t *n, size_t *alloc, size_t each, int *added)
+{
+	size_t i;
+	char *e;
+
+	*added = 0;
+	if ((i = hashidx_find(idx, h, eq, arg)) != HASHIDX_NONE)
+		return *(char **)v + i * each;
+	if (array_grow(v, *n, alloc, each, 16) < 0 ||
+	    hashidx_add(idx, h, *n) < 0)
+		return NULL;
+	e = *(char **)v + (*n)++ * each;
+	memset(e, 0, each);
+	*added = 1;
+	return e;
+}
+
 static int
 fagg_eq(const void *arg, size_t pos)
 {
@@ -335,17 +331,13 @@ fagg_get(struct state *s, const char *ptype, const char *type,
 	 const char *mx)
 {
 	struct fkey k = { s, ptype, type, mx, NULL, NULL };
-	uint64_t h = key_hash(ptype, type, mx);
 	struct fagg *g;
-	size_t i;
+	int added;
 
-	if ((i = hashidx_find(&s->f_idx, h, fagg_eq, &k)) != HASHIDX_NONE)
-		return &s->f[i];
-	if (grow(&s->f, s->nf, &s->f_alloc, sizeof(*s->f)) < 0 ||
-	    hashidx_add(&s->f_idx, h, s->nf) < 0)
-		return NULL;
-	g = &s->f[s->nf++];
-	memset(g, 0, sizeof(*g));
+	g = find_or_add(&s->f_idx, key_hash(ptype, type, mx), fagg_eq, &k,
+	    &s->f, &s->nf, &s->f_alloc, sizeof(*s->f), &added);
+	if (g == NULL || !added)
+		return g;
 	g->ptype = ptype;
 	g->type = type;
 	g->mx = mx;
@@ -370,17 +362,13 @@ rfail_get(struct state *s, const char *type, const char *mx,
 	  const char *reporter)
 {
 	struct fkey k = { s, NULL, type, mx, reporter, NULL };
-	uint64_t h = key_hash(type, mx, reporter);
 	struct rfail *g;
-	size_t i;
+	int added;
 
-	if ((i = hashidx_find(&s->rf_idx, h, rfail_eq, &k)) != HASHIDX_NONE)
-		return &s->rf[i];
-	if (grow(&s->rf, s->nrf, &s->rf_alloc, sizeof(*s->rf)) < 0 ||
-	    hashidx_add(&s->rf_idx, h, s->nrf) < 0)
-		return NULL;
-	g = &s->rf[s->nrf++];
-	memset(g, 0, sizeof(*g));
+	g = find_or_add(&s->rf_idx, key_hash(type, mx, reporter), rfail_eq,
+	    &k, &s->rf, &s->nrf, &s->rf_alloc, sizeof(*s->rf), &added);
+	if (g == NULL || !added)
+		return g;
 	g->type = type;
 	g->mx = mx;
 	g->reporter = reporter;
@@ -400,17 +388,13 @@ static struct vagg *
 vagg_get(struct state *s, const char *set, const char *mode)
 {
 	struct fkey k = { s, NULL, NULL, NULL, NULL, set };
-	uint64_t h = hashidx_str(HASHIDX_SEED, set);
 	struct vagg *g;
-	size_t i;
+	int added;
 
-	if ((i = hashidx_find(&s->v_idx, h, vagg_eq, &k)) != HASHIDX_NONE)
-		return &s->v[i];
-	if (grow(&s->v, s->nv, &s->v_alloc, sizeof(*s->v)) < 0 ||
-	    hashidx_add(&s->v_idx, h, s->nv) < 0)
-		return NULL;
-	g = &s->v[s->nv++];
-	memset(g, 0, sizeof(*g));
+	g = find_or_add(&s->v_idx, hashidx_str(HASHIDX_SEED, set), vagg_eq,
+	    &k, &s->v, &s->nv, &s->v_alloc, sizeof(*s->v), &added);
+	if (g == NULL || !added)
+		return g;
 	g->set = set;
 	g->mode = mode;
 	g->first = INT64_MAX;
@@ -892,24 +876,26 @@ rgroup_find(const struct state *s, const char *type, const char *mx)
 static int
 rgroup_build(struct state *s, size_t **of)
 {
-	size_t i, k;
+	struct rgroup *g;
+	size_t i;
+	int added;
 
 	if ((*of = calloc(s->nrf ? s->nrf : 1, sizeof(**of))) == NULL)
 		return -1;
 	for (i = 0; i < s->nrf; i++) {
 		const struct rfail *r = &s->rf[i];
+		struct fkey k = { s, NULL, r->type, r->mx, NULL, NULL };
 
-		if ((k = rgroup_find(s, r->type, r->mx)) == HASHIDX_NONE) {
-			if (grow(&s->g, s->ng, &s->g_alloc, sizeof(*s->g)) <
-			    0 || hashidx_add(&s->g_idx, key_hash(r->type,
-			    r->mx, NULL), s->ng) < 0)
-				return -1;
-			k = s->ng++;
-			memset(&s->g[k], 0, sizeof(s->g[k]));
-			s->g[k].type = r->type;
-			s->g[k].mx = r->mx;
+		g = find_or_add(&s->g_idx, key_hash(r->type, r->mx, NULL),
+		    rgroup_eq, &k, &s->g, &s->ng, &s->g_alloc, sizeof(*s->g),
+		    &added);
+		if (g == NULL)
+			return -1;
+		if (added) {
+			g->type = r->type;
+			g->mx = r->mx;
 		}
-		(*of)[i] = k;
+		(*of)[i] = (size_t)(g - s->g);
 	}
 	return 0;
 }

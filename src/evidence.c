@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "evidence.h"
 #include "store_backend.h"
 #include "banned.h"
@@ -61,15 +62,8 @@ evidence_add_policy(struct evidence *ev, int64_t id, int64_t report,
 	struct evidence_policy *p;
 	int nomem = 0;
 
-	if (ev->n == ev->alloc) {
-		size_t alloc = ev->alloc ? ev->alloc * 2 : 64;
-		void *g = realloc(ev->policies, alloc * sizeof(*p));
-
-		if (g == NULL)
-			goto nomem;
-		ev->policies = g;
-		ev->alloc = alloc;
-	}
+	if (array_grow(&ev->policies, ev->n, &ev->alloc, sizeof(*p), 64) < 0)
+		goto nomem;
 	p = &ev->policies[ev->n++];
 	memset(p, 0, sizeof(*p));
 	p->id = id;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "fmt.h"
 #include "banned.h"
@@ -233,15 +234,8 @@ cmp_path(const void *a, const void *b)
 static int
 list_add(char ***list, size_t *n, size_t *alloc, char *path)
 {
-	char **grown;
-
-	if (*n == *alloc) {
-		*alloc = *alloc ? *alloc * 2 : 64;
-		grown = realloc(*list, *alloc * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		*list = grown;
-	}
+	if (array_grow(list, *n, alloc, sizeof(**list), 64) < 0)
+		return -1;
 	(*list)[(*n)++] = path;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "http_guard.h"
 #include "log.h"
 #include "metrics.h"
+#include "thread.h"
 #include "banned.h"
 
 /* A client and the connections counted against it. */
@@ -193,7 +194,6 @@ struct http_guard *
 http_guard_new(const struct guard_limits *lim, struct error *err)
 {
 	struct http_guard *g = calloc(1, sizeof(*g));
-	pthread_condattr_t attr;
 	size_t want;
 
 	if (g == NULL) {
@@ -215,10 +215,7 @@ http_guard_new(const struct guard_limits *lim, struct error *err)
 		return NULL;
 	}
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	thread_cond_init(&g->wake);
 	return g;
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bounds.h"
 #include "files.h"
 #include "import_read.h"
@@ -72,14 +73,8 @@ import_read_add(struct import_read *rd, const char *input, const char *path,
 {
 	struct task *t;
 
-	if (rd->ntasks == rd->alloc) {
-		size_t n = rd->alloc ? rd->alloc * 2 : 64;
-
-		if ((t = realloc(rd->tasks, n * sizeof(*t))) == NULL)
-			return -1;
-		rd->tasks = t;
-		rd->alloc = n;
-	}
+	if (array_grow(&rd->tasks, rd->ntasks, &rd->alloc, sizeof(*t), 64) < 0)
+		return -1;
 	t = &rd->tasks[rd->ntasks];
 	t->input = input;
 	t->kind = kind;

@@ -166,6 +166,21 @@ metrics_count_spool(enum metrics_spool ev)
 	add(&m.spool[ev], 1);
 }
 
+/* A counter by one label: a line name{label="names[i]"} v[i] each. */
+static int
+render_by(struct buf *o, const char *name, const char *label,
+	  const char *const *names, const unsigned long long *v, size_t n,
+	  struct error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (buf_printf(o, err, "%s{%s=\"%s\"} %llu\n", name, label,
+		    names[i], v[i]) < 0)
+			return -1;
+	return 0;
+}
+
 /* The decode budget and the spool. */
 static int
 render_spool(struct buf *o, struct error *err)
@@ -173,7 +188,6 @@ render_spool(struct buf *o, struct error *err)
 	time_t now = time(NULL);
 	long long age = m.spool_oldest && now > m.spool_oldest ?
 	    (long long)(now - m.spool_oldest) : 0;
-	size_t i;
 
 	if (buf_printf(o, err,
 	    "# HELP tlsrpt_decode_budget_bytes Bytes being decoded now, "
@@ -201,11 +215,8 @@ render_spool(struct buf *o, struct error *err)
 	    atomic_load(&m.decode_used), atomic_load(&m.decode_max),
 	    m.spool_bodies, m.spool_bytes, age) < 0)
 		return -1;
-	for (i = 0; i < MSPOOL_COUNT; i++)
-		if (buf_printf(o, err, "tlsrpt_spool_total{event=\"%s\"} "
-		    "%llu\n", spool_names[i], m.spool[i]) < 0)
-			return -1;
-	return 0;
+	return render_by(o, "tlsrpt_spool_total", "event", spool_names,
+	    m.spool, MSPOOL_COUNT, err);
 }
 
 static int
@@ -238,10 +249,9 @@ render_locked(struct buf *o, struct error *err)
 	    "(HTTP bodies, maildir messages) by source.\n"
 	    "# TYPE tlsrpt_received_bytes_total counter\n", err) < 0)
 		return -1;
-	for (s = 0; s < MSRC_COUNT; s++)
-		if (buf_printf(o, err, "tlsrpt_received_bytes_total{source="
-		    "\"%s\"} %llu\n", source_names[s], m.bytes[s]) < 0)
-			return -1;
+	if (render_by(o, "tlsrpt_received_bytes_total", "source",
+	    source_names, m.bytes, MSRC_COUNT, err) < 0)
+		return -1;
 	if (buf_puts(o, "# HELP tlsrpt_ingest_duration_seconds Time to "
 	    "decode, parse and commit one input.\n"
 	    "# TYPE tlsrpt_ingest_duration_seconds histogram\n", err) < 0)
@@ -270,20 +280,17 @@ render_locked(struct buf *o, struct error *err)
 	    "# TYPE tlsrpt_http_connections_turned_away_total counter\n",
 	    m.status[NCODES]) < 0)
 		return -1;
-	for (i = 0; i < MGUARD_COUNT; i++)
-		if (buf_printf(o, err, "tlsrpt_http_connections_turned_away_"
-		    "total{reason=\"%s\"} %llu\n", guard_names[i],
-		    m.guard[i]) < 0)
-			return -1;
+	if (render_by(o, "tlsrpt_http_connections_turned_away_total",
+	    "reason", guard_names, m.guard, MGUARD_COUNT, err) < 0)
+		return -1;
 	if (buf_puts(o,
 	    "# HELP tlsrpt_maildir_messages_total Maildir messages by where "
 	    "they went.\n"
 	    "# TYPE tlsrpt_maildir_messages_total counter\n", err) < 0)
 		return -1;
-	for (i = 0; i < MMOVE_COUNT; i++)
-		if (buf_printf(o, err, "tlsrpt_maildir_messages_total{to="
-		    "\"%s\"} %llu\n", move_names[i], m.moves[i]) < 0)
-			return -1;
+	if (render_by(o, "tlsrpt_maildir_messages_total", "to", move_names,
+	    m.moves, MMOVE_COUNT, err) < 0)
+		return -1;
 	if (render_spool(o, err) < 0)
 		return -1;
 	return buf_printf(o, err,

@@ -107,6 +107,15 @@ putf(struct pg *p, const char *fmt, ...)
 		put(p, line);
 }
 
+/* Open a section whose heading, of anchor id, names it for screen
+ * readers; the caller closes it. */
+static void
+section(struct pg *p, const char *id, const char *title)
+{
+	putf(p, "<section aria-labelledby=\"%s\"><h2 id=\"%s\">%s</h2>\n",
+	    id, id, title);
+}
+
 static const json_t *
 reason_of(const json_t *d, const char *code)
 {
@@ -220,8 +229,8 @@ checklist(struct pg *p, const json_t *d)
 		    strcmp(t, "validation-failure"))
 			unknown_types++;
 	}
-	put(p, "<section aria-labelledby=\"check\"><h2 id=\"check\">"
-	    "Pre-enforcement checklist</h2>\n<ol class=\"check\">\n");
+	section(p, "check", "Pre-enforcement checklist");
+	put(p, "<ol class=\"check\">\n");
 
 	if (has_reason(d, "mx-not-in-policy") ||
 	    has_reason(d, "mx-missing-from-policy"))
@@ -373,8 +382,7 @@ charts(struct pg *p, const json_t *d, int idx)
 			goto done;
 		}
 	}
-	put(p, "<section aria-labelledby=\"chart\"><h2 id=\"chart\">Sessions "
-	    "and failures per day</h2>\n");
+	section(p, "chart", "Sessions and failures per day");
 	{
 		struct svg_series s1[] = { { "sts sessions", sess, C_SESSIONS,
 		    0 } };
@@ -438,8 +446,7 @@ failures(struct pg *p, const json_t *d)
 	const json_t *f;
 	size_t i;
 
-	put(p, "<section aria-labelledby=\"fail\"><h2 id=\"fail\">Failures by "
-	    "MX and result type</h2>\n");
+	section(p, "fail", "Failures by MX and result type");
 	if (json_array_size(GET(d, "failures")) == 0) {
 		put(p, "<p>No failure was reported in the window.</p></section>"
 		    "\n");
@@ -476,8 +483,8 @@ reporters(struct pg *p, const json_t *d)
 	size_t i, j;
 	int silent = 0;
 
-	put(p, "<section aria-labelledby=\"rep\"><h2 id=\"rep\">Reporters"
-	    "</h2>\n<table><thead><tr><th scope=\"col\">Organization</th>"
+	section(p, "rep", "Reporters");
+	put(p, "<table><thead><tr><th scope=\"col\">Organization</th>"
 	    "<th scope=\"col\" class=\"n\">Reports</th><th scope=\"col\">"
 	    "Last report ended</th><th scope=\"col\" class=\"n\">sts "
 	    "sessions, last days</th><th scope=\"col\" class=\"n\">Refused if "
@@ -610,8 +617,7 @@ versions(struct pg *p, const json_t *d)
 	const json_t *v, *l, *r, *live = GET(d, "live");
 	size_t i, j;
 
-	put(p, "<section aria-labelledby=\"pol\"><h2 id=\"pol\">Policy "
-	    "versions seen</h2>\n");
+	section(p, "pol", "Policy versions seen");
 	if (json_array_size(GET(GET(d, "policy"), "versions_seen")) == 0)
 		put(p, "<p>No reporter quoted an sts policy.</p>\n");
 	json_array_foreach(GET(GET(d, "policy"), "versions_seen"), i, v) {
@@ -642,8 +648,8 @@ steps(struct pg *p, const json_t *d)
 	const json_t *s;
 	size_t i;
 
-	put(p, "<section aria-labelledby=\"steps\"><h2 id=\"steps\">Next "
-	    "steps</h2>\n<ol class=\"steps\">\n");
+	section(p, "steps", "Next steps");
+	put(p, "<ol class=\"steps\">\n");
 	json_array_foreach(GET(d, "next_steps"), i, s) {
 		put(p, "<li>");
 		esc(p, json_string_value(s));
@@ -658,8 +664,7 @@ refusals(struct pg *p, const json_t *d)
 	const json_t *e;
 	size_t i;
 
-	put(p, "<section aria-labelledby=\"refuse\"><h2 id=\"refuse\">What "
-	    "enforce would refuse today</h2>\n");
+	section(p, "refuse", "What enforce would refuse today");
 	if (has_reason(d, "already-enforced"))
 		put(p, "<p>Reporters already see <code>mode: enforce</code>: "
 		    "these refusals are happening now.</p>\n");

@@ -473,6 +473,17 @@ parse_mx_hosts(struct parser *ps, json_t *pol, struct report_policy *p)
 	return 0;
 }
 
+/* a, the member key, is an array of at most max entries. */
+static int
+check_array(struct parser *ps, const char *key, const json_t *a, int max)
+{
+	if (!json_is_array(a))
+		return fail(ps, key, "expected an array");
+	if (json_array_size(a) > (size_t)max)
+		return fail(ps, key, "more than %d entries", max);
+	return 0;
+}
+
 static int
 parse_failures(struct parser *ps, size_t idx, json_t *entry,
 	       struct report_policy *p)
@@ -484,11 +495,8 @@ parse_failures(struct parser *ps, size_t idx, json_t *entry,
 	fd = json_object_get(entry, "failure-details");
 	if (fd == NULL || json_is_null(fd))
 		return 0;
-	if (!json_is_array(fd))
-		return fail(ps, "failure-details", "expected an array");
-	if (json_array_size(fd) > BOUND_FAILURES)
-		return fail(ps, "failure-details", "more than %d entries",
-		    BOUND_FAILURES);
+	if (check_array(ps, "failure-details", fd, BOUND_FAILURES) < 0)
+		return -1;
 	p->nfailures = json_array_size(fd);
 	if (p->nfailures == 0)
 		return 0;
@@ -660,11 +668,8 @@ parse_root(struct parser *ps, json_t *root, struct report *r)
 	pols = json_object_get(root, "policies");
 	if (pols == NULL)
 		return fail(ps, "policies", "missing");
-	if (!json_is_array(pols))
-		return fail(ps, "policies", "expected an array");
-	if (json_array_size(pols) > BOUND_POLICIES)
-		return fail(ps, "policies", "more than %d entries",
-		    BOUND_POLICIES);
+	if (check_array(ps, "policies", pols, BOUND_POLICIES) < 0)
+		return -1;
 	if (json_array_size(pols) == 0)
 		return 0;
 	/* Counted only once allocated: report_release() walks them. */

@@ -96,7 +96,6 @@ retention_main(void *arg)
 struct retention *
 retention_start(struct store *st, unsigned days, struct error *err)
 {
-	pthread_condattr_t attr;
 	struct retention *rt;
 	int rc;
 
@@ -108,10 +107,7 @@ retention_start(struct store *st, unsigned days, struct error *err)
 	rt->days = days;
 	rt->due = 1;
 	pthread_mutex_init(&rt->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&rt->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	thread_cond_init(&rt->wake);
 	if ((rc = pthread_create(&rt->thread, NULL, retention_main, rt)) != 0) {
 		pthread_cond_destroy(&rt->wake);
 		pthread_mutex_destroy(&rt->lock);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "bounds.h"
 #include "files.h"
 #include "fmt.h"
@@ -144,21 +145,12 @@ publish(const struct spool *sp)
 static int
 queue_room(struct spool *sp)
 {
-	struct item *q;
-	size_t alloc;
-
 	if (sp->head > 0 && sp->head + sp->n == sp->alloc) {
 		memmove(sp->q, sp->q + sp->head, sp->n * sizeof(*sp->q));
 		sp->head = 0;
 	}
-	if (sp->head + sp->n < sp->alloc)
-		return 0;
-	alloc = sp->alloc ? sp->alloc * 2 : 64;
-	if ((q = realloc(sp->q, alloc * sizeof(*q))) == NULL)
-		return -1;
-	sp->q = q;
-	sp->alloc = alloc;
-	return 0;
+	return array_grow(&sp->q, sp->head + sp->n, &sp->alloc,
+	    sizeof(*sp->q), 64);
 }
 
 /*
@@ -302,7 +294,6 @@ struct spool *
 spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	   struct error *err)
 {
-	pthread_condattr_t ca;
 	struct spool *sp;
 
 	if ((sp = calloc(1, sizeof(*sp))) == NULL ||
@@ -315,10 +306,7 @@ spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	sp->max_bytes = max_bytes;
 	sp->stall = stall;
 	pthread_mutex_init(&sp->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&sp->work, &ca);
-	pthread_condattr_destroy(&ca);
+	thread_cond_init(&sp->work);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		error_set(err, ERR_IO, "spool-dir %s: %s", dir,
 		    strerror(errno));

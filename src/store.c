@@ -33,6 +33,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_backend.h"
+#include "thread.h"
 #include "banned.h"
 
 /* One put; it lives on its caller's stack. */
@@ -104,7 +105,6 @@ store_close(struct store *st)
 struct store *
 store_open(const char *spec, struct error *err)
 {
-	pthread_condattr_t attr;
 	struct store *st;
 
 	if (spec == NULL || spec[0] == '\0') {
@@ -130,10 +130,7 @@ store_open(const char *spec, struct error *err)
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->idle, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&st->work, &attr);
-	pthread_condattr_destroy(&attr);
+	thread_cond_init(&st->work);
 	pthread_cond_init(&st->flushable, NULL);
 	st->tail = &st->queue;
 	st->wtail = &st->written;

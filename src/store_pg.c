@@ -24,6 +24,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "count.h"
 #include "fmt.h"
 #include "schema.h"
@@ -642,12 +643,15 @@ pg_close(void *be)
 	free(s);
 }
 
-/* Run a statement whose result is not needed. */
+/* Run a statement whose result is not needed; a (or NULL) is released. */
 static int
-run_done(struct pg_store *s, enum pg_stmt which, struct error *err)
+run_done(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
+	 struct error *err)
 {
-	PGresult *res = pg_run(s, which, NULL, err);
+	PGresult *res = pg_run(s, which, a, err);
 
+	if (a != NULL)
+		pg_args_release(a);
 	PQclear(res);
 	return res == NULL ? -1 : 0;
 }
@@ -663,29 +667,23 @@ begin_tx(struct pg_store *s, struct error *err)
 {
 	if (pg_ensure(s, err) < 0)
 		return -1;
-	if (run_done(s, PG_BEGIN, err) == 0)
+	if (run_done(s, PG_BEGIN, NULL, err) == 0)
 		return 0;
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return -1;
 	error_clear(err);
 	if (pg_ensure(s, err) < 0)
 		return -1;
-	return run_done(s, PG_BEGIN, err);
+	return run_done(s, PG_BEGIN, NULL, err);
 }
 
 /* Remember a report new in the open transaction, for upsert_daily(). */
 static int
 daily_add(struct pg_store *s, int64_t report, struct error *err)
 {
-	if (s->ndaily == s->daily_cap) {
-		size_t cap = s->daily_cap ? s->daily_cap * 2 : 64;
-		int64_t *d = realloc(s->daily, cap * sizeof(*d));
-
-		if (d == NULL)
-			return error_set(err, ERR_NOMEM, "out of memory");
-		s->daily = d;
-		s->daily_cap = cap;
-	}
+	if (array_grow(&s->daily, s->ndaily, &s->daily_cap,
+	    sizeof(*s->daily), 64) < 0)
+		return error_set(err, ERR_NOMEM, "out of memory");
 	s->daily[s->ndaily++] = report;
 	return 0;
 }
@@ -695,17 +693,15 @@ static int
 upsert_daily(struct pg_store *s, struct error *err)
 {
 	struct pg_args a;
-	PGresult *res;
+	int rc;
 
 	if (s->ndaily == 0)
 		return 0;
 	pg_args_init(&a);
 	pg_arg_ints(&a, s->daily, s->ndaily);
-	res = pg_run(s, PG_DAILY, &a, err);
-	pg_args_release(&a);
+	rc = run_done(s, PG_DAILY, &a, err);
 	s->ndaily = s->daily_mark = 0;
-	PQclear(res);
-	return res == NULL ? -1 : 0;
+	return rc;
 }
 
 /* COMMIT of a transaction that failed answers ROLLBACK: not durable. */
@@ -737,7 +733,7 @@ begin(struct pg_store *s, struct error *err)
 {
 	s->daily_mark = s->ndaily;
 	if (s->batch)
-		return run_done(s, PG_SAVEPOINT, err);
+		return run_done(s, PG_SAVEPOINT, NULL, err);
 	return begin_tx(s, err);
 }
 
@@ -745,7 +741,7 @@ static int
 commit(struct pg_store *s, struct error *err)
 {
 	if (s->batch)
-		return run_done(s, PG_RELEASE, err);
+		return run_done(s, PG_RELEASE, NULL, err);
 	return commit_tx(s, err);
 }
 
@@ -763,11 +759,11 @@ rollback(struct pg_store *s)
 	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return;
 	if (s->batch) {
-		run_done(s, PG_ROLLBACK_TO, NULL);
-		run_done(s, PG_RELEASE, NULL);
+		run_done(s, PG_ROLLBACK_TO, NULL, NULL);
+		run_done(s, PG_RELEASE, NULL, NULL);
 		return;
 	}
-	run_done(s, PG_ROLLBACK, NULL);
+	run_done(s, PG_ROLLBACK, NULL, NULL);
 }
 
 static int
@@ -919,7 +915,6 @@ insert_policies(struct pg_store *s, int64_t report,
 	const struct store_row_policy *p;
 	const struct store_row_failure *f;
 	struct pg_args a;
-	PGresult *res;
 	int64_t policy;
 	size_t i, j;
 
@@ -958,11 +953,8 @@ insert_policies(struct pg_store *s, int64_t report,
 			pg_arg_text(&a, f->additional_info);
 			pg_arg_text(&a, f->failure_reason_code);
 			pg_arg_int(&a, f->failed_sessions);
-			res = pg_run(s, PG_FAILURE, &a, err);
-			pg_args_release(&a);
-			if (res == NULL)
+			if (run_done(s, PG_FAILURE, &a, err) < 0)
 				return -1;
-			PQclear(res);
 		}
 	}
 	return 0;
@@ -1122,11 +1114,8 @@ find_copies(struct pg_store *s, const struct store_row_report *r,
 		pg_args_init(&a);
 		pg_arg_text(&a, digest);
 		pg_arg_int(&a, res->first);
-		q = pg_run(s, PG_DIGEST, &a, err);
-		pg_args_release(&a);
-		if (q == NULL)
+		if (run_done(s, PG_DIGEST, &a, err) < 0)
 			return -1;
-		PQclear(q);
 	}
 	if (strcmp(digest, r->digest) == 0) {
 		id = res->first;

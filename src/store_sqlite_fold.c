@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "array.h"
 #include "bounds.h"
 #include "count.h"
 #include "fmt.h"
@@ -155,22 +156,6 @@ keep(struct sqlite_fold *f, const char *prev, const unsigned char *s)
 	    strlen((const char *)s));
 }
 
-static int
-grow(void **v, size_t *alloc, size_t n, size_t size)
-{
-	void *g;
-	size_t want;
-
-	if (n < *alloc)
-		return 0;
-	want = *alloc ? *alloc * 2 : 1024;
-	if ((g = realloc(*v, want * size)) == NULL)
-		return -1;
-	*v = g;
-	*alloc = want;
-	return 0;
-}
-
 /* Read the policy rows of the plan, in key order: keys and index rows. */
 static int
 plan_read(struct sqlite_fold *f, const char *first, struct error *err)
@@ -195,8 +180,8 @@ plan_read(struct sqlite_fold *f, const char *first, struct error *err)
 			goto nomem;
 		if (k == NULL || k->domain != domain || k->day != day ||
 		    k->org != org || k->type != type) {
-			if (grow((void **)&f->keys, &f->kalloc, f->nkeys,
-			    sizeof(*f->keys)) < 0)
+			if (array_grow(&f->keys, f->nkeys, &f->kalloc,
+			    sizeof(*f->keys), 1024) < 0)
 				goto nomem;
 			k = &f->keys[f->nkeys++];
 			*k = (struct fold_key){ .domain = domain, .org = org,
@@ -207,8 +192,8 @@ plan_read(struct sqlite_fold *f, const char *first, struct error *err)
 		k->last_report = report;
 		k->ok = count_add(k->ok, sqlite3_column_int64(st, 5));
 		k->failed = count_add(k->failed, sqlite3_column_int64(st, 6));
-		if (grow((void **)&f->rows, &f->ralloc, f->nrows,
-		    sizeof(*f->rows)) < 0)
+		if (array_grow(&f->rows, f->nrows, &f->ralloc,
+		    sizeof(*f->rows), 1024) < 0)
 			goto nomem;
 		row = &f->rows[f->nrows++];
 		row->domain = domain;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "count.h"
 #include "store_sqlite.h"
 #include "banned.h"
@@ -78,12 +79,24 @@ prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct error *err)
 	return 0;
 }
 
+/* sql prepared with the window of ev: ?1 its domain, ?2 and ?3 its
+ * start and end. -1 with err set, nothing left to finalize. */
 static int
-bind_window(sqlite3_stmt *st, const struct evidence *ev)
+prepare_window(sqlite3 *db, const char *sql, const struct evidence *ev,
+	       sqlite3_stmt **st, struct error *err)
 {
-	return sqlite3_bind_text(st, 1, ev->domain, -1, SQLITE_STATIC) |
-	    sqlite3_bind_int64(st, 2, ev->from) |
-	    sqlite3_bind_int64(st, 3, ev->to);
+	int rc;
+
+	if (prepare(db, sql, st, err) < 0)
+		return -1;
+	if ((rc = sqlite3_bind_text(*st, 1, ev->domain, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(*st, 2, ev->from) |
+	    sqlite3_bind_int64(*st, 3, ev->to)) != SQLITE_OK) {
+		store_sqlite_fail(db, rc, "reading the store", err);
+		sqlite3_finalize(*st);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -93,10 +106,8 @@ store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(db, sql_policies, &st, err) < 0)
+	if (prepare_window(db, sql_policies, ev, &st, err) < 0)
 		return -1;
-	if ((rc = bind_window(st, ev)) != SQLITE_OK)
-		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (evidence_add_policy(ev, sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
@@ -117,10 +128,8 @@ store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 		goto dberr;
 	ev->last_report = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (prepare(db, sql_failures, &st, err) < 0)
+	if (prepare_window(db, sql_failures, ev, &st, err) < 0)
 		return -1;
-	if ((rc = bind_window(st, ev)) != SQLITE_OK)
-		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (evidence_add_failure(ev, sqlite3_column_int64(st, 0),
 		    col(st, 1), col(st, 2), sqlite3_column_int64(st, 3),
@@ -154,15 +163,8 @@ store_sqlite_domains(void *be, char ***domains, size_t *n,
 	    err) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == alloc) {
-			char **g;
-
-			alloc = alloc ? alloc * 2 : 16;
-			g = realloc(v, alloc * sizeof(*v));
-			if (g == NULL)
-				goto nomem;
-			v = g;
-		}
+		if (array_grow(&v, *n, &alloc, sizeof(*v), 16) < 0)
+			goto nomem;
 		if ((v[*n] = strdup(col(st, 0))) == NULL)
 			goto nomem;
 		(*n)++;
@@ -372,16 +374,10 @@ keep(struct export_report *x, const char *s, int *nomem)
 
 	if (s == NULL)
 		return NULL;
-	if (x->nstrings == x->alloc) {
-		size_t a = x->alloc ? x->alloc * 2 : 64;
-		char **g = realloc(x->strings, a * sizeof(*g));
-
-		if (g == NULL) {
-			*nomem = 1;
-			return NULL;
-		}
-		x->strings = g;
-		x->alloc = a;
+	if (array_grow(&x->strings, x->nstrings, &x->alloc,
+	    sizeof(*x->strings), 64) < 0) {
+		*nomem = 1;
+		return NULL;
 	}
 	if ((d = strdup(s)) == NULL) {
 		*nomem = 1;
@@ -405,6 +401,23 @@ export_report_release(struct export_report *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/*
+ * One more row, zeroed, at the end of the array at v (a T ** as void *)
+ * of *n rows: the row structs keep no capacity, and a report holds few
+ * rows. NULL out of memory, the array as it was.
+ */
+static void *
+append_row(void *v, size_t *n, size_t each)
+{
+	char *g = realloc(*(void **)v, (*n + 1) * each);
+
+	if (g == NULL)
+		return NULL;
+	*(void **)v = g;
+	memset(g + *n * each, 0, each);
+	return g + (*n)++ * each;
+}
+
 static int
 export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 		struct export_report *x, struct store_row_policy *p,
@@ -416,13 +429,9 @@ export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 	sqlite3_reset(fs);
 	sqlite3_bind_int64(fs, 1, policy);
 	while ((rc = sqlite3_step(fs)) == SQLITE_ROW) {
-		void *g = realloc(p->failures, (p->nfailures + 1) *
-		    sizeof(*f));
-
-		if (g == NULL)
+		f = append_row(&p->failures, &p->nfailures, sizeof(*f));
+		if (f == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		p->failures = g;
-		f = &p->failures[p->nfailures++];
 		f->result_type = keep(x, col(fs, 0), &nomem);
 		f->sending_mta_ip = keep(x, col(fs, 1), &nomem);
 		f->receiving_ip = keep(x, col(fs, 2), &nomem);
@@ -469,14 +478,9 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	sqlite3_reset(ps);
 	sqlite3_bind_int64(ps, 1, id);
 	while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
-		void *g = realloc(x->r.policies, (x->r.npolicies + 1) *
-		    sizeof(*p));
-
-		if (g == NULL)
+		p = append_row(&x->r.policies, &x->r.npolicies, sizeof(*p));
+		if (p == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		x->r.policies = g;
-		p = &x->r.policies[x->r.npolicies++];
-		memset(p, 0, sizeof(*p));
 		p->idx = sqlite3_column_int64(ps, 1);
 		p->policy_type = keep(x, col(ps, 2), &nomem);
 		p->policy_domain = keep(x, col(ps, 3), &nomem);

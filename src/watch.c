@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "array.h"
 #include "clock.h"
 #include "escape.h"
 #include "fmt.h"
@@ -60,7 +61,7 @@ struct watch {
 static struct entry *
 entry_of(const char *domain)
 {
-	struct entry *grown, *e;
+	struct entry *e;
 	size_t lo = 0, hi = reg.n, mid;
 	int c;
 
@@ -81,14 +82,8 @@ entry_of(const char *domain)
 		reg.full_said = 1;
 		return NULL;
 	}
-	if (reg.n == reg.cap) {
-		size_t cap = reg.cap ? reg.cap * 2 : 64;
-
-		if ((grown = realloc(reg.e, cap * sizeof(*grown))) == NULL)
-			return NULL;
-		reg.e = grown;
-		reg.cap = cap;
-	}
+	if (array_grow(&reg.e, reg.n, &reg.cap, sizeof(*reg.e), 64) < 0)
+		return NULL;
 	e = &reg.e[lo];
 	memmove(e + 1, e, (reg.n - lo) * sizeof(*e));
 	memset(e, 0, sizeof(*e));
