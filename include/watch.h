@@ -64,4 +64,11 @@ int watch_render_metrics(struct buf *out, struct error *err);
 int watch_overview_rows(struct overview_row **rows, size_t *n,
 			struct error *err);
 
+/*
+ * The current verdict of domain ("ready", "not-ready",
+ * "insufficient-data") into out (len at least 32): 1; 0 when it has not
+ * been judged yet, or is not in the registry.
+ */
+int watch_verdict(const char *domain, char *out, size_t len);
+
 #endif

@@ -288,6 +288,28 @@ done:
 }
 
 /*
+ * Each domain's current verdict (watch.h), null until the daemon has
+ * judged it: a script reads the verdicts of every domain a page at a
+ * time, without asking for each domain's summary.
+ */
+static void
+add_verdicts(json_t *arr)
+{
+	char v[32];
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(arr, i, d) {
+		const char *name = json_string_value(json_object_get(d,
+		    "domain"));
+
+		json_object_set_new(d, "verdict", name != NULL &&
+		    watch_verdict(name, v, sizeof(v)) ? json_string(v) :
+		    json_null());
+	}
+}
+
+/*
  * A page of the domains: ?limit=N (1 to BOUND_DOMAINS_PAGE_MAX, default
  * BOUND_DOMAINS_PAGE) after ?after=DOMAIN, and the link to the next page
  * ("next", null on the last).
@@ -330,6 +352,7 @@ route_domains(struct ingest *in, const struct api_query *q,
 		answer_store_error(out, &err);
 		return;
 	}
+	add_verdicts(arr);
 	link = next != NULL ? next_link(next, limit) : json_null();
 	free(next);
 	if (link == NULL) {

@@ -56,12 +56,11 @@ struct watch {
 	int stopping;
 };
 
-/* The entry of domain, added (not judged, due) when absent; NULL when
- * the registry is full. Called with reg.lock held. */
+/* The entry of domain, or NULL and *at where it would go. Called with
+ * reg.lock held. */
 static struct entry *
-entry_of(const char *domain)
+find(const char *domain, size_t *at)
 {
-	struct entry *e;
 	size_t lo = 0, hi = reg.n, mid;
 	int c;
 
@@ -75,6 +74,20 @@ entry_of(const char *domain)
 		else
 			hi = mid;
 	}
+	*at = lo;
+	return NULL;
+}
+
+/* The entry of domain, added (not judged, due) when absent; NULL when
+ * the registry is full. Called with reg.lock held. */
+static struct entry *
+entry_of(const char *domain)
+{
+	struct entry *e;
+	size_t lo;
+
+	if ((e = find(domain, &lo)) != NULL)
+		return e;
 	if (reg.n >= WATCH_DOMAINS_MAX) {
 		if (!reg.full_said)
 			log_warn("watch: more than %d domains; the others are "
@@ -691,4 +704,21 @@ watch_overview_rows(struct overview_row **rows, size_t *n,
 		return error_set(err, ERR_NOMEM, "out of memory");
 	*rows = r;
 	return 0;
+}
+
+int
+watch_verdict(const char *domain, char *out, size_t len)
+{
+	const struct entry *e;
+	size_t at;
+	int found = 0;
+
+	pthread_mutex_lock(&reg.lock);
+	if ((e = find(domain, &at)) != NULL && e->judged &&
+	    e->row.verdict[0] != '\0') {
+		fmt_cut(out, len, "%s", e->row.verdict);
+		found = 1;
+	}
+	pthread_mutex_unlock(&reg.lock);
+	return found;
 }

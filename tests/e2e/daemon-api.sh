@@ -4,7 +4,7 @@
 # a browser), methods and paths it refuses.
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 55
+plan 57
 
 acc=fixtures/reports/accept
 make_cert a
@@ -60,6 +60,22 @@ domains=$(grep '"domain"' "$T/api" | sed 's/.*: "//; s/".*//' | tr '\n' ' ')
 check "the domains received are listed" test -n "$domains"
 check "example.com listed" grep -q '"domain": "example.com"' "$T/api"
 check "domains are lower case without the dot" sh -c "! grep -q '\"domain\": \".*[A-Z.]\"' '$T/api'"
+
+# The daemon judges a domain within 10 s of its report: the list then
+# carries the verdict, the one its summary gives.
+verdict_of() {	# FILE: example.com's verdict in a list or a summary
+	python3 -c 'import json, sys
+ds = json.load(open(sys.argv[1]))["domains"]
+print([d.get("verdict") or "" for d in ds if d["domain"] == "example.com"][0])' "$1"
+}
+judged() {
+	api /api/v1/domains -H "$auth" > /dev/null && [ -n "$(verdict_of "$T/api")" ]
+}
+check "/api/v1/domains: example.com's verdict within 15 s" wait_for 15 judged
+listed=$(verdict_of "$T/api")
+api /api/v1/domains/example.com/summary -H "$auth" > /dev/null
+check_eq "/api/v1/domains: the verdict is its summary's" "$listed" \
+    "$(verdict_of "$T/api")"
 
 code=$(api /api/v1/domains/example.com/summary -H "$auth")
 check_eq "summary of example.com: 200" "$code" 200
