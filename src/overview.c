@@ -21,7 +21,7 @@ static const char css[] =
     "margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;"
     "border-bottom:1px solid #e3e3e3;vertical-align:top}"
     "th{background:#f3f3f3}td.n,th.n{text-align:right;"
-    "font-variant-numeric:tabular-nums}"
+    "font-variant-numeric:tabular-nums}td.d{white-space:nowrap}"
     ".badge{font-weight:700;text-transform:uppercase;letter-spacing:.03em}"
     ".v-ready .badge{color:#006e50}.v-not-ready .badge{color:#a33f00}"
     ".v-insufficient-data .badge{color:#7a5500}.v- .badge{color:#555}"
@@ -160,7 +160,7 @@ overview_table(struct buf *out, const struct overview_row *rows, size_t n,
 		    "class=\"badge\">%s</span></td><td>",
 		    strcmp(words(v), "not judged yet") ? v : "", words(v)) |
 		    esc(out, rows[i].why, err) |
-		    buf_printf(out, err, "</td><td>%.10s</td>",
+		    buf_printf(out, err, "</td><td class=\"d\">%.10s</td>",
 		    rows[i].last_report >= 0 ? when : "none") |
 		    buf_printf(out, err, "<td class=\"n\">%" PRId64 "</td>"
 		    "<td class=\"n\">%" PRId64 "</td></tr>\n",
