@@ -78,19 +78,6 @@ test_error(void)
 	is_int(err.kind, ERR_IO, "error: the prefix keeps the kind");
 }
 
-static void
-test_escape_hex(void)
-{
-	char b[8];
-
-	escape_hex(b, 'x', 0x1b, 2);
-	is_str(b, "\\x1b", "escape_hex: a control");
-	escape_hex(b, 'u', 0x202e, 4);
-	is_str(b, "\\u202e", "escape_hex: a bidirectional control");
-	escape_hex(b, 'x', 0xff, 2);
-	is_str(b, "\\xff", "escape_hex: a byte");
-}
-
 /* escape_string: runs of plain ASCII between the characters it escapes,
  * and the cut when the result does not fit. */
 static void
@@ -124,6 +111,19 @@ test_escape_string(void)
 	    "escape_string: no room, the length");
 }
 
+static void
+test_escape_hex(void)
+{
+	char b[8];
+
+	escape_hex(b, 'x', 0x1b, 2);
+	is_str(b, "\\x1b", "escape_hex: a control");
+	escape_hex(b, 'u', 0x202e, 4);
+	is_str(b, "\\u202e", "escape_hex: a bidirectional control");
+	escape_hex(b, 'x', 0xff, 2);
+	is_str(b, "\\xff", "escape_hex: a byte");
+}
+
 int
 main(void)
 {
@@ -131,7 +131,7 @@ main(void)
 	test_cut();
 	test_too_big();
 	test_error();
-	test_escape_hex();
 	test_escape_string();
+	test_escape_hex();
 	return tap_done();
 }
