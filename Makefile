@@ -115,6 +115,7 @@ bench: deps all $(BENCHES:%=$(O)/bench/%)
 	$(O)/bench/bench-import $(O) $(BENCH_DIR)/corpus
 	$(O)/bench/bench-https $(O) $(BENCH_DIR)/https
 	$(O)/bench/bench-summary $(BENCH_DIR)/summary-1M.db
+	$(O)/bench/bench-overview $(O) $(BENCH_DIR)/overview
 	O=$(O) BENCH_DIR=$(BENCH_DIR) sh tests/bench/pg.sh
 	O=$(O) sh tests/bench/mailbomb.sh
 

@@ -51,4 +51,17 @@ int overview_table(struct buf *out, const struct overview_row *rows,
 int overview_page(struct buf *out, const struct overview_row *rows,
 		  size_t n, struct error *err);
 
+/*
+ * The same a row at a time, for rows that are not in one array (the
+ * daemon's registry, watch.h): overview_page_begin() (n: the rows to
+ * come), overview_table_row() for each, overview_page_end(); or the
+ * table alone with overview_table_begin() and overview_table_end().
+ */
+int overview_page_begin(struct buf *out, size_t n, struct error *err);
+int overview_page_end(struct buf *out, size_t n, struct error *err);
+int overview_table_begin(struct buf *out, struct error *err);
+int overview_table_row(struct buf *out, const struct overview_row *row,
+		       const char *link_prefix, struct error *err);
+int overview_table_end(struct buf *out, size_t n, struct error *err);
+
 #endif

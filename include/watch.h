@@ -59,10 +59,8 @@ void watch_stop(struct watch *w);
  */
 int watch_render_metrics(struct buf *out, struct error *err);
 
-/* A copy of the registry as overview rows, by domain; the caller frees
- * it with overview_rows_free(). */
-int watch_overview_rows(struct overview_row **rows, size_t *n,
-			struct error *err);
+/* Append the overview page (overview.h) of the registry, by domain. */
+int watch_overview_page(struct buf *out, struct error *err);
 
 /*
  * The current verdict of domain ("ready", "not-ready",

@@ -14,7 +14,6 @@
 #include "dnsname.h"
 #include "metrics.h"
 #include "notify.h"
-#include "overview.h"
 #include "page.h"
 #include "rfc3339.h"
 #include "spool.h"
@@ -494,20 +493,16 @@ route_report(struct ingest *in, const char *url, const struct api_query *q,
 static void
 route_overview(struct api_answer *out)
 {
-	struct overview_row *rows;
 	struct error err;
-	size_t n;
 
 	error_clear(&err);
-	if (watch_overview_rows(&rows, &n, &err) < 0 ||
-	    overview_page(&out->body, rows, n, &err) < 0) {
+	if (watch_overview_page(&out->body, &err) < 0) {
 		answer_error(out, 503, err.msg);
 		out->retry_after = 5;
 	} else {
 		out->status = 200;
 		out->content_type = "text/html; charset=utf-8";
 	}
-	overview_rows_free(rows, n);
 }
 
 void

@@ -21,7 +21,7 @@ static const char css[] =
     "margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;"
     "border-bottom:1px solid #e3e3e3;vertical-align:top}"
     "th{background:#f3f3f3}td.n,th.n{text-align:right;"
-    "font-variant-numeric:tabular-nums}"
+    "font-variant-numeric:tabular-nums}td.d{white-space:nowrap}"
     ".badge{font-weight:700;text-transform:uppercase;letter-spacing:.03em}"
     ".v-ready .badge{color:#006e50}.v-not-ready .badge{color:#a33f00}"
     ".v-insufficient-data .badge{color:#7a5500}.v- .badge{color:#555}"
@@ -122,6 +122,22 @@ esc(struct buf *out, const char *s, struct error *err)
 	return svg_escape(out, shown, err);
 }
 
+/* A count in decimal. */
+static int
+put_int(struct buf *out, int64_t v, struct error *err)
+{
+	char d[24], *p = d + sizeof(d);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	return buf_append(out, p, (size_t)(d + sizeof(d) - p), err);
+}
+
 static const char *
 words(const char *verdict)
 {
@@ -135,49 +151,77 @@ words(const char *verdict)
 }
 
 int
-overview_table(struct buf *out, const struct overview_row *rows, size_t n,
-	       const char *link_prefix, struct error *err)
+overview_table_begin(struct buf *out, struct error *err)
 {
-	char when[RFC3339_LEN];
-	const char *v;
-	size_t i;
-	int rc;
-
-	rc = buf_puts(out, "<section class=\"overview\">\n<table>\n<thead><tr>"
-	    "<th>Domain</th><th>Verdict</th><th>Why</th><th>Last report</th>"
-	    "<th class=\"n\">Sessions (7 days)</th><th class=\"n\">Refused "
-	    "under enforce</th></tr></thead>\n<tbody>\n", err);
-	for (i = 0; i < n && rc == 0; i++) {
-		v = rows[i].verdict;
-		if (rows[i].last_report >= 0)
-			rfc3339_format(rows[i].last_report, when);
-		rc = buf_puts(out, "<tr><td><a href=\"", err) |
-		    buf_puts(out, link_prefix, err) |
-		    esc(out, rows[i].domain, err) |
-		    buf_puts(out, "\">", err) |
-		    esc(out, rows[i].domain, err) |
-		    buf_printf(out, err, "</a></td><td class=\"v-%s\"><span "
-		    "class=\"badge\">%s</span></td><td>",
-		    strcmp(words(v), "not judged yet") ? v : "", words(v)) |
-		    esc(out, rows[i].why, err) |
-		    buf_printf(out, err, "</td><td>%.10s</td>",
-		    rows[i].last_report >= 0 ? when : "none") |
-		    buf_printf(out, err, "<td class=\"n\">%" PRId64 "</td>"
-		    "<td class=\"n\">%" PRId64 "</td></tr>\n",
-		    rows[i].sessions, rows[i].refused);
-	}
-	if (rc == 0 && n == 0)
-		rc = buf_puts(out, "<tr><td colspan=\"6\">No policy domain in "
-		    "the store yet.</td></tr>\n", err);
-	if (rc == 0)
-		rc = buf_puts(out, "</tbody>\n</table>\n</section>\n", err);
-	return rc ? -1 : 0;
+	return buf_puts(out, "<section class=\"overview\">\n<table>\n<thead>"
+	    "<tr><th>Domain</th><th>Verdict</th><th>Why</th><th>Last report"
+	    "</th><th class=\"n\">Sessions (7 days)</th><th class=\"n\">"
+	    "Refused under enforce</th></tr></thead>\n<tbody>\n", err);
 }
 
 int
-overview_page(struct buf *out, const struct overview_row *rows, size_t n,
-	      struct error *err)
+overview_table_row(struct buf *out, const struct overview_row *row,
+		   const char *link_prefix, struct error *err)
 {
+	char when[RFC3339_LEN];
+	const char *v = row->verdict;
+
+	if (row->last_report >= 0) {
+		rfc3339_format(row->last_report, when);
+		when[10] = '\0';	/* the day */
+	}
+	/* Pieces put one by one: printf's parse of a format was half the
+	 * page of 10,000 domains (BENCHMARKS.md). */
+	return (buf_puts(out, "<tr><td><a href=\"", err) |
+	    buf_puts(out, link_prefix, err) |
+	    esc(out, row->domain, err) |
+	    buf_puts(out, "\">", err) |
+	    esc(out, row->domain, err) |
+	    buf_puts(out, "</a></td><td class=\"v-", err) |
+	    buf_puts(out, strcmp(words(v), "not judged yet") ? v : "", err) |
+	    buf_puts(out, "\"><span class=\"badge\">", err) |
+	    buf_puts(out, words(v), err) |
+	    buf_puts(out, "</span></td><td>", err) |
+	    esc(out, row->why, err) |
+	    buf_puts(out, "</td><td class=\"d\">", err) |
+	    buf_puts(out, row->last_report >= 0 ? when : "none", err) |
+	    buf_puts(out, "</td><td class=\"n\">", err) |
+	    put_int(out, row->sessions, err) |
+	    buf_puts(out, "</td><td class=\"n\">", err) |
+	    put_int(out, row->refused, err) |
+	    buf_puts(out, "</td></tr>\n", err)) ? -1 : 0;
+}
+
+int
+overview_table_end(struct buf *out, size_t n, struct error *err)
+{
+	if (n == 0 && buf_puts(out, "<tr><td colspan=\"6\">No policy domain "
+	    "in the store yet.</td></tr>\n", err) < 0)
+		return -1;
+	return buf_puts(out, "</tbody>\n</table>\n</section>\n", err);
+}
+
+int
+overview_table(struct buf *out, const struct overview_row *rows, size_t n,
+	       const char *link_prefix, struct error *err)
+{
+	size_t i;
+
+	if (overview_table_begin(out, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (overview_table_row(out, &rows[i], link_prefix, err) < 0)
+			return -1;
+	return overview_table_end(out, n, err);
+}
+
+int
+overview_page_begin(struct buf *out, size_t n, struct error *err)
+{
+	/* Room for the whole page at once, as near as a row's usual size
+	 * says, so that a page of megabytes is not copied as it grows; a
+	 * hint only: the appends below fail on their own. */
+	(void)buf_grow(out, 4096 + n * 320, NULL);
 	if (buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
 	    "width=device-width, initial-scale=1\">\n<meta http-equiv=\""
@@ -188,11 +232,32 @@ overview_page(struct buf *out, const struct overview_row *rows, size_t n,
 	    buf_printf(out, err, "</style>\n</head>\n<body>\n<main>\n<h1>"
 	    "MTA-STS readiness of every domain</h1>\n<p>%zu domain%s, judged "
 	    "again within seconds of each report and every hour.</p>\n", n,
-	    n == 1 ? "" : "s") < 0 ||
-	    overview_table(out, rows, n, "/report/", err) < 0)
+	    n == 1 ? "" : "s") < 0)
+		return -1;
+	return overview_table_begin(out, err);
+}
+
+int
+overview_page_end(struct buf *out, size_t n, struct error *err)
+{
+	if (overview_table_end(out, n, err) < 0)
 		return -1;
 	return buf_printf(out, err, "<footer><p>tlsrptd %s. The verdicts "
 	    "follow the RFC 8460 reports received; they are evidence, not a "
 	    "guarantee.</p></footer>\n</main>\n</body>\n</html>\n",
 	    TLSRPT_VERSION);
+}
+
+int
+overview_page(struct buf *out, const struct overview_row *rows, size_t n,
+	      struct error *err)
+{
+	size_t i;
+
+	if (overview_page_begin(out, n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (overview_table_row(out, &rows[i], "/report/", err) < 0)
+			return -1;
+	return overview_page_end(out, n, err);
 }

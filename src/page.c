@@ -57,7 +57,7 @@ static const char css[] =
     "margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;"
     "border-bottom:1px solid #e3e3e3;vertical-align:top}"
     "th{background:#f3f3f3}td.n,th.n{text-align:right;"
-    "font-variant-numeric:tabular-nums}"
+    "font-variant-numeric:tabular-nums}td.d{white-space:nowrap}"
     ".chart{width:100%;height:auto;max-height:16rem}"
     ".chart .tick{font-size:11px;fill:#444}.chart .axis,.chart .legend"
     "{font-size:12px;fill:#222}"

@@ -30,28 +30,31 @@ svg_scale(double max, int ticks, double *step, double *top)
 		*top = *step;
 }
 
+/* A run of text without markup at a time, then the entity of the
+ * character that ends it. */
 int
 svg_escape(struct buf *out, const char *s, struct error *err)
 {
-	const char *run = s;
+	const char *rep;
+	size_t run;
 
-	for (; *s; s++) {
-		const char *rep = NULL;
-
+	for (;;) {
+		run = strcspn(s, "&<>\"'");
+		if (buf_append(out, s, run, err) < 0)
+			return -1;
+		s += run;
 		switch (*s) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
-		default: continue;
+		default: return 0;
 		}
-		if (buf_append(out, run, (size_t)(s - run), err) < 0 ||
-		    buf_puts(out, rep, err) < 0)
+		if (buf_puts(out, rep, err) < 0)
 			return -1;
-		run = s + 1;
+		s++;
 	}
-	return buf_append(out, run, (size_t)(s - run), err);
 }
 
 /* A count as an axis label: 1200 -> "1.2k", 3000000 -> "3M". */

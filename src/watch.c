@@ -678,32 +678,32 @@ watch_render_metrics(struct buf *out, struct error *err)
 }
 
 int
-watch_overview_rows(struct overview_row **rows, size_t *n,
-		    struct error *err)
+watch_overview_page(struct buf *out, struct error *err)
 {
-	struct overview_row *r;
+	struct overview_row unjudged;
 	size_t i;
+	int rc;
 
-	*rows = NULL;
-	*n = 0;
+	/* Written from the registry under its lock, not from a copy: the
+	 * page of 10,000 domains takes a few milliseconds, and only the
+	 * watch's own thread and the other readers wait on the lock, never
+	 * a report. */
 	pthread_mutex_lock(&reg.lock);
-	r = calloc(reg.n + 1, sizeof(*r));
-	for (i = 0; r != NULL && i < reg.n; i++) {
-		r[i] = reg.e[i].row;
-		if (!reg.e[i].judged)
-			r[i].verdict[0] = '\0';
-		if ((r[i].domain = strdup(reg.e[i].domain)) == NULL) {
-			overview_rows_free(r, i);
-			r = NULL;
+	rc = overview_page_begin(out, reg.n, err);
+	for (i = 0; i < reg.n && rc == 0; i++) {
+		if (reg.e[i].judged) {
+			rc = overview_table_row(out, &reg.e[i].row, "/report/",
+			    err);
+			continue;
 		}
+		unjudged = reg.e[i].row;
+		unjudged.verdict[0] = '\0';
+		rc = overview_table_row(out, &unjudged, "/report/", err);
 	}
-	if (r != NULL)
-		*n = reg.n;
+	if (rc == 0)
+		rc = overview_page_end(out, reg.n, err);
 	pthread_mutex_unlock(&reg.lock);
-	if (r == NULL)
-		return error_set(err, ERR_NOMEM, "out of memory");
-	*rows = r;
-	return 0;
+	return rc;
 }
 
 int

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "corpus.h"
 #include "http.h"
 #include "tls.h"
@@ -82,15 +83,6 @@ struct figures {
 	double p50_ms, p99_ms;
 	long requests, errors, bad_status;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- the floor: a no-op server with tlsrptd's TLS set-up ---- */
 
@@ -213,51 +205,6 @@ make_bodies(const char *dir, long n)
 }
 
 /* ---- processes ---- */
-
-static int
-wait_port(int port)
-{
-	struct sockaddr_in sa;
-	int i, fd, ok;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (i = 0; i < 200; i++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		close(fd);
-		if (ok)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
-
-static pid_t
-spawn(char *const argv[], const char *log)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (freopen("/dev/null", "w", stdout) == NULL ||
-		    freopen(log, "w", stderr) == NULL)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void
-stop(pid_t pid)
-{
-	int st;
-
-	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
-}
 
 /* VmHWM of a live process, in KiB. */
 static long
@@ -402,14 +349,6 @@ print_row(const char *name, const struct figures *d, const struct figures *n)
 		    d->bad_status, n->errors, n->bad_status);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The ratio of each round's two runs, one after the other, and their
  * median: the best of each side may come from different rounds, so this
@@ -422,7 +361,7 @@ print_rounds(const char *name, const double *ratio)
 	int r;
 
 	memcpy(sorted, ratio, sizeof(sorted));
-	qsort(sorted, ROUNDS, sizeof(sorted[0]), cmp_double);
+	qsort(sorted, ROUNDS, sizeof(sorted[0]), cmp_d);
 	printf("  %-28s each round:", name);
 	for (r = 0; r < ROUNDS; r++)
 		printf(" %.3f", ratio[r]);

@@ -23,21 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "corpus.h"
 #include "decode.h"
 #include "files.h"
 
 #define ROUNDS 3
 #define THREADS_MAX 64
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 write_file(const char *path, const void *p, size_t n)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "bench.h"
 #include "corpus.h"
 #include "report.h"
 #include "store.h"
@@ -24,15 +25,6 @@
 
 #define DAY 86400
 #define END_DAY 20500	/* 2026-02-16: the last day of the corpus */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 is_pg(const char *spec)
@@ -187,14 +179,6 @@ floor_pg(PGconn *conn, const char *dom, int64_t now)
 	for (i = 0; i < 2; i++)
 		PQclear(PQexecParams(conn, q[i], 3, NULL, v, NULL, NULL, 0));
 	return now_s() - t0;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*

@@ -2,12 +2,13 @@
 # Watching and telling (doc/notify.md): reports posted over HTTPS make the
 # daemon judge their domain again and tell a webhook on loopback; an event
 # decided while the receiver is down survives a kill -9 and arrives once
-# after the restart; the per-domain series in /metrics; the overview at /
-# lists every domain, report fields escaped.
+# after the restart; the per-domain series in /metrics, which promtool
+# finds well formed; the overview at / lists every domain of the store,
+# report fields escaped, and headless Chromium shows it.
 # runner: slow (make check-quick leaves it out)
 # The plan; tests/e2e/pg-notify.sh, which runs this script again, asks
 # for it (--plan) to say it before its cluster starts.
-NOTIFY_PLAN=26
+NOTIFY_PLAN=33
 if [ "${1:-}" = --plan ]; then
 	echo "$NOTIFY_PLAN"
 	exit 0
@@ -111,6 +112,15 @@ check "metrics: refused sessions of bad.example" \
     grep -q '^tlsrpt_domain_refused_sessions{domain="bad.example"} 40$' "$T/api"
 check "metrics: last report of good.example" \
     grep -q '^tlsrpt_domain_last_report_timestamp_seconds{domain="good.example"} [0-9]' "$T/api"
+# The whole answer, per-domain series included, as Prometheus lints it.
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics < "$T/api" > "$T/promtool" 2>&1
+	rc=$?
+	check_eq "promtool check metrics: the answer of /metrics" "$rc" 0
+	[ "$rc" = 0 ] || sed 's/^/# /' "$T/promtool"
+else
+	skip 1 prometheus "promtool is not installed (Debian package prometheus)"
+fi
 kill -KILL "$D_PID"
 wait "$D_PID" 2>/dev/null
 D_PID=
@@ -178,3 +188,53 @@ check "tlsrpt-summary: the overview links each domain to its part" sh -c "
     grep -q '<article id=\"domain-bad.example\"' '$T/all.html'"
 check "tlsrpt-summary: the overview escapes report fields" \
     grep -q '<td>5 of 1000 sts sessions.*&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/all.html"
+
+# linked DOMAINS HTML PREFIX: HTML links each domain of the JSON answer of
+# /api/v1/domains (DOMAINS; one page of it) to PREFIX followed by the
+# domain, and links no other domain there.
+linked() {
+	python3 - "$@" <<'PY'
+import html, json, re, sys
+doms = json.load(open(sys.argv[1]))
+page = open(sys.argv[2], encoding="utf-8").read()
+want = {d["domain"] if isinstance(d, dict) else d for d in doms["domains"]}
+got = {html.unescape(h)[len(sys.argv[3]):]
+       for h in re.findall(r'href="([^"]*)"', page)
+       if html.unescape(h).startswith(sys.argv[3])}
+if doms.get("next") or len(want) < 3 or want != got:
+    sys.exit("store: %s; linked: %s" % (sorted(want), sorted(got)))
+PY
+}
+check_eq "the store's domains: 200" \
+    "$(api '/api/v1/domains?limit=100')" 200
+cp "$T/api" "$T/domains.json"
+api / > /dev/null
+cp "$T/api" "$T/overview.html"
+check "/ links every domain of the store to /report/{domain}" \
+    linked "$T/domains.json" "$T/overview.html" /report/
+check "tlsrpt-summary: the overview links every domain to its part" \
+    linked "$T/domains.json" "$T/all.html" "#domain-"
+
+# The overview in headless Chromium, loaded from the daemon's API on
+# loopback; any request to another host goes to the trap
+# (tests/chromium-lib.sh).
+. tests/chromium-lib.sh
+[ -n "$chrome" ] || skip_rest chromium \
+    "not installed (DEPS_EXTRAS=1 ./scripts/deps.sh installs it)"
+out="$BIN/test-output"
+mkdir -p "$out"
+png="$out/overview${NOTIFY_DB:+-pg}-1280.png"
+rm -f "$png"
+SHOT_HEIGHT=900 shoot overview "http://127.0.0.1:$APIPORT/" "$png" 1280 ""
+check "screenshot of / at 1280 px: a PNG of 1280x900 showing something" \
+    png_shown "$png" 1280 900
+check "no request off loopback while / loads" test ! -e "$T/overview.hosts"
+[ -e "$T/overview.hosts" ] && sed 's/^/#   requested: /' "$T/overview.hosts"
+# What Chromium made of the page: the overview, every domain linked.
+dom_overview() {
+	chrome_dom "http://127.0.0.1:$APIPORT/" > "$T/dom.html" &&
+	    grep -q '<h1>MTA-STS readiness of every domain</h1>' "$T/dom.html" &&
+	    linked "$T/domains.json" "$T/dom.html" /report/
+}
+check "Chromium's DOM of /: the overview, every domain linked" dom_overview
+echo "# overview screenshot: $png"

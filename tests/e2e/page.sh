@@ -55,70 +55,27 @@ PY
 "$BIN/tlsrpt-summary" --db "$T/x.db" --now 2026-03-15T00:00:00Z --domain escape.example --format html > "$T/x.html"
 check "text from reports is escaped" sh -c "! grep -q '<script>alert\|<img src=x>\|<b>x</b>' '$T/x.html' && grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;' '$T/x.html'"
 
-# Chromium: a screenshot of each page, and a trap for network requests.
-chrome=$(command -v chromium || command -v chromium-browser || true)
+# Chromium: a screenshot of each page, and a trap for network requests
+# (tests/chromium-lib.sh).
+. tests/chromium-lib.sh
 [ -n "$chrome" ] || skip_rest chromium \
     "not installed (DEPS_EXTRAS=1 ./scripts/deps.sh installs it)"
-# The trap is Chromium's proxy: it logs the host of every request. The
-# browser's own update and time checks (Google hosts) are not the page's.
-# Each page gets a trap of its own, so that a late request of one load is
-# never taken for another's.
-start_trap() { # NAME: a trap logging to $T/NAME.hosts; its port in $port
-	rm -f "$T/$1.port"
-	python3 - "$T/$1" <<'PY' &
-import re, socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1] + ".port", "w").write(str(s.getsockname()[1]))
-own = re.compile(r"(^|\.)(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)$")
-while True:
-    c, _ = s.accept()
-    c.settimeout(2)
-    try:
-        line = c.recv(4096).split(b"\r\n")[0].decode("latin-1")
-    except OSError:
-        line = ""
-    c.close()
-    m = re.match(r"\S+ (?:\w+://)?([^/:\s]+)", line)
-    host = m.group(1) if m else "?"
-    if not own.search(host):
-        with open(sys.argv[1] + ".hosts", "a") as f:
-            f.write(host + "\n")
-PY
-	trap_pid=$!
-	i=0
-	while [ ! -s "$T/$1.port" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	port=$(cat "$T/$1.port")
-}
-shoot() { # NAME HTML PNG [WIDTH]
-	start_trap "$1"
-	timeout 60 "$chrome" --headless --no-sandbox --disable-gpu \
-	    --disable-quic --no-first-run --disable-background-networking \
-	    --disable-component-update --disable-sync --disable-extensions \
-	    --user-data-dir="$T/chrome-$1" \
-	    --proxy-server="http://127.0.0.1:$port" \
-	    --proxy-bypass-list='<-loopback>' --window-size="${4:-1000},2600" \
-	    --screenshot="$3" "file://$2" > /dev/null 2>&1
-	sleep 0.5
-	kill $trap_pid 2>/dev/null
-	wait $trap_pid 2>/dev/null
-}
 # The trap works: a page that does load something is caught.
 printf '<!DOCTYPE html><img src="http://tlsrpt-test.invalid/x.png">' > "$T/probe.html"
-shoot probe "$T/probe.html" "$T/probe.png"
+shoot probe "file://$T/probe.html" "$T/probe.png"
 check "the network trap catches a page that loads something" \
     grep -q '^tlsrpt-test.invalid$' "$T/probe.hosts"
-for name in not-ready ready; do
-	shoot "$name" "$out/page-$name.html" "$out/page-$name.png"
-	check "screenshot of the $name page" test "$(stat -c %s "$out/page-$name.png" 2>/dev/null || echo 0)" -gt 20000
-	check "no network request while the $name page loads" test ! -e "$T/$name.hosts"
-	[ -e "$T/$name.hosts" ] && sed 's/^/#   requested: /' "$T/$name.hosts"
+# (check sets $name: the loop's variable has another.)
+for v in not-ready ready; do
+	shoot "$v" "file://$out/page-$v.html" "$out/page-$v.png"
+	check "screenshot of the $v page" test "$(stat -c %s "$out/page-$v.png" 2>/dev/null || echo 0)" -gt 20000
+	check "no network request while the $v page loads" test ! -e "$T/$v.hosts"
+	[ -e "$T/$v.hosts" ] && sed 's/^/#   requested: /' "$T/$v.hosts"
 done
 # A phone and a wide screen: the page is read at both.
 for w in 400 1280; do
-	shoot "w$w" "$out/page-not-ready.html" "$out/page-not-ready-$w.png" "$w"
-	check "screenshot of the not-ready page at $w px" test "$(stat -c %s "$out/page-not-ready-$w.png" 2>/dev/null || echo 0)" -gt 20000
+	shoot "w$w" "file://$out/page-not-ready.html" "$out/page-not-ready-$w.png" "$w"
+	check "screenshot of the not-ready page at $w px: a PNG of ${w}x2600 showing something" \
+	    png_shown "$out/page-not-ready-$w.png" "$w" 2600
 done
 echo "# pages and screenshots: $out"

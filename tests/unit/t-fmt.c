@@ -78,6 +78,39 @@ test_error(void)
 	is_int(err.kind, ERR_IO, "error: the prefix keeps the kind");
 }
 
+/* escape_string: runs of plain ASCII between the characters it escapes,
+ * and the cut when the result does not fit. */
+static void
+test_escape_string(void)
+{
+	const char *s = "a\x1b[31m \xe2\x80\xae\"q\"\\ \xc3\xa9t\xc3\xa9 \xff.";
+	char b[64];
+
+	is_int(escape_string(b, sizeof(b), s, 0), 32,
+	    "escape_string: the length the whole needs");
+	is_str(b, "a\\x1b[31m \\u202e\"q\"\\ \xc3\xa9t\xc3\xa9 \\xff.",
+	    "escape_string: controls escaped, the rest as it is");
+	escape_string(b, sizeof(b), s, ESCAPE_QUOTED);
+	is_str(b, "a\\x1b[31m \\u202e\\\"q\\\"\\\\ \xc3\xa9t\xc3\xa9 \\xff.",
+	    "escape_string: quoted, \\ and \" escaped too");
+	escape_string(b, sizeof(b), "a\nb\tc", ESCAPE_KEEP_NEWLINE);
+	is_str(b, "a\nb\tc", "escape_string: newline and tab kept");
+	escape_string(b, sizeof(b), "a\nb\tc", 0);
+	is_str(b, "a\\x0ab\\x09c", "escape_string: newline and tab escaped");
+	is_int(escape_string(b, 4, "abcdef", 0), 6,
+	    "escape_string: cut, the length the whole needs");
+	is_str(b, "abc", "escape_string: a run of ASCII cut at a byte");
+	escape_string(b, 4, "ab\x1b", 0);
+	is_str(b, "ab", "escape_string: an escape that does not fit left out");
+	escape_string(b, 4, "ab\xc3\xa9", 0);
+	is_str(b, "ab", "escape_string: a character that does not fit left "
+	    "out whole");
+	escape_string(b, 4, "ab\x1b" "c", 0);
+	is_str(b, "ab", "escape_string: nothing after what was left out");
+	is_int(escape_string(NULL, 0, "ab\x1b", 0), 6,
+	    "escape_string: no room, the length");
+}
+
 static void
 test_escape_hex(void)
 {
@@ -121,6 +154,7 @@ main(void)
 	test_cut();
 	test_too_big();
 	test_error();
+	test_escape_string();
 	test_escape_hex();
 	test_escape_quote();
 	return tap_done();
