@@ -126,7 +126,7 @@ deps:
 	@./scripts/deps.sh
 
 # The suite: unit tests, the fixture driver and the end-to-end tests of the
-# real programs, JOBS at a time (the number of CPUs), each killed after
+# real programs, JOBS at a time (twice the number of CPUs), each killed after
 # TEST_TIMEOUT seconds (300); it closes with "N passed, N failed, N
 # skipped" (tests/README). check-quick leaves out the scripts marked slow.
 check: deps

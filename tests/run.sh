@@ -11,7 +11,8 @@
 # --quick (or QUICK=1) leaves out the scripts marked "runner: slow"; NAMEs
 # (t-store, fixtures, daemon-http) run only those. Environment:
 #   O             the build folder (build)
-#   JOBS          scripts at once (the number of CPUs)
+#   JOBS          scripts at once (twice the number of CPUs: most of
+#                 them wait on a daemon, a lock or a clock)
 #   TEST_TIMEOUT  seconds a script may run before it is killed (300)
 #   CI=true       a skipped check of a main feature (postgresql, live,
 #                 chromium, root) fails...
@@ -25,7 +26,7 @@
 set -u
 O=${O:-build}
 export O
-JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+JOBS=${JOBS:-$((2 * $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)))}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 QUICK=${QUICK:-0}
 MAIN="postgresql live chromium root"
