@@ -562,7 +562,7 @@ test_samples(void)
 	int rc;
 
 	if ((dir = opendir(SAMPLES)) == NULL) {
-		printf("ok - skipped: no samples\n");
+		tap_skip("samples: " SAMPLES " is not there");
 		return;
 	}
 	while ((de = readdir(dir)) != NULL) {

@@ -79,6 +79,16 @@ tap_suite_end(const char *backend, int first, int checks)
 }
 
 /*
+ * tap_skip: one check that cannot run here, counted as skipped (never as
+ * passed); why starts with the feature missing, one word and a colon
+ * ("samples: ...").
+ */
+#define tap_skip(why) do { \
+	tap_n++; \
+	printf("ok %d # skip %s\n", tap_n, (why)); \
+} while (0)
+
+/*
  * tap_skip_all: none of the test's checks can run in this build; why
  * starts with the feature missing, one word and a colon ("asan: ...").
  * Counted as skipped, never as passed.
