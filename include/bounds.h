@@ -201,6 +201,13 @@
 #define OVERVIEW_WHY_MAX	512
 #define OUTBOX_VERDICT_MAX	32
 
+/*
+ * The store's token of its changes (store_backend.h, changes): a SQLite
+ * number, or PostgreSQL's snapshot, whose list of running transactions
+ * has no bound of its own; past this the watch reads the domains anyway.
+ */
+#define WATCH_CHANGES_MAX	1024
+
 /* tlsrpt-summary: --domain options at most. */
 #define SUMMARY_DOMAINS_MAX	1024
 

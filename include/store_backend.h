@@ -265,6 +265,22 @@ struct store_ops {
 			  void *arg, struct error *err);
 
 	/*
+	 * Whether the store may have changed: a token (text, at most len
+	 * bytes with its NUL) that differs from one this same open store
+	 * gave before whenever a transaction was committed in between, by
+	 * whichever connection or process (on this handle's own commits it
+	 * may not). Equal tokens, read_domains would answer the same rows:
+	 * a caller that reads the token before read_domains may skip the
+	 * next read_domains while the token stays the same. It may change
+	 * when nothing read_domains reads did (any commit), and it is ""
+	 * when the backend cannot tell (it always differs then). A read
+	 * of an index at most, whatever the store holds (SQLite: PRAGMA
+	 * data_version of the connection; PostgreSQL: the server's current
+	 * snapshot, the transactions still running and the next one).
+	 */
+	int (*changes)(void *be, char *token, size_t len, struct error *err);
+
+	/*
 	 * Copying between stores (store_copy()): export walks every
 	 * payload in row order; copy_put stores one row (its report's
 	 * digest set), or nothing when that row was copied before

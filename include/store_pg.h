@@ -24,6 +24,7 @@ enum pg_stmt {
 	PG_FAILURE, PG_COPIED, PG_DAILY,
 	PG_EV_POLICIES, PG_EV_FAILURES, PG_EV_LAST, PG_DOMAINS,
 	PG_READ_DOMAINS, PG_DOMAIN_PAGE, PG_READ_TOTALS, PG_READ_TYPES,
+	PG_CHANGES,
 	PG_STMT_COUNT
 };
 
@@ -119,6 +120,7 @@ int store_pg_read_totals(void *be, const char *domain,
 			 struct error *err);
 int store_pg_read_types(void *be, const char *domain, store_type_cb cb,
 			void *arg, struct error *err);
+int store_pg_changes(void *be, char *token, size_t len, struct error *err);
 
 /* One transaction of a retention pass (store_pg_prune.c). */
 int store_pg_prune(void *be, struct store_prune_pass *pass,

@@ -38,6 +38,8 @@ int store_sqlite_read_totals(void *be, const char *domain,
 			     struct error *err);
 int store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 			    void *arg, struct error *err);
+int store_sqlite_changes(void *be, char *token, size_t len,
+			 struct error *err);
 int store_sqlite_quarantine(void *be, int64_t after, size_t limit,
 			    int data, store_row_cb cb, void *arg,
 			    struct error *err);

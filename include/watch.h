@@ -2,7 +2,10 @@
  * watch: the daemon keeps every domain's verdict current
  * (doc/notify.md). A thread of its own looks at the store every
  * WATCH_POLL_SECONDS for domains whose reports changed (whoever stored
- * them: this daemon, another node, tlsrpt-import) and judges them again,
+ * them: this daemon, another node, tlsrpt-import) and judges them again
+ * (it reads the domains only when the store's token of changes moved
+ * since its last read, store_backend.h: an idle daemon reads next to
+ * nothing),
  * and judges every domain each WATCH_ALL_SECONDS, as staleness comes with
  * the clock. What changed becomes events in the store's outbox
  * (outbox.h), which the sender (notify.h) delivers:

@@ -131,6 +131,14 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    "FROM policy p JOIN report r ON r.id = p.report "
 	    "WHERE p.policy_domain <> '' "
 	    "GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	/*
+	 * The server's snapshot (xmin:xmax:running): it is the same
+	 * text twice only when no transaction ended and none was given an
+	 * id in between, so a commit anywhere (another node, an import)
+	 * changes it, and an idle server leaves it. The txid_ name,
+	 * unlike pg_current_snapshot(), is there before PostgreSQL 13.
+	 */
+	[PG_CHANGES] = "SELECT txid_current_snapshot()::text",
 	/* A page of names, one step down the index each. */
 	[PG_DOMAIN_PAGE] = "WITH RECURSIVE page(d, n) AS ("
 	    "SELECT (SELECT policy_domain FROM policy WHERE policy_domain > $1 "
@@ -1285,6 +1293,7 @@ const struct store_ops store_pg_ops = {
 	.domain_page = store_pg_domain_page,
 	.read_totals = store_pg_read_totals,
 	.read_types = store_pg_read_types,
+	.changes = store_pg_changes,
 	.export = NULL,
 	.copy_put = pg_copy_put,
 	.prune = store_pg_prune,

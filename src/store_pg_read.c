@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "store_pg.h"
 #include "banned.h"
 
@@ -153,6 +154,26 @@ store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
 	struct store_count_walk w = { .domains = cb, .arg = arg };
 
 	return count_rows(be, PG_READ_DOMAINS, NULL, &w, err);
+}
+
+int
+store_pg_changes(void *be, char *token, size_t len, struct error *err)
+{
+	struct pg_store *s = be;
+	struct pg_args a;
+	PGresult *res;
+	const char *v;
+
+	token[0] = '\0';
+	pg_args_init(&a);
+	if ((res = read_run(s, PG_CHANGES, &a, err)) == NULL)
+		return -1;
+	/* Many transactions running make a long text: past len, "", and
+	 * the caller reads. */
+	if (PQntuples(res) == 1 && (v = pg_str(res, 0, 0)) != NULL)
+		fmt_whole(token, len, "%s", v);
+	PQclear(res);
+	return 0;
 }
 
 int

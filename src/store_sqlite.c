@@ -1046,6 +1046,7 @@ const struct store_ops store_sqlite_ops = {
 	.domain_page = store_sqlite_domain_page,
 	.read_totals = store_sqlite_read_totals,
 	.read_types = store_sqlite_read_types,
+	.changes = store_sqlite_changes,
 	.export = store_sqlite_export,
 	.copy_put = NULL,
 	.prune = store_sqlite_prune,

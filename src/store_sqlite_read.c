@@ -5,11 +5,13 @@
  * not folded yet), the API's counts, and the export that store_copy()
  * walks. Statements are prepared per call: reads are few and long.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
 #include "count.h"
+#include "fmt.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -336,6 +338,33 @@ store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
 	struct store_count_walk w = { .types = cb, .arg = arg };
 
 	return read_counts(be, sql_types, domain, &w, err);
+}
+
+/*
+ * PRAGMA data_version: a number of this connection that moves when
+ * another connection (of this process, as the daemon's writer is to its
+ * readers, or of another) committed since the last time it was asked,
+ * and only then. It reads the header of the log, not a table.
+ */
+int
+store_sqlite_changes(void *be, char *token, size_t len, struct error *err)
+{
+	sqlite3 *db = store_sqlite_db(be);
+	sqlite3_stmt *st;
+	int64_t version;
+	int rc;
+
+	token[0] = '\0';
+	if (prepare(db, "PRAGMA data_version", &st, err) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlite_fail(db, rc, "reading the store", err);
+	/* Too small a buffer: "", the caller reads. */
+	fmt_whole(token, len, "%" PRId64, version);
+	return 0;
 }
 
 /* The export's statements, prepared once for the walk. */

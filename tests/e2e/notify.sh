@@ -1,5 +1,6 @@
 #!/bin/sh
-# Watching and telling (doc/notify.md): reports posted over HTTPS make the
+# Watching and telling (doc/notify.md): reports posted over HTTPS (or
+# stored by tlsrpt-import while the daemon runs) make the
 # daemon judge their domain again and tell a webhook on loopback; an event
 # decided while the receiver is down survives a kill -9 and arrives once
 # after the restart; the per-domain series in /metrics, which promtool
@@ -8,7 +9,7 @@
 # runner: slow (make check-quick leaves it out)
 # The plan; tests/e2e/pg-notify.sh, which runs this script again, asks
 # for it (--plan) to say it before its cluster starts.
-NOTIFY_PLAN=33
+NOTIFY_PLAN=35
 if [ "${1:-}" = --plan ]; then
 	echo "$NOTIFY_PLAN"
 	exit 0
@@ -91,6 +92,14 @@ check "the event: its verdict, id, text and report URL" sh -c "echo '$line' |
     grep '\"verdict\":\"insufficient-data\"' | grep '\"id\":\"[0-9a-f]\{32\}\"' |
     grep '\"text\":\"good.example: MTA-STS verdict insufficient-data' |
     grep -q '\"report_url\":\"https://tlsrpt.example.net/report/good.example\"'"
+
+# A report another process stores (tlsrpt-import into the daemon's store
+# while it runs) is judged as soon: the watch sees the commit, not a put.
+report "$T/imported.json" "Imported Mail" imported.example mx.imported.example none 0
+check "tlsrpt-import into the running daemon's store" \
+    "$BIN/tlsrpt-import" --db "$DB" "$T/imported.json"
+check "verdict-changed for the imported domain within 10 s" \
+    wait_for 10 sh -c "grep -qs '\"domain\":\"imported.example\"' '$T/events'"
 
 # The receiver goes down; a failing report; the daemon dies with the
 # event written but not delivered.

@@ -24,6 +24,7 @@
 #include "schema.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "store_backend.h"
 #include "store_read.h"
 #include "tap.h"
 
@@ -316,7 +317,7 @@ conflicts(struct store *st, const char *spec, const char *backend)
  * The checks shared_suite() makes on any backend; on SQLite,
  * conflicts() makes SHARED_SQLITE_ONLY more (tap.h: tap_suite_end).
  */
-#define SHARED_CHECKS 58
+#define SHARED_CHECKS 62
 /* A walk of the quarantine: its rows' ids and reasons. */
 struct qwalk {
 	int64_t ids[8];
@@ -417,6 +418,77 @@ quarantine_suite(struct store *st, const char *backend)
 
 #define SHARED_SQLITE_ONLY 3
 
+static int
+no_row(const struct store_domain_row *row, void *arg)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The token of a reader (the watch's), "" on failure. */
+static void
+token_of(struct store *rd, char *token, size_t len)
+{
+	struct error err;
+
+	if (store_backend_ops(rd)->changes(store_backend_handle(rd), token,
+	    len, &err) < 0)
+		token[0] = '\0';
+}
+
+/*
+ * The token of changes on a reader of its own, as the watch reads it: the
+ * same after reads (its own and the writer's), another after a put
+ * through the writer's connection. A server's snapshot also moves with
+ * its own upkeep (autovacuum's analyse): the same once in a few tries.
+ */
+static void
+changes(struct store *st, const char *spec, const char *backend)
+{
+	char before[WATCH_CHANGES_MAX], after[WATCH_CHANGES_MAX];
+	struct origin o = { .source = "file", .path = "t1.json" };
+	struct store_put_result put;
+	struct evidence ev;
+	struct error err;
+	struct report r;
+	struct store *rd;
+	json_t *doms;
+	char *next;
+	int tries, rows, same = 0;
+
+	rd = store_open_reader(spec, &err);
+	ok(rd != NULL, "%s: changes: a reader opened", backend);
+	if (rd == NULL)
+		return;
+	for (tries = 0; tries < 5 && !same; tries++) {
+		token_of(rd, before, sizeof(before));
+		rows = 0;
+		if (store_backend_ops(rd)->read_domains(store_backend_handle(rd),
+		    no_row, &rows, &err) < 0 || rows != 2)
+			break;
+		if (evidence_load(st, "example.com", 0, 1900000000, &ev,
+		    &err) < 0)
+			break;
+		evidence_release(&ev);
+		if (store_read_domains(st, NULL, 10, &doms, &next, &err) < 0)
+			break;
+		json_decref(doms);
+		token_of(rd, after, sizeof(after));
+		same = before[0] != '\0' && strcmp(before, after) == 0;
+	}
+	ok(same, "%s: changes: the token is the same after reads", backend);
+	ok(parse_as("t1", &r) == 0 && store_put_report(st, json,
+	    sizeof(json) - 1, &o, &r, &put, &err) == 0 &&
+	    put.kind == STORE_PUT_NEW, "%s: changes: a put", backend);
+	report_release(&r);
+	token_of(rd, after, sizeof(after));
+	ok(same && after[0] != '\0' && strcmp(before, after) != 0,
+	    "%s: changes: another token after a put by another connection",
+	    backend);
+	store_close(rd);
+}
+
 static void shared_suite_body(const char *, const char *);
 
 static void
@@ -510,6 +582,8 @@ shared_suite_body(const char *spec, const char *backend)
 	    "%s: the API's domains", backend);
 	json_decref(doms);
 
+	changes(st, spec, backend);	/* a report more: t1 */
+
 	/* A batch rolled back leaves nothing; one committed keeps all. */
 	ok(parse_as("b1", &r) == 0, "%s: parse b1", backend);
 	ok(store_batch_begin(st, &err) == 0 && store_put_report(st, json,
@@ -552,7 +626,7 @@ shared_suite_body(const char *spec, const char *backend)
 	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
 	    counts != NULL, "%s: counts after the threads", backend);
 	is_int(counts ? json_int(counts, "reports") : -1,
-	    2 + 2 * THREADS * PER_THREAD + 1, "%s: every report once",
+	    3 + 2 * THREADS * PER_THREAD + 1, "%s: every report once",
 	    backend);
 	store_stop_writer(st);
 	json_decref(counts);
@@ -565,7 +639,7 @@ shared_suite_body(const char *spec, const char *backend)
 		return;
 	ok(store_read_domain_counts(st, "example.com", &counts, &err) == 0 &&
 	    counts != NULL && json_int(counts, "reports") ==
-	    2 + 2 * THREADS * PER_THREAD + 1, "%s: all there after reopening",
+	    3 + 2 * THREADS * PER_THREAD + 1, "%s: all there after reopening",
 	    backend);
 	json_decref(counts);
 	quarantine_suite(st, backend);
