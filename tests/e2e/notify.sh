@@ -178,8 +178,14 @@ overview() {
 check "/ lists the new domain with a link to its page" wait_for 15 overview
 check "/ lists the others too" sh -c "grep -q 'href=\"/report/good.example\"' '$T/api' &&
     grep -q 'href=\"/report/bad.example\"' '$T/api'"
+# Listed as soon as the watch sees it, judged a moment later: the row's
+# reason comes with the verdict.
+why_shown() {
+	api / >/dev/null
+	grep -q '&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/api"
+}
 check "/ shows why, the result type from the report escaped" \
-    grep -q '&lt;script&gt;y&lt;/script&gt;\\x1b\[31m at mx.evil.example' "$T/api"
+    wait_for 15 why_shown
 check "the event's one line shows the control as an escape" \
     wait_for 10 sh -c "grep '\"event\":\"new-failure\"' '$T/events' |
 	grep -q '\"text\":\"evil.example: new failure <script>y</script>\\\\\\\\x1b\\[31m at mx.evil.example'"
