@@ -32,11 +32,11 @@
 struct import_job {
 	const char *input;	/* the INPUT as named on the command line */
 	struct origin origin;	/* its source and path (NULL: stdin) */
-	struct buf bytes;	/* what was read, at most message-max */
+	struct buf bytes;	/* what was read, at most message-max; its
+				 * len counts in the read-ahead bytes */
 	size_t total;		/* bytes the input had, read or not */
 	int too_big;		/* over message-max: not parsed */
 	int unreadable;		/* said on stderr; nothing to store */
-	size_t ahead;		/* what it counts in the read-ahead bytes */
 	struct import_job *next;	/* on the list of jobs done with */
 	struct pipeline_parsed pp;	/* last: see read_task() */
 };

@@ -107,33 +107,22 @@ void live_free(struct live *lv);
 json_t *live_check(struct live *lv, const char *domain, struct error *err);
 
 /*
- * What the checks so far found of DNSSEC through the resolver:
- * - LIVE_DNSSEC_OFF: nothing is validated (no trust anchor, or
- *   --trust-anchor none);
- * - LIVE_DNSSEC_UNKNOWN: validating, but no answer proved either way
- *   (nothing signed was asked, or DNS did not answer);
- * - LIVE_DNSSEC_ON: an answer validated, so a bogus answer is the zone's;
- * - LIVE_DNSSEC_MISSING: the resolver gives no DNSSEC data that
- *   validates from the anchor (it drops the DO bit or the signatures, or
- *   the anchor is wrong): the checks since then ran without validation,
- *   DANE unchecked, and no answer was called bogus.
+ * When the resolver proved to give no DNSSEC data that validates from
+ * the trust anchor (it drops the DO bit or the signatures, or the anchor
+ * is wrong), a line for a person into msg and 1: the checks since then
+ * ran without validation, DANE unchecked, and no answer was called
+ * bogus. Else 0.
  */
-enum live_dnssec {
-	LIVE_DNSSEC_OFF,
-	LIVE_DNSSEC_UNKNOWN,
-	LIVE_DNSSEC_ON,
-	LIVE_DNSSEC_MISSING,
-};
-enum live_dnssec live_dnssec(const struct live *lv);
-
-/* When DNSSEC is missing, a line for a person into msg and 1; else 0. */
 int live_dnssec_warning(const struct live *lv, char *msg, size_t len);
 
 /*
- * The same for a document (doc/live.md): "resolver_dnssec" true (ON) or
- * false (MISSING), absent otherwise, and, when false, an entry of the
- * "warnings" array shaped as a reason (code resolver-without-dnssec, kind
- * warning, the trust anchor and why_bogus). -1 when memory runs out.
+ * The same for a document (doc/live.md): "resolver_dnssec" true once an
+ * answer validated (a bogus answer is then the zone's), false when the
+ * resolver gives no DNSSEC data, absent while neither is known (nothing
+ * validated yet, or no trust anchor); when false, an entry of the
+ * "warnings" array shaped as a reason (code resolver-without-dnssec,
+ * kind warning, the trust anchor and why_bogus). -1 when memory runs
+ * out.
  */
 int live_dnssec_json(const struct live *lv, json_t *doc);
 

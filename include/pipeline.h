@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "decode.h"
 #include "error.h"
 #include "mail.h"
@@ -121,7 +122,8 @@ struct pipeline_item {
 
 struct pipeline_parsed {
 	struct mail_message msg;	/* a message's parts, owned */
-	char dkim_domain[256];		/* the message's verified signer */
+	/* The message's verified signer: a DNS name (mail_dkim_verify()). */
+	char dkim_domain[BOUND_DNS_NAME + 1];
 	struct pipeline_item items[MAIL_PARTS_MAX];
 	size_t n;
 	/* A row of the quarantine parsed again, set by the caller after

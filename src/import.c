@@ -152,10 +152,7 @@ print_deferred(struct run *rn, const char *input, const struct error *err)
 	    .reason = err->msg, .error = err->kind };
 
 	print_line(rn->o->out, rn, &res);
-	if (err->kind == ERR_BUSY)
-		rn->counts->deferred++;
-	else
-		rn->counts->internal++;
+	import_count(rn->counts, OUTCOME_DEFERRED, err->kind);
 }
 
 void

@@ -219,10 +219,8 @@ work_one(struct import_read *rd)
 	pthread_mutex_unlock(&rd->lock);
 	j = read_task(rd, &rd->tasks[i]);
 	pthread_mutex_lock(&rd->lock);
-	if (j != NULL) {
-		j->ahead = j->bytes.len;
-		rd->ahead += j->ahead;
-	}
+	if (j != NULL)
+		rd->ahead += j->bytes.len;
 	rd->slot[i % IMPORT_WINDOW] = j;
 	rd->ready[i % IMPORT_WINDOW] = 1;
 	if (rd->taker_waits && i == rd->next_store)
@@ -302,7 +300,7 @@ import_read_next(struct import_read *rd, struct import_job **job)
 	rd->ready[k] = 0;
 	rd->next_store++;
 	if (*job != NULL)
-		rd->ahead -= (*job)->ahead;
+		rd->ahead -= (*job)->bytes.len;
 	/* An idle worker wakes to read on, or to leave when the taker has
 	 * taken the last inputs itself. */
 	if (rd->idle_workers > 0 && (rd->next_task >= rd->ntaken ||

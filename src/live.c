@@ -294,14 +294,6 @@ lookup(struct live *lv, const char *name, int type, struct dns_answer *a,
 	return dns_lookup(lv->plain, name, type, a, err);
 }
 
-enum live_dnssec
-live_dnssec(const struct live *lv)
-{
-	return lv->plain != NULL ? LIVE_DNSSEC_MISSING : lv->dnssec_seen ?
-	    LIVE_DNSSEC_ON : dns_anchor(lv->dns) != NULL ?
-	    LIVE_DNSSEC_UNKNOWN : LIVE_DNSSEC_OFF;
-}
-
 int
 live_dnssec_warning(const struct live *lv, char *msg, size_t len)
 {
@@ -321,11 +313,12 @@ live_dnssec_json(const struct live *lv, json_t *doc)
 	char msg[512];
 	json_t *w;
 
-	if (live_dnssec(lv) != LIVE_DNSSEC_ON &&
-	    live_dnssec(lv) != LIVE_DNSSEC_MISSING)
+	/* Never both: once the resolver proved to give no DNSSEC data,
+	 * nothing is validated any more (lookup()). */
+	if (!lv->dnssec_seen && lv->plain == NULL)
 		return 0;
 	if (json_object_set_new(doc, "resolver_dnssec", json_boolean(
-	    live_dnssec(lv) == LIVE_DNSSEC_ON)) < 0)
+	    lv->dnssec_seen)) < 0)
 		return -1;
 	if (!live_dnssec_warning(lv, msg, sizeof(msg)))
 		return 0;

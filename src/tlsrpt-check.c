@@ -98,9 +98,11 @@ main(int argc, char **argv)
 
 		/* Said once, before the first domain it applies to. */
 		if (!warned && live_dnssec_warning(lv, warning,
-		    sizeof(warning)) && strcmp(format, "text") == 0)
-			printf("warning: %s\n\n", warning);
-		warned = live_dnssec(lv) == LIVE_DNSSEC_MISSING;
+		    sizeof(warning))) {
+			warned = 1;
+			if (strcmp(format, "text") == 0)
+				printf("warning: %s\n\n", warning);
+		}
 		if (live == NULL && err.kind == ERR_BUSY) {
 			/* No answer is no verdict: the others are still
 			 * checked, and the exit says to try again. */
