@@ -480,16 +480,25 @@ counted_reserve(struct state *s, size_t n)
 	return 0;
 }
 
-/* The sessions of sts policy p that enforce would refuse. */
+/*
+ * What each failure detail of p counts, into s->counted, and the failures
+ * no detail explains, into *left (details_counted()). Returns the
+ * sessions of p that enforce would refuse (0 unless sts), or -1 when
+ * memory runs out.
+ */
 static int64_t
-policy_refused(struct state *s, const struct evidence_policy *p)
+policy_refused(struct state *s, const struct evidence_policy *p,
+	       int64_t *left)
 {
 	int64_t refused;
 	size_t i;
 
-	if (!is_sts(p) || counted_reserve(s, p->nfailures) < 0)
+	if (counted_reserve(s, p->nfailures) < 0)
+		return -1;
+	*left = details_counted(p, s->counted);
+	if (!is_sts(p))
 		return 0;
-	refused = details_counted(p, s->counted);
+	refused = *left;
 	for (i = 0; i < p->nfailures; i++)
 		if (analyse_type_blocking(p->failures[i].result_type))
 			refused = count_add(refused, s->counted[i]);
@@ -559,28 +568,21 @@ add_policy(struct state *s, const struct evidence_policy *p, int recent,
 	   int64_t dn, struct rep *rep)
 {
 	struct day *d = &s->days[dn];
-	int64_t left, refused = 0, sessions;
+	int64_t left, refused, sessions;
 	struct vagg *v;
 	size_t i;
 
-	if (counted_reserve(s, p->nfailures) < 0)
+	if ((refused = policy_refused(s, p, &left)) < 0)
 		return -1;
-	left = details_counted(p, s->counted);
-	for (i = 0; i < p->nfailures; i++) {
-		const struct evidence_failure *f = &p->failures[i];
-
-		if (add_failure(s, p, recent, dn, f->result_type, f->mx,
-		    s->counted[i]) < 0)
+	for (i = 0; i < p->nfailures; i++)
+		if (add_failure(s, p, recent, dn, p->failures[i].result_type,
+		    p->failures[i].mx, s->counted[i]) < 0)
 			return -1;
-		if (analyse_type_blocking(f->result_type))
-			refused = count_add(refused, s->counted[i]);
-	}
 	if (add_failure(s, p, recent, dn, NOT_DETAILED, NULL, left) < 0)
 		return -1;
 	if (!is_sts(p))
 		return 0;
 
-	refused = count_add(refused, left);
 	sessions = count_add(p->successful, p->failed);
 	s->sts_w = count_add(s->sts_w, sessions);
 	s->sts_failed_w = count_add(s->sts_failed_w, p->failed);
@@ -1517,8 +1519,13 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 		r[n].b = b;
 		r[n].key = p0->identity ? p0->identity : p0->report;
 		for (i = a; i < b; i++) {
-			r[n].refused = count_add(r[n].refused,
-			    policy_refused(&s, &ev->policies[i]));
+			int64_t left, refused = policy_refused(&s,
+			    &ev->policies[i], &left);
+
+			/* Without it, which copy counts would be a guess. */
+			if (refused < 0)
+				goto done;
+			r[n].refused = count_add(r[n].refused, refused);
 			r[n].failed = count_add(r[n].failed,
 			    ev->policies[i].failed);
 		}
