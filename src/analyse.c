@@ -1356,8 +1356,8 @@ verdict_reasons(struct state *s, json_t *reasons)
 		}
 }
 
-static const char *
-verdict_of(const json_t *reasons)
+const char *
+analyse_verdict(const json_t *reasons)
 {
 	int blocking = 0, insufficient = 0;
 	const json_t *r;
@@ -1389,7 +1389,7 @@ build(struct state *s)
 
 	s->steps = json_array();
 	verdict_reasons(s, reasons);
-	verdict = verdict_of(reasons);
+	verdict = analyse_verdict(reasons);
 	if (strcmp(verdict, "ready") == 0)
 		add_step(s, "Switch the policy at https://mta-sts.%s/"
 		    ".well-known/mta-sts.txt to mode: enforce and change the id "
