@@ -65,6 +65,13 @@ json_t *analyse_domain(const struct evidence *ev,
 		       const struct analyse_options *opt);
 
 /*
+ * The verdict an array of reasons makes: "not-ready" when one is
+ * blocking, else "insufficient-data" when one is insufficient, else
+ * "ready" (warnings and information never change it).
+ */
+const char *analyse_verdict(const json_t *reasons);
+
+/*
  * The whole summary document {"now", "window_days", "domains": [...]} for
  * the given domains, or every domain in the store when n is 0; then, when
  * reports of the window named no policy domain (no domain's verdict can

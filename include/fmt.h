@@ -6,8 +6,8 @@
  * numbers): it returns -1 when the text does not fit, and the caller
  * fails or chooses otherwise. fmt_cut() is for text meant for a person (messages, log
  * lines, labels), where its start is better than nothing: a text that
- * does not fit is cut and ends with "...", so that the reader sees it
- * was. Both leave dst a terminated string ("" when the format itself
+ * does not fit is cut, before a whole UTF-8 character, and ends with
+ * "...", so that the reader sees it was. Both leave dst a terminated string ("" when the format itself
  * failed); size must be at least 4 for fmt_cut().
  */
 #ifndef TLSRPT_FMT_H

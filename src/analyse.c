@@ -58,9 +58,9 @@ analyse_options_default(struct analyse_options *opt)
 	opt->min_sessions = 100;
 }
 
-/* A set of strings borrowed from the evidence (which outlives it), in the
- * order they came, indexed (hashidx.h): reporters and MX names are as
- * many as whoever posts makes them. */
+/* A set of strings borrowed from what outlives it (the evidence, the
+ * verdict's steps), in the order they came, indexed (hashidx.h):
+ * reporters and MX names are as many as whoever posts makes them. */
 struct strset {
 	const char **v;
 	size_t n, alloc;
@@ -271,6 +271,8 @@ struct state {
 	int64_t reports;
 	int domain_over;		/* tls-failures for the whole domain */
 	struct strset mxs;		/* the MX names counted by name */
+	json_t *steps;			/* the next steps (add_step) */
+	struct strset steps_seen;	/* their index */
 };
 
 static int
@@ -480,16 +482,25 @@ counted_reserve(struct state *s, size_t n)
 	return 0;
 }
 
-/* The sessions of sts policy p that enforce would refuse. */
+/*
+ * What each failure detail of p counts, into s->counted, and the failures
+ * no detail explains, into *left (details_counted()). Returns the
+ * sessions of p that enforce would refuse (0 unless sts), or -1 when
+ * memory runs out.
+ */
 static int64_t
-policy_refused(struct state *s, const struct evidence_policy *p)
+policy_refused(struct state *s, const struct evidence_policy *p,
+	       int64_t *left)
 {
 	int64_t refused;
 	size_t i;
 
-	if (!is_sts(p) || counted_reserve(s, p->nfailures) < 0)
+	if (counted_reserve(s, p->nfailures) < 0)
+		return -1;
+	*left = details_counted(p, s->counted);
+	if (!is_sts(p))
 		return 0;
-	refused = details_counted(p, s->counted);
+	refused = *left;
 	for (i = 0; i < p->nfailures; i++)
 		if (analyse_type_blocking(p->failures[i].result_type))
 			refused = count_add(refused, s->counted[i]);
@@ -559,28 +570,21 @@ add_policy(struct state *s, const struct evidence_policy *p, int recent,
 	   int64_t dn, struct rep *rep)
 {
 	struct day *d = &s->days[dn];
-	int64_t left, refused = 0, sessions;
+	int64_t left, refused, sessions;
 	struct vagg *v;
 	size_t i;
 
-	if (counted_reserve(s, p->nfailures) < 0)
+	if ((refused = policy_refused(s, p, &left)) < 0)
 		return -1;
-	left = details_counted(p, s->counted);
-	for (i = 0; i < p->nfailures; i++) {
-		const struct evidence_failure *f = &p->failures[i];
-
-		if (add_failure(s, p, recent, dn, f->result_type, f->mx,
-		    s->counted[i]) < 0)
+	for (i = 0; i < p->nfailures; i++)
+		if (add_failure(s, p, recent, dn, p->failures[i].result_type,
+		    p->failures[i].mx, s->counted[i]) < 0)
 			return -1;
-		if (analyse_type_blocking(f->result_type))
-			refused = count_add(refused, s->counted[i]);
-	}
 	if (add_failure(s, p, recent, dn, NOT_DETAILED, NULL, left) < 0)
 		return -1;
 	if (!is_sts(p))
 		return 0;
 
-	refused = count_add(refused, left);
 	sessions = count_add(p->successful, p->failed);
 	s->sts_w = count_add(s->sts_w, sessions);
 	s->sts_failed_w = count_add(s->sts_failed_w, p->failed);
@@ -774,51 +778,56 @@ add_reason(json_t *reasons, const char *code, const char *kind,
 }
 
 static void
-add_step(json_t *steps, const char *fmt, ...)
+add_step(struct state *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append a step unless it is there: a forged report's result types
+ * make as many steps as it likes, so they are found by index. */
 static void
-add_step(json_t *steps, const char *fmt, ...)
+add_step(struct state *s, const char *fmt, ...)
 {
 	char msg[1024];
+	json_t *v;
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
 	vfmt_cut(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	for (i = 0; i < json_array_size(steps); i++)
-		if (strcmp(json_string_value(json_array_get(steps, i)), msg) ==
-		    0)
-			return;
-	push(steps, json_string(msg));
+	if (strset_find(&s->steps_seen, msg) != HASHIDX_NONE)
+		return;
+	v = json_string(msg);
+	push(s->steps, v);
+	/* The string is the array's own, alive as long as the verdict. */
+	if (!out_of_memory &&
+	    strset_add(&s->steps_seen, json_string_value(v)) < 0)
+		out_of_memory = 1;
 }
 
 /* What to do about a refused type at an MX, in plain words. */
 static void
-fix_step(json_t *steps, const char *type, const char *mx)
+fix_step(struct state *s, const char *type, const char *mx)
 {
 	const char *host = mx ? mx : "the MX hosts";
 
 	if (strcmp(type, "starttls-not-supported") == 0)
-		add_step(steps, "Enable STARTTLS on %s.", host);
+		add_step(s, "Enable STARTTLS on %s.", host);
 	else if (strcmp(type, "certificate-host-mismatch") == 0)
-		add_step(steps, "Install a certificate on %s whose names "
+		add_step(s, "Install a certificate on %s whose names "
 		    "include %s.", host, host);
 	else if (strcmp(type, "certificate-expired") == 0)
-		add_step(steps, "Renew the expired certificate on %s.", host);
+		add_step(s, "Renew the expired certificate on %s.", host);
 	else if (strcmp(type, "certificate-not-trusted") == 0)
-		add_step(steps, "Serve a certificate from a public CA with its "
+		add_step(s, "Serve a certificate from a public CA with its "
 		    "full chain on %s.", host);
 	else if (strcmp(type, NOT_DETAILED) == 0)
-		add_step(steps, "Ask why some sessions failed without a failure "
+		add_step(s, "Ask why some sessions failed without a failure "
 		    "detail: check STARTTLS and the certificate on every MX of "
 		    "the policy.");
 	else if (strcmp(type, "validation-failure") == 0)
-		add_step(steps, "Check the certificate chain, names and dates "
+		add_step(s, "Check the certificate chain, names and dates "
 		    "on %s (validation-failure).", host);
 	else
-		add_step(steps, "Find out what \"%s\" means for %s: senders "
+		add_step(s, "Find out what \"%s\" means for %s: senders "
 		    "would refuse those deliveries.", type, host);
 }
 
@@ -955,7 +964,7 @@ rows_text(char *buf, size_t size, const char *type, const char *mx,
 static json_t *
 refusal_list(struct state *s, int (*want)(struct state *,
 	     const struct rfail *, const void *), const void *arg, char *buf,
-	     size_t size, json_t *steps)
+	     size_t size)
 {
 	json_t *list = json_array();
 	int count = 0;
@@ -977,7 +986,7 @@ refusal_list(struct state *s, int (*want)(struct state *,
 		    "sessions", (json_int_t)g->sessions, "reporters",
 		    strset_json(&g->reps)));
 		rows_text(buf, size, g->type, g->mx, g->sessions, &count);
-		fix_step(steps, g->type, g->mx);
+		fix_step(s, g->type, g->mx);
 	}
 	return list;
 }
@@ -1005,7 +1014,7 @@ static const char *const host_types[] = { "starttls-not-supported",
 
 /* tls-failures: for the domain, and for each reporter on its own. */
 static void
-reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
+reason_tls_failures(struct state *s, json_t *reasons)
 {
 	const struct analyse_options *o = s->opt;
 	double rate = s->sts_r ? (double)s->blocking_r / (double)s->sts_r : 0;
@@ -1042,7 +1051,7 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 	for (i = 0; i < s->nrf; i++)
 		if (want_over(s, &s->rf[i], NULL))
 			s->rf[i].covered = 1;
-	list = refusal_list(s, want_over, NULL, buf, sizeof(buf), steps);
+	list = refusal_list(s, want_over, NULL, buf, sizeof(buf));
 	if (s->domain_over)
 		add_reason(reasons, "tls-failures", "blocking", json_pack("{s:s, "
 		    "s:f, s:f, s:I, s:I, s:o, s:o}", "scope", "domain",
@@ -1071,7 +1080,7 @@ reason_tls_failures(struct state *s, json_t *reasons, json_t *steps)
 /* mx-tls-broken: one MX's own TLS fault, seen by 2 reporters or on 2
  * days, whatever its share of the domain's sessions. */
 static void
-reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
+reason_mx_broken(struct state *s, json_t *reasons)
 {
 	size_t i;
 
@@ -1102,13 +1111,13 @@ reason_mx_broken(struct state *s, json_t *reasons, json_t *steps)
 		    "whenever senders use it, however little", g->mx, g->type,
 		    g->reps.n, g->reps.n == 1 ? "" : "s", g->days.n,
 		    s->opt->recent_days, (long long)g->sessions);
-		fix_step(steps, g->type, g->mx);
+		fix_step(s, g->type, g->mx);
 	}
 }
 
 /* isolated-failures: refusals that no blocking reason names. */
 static void
-reason_isolated(struct state *s, json_t *reasons, json_t *steps)
+reason_isolated(struct state *s, json_t *reasons)
 {
 	json_t *list;
 	int64_t n = 0;
@@ -1120,7 +1129,7 @@ reason_isolated(struct state *s, json_t *reasons, json_t *steps)
 			n = count_add(n, s->rf[i].sessions);
 	if (n == 0)
 		return;
-	list = refusal_list(s, want_uncovered, NULL, buf, sizeof(buf), steps);
+	list = refusal_list(s, want_uncovered, NULL, buf, sizeof(buf));
 	add_reason(reasons, "isolated-failures", "warning", json_pack("{s:I, "
 	    "s:o}", "sessions", (json_int_t)n, "failures", list),
 	    "%lld sts session%s in the last %d days failed in ways enforce "
@@ -1129,7 +1138,7 @@ reason_isolated(struct state *s, json_t *reasons, json_t *steps)
 }
 
 static void
-reason_conflicts(struct state *s, json_t *reasons, json_t *steps)
+reason_conflicts(struct state *s, json_t *reasons)
 {
 	json_t *list;
 	char first[RFC3339_LEN];
@@ -1156,13 +1165,13 @@ reason_conflicts(struct state *s, json_t *reasons, json_t *steps)
 	    "%s); the copy with the most refused sessions is counted, and "
 	    "one copy may be forged", s->nc, s->nc == 1 ? "" : "s",
 	    s->ev->policies[s->c[0].counted->a].reporter, first);
-	add_step(steps, "Compare the origins of the conflicting copies in the "
+	add_step(s, "Compare the origins of the conflicting copies in the "
 	    "store (peer address, mail DKIM result): a report that anyone "
 	    "could post may be forged.");
 }
 
 static void
-verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
+verdict_reasons(struct state *s, json_t *reasons)
 {
 	const struct analyse_options *o = s->opt;
 	const char *dom = s->ev->domain;
@@ -1194,8 +1203,8 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 	}
 
 	/* Blocking. */
-	reason_tls_failures(s, reasons, steps);
-	reason_mx_broken(s, reasons, steps);
+	reason_tls_failures(s, reasons);
+	reason_mx_broken(s, reasons);
 	for (i = 0; i < s->nf; i++) {
 		struct fagg *f = &s->f[i];
 		size_t k;
@@ -1212,7 +1221,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "%s received mail but matches none of the policy's mx "
 		    "patterns (%lld %s sessions)", f->mx,
 		    (long long)f->outside, f->type);
-		add_step(steps, "Add \"mx: %s\" to the policy at https://mta-"
+		add_step(s, "Add \"mx: %s\" to the policy at https://mta-"
 		    "sts.%s/.well-known/mta-sts.txt (or stop using %s as an "
 		    "MX), then change the id in the _mta-sts.%s TXT record.",
 		    f->mx, dom, f->mx, dom);
@@ -1227,7 +1236,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "reporters found no MTA-STS policy for %s (%lld sessions "
 		    "in the last %d days) and saw no sts sessions", dom,
 		    (long long)s->nopolicy_r, o->recent_days);
-		add_step(steps, "Publish the MTA-STS policy at https://mta-sts."
+		add_step(s, "Publish the MTA-STS policy at https://mta-sts."
 		    "%s/.well-known/mta-sts.txt and a \"v=STSv1; id=...\" TXT "
 		    "record at _mta-sts.%s, in mode: testing first.", dom, dom);
 	}
@@ -1243,12 +1252,12 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "one ended on %s" : "no report ended in the last %d "
 		    "days%.0s, and none before", o->stale_days, lastday);
 		if (last > 0)
-			add_step(steps, "Reports stopped after %s: check that "
+			add_step(s, "Reports stopped after %s: check that "
 			    "they still arrive (the rua= address of "
 			    "_smtp._tls.%s, the tlsrptd service and its "
 			    "maildir).", lastday, dom);
 		else
-			add_step(steps, "Check that reports arrive: the rua= "
+			add_step(s, "Check that reports arrive: the rua= "
 			    "address of _smtp._tls.%s, the tlsrptd service and "
 			    "its maildir.", dom);
 	}
@@ -1258,7 +1267,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "min_days", o->min_days),
 		    "reports on %lld of the last %d days; at least %d needed",
 		    (long long)days, o->days, o->min_days);
-		add_step(steps, "%s reports on at least %lld more day%s.",
+		add_step(s, "%s reports on at least %lld more day%s.",
 		    stale ? "Once reports arrive again, wait for" : "Wait for",
 		    (long long)(o->min_days - days),
 		    o->min_days - days == 1 ? "" : "s");
@@ -1270,7 +1279,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    o->min_reporters), "%zu organization%s reported in the "
 		    "last %d days; at least %d needed", s->reporters.n,
 		    s->reporters.n == 1 ? "" : "s", o->days, o->min_reporters);
-		add_step(steps, "Wait for reports from more senders; check the "
+		add_step(s, "Wait for reports from more senders; check the "
 		    "rua= address of the _smtp._tls.%s TXT record.", dom);
 	}
 	if (s->sts_r < o->min_sessions) {
@@ -1280,14 +1289,14 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "%lld sts sessions in the last %d days; at least %lld "
 		    "needed", (long long)s->sts_r, o->recent_days,
 		    (long long)o->min_sessions);
-		add_step(steps, "Wait for more mail traffic: %lld more sts "
+		add_step(s, "Wait for more mail traffic: %lld more sts "
 		    "sessions in the last %d days.",
 		    (long long)(o->min_sessions - s->sts_r), o->recent_days);
 	}
 
 	/* Warnings and information. */
-	reason_isolated(s, reasons, steps);
-	reason_conflicts(s, reasons, steps);
+	reason_isolated(s, reasons);
+	reason_conflicts(s, reasons);
 	if (s->fetch_r > 0) {
 		list = json_array();
 		for (i = 0; i < s->nf; i++)
@@ -1303,7 +1312,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "failures", list), "%lld sessions in the last %d days "
 		    "could not fetch or validate the policy",
 		    (long long)s->fetch_r, o->recent_days);
-		add_step(steps, "Check that https://mta-sts.%s/.well-known/"
+		add_step(s, "Check that https://mta-sts.%s/.well-known/"
 		    "mta-sts.txt answers 200 with a valid policy, over a "
 		    "certificate valid for mta-sts.%s.", dom, dom);
 	}
@@ -1316,7 +1325,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    "reporters_by_version", list),
 		    "reporters saw %zu different policies in the last %d days",
 		    s->nv, o->days);
-		add_step(steps, "If the policy changed, make sure the id of the "
+		add_step(s, "If the policy changed, make sure the id of the "
 		    "_mta-sts.%s TXT record changed with it, so senders fetch "
 		    "the new one.", dom);
 	}
@@ -1331,7 +1340,7 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		    json_pack("{s:I}", "sessions", (json_int_t)s->dane_w),
 		    "%lld sessions failed DANE checks in the last %d days",
 		    (long long)s->dane_w, o->days);
-		add_step(steps, "Check the TLSA records of the MX hosts against "
+		add_step(s, "Check the TLSA records of the MX hosts against "
 		    "their certificates.");
 	}
 	for (i = 0; i < s->recent_modes.n; i++)
@@ -1347,8 +1356,8 @@ verdict_reasons(struct state *s, json_t *reasons, json_t *steps)
 		}
 }
 
-static const char *
-verdict_of(const json_t *reasons)
+const char *
+analyse_verdict(const json_t *reasons)
 {
 	int blocking = 0, insufficient = 0;
 	const json_t *r;
@@ -1368,7 +1377,7 @@ static json_t *
 build(struct state *s)
 {
 	const struct analyse_options *o = s->opt;
-	json_t *d, *reasons = json_array(), *steps = json_array();
+	json_t *d, *reasons = json_array();
 	json_t *failures = json_array(), *versions = json_array();
 	json_t *daily = json_array(), *repd = json_array();
 	json_t *byrep = json_array();
@@ -1378,10 +1387,11 @@ build(struct state *s)
 	int64_t days = 0;
 	size_t i;
 
-	verdict_reasons(s, reasons, steps);
-	verdict = verdict_of(reasons);
+	s->steps = json_array();
+	verdict_reasons(s, reasons);
+	verdict = analyse_verdict(reasons);
 	if (strcmp(verdict, "ready") == 0)
-		add_step(steps, "Switch the policy at https://mta-sts.%s/"
+		add_step(s, "Switch the policy at https://mta-sts.%s/"
 		    ".well-known/mta-sts.txt to mode: enforce and change the id "
 		    "of the _mta-sts.%s TXT record.", s->ev->domain,
 		    s->ev->domain);
@@ -1479,7 +1489,7 @@ build(struct state *s)
 	      "versions_seen", versions,
 	    "failures", failures,
 	    "daily", daily,
-	    "next_steps", steps);
+	    "next_steps", s->steps);
 	return d;
 }
 
@@ -1517,8 +1527,13 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 		r[n].b = b;
 		r[n].key = p0->identity ? p0->identity : p0->report;
 		for (i = a; i < b; i++) {
-			r[n].refused = count_add(r[n].refused,
-			    policy_refused(&s, &ev->policies[i]));
+			int64_t left, refused = policy_refused(&s,
+			    &ev->policies[i], &left);
+
+			/* Without it, which copy counts would be a guess. */
+			if (refused < 0)
+				goto done;
+			r[n].refused = count_add(r[n].refused, refused);
 			r[n].failed = count_add(r[n].failed,
 			    ev->policies[i].failed);
 		}
@@ -1554,6 +1569,7 @@ done:
 	free(s.days);
 	free(s.day_seen);
 	strset_free(&s.mxs);
+	strset_free(&s.steps_seen);
 	strset_free(&s.reporters);
 	strset_free(&s.modes);
 	strset_free(&s.patterns);

@@ -151,29 +151,26 @@ step_add(json_t *steps, const char *s, size_t at)
 
 /*
  * The reasons of a domain by kind, stable: blocking, insufficient,
- * warning, info; then the verdict they make.
+ * warning, info. -1 when memory runs out.
  */
-static const char *
+static int
 reasons_sort(json_t *domain)
 {
 	json_t *sorted = json_array();
 	const json_t *e;
-	const char *verdict = "ready";
 	size_t i;
 	int k;
 
+	if (sorted == NULL)
+		return -1;
 	for (k = 0; k <= 4; k++)
 		json_array_foreach(json_object_get(domain, "reasons"), i, e)
-			if (kind_rank(e) == k)
-				json_array_append(sorted, (json_t *)e);
-	json_object_set_new(domain, "reasons", sorted);
-	json_array_foreach(sorted, i, e) {
-		if (kind_rank(e) == 0)
-			return "not-ready";
-		if (kind_rank(e) == 1)
-			verdict = "insufficient-data";
-	}
-	return verdict;
+			if (kind_rank(e) == k &&
+			    json_array_append(sorted, (json_t *)e) < 0) {
+				json_decref(sorted);
+				return -1;
+			}
+	return json_object_set_new(domain, "reasons", sorted);
 }
 
 /*
@@ -197,8 +194,7 @@ live_missing(json_t *domain, const char *why)
 	step_add(json_object_get(domain, "next_steps"), "Run the live checks "
 	    "again (--live) when DNS answers.", 0);
 	/* A warning never changes the verdict; only the order of reasons. */
-	reasons_sort(domain);
-	return 0;
+	return reasons_sort(domain);
 }
 
 int
@@ -247,7 +243,9 @@ analyse_add_live(json_t *domain, const json_t *live,
 		if (w > 0 && (size_t)w < sizeof(msg))
 			step_add(steps, msg, (size_t)-1);
 	}
-	verdict = reasons_sort(domain);
+	if (reasons_sort(domain) < 0)
+		return -1;
+	verdict = analyse_verdict(json_object_get(domain, "reasons"));
 	json_object_set_new(domain, "verdict", json_string(verdict));
 	/* The switch to enforce is only a step when still ready. */
 	if (strcmp(verdict, "ready") != 0)

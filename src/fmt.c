@@ -24,6 +24,7 @@ fmt_whole(char *dst, size_t size, const char *format, ...)
 int
 vfmt_cut(char *dst, size_t size, const char *format, va_list ap)
 {
+	size_t cut, back;
 	int n;
 
 	if (size < 4) {
@@ -38,7 +39,14 @@ vfmt_cut(char *dst, size_t size, const char *format, va_list ap)
 	}
 	if ((size_t)n < size)
 		return 0;
-	memcpy(dst + size - 4, "...", 4);
+	/* The mark replaces whole characters: a UTF-8 sequence cut in two
+	 * is not text, and jansson refuses it (a reason naming a reporter
+	 * would then be lost). A character is at most 4 bytes. */
+	cut = size - 4;
+	for (back = 0; back < 3 && cut > 0 &&
+	    ((unsigned char)dst[cut] & 0xc0) == 0x80; back++)
+		cut--;
+	memcpy(dst + cut, "...", 4);
 	return -1;
 }
 

@@ -167,8 +167,6 @@ domain_text(FILE *f, const json_t *d, int color)
 		fprintf(f, "    %zu. %s\n", i + 1, json_string_value(v));
 }
 
-/* Every string of the summary is printed escaped (escape.h): report
- * fields are written by whoever posted the report. */
 /* The reports no verdict counts, so that they are not lost from sight. */
 static void
 no_domain_text(FILE *f, const json_t *nd, long long days)
@@ -192,6 +190,8 @@ no_domain_text(FILE *f, const json_t *nd, long long days)
 	    f);
 }
 
+/* Every string of the summary is printed escaped (escape.h): report
+ * fields are written by whoever posted the report. */
 void
 summary_print_text(FILE *f, const json_t *raw, int color)
 {

@@ -7,7 +7,9 @@ usage: conflict-reports.py DIR
     failure details), real.json.gz, real-pretty.json (the real report
     indented, its keys sorted, its failure details in the other order),
     forged.json.gz, third.json (999 and 1), real.eml (the real report
-    gzipped in a mail).
+    gzipped in a mail), long-forged.json and long-real.json (the forged
+    and real copies from an organization named by 3,905 bytes of euro
+    signs).
 
 usage: conflict-reports.py race CA N PORT1 PORT2
     for i < N, the forged copy of report race-i to PORT1 and the real one
@@ -28,9 +30,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import failfast  # noqa: E402,F401  (an exception in a thread fails it all)
 
 
-def report(rid, ok, failed, details):
+def report(rid, ok, failed, details, org="Big Sender Inc."):
     r = {
-        "organization-name": "Big Sender Inc.",
+        "organization-name": org,
         "date-range": {"start-datetime": "2026-03-10T00:00:00Z",
                        "end-datetime": "2026-03-10T23:59:59Z"},
         "contact-info": "smtp-tls-reporting@big-sender.example",
@@ -62,6 +64,9 @@ DETAILS = [
 ]
 
 
+LONG_ORG = "\u20ac" * 1300 + " Mail"
+
+
 def forged(rid):
     return report(rid, 1000, 0, None)
 
@@ -76,6 +81,12 @@ def write(d):
         "forged.json": json.dumps(forged(rid)).encode(),
         "real.json": json.dumps(real(rid)).encode(),
         "third.json": json.dumps(report(rid, 999, 1, [])).encode(),
+        # A name of 3 bytes a character, too long for a message: its cut
+        # must fall between characters.
+        "long-forged.json": json.dumps(report(rid, 1000, 0, None,
+                                              LONG_ORG)).encode(),
+        "long-real.json": json.dumps(report(rid, 900, 100, DETAILS,
+                                            LONG_ORG)).encode(),
     }
     pretty = real(rid)
     pretty["policies"][0]["failure-details"] = list(reversed(DETAILS))

@@ -9,7 +9,7 @@
 # PostgreSQL side is pg-conflict.sh).
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 43
+plan 44
 
 imp="$BIN/tlsrpt-import"
 must python3 tests/e2e/conflict-reports.py "$T"
@@ -154,3 +154,13 @@ check_eq "version 6 store: every row's references hold" \
 check_eq "summary: not ready (exit $rc), the real copy's refusals, the conflict named, the last report dated" \
     "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; r = {x["code"]: x for x in d["reasons"]}; print(d["verdict"], d["sessions"]["failed"], "tls-failures" in r, "conflicting-reports" in r, d["last_report"])' "$T/sum.json")" \
     "not-ready 100 True True 2026-03-10T23:59:59Z"
+
+# The same from a reporter whose name, 1,300 characters of 3 bytes, does
+# not fit the conflict's message: the message is cut between characters
+# and the verdict stands.
+"$imp" --db "$T/long.db" "$T/long-forged.json" "$T/long-real.json" > /dev/null
+"$BIN/tlsrpt-summary" --db "$T/long.db" --now 2026-03-12T00:00:00Z \
+    --format json > "$T/sum-long.json"; rc=$?
+check_eq "summary of a long UTF-8 reporter name: not ready (exit $rc), the conflict named, its message cut" \
+    "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; r = {x["code"]: x for x in d["reasons"]}; m = r["conflicting-reports"]["message"]; print(d["verdict"], "tls-failures" in r, m.startswith("1 report arrived in copies that disagree (first: \u20ac"), m.endswith("\u20ac..."))' "$T/sum-long.json") $rc" \
+    "not-ready True True True 1"

@@ -3,9 +3,13 @@
 # 3,000 reporters (anyone may invent them) each naming 60 failing MX
 # hosts, 180,000 (result type, MX, reporter) rows, are judged in bounded
 # time (the runner's timeout, and timeout(1) here), every row counted.
+# So is one report of 100,000 failure details (9.5 MB, under
+# BOUND_PAYLOAD_MAX), each of a result type of its own: each is a failure
+# row and a next step of its own, and the steps are told apart by index
+# (about 5 s here; 190 s when each step was compared with all before it).
 # runner: slow
 . tests/lib.sh
-plan 3
+plan 5
 
 mkdir -p "$T/r"
 python3 - "$T/r" <<'PY'
@@ -40,3 +44,33 @@ check_eq "the summary ends, not-ready (exit 1)" "$?" 1
 check_eq "every MX and reporter counted: 60 rows, 3,000 reporters, 180,000 refused" \
     "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; print(len(d["failures"]), len(d["by_reporter"]), d["sts"]["window"]["failed"], sum(f["sessions"] for f in d["failures"]))' "$T/sum.json")" \
     "60 3000 180000 180000"
+
+python3 - "$T/types.json" <<'PY'
+import json, sys
+n = 100000
+json.dump({
+    "organization-name": "Many Types", "contact-info": "x",
+    "date-range": {"start-datetime": "2026-03-10T00:00:00Z",
+                   "end-datetime": "2026-03-10T23:59:59Z"},
+    "report-id": "types",
+    "policies": [{"policy": {"policy-type": "sts",
+                             "policy-domain": "types.example",
+                             "policy-string": ["version: STSv1",
+                                               "mode: testing",
+                                               "mx: mx1.types.example",
+                                               "max_age: 86400"]},
+                  "summary": {"total-successful-session-count": 1000,
+                              "total-failure-session-count": n},
+                  "failure-details": [
+                      {"result-type": "t%d" % i,
+                       "receiving-mx-hostname": "mx1.types.example",
+                       "failed-session-count": 1} for i in range(n)]}]},
+    open(sys.argv[1], "w"))
+PY
+"$BIN/tlsrpt-import" --db "$T/types.db" "$T/types.json" > /dev/null
+check_eq "a report of 100,000 result types imported" "$?" 0
+timeout 60 "$BIN/tlsrpt-summary" --db "$T/types.db" \
+    --now 2026-03-12T00:00:00Z --format json > "$T/types-sum.json"; rc=$?
+check_eq "its summary ends, not-ready (exit 1), every type a row and a step" \
+    "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["domains"][0]; s = d["next_steps"]; print(d["verdict"], len(d["failures"]), len(s), len(set(s)), sum("means for mx1.types.example" in x for x in s))' "$T/types-sum.json") $rc" \
+    "not-ready 100000 100002 100002 100000 1"

@@ -37,6 +37,14 @@ test_cut(void)
 	is_int(fmt_cut(b, sizeof(b), "%s", "much too long"), -1,
 	    "cut: says it cut");
 	is_str(b, "much...", "cut: the cut is marked");
+	/* "ab" then the euro sign (3 bytes): the mark at byte 4 would
+	 * split it. */
+	fmt_cut(b, sizeof(b), "%s", "ab\xe2\x82\xac\xe2\x82\xac");
+	is_str(b, "ab...", "cut: a character is left out whole");
+	fmt_cut(b, sizeof(b), "%s", "a\xf0\x9f\x98\x80" "bcd");
+	is_str(b, "a...", "cut: a character of 4 bytes left out whole");
+	fmt_cut(b, sizeof(b), "%s", "a\xe2\x82\xac" "bcdef");
+	is_str(b, "a\xe2\x82\xac...", "cut: a character that fits is kept");
 	is_int(fmt_cut(b, 3, "%s", "abc"), -1, "cut: no room for the mark");
 	is_str(b, "", "cut: then nothing, terminated");
 }
