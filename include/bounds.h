@@ -95,6 +95,13 @@
  * and each would be a line of every output.
  */
 #define BOUND_ANALYSE_MX	256
+/*
+ * RFC 8460 names a dozen result types; a report may name others, each a
+ * failure row and a next step of every output: the verdict names at most
+ * this many that are not RFC 8460's, the failures of any others counted
+ * together (doc/verdict.md).
+ */
+#define BOUND_ANALYSE_TYPES	64
 /* A string field of a report (names, policy lines, reason codes). */
 #define BOUND_STRING		4096
 

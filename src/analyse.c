@@ -173,6 +173,8 @@ dayset_add(struct dayset *s, int64_t day)
 /* The pseudo result type of failures a policy counts but no detail
  * explains (analyse.h). */
 #define NOT_DETAILED	"not-detailed"
+/* The result types past BOUND_ANALYSE_TYPES that are not RFC 8460's. */
+#define OTHER_TYPES	"other-result-types"
 
 /* Failures of one policy type and result type at one receiving MX. */
 struct fagg {
@@ -271,6 +273,7 @@ struct state {
 	int64_t reports;
 	int domain_over;		/* tls-failures for the whole domain */
 	struct strset mxs;		/* the MX names counted by name */
+	struct strset types;		/* other types counted by name */
 	json_t *steps;			/* the next steps (add_step) */
 	struct strset steps_seen;	/* their index */
 };
@@ -524,6 +527,24 @@ mx_counted(struct state *s, const char **mx)
 	return 0;
 }
 
+/*
+ * The same for result types: RFC 8460's are always named; past
+ * BOUND_ANALYSE_TYPES others, a type is counted as OTHER_TYPES, which is
+ * refused as any type the verdict does not know (analyse_type_blocking).
+ */
+static int
+type_counted(struct state *s, const char **type)
+{
+	if (in_list(refused_types, *type) || in_list(fetch_types, *type) ||
+	    in_list(dane_types, *type) || strcmp(*type, NOT_DETAILED) == 0 ||
+	    strset_find(&s->types, *type) != HASHIDX_NONE)
+		return 0;
+	if (s->types.n < BOUND_ANALYSE_TYPES)
+		return strset_add(&s->types, *type);
+	*type = OTHER_TYPES;
+	return 0;
+}
+
 /* One failure row's share of policy p: n sessions of type at mx. */
 static int
 add_failure(struct state *s, const struct evidence_policy *p, int recent,
@@ -532,8 +553,10 @@ add_failure(struct state *s, const struct evidence_policy *p, int recent,
 	struct fagg *g;
 	struct rfail *r;
 
-	if (n <= 0 || mx_counted(s, &mx) < 0)
-		return n <= 0 ? 0 : -1;
+	if (n <= 0)
+		return 0;
+	if (mx_counted(s, &mx) < 0 || type_counted(s, &type) < 0)
+		return -1;
 	if ((g = fagg_get(s, p->type, type, mx)) == NULL ||
 	    strset_add(&g->reporters, p->reporter) < 0)
 		return -1;
@@ -826,6 +849,10 @@ fix_step(struct state *s, const char *type, const char *mx)
 	else if (strcmp(type, "validation-failure") == 0)
 		add_step(s, "Check the certificate chain, names and dates "
 		    "on %s (validation-failure).", host);
+	else if (strcmp(type, OTHER_TYPES) == 0)
+		add_step(s, "Find out what the reports' other result types "
+		    "(past the first %d they name) mean for %s: senders would "
+		    "refuse those deliveries.", BOUND_ANALYSE_TYPES, host);
 	else
 		add_step(s, "Find out what \"%s\" means for %s: senders "
 		    "would refuse those deliveries.", type, host);
@@ -1569,6 +1596,7 @@ done:
 	free(s.days);
 	free(s.day_seen);
 	strset_free(&s.mxs);
+	strset_free(&s.types);
 	strset_free(&s.steps_seen);
 	strset_free(&s.reporters);
 	strset_free(&s.modes);
