@@ -57,6 +57,9 @@ void analyse_options_default(struct analyse_options *opt);
 /* Is this result type one that enforce turns into refused delivery? */
 int analyse_type_blocking(const char *result_type);
 
+/* Is it one of RFC 8460's result types? (An unknown one is blocking.) */
+int analyse_type_known(const char *result_type);
+
 /*
  * The verdict for one domain's evidence (loaded for the window of opt) as
  * a new JSON object; NULL when memory runs out.

@@ -37,12 +37,18 @@ in_list(const char *const *list, const char *s)
 }
 
 int
+analyse_type_known(const char *t)
+{
+	return in_list(refused_types, t) || in_list(fetch_types, t) ||
+	    in_list(dane_types, t);
+}
+
+int
 analyse_type_blocking(const char *t)
 {
 	/* Known types that are not refusals: the policy could not be had
 	 * (the sender then delivers as without a policy) or DANE's own. */
-	return in_list(refused_types, t) ||
-	    !(in_list(fetch_types, t) || in_list(dane_types, t));
+	return in_list(refused_types, t) || !analyse_type_known(t);
 }
 
 void
@@ -535,8 +541,7 @@ mx_counted(struct state *s, const char **mx)
 static int
 type_counted(struct state *s, const char **type)
 {
-	if (in_list(refused_types, *type) || in_list(fetch_types, *type) ||
-	    in_list(dane_types, *type) || strcmp(*type, NOT_DETAILED) == 0 ||
+	if (analyse_type_known(*type) || strcmp(*type, NOT_DETAILED) == 0 ||
 	    strset_find(&s->types, *type) != HASHIDX_NONE)
 		return 0;
 	if (s->types.n < BOUND_ANALYSE_TYPES)

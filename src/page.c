@@ -222,11 +222,7 @@ checklist(struct pg *p, const json_t *d)
 			continue;
 
 		if (INT(f, "recent_sessions") > 0 && json_is_true(GET(f,
-		    "blocking")) && strcmp(t, "starttls-not-supported") &&
-		    strcmp(t, "certificate-host-mismatch") &&
-		    strcmp(t, "certificate-expired") &&
-		    strcmp(t, "certificate-not-trusted") &&
-		    strcmp(t, "validation-failure"))
+		    "blocking")) && !analyse_type_known(t))
 			unknown_types++;
 	}
 	section(p, "check", "Pre-enforcement checklist");
