@@ -39,7 +39,7 @@ struct evidence_policy {
 	size_t nmx;
 	int64_t successful, failed;
 	struct evidence_failure *failures;
-	size_t nfailures;
+	size_t nfailures, failures_alloc;
 };
 
 struct evidence {

@@ -98,7 +98,6 @@ evidence_add_failure(struct evidence *ev, int64_t policy,
 	struct evidence_failure *f;
 	size_t k = ev->next;
 	int nomem = 0;
-	void *g;
 
 	while (k < ev->n && ev->policies[k].id < policy)
 		k++;
@@ -109,10 +108,9 @@ evidence_add_failure(struct evidence *ev, int64_t policy,
 		return 0;
 	ev->next = k;
 	p = &ev->policies[k];
-	g = realloc(p->failures, (p->nfailures + 1) * sizeof(*f));
-	if (g == NULL)
+	if (array_grow(&p->failures, p->nfailures, &p->failures_alloc,
+	    sizeof(*f), 4) < 0)
 		return out_of_memory(ev, err);
-	p->failures = g;
 	f = &p->failures[p->nfailures];
 	f->result_type = dup_or_null(result_type ? result_type : "", &nomem);
 	f->mx = dup_or_null(mx, &nomem);
