@@ -37,14 +37,7 @@ year_store() {
 # DATABASE with retention-days = 30; the script ends when it does not
 # start.
 retention_daemon() {
-	make_cert a
-	CA="$T/a.crt"
-	cat > "$T/tlsrptd.conf" <<CONF
-database = $1
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-retention-days = 30
-CONF
+	https_conf "$T/tlsrptd.conf" "$1" "retention-days = 30"
 	if ! start_daemon --config "$T/tlsrptd.conf"; then
 		fail "daemon starts"
 		cat "$T/daemon.log"

@@ -84,13 +84,7 @@ check_eq "sqlite: the per-day aggregate is held at the largest count" \
 summaries sqlite "$db"
 
 # The daemon's API: the summary (which reads the per-type sums first).
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$db"
 if start_daemon --config "$T/tlsrptd.conf"; then
 	check_eq "api: the summary: 200" \
 	    "$(api "/api/v1/domains/big.example/summary?now=$now")" 200

@@ -7,14 +7,7 @@
 plan 57
 
 acc=fixtures/reports/accept
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-api-token = "s3cret token"
-CONF
+https_conf "$T/tlsrptd.conf" "$T/db" 'api-token = "s3cret token"'
 
 if ! start_daemon --config "$T/tlsrptd.conf"; then
 	fail "daemon starts"

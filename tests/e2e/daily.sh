@@ -77,13 +77,7 @@ check "sqlite: the summary JSON is the same with the table" \
 
 # The daemon answers before it folds: the aggregates catch up once
 # nothing has come for a moment, and are whole when it stops.
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/d.db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$T/d.db"
 folded() {
 	test "$(sql "$T/d.db" "select (select max(id) from report) - report from daily_upto")" = 0
 }

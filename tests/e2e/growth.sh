@@ -18,13 +18,7 @@ json=$(gzip -dc "$T/giant.json.gz" | wc -c)
 gz=$(wc -c < "$T/giant.json.gz")
 echo "# the report: 14,000 failure details, $json bytes of JSON, $gz gzipped"
 
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$db"
 if ! start_daemon --config "$T/tlsrptd.conf"; then
 	fail "daemon starts"
 	cat "$T/daemon.log"

@@ -9,13 +9,7 @@
 plan 9
 
 acc=fixtures/reports/accept
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$T/db"
 
 head -c 67108864 /dev/zero | gzip -9 > "$T/member.gz"
 for i in 1 2 3 4 5 6 7 8; do cat "$T/member.gz"; done > "$T/eighth.gz"

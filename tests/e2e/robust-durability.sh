@@ -13,13 +13,7 @@ PY=tests/robust.py
 N=${ROBUST_PASSES:-3}
 [ "${ROBUST_LONG:-0}" = 1 ] && N=20
 plan $((N + 1))
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $T/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$T/db"
 
 dups() {
 	sql "$T/db" "select count(*) from (select 1 from report group by

@@ -29,15 +29,9 @@ real_bin=$BIN
 # An ASan build (make sanitize) does not mind a library loaded before it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
-make_cert a
-CA="$T/a.crt"
 mkdir -p "$STORE" "$md/new" "$md/cur" "$md/tmp" "$T/stage/new" \
     "$T/stage/tmp" "$T/wrap"
-cat > "$T/https.conf" <<CONF
-database = $STORE/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/https.conf" "$STORE/db"
 sed "\$a maildir = $md\\
 maildir-rescan = 1s" "$T/https.conf" > "$T/maildir.conf"
 

@@ -38,13 +38,7 @@ cc -shared -fPIC -O1 -o "$T/fault-io.so" tests/fault-io.c -ldl ||
     fail "fault-io.so builds"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
-make_cert a
-CA="$T/a.crt"
-cat > "$T/tlsrptd.conf" <<CONF
-database = $FS/db
-tls-cert = $T/a.crt
-tls-key = $T/a.key
-CONF
+https_conf "$T/tlsrptd.conf" "$FS/db"
 
 # report ID: a distinct report of a few kB (many failure details) in $T/ID.
 report() {
