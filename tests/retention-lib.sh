@@ -38,11 +38,7 @@ year_store() {
 # start.
 retention_daemon() {
 	https_conf "$T/tlsrptd.conf" "$1" "retention-days = 30"
-	if ! start_daemon --config "$T/tlsrptd.conf"; then
-		fail "daemon starts"
-		cat "$T/daemon.log"
-		exit 1
-	fi
+	must_start "daemon starts" --config "$T/tlsrptd.conf"
 }
 
 # passes N: true once the daemon has logged N retention passes.

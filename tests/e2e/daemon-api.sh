@@ -9,11 +9,7 @@ plan 57
 acc=fixtures/reports/accept
 https_conf "$T/tlsrptd.conf" "$T/db" 'api-token = "s3cret token"'
 
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 auth='Authorization: Bearer s3cret token'
 
 code=$(api /healthz)

@@ -26,11 +26,7 @@ count() { ls -A "$1" | wc -l | tr -d ' '; }
 # maildir and .Failed are made when missing.
 mkdir -p "$md/new" "$md/cur" "$md/tmp"
 deliver "$mail/qp-json.eml" 1700000000.M1P1.test
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 check "Maildir++ .Failed made" test -d "$md/.Failed/new" -a -d "$md/.Failed/cur" -a -d "$md/.Failed/tmp"
 check "message waiting at start: taken" wait_for 10 new_empty
 check "moved to cur/ with :2,S" test -f "$md/cur/1700000000.M1P1.test:2,S"

@@ -40,11 +40,7 @@ field() {
 }
 owner() { stat -c %U "$1"; }
 
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts as root with user = nobody"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts as root with user = nobody" --config "$T/tlsrptd.conf"
 check_eq "Uid: nobody (real, effective, saved, fs)" "$(field Uid)" \
     "$uid $uid $uid $uid"
 check_eq "Gid: nobody's group" "$(field Gid)" "$gid $gid $gid $gid"

@@ -53,11 +53,7 @@ tls-key = $T/key.pem
 CONF
 out=$("$d" -n --config "$T/tlsrptd.conf"); rc=$?
 check_eq "-n with a good config: exit 0" "$rc" 0
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 check_eq "serves certificate a" "$(served_fingerprint)" "$(fingerprint "$T/a.crt")"
 
 # slow_report ID: a valid report padded to ~300 KB, sent at 100 KB/s.

@@ -19,11 +19,7 @@ gz=$(wc -c < "$T/giant.json.gz")
 echo "# the report: 14,000 failure details, $json bytes of JSON, $gz gzipped"
 
 https_conf "$T/tlsrptd.conf" "$db"
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 post fixtures/reports/accept/plain-rfc.json \
     -H 'Content-Type: application/tlsrpt+json' > /dev/null

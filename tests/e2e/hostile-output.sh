@@ -12,11 +12,7 @@ mkdir -p "$T/d" "$T/md/new" "$T/md/cur" "$T/md/tmp"
 
 make_cert a
 CA="$T/a.crt"
-if ! start_daemon --db "$T/d/tlsrpt.db" --maildir "$T/md" --tls-cert "$T/a.crt" --tls-key "$T/a.key"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --db "$T/d/tlsrpt.db" --maildir "$T/md" --tls-cert "$T/a.crt" --tls-key "$T/a.key"
 n=0
 for f in "$T"/hostile/r*.json; do
 	code=$(post "$f" -H 'Content-Type: application/tlsrpt+json')

@@ -73,11 +73,7 @@ events_for() {
 }
 
 start_hook
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 report "$T/good.json" "Good Mail" good.example mx1.good.example none 0
 check_eq "a report for good.example: 201" \
     "$(post "$T/good.json" -H 'Content-Type: application/tlsrpt+json')" 201
@@ -144,11 +140,7 @@ chmod +x "$T/sendmail"
 printf 'notify-mail = ops@example.net\nsendmail = %s\n' "$T/sendmail" \
     >> "$T/tlsrptd.conf"
 start_hook
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts again"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts again" --config "$T/tlsrptd.conf"
 check "after the restart the event naming the MX and not-ready arrives" \
     wait_for 60 sh -c "grep '\"domain\":\"bad.example\"' '$T/events' |
 	grep '\"event\":\"verdict-changed\"' | grep '\"verdict\":\"not-ready\"' |

@@ -84,11 +84,7 @@ for n in 1 2; do
 	sed "s|^spool-dir *= .*|spool-dir = $T/spool-node$n|" $C/node$n.conf \
 	    > "$T/node$n.conf"
 done
-if ! start_daemon --config "$T/node1.conf" --db "$uri"; then
-	fail "node 1 starts from node1.conf"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "node 1 starts from node1.conf" --config "$T/node1.conf" --db "$uri"
 P1=$D_PID PORT1=$PORT API1=$APIPORT
 D_PID=
 if ! start_daemon --config "$T/node2.conf" --db "$uri"; then

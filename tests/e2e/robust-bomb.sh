@@ -19,11 +19,7 @@ check_eq "the bomb is 32 members of 64 MiB: 2 GiB inflated" \
     "67108864 32"
 echo "# bomb: $(wc -c < "$T/bomb.gz" | tr -d ' ') bytes"
 
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$D_PID/status"; }
 # ASan's shadow memory and quarantine multiply what a process holds.
 bound=$((256 * 1024))

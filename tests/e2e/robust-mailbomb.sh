@@ -73,11 +73,7 @@ deliver() {
 	mv "$md/tmp/$1" "$md/new/$1"
 }
 new_empty() { [ -z "$(ls -A "$md/new")" ]; }
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 for m in bomb parts1000 parts1001 subject; do
 	deliver "$m"
 done

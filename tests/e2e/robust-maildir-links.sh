@@ -45,11 +45,7 @@ ln -s "$T/outside/outside-0.eml" "$md/new/1700000000.L1.link"
 ln -s "$T/secret" "$md/new/1700000000.L2.secret"
 mkfifo "$md/new/1700000000.F1.fifo"
 mails good "$md/new" 1
-if ! start_daemon --config "$T/tlsrptd.conf"; then
-	fail "daemon starts"
-	cat "$T/daemon.log"
-	exit 1
-fi
+must_start "daemon starts" --config "$T/tlsrptd.conf"
 check "links and FIFO at start: new/ empties" wait_for 10 new_empty
 check_eq "the mail beside them is stored" "$(stored good)" 1
 check_eq "the report behind the link is not stored" "$(stored outside)" 0
