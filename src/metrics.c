@@ -1,6 +1,7 @@
 /* metrics: see include/metrics.h. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,12 +16,13 @@ static const double buckets[] = {
 };
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
-/* Status codes the public listener answers with; others count as 0. */
-static const unsigned codes[] = {
-	200, 201, 202, 400, 401, 404, 405, 408, 411, 413, 415, 429, 500, 501,
-	503,
+/* Status codes the public listener answers with, as the label says
+ * them; any other counts as the last, "other". */
+static const char *const codes[] = {
+	"200", "201", "202", "400", "401", "404", "405", "408", "411", "413",
+	"415", "429", "500", "501", "503", "other",
 };
-#define NCODES (sizeof(codes) / sizeof(codes[0]))
+#define NCODES (sizeof(codes) / sizeof(codes[0]) - 1)
 /* The outcomes, and a conflicting copy counted apart from accepted. */
 #define OUTCOME_CONFLICT (OUTCOME_DEFERRED + 1)
 #define NOUTCOMES (OUTCOME_CONFLICT + 1)
@@ -117,10 +119,12 @@ metrics_observe_ingest(double seconds)
 void
 metrics_count_status(unsigned code)
 {
+	char name[16];
 	size_t i;
 
+	snprintf(name, sizeof(name), "%u", code);	/* 10 digits at most */
 	for (i = 0; i < NCODES; i++)
-		if (codes[i] == code)
+		if (strcmp(codes[i], name) == 0)
 			break;
 	add(&m.status[i], 1);
 }
@@ -269,16 +273,12 @@ render_locked(struct buf *o, struct error *err)
 	    "# TYPE tlsrpt_http_responses_total counter\n",
 	    m.ingest_count, m.ingest_sum, m.ingest_count) < 0)
 		return -1;
-	for (i = 0; i < NCODES; i++)
-		if (buf_printf(o, err, "tlsrpt_http_responses_total{code="
-		    "\"%u\"} %llu\n", codes[i], m.status[i]) < 0)
-			return -1;
-	if (buf_printf(o, err, "tlsrpt_http_responses_total{code=\"other\"} "
-	    "%llu\n"
+	if (render_by(o, "tlsrpt_http_responses_total", "code", codes,
+	    m.status, NCODES + 1, err) < 0 || buf_puts(o,
 	    "# HELP tlsrpt_http_connections_turned_away_total Connections "
 	    "of the ingest listener refused or closed by its limits.\n"
 	    "# TYPE tlsrpt_http_connections_turned_away_total counter\n",
-	    m.status[NCODES]) < 0)
+	    err) < 0)
 		return -1;
 	if (render_by(o, "tlsrpt_http_connections_turned_away_total",
 	    "reason", guard_names, m.guard, MGUARD_COUNT, err) < 0)
