@@ -175,9 +175,31 @@ struct store_ops {
 	void *(*open)(const char *spec, struct error *err);
 	void (*close)(void *be);
 	/*
-	 * Store the report's rows (r->digest set), or only the receipt
-	 * when a copy of the same identity and digest is there; res as
-	 * store_put_report() fills it.
+	 * The transactions around the puts, which store.c frames: begin
+	 * opens one, or, nested, a savepoint of the open one, so that a put
+	 * that fails is undone alone; commit ends it (a failed COMMIT stores
+	 * nothing), and the outer commit first does the work of the
+	 * transaction's end (the per-day aggregates of its new reports, but
+	 * where fold() does them); rollback undoes it, and does nothing when
+	 * nothing is open.
+	 */
+	int (*begin)(void *be, int nested, struct error *err);
+	int (*commit)(void *be, int nested, struct error *err);
+	void (*rollback)(void *be, int nested);
+
+	/*
+	 * Whether the writer's groups of puts are all or nothing: its puts
+	 * then have no savepoint each (a cost BENCHMARKS.md measures), and a
+	 * put that fails leaves the group to be undone whole. 0: each put
+	 * of a group has its savepoint, as in a batch.
+	 */
+	int whole_groups;
+
+	/*
+	 * The puts, inside the transaction (or savepoint) the caller began.
+	 * put_report stores the report's rows (r->digest set), or only the
+	 * receipt when a copy of the same identity and digest is there; res
+	 * as store_put_report() fills it.
 	 */
 	int (*put_report)(void *be, const struct store_payload *p,
 			  const struct store_row_report *r,
@@ -192,18 +214,6 @@ struct store_ops {
 	 */
 	int (*quarantine)(void *be, int64_t after, size_t limit, int data,
 			  store_row_cb cb, void *arg, struct error *err);
-	int (*batch_begin)(void *be, struct error *err);
-	int (*batch_commit)(void *be, struct error *err);
-	void (*batch_rollback)(void *be);
-
-	/*
-	 * A group of the writer's puts as one transaction, all or nothing:
-	 * unlike a batch's, its puts have no savepoint each (a cost
-	 * BENCHMARKS.md measures), so a put that fails leaves the
-	 * transaction to be undone whole. Ended by batch_commit, or by batch_rollback
-	 * after a put failed. NULL: the writer uses a batch.
-	 */
-	int (*group_begin)(void *be, struct error *err);
 
 	/*
 	 * Make every transaction committed so far durable. NULL when a
@@ -283,7 +293,7 @@ struct store_ops {
 	/*
 	 * Copying between stores (store_copy()): export walks every
 	 * payload in row order; copy_put stores one row (its report's
-	 * digest set), or nothing when that row was copied before
+	 * digest set) inside the batch store_copy() opened, or nothing when that row was copied before
 	 * (*copied 0): a copy of a report it holds, same identity and
 	 * content, is a duplicate there, a copy with other content a
 	 * conflict, as for a put. NULL when the backend cannot be a

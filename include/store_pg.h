@@ -34,9 +34,9 @@ struct pg_store {
 	char *label;		/* for messages: no password in it */
 	int migrated;		/* the schema is there to prepare for */
 	int prepared;		/* the statements exist on the connection */
-	int batch;		/* inside store_batch_begin() */
+	int tx;			/* a transaction of pg_begin() is open */
 	unsigned epoch;		/* connections made so far */
-	unsigned batch_epoch;	/* the connection the batch began on */
+	unsigned tx_epoch;	/* the connection it began on */
 	/* The reports new in the open transaction, whose per-day
 	 * aggregates are upserted just before its COMMIT; mark is the
 	 * count before the open put (undone with its savepoint). */

@@ -22,7 +22,7 @@ read_run(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
 
 	if (pg_ensure(s, err) == 0) {
 		res = pg_run(s, which, a, err);
-		if (res == NULL && !s->batch &&
+		if (res == NULL && !s->tx &&
 		    PQstatus(s->conn) != CONNECTION_OK) {
 			error_clear(err);
 			if (pg_ensure(s, err) == 0)
