@@ -897,7 +897,8 @@ store_quarantine_walk(struct store *st, int64_t after, size_t limit,
 	int rc;
 
 	store_lock(st);
-	rc = st->ops->quarantine(st->be, after, limit, 0, walk_row, &w, err);
+	rc = st->ops->read->quarantine(st->be, after, limit, 0, walk_row, &w,
+	    err);
 	store_unlock(st);
 	return rc;
 }
@@ -980,7 +981,7 @@ store_quarantine_get(struct store *st, int64_t id,
 	if (id < 1)
 		return 0;
 	store_lock(st);
-	rc = st->ops->quarantine(st->be, id - 1, 1, 1, get_row, &w, err);
+	rc = st->ops->read->quarantine(st->be, id - 1, 1, 1, get_row, &w, err);
 	store_unlock(st);
 	if (rc < 0) {
 		store_quarantined_release(q);
@@ -1118,7 +1119,7 @@ store_copy(struct store *dst, struct store *src,
 	struct copy_run cr = { .dst = dst, .counts = counts };
 
 	memset(counts, 0, sizeof(*counts));
-	if (src->ops->export == NULL)
+	if (src->ops->read->export == NULL)
 		return error_set(err, ERR_INPUT, "cannot copy from a %s store",
 		    src->ops->name);
 	if (dst->ops->copy_put == NULL)
@@ -1129,7 +1130,7 @@ store_copy(struct store *dst, struct store *src,
 		    "another is not supported", dst->ops->name);
 	store_lock(src);
 	store_lock(dst);
-	if (src->ops->export(src->be, copy_row, &cr, err) < 0) {
+	if (src->ops->read->export(src->be, copy_row, &cr, err) < 0) {
 		if (cr.inbatch > 0)
 			store_batch_rollback(dst);
 		counts->pending = 0;

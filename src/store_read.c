@@ -57,7 +57,7 @@ domain_entry(const struct store_ops *ops, void *be, const char *domain,
 	int found = 0;
 	json_t *o;
 
-	if (ops->read_totals(be, domain, &t, &found, err) < 0)
+	if (ops->read->totals(be, domain, &t, &found, err) < 0)
 		return -1;
 	if (!found)
 		return 0;
@@ -92,7 +92,7 @@ store_read_domains(struct store *st, const char *after, size_t limit,
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (ops->domain_page(be, after != NULL ? after : "", ns.cap,
+	if (ops->read->domain_page(be, after != NULL ? after : "", ns.cap,
 	    name_row, &ns, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");
@@ -136,12 +136,13 @@ store_read_domain_counts(struct store *st, const char *domain, json_t **out,
 	const struct store_ops *ops = store_backend_ops(st);
 	void *be = store_backend_handle(st);
 	struct store_domain_totals t;
+	struct store_count_walk w = { .types = type_row };
 	json_t *obj = NULL, *types = NULL;
 	int found = 0;
 
 	*out = NULL;
 	error_clear(err);
-	if (ops->read_totals(be, domain, &t, &found, err) < 0)
+	if (ops->read->totals(be, domain, &t, &found, err) < 0)
 		return -1;
 	if (!found)
 		return 0;
@@ -151,12 +152,12 @@ store_read_domain_counts(struct store *st, const char *domain, json_t **out,
 	    "reporters", (json_int_t)t.reporters,
 	    "first_seen", json_time(t.first_seen),
 	    "last_seen", json_time(t.last_seen));
-	types = json_array();
+	w.arg = types = json_array();
 	if (obj == NULL || types == NULL) {
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (ops->read_types(be, domain, type_row, types, err) < 0) {
+	if (ops->read->counts(be, domain, &w, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
