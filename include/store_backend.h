@@ -157,9 +157,10 @@ typedef int (*store_name_cb)(const char *name, void *arg);
 typedef int (*store_type_cb)(const struct store_type_row *row, void *arg);
 
 /*
- * For the backends' read_domains and read_types, whose rows are alike: a
- * name and three counts, handed by store_count_row() (store_read.c) to
- * whichever callback the walk has. Nonzero: the callback failed.
+ * The rows of the backends' counts op: a name and three counts, handed
+ * by store_count_row() (store_read.c) to whichever callback the walk
+ * has, as a store_domain_row or a store_type_row. Nonzero: the callback
+ * failed.
  */
 struct store_count_walk {
 	store_domain_cb domains;	/* or types */
@@ -170,20 +171,11 @@ struct store_count_walk {
 int store_count_row(const struct store_count_walk *w, const char *name,
 		    int64_t c1, int64_t c2, int64_t c3);
 
-struct store_ops {
-	const char *name;
-	void *(*open)(const char *spec, struct error *err);
-	void (*close)(void *be);
-	/*
-	 * Store the report's rows (r->digest set), or only the receipt
-	 * when a copy of the same identity and digest is there; res as
-	 * store_put_report() fills it.
-	 */
-	int (*put_report)(void *be, const struct store_payload *p,
-			  const struct store_row_report *r,
-			  struct store_put_result *res, struct error *err);
-	int (*put_rejected)(void *be, const struct store_payload *p,
-			    const char *reason, struct error *err);
+/*
+ * The read side of a backend: a table of its own, built in the module
+ * that reads (store_sqlite_read.c, store_pg_read.c).
+ */
+struct store_read_ops {
 	/*
 	 * The quarantine (payloads rejected): the rows after row `after`
 	 * in row order, limit at most (0: all), each as a store_row
@@ -192,19 +184,96 @@ struct store_ops {
 	 */
 	int (*quarantine)(void *be, int64_t after, size_t limit, int data,
 			  store_row_cb cb, void *arg, struct error *err);
-	int (*batch_begin)(void *be, struct error *err);
-	int (*batch_commit)(void *be, struct error *err);
-	void (*batch_rollback)(void *be);
 
 	/*
-	 * A group of the writer's puts as one transaction, all or nothing:
-	 * unlike a batch's, its puts have no savepoint each (a cost
-	 * BENCHMARKS.md measures), so a put that fails leaves the
-	 * transaction to be undone whole. Ended by batch_commit, or by batch_rollback
-	 * after a put failed. NULL: the writer uses a batch.
+	 * evidence: fill ev (domain, from and to set) with
+	 * evidence_add_policy() and evidence_add_failure(): the policies
+	 * of the domain whose report ends in (from, to], by report row then
+	 * position, then their failures by policy row then failure row;
+	 * and ev->last_report, in a query of its own, through an index.
+	 * domains: every policy domain but the empty one, sorted (the
+	 * caller frees). counts: with domain NULL, one row per policy
+	 * domain but the empty one (reports, first start, last end), else
+	 * one row per policy type of the domain (reports, successful,
+	 * failed), sorted, each through store_count_row(); nonzero from it
+	 * fails the read as out of memory. domain_page: the first limit
+	 * policy domains sorted after `after` ("": from the first; never
+	 * the empty one), each found with one step down an index, so that
+	 * a page costs the same whatever the store holds
+	 * (store_read_domains()). totals: *found 0 when no report names
+	 * the domain.
 	 */
-	int (*group_begin)(void *be, struct error *err);
+	int (*evidence)(void *be, struct evidence *ev, struct error *err);
+	int (*domains)(void *be, char ***domains, size_t *n,
+		       struct error *err);
+	int (*counts)(void *be, const char *domain,
+		      const struct store_count_walk *w, struct error *err);
+	int (*domain_page)(void *be, const char *after, size_t limit,
+			   store_name_cb cb, void *arg, struct error *err);
+	int (*totals)(void *be, const char *domain,
+		      struct store_domain_totals *t, int *found,
+		      struct error *err);
 
+	/*
+	 * Whether the store may have changed: a token (text, at most len
+	 * bytes with its NUL) that differs from one this same open store
+	 * gave before whenever a transaction was committed in between, by
+	 * whichever connection or process (on this handle's own commits it
+	 * may not). Equal tokens, the domains' counts would be the same
+	 * rows: a caller that reads the token before them may skip the
+	 * next read of them while the token stays the same. It may change
+	 * when nothing they read did (any commit), and it is ""
+	 * when the backend cannot tell (it always differs then). A read
+	 * of an index at most, whatever the store holds (SQLite: PRAGMA
+	 * data_version of the connection; PostgreSQL: the server's current
+	 * snapshot, the transactions still running and the next one).
+	 */
+	int (*changes)(void *be, char *token, size_t len, struct error *err);
+
+	/*
+	 * For store_copy(): every payload in row order, with the report it
+	 * names. NULL when the backend cannot be a source.
+	 */
+	int (*export)(void *be, store_row_cb cb, void *arg,
+		      struct error *err);
+};
+
+struct store_ops {
+	const char *name;
+	void *(*open)(const char *spec, struct error *err);
+	void (*close)(void *be);
+	/*
+	 * The transactions around the puts, which store.c frames: begin
+	 * opens one, or, nested, a savepoint of the open one, so that a put
+	 * that fails is undone alone; commit ends it (a failed COMMIT stores
+	 * nothing), and the outer commit first does the work of the
+	 * transaction's end (the per-day aggregates of its new reports, but
+	 * where fold() does them); rollback undoes it, and does nothing when
+	 * nothing is open.
+	 */
+	int (*begin)(void *be, int nested, struct error *err);
+	int (*commit)(void *be, int nested, struct error *err);
+	void (*rollback)(void *be, int nested);
+
+	/*
+	 * Whether the writer's groups of puts are all or nothing: its puts
+	 * then have no savepoint each (a cost BENCHMARKS.md measures), and a
+	 * put that fails leaves the group to be undone whole. 0: each put
+	 * of a group has its savepoint, as in a batch.
+	 */
+	int whole_groups;
+
+	/*
+	 * The puts, inside the transaction (or savepoint) the caller began.
+	 * put_report stores the report's rows (r->digest set), or only the
+	 * receipt when a copy of the same identity and digest is there; res
+	 * as store_put_report() fills it.
+	 */
+	int (*put_report)(void *be, const struct store_payload *p,
+			  const struct store_row_report *r,
+			  struct store_put_result *res, struct error *err);
+	int (*put_rejected)(void *be, const struct store_payload *p,
+			    const char *reason, struct error *err);
 	/*
 	 * Make every transaction committed so far durable. NULL when a
 	 * commit is durable by itself. Safe to call from a thread while
@@ -236,61 +305,18 @@ struct store_ops {
 	size_t (*due)(void *be);
 	int (*fold)(void *be, struct error *err);
 
-	/*
-	 * The read side. evidence: fill ev (domain, from and to set) with
-	 * evidence_add_policy() and evidence_add_failure(): the policies
-	 * of the domain whose report ends in (from, to], by report row then
-	 * position, then their failures by policy row then failure row;
-	 * and ev->last_report, in a query of its own, through an index.
-	 * domains: every policy domain but the empty one, sorted (the
-	 * caller frees). read_domains: one row per domain, sorted.
-	 * domain_page: the first limit policy domains sorted after `after`
-	 * ("": from the first; never the empty one), each found with one
-	 * step down an index, so that a page costs the same whatever the
-	 * store holds (store_read_domains()).
-	 * read_totals: *found 0 when no report names the domain.
-	 * read_types: one row per policy type of the domain, sorted.
-	 */
-	int (*evidence)(void *be, struct evidence *ev, struct error *err);
-	int (*domains)(void *be, char ***domains, size_t *n,
-		       struct error *err);
-	int (*read_domains)(void *be, store_domain_cb cb, void *arg,
-			    struct error *err);
-	int (*domain_page)(void *be, const char *after, size_t limit,
-			   store_name_cb cb, void *arg, struct error *err);
-	int (*read_totals)(void *be, const char *domain,
-			   struct store_domain_totals *t, int *found,
-			   struct error *err);
-	int (*read_types)(void *be, const char *domain, store_type_cb cb,
-			  void *arg, struct error *err);
+	/* The read side (store_read_ops), in the backend's read module. */
+	const struct store_read_ops *read;
 
 	/*
-	 * Whether the store may have changed: a token (text, at most len
-	 * bytes with its NUL) that differs from one this same open store
-	 * gave before whenever a transaction was committed in between, by
-	 * whichever connection or process (on this handle's own commits it
-	 * may not). Equal tokens, read_domains would answer the same rows:
-	 * a caller that reads the token before read_domains may skip the
-	 * next read_domains while the token stays the same. It may change
-	 * when nothing read_domains reads did (any commit), and it is ""
-	 * when the backend cannot tell (it always differs then). A read
-	 * of an index at most, whatever the store holds (SQLite: PRAGMA
-	 * data_version of the connection; PostgreSQL: the server's current
-	 * snapshot, the transactions still running and the next one).
-	 */
-	int (*changes)(void *be, char *token, size_t len, struct error *err);
-
-	/*
-	 * Copying between stores (store_copy()): export walks every
-	 * payload in row order; copy_put stores one row (its report's
-	 * digest set), or nothing when that row was copied before
+	 * Copying between stores (store_copy()): copy_put stores one row
+	 * of the source's export (its report's digest set) inside the batch
+	 * store_copy() opened, or nothing when that row was copied before
 	 * (*copied 0): a copy of a report it holds, same identity and
 	 * content, is a duplicate there, a copy with other content a
 	 * conflict, as for a put. NULL when the backend cannot be a
-	 * source, or a destination.
+	 * destination.
 	 */
-	int (*export)(void *be, store_row_cb cb, void *arg,
-		      struct error *err);
 	int (*copy_put)(void *be, const struct store_row *row, int *copied,
 			struct error *err);
 

@@ -1,7 +1,8 @@
 /*
  * store_pg: what the two halves of the PostgreSQL backend share: the
- * writer (store_pg.c: connection, migrations, puts, the copy) and the
- * reader (store_pg_read.c: the read ops). Only they include this.
+ * writer (store_pg.c: connection, migrations, puts, the copy, the ops
+ * table) and the reader (store_pg_read.c: the table of the read ops).
+ * Only they include this.
  *
  * One connection per open store, used by one thread at a time (store.c
  * serialises it). Every statement is prepared on the connection, again
@@ -34,9 +35,9 @@ struct pg_store {
 	char *label;		/* for messages: no password in it */
 	int migrated;		/* the schema is there to prepare for */
 	int prepared;		/* the statements exist on the connection */
-	int batch;		/* inside store_batch_begin() */
+	int tx;			/* a transaction of pg_begin() is open */
 	unsigned epoch;		/* connections made so far */
-	unsigned batch_epoch;	/* the connection the batch began on */
+	unsigned tx_epoch;	/* the connection it began on */
 	/* The reports new in the open transaction, whose per-day
 	 * aggregates are upserted just before its COMMIT; mark is the
 	 * count before the open put (undone with its savepoint). */
@@ -106,21 +107,7 @@ int64_t pg_int(const PGresult *res, int row, int col);
 /* A column as a string; NULL when NULL. */
 const char *pg_str(const PGresult *res, int row, int col);
 
-int store_pg_quarantine(void *be, int64_t after, size_t limit, int data,
-			store_row_cb cb, void *arg, struct error *err);
-int store_pg_evidence(void *be, struct evidence *ev, struct error *err);
-int store_pg_domains(void *be, char ***domains, size_t *n,
-		     struct error *err);
-int store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
-			  struct error *err);
-int store_pg_domain_page(void *be, const char *after, size_t limit,
-			 store_name_cb cb, void *arg, struct error *err);
-int store_pg_read_totals(void *be, const char *domain,
-			 struct store_domain_totals *t, int *found,
-			 struct error *err);
-int store_pg_read_types(void *be, const char *domain, store_type_cb cb,
-			void *arg, struct error *err);
-int store_pg_changes(void *be, char *token, size_t len, struct error *err);
+extern const struct store_read_ops store_pg_read_ops;
 
 /* One transaction of a retention pass (store_pg_prune.c). */
 int store_pg_prune(void *be, struct store_prune_pass *pass,

@@ -129,7 +129,7 @@ evidence_load(struct store *st, const char *domain, int64_t from,
 	if ((ev->domain = strdup(domain)) == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory reading %s",
 		    domain);
-	if (store_backend_ops(st)->evidence(store_backend_handle(st), ev,
+	if (store_backend_ops(st)->read->evidence(store_backend_handle(st), ev,
 	    err) < 0) {
 		evidence_release(ev);
 		return -1;
@@ -169,6 +169,6 @@ evidence_domains(struct store *st, char ***domains, size_t *n,
 {
 	*domains = NULL;
 	*n = 0;
-	return store_backend_ops(st)->domains(store_backend_handle(st),
+	return store_backend_ops(st)->read->domains(store_backend_handle(st),
 	    domains, n, err);
 }

@@ -48,11 +48,19 @@ struct put {
 	struct put *next;
 };
 
+/*
+ * The transaction open on the connection, of whoever holds it: a batch's
+ * (each put a savepoint of it), a group's of the writer (all or nothing,
+ * where the backend has whole_groups), or none (each put its own).
+ */
+enum tx { TX_NONE, TX_BATCH, TX_GROUP };
+
 struct store {
 	const struct store_ops *ops;
 	void *be;
 	char *file;		/* SQLite: the file, for store_probe_writable */
 	int reader;		/* store_open_reader(): reads only */
+	enum tx tx;		/* held with the connection, not the lock */
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t idle;	/* busy went to 0 */
 	int lockers;		/* threads waiting in store_lock() */
@@ -209,15 +217,65 @@ payload_prepare(struct store_payload *p, const struct origin *o,
 	return 0;
 }
 
+/* A transaction of several puts, of kind TX_BATCH or TX_GROUP. */
+static int
+tx_begin(struct store *st, enum tx kind, struct error *err)
+{
+	if (st->tx != TX_NONE)
+		return error_set(err, ERR_INTERNAL, "a batch is already open");
+	if (st->ops->begin(st->be, 0, err) < 0)
+		return -1;
+	st->tx = kind;
+	return 0;
+}
+
+/* A failed COMMIT leaves nothing stored: the transaction is undone. */
+static int
+tx_commit(struct store *st, struct error *err)
+{
+	st->tx = TX_NONE;
+	if (st->ops->commit(st->be, 0, err) == 0)
+		return 0;
+	st->ops->rollback(st->be, 0);
+	return -1;
+}
+
+static void
+tx_rollback(struct store *st)
+{
+	st->tx = TX_NONE;
+	st->ops->rollback(st->be, 0);
+}
+
+/*
+ * One put is one transaction, or, in a batch, one savepoint of the
+ * batch's transaction, so that a put that fails is undone alone; in a
+ * group neither: the writer undoes the group.
+ */
 static void
 put_one(struct store *st, struct put *pt)
 {
+	int nested = st->tx == TX_BATCH, framed = st->tx != TX_GROUP;
+
+	if (framed && st->ops->begin(st->be, nested, &pt->err) < 0) {
+		pt->rc = -1;
+		memset(&pt->res, 0, sizeof(pt->res));
+		return;
+	}
 	if (pt->r != NULL)
 		pt->rc = st->ops->put_report(st->be, pt->p, pt->r,
 		    &pt->res, &pt->err);
 	else
 		pt->rc = st->ops->put_rejected(st->be, pt->p, pt->reason,
 		    &pt->err);
+	if (framed && pt->rc == 0 &&
+	    st->ops->commit(st->be, nested, &pt->err) < 0)
+		pt->rc = -1;
+	if (pt->rc < 0) {
+		if (framed)
+			st->ops->rollback(st->be, nested);
+		memset(&pt->res, 0, sizeof(pt->res));
+	}
 }
 
 /* Every put of a group failed with err, unless it failed already. */
@@ -253,7 +311,7 @@ write_alone(struct store *st, struct put *group)
  * transaction (or a savepoint of the caller's batch); several share one,
  * and when its COMMIT fails none of them was stored.
  *
- * Where the backend has all-or-nothing groups (group_begin), the puts
+ * Where the backend has all-or-nothing groups (whole_groups), the puts
  * have no savepoint each; when one fails, the group is undone and each
  * put is written again alone, so that only that one fails. Otherwise
  * each put has its own savepoint in a batch, and a put that failed on
@@ -268,14 +326,14 @@ write_group(struct store *st, struct put *group)
 	struct error err;
 	struct put *pt;
 
-	if (st->batch || group->next == NULL) {
+	if (st->tx != TX_NONE || group->next == NULL) {
 		for (pt = group; pt != NULL; pt = pt->next)
 			put_one(st, pt);
 		return;
 	}
 	error_clear(&err);
-	if (st->ops->group_begin != NULL) {
-		if (st->ops->group_begin(st->be, &err) < 0) {
+	if (st->ops->whole_groups) {
+		if (tx_begin(st, TX_GROUP, &err) < 0) {
 			fail_group(group, &err);
 			return;
 		}
@@ -285,20 +343,20 @@ write_group(struct store *st, struct put *group)
 				break;
 		}
 		if (pt != NULL) {
-			st->ops->batch_rollback(st->be);
+			tx_rollback(st);
 			write_alone(st, group);
-		} else if (st->ops->batch_commit(st->be, &err) < 0) {
+		} else if (tx_commit(st, &err) < 0) {
 			fail_group(group, &err);
 		}
 		return;
 	}
-	if (st->ops->batch_begin(st->be, &err) < 0) {
+	if (tx_begin(st, TX_BATCH, &err) < 0) {
 		fail_group(group, &err);
 		return;
 	}
 	for (pt = group; pt != NULL; pt = pt->next)
 		put_one(st, pt);
-	if (st->ops->batch_commit(st->be, &err) < 0) {
+	if (tx_commit(st, &err) < 0) {
 		fail_group(group, &err);
 		return;
 	}
@@ -839,7 +897,8 @@ store_quarantine_walk(struct store *st, int64_t after, size_t limit,
 	int rc;
 
 	store_lock(st);
-	rc = st->ops->quarantine(st->be, after, limit, 0, walk_row, &w, err);
+	rc = st->ops->read->quarantine(st->be, after, limit, 0, walk_row, &w,
+	    err);
 	store_unlock(st);
 	return rc;
 }
@@ -922,7 +981,7 @@ store_quarantine_get(struct store *st, int64_t id,
 	if (id < 1)
 		return 0;
 	store_lock(st);
-	rc = st->ops->quarantine(st->be, id - 1, 1, 1, get_row, &w, err);
+	rc = st->ops->read->quarantine(st->be, id - 1, 1, 1, get_row, &w, err);
 	store_unlock(st);
 	if (rc < 0) {
 		store_quarantined_release(q);
@@ -983,7 +1042,7 @@ store_unlock_for_puts(struct store *st)
 int
 store_batch_begin(struct store *st, struct error *err)
 {
-	if (st->ops->batch_begin(st->be, err) < 0)
+	if (tx_begin(st, TX_BATCH, err) < 0)
 		return -1;
 	st->batch = 1;
 	return 0;
@@ -993,7 +1052,7 @@ int
 store_batch_commit(struct store *st, struct error *err)
 {
 	st->batch = 0;
-	if (st->ops->batch_commit(st->be, err) < 0)
+	if (tx_commit(st, err) < 0)
 		return -1;
 	return st->ops->flush != NULL ? st->ops->flush(st->be, err) : 0;
 }
@@ -1002,7 +1061,7 @@ void
 store_batch_rollback(struct store *st)
 {
 	st->batch = 0;
-	st->ops->batch_rollback(st->be);
+	tx_rollback(st);
 }
 
 /* One row of the source, into the destination's open batch. */
@@ -1060,7 +1119,7 @@ store_copy(struct store *dst, struct store *src,
 	struct copy_run cr = { .dst = dst, .counts = counts };
 
 	memset(counts, 0, sizeof(*counts));
-	if (src->ops->export == NULL)
+	if (src->ops->read->export == NULL)
 		return error_set(err, ERR_INPUT, "cannot copy from a %s store",
 		    src->ops->name);
 	if (dst->ops->copy_put == NULL)
@@ -1071,7 +1130,7 @@ store_copy(struct store *dst, struct store *src,
 		    "another is not supported", dst->ops->name);
 	store_lock(src);
 	store_lock(dst);
-	if (src->ops->export(src->be, copy_row, &cr, err) < 0) {
+	if (src->ops->read->export(src->be, copy_row, &cr, err) < 0) {
 		if (cr.inbatch > 0)
 			store_batch_rollback(dst);
 		counts->pending = 0;

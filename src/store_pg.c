@@ -480,7 +480,7 @@ pg_ensure(struct pg_store *s, struct error *err)
 			return 0;
 		return prepare_all(s, err);
 	}
-	if (s->batch)
+	if (s->tx)
 		return error_set(err, ERR_BUSY, "%s: the connection was lost "
 		    "during a transaction", s->label);
 	s->prepared = 0;
@@ -733,87 +733,66 @@ commit_tx(struct pg_store *s, struct error *err)
 }
 
 /*
- * One report is one transaction, or, inside a batch, one savepoint of the
- * batch's transaction, so that a report that fails is undone alone.
+ * A transaction (store_backend.h), or a savepoint of the open one. Its
+ * new reports' per-day aggregates are upserted by commit_tx(); mark
+ * keeps the count before a savepoint, to undo its reports alone.
  */
 static int
-begin(struct pg_store *s, struct error *err)
+pg_begin(void *be, int nested, struct error *err)
 {
-	s->daily_mark = s->ndaily;
-	if (s->batch)
+	struct pg_store *s = be;
+
+	if (nested) {
+		s->daily_mark = s->ndaily;
 		return run_done(s, PG_SAVEPOINT, NULL, err);
-	return begin_tx(s, err);
+	}
+	s->ndaily = s->daily_mark = 0;
+	if (begin_tx(s, err) < 0)
+		return -1;
+	s->tx = 1;
+	s->tx_epoch = s->epoch;
+	return 0;
 }
 
 static int
-commit(struct pg_store *s, struct error *err)
+pg_commit(void *be, int nested, struct error *err)
 {
-	if (s->batch)
+	struct pg_store *s = be;
+
+	if (nested)
 		return run_done(s, PG_RELEASE, NULL, err);
+	s->tx = 0;
+	if (s->epoch != s->tx_epoch || PQstatus(s->conn) != CONNECTION_OK) {
+		s->ndaily = 0;
+		return error_set(err, ERR_BUSY, "%s: the connection was lost "
+		    "during the transaction", s->label);
+	}
 	return commit_tx(s, err);
 }
 
 static void
-rollback(struct pg_store *s)
+pg_rollback(void *be, int nested)
 {
+	struct pg_store *s = be;
 	PGTransactionStatusType ts;
 
-	/* The put's new reports are undone (the batch's others stay);
-	 * outside a batch, the transaction's all are. */
-	s->ndaily = s->batch ? s->daily_mark : 0;
+	if (nested) {
+		s->ndaily = s->daily_mark;
+	} else {
+		s->ndaily = 0;
+		s->tx = 0;
+	}
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
 		return;
 	ts = PQtransactionStatus(s->conn);
 	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return;
-	if (s->batch) {
+	if (nested) {
 		run_done(s, PG_ROLLBACK_TO, NULL, NULL);
 		run_done(s, PG_RELEASE, NULL, NULL);
 		return;
 	}
 	run_done(s, PG_ROLLBACK, NULL, NULL);
-}
-
-static int
-pg_batch_begin(void *be, struct error *err)
-{
-	struct pg_store *s = be;
-
-	if (s->batch)
-		return error_set(err, ERR_INTERNAL, "a batch is already open");
-	s->ndaily = s->daily_mark = 0;
-	if (begin_tx(s, err) < 0)
-		return -1;
-	s->batch = 1;
-	s->batch_epoch = s->epoch;
-	return 0;
-}
-
-static int
-pg_batch_commit(void *be, struct error *err)
-{
-	struct pg_store *s = be;
-
-	s->batch = 0;
-	if (s->epoch != s->batch_epoch || PQstatus(s->conn) != CONNECTION_OK) {
-		s->ndaily = 0;
-		return error_set(err, ERR_BUSY, "%s: the connection was lost "
-		    "during the transaction", s->label);
-	}
-	if (commit_tx(s, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-pg_batch_rollback(void *be)
-{
-	struct pg_store *s = be;
-
-	s->batch = 0;
-	rollback(s);
 }
 
 /* Run a statement that returns one id (or none: *id 0). */
@@ -1196,33 +1175,17 @@ pg_put_report(void *be, const struct store_payload *p,
 	struct pg_store *s = be;
 
 	memset(res, 0, sizeof(*res));
-	if (begin(s, err) < 0)
+	if (write_report(s, r, res, err) < 0)
 		return -1;
-	if (write_report(s, r, res, err) < 0 ||
-	    put_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
-	    "duplicate" : "accepted", NULL, res->report, err) < 0 ||
-	    commit(s, err) < 0) {
-		rollback(s);
-		memset(res, 0, sizeof(*res));
-		return -1;
-	}
-	return 0;
+	return put_payload(s, p, res->kind == STORE_PUT_DUPLICATE ?
+	    "duplicate" : "accepted", NULL, res->report, err);
 }
 
 static int
 pg_put_rejected(void *be, const struct store_payload *p, const char *reason,
 		struct error *err)
 {
-	struct pg_store *s = be;
-
-	if (begin(s, err) < 0)
-		return -1;
-	if (put_payload(s, p, "rejected", reason, 0, err) < 0 ||
-	    commit(s, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	return 0;
+	return put_payload(be, p, "rejected", reason, 0, err);
 }
 
 /*
@@ -1251,30 +1214,25 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	    (uInt)row->payload.len));
 	if (n < 0 || (size_t)n >= sizeof(key))
 		return error_set(err, ERR_INTERNAL, "copy key too long");
-	if (begin(s, err) < 0)
-		return -1;
 	pg_args_init(&a);
 	pg_arg_text(&a, key);
 	if (run_id(s, PG_COPIED, &a, &id, err) < 0)
-		goto fail;
+		return -1;
 	if (id != 0)
-		return commit(s, err) < 0 ? (rollback(s), -1) : 0;
+		return 0;
 	if (r != NULL) {
 		if (write_report(s, r, &res, err) < 0)
-			goto fail;
+			return -1;
 		if (strcmp(outcome, "rejected") != 0)
 			outcome = res.kind == STORE_PUT_DUPLICATE ?
 			    "duplicate" : "accepted";
 		report = res.report;
 	}
 	if (insert_payload(s, &row->payload, outcome, row->reason, report,
-	    key, &id, err) < 0 || commit(s, err) < 0)
-		goto fail;
+	    key, &id, err) < 0)
+		return -1;
 	*copied = id > 0;
 	return 0;
-fail:
-	rollback(s);
-	return -1;
 }
 
 const struct store_ops store_pg_ops = {
@@ -1283,18 +1241,10 @@ const struct store_ops store_pg_ops = {
 	.close = pg_close,
 	.put_report = pg_put_report,
 	.put_rejected = pg_put_rejected,
-	.quarantine = store_pg_quarantine,
-	.batch_begin = pg_batch_begin,
-	.batch_commit = pg_batch_commit,
-	.batch_rollback = pg_batch_rollback,
-	.evidence = store_pg_evidence,
-	.domains = store_pg_domains,
-	.read_domains = store_pg_read_domains,
-	.domain_page = store_pg_domain_page,
-	.read_totals = store_pg_read_totals,
-	.read_types = store_pg_read_types,
-	.changes = store_pg_changes,
-	.export = NULL,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.read = &store_pg_read_ops,
 	.copy_put = pg_copy_put,
 	.prune = store_pg_prune,
 };

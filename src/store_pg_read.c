@@ -22,7 +22,7 @@ read_run(struct pg_store *s, enum pg_stmt which, struct pg_args *a,
 
 	if (pg_ensure(s, err) == 0) {
 		res = pg_run(s, which, a, err);
-		if (res == NULL && !s->batch &&
+		if (res == NULL && !s->tx &&
 		    PQstatus(s->conn) != CONNECTION_OK) {
 			error_clear(err);
 			if (pg_ensure(s, err) == 0)
@@ -46,8 +46,8 @@ read_window(struct pg_store *s, enum pg_stmt which, const struct evidence *ev,
 	return read_run(s, which, &a, err);
 }
 
-int
-store_pg_evidence(void *be, struct evidence *ev, struct error *err)
+static int
+pg_evidence(void *be, struct evidence *ev, struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -86,8 +86,8 @@ done:
 	return rc;
 }
 
-int
-store_pg_domains(void *be, char ***domains, size_t *n, struct error *err)
+static int
+pg_domains(void *be, char ***domains, size_t *n, struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -118,13 +118,9 @@ nomem:
 	return error_set(err, ERR_NOMEM, "out of memory listing domains");
 }
 
-/*
- * The rows of which (a name and three counts; domain its parameter, or
- * NULL), each to the walk's callback.
- */
 static int
-count_rows(struct pg_store *s, enum pg_stmt which, const char *domain,
-	   const struct store_count_walk *w, struct error *err)
+pg_counts(void *be, const char *domain, const struct store_count_walk *w,
+	  struct error *err)
 {
 	struct pg_args a;
 	PGresult *res;
@@ -133,7 +129,8 @@ count_rows(struct pg_store *s, enum pg_stmt which, const char *domain,
 	pg_args_init(&a);
 	if (domain != NULL)
 		pg_arg_text(&a, domain);
-	if ((res = read_run(s, which, &a, err)) == NULL)
+	if ((res = read_run(be, domain != NULL ? PG_READ_TYPES :
+	    PG_READ_DOMAINS, &a, err)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
@@ -147,17 +144,8 @@ count_rows(struct pg_store *s, enum pg_stmt which, const char *domain,
 	return 0;
 }
 
-int
-store_pg_read_domains(void *be, store_domain_cb cb, void *arg,
-		      struct error *err)
-{
-	struct store_count_walk w = { .domains = cb, .arg = arg };
-
-	return count_rows(be, PG_READ_DOMAINS, NULL, &w, err);
-}
-
-int
-store_pg_changes(void *be, char *token, size_t len, struct error *err)
+static int
+pg_changes(void *be, char *token, size_t len, struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -176,9 +164,9 @@ store_pg_changes(void *be, char *token, size_t len, struct error *err)
 	return 0;
 }
 
-int
-store_pg_domain_page(void *be, const char *after, size_t limit,
-		     store_name_cb cb, void *arg, struct error *err)
+static int
+pg_domain_page(void *be, const char *after, size_t limit,
+	       store_name_cb cb, void *arg, struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -202,10 +190,10 @@ store_pg_domain_page(void *be, const char *after, size_t limit,
 	return 0;
 }
 
-int
-store_pg_read_totals(void *be, const char *domain,
-		     struct store_domain_totals *t, int *found,
-		     struct error *err)
+static int
+pg_totals(void *be, const char *domain,
+	  struct store_domain_totals *t, int *found,
+	  struct error *err)
 {
 	struct pg_store *s = be;
 	struct pg_args a;
@@ -228,20 +216,11 @@ store_pg_read_totals(void *be, const char *domain,
 	return 0;
 }
 
-int
-store_pg_read_types(void *be, const char *domain, store_type_cb cb,
-		    void *arg, struct error *err)
-{
-	struct store_count_walk w = { .types = cb, .arg = arg };
-
-	return count_rows(be, PG_READ_TYPES, domain, &w, err);
-}
-
-/* The rows of the quarantine as store_sqlite_quarantine() reads them; a
+/* The rows of the quarantine as SQLite's quarantine op reads them; a
  * limit of NULL is none. */
-int
-store_pg_quarantine(void *be, int64_t after, size_t limit, int data,
-		    store_row_cb cb, void *arg, struct error *err)
+static int
+pg_quarantine(void *be, int64_t after, size_t limit, int data,
+	      store_row_cb cb, void *arg, struct error *err)
 {
 	struct pg_store *s = be;
 	struct store_row row;
@@ -315,3 +294,14 @@ done:
 	PQclear(res);
 	return rc;
 }
+
+const struct store_read_ops store_pg_read_ops = {
+	.quarantine = pg_quarantine,
+	.evidence = pg_evidence,
+	.domains = pg_domains,
+	.counts = pg_counts,
+	.domain_page = pg_domain_page,
+	.totals = pg_totals,
+	.changes = pg_changes,
+	.export = NULL,
+};

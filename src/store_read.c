@@ -47,25 +47,27 @@ name_row(const char *name, void *arg)
 	return 0;
 }
 
-/* {"domain", "reports", "first_seen", "last_seen"} into arr; a domain
- * gone since its name was read is left out. */
+/*
+ * The totals of a domain (into t) as a new JSON object of "domain",
+ * "reports", "first_seen" and "last_seen"; *out NULL when no report
+ * names the domain.
+ */
 static int
-domain_entry(const struct store_ops *ops, void *be, const char *domain,
-	     json_t *arr, struct error *err)
+domain_totals(const struct store_read_ops *rd, void *be, const char *domain,
+	      struct store_domain_totals *t, json_t **out, struct error *err)
 {
-	struct store_domain_totals t;
 	int found = 0;
-	json_t *o;
 
-	if (ops->read_totals(be, domain, &t, &found, err) < 0)
+	*out = NULL;
+	if (rd->totals(be, domain, t, &found, err) < 0)
 		return -1;
 	if (!found)
 		return 0;
-	o = json_pack("{s:s, s:I, s:o, s:o}", "domain", domain,
-	    "reports", (json_int_t)t.reports,
-	    "first_seen", json_time(t.first_seen),
-	    "last_seen", json_time(t.last_seen));
-	if (o == NULL || json_array_append_new(arr, o) < 0)
+	*out = json_pack("{s:s, s:I, s:o, s:o}", "domain", domain,
+	    "reports", (json_int_t)t->reports,
+	    "first_seen", json_time(t->first_seen),
+	    "last_seen", json_time(t->last_seen));
+	if (*out == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -74,10 +76,11 @@ int
 store_read_domains(struct store *st, const char *after, size_t limit,
 		   json_t **out, char **next, struct error *err)
 {
-	const struct store_ops *ops = store_backend_ops(st);
+	const struct store_read_ops *rd = store_backend_ops(st)->read;
 	void *be = store_backend_handle(st);
 	struct names ns = { NULL, 0, limit + 1 };
-	json_t *arr;
+	struct store_domain_totals t;
+	json_t *arr, *o;
 	size_t i;
 	int rc = -1;
 
@@ -92,15 +95,21 @@ store_read_domains(struct store *st, const char *after, size_t limit,
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (ops->domain_page(be, after != NULL ? after : "", ns.cap,
+	if (rd->domain_page(be, after != NULL ? after : "", ns.cap,
 	    name_row, &ns, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < ns.n && i < limit; i++)
-		if (domain_entry(ops, be, ns.v[i], arr, err) < 0)
+	/* A domain gone since its name was read is left out. */
+	for (i = 0; i < ns.n && i < limit; i++) {
+		if (domain_totals(rd, be, ns.v[i], &t, &o, err) < 0)
 			goto done;
+		if (o != NULL && json_array_append_new(arr, o) < 0) {
+			error_set(err, ERR_NOMEM, "out of memory");
+			goto done;
+		}
+	}
 	if (ns.n > limit) {
 		*next = ns.v[limit - 1];
 		ns.v[limit - 1] = NULL;
@@ -133,30 +142,26 @@ int
 store_read_domain_counts(struct store *st, const char *domain, json_t **out,
 			 struct error *err)
 {
-	const struct store_ops *ops = store_backend_ops(st);
+	const struct store_read_ops *rd = store_backend_ops(st)->read;
 	void *be = store_backend_handle(st);
 	struct store_domain_totals t;
+	struct store_count_walk w = { .types = type_row };
 	json_t *obj = NULL, *types = NULL;
-	int found = 0;
 
 	*out = NULL;
 	error_clear(err);
-	if (ops->read_totals(be, domain, &t, &found, err) < 0)
+	if (domain_totals(rd, be, domain, &t, &obj, err) < 0)
 		return -1;
-	if (!found)
+	if (obj == NULL)
 		return 0;
-	obj = json_pack("{s:s, s:I, s:I, s:I, s:o, s:o}", "domain", domain,
-	    "reports", (json_int_t)t.reports,
-	    "days", (json_int_t)t.days,
-	    "reporters", (json_int_t)t.reporters,
-	    "first_seen", json_time(t.first_seen),
-	    "last_seen", json_time(t.last_seen));
-	types = json_array();
-	if (obj == NULL || types == NULL) {
+	w.arg = types = json_array();
+	if (types == NULL || json_object_set_new(obj, "days",
+	    json_integer(t.days)) < 0 || json_object_set_new(obj, "reporters",
+	    json_integer(t.reporters)) < 0) {
 		error_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (ops->read_types(be, domain, type_row, types, err) < 0) {
+	if (rd->counts(be, domain, &w, err) < 0) {
 		if (err->kind == ERR_NONE)
 			error_set(err, ERR_NOMEM, "out of memory");
 		goto fail;

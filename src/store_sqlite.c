@@ -96,8 +96,6 @@ static const char *const sql_text[ST_COUNT] = {
 
 struct sqlite_store {
 	sqlite3 *db;
-	int batch;		/* inside store_batch_begin() or a group */
-	int group;		/* a group: no savepoint per put */
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 
@@ -732,38 +730,37 @@ done:
 	return rc;
 }
 
+/* A transaction (store_backend.h), or a savepoint of the open one. */
+static int
+sqlite_begin(void *be, int nested, struct error *err)
+{
+	return run_change(be, nested ? ST_SAVEPOINT : ST_BEGIN, err);
+}
+
 /*
- * One report is one transaction, or, inside a batch, one savepoint of the
- * batch's transaction, so that a report that fails is undone alone. In a
- * group (sqlite_group_begin()) neither: the writer undoes the group.
+ * The per-day aggregates and the domain index are folded in before the
+ * COMMIT, unless the writer folds them (s->defer).
  */
 static int
-begin(struct sqlite_store *s, struct error *err)
+sqlite_commit(void *be, int nested, struct error *err)
 {
-	if (s->group)
-		return 0;
-	return run_change(s, s->batch ? ST_SAVEPOINT : ST_BEGIN, err);
+	struct sqlite_store *s = be;
+
+	if (nested)
+		return run_change(s, ST_RELEASE, err);
+	if (!s->defer && sqlite_fold_run(s->fold, 1, err) < 0)
+		return -1;
+	return run_change(s, ST_COMMIT, err);
 }
 
-/* Commit; a failed COMMIT leaves nothing acknowledged. */
-static int
-commit(struct sqlite_store *s, struct error *err)
-{
-	if (s->group)
-		return 0;
-	return run_change(s, s->batch ? ST_RELEASE : ST_COMMIT, err);
-}
-
-/* Undo a put: its savepoint in a batch, else the whole transaction (a
- * group's too: the writer writes its puts again alone). */
 static void
-rollback(struct sqlite_store *s)
+sqlite_rollback(void *be, int nested)
 {
-	if (s->group)
-		s->batch = s->group = 0;
+	struct sqlite_store *s = be;
+
 	if (sqlite3_get_autocommit(s->db))
 		return;
-	if (s->batch) {
+	if (nested) {
 		sqlite3_step(s->st[ST_ROLLBACK_TO]);
 		sqlite3_reset(s->st[ST_ROLLBACK_TO]);
 		sqlite3_step(s->st[ST_RELEASE]);
@@ -772,54 +769,6 @@ rollback(struct sqlite_store *s)
 	}
 	sqlite3_step(s->st[ST_ROLLBACK]);
 	sqlite3_reset(s->st[ST_ROLLBACK]);
-}
-
-/* A batch, or a group: all or nothing (store_backend.h). */
-static int
-begin_batch(struct sqlite_store *s, int group, struct error *err)
-{
-	if (s->batch)
-		return error_set(err, ERR_INTERNAL, "a batch is already open");
-	if (run_change(s, ST_BEGIN, err) < 0)
-		return -1;
-	s->batch = 1;
-	s->group = group;
-	return 0;
-}
-
-static int
-sqlite_batch_begin(void *be, struct error *err)
-{
-	return begin_batch(be, 0, err);
-}
-
-static int
-sqlite_group_begin(void *be, struct error *err)
-{
-	return begin_batch(be, 1, err);
-}
-
-static int
-sqlite_batch_commit(void *be, struct error *err)
-{
-	struct sqlite_store *s = be;
-
-	s->batch = s->group = 0;
-	if ((!s->defer && sqlite_fold_run(s->fold, 1, err) < 0) ||
-	    run_change(s, ST_COMMIT, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-sqlite_batch_rollback(void *be)
-{
-	struct sqlite_store *s = be;
-
-	s->batch = s->group = 0;
-	rollback(s);
 }
 
 /*
@@ -861,11 +810,11 @@ sqlite_fold_slice(void *be, struct error *err)
 	int64_t before = s->folded;
 	int rc;
 
-	if (begin(s, err) < 0)
+	if (run_change(s, ST_BEGIN, err) < 0)
 		return -1;
 	rc = sqlite_fold_run(s->fold, 0, err);
-	if (rc < 0 || commit(s, err) < 0) {
-		rollback(s);
+	if (rc < 0 || run_change(s, ST_COMMIT, err) < 0) {
+		sqlite_rollback(s, 0);
 		sqlite_fold_undone(s->fold);
 		return -1;
 	}
@@ -963,18 +912,10 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	sqlite3_int64 report;
 	size_t i;
 
-	if (begin(s, err) < 0) {
-		memset(res, 0, sizeof(*res));
-		return -1;
-	}
 	if (find_copies(s, r, res, err) < 0)
-		goto fail;
-	if (res->kind == STORE_PUT_DUPLICATE) {
-		if (put_payload(s, p, "duplicate", NULL, res->report,
-		    err) < 0 || commit(s, err) < 0)
-			goto fail;
-		return 0;
-	}
+		return -1;
+	if (res->kind == STORE_PUT_DUPLICATE)
+		return put_payload(s, p, "duplicate", NULL, res->report, err);
 	bind_identity(st, r);
 	bind_text(st, 5, r->contact_info);
 	sqlite3_bind_int64(st, 6, p->received_at);
@@ -985,44 +926,31 @@ sqlite_put_report(void *be, const struct store_payload *p,
 		sqlite3_bind_null(st, 8);
 	sqlite3_bind_int(st, 9, res->first > 0);
 	if (run_change(s, ST_REPORT, err) < 0)
-		goto fail;
+		return -1;
 	report = sqlite3_last_insert_rowid(s->db);
 	if (res->first > 0) {
 		sqlite3_bind_int64(mark, 1, res->first);
 		if (run_change(s, ST_MARK, err) < 0)
-			goto fail;
+			return -1;
 	}
 	for (i = 0; i < r->npolicies; i++)
 		if (insert_policy(s, report, r, &r->policies[i], err) < 0)
-			goto fail;
-	if (put_payload(s, p, "accepted", NULL, report, err) < 0 ||
-	    (!s->defer && !s->batch && sqlite_fold_run(s->fold, 1, err) < 0) ||
-	    commit(s, err) < 0)
-		goto fail;
+			return -1;
+	if (put_payload(s, p, "accepted", NULL, report, err) < 0)
+		return -1;
+	/* Counted before the COMMIT: should it fail, sqlite_fold_slice()
+	 * finds nothing to fold and counts again. */
 	if (s->stored < report)
 		s->stored = report;
 	res->report = report;
 	return 0;
-fail:
-	rollback(s);
-	memset(res, 0, sizeof(*res));
-	return -1;
 }
 
 static int
 sqlite_put_rejected(void *be, const struct store_payload *p,
 		    const char *reason, struct error *err)
 {
-	struct sqlite_store *s = be;
-
-	if (begin(s, err) < 0)
-		return -1;
-	if (put_payload(s, p, "rejected", reason, 0, err) < 0 ||
-	    commit(s, err) < 0) {
-		rollback(s);
-		return -1;
-	}
-	return 0;
+	return put_payload(be, p, "rejected", reason, 0, err);
 }
 
 const struct store_ops store_sqlite_ops = {
@@ -1031,23 +959,15 @@ const struct store_ops store_sqlite_ops = {
 	.close = sqlite_close,
 	.put_report = sqlite_put_report,
 	.put_rejected = sqlite_put_rejected,
-	.quarantine = store_sqlite_quarantine,
-	.batch_begin = sqlite_batch_begin,
-	.batch_commit = sqlite_batch_commit,
-	.batch_rollback = sqlite_batch_rollback,
-	.group_begin = sqlite_group_begin,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.whole_groups = 1,
 	.flush = sqlite_flush,
 	.start_writer = sqlite_start_writer,
 	.due = sqlite_due,
 	.fold = sqlite_fold_slice,
-	.evidence = store_sqlite_evidence,
-	.domains = store_sqlite_domains,
-	.read_domains = store_sqlite_read_domains,
-	.domain_page = store_sqlite_domain_page,
-	.read_totals = store_sqlite_read_totals,
-	.read_types = store_sqlite_read_types,
-	.changes = store_sqlite_changes,
-	.export = store_sqlite_export,
+	.read = &store_sqlite_read_ops,
 	.copy_put = NULL,
 	.prune = store_sqlite_prune,
 };

@@ -48,7 +48,7 @@ static const char sql_failures[] =
     "WHERE d.policy_domain = ?1 AND d.end_time > ?2 AND d.end_time <= ?3 "
     "ORDER BY f.policy, f.id";
 
-/* read_domains and read_types: a name and three counts a row. */
+/* The counts op's: a name and three counts a row. */
 static const char sql_domains[] =
     "SELECT d.policy_domain, COUNT(DISTINCT r.id), "
     "MIN(r.start_time), MAX(r.end_time) "
@@ -101,8 +101,8 @@ prepare_window(sqlite3 *db, const char *sql, const struct evidence *ev,
 	return 0;
 }
 
-int
-store_sqlite_evidence(void *be, struct evidence *ev, struct error *err)
+static int
+sqlite_evidence(void *be, struct evidence *ev, struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st = NULL;
@@ -148,9 +148,9 @@ fail:
 	return -1;
 }
 
-int
-store_sqlite_domains(void *be, char ***domains, size_t *n,
-		     struct error *err)
+static int
+sqlite_domains(void *be, char ***domains, size_t *n,
+	       struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st = NULL;
@@ -195,7 +195,7 @@ fail:
  */
 static int
 each_row(sqlite3 *db, sqlite3_stmt *st,
-	 int (*row)(sqlite3_stmt *st, void *arg), void *arg,
+	 int (*row)(sqlite3_stmt *st, const void *arg), const void *arg,
 	 struct error *err)
 {
 	int rc;
@@ -214,35 +214,25 @@ each_row(sqlite3 *db, sqlite3_stmt *st,
 
 /* A row of a name and three counts, to the walk's callback. */
 static int
-count_row(sqlite3_stmt *st, void *walk)
+count_row(sqlite3_stmt *st, const void *walk)
 {
 	return store_count_row(walk, col(st, 0), sqlite3_column_int64(st, 1),
 	    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
 }
 
-/* Rows of a name and three counts (sql, with domain bound when not
- * NULL), each to the walk's callback. */
 static int
-read_counts(void *be, const char *sql, const char *domain,
-	    struct store_count_walk *w, struct error *err)
+sqlite_counts(void *be, const char *domain, const struct store_count_walk *w,
+	      struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st;
 
-	if (prepare(db, sql, &st, err) < 0)
+	if (prepare(db, domain != NULL ? sql_types : sql_domains, &st,
+	    err) < 0)
 		return -1;
 	if (domain != NULL)
 		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
 	return each_row(db, st, count_row, w, err);
-}
-
-int
-store_sqlite_read_domains(void *be, store_domain_cb cb, void *arg,
-			  struct error *err)
-{
-	struct store_count_walk w = { .domains = cb, .arg = arg };
-
-	return read_counts(be, sql_domains, NULL, &w, err);
 }
 
 struct name_walk {
@@ -252,9 +242,9 @@ struct name_walk {
 
 /* A row of a name, to the walk's callback. */
 static int
-name_row(sqlite3_stmt *st, void *arg)
+name_row(sqlite3_stmt *st, const void *arg)
 {
-	struct name_walk *w = arg;
+	const struct name_walk *w = arg;
 
 	return w->cb(col(st, 0), w->arg) < 0;
 }
@@ -267,9 +257,9 @@ name_row(sqlite3_stmt *st, void *arg)
  * rows past daily_upto, a superset of the view's: a row the view leaves
  * out is in the index already, and UNION keeps a name once.
  */
-int
-store_sqlite_domain_page(void *be, const char *after, size_t limit,
-			 store_name_cb cb, void *arg, struct error *err)
+static int
+sqlite_domain_page(void *be, const char *after, size_t limit,
+		   store_name_cb cb, void *arg, struct error *err)
 {
 	static const char sql[] =
 	    "WITH RECURSIVE page(d, n) AS ("
@@ -296,10 +286,10 @@ store_sqlite_domain_page(void *be, const char *after, size_t limit,
 	return each_row(db, st, name_row, &w, err);
 }
 
-int
-store_sqlite_read_totals(void *be, const char *domain,
-			 struct store_domain_totals *t, int *found,
-			 struct error *err)
+static int
+sqlite_totals(void *be, const char *domain,
+	      struct store_domain_totals *t, int *found,
+	      struct error *err)
 {
 	static const char sql[] =
 	    "SELECT COUNT(DISTINCT r.id), "
@@ -331,23 +321,14 @@ store_sqlite_read_totals(void *be, const char *domain,
 	return 0;
 }
 
-int
-store_sqlite_read_types(void *be, const char *domain, store_type_cb cb,
-			void *arg, struct error *err)
-{
-	struct store_count_walk w = { .types = cb, .arg = arg };
-
-	return read_counts(be, sql_types, domain, &w, err);
-}
-
 /*
  * PRAGMA data_version: a number of this connection that moves when
  * another connection (of this process, as the daemon's writer is to its
  * readers, or of another) committed since the last time it was asked,
  * and only then. It reads the header of the log, not a table.
  */
-int
-store_sqlite_changes(void *be, char *token, size_t len, struct error *err)
+static int
+sqlite_changes(void *be, char *token, size_t len, struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st;
@@ -587,8 +568,8 @@ payload_row(sqlite3_stmt *st, struct store_row *row, struct origin *o)
 	row->payload.sha256 = col(st, 16);
 }
 
-int
-store_sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
+static int
+sqlite_export(void *be, store_row_cb cb, void *arg, struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *xs[X_COUNT] = { NULL }, *st;
@@ -635,9 +616,9 @@ static const char sql_quarantine[] =
 	"reason, report, dkim_domain, kept, sha256 FROM payload "
 	"WHERE id > ?1 AND outcome = 'rejected' ORDER BY id LIMIT ?2";
 
-int
-store_sqlite_quarantine(void *be, int64_t after, size_t limit, int data,
-			store_row_cb cb, void *arg, struct error *err)
+static int
+sqlite_quarantine(void *be, int64_t after, size_t limit, int data,
+		  store_row_cb cb, void *arg, struct error *err)
 {
 	sqlite3 *db = store_sqlite_db(be);
 	sqlite3_stmt *st = NULL;
@@ -666,3 +647,14 @@ done:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+const struct store_read_ops store_sqlite_read_ops = {
+	.quarantine = sqlite_quarantine,
+	.evidence = sqlite_evidence,
+	.domains = sqlite_domains,
+	.counts = sqlite_counts,
+	.domain_page = sqlite_domain_page,
+	.totals = sqlite_totals,
+	.changes = sqlite_changes,
+	.export = sqlite_export,
+};

@@ -113,7 +113,7 @@ entry_of(const char *domain)
 	return e;
 }
 
-/* read_domains: a domain whose reports changed is due. */
+/* A domain's counts: a domain whose reports changed is due. */
 static int
 seen_domain(const struct store_domain_row *row, void *arg)
 {
@@ -141,16 +141,17 @@ seen_domain(const struct store_domain_row *row, void *arg)
 static int
 poll_domains(struct watch *w, struct error *err)
 {
-	const struct store_ops *ops = store_backend_ops(w->rd);
+	const struct store_read_ops *rd = store_backend_ops(w->rd)->read;
 	void *be = store_backend_handle(w->rd);
+	struct store_count_walk seen = { .domains = seen_domain };
 	char token[WATCH_CHANGES_MAX];
 
-	if (ops->changes(be, token, sizeof(token), err) < 0)
+	if (rd->changes(be, token, sizeof(token), err) < 0)
 		return -1;
 	if (token[0] != '\0' && strcmp(token, w->changes) == 0)
 		return 0;
 	w->changes[0] = '\0';
-	if (ops->read_domains(be, seen_domain, NULL, err) < 0)
+	if (rd->counts(be, NULL, &seen, err) < 0)
 		return -1;
 	memcpy(w->changes, token, sizeof(w->changes));
 	return 0;
