@@ -1,5 +1,4 @@
 /* http_guard: see include/http_guard.h. */
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -26,17 +25,13 @@ struct slot {
 };
 
 struct http_guard {
-	pthread_mutex_t lock;		/* everything below */
+	struct worker worker;		/* its lock: everything below */
 	struct guard_limits lim;
 	unsigned reserve;		/* of lim.total, for new clients */
 	unsigned active;		/* counted: added, not closing */
 	struct guard_conn *head, *tail;	/* every connection, oldest first */
 	struct slot *slots;		/* open addressing, a power of 2 */
 	size_t nslots;
-
-	pthread_t thread;
-	pthread_cond_t wake;
-	int running, stopping;
 };
 
 int64_t
@@ -214,8 +209,7 @@ http_guard_new(const struct guard_limits *lim, struct error *err)
 		error_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&g->lock, NULL);
-	thread_cond_init(&g->wake);
+	worker_init(&g->worker);
 	return g;
 }
 
@@ -224,15 +218,7 @@ http_guard_free(struct http_guard *g)
 {
 	if (g == NULL)
 		return;
-	if (g->running) {
-		pthread_mutex_lock(&g->lock);
-		g->stopping = 1;
-		pthread_cond_signal(&g->wake);
-		pthread_mutex_unlock(&g->lock);
-		pthread_join(g->thread, NULL);
-	}
-	pthread_cond_destroy(&g->wake);
-	pthread_mutex_destroy(&g->lock);
+	worker_release(&g->worker);
 	free(g->slots);
 	free(g);
 }
@@ -247,10 +233,10 @@ void
 http_guard_set_limits(struct http_guard *g, unsigned per_client,
 		      unsigned deadline)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	g->lim.per_client = per_client;
 	g->lim.deadline = deadline;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 }
 
 /* May a client holding n connections take one more? (lock held) */
@@ -280,9 +266,9 @@ http_guard_admit(struct http_guard *g, const struct guard_addr *peer,
 
 	if (proxied || peer->family == 0)
 		return GUARD_OK;
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	v = verdict(g, count_of(g, peer));
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 	count_refusal(v);
 	return v;
 }
@@ -348,7 +334,7 @@ http_guard_add(struct http_guard *g, struct guard_conn *c,
 	c->fd = fd;
 	c->proxied = proxied;
 	c->since = http_guard_now();
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	c->prev = g->tail;
 	if (g->tail != NULL)
 		g->tail->next = c;
@@ -364,13 +350,13 @@ http_guard_add(struct http_guard *g, struct guard_conn *c,
 	}
 	if (fresh && g->active > g->lim.total)
 		evict(g, c);
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 }
 
 void
 http_guard_remove(struct http_guard *g, struct guard_conn *c)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -385,7 +371,7 @@ http_guard_remove(struct http_guard *g, struct guard_conn *c)
 		count_del(g, &c->client);
 	}
 	c->client.family = 0;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 }
 
 enum guard_verdict
@@ -394,7 +380,7 @@ http_guard_client(struct http_guard *g, struct guard_conn *c,
 {
 	enum guard_verdict v;
 
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	count_del(g, &c->client);
 	c->client.family = 0;
 	v = verdict(g, count_of(g, client));
@@ -402,7 +388,7 @@ http_guard_client(struct http_guard *g, struct guard_conn *c,
 		c->client = *client;
 		count_add(g, client);
 	}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 	count_refusal(v);
 	return v;
 }
@@ -411,14 +397,14 @@ http_guard_client(struct http_guard *g, struct guard_conn *c,
 void
 http_guard_done(struct http_guard *g, struct guard_conn *c)
 {
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	c->whole = 0;
 	c->since = http_guard_now();
 	if (c->proxied && !c->closing) {
 		count_del(g, &c->client);
 		c->client.family = 0;
 	}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 }
 
 /* Past the deadline at now? (lock held) */
@@ -437,13 +423,13 @@ judge(struct http_guard *g, struct guard_conn *c, int whole)
 	int64_t now = http_guard_now();
 	int late;
 
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	late = !c->closing && expired(g, c, now);
 	/* The caller answers 408: the guard's thread must not cut the
 	 * answer short. */
 	if (late || whole)
 		c->whole = 1;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 	if (late)
 		metrics_count_guard(MGUARD_DEADLINE);
 	return late;
@@ -467,13 +453,13 @@ http_guard_tick(struct http_guard *g, int64_t now)
 	struct guard_conn *c;
 	unsigned n = 0, i;
 
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	for (c = g->head; c != NULL; c = c->next)
 		if (!c->closing && expired(g, c, now)) {
 			shut(g, c);
 			n++;
 		}
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 	for (i = 0; i < n; i++)
 		metrics_count_guard(MGUARD_DEADLINE);
 	return n;
@@ -483,39 +469,19 @@ static void *
 guard_main(void *arg)
 {
 	struct http_guard *g = arg;
-	struct timespec until;
 	unsigned n;
 
-	prctl(PR_SET_NAME, "http-guard", 0, 0, 0);
-	pthread_mutex_lock(&g->lock);
-	while (!g->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += HTTP_GUARD_TICK_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000;
-		until.tv_nsec %= 1000000000;
-		pthread_cond_timedwait(&g->wake, &g->lock, &until);
-		if (g->stopping)
-			break;
-		pthread_mutex_unlock(&g->lock);
+	while (!worker_nap(&g->worker, HTTP_GUARD_TICK_MS))
 		if ((n = http_guard_tick(g, http_guard_now())) > 0)
 			log_debug("closed %u connections past request-deadline",
 			    n);
-		pthread_mutex_lock(&g->lock);
-	}
-	pthread_mutex_unlock(&g->lock);
 	return NULL;
 }
 
 int
 http_guard_start(struct http_guard *g, struct error *err)
 {
-	int rc;
-
-	if ((rc = pthread_create(&g->thread, NULL, guard_main, g)) != 0)
-		return error_set(err, ERR_IO, "cannot start the connection "
-		    "guard: %s", strerror(rc));
-	g->running = 1;
-	return 0;
+	return worker_start(&g->worker, "http-guard", guard_main, g, err);
 }
 
 unsigned
@@ -523,8 +489,8 @@ http_guard_count(struct http_guard *g, const struct guard_addr *client)
 {
 	unsigned n;
 
-	pthread_mutex_lock(&g->lock);
+	pthread_mutex_lock(&g->worker.lock);
 	n = client != NULL ? count_of(g, client) : g->active;
-	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&g->worker.lock);
 	return n;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "metrics.h"
+#include "thread.h"
 #include "banned.h"
 
 /* The folders of a maildir, each a real folder, never a link. */
@@ -32,7 +32,7 @@ struct maildir_watch {
 	struct ingest *in;
 	int stop[2];		/* a pipe: a byte asks the thread to stop */
 	int ino;		/* inotify, or -1 when it could not start */
-	pthread_t thread;
+	struct worker worker;	/* waits in poll(2): stop ends it */
 };
 
 /* A maildir opened for one scan: everything goes through these. */
@@ -551,6 +551,7 @@ maildir_start(const char *dir, unsigned rescan, struct ingest *in,
 	w->rescan = rescan;
 	w->in = in;
 	w->ino = -1;
+	worker_init(&w->worker);
 	if (pipe(w->stop) < 0) {
 		error_set(err, ERR_IO, "pipe: %s", strerror(errno));
 		goto fail;
@@ -566,14 +567,14 @@ maildir_start(const char *dir, unsigned rescan, struct ingest *in,
 			close(w->ino);
 		w->ino = -1;
 	}
-	if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
-		error_set(err, ERR_INTERNAL, "cannot start the maildir thread");
+	if (worker_start(&w->worker, "maildir", watch_main, w, err) < 0) {
 		close(w->stop[0]);
 		close(w->stop[1]);
 		goto fail;
 	}
 	return w;
 fail:
+	worker_release(&w->worker);
 	if (w->ino >= 0)
 		close(w->ino);
 	free(w->dir);
@@ -588,7 +589,7 @@ maildir_stop(struct maildir_watch *w)
 		return;
 	while (write(w->stop[1], "x", 1) < 0 && errno == EINTR)
 		;
-	pthread_join(w->thread, NULL);
+	worker_release(&w->worker);
 	close(w->stop[0]);
 	close(w->stop[1]);
 	if (w->ino >= 0)

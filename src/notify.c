@@ -21,10 +21,7 @@
 struct notify {
 	struct store *st;
 	char *sendmail;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping, woken;
+	struct worker worker;	/* woken: new rows in the outbox */
 };
 
 /* The last count of rows waiting; -1 before the first. */
@@ -222,8 +219,7 @@ run(void *arg)
 			if (n == NOTIFY_BATCH)
 				continue;
 		}
-		stop = thread_nap(&nt->lock, &nt->wake, &nt->stopping,
-		    &nt->woken, NOTIFY_POLL);
+		stop = worker_nap(&nt->worker, NOTIFY_POLL * 1000);
 	}
 	return NULL;
 }
@@ -240,12 +236,9 @@ notify_start(struct store *st, const struct config *cfg, struct error *err)
 		return NULL;
 	}
 	nt->st = st;
-	pthread_mutex_init(&nt->lock, NULL);
-	thread_cond_init(&nt->wake);
-	if (pthread_create(&nt->thread, NULL, run, nt) != 0) {
-		free(nt->sendmail);
-		free(nt);
-		error_set(err, ERR_INTERNAL, "notify: cannot start a thread");
+	worker_init(&nt->worker);
+	if (worker_start(&nt->worker, "notify", run, nt, err) < 0) {
+		notify_stop(nt);
 		return NULL;
 	}
 	return nt;
@@ -255,7 +248,7 @@ void
 notify_wake(struct notify *nt)
 {
 	if (nt != NULL)
-		thread_wake(&nt->lock, &nt->wake, &nt->woken);
+		worker_wake(&nt->worker);
 }
 
 void
@@ -263,9 +256,7 @@ notify_stop(struct notify *nt)
 {
 	if (nt == NULL)
 		return;
-	thread_stop(nt->thread, &nt->lock, &nt->wake, &nt->stopping);
-	pthread_mutex_destroy(&nt->lock);
-	pthread_cond_destroy(&nt->wake);
+	worker_release(&nt->worker);
 	free(nt->sendmail);
 	free(nt);
 }

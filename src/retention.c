@@ -3,12 +3,8 @@
  * what a pass removes, and how it leaves the writer alone, is
  * store_retention.c's.
  */
-#include <sys/prctl.h>
-
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -23,24 +19,17 @@
 
 struct retention {
 	struct store *st;
-	pthread_t thread;
-	pthread_mutex_t lock;	/* the three below */
-	pthread_cond_t wake;
-	unsigned days;
-	int due;		/* a pass now */
-	int stop;
+	struct worker worker;	/* woken: a pass now */
+	unsigned days;		/* under worker.lock */
 };
 
+/* store_prune_days() asks between transactions. */
 static int
 stopping(void *arg)
 {
 	struct retention *rt = arg;
-	int stop;
 
-	pthread_mutex_lock(&rt->lock);
-	stop = rt->stop;
-	pthread_mutex_unlock(&rt->lock);
-	return stop;
+	return worker_stopping(&rt->worker);
 }
 
 /* One pass, logged; the seconds until the next. */
@@ -69,27 +58,19 @@ retention_main(void *arg)
 	struct timespec next;
 	unsigned days;
 
-	prctl(PR_SET_NAME, "retention", 0, 0, 0);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&rt->lock);
-	for (;;) {
-		while (!rt->due && !rt->stop)
-			if (pthread_cond_timedwait(&rt->wake, &rt->lock,
-			    &next) == ETIMEDOUT)
-				rt->due = 1;
-		if (rt->stop)
-			break;
-		rt->due = 0;
+	clock_gettime(CLOCK_MONOTONIC, &next);	/* a pass at once */
+	pthread_mutex_lock(&rt->worker.lock);
+	while (!worker_wait(&rt->worker, &next)) {
 		days = rt->days;
 		clock_gettime(CLOCK_MONOTONIC, &next);
 		next.tv_sec += RETENTION_EVERY;
 		if (days == 0)
 			continue;
-		pthread_mutex_unlock(&rt->lock);
+		pthread_mutex_unlock(&rt->worker.lock);
 		next.tv_sec += pass(rt, days) - RETENTION_EVERY;
-		pthread_mutex_lock(&rt->lock);
+		pthread_mutex_lock(&rt->worker.lock);
 	}
-	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_unlock(&rt->worker.lock);
 	return NULL;
 }
 
@@ -97,7 +78,6 @@ struct retention *
 retention_start(struct store *st, unsigned days, struct error *err)
 {
 	struct retention *rt;
-	int rc;
 
 	if ((rt = calloc(1, sizeof(*rt))) == NULL) {
 		error_set(err, ERR_NOMEM, "out of memory");
@@ -105,15 +85,10 @@ retention_start(struct store *st, unsigned days, struct error *err)
 	}
 	rt->st = st;
 	rt->days = days;
-	rt->due = 1;
-	pthread_mutex_init(&rt->lock, NULL);
-	thread_cond_init(&rt->wake);
-	if ((rc = pthread_create(&rt->thread, NULL, retention_main, rt)) != 0) {
-		pthread_cond_destroy(&rt->wake);
-		pthread_mutex_destroy(&rt->lock);
-		free(rt);
-		error_set(err, ERR_IO, "cannot start the retention thread: %s",
-		    strerror(rc));
+	worker_init(&rt->worker);
+	if (worker_start(&rt->worker, "retention", retention_main, rt,
+	    err) < 0) {
+		retention_stop(rt);
 		return NULL;
 	}
 	return rt;
@@ -122,10 +97,10 @@ retention_start(struct store *st, unsigned days, struct error *err)
 void
 retention_reload(struct retention *rt, unsigned days)
 {
-	pthread_mutex_lock(&rt->lock);
+	pthread_mutex_lock(&rt->worker.lock);
 	rt->days = days;
-	pthread_mutex_unlock(&rt->lock);
-	thread_wake(&rt->lock, &rt->wake, &rt->due);
+	pthread_mutex_unlock(&rt->worker.lock);
+	worker_wake(&rt->worker);
 }
 
 void
@@ -133,8 +108,6 @@ retention_stop(struct retention *rt)
 {
 	if (rt == NULL)
 		return;
-	thread_stop(rt->thread, &rt->lock, &rt->wake, &rt->stop);
-	pthread_cond_destroy(&rt->wake);
-	pthread_mutex_destroy(&rt->lock);
+	worker_release(&rt->worker);
 	free(rt);
 }

@@ -34,8 +34,8 @@ struct item {
 };
 
 struct spool {
-	pthread_mutex_t lock;
-	pthread_cond_t work;	/* a body came, or stop */
+	struct worker worker;	/* the drain; its lock: everything below,
+				 * its condition: a body came, or stop */
 	char *dir;
 	int dirfd;		/* open and flock'ed while the spool is */
 	size_t max_bytes;
@@ -50,9 +50,6 @@ struct spool {
 	char reason[ERROR_MSG_MAX];
 	spool_drain_fn fn;
 	void *arg;
-	pthread_t thread;
-	int running;
-	int stop;
 };
 
 /* The outcome of one try of the worker. */
@@ -280,11 +277,9 @@ spool_close(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
-	spool_stop(sp);
+	worker_release(&sp->worker);
 	if (sp->dirfd >= 0)
-		close(sp->dirfd);	/* and the lock with it */
-	pthread_cond_destroy(&sp->work);
-	pthread_mutex_destroy(&sp->lock);
+		close(sp->dirfd);	/* and the flock with it */
 	free(sp->q);
 	free(sp->dir);
 	free(sp);
@@ -305,8 +300,7 @@ spool_open(const char *dir, size_t max_bytes, unsigned stall,
 	sp->dirfd = -1;
 	sp->max_bytes = max_bytes;
 	sp->stall = stall;
-	pthread_mutex_init(&sp->lock, NULL);
-	thread_cond_init(&sp->work);
+	worker_init(&sp->worker);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		error_set(err, ERR_IO, "spool-dir %s: %s", dir,
 		    strerror(errno));
@@ -336,10 +330,10 @@ fail:
 void
 spool_set_limits(struct spool *sp, size_t max_bytes, unsigned stall)
 {
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	sp->max_bytes = max_bytes;
 	sp->stall = stall;
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 }
 
 /* A metadata line "key: value" with the value made safe, or nothing. */
@@ -499,39 +493,39 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 		return error_set(err, ERR_INTERNAL, "spool: metadata over %d "
 		    "bytes", SPOOL_HEADER_MAX);
 	cost = blocks(hlen + len);
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	if (cost > sp->max_bytes || sp->bytes > sp->max_bytes - cost) {
 		error_set(err, ERR_TOO_BIG, "the spool is full (%zu bodies, "
 		    "%zu of spool-max-bytes %zu in use): they wait for the "
 		    "store; see why it refuses them, or raise spool-max-bytes",
 		    sp->n, sp->bytes, sp->max_bytes);
-		pthread_mutex_unlock(&sp->lock);
+		pthread_mutex_unlock(&sp->worker.lock);
 		metrics_count_spool(MSPOOL_REFUSED);
 		return -1;
 	}
 	seq = sp->next_seq++;
 	sp->bytes += cost;
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 
 	if (write_durably(sp, seq, h, hlen, body, len, err) < 0) {
-		pthread_mutex_lock(&sp->lock);
+		pthread_mutex_lock(&sp->worker.lock);
 		sp->bytes -= cost;
-		pthread_mutex_unlock(&sp->lock);
+		pthread_mutex_unlock(&sp->worker.lock);
 		metrics_count_spool(MSPOOL_REFUSED);
 		return -1;
 	}
 	it.seq = seq;
 	it.cost = cost;
 	it.arrived = m->arrived.tv_sec;
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	if (queue_insert(sp, &it) < 0) {
 		/* On disk: the next start drains it. */
 		log_err("spool %s: out of memory; a body waits for the next "
 		    "start", sp->dir);
 	}
 	publish(sp);
-	pthread_cond_signal(&sp->work);
-	pthread_mutex_unlock(&sp->lock);
+	pthread_cond_signal(&sp->worker.wake);
+	pthread_mutex_unlock(&sp->worker.lock);
 	metrics_count_spool(MSPOOL_TAKEN);
 	return 0;
 }
@@ -539,10 +533,10 @@ spool_put(struct spool *sp, const struct spool_meta *m, const void *body,
 void
 spool_hold_back(struct spool *sp, const char *reason)
 {
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	sp->holding = 1;
 	fmt_cut(sp->reason, sizeof(sp->reason), "%s", reason ? reason : "");
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 }
 
 int
@@ -550,9 +544,9 @@ spool_holding_back(struct spool *sp)
 {
 	int r;
 
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	r = sp->holding && sp->n > 0;
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 	return r;
 }
 
@@ -750,7 +744,7 @@ drain_one(struct spool *sp, unsigned long long seq, struct error *err)
 }
 
 static void *
-worker(void *arg)
+drain_main(void *arg)
 {
 	struct spool *sp = arg;
 	struct timespec now, retry_at = { 0, 0 };
@@ -759,26 +753,27 @@ worker(void *arg)
 	struct error err;
 	enum drain d;
 
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (sp->stop)
+		if (sp->worker.stop)
 			break;
 		if (sp->n == 0) {
-			pthread_cond_wait(&sp->work, &sp->lock);
+			pthread_cond_wait(&sp->worker.wake, &sp->worker.lock);
 			continue;
 		}
 		if (backoff > 0 && (now.tv_sec < retry_at.tv_sec ||
 		    (now.tv_sec == retry_at.tv_sec &&
 		    now.tv_nsec < retry_at.tv_nsec))) {
-			pthread_cond_timedwait(&sp->work, &sp->lock, &retry_at);
+			pthread_cond_timedwait(&sp->worker.wake,
+			    &sp->worker.lock, &retry_at);
 			continue;
 		}
 		seq = sp->q[sp->head].seq;
-		pthread_mutex_unlock(&sp->lock);
+		pthread_mutex_unlock(&sp->worker.lock);
 		error_clear(&err);
 		d = drain_one(sp, seq, &err);
-		pthread_mutex_lock(&sp->lock);
+		pthread_mutex_lock(&sp->worker.lock);
 		if (d == DRAIN_RETRY) {
 			if (!sp->deferred)
 				log_warn("spool %s: deferred: %s; trying again "
@@ -803,7 +798,7 @@ worker(void *arg)
 		queue_remove(sp, seq);
 		publish(sp);
 	}
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 	return NULL;
 }
 
@@ -811,37 +806,28 @@ int
 spool_start(struct spool *sp, spool_drain_fn fn, void *arg,
 	    struct error *err)
 {
-	int rc;
-
 	sp->fn = fn;
 	sp->arg = arg;
-	sp->stop = 0;
-	if ((rc = pthread_create(&sp->thread, NULL, worker, sp)) != 0)
-		return error_set(err, ERR_INTERNAL, "spool: cannot start the "
-		    "worker: %s", strerror(rc));
-	sp->running = 1;
-	return 0;
+	return worker_start(&sp->worker, "spool-drain", drain_main, sp, err);
 }
 
 void
 spool_stop(struct spool *sp)
 {
-	if (sp == NULL || !sp->running)
-		return;
-	thread_stop(sp->thread, &sp->lock, &sp->work, &sp->stop);
-	sp->running = 0;
+	if (sp != NULL)
+		worker_stop(&sp->worker);
 }
 
 void
 spool_stats(struct spool *sp, struct spool_stats *st)
 {
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	st->bodies = sp->n;
 	st->bytes = sp->bytes;
 	st->oldest = sp->n ? sp->q[sp->head].arrived : 0;
 	st->deferred = sp->deferred || sp->holding;
 	fmt_cut(st->reason, sizeof(st->reason), "%s", sp->reason);
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 }
 
 int
@@ -854,9 +840,9 @@ spool_stalled(struct spool *sp, char *reason, size_t len)
 	if (sp == NULL)
 		return 0;
 	spool_stats(sp, &st);
-	pthread_mutex_lock(&sp->lock);
+	pthread_mutex_lock(&sp->worker.lock);
 	stall = sp->stall;
-	pthread_mutex_unlock(&sp->lock);
+	pthread_mutex_unlock(&sp->worker.lock);
 	if (stall == 0 || st.bodies == 0 || now - st.oldest <= (time_t)stall)
 		return 0;
 	fmt_cut(reason, len, "the spool does not drain: %zu bodies wait, the "

@@ -29,7 +29,6 @@
  * a domain's policies through the view domain_policies (migrations 005
  * and 006): policy_by_domain, and the policy rows not folded yet.
  */
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -49,6 +48,7 @@
 #include "schema.h"
 #include "store_sqlite.h"
 #include "store_sqlite_fold.h"
+#include "thread.h"
 #include "banned.h"
 
 enum {
@@ -108,10 +108,8 @@ struct sqlite_store {
 
 	/* start_checkpointer() */
 	sqlite3 *ckdb;		/* the checkpointer's connection */
-	pthread_t ckpt_thread;
-	pthread_mutex_t ckpt_lock;	/* the three below */
-	pthread_cond_t ckpt_cond;
-	int ckpt_wanted, ckpt_running, ckpt_stop;
+	struct worker ckpt;	/* its lock: the three below */
+	int ckpt_wanted, ckpt_running;
 	int ckpt_upto;		/* pages of the log the last one copied */
 
 	/* The per-day aggregates and policy_by_domain: folded in each
@@ -318,8 +316,7 @@ sqlite_open(const char *spec, struct error *err)
 	}
 	s->walfd = -1;
 	pthread_mutex_init(&s->flush_lock, NULL);
-	pthread_mutex_init(&s->ckpt_lock, NULL);
-	pthread_cond_init(&s->ckpt_cond, NULL);
+	worker_init(&s->ckpt);
 	rc = sqlite3_open_v2(spec, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -382,8 +379,7 @@ sqlite_close(void *be)
 	if (s->walfd >= 0)
 		close(s->walfd);
 	pthread_mutex_destroy(&s->flush_lock);
-	pthread_mutex_destroy(&s->ckpt_lock);
-	pthread_cond_destroy(&s->ckpt_cond);
+	worker_release(&s->ckpt);
 	free(s->wal);
 	free(s->path);
 	free(s);
@@ -401,26 +397,25 @@ checkpointer_main(void *arg)
 	struct sqlite_store *s = arg;
 	int copied;
 
-	prctl(PR_SET_NAME, "checkpoint", 0, 0, 0);
-	pthread_mutex_lock(&s->ckpt_lock);
+	pthread_mutex_lock(&s->ckpt.lock);
 	for (;;) {
-		while (!s->ckpt_wanted && !s->ckpt_stop)
-			pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
-		if (s->ckpt_stop)
+		while (!s->ckpt_wanted && !s->ckpt.stop)
+			pthread_cond_wait(&s->ckpt.wake, &s->ckpt.lock);
+		if (s->ckpt.stop)
 			break;
 		s->ckpt_wanted = 0;
 		s->ckpt_running = 1;
-		pthread_mutex_unlock(&s->ckpt_lock);
+		pthread_mutex_unlock(&s->ckpt.lock);
 		if (sqlite3_wal_checkpoint_v2(s->ckdb, "main",
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied) != SQLITE_OK)
 			copied = 0;
-		pthread_mutex_lock(&s->ckpt_lock);
+		pthread_mutex_lock(&s->ckpt.lock);
 		if (copied > s->ckpt_upto)
 			s->ckpt_upto = copied;
 		s->ckpt_running = 0;
-		pthread_cond_broadcast(&s->ckpt_cond);
+		pthread_cond_broadcast(&s->ckpt.wake);
 	}
-	pthread_mutex_unlock(&s->ckpt_lock);
+	pthread_mutex_unlock(&s->ckpt.lock);
 	return NULL;
 }
 
@@ -437,7 +432,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	if (pages < CKPT_PAGES)
 		return SQLITE_OK;
-	pthread_mutex_lock(&s->ckpt_lock);
+	pthread_mutex_lock(&s->ckpt.lock);
 	if (pages < s->ckpt_upto)	/* the log started again */
 		s->ckpt_upto = 0;
 	if (pages < CKPT_INLINE) {
@@ -447,16 +442,16 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		    pages >= CKPT_INLINE - CKPT_PAGES) &&
 		    !s->ckpt_running && !s->ckpt_wanted) {
 			s->ckpt_wanted = 1;
-			pthread_cond_broadcast(&s->ckpt_cond);
+			pthread_cond_broadcast(&s->ckpt.wake);
 		}
-		pthread_mutex_unlock(&s->ckpt_lock);
+		pthread_mutex_unlock(&s->ckpt.lock);
 		return SQLITE_OK;
 	}
 	while (s->ckpt_running)
-		pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+		pthread_cond_wait(&s->ckpt.wake, &s->ckpt.lock);
 	s->ckpt_wanted = 0;
 	s->ckpt_upto = 0;
-	pthread_mutex_unlock(&s->ckpt_lock);
+	pthread_mutex_unlock(&s->ckpt.lock);
 	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
 	    NULL);
 	return SQLITE_OK;
@@ -487,13 +482,10 @@ start_checkpointer(struct sqlite_store *s, struct error *err)
 		    "checkpoints: %s", s->path, sqlite3_errmsg(s->ckdb));
 		goto fail;
 	}
-	s->ckpt_stop = s->ckpt_wanted = 0;
-	rc = pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s);
-	if (rc != 0) {
-		error_set(err, ERR_IO, "cannot start the checkpointer: %s",
-		    strerror(rc));
+	s->ckpt_wanted = 0;
+	if (worker_start(&s->ckpt, "checkpoint", checkpointer_main, s,
+	    err) < 0)
 		goto fail;
-	}
 	sqlite3_wal_hook(s->db, wal_hook, s);
 	return 0;
 fail:
@@ -508,11 +500,7 @@ stop_checkpointer(struct sqlite_store *s)
 	if (s->ckdb == NULL)
 		return;
 	sqlite3_wal_autocheckpoint(s->db, CKPT_PAGES);
-	pthread_mutex_lock(&s->ckpt_lock);
-	s->ckpt_stop = 1;
-	pthread_cond_broadcast(&s->ckpt_cond);
-	pthread_mutex_unlock(&s->ckpt_lock);
-	pthread_join(s->ckpt_thread, NULL);
+	worker_stop(&s->ckpt);
 	sqlite3_close(s->ckdb);
 	s->ckdb = NULL;
 }

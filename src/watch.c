@@ -52,10 +52,7 @@ struct watch {
 	struct outbox_target *targets;
 	size_t ntargets;
 	char *public_url;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
+	struct worker worker;
 };
 
 /* The entry of domain, or NULL and *at where it would go. Called with
@@ -497,17 +494,6 @@ all_due(void)
 	pthread_mutex_unlock(&reg.lock);
 }
 
-static int
-stopping(struct watch *w)
-{
-	int stop;
-
-	pthread_mutex_lock(&w->lock);
-	stop = w->stopping;
-	pthread_mutex_unlock(&w->lock);
-	return stop;
-}
-
 static void *
 run(void *arg)
 {
@@ -524,7 +510,8 @@ run(void *arg)
 			all_due();
 			last_all = clock_ms();
 		}
-		while (!stopping(w) && next_due(domain, sizeof(domain))) {
+		while (!worker_stopping(&w->worker) &&
+		    next_due(domain, sizeof(domain))) {
 			error_clear(&err);
 			if (judge(w, domain, &err) < 0) {
 				log_warn("watch: judging %s: %s", domain,
@@ -532,8 +519,7 @@ run(void *arg)
 				break;
 			}
 		}
-	} while (!thread_nap(&w->lock, &w->wake, &w->stopping, NULL,
-	    WATCH_POLL_SECONDS));
+	} while (!worker_nap(&w->worker, WATCH_POLL_SECONDS * 1000));
 	return NULL;
 }
 
@@ -558,8 +544,10 @@ watch_start(struct store *st, const struct config *cfg,
 	struct watch *w = calloc(1, sizeof(*w));
 	size_t n = cfg->notify_webhook.n + cfg->notify_mail.n;
 
-	if (w == NULL || (w->targets = calloc(n + 1,
-	    sizeof(*w->targets))) == NULL)
+	if (w == NULL)
+		goto nomem;
+	worker_init(&w->worker);
+	if ((w->targets = calloc(n + 1, sizeof(*w->targets))) == NULL)
 		goto nomem;
 	w->st = st;
 	w->sender = sender;
@@ -576,24 +564,13 @@ watch_start(struct store *st, const struct config *cfg,
 		while (n > 0 && w->public_url[n - 1] == '/')
 			w->public_url[--n] = '\0';
 	}
-	pthread_mutex_init(&w->lock, NULL);
-	thread_cond_init(&w->wake);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
-		error_set(err, ERR_INTERNAL, "watch: cannot start a thread");
+	if (worker_start(&w->worker, "watch", run, w, err) < 0)
 		goto fail;
-	}
 	return w;
 nomem:
 	error_set(err, ERR_NOMEM, "out of memory");
 fail:
-	if (w != NULL) {
-		for (n = 0; n < w->ntargets; n++)
-			free((char *)w->targets[n].to);
-		free(w->targets);
-		free(w->public_url);
-		store_close(w->rd);
-	}
-	free(w);
+	watch_stop(w);
 	return NULL;
 }
 
@@ -604,14 +581,12 @@ watch_stop(struct watch *w)
 
 	if (w == NULL)
 		return;
-	thread_stop(w->thread, &w->lock, &w->wake, &w->stopping);
+	worker_release(&w->worker);
 	for (i = 0; i < w->ntargets; i++)
 		free((char *)w->targets[i].to);
 	free(w->targets);
 	free(w->public_url);
 	store_close(w->rd);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
 	free(w);
 }
 

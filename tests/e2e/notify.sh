@@ -5,11 +5,12 @@
 # decided while the receiver is down survives a kill -9 and arrives once
 # after the restart; the per-domain series in /metrics, which promtool
 # finds well formed; the overview at / lists every domain of the store,
-# report fields escaped, and headless Chromium shows it.
+# report fields escaped, and headless Chromium shows it; the daemon's
+# threads carry their names.
 # runner: slow (make check-quick leaves it out)
 # The plan; tests/e2e/pg-notify.sh, which runs this script again, asks
 # for it (--plan) to say it before its cluster starts.
-NOTIFY_PLAN=35
+NOTIFY_PLAN=36
 if [ "${1:-}" = --plan ]; then
 	echo "$NOTIFY_PLAN"
 	exit 0
@@ -74,6 +75,10 @@ events_for() {
 
 start_hook
 must_start "daemon starts" --config "$T/tlsrptd.conf"
+cat /proc/"$D_PID"/task/*/comm | sort > "$T/threads"
+check "its threads by name (top -H): notify, watch, http-guard" sh -c \
+    "grep -qx notify '$T/threads' && grep -qx watch '$T/threads' &&
+    grep -qx http-guard '$T/threads'"
 report "$T/good.json" "Good Mail" good.example mx1.good.example none 0
 check_eq "a report for good.example: 201" \
     "$(post "$T/good.json" -H 'Content-Type: application/tlsrpt+json')" 201
