@@ -5,7 +5,8 @@
  * (compressing the raw payload, stamping the time) is done once in store.c
  * and handed down as a struct store_payload; the report is made rows
  * once, with the digest of its content, in store_rows.c, and handed down
- * as a struct store_row_report: each backend writes the rows it is given.
+ * as a struct store_row_report: each backend writes the rows it is given,
+ * a policy or failure row as the values store_rows.c makes of it.
  *
  * Every backend answers the same questions with the same rows, in the
  * same order, so that the analysis built on them is identical whichever
@@ -77,7 +78,9 @@ struct store_row_report {
 /*
  * The columns of the rows both backends write, in the order their
  * statements take the values (PostgreSQL's payload has its copy key
- * after them). One list, so that the backends cannot drift apart.
+ * after them). One list, so that the backends cannot drift apart; the
+ * values of a policy and of a failure row in that order are made, and
+ * read back, by store_rows.c (store_policy_values() below).
  */
 #define STORE_COLUMNS_PAYLOAD "received_at, source, peer, user_agent, " \
 	"message_id, path, part, encoding, size, data, outcome, reason, " \
@@ -90,6 +93,48 @@ struct store_row_report {
 #define STORE_COLUMNS_FAILURE "policy, result_type, sending_mta_ip, " \
 	"receiving_ip, receiving_mx_hostname, receiving_mx_helo, " \
 	"additional_info, failure_reason_code, failed_sessions"
+
+/*
+ * A value of a column: NULL, a number (i), or a text (s, which is NULL
+ * for the other kinds; a text NULL is NULL too). A reader may set i of
+ * a text as well (what its database makes of it as a number): a number
+ * column is read back from i whatever the kind, 0 for a NULL.
+ */
+enum store_value_kind { STORE_NULL, STORE_INT, STORE_TEXT };
+
+struct store_value {
+	enum store_value_kind kind;
+	int64_t i;
+	const char *s;
+};
+
+/*
+ * The one mapping of a policy row and of a failure row to the values of
+ * their columns, in the order of STORE_COLUMNS_POLICY and
+ * STORE_COLUMNS_FAILURE (store_rows.c), which each backend binds as they
+ * come: report and policy are the rows in the store that they name, and
+ * max_age is NULL unless p->has_max_age. The strings are p's, r's, f's.
+ */
+#define STORE_POLICY_VALUES 15
+#define STORE_FAILURE_VALUES 9
+
+void store_policy_values(int64_t report, const struct store_row_report *r,
+			 const struct store_row_policy *p,
+			 struct store_value v[STORE_POLICY_VALUES]);
+void store_failure_values(int64_t policy, const struct store_row_failure *f,
+			  struct store_value v[STORE_FAILURE_VALUES]);
+
+/*
+ * And back: the fields of p or f from the values of a row read in that
+ * order (a NULL text, or a number 0, where the value is NULL). The
+ * columns that name other rows (report, policy) and those a policy row
+ * repeats of its report (organization_name, start_time, end_time) are
+ * left out; p's failures are not touched. The strings are v's.
+ */
+void store_policy_from_values(struct store_row_policy *p,
+			      const struct store_value v[STORE_POLICY_VALUES]);
+void store_failure_from_values(struct store_row_failure *f,
+			       const struct store_value v[STORE_FAILURE_VALUES]);
 
 /* The digest of a report's content, as hex digits (SHA-256). */
 #define STORE_DIGEST_HEX 64

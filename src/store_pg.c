@@ -894,52 +894,48 @@ put_payload(struct pg_store *s, const struct store_payload *p,
 	return 0;
 }
 
+/* The n values of a row (store_backend.h) as the next parameters. */
+static void
+pg_arg_values(struct pg_args *a, const struct store_value *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		switch (v[i].kind) {
+		case STORE_NULL:
+			pg_arg_null(a);
+			break;
+		case STORE_INT:
+			pg_arg_int(a, v[i].i);
+			break;
+		case STORE_TEXT:
+			pg_arg_text(a, v[i].s);
+			break;
+		}
+}
+
 /* A report's policy rows and their failure rows, column for column. */
 static int
 insert_policies(struct pg_store *s, int64_t report,
 		const struct store_row_report *r, struct error *err)
 {
+	struct store_value v[STORE_POLICY_VALUES], fv[STORE_FAILURE_VALUES];
 	const struct store_row_policy *p;
-	const struct store_row_failure *f;
 	struct pg_args a;
 	int64_t policy;
 	size_t i, j;
 
 	for (i = 0; i < r->npolicies; i++) {
 		p = &r->policies[i];
+		store_policy_values(report, r, p, v);
 		pg_args_init(&a);
-		pg_arg_int(&a, report);
-		pg_arg_int(&a, p->idx);
-		pg_arg_text(&a, p->policy_type);
-		pg_arg_text(&a, p->policy_domain);
-		pg_arg_text(&a, p->policy_string);
-		pg_arg_text(&a, p->policy_set);
-		pg_arg_text(&a, p->mode);
-		pg_arg_text(&a, p->mx_patterns);
-		if (p->has_max_age)
-			pg_arg_int(&a, p->max_age);
-		else
-			pg_arg_null(&a);
-		pg_arg_text(&a, p->mx_host);
-		pg_arg_int(&a, p->successful);
-		pg_arg_int(&a, p->failed);
-		pg_arg_text(&a, r->organization_name);
-		pg_arg_int(&a, r->start_time);
-		pg_arg_int(&a, r->end_time);
+		pg_arg_values(&a, v, STORE_POLICY_VALUES);
 		if (run_id(s, PG_POLICY, &a, &policy, err) < 0)
 			return -1;
 		for (j = 0; j < p->nfailures; j++) {
-			f = &p->failures[j];
+			store_failure_values(policy, &p->failures[j], fv);
 			pg_args_init(&a);
-			pg_arg_int(&a, policy);
-			pg_arg_text(&a, f->result_type);
-			pg_arg_text(&a, f->sending_mta_ip);
-			pg_arg_text(&a, f->receiving_ip);
-			pg_arg_text(&a, f->receiving_mx_hostname);
-			pg_arg_text(&a, f->receiving_mx_helo);
-			pg_arg_text(&a, f->additional_info);
-			pg_arg_text(&a, f->failure_reason_code);
-			pg_arg_int(&a, f->failed_sessions);
+			pg_arg_values(&a, fv, STORE_FAILURE_VALUES);
 			if (run_done(s, PG_FAILURE, &a, err) < 0)
 				return -1;
 		}

@@ -1,7 +1,9 @@
 /*
  * store_rows: a parsed report as the rows a store holds (store_backend.h),
- * made once here for both backends, and the digest of its content that
- * tells a duplicate from a conflicting copy (doc/identity.md).
+ * made once here for both backends, the values of a policy or failure
+ * row's columns in the order of their list (and back), and the digest of
+ * its content that tells a duplicate from a conflicting copy
+ * (doc/identity.md).
  *
  * The digest is a SHA-256 made from the rows, not from the bytes
  * received: whitespace, key order, gzip or not, HTTPS or mail make no
@@ -247,6 +249,93 @@ store_rows_free(struct store_rows *rows)
 	if (rows != NULL)
 		store_rows_release(rows);
 	free(rows);
+}
+
+static struct store_value
+value_int(int64_t i)
+{
+	return (struct store_value){ .kind = STORE_INT, .i = i };
+}
+
+static struct store_value
+value_text(const char *s)
+{
+	return (struct store_value){ .kind = STORE_TEXT, .s = s };
+}
+
+/*
+ * The values in the order of STORE_COLUMNS_POLICY and
+ * STORE_COLUMNS_FAILURE, and the fields read back from them just below:
+ * a column moved in a list moves here, and nowhere else.
+ */
+void
+store_policy_values(int64_t report, const struct store_row_report *r,
+		    const struct store_row_policy *p,
+		    struct store_value v[STORE_POLICY_VALUES])
+{
+	v[0] = value_int(report);
+	v[1] = value_int(p->idx);
+	v[2] = value_text(p->policy_type);
+	v[3] = value_text(p->policy_domain);
+	v[4] = value_text(p->policy_string);
+	v[5] = value_text(p->policy_set);
+	v[6] = value_text(p->mode);
+	v[7] = value_text(p->mx_patterns);
+	v[8] = p->has_max_age ? value_int(p->max_age) :
+	    (struct store_value){ .kind = STORE_NULL };
+	v[9] = value_text(p->mx_host);
+	v[10] = value_int(p->successful);
+	v[11] = value_int(p->failed);
+	v[12] = value_text(r->organization_name);
+	v[13] = value_int(r->start_time);
+	v[14] = value_int(r->end_time);
+}
+
+void
+store_policy_from_values(struct store_row_policy *p,
+			 const struct store_value v[STORE_POLICY_VALUES])
+{
+	p->idx = v[1].i;
+	p->policy_type = v[2].s;
+	p->policy_domain = v[3].s;
+	p->policy_string = v[4].s;
+	p->policy_set = v[5].s;
+	p->mode = v[6].s;
+	p->mx_patterns = v[7].s;
+	p->has_max_age = v[8].kind != STORE_NULL;
+	p->max_age = v[8].i;
+	p->mx_host = v[9].s;
+	p->successful = v[10].i;
+	p->failed = v[11].i;
+}
+
+void
+store_failure_values(int64_t policy, const struct store_row_failure *f,
+		     struct store_value v[STORE_FAILURE_VALUES])
+{
+	v[0] = value_int(policy);
+	v[1] = value_text(f->result_type);
+	v[2] = value_text(f->sending_mta_ip);
+	v[3] = value_text(f->receiving_ip);
+	v[4] = value_text(f->receiving_mx_hostname);
+	v[5] = value_text(f->receiving_mx_helo);
+	v[6] = value_text(f->additional_info);
+	v[7] = value_text(f->failure_reason_code);
+	v[8] = value_int(f->failed_sessions);
+}
+
+void
+store_failure_from_values(struct store_row_failure *f,
+			  const struct store_value v[STORE_FAILURE_VALUES])
+{
+	f->result_type = v[1].s;
+	f->sending_mta_ip = v[2].s;
+	f->receiving_ip = v[3].s;
+	f->receiving_mx_hostname = v[4].s;
+	f->receiving_mx_helo = v[5].s;
+	f->additional_info = v[6].s;
+	f->failure_reason_code = v[7].s;
+	f->failed_sessions = v[8].i;
 }
 
 /*

@@ -661,6 +661,26 @@ put_payload(struct sqlite_store *s, const struct store_payload *p,
 	return 0;
 }
 
+/* The n values of a row (store_backend.h) as st's parameters 1 to n. */
+static void
+bind_values(sqlite3_stmt *st, const struct store_value *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		switch (v[i].kind) {
+		case STORE_NULL:
+			sqlite3_bind_null(st, i + 1);
+			break;
+		case STORE_INT:
+			sqlite3_bind_int64(st, i + 1, v[i].i);
+			break;
+		case STORE_TEXT:
+			bind_text(st, i + 1, v[i].s);
+			break;
+		}
+}
+
 /* A policy row of report, and its failure rows. */
 static int
 insert_policy(struct sqlite_store *s, sqlite3_int64 report,
@@ -668,45 +688,21 @@ insert_policy(struct sqlite_store *s, sqlite3_int64 report,
 	      const struct store_row_policy *p, struct error *err)
 {
 	sqlite3_stmt *st = s->st[ST_POLICY], *fs = s->st[ST_FAILURE];
+	struct store_value v[STORE_POLICY_VALUES], fv[STORE_FAILURE_VALUES];
 	sqlite3_int64 policy;
 	size_t i;
 	int rc = -1;
 
-	sqlite3_bind_int64(st, 1, report);
-	sqlite3_bind_int64(st, 2, p->idx);
-	bind_text(st, 3, p->policy_type);
-	bind_text(st, 4, p->policy_domain);
-	bind_text(st, 5, p->policy_string);
-	bind_text(st, 6, p->policy_set);
-	bind_text(st, 7, p->mode);
-	bind_text(st, 8, p->mx_patterns);
-	if (p->has_max_age)
-		sqlite3_bind_int64(st, 9, p->max_age);
-	else
-		sqlite3_bind_null(st, 9);
-	bind_text(st, 10, p->mx_host);
-	sqlite3_bind_int64(st, 11, p->successful);
-	sqlite3_bind_int64(st, 12, p->failed);
-	bind_text(st, 13, r->organization_name);
-	sqlite3_bind_int64(st, 14, r->start_time);
-	sqlite3_bind_int64(st, 15, r->end_time);
+	store_policy_values(report, r, p, v);
+	bind_values(st, v, STORE_POLICY_VALUES);
 	if (run(s, ST_POLICY, err) < 0)
 		goto done;
 	sqlite3_reset(st);
 	policy = sqlite3_last_insert_rowid(s->db);
 
 	for (i = 0; i < p->nfailures; i++) {
-		const struct store_row_failure *f = &p->failures[i];
-
-		sqlite3_bind_int64(fs, 1, policy);
-		bind_text(fs, 2, f->result_type);
-		bind_text(fs, 3, f->sending_mta_ip);
-		bind_text(fs, 4, f->receiving_ip);
-		bind_text(fs, 5, f->receiving_mx_hostname);
-		bind_text(fs, 6, f->receiving_mx_helo);
-		bind_text(fs, 7, f->additional_info);
-		bind_text(fs, 8, f->failure_reason_code);
-		sqlite3_bind_int64(fs, 9, f->failed_sessions);
+		store_failure_values(policy, &p->failures[i], fv);
+		bind_values(fs, fv, STORE_FAILURE_VALUES);
 		if (run(s, ST_FAILURE, err) < 0)
 			goto done;
 		sqlite3_reset(fs);
