@@ -358,12 +358,11 @@ static const char *const export_sql[X_COUNT] = {
 	[X_REPORT] = "SELECT organization_name, report_id, start_time, "
 	    "end_time, contact_info, received_at, digest FROM report "
 	    "WHERE id = ?",
-	[X_POLICY] = "SELECT id, idx, policy_type, policy_domain, "
-	    "policy_string, policy_set, mode, mx_patterns, max_age, mx_host, "
-	    "successful, failed FROM policy WHERE report = ? ORDER BY idx, id",
-	[X_FAILURE] = "SELECT result_type, sending_mta_ip, receiving_ip, "
-	    "receiving_mx_hostname, receiving_mx_helo, additional_info, "
-	    "failure_reason_code, failed_sessions FROM failure "
+	/* The values of store_policy_from_values(), after the row id,
+	 * and of store_failure_from_values() (store_backend.h). */
+	[X_POLICY] = "SELECT id, " STORE_COLUMNS_POLICY " FROM policy "
+	    "WHERE report = ? ORDER BY idx, id",
+	[X_FAILURE] = "SELECT " STORE_COLUMNS_FAILURE " FROM failure "
 	    "WHERE policy = ? ORDER BY id",
 };
 
@@ -428,11 +427,43 @@ append_row(void *v, size_t *n, size_t each)
 	return g + (*n)++ * each;
 }
 
+/*
+ * The n columns of st from column first as the values of a row
+ * (store_backend.h), each of the kind SQLite holds it as, its texts
+ * copied into x (*nomem set when one cannot be).
+ */
+static void
+row_values(sqlite3_stmt *st, int first, struct store_value *v, int n,
+	   struct export_report *x, int *nomem)
+{
+	int i, c;
+
+	for (i = 0; i < n; i++) {
+		c = first + i;
+		v[i].s = NULL;
+		switch (sqlite3_column_type(st, c)) {
+		case SQLITE_NULL:
+			v[i].kind = STORE_NULL;
+			break;
+		case SQLITE_INTEGER:
+			v[i].kind = STORE_INT;
+			break;
+		default:
+			v[i].kind = STORE_TEXT;
+			v[i].s = keep(x, col(st, c), nomem);
+		}
+		/* After the text is kept: reading it as a number may
+		 * change what SQLite holds of the column. */
+		v[i].i = sqlite3_column_int64(st, c);
+	}
+}
+
 static int
 export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 		struct export_report *x, struct store_row_policy *p,
 		struct error *err)
 {
+	struct store_value v[STORE_FAILURE_VALUES];
 	struct store_row_failure *f;
 	int rc, nomem = 0;
 
@@ -442,14 +473,8 @@ export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 		f = append_row(&p->failures, &p->nfailures, sizeof(*f));
 		if (f == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		f->result_type = keep(x, col(fs, 0), &nomem);
-		f->sending_mta_ip = keep(x, col(fs, 1), &nomem);
-		f->receiving_ip = keep(x, col(fs, 2), &nomem);
-		f->receiving_mx_hostname = keep(x, col(fs, 3), &nomem);
-		f->receiving_mx_helo = keep(x, col(fs, 4), &nomem);
-		f->additional_info = keep(x, col(fs, 5), &nomem);
-		f->failure_reason_code = keep(x, col(fs, 6), &nomem);
-		f->failed_sessions = sqlite3_column_int64(fs, 7);
+		row_values(fs, 0, v, STORE_FAILURE_VALUES, x, &nomem);
+		store_failure_from_values(f, v);
 		if (nomem)
 			return error_set(err, ERR_NOMEM, "out of memory");
 	}
@@ -464,6 +489,7 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	      struct export_report *x, struct error *err)
 {
 	sqlite3_stmt *rs = xs[X_REPORT], *ps = xs[X_POLICY];
+	struct store_value v[STORE_POLICY_VALUES];
 	struct store_row_policy *p;
 	int rc, nomem = 0;
 
@@ -491,18 +517,8 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 		p = append_row(&x->r.policies, &x->r.npolicies, sizeof(*p));
 		if (p == NULL)
 			return error_set(err, ERR_NOMEM, "out of memory");
-		p->idx = sqlite3_column_int64(ps, 1);
-		p->policy_type = keep(x, col(ps, 2), &nomem);
-		p->policy_domain = keep(x, col(ps, 3), &nomem);
-		p->policy_string = keep(x, col(ps, 4), &nomem);
-		p->policy_set = keep(x, col(ps, 5), &nomem);
-		p->mode = keep(x, col(ps, 6), &nomem);
-		p->mx_patterns = keep(x, col(ps, 7), &nomem);
-		p->has_max_age = sqlite3_column_type(ps, 8) != SQLITE_NULL;
-		p->max_age = sqlite3_column_int64(ps, 8);
-		p->mx_host = keep(x, col(ps, 9), &nomem);
-		p->successful = sqlite3_column_int64(ps, 10);
-		p->failed = sqlite3_column_int64(ps, 11);
+		row_values(ps, 1, v, STORE_POLICY_VALUES, x, &nomem);
+		store_policy_from_values(p, v);
 		if (nomem)
 			return error_set(err, ERR_NOMEM, "out of memory");
 		if (export_failures(db, xs[X_FAILURE],
