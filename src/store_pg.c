@@ -75,15 +75,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	[PG_MARK] = "UPDATE report SET conflicting = 1 WHERE id = $1 AND "
 	    "conflicting = 0",
 	[PG_DIGEST] = "UPDATE report SET digest = $1 WHERE id = $2",
-	[PG_ROW_POLICIES] = "SELECT id, idx, policy_type, policy_domain, "
-	    "policy_string, policy_set, mode, mx_patterns, max_age, mx_host, "
-	    "successful, failed FROM policy WHERE report = $1 "
-	    "ORDER BY idx, id",
-	[PG_ROW_FAILURES] = "SELECT f.policy, f.result_type, "
-	    "f.sending_mta_ip, f.receiving_ip, f.receiving_mx_hostname, "
-	    "f.receiving_mx_helo, f.additional_info, f.failure_reason_code, "
-	    "f.failed_sessions FROM policy p JOIN failure f ON "
-	    "f.policy = p.id WHERE p.report = $1 ORDER BY f.policy, f.id",
+	/* The values of store_policy_from_values(), after the row id,
+	 * and of store_failure_from_values() (store_backend.h). */
+	[PG_ROW_POLICIES] = "SELECT id, " STORE_COLUMNS_POLICY " FROM policy "
+	    "WHERE report = $1 ORDER BY idx, id",
+	[PG_ROW_FAILURES] = "SELECT " STORE_COLUMNS_FAILURE " FROM failure "
+	    "WHERE policy IN (SELECT id FROM policy WHERE report = $1) "
+	    "ORDER BY policy, id",
 	[PG_REPORT] = "INSERT INTO report (" STORE_COLUMNS_REPORT ") "
 	    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
 	    "ON CONFLICT ON CONSTRAINT report_copy DO NOTHING RETURNING id",
@@ -981,6 +979,24 @@ pg_identity_key(const struct store_row_report *r)
 }
 
 /*
+ * The n columns of row of res from column first as the values of a row
+ * (store_backend.h): each a text (res's) or NULL, its number read too.
+ */
+static void
+row_values(const PGresult *res, int row, int first, struct store_value *v,
+	   int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		v[i].kind = PQgetisnull(res, row, first + i) ? STORE_NULL :
+		    STORE_TEXT;
+		v[i].s = pg_str(res, row, first + i);
+		v[i].i = pg_int(res, row, first + i);
+	}
+}
+
+/*
  * The digest of the content of the report of row id, from its rows:
  * for a report stored before the digests were (migration 003).
  */
@@ -988,9 +1004,10 @@ static int
 report_digest(struct pg_store *s, int64_t id, char out[STORE_DIGEST_HEX + 1],
 	      struct error *err)
 {
+	struct store_value v[STORE_POLICY_VALUES], fv[STORE_FAILURE_VALUES];
 	struct store_row_report r;
 	struct store_row_policy *pols = NULL, *p;
-	struct store_row_failure *fails = NULL, *f;
+	struct store_row_failure *fails = NULL;
 	PGresult *pres = NULL, *fres = NULL;
 	struct pg_args a;
 	int i, j, np, nf, rc = -1;
@@ -1017,32 +1034,15 @@ report_digest(struct pg_store *s, int64_t id, char out[STORE_DIGEST_HEX + 1],
 	/* Both in policy row order: each policy's failures in one run. */
 	for (i = j = 0; i < np; i++) {
 		p = &pols[i];
-		p->idx = pg_int(pres, i, 1);
-		p->policy_type = pg_str(pres, i, 2);
-		p->policy_domain = pg_str(pres, i, 3);
-		p->policy_string = pg_str(pres, i, 4);
-		p->policy_set = pg_str(pres, i, 5);
-		p->mode = pg_str(pres, i, 6);
-		p->mx_patterns = pg_str(pres, i, 7);
-		p->has_max_age = !PQgetisnull(pres, i, 8);
-		p->max_age = pg_int(pres, i, 8);
-		p->mx_host = pg_str(pres, i, 9);
-		p->successful = pg_int(pres, i, 10);
-		p->failed = pg_int(pres, i, 11);
+		row_values(pres, i, 1, v, STORE_POLICY_VALUES);
+		store_policy_from_values(p, v);
 		while (j < nf && pg_int(fres, j, 0) < pg_int(pres, i, 0))
 			j++;
 		p->failures = &fails[j];
 		for (; j < nf && pg_int(fres, j, 0) == pg_int(pres, i, 0);
 		    j++) {
-			f = &fails[j];
-			f->result_type = pg_str(fres, j, 1);
-			f->sending_mta_ip = pg_str(fres, j, 2);
-			f->receiving_ip = pg_str(fres, j, 3);
-			f->receiving_mx_hostname = pg_str(fres, j, 4);
-			f->receiving_mx_helo = pg_str(fres, j, 5);
-			f->additional_info = pg_str(fres, j, 6);
-			f->failure_reason_code = pg_str(fres, j, 7);
-			f->failed_sessions = pg_int(fres, j, 8);
+			row_values(fres, j, 0, fv, STORE_FAILURE_VALUES);
+			store_failure_from_values(&fails[j], fv);
 			p->nfailures++;
 		}
 	}
