@@ -1,8 +1,9 @@
 /*
  * Unit tests: store. The SQLite backend's files (migrations, WAL, the rows
- * as written), then the shared suite, through the store's own interface
- * only, on SQLite and, when TLSRPT_TEST_PG names an empty PostgreSQL
- * database (tests/e2e/pg-store.sh), on PostgreSQL: identity, duplicates,
+ * as written), the values of a row's columns (store_rows.c), then the
+ * shared suite, through the store's own interface only, on SQLite and,
+ * when TLSRPT_TEST_PG names an empty PostgreSQL database
+ * (tests/e2e/pg-store.sh), on PostgreSQL: identity, duplicates,
  * quarantine, batches, the group commit of concurrent puts, the reads.
  */
 #include <sys/resource.h>
@@ -1217,6 +1218,152 @@ one_bad_put(const char *dir)
 	    "one bad put: a failure row each");
 }
 
+/* The position of column in a list of columns ("a, b, c"); -1: none. */
+static int
+column_at(const char *list, const char *column)
+{
+	size_t n = strlen(column);
+	int k = 0;
+
+	for (;;) {
+		if (strncmp(list, column, n) == 0 &&
+		    (list[n] == ',' || list[n] == '\0'))
+			return k;
+		if ((list = strchr(list, ',')) == NULL)
+			return -1;
+		list += strspn(list, ", ");
+		k++;
+	}
+}
+
+struct want_value {
+	const char *column;
+	enum store_value_kind kind;
+	int64_t i;
+	const char *s;
+};
+
+/*
+ * Whether the n values v of a row are one for each column of list, and
+ * those of want, each found by its column's name in list.
+ */
+static int
+values_are(const char *list, const struct store_value *v, int n,
+	   const struct want_value *want, int nwant)
+{
+	const struct store_value *g;
+	const char *c;
+	int k, w, columns = 1;
+
+	for (c = list; *c; c++)
+		columns += *c == ',';
+	if (columns != n || n != nwant) {
+		printf("#   %d columns, %d values, %d wanted\n", columns, n,
+		    nwant);
+		return 0;
+	}
+	for (w = 0; w < nwant; w++) {
+		if ((k = column_at(list, want[w].column)) < 0) {
+			printf("#   no column %s\n", want[w].column);
+			return 0;
+		}
+		g = &v[k];
+		if (g->kind != want[w].kind ||
+		    (g->kind == STORE_INT && g->i != want[w].i) ||
+		    (g->kind == STORE_TEXT && (g->s == NULL || want[w].s ==
+		    NULL ? g->s != want[w].s : strcmp(g->s, want[w].s) != 0))) {
+			printf("#   column %s: not its value\n",
+			    want[w].column);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The values of a policy and of a failure row (store_rows.c) against the
+ * names of the columns they are bound to, and the rows read back from
+ * them: a value moved, or a column added to a list without its value,
+ * fails here before a backend writes a field into another's column.
+ */
+static void
+value_mapping(void)
+{
+	static const struct want_value pw[] = {
+		{ "report", STORE_INT, 42, NULL },
+		{ "idx", STORE_INT, 3, NULL },
+		{ "policy_type", STORE_TEXT, 0, "sts" },
+		{ "policy_domain", STORE_TEXT, 0, "example.com" },
+		{ "policy_string", STORE_TEXT, 0, "[\"mode: testing\"]" },
+		{ "policy_set", STORE_TEXT, 0, "mode: testing" },
+		{ "mode", STORE_TEXT, 0, NULL },
+		{ "mx_patterns", STORE_TEXT, 0, "[]" },
+		{ "max_age", STORE_NULL, 0, NULL },
+		{ "mx_host", STORE_TEXT, 0, "[\"mx.example.com\"]" },
+		{ "successful", STORE_INT, 5, NULL },
+		{ "failed", STORE_INT, 1, NULL },
+		{ "organization_name", STORE_TEXT, 0, "Example Mail" },
+		{ "start_time", STORE_INT, 100, NULL },
+		{ "end_time", STORE_INT, 200, NULL },
+	};
+	static const struct want_value fw[] = {
+		{ "policy", STORE_INT, 7, NULL },
+		{ "result_type", STORE_TEXT, 0, "starttls-not-supported" },
+		{ "sending_mta_ip", STORE_TEXT, 0, "192.0.2.1" },
+		{ "receiving_ip", STORE_TEXT, 0, NULL },
+		{ "receiving_mx_hostname", STORE_TEXT, 0, "mx.example.com" },
+		{ "receiving_mx_helo", STORE_TEXT, 0, "helo.example.com" },
+		{ "additional_info", STORE_TEXT, 0, "https://example.com/i" },
+		{ "failure_reason_code", STORE_TEXT, 0, "code" },
+		{ "failed_sessions", STORE_INT, 1, NULL },
+	};
+	struct store_row_report r = { .organization_name = "Example Mail",
+	    .start_time = 100, .end_time = 200 };
+	struct store_row_policy p = { .idx = 3, .policy_type = "sts",
+	    .policy_domain = "example.com",
+	    .policy_string = "[\"mode: testing\"]",
+	    .policy_set = "mode: testing", .mx_patterns = "[]",
+	    .mx_host = "[\"mx.example.com\"]", .max_age = 86400,
+	    .successful = 5, .failed = 1 }, back;
+	struct store_row_failure f = { "starttls-not-supported", "192.0.2.1",
+	    NULL, "mx.example.com", "helo.example.com",
+	    "https://example.com/i", "code", 1 }, fback;
+	struct store_value v[STORE_POLICY_VALUES], fv[STORE_FAILURE_VALUES];
+	int k = column_at(STORE_COLUMNS_POLICY, "max_age");
+
+	store_policy_values(42, &r, &p, v);
+	ok(values_are(STORE_COLUMNS_POLICY, v, STORE_POLICY_VALUES, pw,
+	    (int)(sizeof(pw) / sizeof(pw[0]))), "values: a policy row's, "
+	    "each in its column (max_age NULL without one)");
+	memset(&back, 0, sizeof(back));
+	store_policy_from_values(&back, v);
+	ok(back.idx == p.idx && back.policy_type == p.policy_type &&
+	    back.policy_domain == p.policy_domain &&
+	    back.policy_string == p.policy_string &&
+	    back.policy_set == p.policy_set && back.mode == NULL &&
+	    back.mx_patterns == p.mx_patterns && back.mx_host == p.mx_host &&
+	    !back.has_max_age && back.max_age == 0 &&
+	    back.successful == p.successful && back.failed == p.failed,
+	    "values: a policy row read back from them");
+	p.has_max_age = 1;
+	p.mode = "testing";
+	store_policy_values(42, &r, &p, v);
+	store_policy_from_values(&back, v);
+	ok(k >= 0 && v[k].kind == STORE_INT && v[k].i == 86400 &&
+	    back.has_max_age && back.max_age == 86400 &&
+	    strcmp(back.mode, "testing") == 0,
+	    "values: a max_age and a mode, there and back");
+
+	store_failure_values(7, &f, fv);
+	ok(values_are(STORE_COLUMNS_FAILURE, fv, STORE_FAILURE_VALUES, fw,
+	    (int)(sizeof(fw) / sizeof(fw[0]))), "values: a failure row's, "
+	    "each in its column");
+	memset(&fback, 0, sizeof(fback));
+	store_failure_from_values(&fback, fv);
+	ok(memcmp(&fback, &f, sizeof(f)) == 0,
+	    "values: a failure row read back from them");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1269,6 +1416,7 @@ main(int argc, char **argv)
 	    "organization_name = 'Example Mail'"), 1, "policy parsed");
 	is_int(count(path, "SELECT count(*) FROM failure WHERE result_type = "
 	    "'starttls-not-supported' AND failed_sessions = 1"), 1, "failure");
+	value_mapping();
 
 	/* The store writes with CHECK constraints off (store_sqlite.c): it
 	 * wrote only outcomes the CHECK allows, which another connection
