@@ -21,14 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "bounds.h"
 #include "error.h"
 
 struct mail_part {
 	unsigned char *data;	/* transfer-decoded bytes; owned */
 	size_t len;
-	char *content_type;	/* "application/tlsrpt+gzip", ...; owned */
-	char *filename;		/* attachment file name, or NULL; owned */
+	char *content_type;	/* "application/tlsrpt+gzip", ... */
+	char *filename;		/* attachment file name, or NULL */
 };
 
 struct mail_message {
@@ -43,6 +44,8 @@ struct mail_message {
 	size_t nparts;
 	size_t nleft;		/* named report parts beyond MAIL_PARTS_MAX */
 	void *priv;		/* private: the parsed GMime message */
+	struct arena strings;	/* private: the strings above and the
+				 * parts' names, freed together */
 };
 
 /* Start GMime once per process (idempotent, not thread-safe). */

@@ -69,8 +69,6 @@ static void
 part_release(struct mail_part *p)
 {
 	free(p->data);
-	free(p->content_type);
-	free(p->filename);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -89,22 +87,19 @@ mail_release(struct mail_message *m)
 
 	if (m == NULL)
 		return;
-	free(m->message_id);
-	free(m->subject);
-	free(m->date);
-	free(m->report_domain);
-	free(m->report_submitter);
-	free(m->from);
 	for (i = 0; i < m->nparts && i < MAIL_PARTS_MAX; i++)
 		part_release(&m->parts[i]);
 	mail_forget_tree(m);
+	arena_release(&m->strings);
 	memset(m, 0, sizeof(*m));
 	m->date_t = -1;
 }
 
-/* Copy s without surrounding white space into *dst; NULL stays NULL. */
+/* Copy s without surrounding white space into *dst, in the message's
+ * arena; NULL stays NULL. */
 static int
-dup_trimmed(char **dst, const char *s, struct error *err)
+dup_trimmed(struct mail_message *m, char **dst, const char *s,
+	    struct error *err)
 {
 	size_t n;
 
@@ -117,7 +112,7 @@ dup_trimmed(char **dst, const char *s, struct error *err)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
 	    s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
-	if ((*dst = strndup(s, n)) == NULL)
+	if ((*dst = arena_strndup(&m->strings, s, n)) == NULL)
 		return error_set(err, ERR_NOMEM, "mail: out of memory");
 	return 0;
 }
@@ -173,18 +168,18 @@ fill_headers(struct mail_message *m, GMimeMessage *msg, struct error *err)
 	GMimeObject *obj = GMIME_OBJECT(msg);
 	GDateTime *dt;
 
-	if (dup_trimmed(&m->message_id, g_mime_message_get_message_id(msg),
+	if (dup_trimmed(m, &m->message_id, g_mime_message_get_message_id(msg),
 	    err) == -1 ||
-	    dup_trimmed(&m->subject, g_mime_message_get_subject(msg),
+	    dup_trimmed(m, &m->subject, g_mime_message_get_subject(msg),
 	    err) == -1 ||
-	    dup_trimmed(&m->date, g_mime_object_get_header(obj, "Date"),
+	    dup_trimmed(m, &m->date, g_mime_object_get_header(obj, "Date"),
 	    err) == -1 ||
-	    dup_trimmed(&m->report_domain,
+	    dup_trimmed(m, &m->report_domain,
 	    g_mime_object_get_header(obj, "TLS-Report-Domain"), err) == -1 ||
-	    dup_trimmed(&m->report_submitter,
+	    dup_trimmed(m, &m->report_submitter,
 	    g_mime_object_get_header(obj, "TLS-Report-Submitter"),
 	    err) == -1 ||
-	    dup_trimmed(&m->from, first_address(msg), err) == -1)
+	    dup_trimmed(m, &m->from, first_address(msg), err) == -1)
 		return -1;
 	squeeze_blanks(m->subject);
 	if ((dt = g_mime_message_get_date(msg)) != NULL)
@@ -385,13 +380,13 @@ take_part(struct mail_message *m, GMimePart *p, struct buf *data,
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
 	if (ct != NULL)
 		type = g_mime_content_type_get_mime_type(ct);
-	if (dup_trimmed(&mp->content_type,
+	if (dup_trimmed(m, &mp->content_type,
 	    type != NULL ? type : "application/octet-stream", err) == -1)
 		goto done;
 	for (s = mp->content_type; *s != '\0'; s++)
 		*s = (char)tolower((unsigned char)*s);
 	name = g_mime_part_get_filename(p);
-	if (dup_trimmed(&mp->filename, name, err) == -1)
+	if (dup_trimmed(m, &mp->filename, name, err) == -1)
 		goto done;
 	if ((mp->data = (unsigned char *)buf_take(data, &mp->len)) == NULL) {
 		error_set(err, ERR_NOMEM, "mail: out of memory");
