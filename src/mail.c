@@ -485,9 +485,9 @@ mail_parse(const void *bytes, size_t len, size_t part_max,
 	   struct mail_message *m, struct error *err)
 {
 	const char *p = bytes, *nl;
-	GMimeStream *stream = NULL;
-	GMimeParser *parser = NULL;
-	GMimeMessage *msg = NULL;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
 	struct walk *w = NULL;
 	int ret = -1;
 
@@ -515,14 +515,17 @@ mail_parse(const void *bytes, size_t len, size_t part_max,
 	/* Counted before GMime builds a tree it would not bound. */
 	if (mail_bounds_check(p, len, NULL, err) == -1)
 		return -1;
+	/* The parser holds the stream, and the message what it needs of
+	 * both: each is let go as soon as it has been handed on. */
 	stream = g_mime_stream_mem_new_with_buffer(p, len);
 	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	if ((msg = g_mime_parser_construct_message(parser, NULL)) == NULL) {
-		error_set(err, ERR_INPUT, "mail: not a message: GMime could "
-		    "not parse it");
-		goto done;
-	}
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	if (msg == NULL)
+		return error_set(err, ERR_INPUT, "mail: not a message: GMime "
+		    "could not parse it");
 	m->priv = msg;
 	if (fill_headers(m, msg, err) == -1)
 		goto done;
@@ -536,10 +539,6 @@ mail_parse(const void *bytes, size_t len, size_t part_max,
 	ret = 0;
  done:
 	free(w);
-	if (parser != NULL)
-		g_object_unref(parser);
-	if (stream != NULL)
-		g_object_unref(stream);
 	if (ret == -1)
 		mail_release(m);
 	return ret;
