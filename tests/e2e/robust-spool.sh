@@ -68,11 +68,12 @@ report before
 check_eq "an idle daemon stores at once: 201" "$(send before)" 201
 check "... without the spool" test -z "$(ls "$T/spool")"
 
-# --- The store locked for 10 s: a post waits out the store's busy
-# timeout and goes to the spool; the posts after it go straight there,
-# behind it (4 at once, then 3 one after the other).
+# --- The store locked (until the checks below let it go, 60 s at the
+# most, so that a slow machine cannot see it end early): a post waits
+# out the store's busy timeout and goes to the spool; the posts after it
+# go straight there, behind it (4 at once, then 3 one after the other).
 for i in 1 2 3 4 5 6 7 8; do report "locked-$i"; done
-lock 10
+lock 60
 send locked-1 > "$T/codes"
 echo >> "$T/codes"
 pids=
@@ -94,6 +95,7 @@ unhealthy() { [ "$(api /healthz)" = 503 ]; }
 check "/healthz: 503 while the spool does not drain" wait_for 3 unhealthy
 check "... and says why" grep -q 'spool does not drain: 8 bodies.*locked' "$T/api"
 check "... with the lock still held" test -e "$T/locked"
+touch "$T/unlock"
 wait $LOCKER
 check "lock released: the spool drains" wait_for 20 drained
 n=0
