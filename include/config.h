@@ -53,6 +53,10 @@ struct config {
 	char *sendmail;		/* the program notify-mail runs with -t */
 };
 
+/* Whether a setting is given: NULL or "" is none, and turns off what
+ * the setting would start. */
+int config_given(const char *value);
+
 /* Fill cfg with the built-in defaults. */
 void config_init(struct config *cfg);
 

@@ -113,6 +113,12 @@ set_number(struct config *cfg, const struct key *k, unsigned long long n)
 		*(unsigned *)field = (unsigned)n;
 }
 
+int
+config_given(const char *value)
+{
+	return value != NULL && value[0] != '\0';
+}
+
 void
 config_init(struct config *cfg)
 {

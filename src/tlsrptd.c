@@ -27,6 +27,7 @@
 #include "budget.h"
 #include "cli.h"
 #include "config.h"
+#include "first_run.h"
 #include "fmt.h"
 #include "http.h"
 #include "http_ingest.h"
@@ -47,16 +48,6 @@
 #include "version.h"
 #include "watch.h"
 #include "banned.h"
-
-/* The embedded defaults of `make run`, when no --config is given. */
-#define RUN_DIR		"var"
-#define RUN_DATABASE	RUN_DIR "/tlsrpt.db"
-#define RUN_TLS_CERT	"var/tls/cert.pem"
-#define RUN_TLS_KEY	"var/tls/key.pem"
-#define RUN_MAILDIR	"var/maildir"
-#define RUN_PIDFILE	RUN_DIR "/tlsrptd.pid"
-#define RUN_SAMPLE	RUN_DIR "/demo-report.json"
-#define RUN_SAMPLE_DOMAIN "demo.example"
 
 #define OVERRIDES_MAX	16
 
@@ -196,12 +187,6 @@ level_of(const char *name, enum log_level *out)
 	return -1;
 }
 
-static int
-has(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
 /*
  * Build a config: the built-in defaults, the embedded ones of `make run`
  * when there is no file, the file, then the command line; and who its
@@ -218,9 +203,7 @@ load_config(struct daemon_state *ds, struct config *cfg, struct priv *who,
 
 	config_init(cfg);
 	if (ds->config_path == NULL) {
-		if (config_set(cfg, "database", RUN_DATABASE, err) < 0 ||
-		    config_set(cfg, "maildir", RUN_MAILDIR, err) < 0 ||
-		    config_set(cfg, "pidfile", RUN_PIDFILE, err) < 0)
+		if (first_run_config(cfg, err) < 0)
 			return -1;
 	} else if (config_load(cfg, ds->config_path, err) < 0) {
 		return -1;
@@ -228,18 +211,16 @@ load_config(struct daemon_state *ds, struct config *cfg, struct priv *who,
 	for (i = 0; i < ds->nov; i++)
 		if (config_set(cfg, ds->ov[i].key, ds->ov[i].value, err) < 0)
 			return error_prefix(err, "--%s", ds->ov[i].key);
-	if (ds->self_signed && !has(cfg->tls_cert)) {
-		if (config_set(cfg, "tls-cert", RUN_TLS_CERT, err) < 0 ||
-		    config_set(cfg, "tls-key", RUN_TLS_KEY, err) < 0)
-			return -1;
-	}
-	if (has(cfg->tls_cert) != has(cfg->tls_key))
+	if (ds->self_signed && !config_given(cfg->tls_cert) &&
+	    first_run_certificate(cfg, err) < 0)
+		return -1;
+	if (config_given(cfg->tls_cert) != config_given(cfg->tls_key))
 		return error_set(err, ERR_INPUT, "%s: tls-cert and tls-key go "
 		    "together", from);
 	if (level_of(cfg->log_level, &lvl) < 0)
 		return error_set(err, ERR_INPUT, "%s: log-level \"%s\": use "
 		    "error, warning, info or debug", from, cfg->log_level);
-	if (!has(cfg->database))
+	if (!config_given(cfg->database))
 		return error_set(err, ERR_INPUT, "no database given");
 	if (http_check_config(cfg, err) < 0 ||
 	    tls_check_priority(cfg->tls_priority, err) < 0 ||
@@ -271,13 +252,13 @@ reload(struct daemon_state *ds)
 		return;
 	}
 	/* HTTPS turned on or off is a listener of another kind. */
-	tls_flip = has(next.tls_cert) != (ds->tls != NULL);
+	tls_flip = config_given(next.tls_cert) != (ds->tls != NULL);
 	if (config_restart_changes(&ds->cfg, &next, restart,
 	    sizeof(restart)) > 0 || tls_flip)
 		log_warn("reload: %s%s%s: changed, but these take effect "
 		    "only with a restart", restart, restart[0] && tls_flip ?
 		    ", " : "", tls_flip ? "tls-cert given or removed" : "");
-	if (ds->tls != NULL && has(next.tls_cert)) {
+	if (ds->tls != NULL && config_given(next.tls_cert)) {
 		if (tls_reload(ds->tls, next.tls_cert, next.tls_key,
 		    &err) < 0) {
 			/* After the drop the files are read as the user. */
@@ -341,8 +322,6 @@ daemonise(struct daemon_state *ds)
 	}
 }
 
-static void print_first_steps(struct daemon_state *ds, const char *url);
-
 static void
 print_start(struct daemon_state *ds, int made_cert)
 {
@@ -350,7 +329,7 @@ print_start(struct daemon_state *ds, int made_cert)
 	const char *scheme = ds->tls ? "https" : "http";
 	char url[512];
 
-	if (has(c->listen)) {
+	if (config_given(c->listen)) {
 		if (fmt_whole(url, sizeof(url), "%s://%s%s", scheme,
 		    strncmp(c->listen, "*:", 2) == 0 ? "localhost" : c->listen,
 		    strncmp(c->listen, "*:", 2) == 0 ? c->listen + 1 : "") < 0)
@@ -360,79 +339,17 @@ print_start(struct daemon_state *ds, int made_cert)
 			log_info("certificate %s%s", c->tls_cert,
 			    made_cert ? " (self-signed, made now)" : "");
 	}
-	if (has(c->api_listen))
+	if (config_given(c->api_listen))
 		log_info("API and metrics at http://%s (/healthz, /metrics, "
 		    "/api/v1/domains)", c->api_listen);
 	log_info("database %s", c->database);
-	if (has(c->maildir))
+	if (config_given(c->maildir))
 		log_info("watching the maildir %s", c->maildir);
 	/* The first steps, for `make run` only: a real config has its own. */
-	if (!ds->foreground || !has(c->listen) || ds->config_path != NULL)
+	if (!ds->foreground || !config_given(c->listen) ||
+	    ds->config_path != NULL)
 		return;
-	print_first_steps(ds, url);
-}
-
-/*
- * A report of yesterday for the "Try it" step, so that the first summary
- * a new user sees counts it; 0 when written.
- */
-static int
-write_demo_report(const char *path)
-{
-	char start[RFC3339_LEN], end[RFC3339_LEN];
-	time_t day = time(NULL) / 86400 - 1;
-	FILE *f;
-	int rc;
-
-	rfc3339_format((int64_t)day * 86400, start);
-	rfc3339_format((int64_t)day * 86400 + 86399, end);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fprintf(f, "{\"organization-name\": \"Demo Sender\", "
-	    "\"date-range\": {\"start-datetime\": \"%s\", "
-	    "\"end-datetime\": \"%s\"}, \"contact-info\": "
-	    "\"tlsrpt@demo-sender.example\", \"report-id\": \"demo-%s\", "
-	    "\"policies\": [{\"policy\": {\"policy-type\": \"sts\", "
-	    "\"policy-string\": [\"version: STSv1\", \"mode: testing\", "
-	    "\"mx: mx1.%s\", \"max_age: 86400\"], \"policy-domain\": "
-	    "\"%s\"}, \"summary\": {\"total-successful-session-count\": 120, "
-	    "\"total-failure-session-count\": 1}, \"failure-details\": "
-	    "[{\"result-type\": \"certificate-expired\", "
-	    "\"receiving-mx-hostname\": \"mx1.%s\", "
-	    "\"failed-session-count\": 1}]}]}\n", start, end, start,
-	    RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN, RUN_SAMPLE_DOMAIN);
-	rc = ferror(f);
-	return fclose(f) != 0 || rc ? -1 : 0;
-}
-
-/* What to do next, printed once the daemon listens on its defaults. */
-static void
-print_first_steps(struct daemon_state *ds, const char *url)
-{
-	const struct config *c = &ds->cfg;
-	const char *slash = strrchr(ds->argv0, '/');
-	int dirlen = slash ? (int)(slash - ds->argv0 + 1) : 0;
-
-	printf("tlsrptd %s: senders post to %s%s\n", TLSRPT_VERSION, url,
-	    c->ingest_path);
-	if (write_demo_report(RUN_SAMPLE) == 0)
-		printf("\nTry it: post a report of yesterday\n"
-		    "  curl %s%s%s-H 'Content-Type: application/tlsrpt+json' "
-		    "--data-binary @%s %s%s\n", ds->tls ? "--cacert " : "",
-		    ds->tls ? c->tls_cert : "", ds->tls ? " " : "", RUN_SAMPLE,
-		    url, c->ingest_path);
-	printf("\nThen ask whether %s may enforce MTA-STS:\n"
-	    "  %.*stlsrpt-summary --db %s\n", RUN_SAMPLE_DOMAIN, dirlen,
-	    ds->argv0, c->database);
-	if (has(c->api_listen))
-		printf("  the action plan page: http://%s/report/%s\n"
-		    "  the API: http://%s/api/v1/domains\n", c->api_listen,
-		    RUN_SAMPLE_DOMAIN, c->api_listen);
-	printf("\nReal reports: point the rua= of your _smtp._tls TXT record "
-	    "here, or deliver\nreport mail to the maildir %s (README.md, "
-	    "\"Running tlsrptd for real\").\n", has(c->maildir) ? c->maildir :
-	    "(none)");
-	fflush(stdout);
+	first_run_steps(&ds->cfg, ds->tls != NULL, ds->argv0, url);
 }
 
 /*
@@ -448,7 +365,7 @@ say_who(struct daemon_state *ds)
 		log_warn("running as root: set user (and group) in the "
 		    "configuration, or --user, so that tlsrptd gives up root "
 		    "once its ports are bound (tlsrptd.conf(5))");
-	else if (has(ds->cfg.user) && geteuid() != ds->priv.uid)
+	else if (config_given(ds->cfg.user) && geteuid() != ds->priv.uid)
 		log_warn("user %s: not started as root, so running on as uid "
 		    "%lu", ds->priv.user, (unsigned long)geteuid());
 }
@@ -490,7 +407,7 @@ check_one(struct daemon_state *ds, const char *what, const char *path,
 	struct stat sb;
 	char *slash;
 
-	if (!has(path) || store_is_postgresql(path) ||
+	if (!config_given(path) || store_is_postgresql(path) ||
 	    fmt_whole(dir, sizeof(dir), "%s", path) < 0)
 		return;
 	/* A file is written in its folder (SQLite's log beside it). */
@@ -550,7 +467,7 @@ open_spool(struct daemon_state *ds)
 	struct error err;
 
 	error_clear(&err);
-	if (has(ds->cfg.spool_dir)) {
+	if (config_given(ds->cfg.spool_dir)) {
 		if (fmt_whole(dir, sizeof(dir), "%s", ds->cfg.spool_dir) < 0)
 			die(ds, EX_CONFIG, "spool-dir: longer than %zu bytes",
 			    sizeof(dir) - 1);
@@ -580,7 +497,7 @@ take_pidfile(struct daemon_state *ds)
 {
 	struct error err;
 
-	if (ds->foreground || !has(ds->cfg.pidfile))
+	if (ds->foreground || !config_given(ds->cfg.pidfile))
 		return;
 	error_clear(&err);
 	if (pidfile_take(&ds->pidfile, ds->cfg.pidfile, &err) < 0)
@@ -608,7 +525,7 @@ start(struct daemon_state *ds)
 	if (!ds->foreground)
 		log_to_syslog("tlsrptd");
 	say_who(ds);
-	if (ds->self_signed && has(ds->cfg.tls_cert)) {
+	if (ds->self_signed && config_given(ds->cfg.tls_cert)) {
 		as_user(ds, 1);
 		if (tls_make_self_signed(ds->cfg.tls_cert, ds->cfg.tls_key,
 		    &made, &err) < 0)
@@ -616,7 +533,7 @@ start(struct daemon_state *ds)
 			    as_whom(ds, who, sizeof(who)));
 		as_user(ds, 0);
 	}
-	if (has(ds->cfg.tls_cert) &&
+	if (config_given(ds->cfg.tls_cert) &&
 	    (ds->tls = tls_load(ds->cfg.tls_cert, ds->cfg.tls_key,
 	    &err)) == NULL)
 		die(ds, err.kind == ERR_IO ? EX_OSERR : EX_CONFIG, "%s",
@@ -641,11 +558,12 @@ start(struct daemon_state *ds)
 		    err.msg, as_whom(ds, who, sizeof(who)));
 	/* The API reads through connections of its own: never after a
 	 * report being stored. */
-	if (has(ds->cfg.api_listen) && (ds->readers = store_readers_open(
-	    ds->cfg.database, API_READERS, &err)) == NULL)
+	if (config_given(ds->cfg.api_listen) &&
+	    (ds->readers = store_readers_open(ds->cfg.database, API_READERS,
+	    &err)) == NULL)
 		die(ds, err.kind == ERR_BUSY ? EX_TEMPFAIL : EX_NOINPUT, "%s%s",
 		    err.msg, as_whom(ds, who, sizeof(who)));
-	if (has(ds->cfg.maildir) &&
+	if (config_given(ds->cfg.maildir) &&
 	    maildir_prepare(ds->cfg.maildir, &err) < 0)
 		die(ds, EX_OSERR, "maildir: %s%s", err.msg,
 		    as_whom(ds, who, sizeof(who)));
@@ -665,7 +583,7 @@ start(struct daemon_state *ds)
 	ds->ingest_ready = 1;
 	budget_init(&ds->budget, ds->cfg.decode_budget);
 	ingest_set_spool(&ds->in, &ds->budget, ds->spool);
-	if (has(ds->cfg.maildir)) {
+	if (config_given(ds->cfg.maildir)) {
 		ds->watch = maildir_start(ds->cfg.maildir,
 		    ds->cfg.maildir_rescan, &ds->in, &err);
 		if (ds->watch == NULL)
@@ -801,7 +719,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (ds.check_only) {
-		if (has(ds.cfg.tls_cert) && !ds.self_signed) {
+		if (config_given(ds.cfg.tls_cert) && !ds.self_signed) {
 			struct tls *t = tls_load(ds.cfg.tls_cert,
 			    ds.cfg.tls_key, &err);
 

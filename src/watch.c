@@ -556,7 +556,7 @@ watch_start(struct store *st, const struct config *cfg,
 	if (sender != NULL && (add_targets(w, &cfg->notify_webhook,
 	    "webhook") < 0 || add_targets(w, &cfg->notify_mail, "mail") < 0))
 		goto nomem;
-	if (cfg->public_url != NULL && cfg->public_url[0] != '\0') {
+	if (config_given(cfg->public_url)) {
 		if ((w->public_url = strdup(cfg->public_url)) == NULL)
 			goto nomem;
 		/* The routes follow it: no slash of its own at the end. */
