@@ -1,10 +1,10 @@
 /* metrics: see include/metrics.h. */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "metrics.h"
 #include "version.h"
 #include "banned.h"
@@ -122,7 +122,10 @@ metrics_count_status(unsigned code)
 	char name[16];
 	size_t i;
 
-	snprintf(name, sizeof(name), "%u", code);	/* 10 digits at most */
+	/* 10 digits at most: it fits, and a name that did not would count
+	 * as "other". */
+	if (fmt_whole(name, sizeof(name), "%u", code) < 0)
+		name[0] = '\0';
 	for (i = 0; i < NCODES; i++)
 		if (strcmp(codes[i], name) == 0)
 			break;
