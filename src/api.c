@@ -1,8 +1,10 @@
 /* api: see include/api.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -97,55 +99,27 @@ token_equal(const char *a, size_t la, const char *b)
 	return d == 0;
 }
 
-/* The value of one base64 digit (RFC 4648), or -1. */
-static int
-base64_digit(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Decode the n base64 characters at in (padded, RFC 4648 section 4) into
- * out, which has room for n / 4 * 3 bytes: their number, or -1 when in
- * is not base64.
+ * out, which has room for n / 4 * 3 bytes, with GnuTLS's decoder: their
+ * number, or -1 when in is not base64.
  */
 static long
 base64_decode(const char *in, size_t n, char *out)
 {
-	size_t i, o = 0, pad = 0;
-	unsigned long v;
-	int j, d;
+	gnutls_datum_t b64 = { (unsigned char *)(uintptr_t)in,
+	    (unsigned int)n }, plain = { NULL, 0 };
+	long len = -1;
 
-	if (n == 0 || n % 4 != 0)
+	if (n == 0 || n % 4 != 0 ||
+	    gnutls_base64_decode2(&b64, &plain) < 0)
 		return -1;
-	if (in[n - 1] == '=')
-		pad = in[n - 2] == '=' ? 2 : 1;
-	for (i = 0; i < n; i += 4) {
-		v = 0;
-		for (j = 0; j < 4; j++) {
-			if (i + (size_t)j >= n - pad) {
-				v <<= 6;
-				continue;
-			}
-			if ((d = base64_digit((unsigned char)in[i + j])) < 0)
-				return -1;
-			v = v << 6 | (unsigned long)d;
-		}
-		out[o++] = (char)(v >> 16 & 0xff);
-		out[o++] = (char)(v >> 8 & 0xff);
-		out[o++] = (char)(v & 0xff);
+	if (plain.size <= n / 4 * 3) {
+		memcpy(out, plain.data, plain.size);
+		len = (long)plain.size;
 	}
-	return (long)(o - pad);
+	gnutls_free(plain.data);
+	return len;
 }
 
 /*
