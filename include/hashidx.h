@@ -7,7 +7,9 @@
  *
  * Used where outside input decides how many distinct things are counted
  * (reporters, MX names, failure rows of a report), so that a summary's
- * time grows with them, not with their square.
+ * time grows with them, not with their square. Where a key lands is
+ * mixed with a random secret of the process, so that keys chosen to
+ * collide cannot bring the square back.
  */
 #ifndef TLSRPT_HASHIDX_H
 #define TLSRPT_HASHIDX_H

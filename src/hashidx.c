@@ -1,6 +1,10 @@
 /* hashidx: see include/hashidx.h. */
+#include <sys/random.h>
+
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hashidx.h"
 #include "banned.h"
@@ -15,6 +19,34 @@ hashidx_str(uint64_t h, const char *s)
 	return h;
 }
 
+/*
+ * The keys come from outside (reporters, MX names), and FNV-1a's low bits
+ * depend only on the low bits of each byte: a sender could choose names
+ * that all land in one slot and make each probe walk them all. So the
+ * slot is taken from the hash mixed with a secret of the process
+ * (splitmix64's finaliser), which no sender knows.
+ */
+static uint64_t secret;
+static pthread_once_t secret_once = PTHREAD_ONCE_INIT;
+
+static void
+make_secret(void)
+{
+	if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+		secret = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&secret;
+}
+
+static size_t
+first_slot(uint64_t h, size_t cap)
+{
+	pthread_once(&secret_once, make_secret);
+	h ^= secret;
+	h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 31;
+	return (size_t)h & (cap - 1);
+}
+
 size_t
 hashidx_find(const struct hashidx *x, uint64_t h,
 	     int (*eq)(const void *arg, size_t pos), const void *arg)
@@ -23,7 +55,8 @@ hashidx_find(const struct hashidx *x, uint64_t h,
 
 	if (x->cap == 0)
 		return HASHIDX_NONE;
-	for (i = h & (x->cap - 1); x->pos[i] != 0; i = (i + 1) & (x->cap - 1))
+	for (i = first_slot(h, x->cap); x->pos[i] != 0;
+	    i = (i + 1) & (x->cap - 1))
 		if (x->hash[i] == h && eq(arg, x->pos[i] - 1))
 			return x->pos[i] - 1;
 	return HASHIDX_NONE;
@@ -34,7 +67,7 @@ place(size_t *pos, uint64_t *hash, size_t cap, uint64_t h, size_t p)
 {
 	size_t i;
 
-	for (i = h & (cap - 1); pos[i] != 0; i = (i + 1) & (cap - 1))
+	for (i = first_slot(h, cap); pos[i] != 0; i = (i + 1) & (cap - 1))
 		;
 	pos[i] = p + 1;
 	hash[i] = h;
