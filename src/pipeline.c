@@ -323,8 +323,18 @@ pipeline_store(struct pipeline *pl, struct pipeline_parsed *pp,
 		it = &pp->items[i];
 		switch (it->step) {
 		case STEP_ANSWER:
-			answer(cb, arg, it->outcome, &it->origin, NULL,
-			    it->reason, it->kind);
+			/* A row of the quarantine found no report now: it
+			 * stays, with this reason. */
+			error_clear(&err);
+			if (pp->replaces != 0 &&
+			    it->outcome == OUTCOME_NOT_A_REPORT &&
+			    store_quarantine_reject(pl->store, pp->replaces,
+			    it->reason, &err) < 0)
+				answer(cb, arg, OUTCOME_DEFERRED, &it->origin,
+				    NULL, err.msg, err.kind);
+			else
+				answer(cb, arg, it->outcome, &it->origin, NULL,
+				    it->reason, it->kind);
 			break;
 		case STEP_REJECT:
 			if (pp->replaces == 0) {
