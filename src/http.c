@@ -79,12 +79,12 @@ live_from_config(struct live *lv, const struct config *cfg,
 	if (http_proxies_parse(cfg->trusted_proxies, &lv->proxies, err) < 0)
 		return -1;
 	lv->deadline = cfg->request_deadline;
-	lv->ingest_path = strdup(cfg->ingest_path && cfg->ingest_path[0] ?
+	lv->ingest_path = strdup(config_given(cfg->ingest_path) ?
 	    cfg->ingest_path : "/v1/tlsrpt");
-	if (cfg->api_token && cfg->api_token[0])
+	if (config_given(cfg->api_token))
 		lv->token = strdup(cfg->api_token);
 	if (lv->ingest_path == NULL ||
-	    (cfg->api_token && cfg->api_token[0] && lv->token == NULL)) {
+	    (config_given(cfg->api_token) && lv->token == NULL)) {
 		live_release(lv);
 		return error_set(err, ERR_NOMEM, "out of memory");
 	}
