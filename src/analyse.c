@@ -96,13 +96,13 @@ strset_find(const struct strset *s, const char *v)
 static int
 strset_add_at(struct strset *s, const char *v, size_t *pos)
 {
-	size_t i = strset_find(s, v);
+	const void *arg[2] = { s, v };
+	uint64_t h = hashidx_str(HASHIDX_SEED, v);
+	size_t i = hashidx_find(&s->idx, h, strset_eq, arg);
 
 	if (i == HASHIDX_NONE) {
-		if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0)
-			return -1;
-		if (hashidx_add(&s->idx, hashidx_str(HASHIDX_SEED, v),
-		    s->n) < 0)
+		if (array_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 8) < 0 ||
+		    hashidx_add(&s->idx, h, s->n) < 0)
 			return -1;
 		i = s->n;
 		s->v[s->n++] = v;
@@ -268,7 +268,7 @@ struct state {
 	struct hashidx g_idx;
 	size_t *rf_group;		/* the group of each row of rf */
 	struct conflict *c;
-	size_t nc;
+	size_t nc, c_alloc;
 	int64_t *counted;		/* scratch: what each detail counts */
 	size_t counted_alloc;
 	int64_t total, successful, failed;	/* all types, max rule */
@@ -747,17 +747,15 @@ pick_copies(struct state *s, struct rpt *r, size_t n)
 		by[i] = &r[i];
 	qsort(by, n, sizeof(*by), cmp_rpt_key);
 	for (i = 0; i < n; i = j) {
-		struct conflict *g;
-
 		for (j = i + 1; j < n && by[j]->key == by[i]->key; j++)
 			by[j]->skip = 1;
 		if (j - i < 2)
 			continue;
-		if ((g = realloc(s->c, (s->nc + 1) * sizeof(*g))) == NULL) {
+		if (array_grow(&s->c, s->nc, &s->c_alloc, sizeof(*s->c),
+		    8) < 0) {
 			free(by);
 			return -1;
 		}
-		s->c = g;
 		s->c[s->nc].counted = by[i];
 		s->c[s->nc++].copies = j - i;
 	}
@@ -915,13 +913,14 @@ rgroup_find(const struct state *s, const char *type, const char *mx)
  * many reporters there are.
  */
 static int
-rgroup_build(struct state *s, size_t **of)
+rgroup_build(struct state *s)
 {
 	struct rgroup *g;
 	size_t i;
 	int added;
 
-	if ((*of = calloc(s->nrf ? s->nrf : 1, sizeof(**of))) == NULL)
+	s->rf_group = calloc(s->nrf ? s->nrf : 1, sizeof(*s->rf_group));
+	if (s->rf_group == NULL)
 		return -1;
 	for (i = 0; i < s->nrf; i++) {
 		const struct rfail *r = &s->rf[i];
@@ -936,7 +935,7 @@ rgroup_build(struct state *s, size_t **of)
 			g->type = r->type;
 			g->mx = r->mx;
 		}
-		(*of)[i] = (size_t)(g - s->g);
+		s->rf_group[i] = (size_t)(g - s->g);
 	}
 	return 0;
 }
@@ -1229,7 +1228,7 @@ verdict_reasons(struct state *s, json_t *reasons)
 		qsort(s->rf, s->nrf, sizeof(*s->rf), cmp_rfail);
 	hashidx_free(&s->f_idx);
 	hashidx_free(&s->rf_idx);
-	if (rgroup_build(s, &s->rf_group) < 0) {
+	if (rgroup_build(s) < 0) {
 		out_of_memory = 1;	/* the verdict is dropped */
 		return;
 	}
@@ -1259,7 +1258,7 @@ verdict_reasons(struct state *s, json_t *reasons)
 		    f->mx, dom, f->mx, dom);
 	}
 	/* The refusals at an MX outside the policy are named above. */
-	for (i = 0; s->rf_group != NULL && i < s->nrf; i++)
+	for (i = 0; i < s->nrf; i++)
 		if (s->g[s->rf_group[i]].outside)
 			s->rf[i].covered = 1;
 	if (s->nopolicy_r > 0 && s->sts_r == 0) {
@@ -1559,8 +1558,10 @@ analyse_domain(const struct evidence *ev, const struct analyse_options *opt)
 		r[n].b = b;
 		r[n].key = p0->identity ? p0->identity : p0->report;
 		for (i = a; i < b; i++) {
-			int64_t left, refused = policy_refused(&s,
-			    &ev->policies[i], &left);
+			/* Only sts sessions are refused: the others' details
+			 * need not be read here. */
+			int64_t left, refused = is_sts(&ev->policies[i]) ?
+			    policy_refused(&s, &ev->policies[i], &left) : 0;
 
 			/* Without it, which copy counts would be a guess. */
 			if (refused < 0)
