@@ -675,7 +675,6 @@ watch_render_metrics(struct buf *out, struct error *err)
 int
 watch_overview_page(struct buf *out, struct error *err)
 {
-	struct overview_row unjudged;
 	size_t i;
 	int rc;
 
@@ -685,16 +684,10 @@ watch_overview_page(struct buf *out, struct error *err)
 	 * a report. */
 	pthread_mutex_lock(&reg.lock);
 	rc = overview_page_begin(out, reg.n, err);
-	for (i = 0; i < reg.n && rc == 0; i++) {
-		if (reg.e[i].judged) {
-			rc = overview_table_row(out, &reg.e[i].row, "/report/",
-			    err);
-			continue;
-		}
-		unjudged = reg.e[i].row;
-		unjudged.verdict[0] = '\0';
-		rc = overview_table_row(out, &unjudged, "/report/", err);
-	}
+	/* A row not judged yet has no verdict: entry_of() zeroed it, and
+	 * only note_row() fills it. */
+	for (i = 0; i < reg.n && rc == 0; i++)
+		rc = overview_table_row(out, &reg.e[i].row, "/report/", err);
 	if (rc == 0)
 		rc = overview_page_end(out, reg.n, err);
 	pthread_mutex_unlock(&reg.lock);
