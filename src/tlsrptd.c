@@ -613,6 +613,7 @@ static void
 stop(struct daemon_state *ds)
 {
 	unsigned wait = ds->cfg.connection_timeout;
+	char held[1024];
 
 	log_info("stopping: finishing the requests in flight");
 	http_drain(ds->http, wait < 5 ? 5 : wait);
@@ -633,10 +634,13 @@ stop(struct daemon_state *ds)
 	store_close(ds->store);
 	tls_free(ds->tls);
 	/* After giving up root, /run cannot be written: the file stays,
-	 * empty and held by nobody, and the next start takes it over. */
+	 * empty and held by nobody, and the next start takes it over. The
+	 * file held, not the setting: a reload may have changed that. */
+	fmt_cut(held, sizeof(held), "%s", ds->pidfile.path ?
+	    ds->pidfile.path : "");
 	if (pidfile_release(&ds->pidfile) == 1)
 		log_info("pidfile %s: emptied, not removed%s%s%s",
-		    ds->cfg.pidfile, ds->priv.drop ? ": user " : "",
+		    held, ds->priv.drop ? ": user " : "",
 		    ds->priv.drop ? ds->priv.user : "", ds->priv.drop ?
 		    " may not remove it from its folder" : "");
 	log_info("stopped");
