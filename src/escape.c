@@ -63,6 +63,16 @@ escape_hex(char *out, char kind, uint32_t v, int digits)
 	out[2 + digits] = '\0';
 }
 
+/* A character that moves or hides text on a terminal though it prints
+ * nothing of its own: the C1 controls and the bidirectional overrides
+ * and isolates. Written as \uXXXX. */
+static int
+hidden(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void
 escape_quote(char *out, size_t size, const char *in)
 {
@@ -76,9 +86,7 @@ escape_quote(char *out, size_t size, const char *in)
 		if (k == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
 		    s[i] != '\\') {
 			out[o++] = (char)s[i++];
-		} else if (k > 1 && ((cp >= 0x80 && cp <= 0x9f) ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069))) {
+		} else if (k > 1 && hidden(cp)) {
 			escape_hex(out + o, 'u', cp, 4);
 			o += 6;
 			i += k;
@@ -119,8 +127,7 @@ escape_one(const char *s, int flags, char *esc, size_t *len)
 		esc[2] = '\0';
 	} else if (cp < 0x20 || cp == 0x7f) {
 		escape_hex(esc, 'x', cp, 2);
-	} else if ((cp >= 0x80 && cp <= 0x9f) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+	} else if (hidden(cp)) {
 		escape_hex(esc, 'u', cp, 4);
 	}
 }
