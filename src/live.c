@@ -882,8 +882,9 @@ smtp_findings(struct run *r, json_t *c, const char *mx,
 		    "certificate at %s: %s", mx, p->address, p->dane_detail);
 }
 
+/* One MX address's probe; plain: the resolver gave no DNSSEC data. */
 static json_t *
-smtp_json(const char *mx, const struct live_smtp *p)
+smtp_json(const char *mx, const struct live_smtp *p, int plain)
 {
 	json_t *c = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:b}", "status",
 	    "ok", "mx", mx, "address", p->address, "connected", p->connected,
@@ -902,7 +903,12 @@ smtp_json(const char *mx, const struct live_smtp *p)
 		    time_json(p->not_before), "not_after",
 		    time_json(p->not_after), "verify", p->cert_faults ?
 		    p->verify : "ok"));
-	if (p->dane >= 0)
+	/* Without DNSSEC data no answer was validated: not failed, unknown. */
+	if (plain)
+		json_object_set_new(c, "dane", json_pack("{s:b, s:s}",
+		    "checked", 0, "detail", "not checked: the resolver gives no "
+		    "DNSSEC data"));
+	else if (p->dane >= 0)
 		json_object_set_new(c, "dane", json_pack("{s:b, s:b, s:s}",
 		    "checked", 1, "match", p->dane, "detail", p->dane_detail));
 	return c;
@@ -965,12 +971,7 @@ check_smtp(struct run *r, struct error *err)
 				dns_answer_release(&tlsa);
 				return -1;
 			}
-			c = smtp_json(r->mx[i], &p);
-			/* Not failed: unknown, as no answer was validated. */
-			if (r->lv->plain)
-				json_object_set_new(c, "dane", json_pack(
-				    "{s:b, s:s}", "checked", 0, "detail", "not "
-				    "checked: the resolver gives no DNSSEC data"));
+			c = smtp_json(r->mx[i], &p, r->lv->plain != NULL);
 			json_array_append_new(list, c);
 			smtp_findings(r, c, r->mx[i], &p);
 		}
