@@ -38,7 +38,6 @@
 #define ANALYSE_REPORTER_MIN_REFUSED	10	/* tls-failures per reporter */
 #define ANALYSE_MX_BROKEN_REPORTERS	2	/* mx-tls-broken: reporters */
 #define ANALYSE_MX_BROKEN_DAYS		2	/* ... or days */
-#define ANALYSE_NO_DOMAIN_REPORTERS	16	/* named in no_policy_domain */
 
 struct analyse_options {
 	int64_t now;			/* end of the window, Unix seconds */
@@ -79,7 +78,7 @@ const char *analyse_verdict(const json_t *reasons);
  * the given domains, or every domain in the store when n is 0; then, when
  * reports of the window named no policy domain (no domain's verdict can
  * count them), "no_policy_domain": {"reports", "sessions", "reporters":
- * the first ANALYSE_NO_DOMAIN_REPORTERS names, sorted, "more_reporters"}.
+ * the first BOUND_NO_DOMAIN_REPORTERS names, sorted, "more_reporters"}.
  * NULL with err set when the store cannot be read.
  */
 json_t *analyse_summary(struct store *st, const char *const *domains,

@@ -102,6 +102,13 @@
  * together (doc/verdict.md).
  */
 #define BOUND_ANALYSE_TYPES	64
+
+/*
+ * Reporters named in the summary's note of reports that named no policy
+ * domain: any sender can post such a report under any name, and the note
+ * is shown at the end of every summary of the store.
+ */
+#define BOUND_NO_DOMAIN_REPORTERS	16
 /* A string field of a report (names, policy lines, reason codes). */
 #define BOUND_STRING		4096
 

@@ -1632,7 +1632,7 @@ static int
 add_no_domain(struct store *st, json_t *doc, int64_t from, int64_t to,
 	      struct error *err)
 {
-	json_t *who = NULL, *names[ANALYSE_NO_DOMAIN_REPORTERS], *o;
+	json_t *who = NULL, *names[BOUND_NO_DOMAIN_REPORTERS], *o;
 	int64_t reports = 0, sessions = 0, last = 0;
 	size_t i, j, nn = 0;
 	struct evidence ev;
@@ -1654,7 +1654,7 @@ add_no_domain(struct store *st, json_t *doc, int64_t from, int64_t to,
 				break;
 		if (j < nn)
 			continue;
-		if (nn == ANALYSE_NO_DOMAIN_REPORTERS) {
+		if (nn == BOUND_NO_DOMAIN_REPORTERS) {
 			more = 1;
 			continue;
 		}
