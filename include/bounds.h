@@ -109,6 +109,7 @@
  * is shown at the end of every summary of the store.
  */
 #define BOUND_NO_DOMAIN_REPORTERS	16
+
 /* A string field of a report (names, policy lines, reason codes). */
 #define BOUND_STRING		4096
 
