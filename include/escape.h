@@ -75,6 +75,15 @@ void escape_quote(char *out, size_t size, const char *s);
 json_t *escape_json_copy(const json_t *v);
 
 /*
+ * s as a JSON string: its exact value when it is UTF-8, else escaped as
+ * escape_string() does (a byte that is not UTF-8 as \xNN), since JSON
+ * cannot carry it; for names from outside (file names, message ids,
+ * mail part names) that must not drop a field or a line of JSON output.
+ * NULL when memory runs out.
+ */
+json_t *escape_json_text(const char *s);
+
+/*
  * A CSV cell that a spreadsheet would read as a formula (it starts with =,
  * +, -, @, tab or carriage return) gets a leading '. Writes the cell to f
  * quoted as RFC 4180 says when it needs quotes; last ends the row.

@@ -261,3 +261,21 @@ escape_csv_cell(FILE *f, const char *s, int last)
 	}
 	fputc(last ? '\n' : ',', f);
 }
+
+json_t *
+escape_json_text(const char *s)
+{
+	json_t *j;
+	size_t need;
+	char *e;
+
+	if ((j = json_string(s)) != NULL)
+		return j;
+	need = escape_string(NULL, 0, s, ESCAPE_KEEP_NEWLINE) + 1;
+	if ((e = malloc(need)) == NULL)
+		return NULL;
+	escape_string(e, need, s, ESCAPE_KEEP_NEWLINE);
+	j = json_string(e);
+	free(e);
+	return j;
+}

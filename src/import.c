@@ -47,18 +47,22 @@ print_json(FILE *out, const char *input, const struct result *res)
 	json_t *o;
 	char *s;
 
-	o = json_pack("{s:s, s:s}", "outcome", outcome_name(res->outcome),
-	    "input", res->origin->path ? res->origin->path : input);
+	/* The file, part and message names come from outside: kept, as
+	 * escape_json_text() writes them, when they are not UTF-8. */
+	o = json_pack("{s:s, s:o}", "outcome", outcome_name(res->outcome),
+	    "input", escape_json_text(res->origin->path ? res->origin->path :
+	    input));
 	if (o == NULL)
 		return;
 	if (res->origin->part)
-		json_object_set_new(o, "part", json_string(res->origin->part));
+		json_object_set_new(o, "part",
+		    escape_json_text(res->origin->part));
 	if (res->origin->message_id)
 		json_object_set_new(o, "message_id",
-		    json_string(res->origin->message_id));
+		    escape_json_text(res->origin->message_id));
 	if (res->origin->dkim_domain)
 		json_object_set_new(o, "dkim_domain",
-		    json_string(res->origin->dkim_domain));
+		    escape_json_text(res->origin->dkim_domain));
 	if (r != NULL) {
 		rfc3339_format(r->start, start);
 		rfc3339_format(r->end, end);

@@ -35,11 +35,12 @@ put_source(FILE *out, const struct origin *o)
 	}
 }
 
+/* A field from outside: kept when it is not UTF-8 (escape_json_text()). */
 static void
 set_str(json_t *o, const char *key, const char *v)
 {
 	if (v != NULL)
-		json_object_set_new(o, key, json_string(v));
+		json_object_set_new(o, key, escape_json_text(v));
 }
 
 static void

@@ -3,7 +3,7 @@
 # standard input, exit codes, the real samples, a decompression bomb.
 # runner: slow (make check-quick leaves it out)
 . tests/lib.sh
-plan 35
+plan 37
 
 imp="$BIN/tlsrpt-import"
 acc=fixtures/reports/accept
@@ -48,6 +48,17 @@ check_eq "--json: accepted line" "$(echo "$out" | head -1 | python3 -c 'import j
     "accepted Example Mail Ltd. example.com 2026-03-01T00:00:00Z"
 check_eq "--json: rejected line names the path" "$(echo "$out" | tail -1 | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["outcome"], o["reason"])')" \
     "rejected policies: missing"
+# A file name that is not UTF-8 (any bytes but / and NUL may name a
+# file): JSON cannot carry it as it is, so it is escaped, not dropped.
+bad=$(printf "$T/name-\\377")
+cp "$rej/no-policies.json" "$bad"
+out=$("$imp" --db "$T/a.db" --json "$bad")
+check_eq "--json: a file name not UTF-8, escaped on its line" \
+    "$(printf '%s\n' "$out" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["outcome"], o["input"].rsplit("/", 1)[1])')" \
+    'rejected name-\xff'
+"$imp" --db "$T/a.db" --quarantine --json > "$T/q.json"
+check "--quarantine --json: its row with the path escaped" \
+    grep -q '"path": *"[^"]*name-\\\\xff"' "$T/q.json"
 
 # The date range against the clock as each input is read: a report dated
 # in 9999 is refused (it would keep its domain fresh until then) and kept
