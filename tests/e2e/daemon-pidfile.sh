@@ -7,7 +7,7 @@
 # from its folder (/run) empties it, and the next start takes it over.
 . tests/lib.sh
 . tests/daemon-lib.sh
-plan 20
+plan 21
 
 d="$BIN/tlsrptd"
 pf="$T/run/tlsrptd.pid"
@@ -63,7 +63,12 @@ D_PID=
 
 # A pidfile left by a daemon that was killed: held by nobody, taken over.
 daemonised --config "$T/tlsrptd.conf"
+rc=$?
 D_PID=$(cat "$pf" 2>/dev/null)
+# Without these the check after the kill would pass with no daemon and
+# no pidfile, both sides empty.
+check "a daemon to kill: exit 0, its pid in the pidfile, running" \
+    sh -c '[ "$1" = 0 ] && [ -n "$2" ] && kill -0 "$2"' - "$rc" "$D_PID"
 kill -KILL "$D_PID"
 wait_for 20 gone "$D_PID"
 check_eq "SIGKILL: the pidfile stays, naming the dead pid" "$(cat "$pf")" "$D_PID"

@@ -35,7 +35,10 @@ assert d["reporters"] == ["Evil\x1b[2J Mail", "Example Mail Ltd.", "Other Mail"]
 assert d["more_reporters"] is False
 ' "$T/json"
 "$sum" --db "$T/db" --now "$now" --domain example.com > "$T/one"
-check "--domain: about that domain only, no note" sh -c "! grep -q '^Note' '$T/one'"
+rc=$?
+check_eq "--domain: about that domain only, no note, exit 2 (insufficient)" \
+    "$rc $(head -n 1 "$T/one") $(grep -c '^Note' "$T/one")" \
+    "2 example.com: INSUFFICIENT DATA 0"
 "$sum" --db "$T/db" --now 2026-01-10T00:00:00Z --format json > "$T/json"
 check_eq "an earlier window: the one from before" \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["no_policy_domain"])' "$T/json")" \
