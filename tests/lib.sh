@@ -103,7 +103,8 @@ sqlite_before_digests() {
 
 # lock_store DB: another writer (the sqlite3 shell) takes DB's write lock
 # with BEGIN IMMEDIATE and holds it until unlock_store, however long the
-# test needs; 1 when it did not get it within 10 s.
+# test needs; 1 when it did not get it within 60 s (a writer of the
+# daemon's own may hold it a moment).
 lock_store() {
 	rm -f "$T/locker.in" "$T/locker.out"
 	mkfifo "$T/locker.in" || return 1
