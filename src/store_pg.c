@@ -1201,14 +1201,12 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	int64_t report = 0, id;
 	struct pg_args a;
 	char key[96];
-	int n;
 
 	*copied = 0;
-	n = snprintf(key, sizeof(key), "%lld:%lld:%zu:%08lx",
+	if (fmt_whole(key, sizeof(key), "%lld:%lld:%zu:%08lx",
 	    (long long)row->id, (long long)row->payload.received_at,
 	    row->payload.size, crc32(0L, row->payload.data,
-	    (uInt)row->payload.len));
-	if (n < 0 || (size_t)n >= sizeof(key))
+	    (uInt)row->payload.len)) < 0)
 		return error_set(err, ERR_INTERNAL, "copy key too long");
 	pg_args_init(&a);
 	pg_arg_text(&a, key);
