@@ -155,6 +155,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    COUNT_SUM_PG("successful") ", " COUNT_SUM_PG("failed")
 	    " FROM policy WHERE policy_domain = $1 GROUP BY policy_type "
 	    "ORDER BY policy_type",
+	/* A page of the quarantine after row $1, $2 rows at most (NULL:
+	 * all), the data only when $3 is 1. */
+	[PG_QUARANTINE] = "SELECT id, received_at, source, peer, user_agent, "
+	    "message_id, path, part, encoding, size, reason, dkim_domain, "
+	    "kept, sha256, CASE WHEN $3::integer = 1 THEN data END "
+	    "FROM payload WHERE id > $1 AND outcome = 'rejected' "
+	    "ORDER BY id LIMIT $2",
 };
 
 /* Length of the valid UTF-8 sequence at s, or 0 (as PostgreSQL checks:
