@@ -157,7 +157,6 @@ struct store_quarantined {
 	const char *reason;
 	const void *data;	/* store_quarantine_get(): the kept bytes as
 				 * received, else NULL */
-	size_t len;
 	struct arena *owned;	/* store_quarantine_get(): the strings and
 				 * data; store_quarantined_release() */
 };

@@ -210,7 +210,7 @@ retry_one(struct pipeline *pl, struct retry *rt, int64_t id)
 	kind = (o.source && (strcmp(o.source, "https") == 0 ||
 	    strcmp(o.source, "http") == 0)) || o.part != NULL ?
 	    INPUT_REPORT : INPUT_SNIFF;
-	pipeline_parse(&pl->cfg, q.data, q.len, kind, &o, q.received_at, pp);
+	pipeline_parse(&pl->cfg, q.data, q.kept, kind, &o, q.received_at, pp);
 	if (pp->n > 1) {
 		fmt_cut(why, sizeof(why), "a message of %zu reports now: "
 		    "import the message again", pp->n);

@@ -963,7 +963,6 @@ get_row(const struct store_row *row, void *arg, struct error *err)
 		    p->len, q->kept);
 	}
 	q->data = data;
-	q->len = q->kept;
 	w->found = 1;
 	return 1;
 }

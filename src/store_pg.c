@@ -155,6 +155,13 @@ static const char *const sql_text[PG_STMT_COUNT] = {
 	    COUNT_SUM_PG("successful") ", " COUNT_SUM_PG("failed")
 	    " FROM policy WHERE policy_domain = $1 GROUP BY policy_type "
 	    "ORDER BY policy_type",
+	/* A page of the quarantine after row $1, $2 rows at most (NULL:
+	 * all), the data only when $3 is 1. */
+	[PG_QUARANTINE] = "SELECT id, received_at, source, peer, user_agent, "
+	    "message_id, path, part, encoding, size, reason, dkim_domain, "
+	    "kept, sha256, CASE WHEN $3::integer = 1 THEN data END "
+	    "FROM payload WHERE id > $1 AND outcome = 'rejected' "
+	    "ORDER BY id LIMIT $2",
 };
 
 /* Length of the valid UTF-8 sequence at s, or 0 (as PostgreSQL checks:
@@ -1201,14 +1208,12 @@ pg_copy_put(void *be, const struct store_row *row, int *copied,
 	int64_t report = 0, id;
 	struct pg_args a;
 	char key[96];
-	int n;
 
 	*copied = 0;
-	n = snprintf(key, sizeof(key), "%lld:%lld:%zu:%08lx",
+	if (fmt_whole(key, sizeof(key), "%lld:%lld:%zu:%08lx",
 	    (long long)row->id, (long long)row->payload.received_at,
 	    row->payload.size, crc32(0L, row->payload.data,
-	    (uInt)row->payload.len));
-	if (n < 0 || (size_t)n >= sizeof(key))
+	    (uInt)row->payload.len)) < 0)
 		return error_set(err, ERR_INTERNAL, "copy key too long");
 	pg_args_init(&a);
 	pg_arg_text(&a, key);

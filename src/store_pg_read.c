@@ -231,8 +231,6 @@ pg_quarantine(void *be, int64_t after, size_t limit, int data,
 	size_t len;
 	int i, n, rc = -1, stop;
 
-	if (pg_ensure(s, err) < 0)
-		return -1;
 	pg_args_init(&a);
 	pg_arg_int(&a, after);
 	if (limit > 0)
@@ -240,13 +238,7 @@ pg_quarantine(void *be, int64_t after, size_t limit, int data,
 	else
 		pg_arg_null(&a);
 	pg_arg_int(&a, data != 0);
-	res = pg_exec(s, "SELECT id, received_at, source, peer, user_agent, "
-	    "message_id, path, part, encoding, size, reason, dkim_domain, "
-	    "kept, sha256, CASE WHEN $3::integer = 1 THEN data END "
-	    "FROM payload WHERE id > $1 AND outcome = 'rejected' "
-	    "ORDER BY id LIMIT $2", &a, "reading the quarantine", err);
-	pg_args_release(&a);
-	if (res == NULL)
+	if ((res = read_run(s, PG_QUARANTINE, &a, err)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {

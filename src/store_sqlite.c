@@ -119,6 +119,7 @@ struct sqlite_store {
 	int defer;		/* the writer threads run */
 	int64_t folded;		/* daily_upto as this connection last saw it */
 	int64_t stored;		/* the last report row this connection stored */
+	int unfolded;		/* the open transaction stored a report */
 };
 
 /* Pages in the log past which the checkpointer copies them; past which
@@ -723,7 +724,9 @@ sqlite_begin(void *be, int nested, struct error *err)
 
 /*
  * The per-day aggregates and the domain index are folded in before the
- * COMMIT, unless the writer folds them (s->defer).
+ * COMMIT of a transaction that stored a report, unless the writer folds
+ * them (s->defer). A rejected put, a duplicate or a quarantined row adds
+ * nothing to fold: planning a fold for each would be work for nothing.
  */
 static int
 sqlite_commit(void *be, int nested, struct error *err)
@@ -732,9 +735,13 @@ sqlite_commit(void *be, int nested, struct error *err)
 
 	if (nested)
 		return run_change(s, ST_RELEASE, err);
-	if (!s->defer && sqlite_fold_run(s->fold, 1, err) < 0)
+	if (s->unfolded && !s->defer &&
+	    sqlite_fold_run(s->fold, 1, err) < 0)
 		return -1;
-	return run_change(s, ST_COMMIT, err);
+	if (run_change(s, ST_COMMIT, err) < 0)
+		return -1;
+	s->unfolded = 0;
+	return 0;
 }
 
 static void
@@ -742,6 +749,8 @@ sqlite_rollback(void *be, int nested)
 {
 	struct sqlite_store *s = be;
 
+	if (!nested)
+		s->unfolded = 0;
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	if (nested) {
@@ -926,6 +935,7 @@ sqlite_put_report(void *be, const struct store_payload *p,
 	 * finds nothing to fold and counts again. */
 	if (s->stored < report)
 		s->stored = report;
+	s->unfolded = 1;
 	res->report = report;
 	return 0;
 }

@@ -411,23 +411,6 @@ export_report_release(struct export_report *x)
 }
 
 /*
- * One more row, zeroed, at the end of the array at v (a T ** as void *)
- * of *n rows: the row structs keep no capacity, and a report holds few
- * rows. NULL out of memory, the array as it was.
- */
-static void *
-append_row(void *v, size_t *n, size_t each)
-{
-	char *g = realloc(*(void **)v, (*n + 1) * each);
-
-	if (g == NULL)
-		return NULL;
-	*(void **)v = g;
-	memset(g + *n * each, 0, each);
-	return g + (*n)++ * each;
-}
-
-/*
  * The n columns of st from column first as the values of a row
  * (store_backend.h), each of the kind SQLite holds it as, its texts
  * copied into x (*nomem set when one cannot be).
@@ -465,14 +448,19 @@ export_failures(sqlite3 *db, sqlite3_stmt *fs, int64_t policy,
 {
 	struct store_value v[STORE_FAILURE_VALUES];
 	struct store_row_failure *f;
+	size_t alloc = 0;
 	int rc, nomem = 0;
 
 	sqlite3_reset(fs);
 	sqlite3_bind_int64(fs, 1, policy);
 	while ((rc = sqlite3_step(fs)) == SQLITE_ROW) {
-		f = append_row(&p->failures, &p->nfailures, sizeof(*f));
-		if (f == NULL)
+		/* A policy may hold up to BOUND_FAILURES rows: the array
+		 * doubles rather than grows by one row at a time. */
+		if (array_grow(&p->failures, p->nfailures, &alloc,
+		    sizeof(*f), 16) < 0)
 			return error_set(err, ERR_NOMEM, "out of memory");
+		f = &p->failures[p->nfailures++];
+		memset(f, 0, sizeof(*f));
 		row_values(fs, 0, v, STORE_FAILURE_VALUES, x, &nomem);
 		store_failure_from_values(f, v);
 		if (nomem)
@@ -491,6 +479,7 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	sqlite3_stmt *rs = xs[X_REPORT], *ps = xs[X_POLICY];
 	struct store_value v[STORE_POLICY_VALUES];
 	struct store_row_policy *p;
+	size_t alloc = 0;
 	int rc, nomem = 0;
 
 	sqlite3_reset(rs);
@@ -514,9 +503,11 @@ export_report(sqlite3 *db, sqlite3_stmt **xs, int64_t id,
 	sqlite3_reset(ps);
 	sqlite3_bind_int64(ps, 1, id);
 	while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
-		p = append_row(&x->r.policies, &x->r.npolicies, sizeof(*p));
-		if (p == NULL)
+		if (array_grow(&x->r.policies, x->r.npolicies, &alloc,
+		    sizeof(*p), 4) < 0)
 			return error_set(err, ERR_NOMEM, "out of memory");
+		p = &x->r.policies[x->r.npolicies++];
+		memset(p, 0, sizeof(*p));
 		row_values(ps, 1, v, STORE_POLICY_VALUES, x, &nomem);
 		store_policy_from_values(p, v);
 		if (nomem)
